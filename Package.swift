@@ -1,0 +1,81 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Swift settings shared by every Swift target: explicit existentials, imports that
+/// say what they expose.
+let strictSwift: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "facegate",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "facegate", targets: ["facegate"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // C++17 shim over dlib: the only code that includes dlib headers. Optimised even
+        // in debug builds, because dlib's templates at -O0 make a descriptor take seconds.
+        .target(
+            name: "CDlibFace",
+            cxxSettings: [
+                .define("NDEBUG"),
+                .define("DLIB_NO_GUI_SUPPORT"),
+                .unsafeFlags(["-O2", "-g0", "-Wno-deprecated-declarations"]),
+            ],
+            linkerSettings: [
+                .linkedLibrary("dlib"),
+                .linkedLibrary("blas"),
+                .linkedLibrary("lapack"),
+                .linkedLibrary("jpeg"),
+                .linkedLibrary("png"),
+            ]
+        ),
+        // What every module shares: ordered JSON, timestamps, the user-facing error contract.
+        .target(name: "FacegateCore", swiftSettings: strictSwift),
+        .target(
+            name: "Edge",
+            dependencies: [
+                "CDlibFace",
+                "FacegateCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "facegate",
+            dependencies: [
+                "Edge",
+                "FacegateCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "FacegateTestSupport",
+            dependencies: ["Edge", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/FacegateTestSupport",
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "EdgeTests",
+            dependencies: ["Edge", "FacegateCore", "FacegateTestSupport", .product(name: "Logging", package: "swift-log")],
+            exclude: ["Golden"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "FacegateEndToEndTests",
+            dependencies: ["FacegateTestSupport", "facegate"],
+            swiftSettings: strictSwift
+        ),
+    ],
+    cLanguageStandard: .c11,
+    cxxLanguageStandard: .cxx17
+)

@@ -1,0 +1,45 @@
+/// How to look for faces in one image.
+public struct DetectionOptions: Sendable, Equatable {
+    /// Which detector runs.
+    public enum Model: String, Sendable, CaseIterable {
+        /// dlib's HOG + linear SVM frontal detector: fast on a CPU, finds faces of about
+        /// 80 px and larger (40 px with one upsample).
+        case hog
+        /// dlib's MMOD CNN detector: slower, finds turned faces HOG misses.
+        case cnn
+    }
+
+    /// The side of the HOG detection window: faces much smaller than this are missed.
+    public static let hogWindowSize = 80
+
+    public var model: Model
+    /// Times the image is doubled before detection (dlib's pyramid_up), to find small faces.
+    public var upsample: Int
+    /// Faces narrower than this many pixels are dropped, and the image is downscaled
+    /// before HOG so that a face of this size fills the detection window: large frames
+    /// with close faces become cheap. `nil` keeps the image at full size.
+    public var minFaceSize: Int?
+
+    /// The defaults of the reference pipeline (face_recognition's `face_locations`):
+    /// HOG, one upsample, no minimum size.
+    public init(model: Model = .hog, upsample: Int = 1, minFaceSize: Int? = nil) {
+        self.model = model
+        self.upsample = upsample
+        self.minFaceSize = minFaceSize
+    }
+
+    /// The factor the image is resized by before HOG (1 = unchanged).
+    public var hogScale: Double {
+        guard let minFaceSize, minFaceSize > Self.hogWindowSize else { return 1 }
+        return Double(Self.hogWindowSize) / Double(minFaceSize)
+    }
+
+    func validate() throws(FaceEngineError) {
+        guard (0...4).contains(upsample) else {
+            throw FaceEngineError(.invalidArgument, "upsample must be between 0 and 4 (got \(upsample))")
+        }
+        if let minFaceSize, minFaceSize < 1 {
+            throw FaceEngineError(.invalidArgument, "the minimum face size must be at least 1 pixel (got \(minFaceSize))")
+        }
+    }
+}

@@ -1,0 +1,41 @@
+/// What the engine found in one image.
+public struct FaceAnalysis: Sendable {
+    /// One face: its box and, when asked for, its landmarks and descriptor.
+    public struct Face: Sendable {
+        /// The detector's box in original-image coordinates (may reach past the edges).
+        public var box: FaceBox
+        public var landmarks: FaceLandmarks?
+        public var descriptor: FaceDescriptor?
+    }
+
+    public var width: Int
+    public var height: Int
+    public var faces: [Face]
+    public var timings: StageTimings
+}
+
+/// Milliseconds spent in each stage of one image.
+public struct StageTimings: Sendable, Equatable {
+    public var decode: Double = 0
+    public var detect: Double = 0
+    /// Landmarks and chip extraction.
+    public var align: Double = 0
+    public var embed: Double = 0
+
+    public init(decode: Double = 0, detect: Double = 0, align: Double = 0, embed: Double = 0) {
+        self.decode = decode
+        self.detect = detect
+        self.align = align
+        self.embed = embed
+    }
+
+    public var total: Double { decode + detect + align + embed }
+}
+
+extension Duration {
+    /// This duration in milliseconds, as a Double.
+    public var milliseconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) * 1_000 + Double(attoseconds) / 1e15
+    }
+}

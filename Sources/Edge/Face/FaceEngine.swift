@@ -1,0 +1,204 @@
+internal import CDlibFace
+public import Logging
+import Synchronization
+
+/// Detects, aligns and describes faces with dlib, entirely in this process.
+///
+/// Thread safety: every method may be called from any thread. The HOG detector, the
+/// ResNet and the CNN detector each sit behind their own lock, so one engine can
+/// detect in one frame while it embeds faces of another; two calls that need the same
+/// network wait for each other. For more throughput make one engine per core with
+/// `makeSibling()`, which shares the read-only shape model and copies the networks.
+public final class FaceEngine: @unchecked Sendable {
+    public let models: ModelFiles
+    private let shapeModel: ShapeModel
+    private let hog: Mutex<ShimHandle>
+    private let resnet: Mutex<ShimHandle>
+    private let mmod: Mutex<ShimHandle?>
+    private let logger: Logger
+
+    /// Loads the HOG detector, the 5-point model and the ResNet (and the CNN detector
+    /// when `loadCNN` is set). Takes about half a second.
+    public init(models: ModelFiles, loadCNN: Bool = false, logger: Logger) throws(FaceEngineError) {
+        let start = ContinuousClock.now
+        self.models = models
+        self.logger = logger
+        try models.checkReadable(models.shapePredictor, what: "5-point landmark model")
+        try models.checkReadable(models.resnet, what: "ResNet face descriptor model")
+        shapeModel = try ShapeModel(path: models.shapePredictor)
+        hog = Mutex(try ShimHandle.hogDetector())
+        resnet = Mutex(try ShimHandle.resnet(path: models.resnet))
+        if loadCNN {
+            try models.checkReadable(models.mmod, what: "MMOD CNN face detector model")
+            mmod = Mutex(try ShimHandle.mmod(path: models.mmod))
+        } else {
+            mmod = Mutex(nil)
+        }
+        logger.debug(
+            "face models loaded",
+            metadata: ["models.directory": "\(models.directory)", "duration_ms": "\((ContinuousClock.now - start).milliseconds)"])
+    }
+
+    private init(sibling of: FaceEngine) throws(FaceEngineError) {
+        models = of.models
+        logger = of.logger
+        shapeModel = of.shapeModel
+        hog = Mutex(try ShimHandle.hogDetector())
+        resnet = Mutex(try of.resnet.withLock { (handle: inout ShimHandle) throws(FaceEngineError) in try handle.cloneResnet() })
+        mmod = Mutex(of.hasCNNDetector ? try ShimHandle.mmod(path: of.models.mmod) : nil)
+    }
+
+    deinit {
+        hog.withLock { $0.destroy() }
+        resnet.withLock { $0.destroy() }
+        mmod.withLock { $0?.destroy() }
+    }
+
+    /// Another engine with its own detector and network copies, for another core.
+    public func makeSibling() throws(FaceEngineError) -> FaceEngine {
+        try FaceEngine(sibling: self)
+    }
+
+    public var hasCNNDetector: Bool { mmod.withLock { $0 != nil } }
+
+    // MARK: Stages
+
+    /// Finds faces. Boxes are in `image`'s coordinates; faces narrower than
+    /// `options.minFaceSize` are dropped.
+    public func detect(in image: RGBImage, options: DetectionOptions) throws(FaceEngineError) -> [FaceBox] {
+        try options.validate()
+        var boxes: [FaceBox]
+        switch options.model {
+        case .hog:
+            boxes = try hog.withLock { (handle: inout ShimHandle) throws(FaceEngineError) in
+                try Self.collectRects { out, capacity, count, error in
+                    fg_hog_detect(handle.pointer, image.view, Int32(options.upsample), options.hogScale, out, capacity, count, error)
+                }
+            }
+        case .cnn:
+            boxes = try mmod.withLock { (handle: inout ShimHandle?) throws(FaceEngineError) in
+                guard let handle else {
+                    throw FaceEngineError(.invalidArgument, "the CNN detector was not loaded; create the engine with loadCNN")
+                }
+                return try Self.collectRects { out, capacity, count, error in
+                    fg_mmod_detect(handle.pointer, image.view, Int32(options.upsample), out, capacity, count, error)
+                }
+            }
+        }
+        if let minFaceSize = options.minFaceSize {
+            boxes.removeAll { $0.width < minFaceSize }
+        }
+        return boxes
+    }
+
+    /// Fits the 5-point landmarks in each box.
+    public func landmarks(in image: RGBImage, for boxes: [FaceBox]) throws(FaceEngineError) -> [FaceLandmarks] {
+        guard !boxes.isEmpty else { return [] }
+        let rects = boxes.map { fg_rect(left: Int64($0.left), top: Int64($0.top), right: Int64($0.right), bottom: Int64($0.bottom), confidence: $0.confidence) }
+        var out = [fg_landmarks](repeating: fg_landmarks(), count: rects.count)
+        var error = fg_error()
+        let status = fg_shape_landmarks(shapeModel.pointer, image.view, rects, Int32(rects.count), &out, &error)
+        guard status == FG_OK else { throw FaceEngineError(status: status, error, context: "landmarks") }
+        return zip(boxes, out).map { box, shape in
+            var points: [FaceLandmarks.Point] = []
+            withUnsafeBytes(of: shape.points) { raw in
+                for point in raw.bindMemory(to: fg_point.self) {
+                    points.append(.init(x: point.x, y: point.y))
+                }
+            }
+            return FaceLandmarks(box: box, points: points)
+        }
+    }
+
+    /// Aligned 150x150 chips (dlib's `get_face_chip_details(shape, 150, 0.25)`).
+    public func alignedChips(in image: RGBImage, for landmarks: [FaceLandmarks]) throws(FaceEngineError) -> FaceChips {
+        let chips = FaceChips(count: landmarks.count)
+        guard !landmarks.isEmpty else { return chips }
+        let shapes = landmarks.map(\.shim)
+        var error = fg_error()
+        let status = fg_extract_chips(
+            image.view, shapes, Int32(shapes.count), Int32(FaceChips.size), 0.25,
+            chips.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), &error)
+        guard status == FG_OK else { throw FaceEngineError(status: status, error, context: "face alignment") }
+        return chips
+    }
+
+    /// The 128-D descriptor of each chip, computed in batches.
+    public func descriptors(of chips: FaceChips) throws(FaceEngineError) -> [FaceDescriptor] {
+        guard chips.count > 0 else { return [] }
+        let count = chips.count * FaceDescriptor.dimensions
+        let out = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
+        out.initialize(repeating: 0)
+        defer {
+            wipeMemory(out.baseAddress, count * MemoryLayout<Float>.stride)
+            out.deallocate()
+        }
+        try resnet.withLock { (handle: inout ShimHandle) throws(FaceEngineError) in
+            var error = fg_error()
+            let status = fg_resnet_descriptors(
+                handle.pointer, chips.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(chips.count),
+                out.baseAddress!, &error)
+            guard status == FG_OK else { throw FaceEngineError(status: status, error, context: "face descriptors") }
+        }
+        return (0..<chips.count).map { FaceDescriptor(copying: out.baseAddress! + $0 * FaceDescriptor.dimensions) }
+    }
+
+    // MARK: All stages
+
+    /// Detects every face and, when `describe` is set, computes its descriptor.
+    public func analyze(_ image: RGBImage, options: DetectionOptions, describe: Bool) throws(FaceEngineError) -> FaceAnalysis {
+        var timings = StageTimings()
+        let clock = ContinuousClock()
+        var start = clock.now
+        let boxes = try detect(in: image, options: options)
+        timings.detect = (clock.now - start).milliseconds
+        var faces = boxes.map { FaceAnalysis.Face(box: $0) }
+        if describe && !boxes.isEmpty {
+            start = clock.now
+            let shapes = try landmarks(in: image, for: boxes)
+            let chips = try alignedChips(in: image, for: shapes)
+            timings.align = (clock.now - start).milliseconds
+            start = clock.now
+            let descriptors = try descriptors(of: chips)
+            timings.embed = (clock.now - start).milliseconds
+            for index in faces.indices {
+                faces[index].landmarks = shapes[index]
+                faces[index].descriptor = descriptors[index]
+            }
+        }
+        return FaceAnalysis(width: image.width, height: image.height, faces: faces, timings: timings)
+    }
+
+    private static func collectRects(
+        _ call: (UnsafeMutablePointer<fg_rect>?, Int32, UnsafeMutablePointer<Int32>, UnsafeMutablePointer<fg_error>) -> Int32
+    ) throws(FaceEngineError) -> [FaceBox] {
+        var capacity: Int32 = 64
+        while true {
+            var rects = [fg_rect](repeating: fg_rect(), count: Int(capacity))
+            var count: Int32 = 0
+            var error = fg_error()
+            let status = rects.withUnsafeMutableBufferPointer { call($0.baseAddress, capacity, &count, &error) }
+            guard status == FG_OK else { throw FaceEngineError(status: status, error, context: "face detection") }
+            if count <= capacity {
+                return rects.prefix(Int(count)).map {
+                    FaceBox(left: Int($0.left), top: Int($0.top), right: Int($0.right), bottom: Int($0.bottom), confidence: $0.confidence)
+                }
+            }
+            capacity = count
+        }
+    }
+}
+
+extension FaceLandmarks {
+    var shim: fg_landmarks {
+        var shape = fg_landmarks()
+        shape.box = fg_rect(left: Int64(box.left), top: Int64(box.top), right: Int64(box.right), bottom: Int64(box.bottom), confidence: box.confidence)
+        withUnsafeMutableBytes(of: &shape.points) { raw in
+            let out = raw.bindMemory(to: fg_point.self)
+            for (index, point) in points.prefix(5).enumerated() {
+                out[index] = fg_point(x: point.x, y: point.y)
+            }
+        }
+        return shape
+    }
+}

@@ -1,0 +1,102 @@
+internal import CDlibFace
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads JPEG and PNG files and bytes into `RGBImage`s. The file's bytes are held
+/// in memory only while decoding and wiped afterwards; nothing is written anywhere.
+public struct ImageDecoder: Sendable {
+    /// The most pixels an image may have; checked against the header before any
+    /// pixel memory is allocated. 50 MP fits every camera photo we expect (7360x4912
+    /// is 36 MP) and keeps the decoded buffer under 150 MB.
+    public var maxPixels: Int
+    /// The largest file accepted, to refuse absurd inputs before reading them.
+    public var maxFileBytes: Int
+
+    public static let defaultMaxPixels = 50_000_000
+
+    public init(maxPixels: Int = ImageDecoder.defaultMaxPixels, maxFileBytes: Int = 256 << 20) {
+        self.maxPixels = maxPixels
+        self.maxFileBytes = maxFileBytes
+    }
+
+    /// Decodes the image file at `path`.
+    public func decode(file path: String) throws(FaceEngineError) -> RGBImage {
+        let bytes = try readFile(path)
+        defer {
+            wipeMemory(bytes.baseAddress, bytes.count)
+            bytes.deallocate()
+        }
+        if bytes.isEmpty {
+            throw FaceEngineError(.invalidImage, "'\(path)' is empty (0 bytes): it is not an image; check the file was copied completely")
+        }
+        do {
+            return try decode(UnsafeRawBufferPointer(bytes))
+        } catch {
+            throw FaceEngineError(error.code, "'\(path)': \(error.message)")
+        }
+    }
+
+    /// Decodes a JPEG or PNG held in memory.
+    public func decode(_ bytes: UnsafeRawBufferPointer) throws(FaceEngineError) -> RGBImage {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else {
+            throw FaceEngineError(.invalidImage, "no image data (0 bytes)")
+        }
+        var error = fg_error()
+        var handle: OpaquePointer?
+        let status = fg_image_decode(
+            base.assumingMemoryBound(to: UInt8.self), bytes.count, UInt64(maxPixels), &handle, &error)
+        guard status == FG_OK, let handle else {
+            let message = error.text
+            if message.contains("over the limit") {
+                throw FaceEngineError(.imageTooLarge, "\(message); raise --max-pixels if this image is genuine")
+            }
+            throw FaceEngineError(
+                FaceEngineError.Code(shimStatus: status),
+                "\(message); use an intact JPEG or PNG file")
+        }
+        defer { fg_image_destroy(handle) }
+        let view = fg_image_view(handle)
+        let image = RGBImage(width: Int(view.width), height: Int(view.height))
+        image.pixels.copyMemory(
+            from: UnsafeRawBufferPointer(start: view.pixels, count: image.pixels.count))
+        return image
+    }
+
+    private func readFile(_ path: String) throws(FaceEngineError) -> UnsafeMutableRawBufferPointer {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let code = errno
+            if code == ENOENT {
+                throw FaceEngineError(.fileNotFound, "'\(path)' does not exist; check the path")
+            }
+            throw FaceEngineError(.unreadableFile, "cannot open '\(path)': \(String(cString: strerror(code)))")
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            throw FaceEngineError(.unreadableFile, "cannot stat '\(path)': \(String(cString: strerror(errno)))")
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw FaceEngineError(.unreadableFile, "'\(path)' is not a regular file; pass an image file")
+        }
+        let size = Int(info.st_size)
+        guard size <= maxFileBytes else {
+            throw FaceEngineError(.imageTooLarge, "'\(path)' is \(size) bytes, over the \(maxFileBytes)-byte limit for an image file")
+        }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
+        var offset = 0
+        while offset < size {
+            let n = read(fd, buffer.baseAddress! + offset, size - offset)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                let code = errno
+                wipeMemory(buffer.baseAddress, size)
+                buffer.deallocate()
+                throw FaceEngineError(.unreadableFile, "reading '\(path)' failed: \(n == 0 ? "the file shrank while being read" : String(cString: strerror(code)))")
+            }
+            offset += n
+        }
+        return buffer
+    }
+}

@@ -1,0 +1,26 @@
+import ArgumentParser
+import Edge
+
+extension Facegate {
+    /// Prints each face's 128-D descriptor.
+    struct Embed: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the 128-D descriptor of every face in images.",
+            discussion: "The descriptors are printed, never stored. They are personal data: handle the output accordingly.")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var options: FaceCommandOptions
+
+        @Argument(help: ArgumentHelp("JPEG or PNG files.", valueName: "IMAGE"))
+        var images: [String]
+
+        func validate() throws {
+            if images.isEmpty { throw ValidationError("name at least one image") }
+        }
+
+        func run() async throws {
+            let detection = DetectionOptions(model: .hog, upsample: options.upsample)
+            try await analyzeFiles(images, global: global, options: options, detection: detection, describe: true)
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import Edge
+import FacegateCore
+import FacegateTestSupport
+import Foundation
+import Testing
+
+@Suite("Image decoding and bad input")
+struct ImageDecoderTests {
+    let decoder = ImageDecoder()
+
+    @Test("JPEG and PNG fixtures decode to their real size")
+    func decodesFixtures() throws {
+        let jpeg = try decoder.decode(file: TestResources.fixture("obama.jpg"))
+        #expect(jpeg.width == 910 && jpeg.height == 1137)
+        let png = try decoder.decode(file: TestResources.fixture("32bit.png"))
+        #expect(png.width == 626 && png.height == 1200)
+    }
+
+    @Test("bytes in memory decode exactly like the file")
+    func memoryEqualsFile() throws {
+        let path = TestResources.fixture("biden.jpg")
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        let fromFile = try decoder.decode(file: path)
+        let fromMemory = try bytes.withUnsafeBytes { try decoder.decode($0) }
+        let same = fromFile.withUnsafePixels { a in fromMemory.withUnsafePixels { b in a.elementsEqual(b) } }
+        #expect(same)
+    }
+
+    @Test("a missing file is named, with what to do")
+    func missingFile() {
+        let error = #expect(throws: FaceEngineError.self) { try decoder.decode(file: "/nonexistent/photo.jpg") }
+        #expect(error?.code == .fileNotFound)
+        #expect(error?.message.contains("/nonexistent/photo.jpg") == true)
+        #expect(error?.exitStatus == .noInput)
+    }
+
+    @Test("an empty file is refused as not an image")
+    func emptyFile() throws {
+        let directory = TemporaryDirectory()
+        let path = try directory.write("empty.jpg", bytes: [])
+        let error = #expect(throws: FaceEngineError.self) { try decoder.decode(file: path) }
+        #expect(error?.code == .invalidImage)
+        #expect(error?.message.contains("empty.jpg") == true)
+        #expect(error?.message.contains("empty") == true)
+    }
+
+    @Test("a truncated JPEG is an error, not a half-grey picture")
+    func truncatedJPEG() throws {
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: TestResources.fixture("obama.jpg"))))
+        let truncated = Array(bytes.prefix(bytes.count * 6 / 10))
+        let error = #expect(throws: FaceEngineError.self) { try truncated.withUnsafeBytes { try decoder.decode($0) } }
+        #expect(error?.code == .invalidImage)
+        #expect(error?.message.contains("truncated") == true)
+    }
+
+    @Test("a truncated PNG is an error")
+    func truncatedPNG() throws {
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: TestResources.fixture("32bit.png"))))
+        let truncated = Array(bytes.prefix(bytes.count / 2))
+        let error = #expect(throws: FaceEngineError.self) { try truncated.withUnsafeBytes { try decoder.decode($0) } }
+        #expect(error?.code == .invalidImage)
+    }
+
+    @Test("a text file named .jpg is refused by its signature")
+    func textFileNamedJPEG() throws {
+        let directory = TemporaryDirectory()
+        let path = try directory.write("notes.jpg", text: "this is a shopping list, not a photo\n")
+        let error = #expect(throws: FaceEngineError.self) { try decoder.decode(file: path) }
+        #expect(error?.code == .invalidImage)
+        #expect(error?.message.contains("notes.jpg") == true)
+        #expect(error?.message.contains("not a JPEG or PNG") == true)
+    }
+
+    @Test("a PNG whose header claims 100000x100000 pixels is refused from the header alone")
+    func hugePNGHeader() throws {
+        // Signature and an IHDR chunk only: there is no pixel data at all, so a decoder
+        // that got past the size check would fail differently (and first try to
+        // allocate 30 GB).
+        let png = PNGHeader.bytes(width: 100_000, height: 100_000)
+        let error = #expect(throws: FaceEngineError.self) { try png.withUnsafeBytes { try decoder.decode($0) } }
+        #expect(error?.code == .imageTooLarge)
+        #expect(error?.message.contains("100000x100000") == true)
+    }
+
+    @Test("the pixel limit applies to real JPEGs too")
+    func pixelLimitOnJPEG() throws {
+        let small = ImageDecoder(maxPixels: 1_000_000)
+        let error = #expect(throws: FaceEngineError.self) { try small.decode(file: TestResources.fixture("obama3.jpg")) }
+        #expect(error?.code == .imageTooLarge)
+    }
+
+    @Test("a directory given as an image is refused")
+    func directoryAsImage() throws {
+        let directory = TemporaryDirectory()
+        let error = #expect(throws: FaceEngineError.self) { try decoder.decode(file: directory.path) }
+        #expect(error?.code == .unreadableFile)
+    }
+}
+
+/// Builds the first bytes of a PNG file: signature and a valid IHDR chunk.
+enum PNGHeader {
+    static func bytes(width: UInt32, height: UInt32) -> [UInt8] {
+        var chunk: [UInt8] = Array("IHDR".utf8)
+        chunk += bigEndian(width) + bigEndian(height)
+        chunk += [8, 2, 0, 0, 0]  // 8-bit, truecolour, deflate, adaptive filter, no interlace
+        return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + bigEndian(13) + chunk + bigEndian(crc32(chunk))
+    }
+
+    private static func bigEndian(_ value: UInt32) -> [UInt8] {
+        [UInt8(value >> 24), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF)]
+    }
+
+    private static func crc32(_ bytes: [UInt8]) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+        }
+        return ~crc
+    }
+}

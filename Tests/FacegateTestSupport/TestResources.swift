@@ -1,0 +1,54 @@
+public import Edge
+import Foundation
+
+/// Where the tests find models, fixture photos and the built binary. Models and
+/// fixtures come from `make models` and `make fixtures` (PyPI), so anyone can run
+/// the tests; `FACEGATE_MODELS` and `FACEGATE_FIXTURES` override the locations.
+public enum TestResources {
+    /// The package root (this file is Tests/FacegateTestSupport/TestResources.swift).
+    public static let repositoryRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    public static var environment: [String: String] { ProcessInfo.processInfo.environment }
+
+    public static let modelDirectory: String = {
+        environment[ModelFiles.environmentVariable].flatMap { $0.isEmpty ? nil : $0 }
+            ?? repositoryRoot + "/.cache/models"
+    }()
+
+    public static var models: ModelFiles { ModelFiles(directory: modelDirectory) }
+
+    public static let fixtureDirectory: String = {
+        environment["FACEGATE_FIXTURES"].flatMap { $0.isEmpty ? nil : $0 } ?? repositoryRoot + "/.cache/fixtures"
+    }()
+
+    /// The path of a fixture photo, failing loudly when `make fixtures` has not run.
+    public static func fixture(_ name: String) -> String {
+        let path = fixtureDirectory + "/" + name
+        precondition(
+            FileManager.default.fileExists(atPath: path),
+            "fixture \(path) is missing: run `make fixtures` (or set FACEGATE_FIXTURES)")
+        return path
+    }
+
+    /// `../shared/faces` beside the checkout, when present (development data, not fetched).
+    public static var sharedFaces: String? {
+        let path = URL(fileURLWithPath: repositoryRoot).deletingLastPathComponent().path + "/shared/faces"
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }
+
+    /// The directory of the test binary, where SwiftPM also puts the `facegate` executable.
+    public static let productsDirectory: String = {
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0]
+        var url = URL(fileURLWithPath: executable).deletingLastPathComponent()
+        // A .xctest bundle on some platforms is a directory; step out of it.
+        while url.pathExtension == "xctest" || url.lastPathComponent == "Contents" { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    public static var facegateBinary: String { productsDirectory + "/facegate" }
+}

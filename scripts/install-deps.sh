@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs the Debian packages facegate builds and runs with. Idempotent: installs
+# only what is missing. Without root (or password-less sudo) it prints the
+# apt-get line to run and stops.
+set -euo pipefail
+
+packages=(
+    libdlib-dev            # dlib 19.24: HOG, shape predictor, DNN
+    libblas-dev            # dlib's pkg-config names libblas.so and liblapack.so
+    liblapack-dev
+    libopenblas0-pthread   # makes the descriptor ~10x faster than reference BLAS
+    libjpeg-dev
+    libpng-dev
+    libsodium-dev
+    libsqlite3-dev
+    libv4l-dev
+    pkg-config
+    python3-pip            # make models / make fixtures: pip download only
+)
+
+missing=()
+for package in "${packages[@]}"; do
+    status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
+    case "$status" in
+        *"install ok installed"*) ;;
+        *) missing+=("$package") ;;
+    esac
+done
+
+# python3-pip is not needed when a pip already works (a pyenv or venv Python).
+if python3 -m pip --version >/dev/null 2>&1; then
+    kept=()
+    for package in "${missing[@]}"; do [ "$package" = python3-pip ] || kept+=("$package"); done
+    missing=("${kept[@]+"${kept[@]}"}")
+fi
+
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "deps: all Debian packages present"
+    exit 0
+fi
+
+command="apt-get install -y --no-install-recommends ${missing[*]}"
+if [ "$(id -u)" -eq 0 ]; then
+    sudo=()
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    sudo=(sudo)
+else
+    echo "deps: missing Debian packages: ${missing[*]}" >&2
+    echo "deps: run as root:  apt-get update && $command" >&2
+    exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]+"${sudo[@]}"}" apt-get update -qq
+"${sudo[@]+"${sudo[@]}"}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
