@@ -18,6 +18,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // C++17 shim over dlib: the only code that includes dlib headers. Optimised even
@@ -37,13 +38,35 @@ let package = Package(
                 .linkedLibrary("png"),
             ]
         ),
+        // libsodium, through pkg-config.
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]
+        ),
+        // Linux calls Swift cannot make directly: variadic prctl/ioctl, SO_PEERCRED.
+        .target(name: "CLinuxSupport"),
         // What every module shares: ordered JSON, timestamps, the user-facing error contract.
         .target(name: "FacegateCore", swiftSettings: strictSwift),
+        // Keys, the encrypted template store, crypto-shredding erasure, the gallery.
+        .target(
+            name: "Vault",
+            dependencies: [
+                "CSodium",
+                "CLinuxSupport",
+                "FacegateCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
         .target(
             name: "Edge",
             dependencies: [
                 "CDlibFace",
+                "CLinuxSupport",
                 "FacegateCore",
+                "Vault",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift
@@ -53,6 +76,7 @@ let package = Package(
             dependencies: [
                 "Edge",
                 "FacegateCore",
+                "Vault",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -60,7 +84,7 @@ let package = Package(
         ),
         .target(
             name: "FacegateTestSupport",
-            dependencies: ["Edge", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Edge", "Vault", "FacegateCore", .product(name: "Logging", package: "swift-log")],
             path: "Tests/FacegateTestSupport",
             swiftSettings: strictSwift
         ),
@@ -68,6 +92,15 @@ let package = Package(
             name: "EdgeTests",
             dependencies: ["Edge", "FacegateCore", "FacegateTestSupport", .product(name: "Logging", package: "swift-log")],
             exclude: ["Golden"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "VaultTests",
+            dependencies: [
+                "Vault", "FacegateCore", "FacegateTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSwift
         ),
         .testTarget(

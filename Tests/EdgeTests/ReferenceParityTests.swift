@@ -1,4 +1,5 @@
 import Edge
+import FacegateCore
 import FacegateTestSupport
 import Foundation
 import Testing

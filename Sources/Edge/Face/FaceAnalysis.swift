@@ -1,3 +1,5 @@
+public import FacegateCore
+
 /// What the engine found in one image.
 public struct FaceAnalysis: Sendable {
     /// One face: its box and, when asked for, its landmarks and descriptor.

@@ -1,6 +1,7 @@
 internal import CDlibFace
 public import Logging
 import Synchronization
+public import FacegateCore
 
 /// Detects, aligns and describes faces with dlib, entirely in this process.
 ///

@@ -32,7 +32,7 @@ public final class FaceDescriptor: @unchecked Sendable {
 
     /// Overwrites the values with zeros now (the object stays valid, all zeros).
     public func wipe() {
-        wipeMemory(storage.baseAddress, Self.dimensions * MemoryLayout<Float>.stride)
+        explicit_bzero(storage.baseAddress!, Self.dimensions * MemoryLayout<Float>.stride)
     }
 
     /// A copy of the values. The copy is ordinary memory: use it only to print or
@@ -54,34 +54,5 @@ public final class FaceDescriptor: @unchecked Sendable {
             sum += d * d
         }
         return sum.squareRoot()
-    }
-}
-
-/// Aligned 150x150 face chips, packed RGB one after the other. Wiped when released.
-public final class FaceChips: @unchecked Sendable {
-    public static let size = 150
-    public static let bytesPerChip = size * size * 3
-
-    public let count: Int
-    let bytes: UnsafeMutableRawBufferPointer
-
-    init(count: Int) {
-        self.count = count
-        bytes = .allocate(byteCount: max(1, count * Self.bytesPerChip), alignment: 64)
-        bytes.initializeMemory(as: UInt8.self, repeating: 0)
-    }
-
-    deinit {
-        wipeMemory(bytes.baseAddress, bytes.count)
-        bytes.deallocate()
-    }
-
-    /// The chip at `index` as an image (a copy), for inspection in tests.
-    public func image(at index: Int) -> RGBImage {
-        precondition(index >= 0 && index < count)
-        let start = index * Self.bytesPerChip
-        return RGBImage(
-            width: Self.size, height: Self.size,
-            rgb: UnsafeRawBufferPointer(rebasing: bytes[start..<(start + Self.bytesPerChip)]))
     }
 }

@@ -1,0 +1,26 @@
+// Linux calls Swift cannot make directly (variadic prctl/ioctl) or that need
+// _GNU_SOURCE structs (struct ucred). Each is one line around the system call.
+#ifndef FACEGATE_CLINUXSUPPORT_H
+#define FACEGATE_CLINUXSUPPORT_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// prctl(PR_SET_DUMPABLE, 0): no core dump and no ptrace attach by other users.
+int fg_linux_set_not_dumpable(void);
+
+/// The uid, gid and pid of the peer of a connected Unix socket (SO_PEERCRED).
+int fg_linux_peer_credentials(int socket, uint32_t *uid, uint32_t *gid, int32_t *pid);
+
+/// ioctl(fd, request, argument), retried on EINTR.
+int fg_linux_ioctl(int fd, unsigned long request, void *argument);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

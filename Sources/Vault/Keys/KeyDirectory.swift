@@ -1,0 +1,97 @@
+public import FacegateCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The device's keys on disk: the key-encryption key (KEK) that wraps every
+/// subject's data key, and the Ed25519 key that signs audit checkpoints.
+///
+/// Files are created owner-read-only (0400) and never overwritten. At load, a file
+/// that is missing, has the wrong size, or is readable by group or others is refused
+/// with a message that names it.
+public struct KeyDirectory: Sendable {
+    public static let kekFileName = "kek"
+    public static let signingKeyFileName = "audit-signing.key"
+    public static let publicKeyFileName = "audit-signing.pub"
+    /// The systemd credential name (`LoadCredential=facegate-kek:…`) that may carry the KEK.
+    public static let kekCredentialName = "facegate-kek"
+
+    public let path: String
+
+    public init(path: String) {
+        self.path = path
+    }
+
+    public var kekPath: String { path + "/" + Self.kekFileName }
+    public var signingKeyPath: String { path + "/" + Self.signingKeyFileName }
+    public var publicKeyPath: String { path + "/" + Self.publicKeyFileName }
+
+    /// Creates the KEK and the signing key pair. Refuses if any key file exists.
+    @discardableResult
+    public func initialize() throws -> [String] {
+        try FileSystem.makeDirectory(path, mode: 0o700)
+        for existing in [kekPath, signingKeyPath, publicKeyPath] where access(existing, F_OK) == 0 {
+            throw VaultError(.keysExist, "'\(existing)' already exists; keys are never overwritten. Move the old key directory away only if you mean to lose every enrolled subject")
+        }
+        let kek = SecretKey.random()
+        try FileSystem.writeNew(kekPath, bytes: UnsafeRawBufferPointer(kek.storage.bytes), mode: 0o400)
+        let signing = SigningKeyPair.generate()
+        try signing.withSecretKeyBytes { bytes in try FileSystem.writeNew(signingKeyPath, bytes: bytes, mode: 0o400) }
+        try signing.publicKey.withUnsafeBytes { bytes in try FileSystem.writeNew(publicKeyPath, bytes: bytes, mode: 0o444) }
+        try FileSystem.syncDirectory(path)
+        return [kekPath, signingKeyPath, publicKeyPath]
+    }
+
+    /// Loads the KEK: from the systemd credential when `$CREDENTIALS_DIRECTORY` holds
+    /// one, else from the key directory.
+    public func loadKEK(environment: [String: String]) throws(VaultError) -> SecretKey {
+        ProcessHardening.disableCoreDumps()
+        if let credentials = environment["CREDENTIALS_DIRECTORY"], !credentials.isEmpty {
+            let credential = credentials + "/" + Self.kekCredentialName
+            if access(credential, F_OK) == 0 {
+                // systemd keeps the credential directory private to the service.
+                let secure = try readKeyFile(credential, expectedBytes: SecretKey.byteCount, checkPermissions: false)
+                return SecretKey(storage: secure)
+            }
+        }
+        return SecretKey(storage: try readKeyFile(kekPath, expectedBytes: SecretKey.byteCount, checkPermissions: true))
+    }
+
+    /// Loads the audit signing key pair.
+    public func loadSigningKey() throws(VaultError) -> SigningKeyPair {
+        ProcessHardening.disableCoreDumps()
+        let secure = try readKeyFile(signingKeyPath, expectedBytes: SigningKeyPair.secretKeyBytes, checkPermissions: true)
+        guard let pair = SigningKeyPair.from(secretKey: UnsafeRawBufferPointer(secure.bytes)) else {
+            throw VaultError(.keyInvalid, "'\(signingKeyPath)' is not an Ed25519 secret key; restore it from your key backup")
+        }
+        return pair
+    }
+
+    /// The public half of the signing key, for exports.
+    public func loadPublicKey() throws(VaultError) -> [UInt8] {
+        try loadSigningKey().publicKey
+    }
+
+    private func readKeyFile(_ file: String, expectedBytes: Int, checkPermissions: Bool) throws(VaultError) -> SecureBuffer {
+        var info = stat()
+        guard stat(file, &info) == 0 else {
+            if errno == ENOENT {
+                throw VaultError(.keyMissing, "the key file '\(file)' is missing; run `facegate keys init --dir \(path)` on a new device, or restore the key directory from its backup")
+            }
+            throw VaultError(.keyInvalid, "cannot stat the key file '\(file)': \(String(cString: strerror(errno)))")
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw VaultError(.keyInvalid, "the key file '\(file)' is not a regular file")
+        }
+        if checkPermissions && (info.st_mode & 0o077) != 0 {
+            let mode = String(info.st_mode & 0o777, radix: 8)
+            throw VaultError(.keyPermissions, "the key file '\(file)' is readable by group or others (mode \(mode)); run `chmod 400 \(file)` and check who could have copied it")
+        }
+        guard Int(info.st_size) == expectedBytes else {
+            throw VaultError(.keyInvalid, "the key file '\(file)' has \(info.st_size) bytes instead of \(expectedBytes); it is damaged or not a facegate key: restore it from your key backup")
+        }
+        let buffer = SecureBuffer(count: expectedBytes)
+        try FileSystem.readExactly(file, into: buffer.bytes)
+        return buffer
+    }
+}

@@ -1,0 +1,83 @@
+import FacegateCore
+import GRDB
+
+/// Opening the SQLite file with the settings erasure depends on, the vault's schema,
+/// and SQLite errors translated into messages a person can act on.
+enum VaultDatabase {
+    static func configuration() -> Configuration {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.label = "facegate.vault"
+        configuration.prepareDatabase { db in
+            // FULL: a committed erasure survives a power cut. secure_delete: deleted
+            // content is overwritten with zeros, not left in free pages.
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+        }
+        return configuration
+    }
+
+    static func openQueue(path: String) throws -> DatabaseQueue {
+        do {
+            return try DatabaseQueue(path: path, configuration: configuration())
+        } catch {
+            throw translate(error, path: path)
+        }
+    }
+
+    static func migrate(_ queue: DatabaseQueue, path: String, extra: (inout DatabaseMigrator) -> Void) throws {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("vault.v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE vault_meta (
+                    key TEXT PRIMARY KEY NOT NULL,
+                    value BLOB NOT NULL
+                );
+                CREATE TABLE subject (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    wrapped_key BLOB NOT NULL,
+                    personal BLOB NOT NULL,
+                    created_at REAL NOT NULL,
+                    expires_at REAL NOT NULL
+                );
+                CREATE TABLE template (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    subject_id TEXT NOT NULL REFERENCES subject(id) ON DELETE CASCADE,
+                    schema_version INTEGER NOT NULL,
+                    sealed BLOB NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                CREATE INDEX template_subject ON template(subject_id);
+                CREATE INDEX subject_expiry ON subject(expires_at);
+                """)
+        }
+        extra(&migrator)
+        do {
+            try migrator.migrate(queue)
+        } catch {
+            throw translate(error, path: path)
+        }
+    }
+
+    /// A SQLite failure as a `VaultError` naming the file; other errors unchanged.
+    static func translate(_ error: any Error, path: String) -> any Error {
+        guard let error = error as? DatabaseError else { return error }
+        switch error.resultCode {
+        case .SQLITE_NOTADB, .SQLITE_CORRUPT:
+            return VaultError(.corruptDatabase, "'\(path)' is not a facegate database or is damaged (SQLite: \(error.message ?? "corrupt")); nothing was changed. Restore the latest backup with `facegate restore`")
+        case .SQLITE_FULL:
+            return VaultError(.storageFailure, "the disk holding '\(path)' is full; nothing was changed. Free space and retry")
+        case .SQLITE_IOERR:
+            return VaultError(.storageFailure, "an I/O error on '\(path)' (SQLite: \(error.message ?? "I/O error")); check the storage device")
+        case .SQLITE_CANTOPEN:
+            return VaultError(.storageFailure, "cannot open the database '\(path)'; check that its directory exists and is writable")
+        case .SQLITE_READONLY:
+            return VaultError(.storageFailure, "'\(path)' is read-only; check its permissions")
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return VaultError(.storageFailure, "'\(path)' is locked by another process; stop it or use the admin socket")
+        default:
+            return error
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import FacegateCore
+import GRDB
+import FoundationEssentials
+import Logging
+
+extension VaultStore {
+    /// Decrypts every template into the gallery (replacing its contents). A template
+    /// that fails authentication stops the load: the error lists every affected
+    /// subject, and the database is left exactly as it was.
+    public func loadGallery() throws {
+        gallery.removeAll()
+        let dimensions = FaceDescriptor.dimensions
+        // One secure scratch key and one embedding buffer reused for every row: a
+        // sodium_malloc per subject would cost more than the decryption itself.
+        let keyStorage = SecureBuffer(count: SecretKey.byteCount)
+        let key = SecretKey(storage: keyStorage)
+        let embedding = SecureBuffer(count: dimensions * MemoryLayout<Float>.stride)
+        var failures = Set<String>()
+        try read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM template") ?? 0
+            gallery.reserve(capacity: total)
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT t.subject_id, s.wrapped_key, t.id, t.schema_version, t.sealed
+                FROM template t JOIN subject s ON s.id = t.subject_id
+                ORDER BY t.subject_id
+                """)
+            var current: String?
+            var keyIsValid = false
+            while let row = try rows.next() {
+                let subjectText: String = row[0]
+                let subject = SubjectID(unchecked: subjectText)
+                if subjectText != current {
+                    current = subjectText
+                    let wrapped = row.dataNoCopy(atIndex: 1) ?? Data()
+                    keyIsValid = wrapped.withUnsafeBytes {
+                        SealedBox.open($0, key: kek, associatedData: AssociatedData.wrappedKey(subject), into: keyStorage.bytes)
+                    }
+                    if !keyIsValid { failures.insert(subjectText) }
+                }
+                guard keyIsValid else { continue }
+                let template = TemplateID(rawValue: row[2])
+                let version: Int = row[3]
+                let sealed = row.dataNoCopy(atIndex: 4) ?? Data()
+                let opened = sealed.withUnsafeBytes {
+                    SealedBox.open(
+                        $0, key: key, associatedData: AssociatedData.template(subject, template, schemaVersion: version),
+                        into: embedding.bytes)
+                }
+                guard opened, version == Self.templateSchemaVersion else {
+                    failures.insert(subjectText)
+                    continue
+                }
+                gallery.add(
+                    subject: subject, template: template,
+                    values: UnsafeBufferPointer(start: embedding.base.assumingMemoryBound(to: Float.self), count: dimensions))
+            }
+        }
+        embedding.wipe()
+        keyStorage.wipe()
+        guard failures.isEmpty else {
+            gallery.removeAll()
+            let affected = failures.sorted()
+            throw VaultError(
+                .integrityFailure,
+                "\(affected.count) subject(s) have data that failed authentication (altered, moved or damaged ciphertext): \(affected.joined(separator: ", ")). Nothing was changed; restore a backup or erase these subjects with `facegate erase`",
+                affectedSubjects: affected)
+        }
+        logger.info("gallery loaded", metadata: ["vault.templates": "\(gallery.templateCount)", "vault.subjects": "\(gallery.subjectCount)"])
+    }
+}

@@ -1,0 +1,51 @@
+public import FacegateCore
+
+/// Why a vault operation failed. Messages name the file, key or record involved and
+/// what to do; they never contain a name, a personal field or an embedding.
+public struct VaultError: Error, Sendable, Equatable, UserFacingError {
+    public enum Code: String, Sendable, Equatable {
+        /// `keys init` found key files already there.
+        case keysExist = "keys_exist"
+        /// A key file is missing.
+        case keyMissing = "key_missing"
+        /// A key file is readable by group or others.
+        case keyPermissions = "key_permissions"
+        /// A key file has the wrong size or content.
+        case keyInvalid = "key_invalid"
+        /// The key-encryption key does not open this database.
+        case wrongKey = "wrong_key"
+        /// The database file is not a facegate vault, or is damaged.
+        case corruptDatabase = "corrupt_database"
+        /// A ciphertext failed authentication: altered, moved or damaged.
+        case integrityFailure = "integrity_failure"
+        /// No such subject.
+        case notFound = "not_found"
+        /// Bad input from the caller (an empty embedding list, a bad id).
+        case invalidArgument = "invalid_argument"
+        /// The disk is full or an I/O error occurred.
+        case storageFailure = "storage_failure"
+    }
+
+    public let code: Code
+    public let message: String
+    /// Subject pseudonyms affected by an integrity failure (for a breach report).
+    public var affectedSubjects: [String] = []
+
+    public init(_ code: Code, _ message: String, affectedSubjects: [String] = []) {
+        self.code = code
+        self.message = message
+        self.affectedSubjects = affectedSubjects
+    }
+
+    public var errorCode: String { code.rawValue }
+
+    public var exitStatus: ExitStatus {
+        switch code {
+        case .keysExist, .keyMissing, .keyPermissions, .keyInvalid, .wrongKey: .configuration
+        case .corruptDatabase, .integrityFailure: .dataError
+        case .notFound: .notFound
+        case .invalidArgument: .usage
+        case .storageFailure: .ioError
+        }
+    }
+}

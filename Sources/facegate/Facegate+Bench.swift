@@ -1,0 +1,155 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import Dispatch
+import Edge
+import FacegateCore
+import Logging
+import Vault
+
+extension Facegate {
+    /// Benchmarks, for release builds: medians over several runs, never timed tests.
+    struct Bench: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Measure facegate's speed on this machine (use a release build).",
+            subcommands: [Search.self, Open.self])
+    }
+}
+
+extension Facegate.Bench {
+    /// 1:N search over synthetic templates.
+    struct Search: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Time gallery search over synthetic templates.")
+
+        @Option(help: "Gallery sizes to measure, comma-separated.")
+        var templates: String = "10000,100000,1000000"
+
+        @Option(help: "Searches per size.")
+        var runs: Int = 50
+
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        func run() async throws {
+            var results: [JSONValue] = []
+            for size in templates.split(separator: ",").compactMap({ Int($0) }) {
+                let stats = Self.measure(size: size, runs: runs)
+                if json {
+                    results.append(["templates": .int(size), "search_ms": stats.json])
+                } else {
+                    CommandOutput.line("search over \(size) templates: median \(format(stats.median)) ms, p95 \(format(stats.p95)) ms (\(runs) runs, \(Gallery.defaultWorkers) threads)")
+                }
+            }
+            if json { CommandOutput.json(["search": .array(results)]) }
+        }
+
+        static func measure(size: Int, runs: Int) -> Statistics {
+            let gallery = Gallery(capacity: size)
+            var generator = SplitMix(seed: 42)
+            var values = [Float](repeating: 0, count: FaceDescriptor.dimensions)
+            for _ in 0..<size {
+                for index in values.indices { values[index] = generator.nextFloat() }
+                values.withUnsafeBufferPointer { gallery.add(subject: .random(), template: .random(), values: $0) }
+            }
+            var times: [Double] = []
+            for _ in 0..<(runs + 3) {
+                for index in values.indices { values[index] = generator.nextFloat() }
+                let probe = FaceDescriptor(values)
+                let start = ContinuousClock.now
+                _ = gallery.search(probe, k: 2)
+                times.append((ContinuousClock.now - start).milliseconds)
+            }
+            return Statistics(Array(times.dropFirst(3)))!  // the first runs warm caches and threads
+        }
+    }
+
+    /// Opening a vault of N subjects: migrations, key check, journal, decrypting every template.
+    struct Open: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Time opening and decrypting a vault of synthetic subjects.")
+
+        @Option(help: "Subjects in the vault (one template each).")
+        var subjects: Int = 100_000
+
+        @Option(help: "Opens to time.")
+        var runs: Int = 5
+
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        func run() async throws {
+            try await runReportingErrors(json: json) {
+                let directory = try BenchDirectory()
+                defer { directory.remove() }
+                let keys = KeyDirectory(path: directory.path + "/keys")
+                try keys.initialize()
+                let kek = try keys.loadKEK(environment: [:])
+                let path = directory.path + "/facegate.sqlite"
+                let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
+                do {
+                    let store = try VaultStore.open(path: path, kek: kek, logger: logger)
+                    var generator = SplitMix(seed: 7)
+                    var batch: [(profile: SubjectProfile, embeddings: [FaceDescriptor], expiresAt: Double)] = []
+                    for index in 0..<subjects {
+                        let values = (0..<FaceDescriptor.dimensions).map { _ in generator.nextFloat() }
+                        batch.append((SubjectProfile(displayName: "Subject \(index)"), [FaceDescriptor(values)], 4e9))
+                        if batch.count == 10_000 || index == subjects - 1 {
+                            _ = try store.enrolMany(batch)
+                            batch.removeAll(keepingCapacity: true)
+                        }
+                    }
+                }
+                var times: [Double] = []
+                for _ in 0..<runs {
+                    let start = ContinuousClock.now
+                    let store = try VaultStore.open(path: path, kek: kek, logger: logger)
+                    times.append((ContinuousClock.now - start).milliseconds)
+                    precondition(store.gallery.templateCount == subjects)
+                }
+                let stats = Statistics(times)!
+                if json {
+                    CommandOutput.json(["open": ["subjects": .int(subjects), "open_ms": stats.json]])
+                } else {
+                    CommandOutput.line("open + decrypt \(subjects) subjects: median \(format(stats.median)) ms, p95 \(format(stats.p95)) ms (\(runs) runs)")
+                }
+            }
+        }
+    }
+}
+
+/// A deterministic generator for synthetic descriptors (values in ±0.2, like dlib's).
+struct SplitMix {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func nextFloat() -> Float { Float(next() >> 40) / Float(1 << 24) * 0.4 - 0.2 }
+}
+
+/// A scratch directory for a benchmark, under $TMPDIR: only synthetic data goes there.
+struct BenchDirectory {
+    let path: String
+    init() throws {
+        var template = Array("/tmp/facegate-bench.XXXXXX".utf8CString)
+        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+            throw VaultError(.storageFailure, "cannot create a scratch directory under /tmp")
+        }
+        path = String(cString: made)
+    }
+    func remove() {
+        for name in ["keys/kek", "keys/audit-signing.key", "keys/audit-signing.pub", "keys", "facegate.sqlite", "facegate.sqlite-wal", "facegate.sqlite-shm", "facegate.sqlite.erasures", ""] {
+            let target = name.isEmpty ? path : path + "/" + name
+            if unlink(target) != 0 { rmdir(target) }
+        }
+    }
+}
+
+func format(_ value: Double) -> String {
+    let rounded = (value * 100).rounded() / 100
+    return "\(rounded)"
+}

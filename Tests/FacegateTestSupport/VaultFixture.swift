@@ -1,0 +1,94 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+public import FacegateCore
+import Logging
+public import Vault
+
+/// A fresh key directory and database for one test.
+public final class VaultFixture: @unchecked Sendable {
+    public let directory: TemporaryDirectory
+    public let keys: KeyDirectory
+    public let clock: ManualWallClock
+    public var databasePath: String { directory.file("facegate.sqlite") }
+
+    public init() throws {
+        directory = TemporaryDirectory(prefix: "fgv")
+        keys = KeyDirectory(path: directory.file("keys"))
+        try keys.initialize()
+        clock = ManualWallClock()
+    }
+
+    public func kek() throws -> SecretKey { try keys.loadKEK(environment: [:]) }
+
+    public func open(loadGallery: Bool = true) throws -> VaultStore {
+        try VaultStore.open(path: databasePath, kek: kek(), clock: clock, logger: Logger(label: "test"), loadGallery: loadGallery)
+    }
+
+    /// A random unit-scale descriptor, like dlib's (values around ±0.1).
+    public static func randomDescriptor<G: RandomNumberGenerator>(using generator: inout G) -> FaceDescriptor {
+        FaceDescriptor((0..<FaceDescriptor.dimensions).map { _ in Float.random(in: -0.2...0.2, using: &generator) })
+    }
+
+    public static func randomDescriptor() -> FaceDescriptor {
+        var generator = SystemRandomNumberGenerator()
+        return randomDescriptor(using: &generator)
+    }
+}
+
+/// A small seeded generator, so that random-data tests can be reproduced.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Byte-level inspection of files, for residue tests.
+public enum FileBytes {
+    public static func read(_ path: String) -> [UInt8] {
+        guard let file = fopen(path, "rb") else { return [] }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = fread(&chunk, 1, chunk.count, file)
+            if n <= 0 { break }
+            bytes += chunk[0..<n]
+        }
+        return bytes
+    }
+
+    /// A short fingerprint of a file's bytes (FNV-1a 64 and the length), for
+    /// "unchanged" checks that print something readable when they fail.
+    public static func fingerprint(_ path: String) -> String {
+        let bytes = read(path)
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return "\(bytes.count) bytes, fnv \(String(hash, radix: 16))"
+    }
+
+    /// The first offset where two files differ, or nil if they are equal.
+    public static func firstDifference(_ a: [UInt8], _ b: [UInt8]) -> Int? {
+        for index in 0..<min(a.count, b.count) where a[index] != b[index] { return index }
+        return a.count == b.count ? nil : min(a.count, b.count)
+    }
+
+    /// Whether `needle` occurs anywhere in `haystack`.
+    public static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, haystack.count >= needle.count else { return false }
+        let first = needle[0]
+        var index = 0
+        let last = haystack.count - needle.count
+        while index <= last {
+            if haystack[index] == first && haystack[index..<(index + needle.count)].elementsEqual(needle) { return true }
+            index += 1
+        }
+        return false
+    }
+}

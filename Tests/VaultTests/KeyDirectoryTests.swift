@@ -1,0 +1,90 @@
+import FacegateCore
+import FacegateTestSupport
+import Foundation
+import Testing
+import Vault
+import Logging
+
+@Suite("Key directory")
+struct KeyDirectoryTests {
+    @Test("keys init creates owner-only files and never overwrites them")
+    func initialize() throws {
+        let directory = TemporaryDirectory()
+        let keys = KeyDirectory(path: directory.file("keys"))
+        let created = try keys.initialize()
+        #expect(created.count == 3)
+        for path in [keys.kekPath, keys.signingKeyPath] {
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            let mode = (attributes[.posixPermissions] as? Int ?? 0) & 0o777
+            #expect(mode & 0o077 == 0, "\(path) mode \(String(mode, radix: 8))")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: keys.kekPath)).count == 32)
+        let before = try Data(contentsOf: URL(fileURLWithPath: keys.kekPath))
+        let error = #expect(throws: VaultError.self) { try keys.initialize() }
+        #expect(error?.code == .keysExist)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: keys.kekPath)) == before)
+    }
+
+    @Test("a group- or world-readable key file is refused, named, with the fix")
+    func permissions() throws {
+        let fixture = try VaultFixture()
+        chmod(fixture.keys.kekPath, 0o440)
+        let error = #expect(throws: VaultError.self) { try fixture.keys.loadKEK(environment: [:]) }
+        #expect(error?.code == .keyPermissions)
+        #expect(error?.message.contains(fixture.keys.kekPath) == true)
+        #expect(error?.message.contains("chmod 400") == true)
+        chmod(fixture.keys.signingKeyPath, 0o604)
+        #expect(throws: VaultError.self) { try fixture.keys.loadSigningKey() }
+    }
+
+    @Test("a missing key file says to run keys init")
+    func missing() throws {
+        let fixture = try VaultFixture()
+        unlink(fixture.keys.kekPath)
+        let error = #expect(throws: VaultError.self) { try fixture.keys.loadKEK(environment: [:]) }
+        #expect(error?.code == .keyMissing)
+        #expect(error?.message.contains("facegate keys init") == true)
+    }
+
+    @Test("a key file of the wrong size is refused")
+    func wrongSize() throws {
+        let fixture = try VaultFixture()
+        unlink(fixture.keys.kekPath)
+        let fd = open(fixture.keys.kekPath, O_WRONLY | O_CREAT, 0o400)
+        _ = write(fd, [UInt8](repeating: 7, count: 31), 31)
+        close(fd)
+        let error = #expect(throws: VaultError.self) { try fixture.keys.loadKEK(environment: [:]) }
+        #expect(error?.code == .keyInvalid)
+        #expect(error?.message.contains("31 bytes") == true)
+    }
+
+    @Test("the KEK can come from a systemd credential")
+    func systemdCredential() throws {
+        let fixture = try VaultFixture()
+        let credentials = TemporaryDirectory()
+        try FileManager.default.copyItem(atPath: fixture.keys.kekPath, toPath: credentials.file(KeyDirectory.kekCredentialName))
+        unlink(fixture.keys.kekPath)
+        let store = try VaultStore.open(
+            path: fixture.databasePath,
+            kek: fixture.keys.loadKEK(environment: ["CREDENTIALS_DIRECTORY": credentials.path]),
+            clock: fixture.clock, logger: .init(label: "test"))
+        #expect(store.gallery.templateCount == 0)
+    }
+
+    @Test("loading a key disables core dumps")
+    func coreDumps() throws {
+        let fixture = try VaultFixture()
+        _ = try fixture.kek()
+        #expect(ProcessHardening.coreDumpLimit == 0)
+    }
+
+    @Test("the signing key signs and the public key verifies; a changed message does not")
+    func signing() throws {
+        let fixture = try VaultFixture()
+        let pair = try fixture.keys.loadSigningKey()
+        let message = Array("checkpoint 42".utf8)
+        let signature = pair.sign(message)
+        #expect(SignatureVerifier.isValid(signature: signature, message: message, publicKey: try fixture.keys.loadPublicKey()))
+        #expect(!SignatureVerifier.isValid(signature: signature, message: Array("checkpoint 43".utf8), publicKey: pair.publicKey))
+    }
+}
