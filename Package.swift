@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // C++17 shim over dlib: the only code that includes dlib headers. Optimised even
@@ -60,6 +62,19 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
+        // Policy, consent records, retention, the audit log, DPO exports, the deny-list.
+        .target(
+            name: "Consent",
+            dependencies: [
+                "FacegateCore",
+                "Vault",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: strictSwift
+        ),
         .target(
             name: "Edge",
             dependencies: [
@@ -67,7 +82,10 @@ let package = Package(
                 "CLinuxSupport",
                 "FacegateCore",
                 "Vault",
+                "Consent",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSwift
         ),
@@ -77,6 +95,7 @@ let package = Package(
                 "Edge",
                 "FacegateCore",
                 "Vault",
+                "Consent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -84,7 +103,7 @@ let package = Package(
         ),
         .target(
             name: "FacegateTestSupport",
-            dependencies: ["Edge", "Vault", "FacegateCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Edge", "Vault", "Consent", "FacegateCore", .product(name: "Logging", package: "swift-log")],
             path: "Tests/FacegateTestSupport",
             swiftSettings: strictSwift
         ),
@@ -100,6 +119,16 @@ let package = Package(
                 "Vault", "FacegateCore", "FacegateTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "ConsentTests",
+            dependencies: [
+                "Consent", "Vault", "FacegateCore", "FacegateTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSwift
         ),

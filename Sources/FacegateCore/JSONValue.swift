@@ -74,6 +74,11 @@ public struct JSONObject: Sendable, Equatable, ExpressibleByDictionaryLiteral {
     public struct Entry: Sendable, Equatable {
         public var key: String
         public var value: JSONValue
+
+        public init(key: String, value: JSONValue) {
+            self.key = key
+            self.value = value
+        }
     }
 
     public var entries: [Entry]

@@ -12,7 +12,10 @@ struct Facegate: AsyncParsableCommand {
             described with dlib's ResNet, all in this process. Images are never written anywhere.
             """,
         version: FacegateVersion.current,
-        subcommands: [Detect.self, Embed.self, Compare.self, Keys.self, Backup.self, Restore.self, Bench.self]
+        subcommands: [
+            Detect.self, Embed.self, Compare.self, Enroll.self, Identify.self, Subjects.self, Consent.self, Erase.self,
+            Purge.self, Export.self, Audit.self, Stats.self, Keys.self, Backup.self, Restore.self, Bench.self,
+        ]
     )
 }
 

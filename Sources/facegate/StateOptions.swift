@@ -1,20 +1,30 @@
 import ArgumentParser
+import Consent
 import Edge
 import FacegateCore
 import Vault
 
-/// Where the appliance keeps its state (keys, database, erasure journal).
+/// Where the appliance's policy and state are.
 struct StateOptions: ParsableArguments {
-    @Option(name: .customLong("state-dir"), help: ArgumentHelp("The appliance's state directory (default: $FACEGATE_STATE_DIR, then /var/lib/facegate).", valueName: "DIR"))
+    @Option(name: .customLong("policy"), help: ArgumentHelp("The policy file (default: $FACEGATE_POLICY, then /etc/facegate/policy.toml, then ./policy/default.toml).", valueName: "FILE"))
+    var policyPath: String?
+
+    @Option(name: .customLong("state-dir"), help: ArgumentHelp("The state directory: keys, database, erasure journal (default: $FACEGATE_STATE_DIR, then the policy's state_dir).", valueName: "DIR"))
     var stateDirectory: String?
 
-    var resolvedStateDirectory: String {
-        if let stateDirectory { return stateDirectory }
-        if let fromEnvironment = ProcessEnvironment.current["FACEGATE_STATE_DIR"], !fromEnvironment.isEmpty {
-            return fromEnvironment
-        }
-        return "/var/lib/facegate"
+    func loadPolicy() throws -> Policy {
+        try Policy.load(path: policyPath ?? Policy.defaultPath(environment: ProcessEnvironment.current))
     }
 
-    var location: VaultLocation { VaultLocation(stateDirectory: resolvedStateDirectory) }
+    /// The state directory: --state-dir, then $FACEGATE_STATE_DIR, then the policy's.
+    func location(policy: Policy?) -> VaultLocation {
+        if let stateDirectory { return VaultLocation(stateDirectory: stateDirectory) }
+        if let fromEnvironment = ProcessEnvironment.current["FACEGATE_STATE_DIR"], !fromEnvironment.isEmpty {
+            return VaultLocation(stateDirectory: fromEnvironment)
+        }
+        return VaultLocation(stateDirectory: policy?.appliance.stateDirectory ?? "/var/lib/facegate")
+    }
+
+    /// The location without requiring a policy (key init, backup, restore).
+    var location: VaultLocation { location(policy: try? loadPolicy()) }
 }

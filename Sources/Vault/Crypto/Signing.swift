@@ -74,3 +74,13 @@ public enum Blake2b {
         return out
     }
 }
+
+/// SHA-256, for the digests of consent notices.
+public enum SHA256 {
+    public static func hash(_ message: [UInt8]) -> [UInt8] {
+        Sodium.ensureReady()
+        var out = [UInt8](repeating: 0, count: Int(crypto_hash_sha256_BYTES))
+        _ = crypto_hash_sha256(&out, message, UInt64(message.count))
+        return out
+    }
+}

@@ -200,8 +200,9 @@ public final class VaultStore: @unchecked Sendable {
         }
     }
 
-    /// Copies every WAL frame into the database and truncates the WAL to zero bytes.
-    func truncateWAL() throws {
+    /// Copies every WAL frame into the database and truncates the WAL to zero bytes,
+    /// so that no old page (of an erased subject, of purged events) survives in it.
+    public func truncateWAL() throws {
         for attempt in 0..<50 {
             do {
                 let result = try database.writeWithoutTransaction { db in try db.checkpoint(.truncate) }

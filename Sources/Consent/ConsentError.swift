@@ -1,0 +1,47 @@
+public import FacegateCore
+
+/// Why a consent, retention, audit or policy operation failed; messages name the
+/// key, record or entry and say what to do, and never contain personal data.
+public struct ConsentError: Error, Sendable, Equatable, UserFacingError {
+    public enum Code: String, Sendable, Equatable {
+        /// The policy file is malformed or fails validation.
+        case invalidPolicy = "invalid_policy"
+        /// No valid consent for what was asked (enrolment without a record, an unknown notice or purpose).
+        case consentRequired = "consent_required"
+        /// An enrolment image was refused (no face, another subject's face, ...).
+        case enrolmentRefused = "enrolment_refused"
+        /// No such subject, record or entry.
+        case notFound = "not_found"
+        /// An argument is malformed.
+        case invalidArgument = "invalid_argument"
+        /// An audit chain or signature does not verify.
+        case verificationFailed = "verification_failed"
+        /// The caller may not do this.
+        case notPermitted = "not_permitted"
+        /// The deny-list is disabled, or the request breaks its governance rules.
+        case denyListRefused = "denylist_refused"
+        /// Something else about the request conflicts with what is stored.
+        case conflict = "conflict"
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var errorCode: String { code.rawValue }
+
+    public var exitStatus: ExitStatus {
+        switch code {
+        case .invalidPolicy: .configuration
+        case .consentRequired, .enrolmentRefused, .verificationFailed: .dataError
+        case .notFound: .notFound
+        case .invalidArgument: .usage
+        case .notPermitted: .noPermission
+        case .denyListRefused, .conflict: .failure
+        }
+    }
+}

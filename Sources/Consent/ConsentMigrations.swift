@@ -1,0 +1,58 @@
+import GRDB
+
+/// The consent module's tables, in the vault's database so that one transaction can
+/// cover an enrolment and its consent record, or an erasure and its audit entry.
+enum ConsentMigrations {
+    static func register(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("consent.v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE consent_record (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    subject_id TEXT NOT NULL,
+                    notice_version TEXT NOT NULL,
+                    notice_sha256 TEXT NOT NULL,
+                    purposes TEXT NOT NULL,
+                    method TEXT NOT NULL,
+                    operator TEXT NOT NULL,
+                    given_at REAL NOT NULL,
+                    expires_at REAL NOT NULL,
+                    withdrawn_at REAL,
+                    erased_at REAL,
+                    superseded_by TEXT
+                );
+                CREATE INDEX consent_subject ON consent_record(subject_id);
+                CREATE TABLE audit_entry (
+                    seq INTEGER PRIMARY KEY NOT NULL,
+                    time TEXT NOT NULL,
+                    actor TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    subject_id TEXT,
+                    details TEXT NOT NULL,
+                    personal BLOB,
+                    prev_hash BLOB NOT NULL,
+                    hash BLOB NOT NULL
+                );
+                CREATE TABLE audit_checkpoint (
+                    seq INTEGER PRIMARY KEY NOT NULL,
+                    hash BLOB NOT NULL,
+                    time TEXT NOT NULL,
+                    signature BLOB NOT NULL
+                );
+                CREATE TABLE access_event (
+                    id INTEGER PRIMARY KEY,
+                    subject_id TEXT NOT NULL,
+                    time REAL NOT NULL,
+                    decision TEXT NOT NULL
+                );
+                CREATE INDEX access_event_time ON access_event(time);
+                CREATE INDEX access_event_subject ON access_event(subject_id);
+                CREATE TABLE daily_counter (
+                    day TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    value INTEGER NOT NULL,
+                    PRIMARY KEY (day, name)
+                );
+                """)
+        }
+    }
+}

@@ -1,0 +1,199 @@
+public import FacegateCore
+import GRDB
+public import Vault
+
+extension ConsentRegistry {
+    private func header(_ format: String, actor: OSUser) -> JSONValue {
+        [
+            "type": "header", "format": .string(format), "version": 1, "exported_at": .string(Timestamp.iso8601(clock.now())),
+            "exported_by": .string(actor.name), "controller": .string(policy.controller.name),
+            "public_key": .string(Hex.encode(audit.publicKey)),
+        ]
+    }
+
+    /// Audits an export and signs a checkpoint that covers the export's own entry.
+    private func auditExport(_ action: String, actor: OSUser, subject: SubjectID? = nil, details: JSONObject = [:]) throws -> AuditCheckpoint? {
+        try vault.write { db in
+            try self.audit.append(actor: actor.name, action: action, subject: subject, details: details, in: db)
+            return try self.audit.checkpoint(in: db)
+        }
+    }
+
+    /// Every consent record (GDPR Art. 7(1) proof), as JSON Lines signed at the end, or CSV.
+    public func exportConsentLog(format: ExportDocument.Format, actor: OSUser) throws -> ExportDocument {
+        let checkpoint = try auditExport("export.consent_log", actor: actor, details: ["format": .string(format.rawValue)])
+        let records = try consentRecords()
+        switch format {
+        case .csv:
+            let lines = [CSV.line(ConsentRecord.csvHeader)] + records.map { CSV.line($0.csvRow) }
+            return ExportDocument(format: .csv, text: lines.joined(separator: "\n") + "\n")
+        case .jsonl, .json:
+            var lines = [header("facegate-consent-log", actor: actor).serialized]
+            for record in records {
+                var object = record.json.objectValue ?? [:]
+                object.entries.insert(.init(key: "type", value: "consent_record"), at: 0)
+                lines.append(JSONValue.object(object).serialized)
+            }
+            lines.append(ExportSignature.trailer(for: lines, checkpoint: checkpoint, signingKey: audit.sign, publicKey: audit.publicKey))
+            return ExportDocument(format: .jsonl, text: lines.joined(separator: "\n") + "\n")
+        case .markdown:
+            throw ConsentError(.invalidArgument, "the consent log exports as jsonl or csv")
+        }
+    }
+
+    /// The audit log with its signed checkpoints and the public key, ending with a
+    /// checkpoint made now, for `facegate audit verify`.
+    public func exportAudit(format: ExportDocument.Format, actor: OSUser) throws -> ExportDocument {
+        _ = try auditExport("export.audit", actor: actor, details: ["format": .string(format.rawValue)])
+        let (entries, checkpoints) = try vault.read { db in (try AuditLog.entries(in: db), try AuditLog.checkpoints(in: db)) }
+        switch format {
+        case .csv:
+            var lines = [CSV.line(["seq", "time", "actor", "action", "subject", "details", "personal_sealed", "prev_hash", "hash", "checkpoint_signature"])]
+            let signatures = Dictionary(checkpoints.map { ($0.seq, Hex.encode($0.signature)) }, uniquingKeysWith: { a, _ in a })
+            for entry in entries {
+                lines.append(CSV.line([
+                    String(entry.seq), entry.time, entry.actor, entry.action, entry.subject ?? "", JSONValue.object(entry.details).serialized,
+                    entry.personal.map(Hex.encode) ?? "", Hex.encode(entry.previousHash), Hex.encode(entry.hash), signatures[entry.seq] ?? "",
+                ]))
+            }
+            return ExportDocument(format: .csv, text: lines.joined(separator: "\n") + "\n")
+        case .jsonl, .json:
+            var lines = [header("facegate-audit-export", actor: actor).serialized]
+            var pending = checkpoints[...]
+            for entry in entries {
+                lines.append(entry.json.serialized)
+                while let next = pending.first, next.seq == entry.seq {
+                    lines.append(next.json.serialized)
+                    pending = pending.dropFirst()
+                }
+            }
+            return ExportDocument(format: .jsonl, text: lines.joined(separator: "\n") + "\n")
+        case .markdown:
+            throw ConsentError(.invalidArgument, "the audit log exports as jsonl or csv")
+        }
+    }
+
+    /// The Art. 30 record of processing, filled from the policy: (a) controller and
+    /// DPO, (b) purposes, (c) categories of subjects and data, (d) recipients, (e)
+    /// transfers, (f) erasure time limits, (g) security measures.
+    public func exportRecordOfProcessing(format: ExportDocument.Format, actor: OSUser) throws -> ExportDocument {
+        _ = try auditExport("export.ropa", actor: actor)
+        let policy = self.policy
+        let record: JSONValue = [
+            "type": "record_of_processing", "article": "GDPR Art. 30(1)", "generated_at": .string(Timestamp.iso8601(clock.now())),
+            "a_controller": [
+                "name": .string(policy.controller.name), "address": .string(policy.controller.address),
+                "contact": .string(policy.controller.contact), "dpo_contact": .string(policy.controller.dpoContact),
+            ],
+            "b_purposes": .array(policy.purposes.map { ["id": .string($0.id), "description": .string($0.description), "legal_basis": .string($0.legalBasis)] }),
+            "c_categories": [
+                "data_subjects": .array(policy.recordOfProcessing.dataSubjectCategories.map(JSONValue.string)),
+                "personal_data": .array(policy.recordOfProcessing.personalDataCategories.map(JSONValue.string)),
+            ],
+            "d_recipients": .array(policy.recordOfProcessing.recipients.map(JSONValue.string)),
+            "e_transfers": .string(policy.recordOfProcessing.transfers),
+            "f_erasure_time_limits": [
+                "face_templates": .string("at most \(Self.days(policy.retention.templateDays)) after consent, and at once on withdrawal or erasure"),
+                "access_events": .string("\(Self.days(policy.retention.accessEventDays)) rolling"),
+                "unknown_faces": "never stored: only daily counts of decisions",
+                "images": "never stored, not even temporarily",
+            ],
+            "g_security_measures": .array(policy.recordOfProcessing.securityMeasures.map(JSONValue.string)),
+            "notices": .array(policy.notices.map { ["version": .string($0.version), "sha256": .string($0.sha256), "purposes": .array($0.purposes.map(JSONValue.string))] }),
+            "deny_list": [
+                "enabled": .bool(policy.denyList.isActive), "dpia_reference": .string(policy.denyList.dpiaReference.isEmpty ? nil : policy.denyList.dpiaReference),
+                "approvals_required": .int(policy.denyList.approvalsRequired), "review_days": .double(policy.denyList.reviewDays),
+            ],
+        ]
+        switch format {
+        case .json, .jsonl:
+            return ExportDocument(format: .json, text: record.serialized + "\n")
+        case .markdown:
+            return ExportDocument(format: .markdown, text: Self.markdown(record))
+        case .csv:
+            throw ConsentError(.invalidArgument, "the record of processing exports as json or md")
+        }
+    }
+
+    static func days(_ value: Double) -> String {
+        value == value.rounded() ? "\(Int(value)) days" : "\(value) days"
+    }
+
+    private static func markdown(_ record: JSONValue) -> String {
+        var out = "# Record of processing activities (GDPR Art. 30(1))\n\n"
+        func render(_ value: JSONValue, indent: String) -> String {
+            switch value {
+            case .object(let object):
+                return object.entries.map { "\(indent)- **\($0.key)**:" + (isScalar($0.value) ? " " + render($0.value, indent: "") : "\n" + render($0.value, indent: indent + "  ")) }.joined(separator: "\n")
+            case .array(let values):
+                return values.map { isScalar($0) ? "\(indent)- " + render($0, indent: "") : "\(indent)-\n" + render($0, indent: indent + "  ") }.joined(separator: "\n")
+            case .string(let text): return text
+            case .null: return "none"
+            default: return value.serialized
+            }
+        }
+        func isScalar(_ value: JSONValue) -> Bool {
+            switch value { case .object, .array: false; default: true }
+        }
+        for entry in record.objectValue?.entries ?? [] where entry.key != "type" {
+            out += "## \(entry.key)\n\n" + (isScalar(entry.value) ? render(entry.value, indent: "") : render(entry.value, indent: "")) + "\n\n"
+        }
+        return out
+    }
+
+    /// The Art. 15 access response for one subject: what is held, why, since and until
+    /// when, the consent history, visits and deny-list status. The template is
+    /// described, never exported.
+    public func exportSubjectAccess(_ subject: SubjectID, actor: OSUser, denyListStatus: JSONValue = ["entries": []]) throws -> ExportDocument {
+        let records = try consentRecords(of: subject)
+        guard try vault.exists(subject) || !records.isEmpty else {
+            throw ConsentError(.notFound, "no subject \(subject): nothing is held under this pseudonym")
+        }
+        _ = try auditExport("export.subject_access", actor: actor, subject: subject)
+        let policy = self.policy
+        let held = try vault.exists(subject)
+        var personal: JSONValue = .null
+        var biometric: JSONValue = ["held": false, "description": "no face template is held: it was erased"]
+        if held {
+            let profile = try vault.profile(of: subject)
+            let summary = try vault.summary(of: subject)
+            personal = [
+                "display_name": .string(profile.displayName),
+                "fields": .object(JSONObject(profile.fields.keys.sorted().map { ($0, .string(profile.fields[$0]!)) })),
+            ]
+            biometric = [
+                "held": true,
+                "description": .string("\(summary.templateCount) face template(s): each a list of 128 numbers computed by dlib's ResNet model from a photo taken at enrolment. The photos were not kept. The templates are encrypted with a key that exists only for you; erasing it makes them unreadable everywhere, backups included. The numbers themselves are not part of this export: they are only meaningful to the recognition software."),
+                "templates": .int(summary.templateCount),
+                "created_at": .string(Timestamp.iso8601(summary.createdAt)),
+                "expires_at": .string(Timestamp.iso8601(summary.expiresAt)),
+            ]
+        }
+        let consentedPurposes = Set(records.filter { $0.supersededBy == nil }.flatMap(\.purposes))
+        let visits = try self.visits(of: subject)
+        let document: JSONValue = [
+            "type": "subject_access", "article": "GDPR Art. 15", "subject": .string(subject.rawValue),
+            "generated_at": .string(Timestamp.iso8601(clock.now())),
+            "controller": ["name": .string(policy.controller.name), "contact": .string(policy.controller.contact), "dpo_contact": .string(policy.controller.dpoContact)],
+            "personal_data": personal,
+            "biometric_data": biometric,
+            "purposes": .array(policy.purposes.filter { consentedPurposes.contains($0.id) }.map { ["id": .string($0.id), "description": .string($0.description), "legal_basis": .string($0.legalBasis)] }),
+            "consent_history": .array(records.map(\.json)),
+            "visits": [
+                "recorded": .bool(consentedPurposes.contains(Self.analyticsPurpose)),
+                "times": .array(visits.map { .string(Timestamp.iso8601($0)) }),
+            ],
+            "deny_list": denyListStatus,
+            "recipients": .array(policy.recordOfProcessing.recipients.map(JSONValue.string)),
+            "retention": [
+                "face_templates": .string("at most \(Self.days(policy.retention.templateDays)) after consent, and at once on withdrawal"),
+                "visits": .string("\(Self.days(policy.retention.accessEventDays))"),
+            ],
+            "source": "collected from you at enrolment, with your explicit consent",
+            "automated_decision_making": "The device only suggests: it opens the door for recognised members, and any alert is decided by a member of staff. No decision with legal or similarly significant effect is made by the device alone.",
+            "rights": "You may withdraw consent at any time (it takes effect at once), and ask for access, rectification, erasure or restriction by contacting the controller.",
+            "complaint": .string("You may complain to \(policy.controller.supervisoryAuthority)."),
+        ]
+        return ExportDocument(format: .json, text: document.serialized + "\n")
+    }
+}

@@ -1,0 +1,122 @@
+/// The appliance's policy: what it may recognise, for which purposes, how long it
+/// keeps things, who governs the deny-list, and what the DPO's record of processing
+/// says. Loaded from `policy/default.toml` (or `--policy FILE`) and validated at
+/// start: an unknown key, a negative duration or a missing notice is an error.
+public struct Policy: Sendable, Equatable {
+    public var appliance: Appliance
+    public var controller: Controller
+    public var recognition: Recognition
+    public var retention: Retention
+    public var consent: ConsentRules
+    public var purposes: [Purpose]
+    public var notices: [Notice]
+    public var audit: Audit
+    public var denyList: DenyList
+    public var recordOfProcessing: RecordOfProcessing
+    /// The file this policy was read from.
+    public var sourcePath: String
+
+    public struct Appliance: Sendable, Equatable {
+        public var stateDirectory: String
+        /// Members of this group (and root, and the service user) may use admin commands.
+        public var adminGroup: String
+        public var serviceUser: String
+        /// The admin socket.
+        public var socketPath: String
+        /// The frame source `run` uses when `--source` is not given.
+        public var source: String?
+        /// A command run for each `member` decision, with the decision in its
+        /// environment (a door relay). Never run for `alert` or `unknown`.
+        public var relayCommand: String?
+    }
+
+    public struct Controller: Sendable, Equatable {
+        public var name: String
+        public var address: String
+        public var contact: String
+        public var dpoContact: String
+        public var supervisoryAuthority: String
+    }
+
+    public struct Recognition: Sendable, Equatable {
+        /// Distance below which a face matches a subject.
+        public var threshold: Double
+        /// How much closer the best subject must be than the second best.
+        public var margin: Double
+        /// Faces narrower than this are never aligned or embedded.
+        public var minFacePixels: Int
+        public var upsample: Int
+        /// Frames of one track that vote before a decision.
+        public var voteFrames: Int
+        /// A decided track is embedded again every this many frames.
+        public var recheckFrames: Int
+        /// Mean luminance (0-255) below which low-light enhancement runs.
+        public var lowLightLuma: Double
+    }
+
+    public struct Retention: Sendable, Equatable {
+        public var templateDays: Double
+        public var accessEventDays: Double
+        public var sweepIntervalMinutes: Double
+    }
+
+    public struct ConsentRules: Sendable, Equatable {
+        /// How consent may be given (`signed-form`, `tablet`, ...).
+        public var methods: [String]
+        /// The purpose every enrolment must include (recognition at the door).
+        public var requiredPurpose: String
+    }
+
+    public struct Purpose: Sendable, Equatable {
+        public var id: String
+        public var description: String
+        public var legalBasis: String
+    }
+
+    public struct Audit: Sendable, Equatable {
+        /// A signed checkpoint every this many entries (and at every export).
+        public var checkpointEvery: Int
+    }
+
+    public struct DenyList: Sendable, Equatable {
+        public var enabled: Bool
+        /// The data-protection impact assessment that justifies the deny-list.
+        public var dpiaReference: String
+        public var approvalsRequired: Int
+        public var reviewDays: Double
+        public var alertTimeoutSeconds: Double
+        public var categories: [String]
+        public var rules: [Rule]
+
+        /// A rule that proposes an entry: `incidents` incidents of `category` within `windowDays`.
+        public struct Rule: Sendable, Equatable {
+            public var category: String
+            public var incidents: Int
+            public var windowDays: Double
+        }
+
+        /// Enabled and justified by a DPIA: the only state in which deny-list commands work.
+        public var isActive: Bool { enabled && !dpiaReference.isEmpty }
+    }
+
+    public struct RecordOfProcessing: Sendable, Equatable {
+        public var dataSubjectCategories: [String]
+        public var personalDataCategories: [String]
+        public var recipients: [String]
+        public var transfers: String
+        public var securityMeasures: [String]
+    }
+
+    public func purpose(_ id: String) -> Purpose? { purposes.first { $0.id == id } }
+    public func notice(version: String) -> Notice? { notices.first { $0.version == version } }
+}
+
+/// A consent notice: the text a person read before consenting. Its version and the
+/// SHA-256 of its exact bytes go into every consent record.
+public struct Notice: Sendable, Equatable {
+    public var version: String
+    public var path: String
+    public var sha256: String
+    public var purposes: [String]
+    public var text: String
+}

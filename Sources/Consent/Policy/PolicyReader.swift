@@ -1,0 +1,126 @@
+import FacegateCore
+
+/// Reads one table of the policy, remembering which keys were read so that any key
+/// left over can be reported as unknown, by its full path.
+struct PolicyReader {
+    let table: JSONObject
+    let path: String
+    private(set) var read: Set<String> = []
+
+    init(_ value: JSONValue?, path: String) throws {
+        guard let object = value?.objectValue else {
+            throw ConsentError(.invalidPolicy, "policy: '\(path)' must be a table")
+        }
+        table = object
+        self.path = path
+    }
+
+    private func key(_ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }
+
+    mutating func string(_ name: String, default fallback: String? = nil) throws -> String {
+        read.insert(name)
+        guard let value = table[name] else {
+            if let fallback { return fallback }
+            throw ConsentError(.invalidPolicy, "policy: '\(key(name))' is missing")
+        }
+        guard let text = value.stringValue else {
+            throw ConsentError(.invalidPolicy, "policy: '\(key(name))' must be a string")
+        }
+        return text
+    }
+
+    mutating func optionalString(_ name: String) throws -> String? {
+        guard table[name] != nil else {
+            read.insert(name)
+            return nil
+        }
+        let text = try string(name)
+        return text.isEmpty ? nil : text
+    }
+
+    mutating func strings(_ name: String, default fallback: [String]? = nil) throws -> [String] {
+        read.insert(name)
+        guard let value = table[name] else {
+            if let fallback { return fallback }
+            throw ConsentError(.invalidPolicy, "policy: '\(key(name))' is missing")
+        }
+        guard let array = value.arrayValue, let strings = Optional(array.compactMap(\.stringValue)), strings.count == array.count else {
+            throw ConsentError(.invalidPolicy, "policy: '\(key(name))' must be a list of strings")
+        }
+        return strings
+    }
+
+    mutating func number(_ name: String, default fallback: Double? = nil) throws -> Double {
+        read.insert(name)
+        guard let value = table[name] else {
+            if let fallback { return fallback }
+            throw ConsentError(.invalidPolicy, "policy: '\(key(name))' is missing")
+        }
+        guard let number = value.doubleValue else {
+            throw ConsentError(.invalidPolicy, "policy: '\(key(name))' must be a number")
+        }
+        return number
+    }
+
+    /// A number that must be > 0 (durations, counts).
+    mutating func positive(_ name: String, default fallback: Double? = nil, unit: String) throws -> Double {
+        let value = try number(name, default: fallback)
+        guard value > 0, value.isFinite else {
+            throw ConsentError(.invalidPolicy, "policy: '\(key(name))' must be a positive number of \(unit) (got \(value))")
+        }
+        return value
+    }
+
+    mutating func integer(_ name: String, default fallback: Int? = nil, range: ClosedRange<Int>) throws -> Int {
+        read.insert(name)
+        guard let value = table[name] else {
+            if let fallback { return fallback }
+            throw ConsentError(.invalidPolicy, "policy: '\(key(name))' is missing")
+        }
+        guard let integer = value.intValue, range.contains(integer) else {
+            throw ConsentError(.invalidPolicy, "policy: '\(key(name))' must be a whole number between \(range.lowerBound) and \(range.upperBound)")
+        }
+        return integer
+    }
+
+    mutating func bool(_ name: String, default fallback: Bool) throws -> Bool {
+        read.insert(name)
+        guard let value = table[name] else { return fallback }
+        guard let flag = value.boolValue else {
+            throw ConsentError(.invalidPolicy, "policy: '\(key(name))' must be true or false")
+        }
+        return flag
+    }
+
+    mutating func table(_ name: String, required: Bool = true) throws -> PolicyReader? {
+        read.insert(name)
+        guard let value = table[name] else {
+            if required { throw ConsentError(.invalidPolicy, "policy: table '[\(key(name))]' is missing") }
+            return nil
+        }
+        return try PolicyReader(value, path: key(name))
+    }
+
+    mutating func tables(_ name: String) throws -> [PolicyReader] {
+        read.insert(name)
+        guard let value = table[name] else { return [] }
+        guard let array = value.arrayValue else {
+            throw ConsentError(.invalidPolicy, "policy: '\(key(name))' must be an array of tables ([[\(key(name))]])")
+        }
+        return try array.enumerated().map { index, element in try PolicyReader(element, path: "\(key(name))[\(index)]") }
+    }
+
+    /// Every key of this table, for tables whose keys are names (purposes).
+    mutating func markAllRead() -> [String] {
+        read.formUnion(table.keys)
+        return table.keys
+    }
+
+    /// Throws for the first key that was never read.
+    func rejectUnknownKeys() throws {
+        for name in table.keys where !read.contains(name) {
+            let known = read.sorted().joined(separator: ", ")
+            throw ConsentError(.invalidPolicy, "policy: unknown key '\(key(name))'; known keys here: \(known). Check the spelling")
+        }
+    }
+}

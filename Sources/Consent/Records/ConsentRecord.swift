@@ -1,0 +1,71 @@
+public import FacegateCore
+public import Vault
+
+/// A person's consent, as the DPO must be able to prove it (GDPR Art. 7(1)): which
+/// notice they read (version and SHA-256), what they agreed to, how, who recorded
+/// it, when, until when, and when it was withdrawn. No personal data: the subject is
+/// a pseudonym.
+public struct ConsentRecord: Sendable, Equatable {
+    public var id: String
+    public var subject: SubjectID
+    public var noticeVersion: String
+    public var noticeSHA256: String
+    public var purposes: [String]
+    public var method: String
+    /// The OS account that recorded the consent.
+    public var operatorName: String
+    public var givenAt: Double
+    public var expiresAt: Double
+    public var withdrawnAt: Double?
+    public var erasedAt: Double?
+    /// A record that replaced this one (a purpose withdrawn, a renewal).
+    public var supersededBy: String?
+
+    /// In force at `time`: not withdrawn, not superseded, not expired.
+    public func isActive(at time: Double) -> Bool {
+        withdrawnAt == nil && erasedAt == nil && supersededBy == nil && expiresAt > time
+    }
+
+    public var json: JSONValue {
+        [
+            "record": .string(id),
+            "subject": .string(subject.rawValue),
+            "notice_version": .string(noticeVersion),
+            "notice_sha256": .string(noticeSHA256),
+            "purposes": .array(purposes.map(JSONValue.string)),
+            "method": .string(method),
+            "operator": .string(operatorName),
+            "given_at": .string(Timestamp.iso8601(givenAt)),
+            "expires_at": .string(Timestamp.iso8601(expiresAt)),
+            "withdrawn_at": .string(withdrawnAt.map(Timestamp.iso8601)),
+            "erased_at": .string(erasedAt.map(Timestamp.iso8601)),
+            "superseded_by": .string(supersededBy),
+        ]
+    }
+
+    /// The CSV header matching `csvRow`.
+    public static let csvHeader = ["record", "subject", "notice_version", "notice_sha256", "purposes", "method", "operator", "given_at", "expires_at", "withdrawn_at", "erased_at", "superseded_by"]
+
+    public var csvRow: [String] {
+        [id, subject.rawValue, noticeVersion, noticeSHA256, purposes.joined(separator: " "), method, operatorName,
+         Timestamp.iso8601(givenAt), Timestamp.iso8601(expiresAt), withdrawnAt.map(Timestamp.iso8601) ?? "",
+         erasedAt.map(Timestamp.iso8601) ?? "", supersededBy ?? ""]
+    }
+}
+
+/// What an enrolment asks for, besides the face images.
+public struct EnrolmentRequest: Sendable, Equatable {
+    public var displayName: String
+    public var fields: [String: String]
+    public var noticeVersion: String
+    public var purposes: [String]
+    public var method: String
+
+    public init(displayName: String, fields: [String: String] = [:], noticeVersion: String, purposes: [String], method: String) {
+        self.displayName = displayName
+        self.fields = fields
+        self.noticeVersion = noticeVersion
+        self.purposes = purposes
+        self.method = method
+    }
+}

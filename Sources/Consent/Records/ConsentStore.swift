@@ -1,0 +1,66 @@
+import FacegateCore
+import GRDB
+import Vault
+
+/// Reads and writes consent records, inside the caller's transaction.
+enum ConsentStore {
+    static func insert(_ record: ConsentRecord, in db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO consent_record (id, subject_id, notice_version, notice_sha256, purposes, method, operator,
+                    given_at, expires_at, withdrawn_at, erased_at, superseded_by)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                record.id, record.subject.rawValue, record.noticeVersion, record.noticeSHA256,
+                JSONValue.array(record.purposes.map(JSONValue.string)).serialized, record.method, record.operatorName,
+                record.givenAt, record.expiresAt, record.withdrawnAt, record.erasedAt, record.supersededBy,
+            ])
+    }
+
+    static func records(of subject: SubjectID? = nil, in db: Database) throws -> [ConsentRecord] {
+        let rows: [Row]
+        if let subject {
+            rows = try Row.fetchAll(db, sql: "SELECT * FROM consent_record WHERE subject_id = ? ORDER BY given_at, id", arguments: [subject.rawValue])
+        } else {
+            rows = try Row.fetchAll(db, sql: "SELECT * FROM consent_record ORDER BY given_at, id")
+        }
+        return rows.compactMap(record(from:))
+    }
+
+    /// The record in force for a subject, if any.
+    static func active(of subject: SubjectID, at time: Double, in db: Database) throws -> ConsentRecord? {
+        try records(of: subject, in: db).last { $0.isActive(at: time) }
+    }
+
+    static func markWithdrawn(_ subject: SubjectID, at time: Double, in db: Database) throws -> Int {
+        try db.execute(
+            sql: "UPDATE consent_record SET withdrawn_at = ? WHERE subject_id = ? AND withdrawn_at IS NULL AND superseded_by IS NULL",
+            arguments: [time, subject.rawValue])
+        return db.changesCount
+    }
+
+    static func markErased(_ subject: SubjectID, at time: Double, in db: Database) throws {
+        try db.execute(sql: "UPDATE consent_record SET erased_at = ? WHERE subject_id = ? AND erased_at IS NULL", arguments: [time, subject.rawValue])
+    }
+
+    static func supersede(_ old: String, by new: String, in db: Database) throws {
+        try db.execute(sql: "UPDATE consent_record SET superseded_by = ? WHERE id = ?", arguments: [new, old])
+    }
+
+    /// Subjects whose consent in force has expired by `time`, or who have none.
+    static func expiredSubjects(at time: Double, vaultSubjects: [SubjectID], in db: Database) throws -> [SubjectID] {
+        try vaultSubjects.filter { try active(of: $0, at: time, in: db) == nil }
+    }
+
+    private static func record(from row: Row) -> ConsentRecord? {
+        guard let subject = SubjectID(row["subject_id"] as String) else { return nil }
+        let purposesText: String = row["purposes"]
+        let purposes = purposesText.split(separator: "\"").enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
+        return ConsentRecord(
+            id: row["id"], subject: subject, noticeVersion: row["notice_version"], noticeSHA256: row["notice_sha256"],
+            purposes: purposes, method: row["method"], operatorName: row["operator"], givenAt: row["given_at"],
+            expiresAt: row["expires_at"], withdrawnAt: row["withdrawn_at"], erasedAt: row["erased_at"],
+            supersededBy: row["superseded_by"])
+    }
+}

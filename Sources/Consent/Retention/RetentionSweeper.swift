@@ -1,0 +1,60 @@
+public import FacegateCore
+import GRDB
+public import Vault
+
+extension ConsentRegistry {
+    /// What one retention sweep did.
+    public struct RetentionReport: Sendable, Equatable {
+        public var erasedSubjects: [SubjectID]
+        public var deletedAccessEvents: Int
+        public var deletedCounterDays: Int
+
+        public var json: JSONValue {
+            ["erased_subjects": .array(erasedSubjects.map { .string($0.rawValue) }), "deleted_access_events": .int(deletedAccessEvents),
+             "deleted_counter_days": .int(deletedCounterDays)]
+        }
+    }
+
+    /// Applies the retention policy now: erases every subject whose consent expired or
+    /// was withdrawn (or who has none), and deletes access events and counters older than
+    /// `access_event_days`. Every purge is audited.
+    public func sweep(actor: OSUser = .system) throws -> RetentionReport {
+        let now = clock.now()
+        let policy = self.policy
+        let stored = try vault.subjects()
+        let expired = try vault.read { db in
+            try ConsentStore.expiredSubjects(at: now, vaultSubjects: stored.map(\.id), in: db)
+        } + stored.filter { $0.expiresAt <= now }.map(\.id)
+        var erased: [SubjectID] = []
+        for subject in Set(expired).sorted() {
+            try vault.erase(subject) { db in
+                try ConsentStore.markErased(subject, at: now, in: db)
+                try db.execute(sql: "DELETE FROM access_event WHERE subject_id = ?", arguments: [subject.rawValue])
+                try self.audit.append(actor: actor.name, action: "retention.expire", subject: subject, details: ["reason": "consent expired or withdrawn"], in: db)
+            }
+            erased.append(subject)
+        }
+        if !erased.isEmpty { try reloadAfterSweep(erased) }
+        let cutoff = now - policy.retention.accessEventDays * 86_400
+        let cutoffDay = String(Timestamp.iso8601(cutoff).prefix(10))
+        let (events, days) = try vault.write { db -> (Int, Int) in
+            try db.execute(sql: "DELETE FROM access_event WHERE time < ?", arguments: [cutoff])
+            let events = db.changesCount
+            try db.execute(sql: "DELETE FROM daily_counter WHERE day < ?", arguments: [cutoffDay])
+            let days = db.changesCount
+            if events > 0 || days > 0 {
+                try self.audit.append(
+                    actor: actor.name, action: "retention.purge_events",
+                    details: ["access_events": .int(events), "counter_days": .int(days), "older_than": .string(Timestamp.iso8601(cutoff))],
+                    in: db)
+            }
+            return (events, days)
+        }
+        if events > 0 || days > 0 { try vault.truncateWAL() }
+        return RetentionReport(erasedSubjects: erased, deletedAccessEvents: events, deletedCounterDays: days)
+    }
+
+    private func reloadAfterSweep(_ erased: [SubjectID]) throws {
+        forget(erased)
+    }
+}

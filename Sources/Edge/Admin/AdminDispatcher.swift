@@ -1,0 +1,142 @@
+public import Consent
+public import FacegateCore
+import Vault
+
+/// Maps admin command names to the service's operations. Built once by
+/// `AdminDispatcher.standard(...)`, then immutable: the socket server and the
+/// in-process CLI dispatch through the same table.
+public struct AdminDispatcher: Sendable {
+    public typealias Handler = @Sendable (AdminRequest, OSUser) async throws -> JSONValue
+
+    /// Who may run a command.
+    public enum Access: Sendable {
+        /// Root, the service user and the admin group.
+        case admin
+        /// Anyone the socket lets in (read-only, non-personal).
+        case anyone
+    }
+
+    struct Route: Sendable {
+        var access: Access
+        var handler: Handler
+    }
+
+    private let routes: [String: Route]
+    private let isAdmin: @Sendable (OSUser) -> Bool
+
+    /// Builds a dispatcher; `register` adds routes.
+    public struct Builder {
+        var routes: [String: Route] = [:]
+
+        public mutating func register(_ command: String, access: Access = .admin, _ handler: @escaping Handler) {
+            routes[command] = Route(access: access, handler: handler)
+        }
+
+        public func build(isAdmin: @escaping @Sendable (OSUser) -> Bool) -> AdminDispatcher {
+            AdminDispatcher(routes: routes, isAdmin: isAdmin)
+        }
+    }
+
+    public var commands: [String] { routes.keys.sorted() }
+
+    /// Runs a request for `caller`, checking access first.
+    public func dispatch(_ request: AdminRequest, caller: OSUser) async throws -> JSONValue {
+        guard let route = routes[request.command] else {
+            throw AdminError(.unknownCommand, "unknown command '\(request.command)'; known commands: \(commands.joined(separator: ", "))")
+        }
+        if route.access == .admin && !isAdmin(caller) {
+            throw AdminError(.notPermitted, "'\(caller.name)' may not run '\(request.command)': only root, the service user and the admin group may")
+        }
+        return try await route.handler(request, caller)
+    }
+}
+
+extension AdminDispatcher.Access: Equatable {}
+
+extension AdminDispatcher {
+    /// The commands every facegate process offers, over `service`.
+    public static func standard(service: FacegateService, extra: (inout Builder) -> Void = { _ in }) -> AdminDispatcher {
+        var builder = Builder()
+        builder.register("status", access: .anyone) { _, _ in service.status() }
+        builder.register("subjects") { request, caller in
+            try service.subjects(caller: caller, includeNames: try request.bool("names"))
+        }
+        builder.register("enroll") { request, caller in
+            let enrolment = EnrolmentRequest(
+                displayName: try request.string("name"),
+                fields: request.arguments["fields"]?.objectValue.map { object in
+                    Dictionary(object.entries.compactMap { entry in entry.value.stringValue.map { (entry.key, $0) } }, uniquingKeysWith: { a, _ in a })
+                } ?? [:],
+                noticeVersion: try request.string("notice"),
+                purposes: try request.strings("purposes") ?? [],
+                method: try request.string("method"))
+            return try service.enroll(images: request.images, request: enrolment, caller: caller)
+        }
+        builder.register("identify") { request, caller in
+            guard !request.images.isEmpty else { throw AdminError(.invalidRequest, "'identify' needs at least one image") }
+            return .array(request.images.map { image in
+                do { return try service.identify(image, caller: caller) } catch let error as any UserFacingError {
+                    return ["file": .string(image.name), "error": error.json]
+                } catch {
+                    return ["file": .string(image.name), "error": ["code": "internal", "message": .string("\(error)")]]
+                }
+            })
+        }
+        builder.register("erase") { request, caller in
+            try service.erase(try request.vaultSubject(), caller: caller)
+        }
+        builder.register("consent.withdraw") { request, caller in
+            try service.withdraw(try request.vaultSubject(), purposes: try request.strings("purposes"), caller: caller)
+        }
+        builder.register("purge") { _, caller in try service.purge(caller: caller) }
+        builder.register("export.consent_log") { request, caller in
+            try service.registry.exportConsentLog(format: try request.exportFormat(default: .jsonl), actor: caller).json
+        }
+        builder.register("export.audit") { request, caller in
+            try service.registry.exportAudit(format: try request.exportFormat(default: .jsonl), actor: caller).json
+        }
+        builder.register("export.ropa") { request, caller in
+            try service.registry.exportRecordOfProcessing(format: try request.exportFormat(default: .json), actor: caller).json
+        }
+        builder.register("export.subject") { request, caller in
+            try service.exportSubjectAccess(try request.vaultSubject(), caller: caller).json
+        }
+        builder.register("audit.verify") { request, _ in
+            let text = try request.string("export")
+            let key = try request.optionalString("public_key").map { text -> [UInt8] in
+                guard let bytes = Hex.decode(text), bytes.count == 32 else {
+                    throw AdminError(.invalidRequest, "'public_key' must be 64 hex digits")
+                }
+                return bytes
+            }
+            return try ExportVerification.verify(text: text, publicKey: key).json
+        }
+        builder.register("stats") { request, _ in
+            try service.registry.statistics(days: request.arguments["days"]?.intValue ?? 30)
+        }
+        extra(&builder)
+        return builder.build(isAdmin: { service.isAdmin($0) })
+    }
+}
+
+extension AdminRequest {
+    func vaultSubject() throws -> SubjectID {
+        guard let id = SubjectID(try subject().value) else {
+            throw AdminError(.invalidRequest, "not a subject id")
+        }
+        return id
+    }
+
+    func exportFormat(default fallback: ExportDocument.Format) throws -> ExportDocument.Format {
+        guard let text = try optionalString("format") else { return fallback }
+        guard let format = ExportDocument.Format(rawValue: text) else {
+            throw AdminError(.invalidRequest, "unknown export format '\(text)'; use one of: \(ExportDocument.Format.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return format
+    }
+}
+
+extension ExportDocument {
+    /// `{"format":"jsonl","content":"…"}`: how an export travels over the socket.
+    public var json: JSONValue { ["format": .string(format.rawValue), "content": .string(text)] }
+}

@@ -1,0 +1,100 @@
+public import FacegateCore
+
+/// One admin command, as the socket protocol carries it and the CLI builds it:
+/// `{"v":1,"id":"…","cmd":"erase","args":{"subject":"…"}}`.
+public struct AdminRequest: Sendable {
+    public static let protocolVersion = 1
+
+    public var id: String
+    public var command: String
+    public var arguments: JSONObject
+    /// Images that came with the request (uploaded over the socket, or files named on
+    /// the command line). Never written anywhere.
+    public var images: [ImageSource]
+
+    public init(id: String = "1", command: String, arguments: JSONObject = [:], images: [ImageSource] = []) {
+        self.id = id
+        self.command = command
+        self.arguments = arguments
+        self.images = images
+    }
+
+    // Typed access to arguments, with errors that name the argument.
+
+    public func string(_ name: String) throws -> String {
+        guard let value = arguments[name]?.stringValue, !value.isEmpty else {
+            throw AdminError(.invalidRequest, "'\(command)' needs the argument '\(name)' (a string)")
+        }
+        return value
+    }
+
+    public func optionalString(_ name: String) throws -> String? {
+        guard let value = arguments[name], value != .null else { return nil }
+        guard let text = value.stringValue else { throw AdminError(.invalidRequest, "'\(command)': '\(name)' must be a string") }
+        return text
+    }
+
+    public func strings(_ name: String) throws -> [String]? {
+        guard let value = arguments[name], value != .null else { return nil }
+        guard let array = value.arrayValue, array.allSatisfy({ $0.stringValue != nil }) else {
+            throw AdminError(.invalidRequest, "'\(command)': '\(name)' must be a list of strings")
+        }
+        return array.compactMap(\.stringValue)
+    }
+
+    public func bool(_ name: String, default fallback: Bool = false) throws -> Bool {
+        guard let value = arguments[name], value != .null else { return fallback }
+        guard let flag = value.boolValue else { throw AdminError(.invalidRequest, "'\(command)': '\(name)' must be true or false") }
+        return flag
+    }
+
+    public func subject(_ name: String = "subject") throws -> SubjectIDText {
+        let text = try string(name)
+        guard let id = SubjectIDText(text) else {
+            throw AdminError(.invalidRequest, "'\(text)' is not a subject id (32 hex digits, as `facegate subjects` prints them)")
+        }
+        return id
+    }
+}
+
+/// A subject id checked for shape at the protocol boundary (Vault's `SubjectID`
+/// re-checks it).
+public struct SubjectIDText: Sendable {
+    public let value: String
+    public init?(_ text: String) {
+        guard text.utf8.count == 32, text.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else { return nil }
+        value = text
+    }
+}
+
+/// A protocol-level failure: a malformed or unknown request, a refused caller.
+public struct AdminError: Error, Sendable, UserFacingError {
+    public enum Code: String, Sendable {
+        case invalidRequest = "invalid_request"
+        case unknownCommand = "unknown_command"
+        case notPermitted = "not_permitted"
+        case unsupportedVersion = "unsupported_version"
+        case tooLarge = "too_large"
+        case busy = "busy"
+        case unavailable = "unavailable"
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var errorCode: String { code.rawValue }
+
+    public var exitStatus: ExitStatus {
+        switch code {
+        case .invalidRequest, .unknownCommand, .unsupportedVersion, .tooLarge: .usage
+        case .notPermitted: .noPermission
+        case .busy: .temporaryFailure
+        case .unavailable: .unavailable
+        }
+    }
+}

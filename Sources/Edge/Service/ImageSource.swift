@@ -1,0 +1,28 @@
+/// An image given to a command: a file on the device, or bytes sent over the admin
+/// socket (which are decoded in memory and never written anywhere).
+public enum ImageSource: Sendable {
+    case file(String)
+    case bytes(name: String, [UInt8])
+
+    public var name: String {
+        switch self {
+        case .file(let path): path
+        case .bytes(let name, _): name
+        }
+    }
+
+    func decode(with decoder: ImageDecoder) throws(FaceEngineError) -> RGBImage {
+        switch self {
+        case .file(let path): return try decoder.decode(file: path)
+        case .bytes(let name, var bytes):
+            defer { wipeMemory(&bytes, bytes.count) }
+            do {
+                return try bytes.withUnsafeBytes { raw in try decoder.decode(raw) }
+            } catch let error as FaceEngineError {
+                throw FaceEngineError(error.code, "'\(name)': \(error.message)")
+            } catch {
+                throw FaceEngineError(.invalidImage, "'\(name)': \(error)")
+            }
+        }
+    }
+}

@@ -1,0 +1,123 @@
+import ArgumentParser
+import Edge
+import FacegateCore
+
+extension Facegate {
+    /// Enrols a consenting person from photos.
+    struct Enroll: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Enrol a person from photos, with their consent record, in one transaction.",
+            discussion: """
+                The largest face of each photo is used. Nothing is stored when a photo has no face, \
+                when the photos show different people, or when the face is already enrolled. The \
+                photos themselves are never stored.
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var state: StateOptions
+        @OptionGroup var options: AdminOptions
+
+        @Option(help: "The person's display name (stored encrypted).")
+        var name: String
+
+        @Option(help: "The version of the consent notice the person read.")
+        var notice: String
+
+        @Option(name: .customLong("purpose"), help: "A purpose the person consented to (repeat for several).")
+        var purposes: [String] = []
+
+        @Option(help: "How consent was given (e.g. signed-form, tablet).")
+        var method: String
+
+        @Option(name: .customLong("field"), help: ArgumentHelp("Another personal field, KEY=VALUE (stored encrypted).", valueName: "KEY=VALUE"))
+        var fields: [String] = []
+
+        @Argument(help: ArgumentHelp("Photos of the person.", valueName: "IMAGE"))
+        var images: [String]
+
+        func validate() throws {
+            if images.isEmpty { throw ValidationError("name at least one photo") }
+            for field in fields where !field.contains("=") { throw ValidationError("--field takes KEY=VALUE (got '\(field)')") }
+        }
+
+        func run() async throws {
+            try await runReportingErrors(json: options.json) {
+                var fieldObject = JSONObject()
+                for field in fields {
+                    let parts = field.split(separator: "=", maxSplits: 1).map(String.init)
+                    fieldObject[parts[0]] = .string(parts.count > 1 ? parts[1] : "")
+                }
+                let request = AdminRequest(
+                    command: "enroll",
+                    arguments: ["name": .string(name), "notice": .string(notice), "purposes": .array(purposes.map(JSONValue.string)),
+                                "method": .string(method), "fields": .object(fieldObject)],
+                    images: images.map(ImageSource.file))
+                let result = try await AdminCommandRunner(global: global, state: state).run(request, loadGallery: true)
+                if options.json {
+                    CommandOutput.json(["subject": result["subject"] ?? .null, "templates": result["templates"] ?? .null])
+                } else {
+                    CommandOutput.line("enrolled subject \(result["subject"]?.stringValue ?? "?") with \(result["templates"]?.intValue ?? 0) template(s); consent record \(result["consent_record"]?.stringValue ?? "?"), expires \(result["expires_at"]?.stringValue ?? "?")")
+                }
+            }
+        }
+    }
+
+    /// Says who is in photos, storing nothing.
+    struct Identify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Say who is in photos (one face or a group); nothing is stored.",
+            discussion: "Per face: the matching subject, the distance and the decision (member, unknown, alert). Names are shown to admins only.")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var state: StateOptions
+        @OptionGroup var options: AdminOptions
+
+        @Argument(help: ArgumentHelp("Photos.", valueName: "IMAGE"))
+        var images: [String]
+
+        func validate() throws {
+            if images.isEmpty { throw ValidationError("name at least one photo") }
+        }
+
+        func run() async throws {
+            try await runReportingErrors(json: options.json) {
+                let request = AdminRequest(command: "identify", images: images.map(ImageSource.file))
+                let results = try await AdminCommandRunner(global: global, state: state).run(request, loadGallery: true)
+                var outcome = BatchOutcome()
+                for result in results.arrayValue ?? [] {
+                    if let error = result["error"] {
+                        outcome.recordFailure(Self.status(of: error))
+                        if options.json { CommandOutput.json(result) } else {
+                            CommandOutput.error(error["message"]?.stringValue ?? "failed")
+                        }
+                        continue
+                    }
+                    outcome.recordSuccess()
+                    if options.json {
+                        CommandOutput.json(result)
+                    } else {
+                        let faces = result["faces"]?.arrayValue ?? []
+                        CommandOutput.line("\(result["file"]?.stringValue ?? ""): \(faces.count) face\(faces.count == 1 ? "" : "s")")
+                        for (index, face) in faces.enumerated() {
+                            let box = face["box"]
+                            var line = "  face \(index + 1) (left \(box?["left"]?.intValue ?? 0), top \(box?["top"]?.intValue ?? 0)): \(face["decision"]?.stringValue ?? "?")"
+                            if let subject = face["subject"]?.stringValue { line += " \(subject)" }
+                            if let name = face["name"]?.stringValue { line += " (\(name))" }
+                            if let distance = face["distance"]?.doubleValue { line += ", distance \(distance)" }
+                            CommandOutput.line(line)
+                        }
+                    }
+                }
+                if outcome.exitCode != .success { throw outcome.exitCode }
+            }
+        }
+
+        static func status(of error: JSONValue) -> ExitStatus {
+            switch error["code"]?.stringValue {
+            case "file_not_found": .noInput
+            case "unreadable_file": .ioError
+            default: .dataError
+            }
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import FacegateTestSupport
+import Foundation
+import Testing
+
+/// Enrolment, identification, withdrawal, erasure and the DPO's exports, through the
+/// real binary on a real state directory with real photos.
+@Suite("facegate enroll / identify / erase / export")
+struct ConsentEndToEndTests {
+    final class Appliance: @unchecked Sendable {
+        let fixture: ConsentFixture
+        let facegate = FacegateProcess()
+        init() throws { fixture = try ConsentFixture() }
+
+        func run(_ arguments: [String]) throws -> FacegateProcess.Result {
+            try facegate.run(arguments + ["--policy", fixture.policyPath])
+        }
+
+        func enroll(_ name: String, _ photos: [String], purposes: [String] = ["entry"]) throws -> FacegateProcess.Result {
+            try run(["enroll", "--json", "--name", name, "--notice", "2026-01", "--method", "signed-form"]
+                + purposes.flatMap { ["--purpose", $0] } + photos.map(TestResources.fixture))
+        }
+
+        func identify(_ photo: String) throws -> [[String: Any]] {
+            let result = try run(["identify", "--json", TestResources.fixture(photo)])
+            return (result.jsonLines.first?["faces"] as? [[String: Any]]) ?? []
+        }
+    }
+
+    @Test("enrol, identify, erase: the next identify no longer matches")
+    func lifecycle() throws {
+        let appliance = try Appliance()
+        let enrolled = try appliance.enroll("Barack Obama", ["obama.jpg", "obama2.jpg"], purposes: ["entry", "attendance-analytics"])
+        #expect(enrolled.status == 0, "\(enrolled.stderr)")
+        let subject = try #require(enrolled.jsonLines.first?["subject"] as? String)
+        #expect(enrolled.jsonLines.first?["templates"] as? Int == 2)
+        #expect(enrolled.lines.first?.hasPrefix("{\"subject\":") == true)
+        #expect(try appliance.enroll("Joe Biden", ["biden.jpg"]).status == 0)
+
+        let obama = try appliance.identify("obama3.jpg")
+        #expect(obama.count == 1)
+        #expect(obama.first?["decision"] as? String == "member")
+        #expect(obama.first?["subject"] as? String == subject)
+        #expect((obama.first?["distance"] as? Double ?? 1) < 0.6)
+        #expect(obama.first?["name"] as? String == "Barack Obama", "root is an admin and sees names")
+
+        let group = try appliance.identify("t1.jpg")
+        #expect(group.count == 6)
+        #expect(group.allSatisfy { $0["decision"] as? String == "unknown" && $0["subject"] is NSNull && $0["distance"] is NSNull })
+
+        let listing = try appliance.run(["subjects", "--json"])
+        let subjects = try #require(listing.jsonLines.first?["subjects"] as? [[String: Any]])
+        #expect(subjects.count == 2)
+        #expect(subjects.first { $0["subject"] as? String == subject }?["purposes"] as? [String] == ["attendance-analytics", "entry"])
+        #expect(subjects.allSatisfy { $0["expires_at"] is String && $0["name"] == nil })
+
+        let erased = try appliance.run(["erase", "--json", subject])
+        #expect(erased.status == 0, "\(erased.stderr)")
+        #expect(try appliance.identify("obama3.jpg").first?["decision"] as? String == "unknown")
+        #expect(try appliance.identify("biden.jpg").first?["decision"] as? String == "member")
+
+        // Identify stored nothing: the audit log has the enrolments, the listing and the erasure only.
+        let audit = try appliance.run(["export", "audit"])
+        let actions = audit.jsonLines.compactMap { $0["action"] as? String }
+        #expect(actions == ["subject.enrol", "subject.enrol", "subject.erase", "export.audit"])
+    }
+
+    @Test("withdrawal takes effect before the command returns")
+    func withdrawal() throws {
+        let appliance = try Appliance()
+        let subject = try #require(try appliance.enroll("Joe Biden", ["biden.jpg"]).jsonLines.first?["subject"] as? String)
+        #expect(try appliance.identify("biden.jpg").first?["decision"] as? String == "member")
+        let result = try appliance.run(["consent", "withdraw", "--json", subject])
+        #expect(result.status == 0)
+        #expect(result.jsonLines.first?["erased"] as? Bool == true)
+        #expect(try appliance.identify("biden.jpg").first?["decision"] as? String == "unknown")
+        let again = try appliance.run(["erase", subject])
+        #expect(again.status == 67, "an erased subject is not found: \(again.stderr)")
+    }
+
+    @Test("enrolment is refused, storing nothing, for a photo without a face, two people, or a face already enrolled")
+    func refusals() throws {
+        let appliance = try Appliance()
+        let noFace = try appliance.fixture.directory.write("wall.png", bytes: PNGWriter.gradient(width: 320, height: 240))
+        let blank = try appliance.run(["enroll", "--name", "X", "--notice", "2026-01", "--purpose", "entry", "--method", "tablet", noFace])
+        #expect(blank.status == 65)
+        #expect(blank.stderr.contains("wall.png") && blank.stderr.contains("no face"))
+
+        let mixed = try appliance.enroll("X", ["obama.jpg", "biden.jpg"])
+        #expect(mixed.status == 65)
+        #expect(mixed.stdout.contains("do not show the same person"))
+
+        #expect(try appliance.enroll("Barack Obama", ["obama.jpg"]).status == 0)
+        let duplicate = try appliance.enroll("Someone", ["obama3.jpg"])
+        #expect(duplicate.status == 65)
+        #expect(duplicate.stdout.contains("already enrolled"))
+
+        let noConsent = try appliance.enroll("Y", ["biden.jpg"], purposes: ["offers"])
+        #expect(noConsent.status == 65)
+        #expect(noConsent.stdout.contains("consent_required") && noConsent.stdout.contains("entry"))
+
+        let listing = try appliance.run(["subjects", "--json"])
+        #expect((listing.jsonLines.first?["subjects"] as? [Any])?.count == 1)
+    }
+
+    @Test("the DPO exports verify offline with the device's public key, and a tampered export does not")
+    func exportsVerify() throws {
+        let appliance = try Appliance()
+        _ = try appliance.enroll("Barack Obama", ["obama.jpg"])
+        let directory = appliance.fixture.directory
+        let auditFile = directory.file("audit.jsonl"), consentFile = directory.file("consent.jsonl")
+        #expect(try appliance.run(["export", "audit", "--output", auditFile]).status == 0)
+        #expect(try appliance.run(["export", "consent-log", "--output", consentFile]).status == 0)
+        #expect(try appliance.run(["export", "audit", "--output", auditFile]).status != 0, "exports never overwrite")
+        let key = appliance.fixture.directory.file("state/keys/audit-signing.pub")
+        for file in [auditFile, consentFile] {
+            let result = try appliance.facegate.run(["audit", "verify", "--json", file, "--public-key", key])
+            #expect(result.status == 0, "\(file): \(result.stdout) \(result.stderr)")
+            #expect(result.jsonLines.first?["valid"] as? Bool == true)
+        }
+        var lines = try String(contentsOfFile: auditFile, encoding: .utf8).split(separator: "\n").map(String.init)
+        lines[1] = lines[1].replacingOccurrences(of: "\"actor\":\"root\"", with: "\"actor\":\"mallory\"")
+        try (lines.joined(separator: "\n") + "\n").write(toFile: auditFile + ".tampered", atomically: true, encoding: .utf8)
+        let tampered = try appliance.facegate.run(["audit", "verify", auditFile + ".tampered", "--public-key", key])
+        #expect(tampered.status == 65)
+        #expect(tampered.stderr.contains("entry: 1"))
+
+        let ropa = try appliance.run(["export", "ropa"])
+        #expect(ropa.status == 0)
+        #expect(ropa.stdout.contains("g_security_measures"))
+    }
+
+    @Test("a policy error names the key and exits with the configuration status")
+    func policyError() throws {
+        let directory = TemporaryDirectory()
+        let text = ConsentFixture.defaultPolicyText.replacingOccurrences(of: "template_days = 365", with: "template_days = -5")
+        let policy = try directory.write("policy.toml", text: text)
+        let result = try FacegateProcess().run(["subjects", "--policy", policy, "--state-dir", directory.path])
+        #expect(result.status == 78)
+        #expect(result.stderr.contains("retention.template_days"))
+    }
+}

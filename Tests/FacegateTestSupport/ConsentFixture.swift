@@ -1,0 +1,45 @@
+public import Consent
+public import FacegateCore
+import Foundation
+import Logging
+public import Vault
+
+/// A state directory with keys, the repository's default policy (optionally edited)
+/// and a manual clock: a fresh appliance for one test.
+public final class ConsentFixture: @unchecked Sendable {
+    public let directory: TemporaryDirectory
+    public let clock: ManualWallClock
+    public let policy: Policy
+    public var location: VaultLocation { VaultLocation(stateDirectory: directory.file("state")) }
+    public let staff = OSUser(uid: 1000, gid: 1000, name: "desk-staff")
+
+    /// The default policy text of the repository.
+    public static var defaultPolicyText: String {
+        (try? String(contentsOfFile: TestResources.repositoryRoot + "/policy/default.toml", encoding: .utf8)) ?? ""
+    }
+
+    /// `edit` may change the policy text before it is parsed (state_dir is set to the fixture's).
+    public init(edit: (String) -> String = { $0 }) throws {
+        directory = TemporaryDirectory(prefix: "fgc")
+        clock = ManualWallClock()
+        try FileManager.default.createDirectory(atPath: directory.file("policy/notices"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            atPath: TestResources.repositoryRoot + "/policy/notices/membership-2026-01.md",
+            toPath: directory.file("policy/notices/membership-2026-01.md"))
+        let text = edit(Self.defaultPolicyText).replacingOccurrences(
+            of: "state_dir = \"/var/lib/facegate\"", with: "state_dir = \"\(directory.file("state"))\"")
+        let policyPath = try directory.write("policy/policy.toml", text: text)
+        policy = try Policy.load(path: policyPath)
+        try location.keys.initialize()
+    }
+
+    public var policyPath: String { directory.file("policy/policy.toml") }
+
+    public func open(loadGallery: Bool = true) throws -> ConsentRegistry {
+        try ConsentRegistry.open(policy: policy, location: location, environment: [:], clock: clock, logger: Logger(label: "test"), loadGallery: loadGallery)
+    }
+
+    public static func request(_ name: String = "Ada", purposes: [String] = ["entry"]) -> EnrolmentRequest {
+        EnrolmentRequest(displayName: name, noticeVersion: "2026-01", purposes: purposes, method: "signed-form")
+    }
+}
