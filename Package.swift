@@ -46,6 +46,12 @@ let package = Package(
             pkgConfig: "libsodium",
             providers: [.apt(["libsodium-dev"])]
         ),
+        // libv4l2 and the V4L2 ioctl numbers.
+        .systemLibrary(
+            name: "CV4L2",
+            pkgConfig: "libv4l2",
+            providers: [.apt(["libv4l-dev"])]
+        ),
         // Linux calls Swift cannot make directly: variadic prctl/ioctl, SO_PEERCRED.
         .target(name: "CLinuxSupport"),
         // What every module shares: ordered JSON, timestamps, the user-facing error contract.
@@ -80,6 +86,7 @@ let package = Package(
             dependencies: [
                 "CDlibFace",
                 "CLinuxSupport",
+                "CV4L2",
                 "FacegateCore",
                 "Vault",
                 "Consent",
@@ -96,6 +103,8 @@ let package = Package(
                 "FacegateCore",
                 "Vault",
                 "Consent",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,23 +1,57 @@
 #!/usr/bin/env bash
-# The first command of the README: shows facegate finding and comparing faces in
-# the fixture photos. Nothing is written anywhere but the terminal.
+# The first command of the README: set up a demo appliance in var/demo, enrol the
+# fixture people with demo consent records, run the appliance on a video made from
+# the fixture photos, erase one person, run again, and verify the audit chain.
+# Nothing is written outside var/demo; no photo is ever stored by the appliance.
 set -euo pipefail
 bin=$1
 fixtures=$2
+root=$(pwd)
+demo=$root/var/demo
+state=$demo/state
+policy=$root/policy/default.toml
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+fg() { "$bin" "$@" --policy "$policy" --state-dir "$state"; }
 
-step "Faces found in a group photo (insightface t1.jpg) and a portrait"
+rm -rf "$demo"
+mkdir -p "$demo"
+chmod 700 "$demo"
+
+step "Faces in photos: a group (insightface t1.jpg) and a portrait"
 "$bin" detect "$fixtures/t1.jpg" "$fixtures/obama.jpg"
-
-step "The same as JSON, one document per image"
-"$bin" detect --json "$fixtures/t1.jpg"
-
-step "Same person? obama.jpg vs obama2.jpg"
+step "Same person? obama.jpg vs obama2.jpg, then obama.jpg vs biden.jpg"
 "$bin" compare "$fixtures/obama.jpg" "$fixtures/obama2.jpg"
-
-step "Same person? obama.jpg vs biden.jpg"
 "$bin" compare "$fixtures/obama.jpg" "$fixtures/biden.jpg"
 
-step "A bad input gets an error naming it, and the other images are still processed"
-printf 'not an image' | "$bin" detect "$fixtures/obama3.jpg" /dev/stdin || echo "(exit status $?: some inputs failed)"
+step "A new appliance: keys in $state/keys"
+"$bin" keys init --state-dir "$state"
+
+step "Enrol two consenting members (demo consent records, notice 2026-01)"
+fg enroll --name "Barack Obama" --notice 2026-01 --purpose entry --purpose attendance-analytics \
+    --method signed-form "$fixtures/obama.jpg" "$fixtures/obama2.jpg"
+fg enroll --name "Joe Biden" --notice 2026-01 --purpose entry --method tablet "$fixtures/biden.jpg"
+fg subjects --names
+
+step "A video at the door: Obama (a photo not used to enrol), an empty hall, Biden, then a group far away"
+"$bin" make-clip --output "$demo/door.y4m" --size 640x480 --fps 15 \
+    "$fixtures/obama3.jpg:2:160" blank:1 "$fixtures/biden.jpg:2:160" blank:1 "$fixtures/t1.jpg:2"
+
+step "facegate run: one JSON line per decision (the group is too small to be processed)"
+fg run --source "y4m:$demo/door.y4m" --log-level warning
+
+obama=$(fg subjects --json | python3 -c 'import json,sys; print([s["subject"] for s in json.load(sys.stdin)["subjects"]][0])')
+step "Obama asks to be erased ($obama): his key is destroyed before the command returns"
+fg erase "$obama"
+
+step "facegate run again: Obama is now unknown, Biden still a member"
+fg run --source "y4m:$demo/door.y4m" --log-level warning
+
+step "The DPO exports the audit log and verifies it offline with the device's public key"
+fg export audit --output "$demo/audit.jsonl"
+"$bin" audit verify "$demo/audit.jsonl" --public-key "$state/keys/audit-signing.pub"
+
+step "A bad input gets an error naming it; the other images are still processed"
+printf 'not an image' > "$demo/notes.jpg"
+"$bin" detect "$fixtures/obama3.jpg" "$demo/notes.jpg" || echo "(exit status $?: some inputs failed)"
+rm -f "$demo/door.y4m"

@@ -13,7 +13,7 @@ extension Facegate {
     struct Bench: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Measure facegate's speed on this machine (use a release build).",
-            subcommands: [Search.self, Open.self])
+            subcommands: [Search.self, Open.self, LowLight.self])
     }
 }
 

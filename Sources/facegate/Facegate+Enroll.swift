@@ -1,4 +1,5 @@
 import ArgumentParser
+import Consent
 import Edge
 import FacegateCore
 
@@ -32,11 +33,22 @@ extension Facegate {
         @Option(name: .customLong("field"), help: ArgumentHelp("Another personal field, KEY=VALUE (stored encrypted).", valueName: "KEY=VALUE"))
         var fields: [String] = []
 
+        @Flag(help: "Enrol from the camera instead of photos: the person looks at it until enough good frames are taken.")
+        var camera = false
+
+        @Option(help: ArgumentHelp("With --camera: the frame source (default: the first /dev/video*).", valueName: "SOURCE"))
+        var source: String?
+
+        @Option(help: "With --camera: how many good frames (one face, large enough) to enrol from.")
+        var frames: Int = 5
+
         @Argument(help: ArgumentHelp("Photos of the person.", valueName: "IMAGE"))
-        var images: [String]
+        var images: [String] = []
 
         func validate() throws {
-            if images.isEmpty { throw ValidationError("name at least one photo") }
+            if camera && !images.isEmpty { throw ValidationError("use either --camera or photos, not both") }
+            if !camera && images.isEmpty { throw ValidationError("name at least one photo, or use --camera") }
+            if !(1...30).contains(frames) { throw ValidationError("--frames must be between 1 and 30") }
             for field in fields where !field.contains("=") { throw ValidationError("--field takes KEY=VALUE (got '\(field)')") }
         }
 
@@ -51,7 +63,7 @@ extension Facegate {
                     command: "enroll",
                     arguments: ["name": .string(name), "notice": .string(notice), "purposes": .array(purposes.map(JSONValue.string)),
                                 "method": .string(method), "fields": .object(fieldObject)],
-                    images: images.map(ImageSource.file))
+                    images: camera ? try cameraFrames() : images.map(ImageSource.file))
                 let result = try await AdminCommandRunner(global: global, state: state).run(request, loadGallery: true)
                 if options.json {
                     CommandOutput.json(["subject": result["subject"] ?? .null, "templates": result["templates"] ?? .null])
@@ -59,6 +71,28 @@ extension Facegate {
                     CommandOutput.line("enrolled subject \(result["subject"]?.stringValue ?? "?") with \(result["templates"]?.intValue ?? 0) template(s); consent record \(result["consent_record"]?.stringValue ?? "?"), expires \(result["expires_at"]?.stringValue ?? "?")")
                 }
             }
+        }
+
+        /// Good frames from the camera, in memory only.
+        private func cameraFrames() throws -> [ImageSource] {
+            let policy = try state.loadPolicy()
+            let spec: FrameSourceSpec
+            if let source {
+                spec = try FrameSourceSpec(parsing: source)
+            } else if let device = V4L2Camera.availableDevices().first {
+                spec = .v4l2(device: device, width: 640, height: 480, fps: 15)
+            } else {
+                throw CaptureError(.notFound, "no camera found (no /dev/video*); enrol from photos, or pass --source")
+            }
+            let frames = try spec.open()
+            defer { frames.close() }
+            let engine = try FaceEngine(models: try global.locateModels(), logger: global.makeLogger())
+            if !options.json { CommandOutput.line("look at the camera: taking \(self.frames) frames with one face…") }
+            let chosen = try CameraEnrolment(count: self.frames, minFacePixels: policy.recognition.minFacePixels).collect(from: frames, engine: engine)
+            guard chosen.count == self.frames else {
+                throw ConsentError(.enrolmentRefused, "only \(chosen.count) of \(self.frames) good frames (exactly one face, at least \(policy.recognition.minFacePixels) px wide) came from \(frames.name); nothing was enrolled. Stand closer, alone, facing the camera")
+            }
+            return chosen.enumerated().map { .frame(name: "\(frames.name) frame \($0.offset + 1)", $0.element) }
         }
     }
 

@@ -19,8 +19,8 @@ public final class ConsentFixture: @unchecked Sendable {
     }
 
     /// `edit` may change the policy text before it is parsed (state_dir is set to the fixture's).
-    public init(edit: (String) -> String = { $0 }) throws {
-        directory = TemporaryDirectory(prefix: "fgc")
+    public init(base: String = "/tmp", edit: (String) -> String = { $0 }) throws {
+        directory = TemporaryDirectory(prefix: "fgc", base: base)
         clock = ManualWallClock()
         try FileManager.default.createDirectory(atPath: directory.file("policy/notices"), withIntermediateDirectories: true)
         try FileManager.default.copyItem(

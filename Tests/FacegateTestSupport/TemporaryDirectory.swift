@@ -4,9 +4,10 @@ import Foundation
 public final class TemporaryDirectory: @unchecked Sendable {
     public let path: String
 
-    /// Creates `/tmp/<prefix>.XXXXXX` (short, so Unix socket paths inside it fit).
-    public init(prefix: String = "fg") {
-        var template = Array("/tmp/\(prefix).XXXXXX".utf8CString)
+    /// Creates `<base>/<prefix>.XXXXXX` (by default under /tmp, short, so Unix socket
+    /// paths inside it fit).
+    public init(prefix: String = "fg", base: String = "/tmp") {
+        var template = Array("\(base)/\(prefix).XXXXXX".utf8CString)
         let created = template.withUnsafeMutableBufferPointer { buffer -> String? in
             guard let result = mkdtemp(buffer.baseAddress!) else { return nil }
             return String(cString: result)

@@ -145,6 +145,15 @@ int32_t fg_mmod_detect(fg_mmod *_Nonnull net, fg_rgb_view image, int32_t upsampl
                        fg_rect *_Nullable out, int32_t capacity, int32_t *_Nonnull count,
                        fg_error *_Nonnull error);
 
+// MARK: BLAS
+
+/// Limits OpenBLAS to `threads` threads (1 is fastest when each core runs its own
+/// pipeline stage). Returns 1 if OpenBLAS is the BLAS in use, 0 otherwise.
+int32_t fg_blas_set_threads(int32_t threads);
+
+/// Describes the BLAS in use into `out`. Returns 1 for OpenBLAS, 0 otherwise.
+int32_t fg_blas_describe(char *_Nonnull out, size_t capacity);
+
 #ifdef __cplusplus
 }
 #endif

@@ -22,14 +22,20 @@ public struct DetectionOptions: Sendable, Equatable {
 
     /// The defaults of the reference pipeline (face_recognition's `face_locations`):
     /// HOG, one upsample, no minimum size.
-    public init(model: Model = .hog, upsample: Int = 1, minFaceSize: Int? = nil) {
+    public init(model: Model = .hog, upsample: Int = 1, minFaceSize: Int? = nil, scale: Double? = nil) {
         self.model = model
         self.upsample = upsample
         self.minFaceSize = minFaceSize
+        self.explicitScale = scale
     }
+
+    /// A scale that overrides the one `minFaceSize` implies (the pipeline detects at the
+    /// minimum face's scale but counts the smaller faces it sees before dropping them).
+    public var explicitScale: Double?
 
     /// The factor the image is resized by before HOG (1 = unchanged).
     public var hogScale: Double {
+        if let explicitScale { return explicitScale }
         guard let minFaceSize, minFaceSize > Self.hogWindowSize else { return 1 }
         return Double(Self.hogWindowSize) / Double(minFaceSize)
     }

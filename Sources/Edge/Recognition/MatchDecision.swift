@@ -16,6 +16,12 @@ public struct MatchDecision: Sendable, Equatable {
     public var subject: SubjectID?
     public var distance: Float?
 
+    public init(kind: Kind, subject: SubjectID?, distance: Float?) {
+        self.kind = kind
+        self.subject = subject
+        self.distance = distance
+    }
+
     public static let unknown = MatchDecision(kind: .unknown, subject: nil, distance: nil)
 
     /// Decides from the two nearest subjects: a member when the best is closer than

@@ -3,17 +3,21 @@
 public enum ImageSource: Sendable {
     case file(String)
     case bytes(name: String, [UInt8])
+    /// A frame already in memory (camera enrolment).
+    case frame(name: String, RGBImage)
 
     public var name: String {
         switch self {
         case .file(let path): path
         case .bytes(let name, _): name
+        case .frame(let name, _): name
         }
     }
 
     func decode(with decoder: ImageDecoder) throws(FaceEngineError) -> RGBImage {
         switch self {
         case .file(let path): return try decoder.decode(file: path)
+        case .frame(_, let image): return image
         case .bytes(let name, var bytes):
             defer { wipeMemory(&bytes, bytes.count) }
             do {

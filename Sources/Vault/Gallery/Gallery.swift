@@ -16,6 +16,11 @@ public final class Gallery: @unchecked Sendable {
     public struct Match: Sendable, Equatable {
         public var subject: SubjectID
         public var distance: Float
+
+        public init(subject: SubjectID, distance: Float) {
+            self.subject = subject
+            self.distance = distance
+        }
     }
 
     private struct Rows {

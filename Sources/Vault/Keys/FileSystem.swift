@@ -15,7 +15,7 @@ enum FileSystem {
         }
         // Create parents as needed.
         let parent = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        if !parent.isEmpty && parent != path { try makeDirectory(parent, mode: 0o755) }
+        if !parent.isEmpty && parent != path { try makeDirectory(parent, mode: 0o700) }
         guard mkdir(path, mode) == 0 || errno == EEXIST else {
             throw VaultError(.storageFailure, "cannot create the directory '\(path)': \(String(cString: strerror(errno)))")
         }

@@ -1,0 +1,33 @@
+/// Picks the frames to enrol someone from a camera: frames with exactly one face at
+/// least `minFacePixels` wide, spaced `spacing` frames apart so that they differ,
+/// until `count` are collected or `maxFrames` have gone by. Only these frames are
+/// kept, in memory, until the enrolment is done.
+public struct CameraEnrolment {
+    public var count: Int
+    public var minFacePixels: Int
+    public var spacing: Int
+    public var maxFrames: Int
+
+    public init(count: Int, minFacePixels: Int, spacing: Int = 3, maxFrames: Int = 900) {
+        self.count = count
+        self.minFacePixels = minFacePixels
+        self.spacing = spacing
+        self.maxFrames = maxFrames
+    }
+
+    public func collect(from source: any FrameSource, engine: FaceEngine) throws -> [RGBImage] {
+        var chosen: [RGBImage] = []
+        var seen = 0, lastChosen = Int.min / 2
+        let enhancer = LowLightEnhancer(threshold: 70)
+        while chosen.count < count, seen < maxFrames, let frame = try source.nextFrame() {
+            seen += 1
+            guard frame.index - lastChosen >= spacing else { continue }
+            let image = enhancer.enhance(frame.image) ?? frame.image
+            let faces = try engine.detect(in: image, options: DetectionOptions(upsample: 0, minFaceSize: minFacePixels))
+            guard faces.count == 1 else { continue }
+            chosen.append(image)
+            lastChosen = frame.index
+        }
+        return chosen
+    }
+}

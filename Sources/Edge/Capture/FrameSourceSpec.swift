@@ -1,0 +1,56 @@
+/// A frame source as the command line and the policy name it:
+/// `v4l2:/dev/video0[?width=640&height=480&fps=15]`, `y4m:PATH`, `dir:PATH`.
+public enum FrameSourceSpec: Sendable, Equatable {
+    case v4l2(device: String, width: Int, height: Int, fps: Int)
+    case y4m(path: String)
+    case directory(path: String, framesPerImage: Int)
+
+    public static let defaultCamera = "/dev/video0"
+
+    public init(parsing text: String) throws(CaptureError) {
+        guard let colon = text.firstIndex(of: ":") else {
+            throw CaptureError(.invalidArgument, "'\(text)' is not a source; use v4l2:/dev/video0, y4m:PATH or dir:PATH")
+        }
+        let kind = String(text[..<colon])
+        var rest = String(text[text.index(after: colon)...])
+        var parameters: [String: Int] = [:]
+        if let question = rest.firstIndex(of: "?") {
+            for pair in rest[rest.index(after: question)...].split(separator: "&") {
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                guard parts.count == 2, let value = Int(parts[1]), value > 0 else {
+                    throw CaptureError(.invalidArgument, "'\(pair)' in '\(text)' must be NAME=POSITIVE_NUMBER")
+                }
+                parameters[String(parts[0])] = value
+            }
+            rest = String(rest[..<question])
+        }
+        guard !rest.isEmpty else { throw CaptureError(.invalidArgument, "'\(text)' names no device or file") }
+        switch kind {
+        case "v4l2":
+            self = .v4l2(device: rest, width: parameters["width"] ?? 640, height: parameters["height"] ?? 480, fps: parameters["fps"] ?? 15)
+        case "y4m":
+            self = .y4m(path: rest)
+        case "dir":
+            self = .directory(path: rest, framesPerImage: parameters["hold"] ?? 5)
+        default:
+            throw CaptureError(.invalidArgument, "unknown source kind '\(kind)'; use v4l2:, y4m: or dir:")
+        }
+    }
+
+    public var isFile: Bool {
+        if case .v4l2 = self { return false }
+        return true
+    }
+
+    /// Opens the source.
+    public func open(decoder: ImageDecoder = ImageDecoder()) throws -> any FrameSource {
+        switch self {
+        case .v4l2(let device, let width, let height, let fps):
+            return try V4L2Camera(device: device, request: .init(width: width, height: height, fps: fps))
+        case .y4m(let path):
+            return try Y4MReader(path: path)
+        case .directory(let path, let hold):
+            return try DirectorySlideshow(path: path, framesPerImage: hold, decoder: decoder)
+        }
+    }
+}

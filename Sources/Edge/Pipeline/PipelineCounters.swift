@@ -1,0 +1,77 @@
+public import FacegateCore
+import Synchronization
+
+/// What the pipeline has done: frames, faces, embeddings, decisions by kind, and the
+/// latency of each stage (recent samples, for medians and 95th percentiles). Counts,
+/// never identities.
+public final class PipelineCounters: Sendable {
+    struct State {
+        var frames = 0
+        var enhancedFrames = 0
+        var faces = 0
+        var smallFaces = 0
+        var embeddings = 0
+        var decisions: [String: Int] = ["member": 0, "unknown": 0, "alert": 0]
+        var samples: [String: [Double]] = [:]
+        var started: ContinuousClock.Instant?
+        var lastFrame: ContinuousClock.Instant?
+    }
+
+    private let state = Mutex(State())
+    static let sampleLimit = 20_000
+
+    public init() {}
+
+    func frame(enhanced: Bool, at instant: ContinuousClock.Instant) {
+        state.withLock { state in
+            if state.started == nil { state.started = instant }
+            state.lastFrame = instant
+            state.frames += 1
+            if enhanced { state.enhancedFrames += 1 }
+        }
+    }
+
+    func faces(kept: Int, tooSmall: Int) {
+        state.withLock {
+            $0.faces += kept
+            $0.smallFaces += tooSmall
+        }
+    }
+
+    func embeddings(_ count: Int) { state.withLock { $0.embeddings += count } }
+
+    func decision(_ kind: MatchDecision.Kind) { state.withLock { $0.decisions[kind.rawValue, default: 0] += 1 } }
+
+    func sample(_ stage: String, milliseconds: Double) {
+        state.withLock { state in
+            var values = state.samples[stage, default: []]
+            if values.count >= Self.sampleLimit { values.removeFirst(values.count / 2) }
+            values.append(milliseconds)
+            state.samples[stage] = values
+        }
+    }
+
+    public var embeddingCount: Int { state.withLock { $0.embeddings } }
+    public var frameCount: Int { state.withLock { $0.frames } }
+
+    /// `{"frames":…,"faces":…,"embeddings":…,"decisions":{…},"fps":…,"latency_ms":{stage:{median,p95}}}`.
+    public var json: JSONValue {
+        state.withLock { state in
+            var elapsed = 0.0
+            if let started = state.started, let last = state.lastFrame { elapsed = (last - started).milliseconds / 1000 }
+            let fps = elapsed > 0 ? Double(state.frames - 1) / elapsed : 0
+            var latency = JSONObject()
+            for stage in state.samples.keys.sorted() {
+                if let stats = Statistics(state.samples[stage]!) {
+                    latency[stage] = ["median": .double((stats.median * 100).rounded() / 100), "p95": .double((stats.p95 * 100).rounded() / 100), "n": .int(stats.count)]
+                }
+            }
+            return [
+                "frames": .int(state.frames), "enhanced_frames": .int(state.enhancedFrames), "faces": .int(state.faces),
+                "small_faces_skipped": .int(state.smallFaces), "embeddings": .int(state.embeddings),
+                "decisions": .object(JSONObject(state.decisions.keys.sorted().map { ($0, .int(state.decisions[$0]!)) })),
+                "fps": .double((fps * 10).rounded() / 10), "latency_ms": .object(latency),
+            ]
+        }
+    }
+}

@@ -1,0 +1,255 @@
+public import Consent
+public import FacegateCore
+public import Logging
+import Synchronization
+public import Vault
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Turns frames into decisions: low-light enhancement, HOG on a frame downscaled so
+/// that `min_face_px` fills the detection window, tracking, then (on a second thread)
+/// landmarks, descriptors, 1:N search and a vote per track. Faces narrower than
+/// `min_face_px` are never aligned or embedded; probe descriptors are wiped as soon
+/// as they are matched; nothing about a face that is not a member is stored beyond a
+/// daily counter; no frame or crop is ever written anywhere.
+public final class RecognitionPipeline: @unchecked Sendable {
+    public struct Configuration: Sendable {
+        public var threshold: Double
+        public var margin: Double
+        public var minFacePixels: Int
+        public var upsample: Int
+        public var voteFrames: Int
+        public var recheckFrames: Int
+        public var lowLightLuma: Double
+        /// Pace a file source at its frame rate instead of as fast as possible.
+        public var realtime: Bool
+        /// Start a file source again at its end.
+        public var loop: Bool
+
+        public init(policy: Policy.Recognition, realtime: Bool = false, loop: Bool = false) {
+            threshold = policy.threshold
+            margin = policy.margin
+            minFacePixels = policy.minFacePixels
+            upsample = policy.upsample
+            voteFrames = policy.voteFrames
+            recheckFrames = policy.recheckFrames
+            lowLightLuma = policy.lowLightLuma
+            self.realtime = realtime
+            self.loop = loop
+        }
+    }
+
+    /// What to do with a settled decision besides printing it.
+    public struct Hooks: Sendable {
+        /// Whether a subject has an active deny-list entry (turns member into alert).
+        public var isDenyListed: @Sendable (SubjectID) -> Bool = { _ in false }
+        /// Called for every settled decision (alerts go to a person from here).
+        public var onDecision: @Sendable (PipelineEvent) -> Void = { _ in }
+
+        public init() {}
+    }
+
+    public let counters = PipelineCounters()
+    let engine: FaceEngine
+    let registry: ConsentRegistry
+    let source: any FrameSource
+    let configuration: Configuration
+    let clock: any WallClock
+    let logger: Logger
+    let emit: @Sendable (PipelineEvent) -> Void
+    let hooks: Hooks
+    let relay: RelayHook?
+    private let tracker: Mutex<FaceTracker>
+    private let stopped = Atomic<Bool>(false)
+    private let enhancer: LowLightEnhancer
+
+    private struct Work {
+        let image: RGBImage
+        let frameIndex: Int
+        let receivedAt: ContinuousClock.Instant
+        let faces: [(track: Int, box: FaceBox)]
+    }
+
+    public init(
+        engine: FaceEngine, registry: ConsentRegistry, source: any FrameSource, configuration: Configuration,
+        clock: any WallClock = SystemWallClock(), relay: RelayHook? = nil, hooks: Hooks = Hooks(), logger: Logger,
+        emit: @escaping @Sendable (PipelineEvent) -> Void
+    ) {
+        self.engine = engine
+        self.registry = registry
+        self.source = source
+        self.configuration = configuration
+        self.clock = clock
+        self.relay = relay
+        self.hooks = hooks
+        self.logger = logger
+        self.emit = emit
+        tracker = Mutex(FaceTracker(voteFrames: configuration.voteFrames, recheckFrames: configuration.recheckFrames))
+        enhancer = LowLightEnhancer(threshold: configuration.lowLightLuma)
+    }
+
+    /// Asks both threads to finish after their current frame.
+    public func stop() {
+        stopped.store(true, ordering: .sequentiallyConsistent)
+        (source as? V4L2Camera)?.shouldStop = { true }
+    }
+
+    public var isStopped: Bool { stopped.load(ordering: .sequentiallyConsistent) }
+
+    /// Runs until the source ends (a file without `loop`) or `stop()`; the two stages
+    /// run on two threads of their own.
+    public func run() async throws {
+        BLASThreads.limit(to: 1)
+        if let camera = source as? V4L2Camera {
+            camera.shouldStop = { [weak self] in self?.isStopped ?? true }
+        }
+        let queue = BoundedQueue<Work>(capacity: 2)
+        let failure = Mutex<(any Error)?>(nil)
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            let countdown = Countdown(2) { done.resume() }
+            Self.startThread(name: "fg-detect") {
+                do { try self.detectLoop(queue) } catch { failure.withLock { $0 = $0 ?? error } }
+                queue.close()
+                countdown.tick()
+            }
+            Self.startThread(name: "fg-embed") {
+                do { try self.embedLoop(queue) } catch {
+                    failure.withLock { $0 = $0 ?? error }
+                    self.stop()
+                    while queue.take() != nil {}
+                }
+                countdown.tick()
+            }
+        }
+        source.close()
+        if let error = failure.withLock({ $0 }) { throw error }
+    }
+
+    // MARK: Stage 1: frames, enhancement, detection, tracking
+
+    private func detectLoop(_ queue: BoundedQueue<Work>) throws {
+        let isCamera = source is V4L2Camera
+        let options = DetectionOptions(upsample: configuration.upsample, minFaceSize: configuration.minFacePixels)
+        let start = ContinuousClock.now
+        var played = 0
+        while !isStopped {
+            guard let frame = try source.nextFrame() else {
+                if configuration.loop, !isStopped {
+                    try source.rewind()
+                    continue
+                }
+                break
+            }
+            if configuration.realtime, let rate = source.frameRate, rate > 0 {
+                let due = start.advanced(by: .seconds(Double(played) / rate))
+                let wait = (due - ContinuousClock.now).milliseconds
+                if wait > 0 { usleep(UInt32(wait * 1000)) }
+            }
+            played += 1
+            let received = ContinuousClock.now
+            let detectStart = ContinuousClock.now
+            let enhanced = enhancer.enhance(frame.image)
+            let image = enhanced ?? frame.image
+            // Detect everything HOG can see at this scale, then keep only faces wide
+            // enough: the others are never aligned or embedded.
+            let boxes = try engine.detect(in: image, options: DetectionOptions(model: .hog, upsample: options.upsample, minFaceSize: nil, scale: options.hogScale))
+            let kept = boxes.filter { $0.width >= configuration.minFacePixels }
+            counters.frame(enhanced: enhanced != nil, at: received)
+            counters.faces(kept: kept.count, tooSmall: boxes.count - kept.count)
+            counters.sample("detect", milliseconds: (ContinuousClock.now - detectStart).milliseconds)
+            let assignments = tracker.withLock { $0.update(frame: frame.index, boxes: kept) }
+            let toEmbed = assignments.filter(\.embed).map { ($0.track, $0.box) }
+            if toEmbed.isEmpty {
+                counters.sample("frame", milliseconds: (ContinuousClock.now - received).milliseconds)
+                continue
+            }
+            let work = Work(image: image, frameIndex: frame.index, receivedAt: received, faces: toEmbed)
+            if !queue.put(work, dropIfFull: isCamera) {
+                counters.sample("frame", milliseconds: (ContinuousClock.now - received).milliseconds)
+            }
+        }
+    }
+
+    // MARK: Stage 2: landmarks, descriptors, search, vote, decision
+
+    private func embedLoop(_ queue: BoundedQueue<Work>) throws {
+        while let work = queue.take() {
+            let start = ContinuousClock.now
+            let landmarks = try engine.landmarks(in: work.image, for: work.faces.map(\.box))
+            let chips = try engine.alignedChips(in: work.image, for: landmarks)
+            let descriptors = try engine.descriptors(of: chips)
+            counters.embeddings(descriptors.count)
+            counters.sample("embed", milliseconds: (ContinuousClock.now - start).milliseconds)
+            for (face, descriptor) in zip(work.faces, descriptors) {
+                let matches = registry.vault.gallery.search(descriptor, k: 2)
+                descriptor.wipe()
+                let decision = MatchDecision.decide(
+                    matches, threshold: configuration.threshold, margin: configuration.margin,
+                    hasConsent: { self.registry.activeConsent(of: $0) != nil }, isDenyListed: hooks.isDenyListed)
+                guard let settled = tracker.withLock({ $0.vote(track: face.track, decision) }) else { continue }
+                let event = PipelineEvent(
+                    time: clock.now(), track: face.track, decision: settled.decision, frames: settled.frames,
+                    latencyMilliseconds: (ContinuousClock.now - work.receivedAt).milliseconds)
+                settle(event)
+            }
+            counters.sample("frame", milliseconds: (ContinuousClock.now - work.receivedAt).milliseconds)
+        }
+    }
+
+    private func settle(_ event: PipelineEvent) {
+        counters.decision(event.decision.kind)
+        counters.sample("decision", milliseconds: event.latencyMilliseconds)
+        emit(event)
+        do {
+            try registry.count(event.decision.kind.rawValue, at: event.time)
+            if event.decision.kind == .member, let subject = event.decision.subject {
+                try registry.recordVisit(of: subject, decision: "member", at: event.time)
+                relay?.fire(event)
+            }
+        } catch {
+            logger.error("recording a decision failed", metadata: ["error": "\(error)"])
+        }
+        hooks.onDecision(event)
+    }
+
+    /// Calls `done` when `tick()` has been called `count` times, from any thread.
+    private final class Countdown: Sendable {
+        private let remaining: Mutex<Int>
+        private let done: @Sendable () -> Void
+        init(_ count: Int, _ done: @escaping @Sendable () -> Void) {
+            remaining = Mutex(count)
+            self.done = done
+        }
+        func tick() {
+            if remaining.withLock({ value -> Bool in
+                value -= 1
+                return value == 0
+            }) { done() }
+        }
+    }
+
+    private static func startThread(name: String, _ body: @escaping @Sendable () -> Void) {
+        final class Box: @unchecked Sendable {
+            let body: @Sendable () -> Void
+            let name: String
+            init(_ body: @escaping @Sendable () -> Void, _ name: String) {
+                self.body = body
+                self.name = name
+            }
+        }
+        let box = Unmanaged.passRetained(Box(body, name)).toOpaque()
+        var thread = pthread_t()
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        pthread_attr_setstacksize(&attributes, 8 << 20)
+        let result = pthread_create(&thread, &attributes, { raw in
+            let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
+            box.body()
+            return nil
+        }, box)
+        pthread_attr_destroy(&attributes)
+        precondition(result == 0, "cannot start the \(name) thread")
+        pthread_detach(thread)
+    }
+}

@@ -1,0 +1,148 @@
+import ArgumentParser
+import Consent
+import Edge
+import FacegateCore
+import FoundationEssentials
+import Logging
+import Vault
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Facegate {
+    /// Checks that the appliance can run, and says what to fix.
+    struct Doctor: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check models, BLAS, keys, state directory, camera and policy, and say what to fix.")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var state: StateOptions
+
+        @Flag(help: "Print the checks as JSON.")
+        var json = false
+
+        struct Check {
+            enum Level: String { case ok, warn, fail }
+            var name: String
+            var level: Level
+            var detail: String
+        }
+
+        func run() async throws {
+            var checks: [Check] = []
+            func add(_ name: String, _ level: Check.Level, _ detail: String) { checks.append(Check(name: name, level: level, detail: detail)) }
+
+            // Policy.
+            var policy: Policy?
+            do {
+                policy = try state.loadPolicy()
+                add("policy", .ok, "\(policy!.sourcePath): \(policy!.notices.count) notice(s), deny-list \(policy!.denyList.isActive ? "enabled" : "off")")
+            } catch {
+                add("policy", .fail, Self.message(error))
+            }
+
+            // Models: present, pinned digests, loadable.
+            let (modelCheck, engine) = modelsCheck()
+            checks.append(modelCheck)
+
+            // BLAS (after the engine is loaded, so the library is mapped).
+            let blas = BLASThreads.description
+            if BLASThreads.isOpenBLAS {
+                add("blas", .ok, blas)
+            } else {
+                add("blas", .warn, "\(blas): face descriptors are about 10x slower; install libopenblas0-pthread (`make deps`)")
+            }
+            _ = engine
+
+            // Keys and state directory.
+            let location = state.location(policy: policy)
+            do {
+                _ = try location.keys.loadKEK(environment: ProcessEnvironment.current)
+                _ = try location.keys.loadSigningKey()
+                add("keys", .ok, "\(location.keys.path): key-encryption and signing keys readable by this user only")
+            } catch {
+                add("keys", .fail, Self.message(error))
+            }
+            add("core dumps", ProcessHardening.coreDumpLimit == 0 ? .ok : .warn,
+                ProcessHardening.coreDumpLimit == 0 ? "disabled for this process" : "enabled: set LimitCORE=0 (the systemd unit does)")
+            checks.append(stateDirectoryCheck(location.stateDirectory))
+            if let policy, checks.allSatisfy({ $0.name != "keys" || $0.level == .ok }) {
+                do {
+                    let registry = try ConsentRegistry.open(
+                        policy: policy, location: location, environment: ProcessEnvironment.current,
+                        logger: Logger(label: "doctor", factory: { _ in SwiftLogNoOpLogHandler() }), loadGallery: true)
+                    add("database", .ok, "\(location.database): \(registry.vault.gallery.subjectCount) subject(s), every template decrypts")
+                } catch {
+                    add("database", .fail, Self.message(error))
+                }
+            }
+
+            // Camera.
+            let cameras = V4L2Camera.availableDevices()
+            if cameras.isEmpty {
+                add("camera", .warn, "no /dev/video* device; `run` needs --source y4m:PATH or dir:PATH until a camera is plugged in")
+            } else {
+                let unreadable = cameras.filter { access($0, R_OK | W_OK) != 0 }
+                add("camera", unreadable.isEmpty ? .ok : .warn,
+                    "\(cameras.joined(separator: ", "))" + (unreadable.isEmpty ? "" : "; no access to \(unreadable.joined(separator: ", ")): add this user to the 'video' group"))
+            }
+
+            if json {
+                CommandOutput.json(["checks": .array(checks.map { ["name": .string($0.name), "level": .string($0.level.rawValue), "detail": .string($0.detail)] })])
+            } else {
+                for check in checks { CommandOutput.line("\(check.level.rawValue.padding(4))  \(check.name): \(check.detail)") }
+            }
+            if checks.contains(where: { $0.level == .fail }) { throw ExitCode(ExitStatus.configuration.rawValue) }
+        }
+
+        private func modelsCheck() -> (Check, FaceEngine?) {
+            let models: ModelFiles
+            do { models = try locate() } catch { return (Check(name: "models", level: .fail, detail: Self.message(error)), nil) }
+            var bad: [String] = []
+            for (name, digest) in ModelFiles.pinnedSHA256.sorted(by: { $0.key < $1.key }) {
+                let path = models.directory + "/" + name
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    bad.append("\(name) missing")
+                    continue
+                }
+                if Hex.encode(SHA256.hash([UInt8](data))) != digest { bad.append("\(name) does not match its pinned SHA-256") }
+            }
+            guard bad.isEmpty else {
+                return (Check(name: "models", level: .fail, detail: "\(models.directory): \(bad.joined(separator: "; ")); run `make models`"), nil)
+            }
+            do {
+                let engine = try load(models)
+                return (Check(name: "models", level: .ok, detail: "\(models.directory): 3 files, digests match, loaded"), engine)
+            } catch {
+                return (Check(name: "models", level: .fail, detail: Self.message(error)), nil)
+            }
+        }
+
+        private func locate() throws -> ModelFiles { try global.locateModels() }
+        private func load(_ models: ModelFiles) throws -> FaceEngine { try FaceEngine(models: models, logger: Logger(label: "doctor")) }
+
+        static func message(_ error: any Error) -> String {
+            (error as? any UserFacingError)?.message ?? "\(error)"
+        }
+
+        private func stateDirectoryCheck(_ path: String) -> Check {
+            var info = stat()
+            guard stat(path, &info) == 0 else {
+                return Check(name: "state directory", level: .fail, detail: "\(path) does not exist; run `facegate keys init --state-dir \(path)` (the systemd unit creates it)")
+            }
+            var problems: [String] = []
+            if info.st_mode & 0o007 != 0 { problems.append("others can access it (chmod 700)") }
+            if access(path, W_OK) != 0 { problems.append("not writable by this user") }
+            var space = statvfs()
+            if statvfs(path, &space) == 0 {
+                let free = Double(space.f_bavail) * Double(space.f_frsize) / 1_048_576
+                if free < 200 { problems.append("only \(Int(free)) MB free") }
+            }
+            return Check(name: "state directory", level: problems.isEmpty ? .ok : .warn, detail: problems.isEmpty ? "\(path)" : "\(path): " + problems.joined(separator: "; "))
+        }
+    }
+}
+
+extension String {
+    fileprivate func padding(_ width: Int) -> String { self + String(repeating: " ", count: max(0, width - count)) }
+}

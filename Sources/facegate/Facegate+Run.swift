@@ -1,0 +1,80 @@
+import ArgumentParser
+import Consent
+import Edge
+import FacegateCore
+import Logging
+import ServiceLifecycle
+import UnixSignals
+import Vault
+
+extension Facegate {
+    /// The appliance daemon.
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the appliance: frames in, decisions out (one JSON line each on standard output).",
+            discussion: """
+                Sources: v4l2:/dev/video0[?width=640&height=480&fps=15] (a camera), y4m:PATH (a video), \
+                dir:PATH[?hold=5] (a folder of photos as a slideshow). A file source is processed as fast \
+                as the pipeline goes (--realtime paces it) and `run` exits at its end (--loop repeats it). \
+                SIGTERM or SIGINT stop it cleanly. Nothing about faces that are not members is stored.
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var state: StateOptions
+
+        @Option(help: ArgumentHelp("Frame source (default: the policy's, else /dev/video0 if present).", valueName: "SOURCE"))
+        var source: String?
+
+        @Flag(help: "Pace a file source at its frame rate.")
+        var realtime = false
+
+        @Flag(help: "Repeat a file source forever.")
+        var loop = false
+
+        func run() async throws {
+            try await runReportingErrors(json: false) {
+                LoggingBootstrap.bootstrap(level: Logger.Level(rawValue: global.logLevel.lowercased()) ?? .info)
+                let logger = Logger(label: "facegate.run")
+                let policy = try state.loadPolicy()
+                let spec = try resolveSource(policy: policy)
+                let registry = try ConsentRegistry.open(
+                    policy: policy, location: state.location(policy: policy), environment: ProcessEnvironment.current, logger: logger)
+                let engine = try FaceEngine(models: try global.locateModels(), logger: logger)
+                let frames: any FrameSource
+                frames = try spec.open()
+                let pipeline = RecognitionPipeline(
+                    engine: engine, registry: registry, source: frames,
+                    configuration: .init(policy: policy.recognition, realtime: realtime, loop: loop),
+                    relay: policy.appliance.relayCommand.map(RelayHook.init(command:)), logger: logger
+                ) { event in
+                    CommandOutput.json(event.json)
+                }
+                logger.info(
+                    "facegate running",
+                    metadata: ["source": "\(frames.name)", "gallery.subjects": "\(registry.vault.gallery.subjectCount)"])
+                let retention = RetentionService(
+                    registry: registry, clock: ContinuousClock(), interval: .seconds(policy.retention.sweepIntervalMinutes * 60), logger: logger)
+                let group = ServiceGroup(configuration: .init(
+                    services: [
+                        .init(service: PipelineService(pipeline: pipeline), successTerminationBehavior: .gracefullyShutdownGroup),
+                        .init(service: retention),
+                    ],
+                    gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: logger))
+                try await group.run()
+                StandardStreams.writeError(JSONValue.object(["summary": pipeline.counters.json]).serialized + "\n")
+            }
+        }
+
+        private func resolveSource(policy: Policy) throws -> FrameSourceSpec {
+            if let source { return try FrameSourceSpec(parsing: source) }
+            if let configured = policy.appliance.source { return try FrameSourceSpec(parsing: configured) }
+            let cameras = V4L2Camera.availableDevices()
+            guard let camera = cameras.first else {
+                throw CaptureError(.notFound, "no camera found (no /dev/video*); plug one in, or pass --source y4m:PATH or --source dir:PATH (a folder of photos)")
+            }
+            return .v4l2(device: camera, width: 640, height: 480, fps: 15)
+        }
+    }
+}
+

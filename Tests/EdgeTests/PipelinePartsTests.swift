@@ -1,0 +1,92 @@
+import Edge
+import FacegateCore
+import FacegateTestSupport
+import Testing
+import Vault
+
+@Suite("Tracking, voting, decisions, low light")
+struct PipelinePartsTests {
+    let alice = SubjectID.random(), bob = SubjectID.random()
+
+    func box(_ x: Int) -> FaceBox { FaceBox(left: x, top: 100, right: x + 99, bottom: 199) }
+
+    @Test("a face keeps its track across frames; a new face gets a new one; a gone face is dropped")
+    func tracking() {
+        var tracker = FaceTracker(voteFrames: 3, recheckFrames: 10)
+        let first = tracker.update(frame: 0, boxes: [box(100)])
+        let second = tracker.update(frame: 1, boxes: [box(104), box(400)])
+        #expect(second[0].track == first[0].track)
+        #expect(second[1].track != first[0].track)
+        _ = tracker.update(frame: 20, boxes: [box(400)])
+        #expect(tracker.tracks.count == 1)
+    }
+
+    @Test("votes settle a decision once; a decided track is only re-embedded every recheck interval")
+    func voting() {
+        var tracker = FaceTracker(voteFrames: 3, recheckFrames: 5)
+        let member = MatchDecision(kind: .member, subject: alice, distance: 0.4)
+        var embedded: [Int] = []
+        var settled: [MatchDecision] = []
+        for frame in 0..<16 {
+            let assignment = tracker.update(frame: frame, boxes: [box(100)])[0]
+            if assignment.embed {
+                embedded.append(frame)
+                if let outcome = tracker.vote(track: assignment.track, member) { settled.append(outcome.decision) }
+            }
+        }
+        #expect(settled == [MatchDecision(kind: .member, subject: alice, distance: 0.4)])
+        #expect(embedded == [0, 1, 2, 7, 12])
+    }
+
+    @Test("no strict majority for one subject is unknown; a disagreeing re-check starts a new vote")
+    func tally() {
+        var tracker = FaceTracker(voteFrames: 3, recheckFrames: 1)
+        let track = tracker.update(frame: 0, boxes: [box(0)])[0].track
+        #expect(tracker.vote(track: track, MatchDecision(kind: .member, subject: alice, distance: 0.5))?.decision == nil)
+        #expect(tracker.vote(track: track, .unknown)?.decision == nil)
+        let first = tracker.vote(track: track, MatchDecision(kind: .member, subject: bob, distance: 0.5))
+        #expect(first?.decision == .unknown)
+        // Agreeing re-checks change nothing; a different answer opens a new vote.
+        #expect(tracker.vote(track: track, .unknown)?.decision == nil)
+        #expect(tracker.vote(track: track, MatchDecision(kind: .member, subject: bob, distance: 0.3))?.decision == nil)
+        #expect(tracker.vote(track: track, MatchDecision(kind: .member, subject: bob, distance: 0.35))?.decision == nil)
+        let second = tracker.vote(track: track, MatchDecision(kind: .member, subject: bob, distance: 0.4))
+        #expect(second?.decision == MatchDecision(kind: .member, subject: bob, distance: 0.3))
+    }
+
+    @Test("decisions: threshold, margin between the two nearest subjects, consent, deny-list")
+    func decisions() {
+        let near = [Gallery.Match(subject: alice, distance: 0.40), Gallery.Match(subject: bob, distance: 0.70)]
+        #expect(MatchDecision.decide(near, threshold: 0.6, margin: 0.05, hasConsent: { _ in true }).kind == .member)
+        #expect(MatchDecision.decide(near, threshold: 0.35, margin: 0.05, hasConsent: { _ in true }).kind == .unknown)
+        let close = [Gallery.Match(subject: alice, distance: 0.40), Gallery.Match(subject: bob, distance: 0.42)]
+        #expect(MatchDecision.decide(close, threshold: 0.6, margin: 0.05, hasConsent: { _ in true }) == .unknown)
+        #expect(MatchDecision.decide(near, threshold: 0.6, margin: 0.05, hasConsent: { _ in false }) == .unknown)
+        #expect(MatchDecision.decide(near, threshold: 0.6, margin: 0.05, hasConsent: { _ in true }, isDenyListed: { $0 == alice }).kind == .alert)
+        #expect(MatchDecision.decide([], threshold: 0.6, margin: 0.05, hasConsent: { _ in true }) == .unknown)
+    }
+
+    @Test("bright frames are left alone; dark ones are lifted")
+    func lowLightLevels() throws {
+        let enhancer = LowLightEnhancer(threshold: 70)
+        let photo = try TestEngine.image("obama.jpg")
+        #expect(enhancer.enhance(photo) == nil)
+        let dark = FrameComposer.darkened(photo, brightness: 0.1, noise: 4, seed: 1)
+        let enhanced = try #require(enhancer.enhance(dark))
+        #expect(LowLightEnhancer.lumaHistogram(dark).mean < 30)
+        #expect(LowLightEnhancer.lumaHistogram(enhanced).mean > 80)
+    }
+
+    @Test("in a dark, noisy frame the enhancer brings back faces HOG misses")
+    func lowLightDetection() throws {
+        let engine = TestEngine.shared
+        let enhancer = LowLightEnhancer(threshold: 70)
+        var plain = 0, enhanced = 0
+        for name in ["obama.jpg", "obama2.jpg", "biden.jpg", "obama3.jpg"] {
+            let dark = FrameComposer.darkened(try TestEngine.image(name), brightness: 0.1, noise: 12, seed: 7)
+            plain += try engine.detect(in: dark, options: DetectionOptions(upsample: 1)).count
+            enhanced += try engine.detect(in: try #require(enhancer.enhance(dark)), options: DetectionOptions(upsample: 1)).count
+        }
+        #expect(enhanced > plain, "with enhancement \(enhanced), without \(plain)")
+    }
+}

@@ -1,0 +1,223 @@
+import FacegateTestSupport
+import Foundation
+import Testing
+
+/// `facegate run` on Y4M clips made by `facegate make-clip` from the fixture photos:
+/// the decisions, what is (not) processed, what is (not) written, shutdown.
+@Suite("facegate run")
+struct RunEndToEndTests {
+    final class Appliance: @unchecked Sendable {
+        let fixture: ConsentFixture
+        let facegate: FacegateProcess
+        init(environment: [String: String] = [:], base: String = "/tmp") throws {
+            fixture = try ConsentFixture(base: base)
+            facegate = FacegateProcess(environment: environment)
+        }
+
+        func run(_ arguments: [String]) throws -> FacegateProcess.Result {
+            try facegate.run(arguments + ["--policy", fixture.policyPath])
+        }
+
+        /// Enrols Obama from obama.jpg and obama2.jpg; returns his pseudonym.
+        func enrolObama() throws -> String {
+            let result = try run(["enroll", "--json", "--name", "Barack Obama", "--notice", "2026-01", "--purpose", "entry",
+                                  "--purpose", "attendance-analytics", "--method", "signed-form",
+                                  TestResources.fixture("obama.jpg"), TestResources.fixture("obama2.jpg")])
+            return try #require(result.jsonLines.first?["subject"] as? String, "\(result.stdout)\(result.stderr)")
+        }
+
+        func clip(_ name: String, _ scenes: [String]) throws -> String {
+            let path = fixture.directory.file(name)
+            let result = try facegate.run(["make-clip", "--output", path, "--size", "640x480", "--fps", "15"] + scenes)
+            #expect(result.status == 0, "\(result.stderr)")
+            return path
+        }
+
+        static func summary(_ result: FacegateProcess.Result) -> [String: Any]? {
+            for line in result.stderr.split(separator: "\n").reversed() {
+                if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let summary = object["summary"] as? [String: Any] {
+                    return summary
+                }
+            }
+            return nil
+        }
+    }
+
+    @Test("a clip with an enrolled and a non-enrolled person gives member then unknown")
+    func decisions() throws {
+        let appliance = try Appliance()
+        let obama = try appliance.enrolObama()
+        let clip = try appliance.clip("door.y4m", [
+            TestResources.fixture("obama3.jpg") + ":2:160", "blank:1", TestResources.fixture("biden.jpg") + ":2:160",
+        ])
+        let result = try appliance.run(["run", "--source", "y4m:" + clip, "--log-level", "warning"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let events = result.jsonLines
+        #expect(events.count == 2, "\(result.stdout)")
+        #expect(events.first?["decision"] as? String == "member")
+        #expect(events.first?["subject"] as? String == obama)
+        #expect((events.first?["distance"] as? Double ?? 1) < 0.6)
+        #expect(events.last?["decision"] as? String == "unknown")
+        #expect(events.last?["subject"] is NSNull && events.last?["distance"] is NSNull)
+        for event in events {
+            #expect(Set(event.keys) == ["ts", "track", "decision", "subject", "distance", "frames", "latency_ms"])
+            #expect(event["frames"] as? Int == 3)
+        }
+        #expect(events.first?["track"] as? Int != events.last?["track"] as? Int)
+        #expect(result.lines.first?.hasPrefix("{\"ts\":") == true)
+        let summary = try #require(Appliance.summary(result))
+        #expect(summary["frames"] as? Int == 75)
+        // Obama's visit is recorded (he consented to analytics); Biden left no trace but a counter.
+        let stats = try appliance.run(["stats"])
+        let regulars = try #require(stats.jsonLines.first?["regulars"] as? [[String: Any]])
+        #expect(regulars.map { $0["subject"] as? String } == [obama])
+    }
+
+    @Test("a clip with only small background faces computes no embedding at all")
+    func smallFaces() throws {
+        let appliance = try Appliance()
+        _ = try appliance.enrolObama()
+        // t1.jpg fitted into 640x480: six faces about 50 px wide, below min_face_px (80).
+        let clip = try appliance.clip("crowd.y4m", [TestResources.fixture("t1.jpg") + ":2"])
+        let result = try appliance.run(["run", "--source", "y4m:" + clip, "--log-level", "warning"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.jsonLines.isEmpty)
+        let summary = try #require(Appliance.summary(result))
+        #expect(summary["embeddings"] as? Int == 0)
+        #expect((summary["small_faces_skipped"] as? Int ?? 0) > 0, "the faces were seen, and skipped")
+        #expect(summary["faces"] as? Int == 0)
+    }
+
+    @Test("the process writes no image or video bytes under the state directory or /tmp")
+    func nothingWritten() throws {
+        guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare") else {
+            Issue.record("this test needs root and unshare to give the process a /tmp of its own")
+            return
+        }
+        // Everything the test needs lives outside /tmp; the process then gets an empty
+        // directory mounted as its /tmp, so that whatever it writes there stays for us
+        // to inspect.
+        let appliance = try Appliance(base: "/var/tmp")
+        _ = try appliance.enrolObama()
+        let clip = try appliance.clip("door.y4m", [TestResources.fixture("obama3.jpg") + ":2:160", TestResources.fixture("biden.jpg") + ":2:160"])
+        let privateTmp = TemporaryDirectory(prefix: "fgtmp", base: "/var/tmp")
+        let command = "mount --bind \(privateTmp.path) /tmp && exec \(TestResources.facegateBinary) run --source y4m:\(clip) --policy \(appliance.fixture.policyPath) --log-level warning"
+        let result = try FacegateProcess(environment: ["TMPDIR": "/tmp"]).run(
+            ["--mount", "--propagation", "private", "sh", "-c", command], executable: "/usr/bin/unshare")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.jsonLines.count == 2, "the run recognised both people: \(result.stdout)")
+        let written = try FileManager.default.subpathsOfDirectory(atPath: privateTmp.path)
+        #expect(written.isEmpty, "files the process wrote to /tmp: \(written)")
+        for file in try FileManager.default.subpathsOfDirectory(atPath: appliance.fixture.directory.file("state")) {
+            let bytes = FileBytes.read(appliance.fixture.directory.file("state") + "/" + file)
+            #expect(!ImageSignatures.found(in: bytes), "\(file) holds image or video bytes")
+        }
+    }
+
+    @Test("SIGTERM mid-run exits cleanly and leaves the store intact")
+    func sigterm() async throws {
+        let appliance = try Appliance()
+        let obama = try appliance.enrolObama()
+        let clip = try appliance.clip("loop.y4m", [TestResources.fixture("obama3.jpg") + ":1:160", "blank:1"])
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestResources.facegateBinary)
+        process.arguments = ["run", "--source", "y4m:" + clip, "--realtime", "--loop", "--policy", appliance.fixture.policyPath, "--log-level", "info"]
+        process.environment = appliance.facegate.environment
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Wait for the first decision, then ask it to stop.
+        let firstLine = try await Task.detached { () -> String in
+            var line = Data()
+            while true {
+                let byte = out.fileHandleForReading.readData(ofLength: 1)
+                if byte.isEmpty || byte == Data("\n".utf8) { return String(decoding: line, as: UTF8.self) }
+                line.append(byte)
+            }
+        }.value
+        #expect(firstLine.contains("\"decision\":\"member\""))
+        kill(process.processIdentifier, SIGTERM)
+        let deadline = Date().addingTimeInterval(15)
+        while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!process.isRunning, "still running 15 s after SIGTERM")
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 0)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(stderr.contains("\"summary\""))
+        // The store opens, still holds the member, and its audit chain verifies.
+        let listing = try appliance.run(["subjects", "--json"])
+        #expect((listing.jsonLines.first?["subjects"] as? [[String: Any]])?.first?["subject"] as? String == obama)
+        let audit = appliance.fixture.directory.file("audit.jsonl")
+        #expect(try appliance.run(["export", "audit", "--output", audit]).status == 0)
+        #expect(try appliance.facegate.run(["audit", "verify", audit]).status == 0)
+    }
+
+    @Test("without a camera and without --source, run says so and how to pass one", .enabled(if: !FileManager.default.fileExists(atPath: "/dev/video0")))
+    func noCamera() throws {
+        let appliance = try Appliance()
+        let result = try appliance.run(["run"])
+        #expect(result.status == 69)
+        #expect(result.stderr.contains("no camera"))
+        #expect(result.stderr.contains("--source"))
+    }
+
+    @Test("enroll --camera takes good frames from the source and enrols from them")
+    func cameraEnrolment() throws {
+        let appliance = try Appliance()
+        let clip = try appliance.clip("desk.y4m", ["blank:0.5", TestResources.fixture("obama2.jpg") + ":2:180"])
+        let result = try appliance.run(["enroll", "--json", "--camera", "--source", "y4m:" + clip, "--frames", "4", "--name", "Barack Obama",
+                                        "--notice", "2026-01", "--purpose", "entry", "--method", "tablet"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.jsonLines.first?["templates"] as? Int == 4)
+        let identified = try appliance.run(["identify", "--json", TestResources.fixture("obama3.jpg")])
+        #expect((identified.jsonLines.first?["faces"] as? [[String: Any]])?.first?["decision"] as? String == "member")
+        // A source without enough good frames enrols nothing.
+        let empty = try appliance.clip("empty.y4m", ["blank:1"])
+        let refused = try appliance.run(["enroll", "--camera", "--source", "y4m:" + empty, "--name", "X", "--notice", "2026-01",
+                                         "--purpose", "entry", "--method", "tablet"])
+        #expect(refused.status == 65)
+        #expect(refused.stderr.contains("good frames"))
+    }
+
+    @Test("doctor reports every check, and fails on missing models")
+    func doctor() throws {
+        let appliance = try Appliance()
+        let result = try appliance.run(["doctor", "--json"])
+        let checks = try #require(result.jsonLines.first?["checks"] as? [[String: String]])
+        let names = Set(checks.compactMap { $0["name"] })
+        #expect(names.isSuperset(of: ["policy", "models", "blas", "keys", "state directory", "database", "camera", "core dumps"]))
+        #expect(checks.first { $0["name"] == "blas" }?["level"] == "ok", "OpenBLAS is expected: \(checks)")
+        #expect(checks.first { $0["name"] == "models" }?["level"] == "ok")
+        let broken = try appliance.run(["doctor", "--json", "--models", "/nonexistent"])
+        #expect(broken.status == 78)
+    }
+
+    @Test("the systemd unit passes systemd-analyze verify", .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze")))
+    func systemdUnit() throws {
+        let directory = TemporaryDirectory()
+        let unit = try String(contentsOfFile: TestResources.repositoryRoot + "/deploy/facegate.service", encoding: .utf8)
+            .replacingOccurrences(of: "/usr/local/bin/facegate", with: TestResources.facegateBinary)
+        let path = try directory.write("facegate.service", text: unit)
+        let result = try FacegateProcess().run(["verify", path], executable: "/usr/bin/systemd-analyze")
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(unit.contains("LimitCORE=0") && unit.contains("ProtectSystem=strict") && unit.contains("PrivateTmp=yes"))
+        #expect(unit.contains("NoNewPrivileges=yes") && unit.contains("DeviceAllow=char-video4linux rw"))
+    }
+}
+
+/// Magic bytes of the image and video formats the appliance must never write.
+enum ImageSignatures {
+    static let patterns: [[UInt8]] = [
+        [0xFF, 0xD8, 0xFF],  // JPEG
+        [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A],  // PNG
+        Array("YUV4MPEG2".utf8),  // Y4M
+        Array("FRAME\n".utf8),
+    ]
+
+    static func found(in bytes: [UInt8]) -> Bool {
+        patterns.contains { FileBytes.contains(bytes, $0) }
+    }
+}
