@@ -13,7 +13,7 @@ extension Facegate {
     struct Bench: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Measure facegate's speed on this machine (use a release build).",
-            subcommands: [Search.self, Open.self, LowLight.self])
+            subcommands: [Search.self, Open.self, LowLight.self, Pipeline.self])
     }
 }
 
@@ -142,7 +142,7 @@ struct BenchDirectory {
         path = String(cString: made)
     }
     func remove() {
-        for name in ["keys/kek", "keys/audit-signing.key", "keys/audit-signing.pub", "keys", "facegate.sqlite", "facegate.sqlite-wal", "facegate.sqlite-shm", "facegate.sqlite.erasures", ""] {
+        for name in ["keys/kek", "keys/audit-signing.key", "keys/audit-signing.pub", "keys", "facegate.sqlite", "facegate.sqlite-wal", "facegate.sqlite-shm", "facegate.sqlite.erasures", "policy.toml", "notice.md", ""] {
             let target = name.isEmpty ? path : path + "/" + name
             if unlink(target) != 0 { rmdir(target) }
         }
