@@ -54,5 +54,55 @@ enum ConsentMigrations {
                 );
                 """)
         }
+        migrator.registerMigration("consent.v2.denylist") { db in
+            try db.execute(sql: """
+                CREATE TABLE incident (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    subject_id TEXT NOT NULL,
+                    category TEXT NOT NULL,
+                    note BLOB,
+                    recorded_by TEXT NOT NULL,
+                    recorded_at REAL NOT NULL
+                );
+                CREATE INDEX incident_subject ON incident(subject_id);
+                CREATE TABLE denylist_entry (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    subject_id TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    reason BLOB,
+                    evidence TEXT NOT NULL,
+                    proposed_by TEXT NOT NULL,
+                    proposed_at REAL NOT NULL,
+                    round INTEGER NOT NULL,
+                    round_proposed_by TEXT NOT NULL,
+                    activated_round INTEGER NOT NULL DEFAULT 0,
+                    activated_at REAL,
+                    review_at REAL,
+                    closed_at REAL
+                );
+                CREATE INDEX denylist_subject ON denylist_entry(subject_id);
+                CREATE TABLE denylist_approval (
+                    entry_id TEXT NOT NULL,
+                    round INTEGER NOT NULL,
+                    approver TEXT NOT NULL,
+                    decision TEXT NOT NULL,
+                    reason BLOB,
+                    at REAL NOT NULL,
+                    PRIMARY KEY (entry_id, round, approver)
+                );
+                CREATE TABLE door_alert (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    subject_id TEXT NOT NULL,
+                    entry_id TEXT NOT NULL,
+                    raised_at REAL NOT NULL,
+                    expires_at REAL NOT NULL,
+                    status TEXT NOT NULL,
+                    decision TEXT,
+                    reason BLOB,
+                    decided_by TEXT,
+                    decided_at REAL
+                );
+                """)
+        }
     }
 }

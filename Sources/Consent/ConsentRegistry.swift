@@ -14,6 +14,8 @@ public final class ConsentRegistry: @unchecked Sendable {
     let logger: Logger
     private let currentPolicy: Mutex<Policy>
     private let activeConsents: Mutex<[SubjectID: ActiveConsent]>
+    /// Entries in force, by subject: (entry id, review date). What the door consults.
+    let denyListInForce = Mutex<[SubjectID: (entry: String, reviewAt: Double)]>([:])
 
     /// What a subject agreed to, as the door needs to know it.
     public struct ActiveConsent: Sendable, Equatable {
@@ -43,10 +45,12 @@ public final class ConsentRegistry: @unchecked Sendable {
             onRecoveredErasure: { db, subject in
                 try ConsentStore.markErased(subject, at: clock.now(), in: db)
                 try db.execute(sql: "DELETE FROM access_event WHERE subject_id = ?", arguments: [subject.rawValue])
+                try ConsentRegistry.deleteDenyListRows(of: subject, in: db)
                 try audit.append(actor: OSUser.system.name, action: "subject.erase.recovered", subject: subject, details: ["reason": "interrupted erasure finished at start"], in: db)
             })
         let registry = ConsentRegistry(vault: vault, audit: audit, policy: policy, clock: clock, logger: logger)
         try registry.reloadConsents()
+        try registry.reloadDenyList()
         return registry
     }
 
@@ -170,6 +174,7 @@ public final class ConsentRegistry: @unchecked Sendable {
                 _ = try ConsentStore.markWithdrawn(subject, at: now, in: db)
                 try ConsentStore.markErased(subject, at: now, in: db)
                 try db.execute(sql: "DELETE FROM access_event WHERE subject_id = ?", arguments: [subject.rawValue])
+                try Self.deleteDenyListRows(of: subject, in: db)
                 try self.audit.append(
                     actor: actor.name, action: "consent.withdraw", subject: subject,
                     details: ["purposes": .array(current.purposes.map(JSONValue.string)), "erased": true], in: db)
@@ -210,10 +215,12 @@ public final class ConsentRegistry: @unchecked Sendable {
         try vault.erase(subject) { db in
             try ConsentStore.markErased(subject, at: now, in: db)
             try db.execute(sql: "DELETE FROM access_event WHERE subject_id = ?", arguments: [subject.rawValue])
+            try Self.deleteDenyListRows(of: subject, in: db)
             try extra?(db)
             try self.audit.append(actor: actor.name, action: "subject.erase", subject: subject, details: ["reason": .string(reason.rawValue)], in: db)
         }
         activeConsents.withLock { _ = $0.removeValue(forKey: subject) }
+        denyListInForce.withLock { _ = $0.removeValue(forKey: subject) }
     }
 
     // MARK: Reading
@@ -251,6 +258,7 @@ public final class ConsentRegistry: @unchecked Sendable {
     /// Drops erased subjects from the in-memory consent map.
     func forget(_ subjects: [SubjectID]) {
         activeConsents.withLock { active in for subject in subjects { active.removeValue(forKey: subject) } }
+        denyListInForce.withLock { entries in for subject in subjects { entries.removeValue(forKey: subject) } }
     }
 
     private func reloadConsents() throws {

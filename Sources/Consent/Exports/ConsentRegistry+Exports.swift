@@ -144,11 +144,12 @@ extension ConsentRegistry {
     /// The Art. 15 access response for one subject: what is held, why, since and until
     /// when, the consent history, visits and deny-list status. The template is
     /// described, never exported.
-    public func exportSubjectAccess(_ subject: SubjectID, actor: OSUser, denyListStatus: JSONValue = ["entries": []]) throws -> ExportDocument {
+    public func exportSubjectAccess(_ subject: SubjectID, actor: OSUser) throws -> ExportDocument {
         let records = try consentRecords(of: subject)
         guard try vault.exists(subject) || !records.isEmpty else {
             throw ConsentError(.notFound, "no subject \(subject): nothing is held under this pseudonym")
         }
+        let denyListStatus = try self.denyListStatus(of: subject)
         _ = try auditExport("export.subject_access", actor: actor, subject: subject)
         let policy = self.policy
         let held = try vault.exists(subject)

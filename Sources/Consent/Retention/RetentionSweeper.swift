@@ -1,6 +1,7 @@
 public import FacegateCore
 import GRDB
 public import Vault
+import Synchronization
 
 extension ConsentRegistry {
     /// What one retention sweep did.
@@ -8,10 +9,11 @@ extension ConsentRegistry {
         public var erasedSubjects: [SubjectID]
         public var deletedAccessEvents: Int
         public var deletedCounterDays: Int
+        public var lapsedDenyListEntries: Int = 0
 
         public var json: JSONValue {
             ["erased_subjects": .array(erasedSubjects.map { .string($0.rawValue) }), "deleted_access_events": .int(deletedAccessEvents),
-             "deleted_counter_days": .int(deletedCounterDays)]
+             "deleted_counter_days": .int(deletedCounterDays), "lapsed_denylist_entries": .int(lapsedDenyListEntries)]
         }
     }
 
@@ -30,6 +32,7 @@ extension ConsentRegistry {
             try vault.erase(subject) { db in
                 try ConsentStore.markErased(subject, at: now, in: db)
                 try db.execute(sql: "DELETE FROM access_event WHERE subject_id = ?", arguments: [subject.rawValue])
+                try Self.deleteDenyListRows(of: subject, in: db)
                 try self.audit.append(actor: actor.name, action: "retention.expire", subject: subject, details: ["reason": "consent expired or withdrawn"], in: db)
             }
             erased.append(subject)
@@ -51,7 +54,9 @@ extension ConsentRegistry {
             return (events, days)
         }
         if events > 0 || days > 0 { try vault.truncateWAL() }
-        return RetentionReport(erasedSubjects: erased, deletedAccessEvents: events, deletedCounterDays: days)
+        let lapsed = try lapseDenyListEntries(actor: actor)
+        _ = try expireAlerts()
+        return RetentionReport(erasedSubjects: erased, deletedAccessEvents: events, deletedCounterDays: days, lapsedDenyListEntries: lapsed)
     }
 
     private func reloadAfterSweep(_ erased: [SubjectID]) throws {

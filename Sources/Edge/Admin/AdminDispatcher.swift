@@ -23,6 +23,7 @@ public struct AdminDispatcher: Sendable {
 
     private let routes: [String: Route]
     private let isAdmin: @Sendable (OSUser) -> Bool
+    private let audit: @Sendable (String, OSUser, String) -> Void
 
     /// Builds a dispatcher; `register` adds routes.
     public struct Builder {
@@ -32,8 +33,11 @@ public struct AdminDispatcher: Sendable {
             routes[command] = Route(access: access, handler: handler)
         }
 
-        public func build(isAdmin: @escaping @Sendable (OSUser) -> Bool) -> AdminDispatcher {
-            AdminDispatcher(routes: routes, isAdmin: isAdmin)
+        /// `audit(command, caller, outcome)` records every command run.
+        public func build(
+            isAdmin: @escaping @Sendable (OSUser) -> Bool, audit: @escaping @Sendable (String, OSUser, String) -> Void = { _, _, _ in }
+        ) -> AdminDispatcher {
+            AdminDispatcher(routes: routes, isAdmin: isAdmin, audit: audit)
         }
     }
 
@@ -45,9 +49,19 @@ public struct AdminDispatcher: Sendable {
             throw AdminError(.unknownCommand, "unknown command '\(request.command)'; known commands: \(commands.joined(separator: ", "))")
         }
         if route.access == .admin && !isAdmin(caller) {
+            audit(request.command, caller, AdminError.Code.notPermitted.rawValue)
             throw AdminError(.notPermitted, "'\(caller.name)' may not run '\(request.command)': only root, the service user and the admin group may")
         }
-        return try await route.handler(request, caller)
+        do {
+            let result = try await route.handler(request, caller)
+            audit(request.command, caller, "ok")
+            return result
+        } catch let error as AdminError where error.code == .invalidRequest {
+            throw error  // malformed arguments: nothing was done
+        } catch let error as any UserFacingError {
+            audit(request.command, caller, error.errorCode)
+            throw error
+        }
     }
 }
 
@@ -114,8 +128,46 @@ extension AdminDispatcher {
         builder.register("stats") { request, _ in
             try service.registry.statistics(days: request.arguments["days"]?.intValue ?? 30)
         }
+        builder.register("policy.reload") { _, caller in
+            try service.reloadPolicy(caller: caller)
+        }
+        builder.register("incident.add") { request, caller in
+            let (incident, proposed) = try service.registry.addIncident(
+                try request.vaultSubject(), category: try request.string("category"), note: try request.optionalString("note"), actor: caller)
+            return ["incident": incident.json, "proposed_entry": proposed?.json ?? .null]
+        }
+        builder.register("denylist.list") { request, _ in
+            try service.registry.requireDenyList()
+            let subject = try request.optionalString("subject").map { text -> SubjectID in
+                guard let id = SubjectID(text) else { throw AdminError(.invalidRequest, "'\(text)' is not a subject id") }
+                return id
+            }
+            return ["entries": .array(try service.registry.denyListEntries(of: subject).map(\.json))]
+        }
+        builder.register("denylist.propose") { request, caller in
+            try service.registry.proposeDenyListEntry(
+                try request.vaultSubject(), reason: try request.string("reason"), evidence: try request.strings("evidence") ?? [], actor: caller).json
+        }
+        builder.register("denylist.approve") { request, caller in
+            try service.registry.approveDenyListEntry(try request.string("entry"), reason: try request.string("reason"), actor: caller).json
+        }
+        builder.register("denylist.reject") { request, caller in
+            try service.registry.rejectDenyListEntry(try request.string("entry"), reason: try request.string("reason"), actor: caller).json
+        }
+        builder.register("denylist.renew") { request, caller in
+            try service.registry.renewDenyListEntry(try request.string("entry"), reason: try request.string("reason"), actor: caller).json
+        }
+        builder.register("door.confirm") { request, caller in
+            try service.registry.confirmAlert(
+                try request.string("alert"), decision: try request.string("decision"), reason: try request.string("reason"), actor: caller).json
+        }
+        builder.register("door.alerts") { _, _ in
+            ["alerts": .array(try service.registry.alerts().filter { $0.status == .open }.map(\.json))]
+        }
         extra(&builder)
-        return builder.build(isAdmin: { service.isAdmin($0) })
+        return builder.build(isAdmin: { service.isAdmin($0) }, audit: { command, caller, outcome in
+            service.auditCommand(command, caller: caller, outcome: outcome)
+        })
     }
 }
 

@@ -11,9 +11,11 @@ public struct PipelineEvent: Sendable {
     public var frames: Int
     /// From the arrival of the frame that completed the vote to this event.
     public var latencyMilliseconds: Double
+    /// For an `alert`: the alert a person confirms with `facegate door confirm`.
+    public var alert: String?
 
     public var json: JSONValue {
-        [
+        var object: JSONObject = [
             "ts": .string(Timestamp.iso8601(time)),
             "track": .int(track),
             "decision": .string(decision.kind.rawValue),
@@ -22,5 +24,7 @@ public struct PipelineEvent: Sendable {
             "frames": .int(frames),
             "latency_ms": .double((latencyMilliseconds * 100).rounded() / 100),
         ]
+        if let alert { object["alert"] = .string(alert) }
+        return .object(object)
     }
 }

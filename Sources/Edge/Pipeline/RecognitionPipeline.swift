@@ -186,7 +186,8 @@ public final class RecognitionPipeline: @unchecked Sendable {
                 descriptor.wipe()
                 let decision = MatchDecision.decide(
                     matches, threshold: configuration.threshold, margin: configuration.margin,
-                    hasConsent: { self.registry.activeConsent(of: $0) != nil }, isDenyListed: hooks.isDenyListed)
+                    hasConsent: { self.registry.activeConsent(of: $0) != nil },
+                    isDenyListed: { self.registry.isDenyListed($0) || self.hooks.isDenyListed($0) })
                 guard let settled = tracker.withLock({ $0.vote(track: face.track, decision) }) else { continue }
                 let event = PipelineEvent(
                     time: clock.now(), track: face.track, decision: settled.decision, frames: settled.frames,
@@ -197,7 +198,16 @@ public final class RecognitionPipeline: @unchecked Sendable {
         }
     }
 
-    private func settle(_ event: PipelineEvent) {
+    private func settle(_ settled: PipelineEvent) {
+        var event = settled
+        if event.decision.kind == .alert, let subject = event.decision.subject {
+            // A person must confirm; the appliance takes no action by itself.
+            do {
+                event.alert = try registry.raiseAlert(for: subject)?.id
+            } catch {
+                logger.error("recording an alert failed", metadata: ["error": "\(error)"])
+            }
+        }
         counters.decision(event.decision.kind)
         counters.sample("decision", milliseconds: event.latencyMilliseconds)
         emit(event)

@@ -98,7 +98,8 @@ public final class FacegateService: @unchecked Sendable {
             descriptor.wipe()
             let decision = MatchDecision.decide(
                 matches, threshold: recognition.threshold, margin: recognition.margin,
-                hasConsent: { self.registry.activeConsent(of: $0) != nil }, isDenyListed: denyListed)
+                hasConsent: { self.registry.activeConsent(of: $0) != nil },
+                isDenyListed: { self.registry.isDenyListed($0) || denyListed($0) })
             let box = face.box.clipped(width: analysis.width, height: analysis.height)
             var object: JSONObject = [
                 "box": ["left": .int(box.left), "top": .int(box.top), "right": .int(box.right), "bottom": .int(box.bottom)],
@@ -149,6 +150,14 @@ public final class FacegateService: @unchecked Sendable {
 
     public func purge(caller: OSUser) throws -> JSONValue {
         try registry.sweep(actor: caller).json
+    }
+
+    /// Reloads the policy file the service was started with (validated first; a bad
+    /// file changes nothing).
+    public func reloadPolicy(caller: OSUser) throws -> JSONValue {
+        let fresh = try Policy.load(path: policy.sourcePath)
+        try registry.reload(policy: fresh, actor: caller)
+        return ["policy": .string(fresh.sourcePath), "deny_list": .string(fresh.denyList.isActive ? "enabled" : "disabled")]
     }
 
     static func rounded(_ value: Float) -> Double { (Double(value) * 10_000).rounded() / 10_000 }

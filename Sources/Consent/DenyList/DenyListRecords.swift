@@ -1,0 +1,110 @@
+public import FacegateCore
+public import Vault
+
+/// An incident staff recorded against an enrolled subject (the evidence deny-list
+/// entries rest on). Its note is sealed with the subject's key.
+public struct Incident: Sendable, Equatable {
+    public var id: String
+    public var subject: SubjectID
+    public var category: String
+    public var note: String?
+    public var recordedBy: String
+    public var recordedAt: Double
+
+    public var json: JSONValue {
+        ["incident": .string(id), "subject": .string(subject.rawValue), "category": .string(category), "note": .string(note),
+         "recorded_by": .string(recordedBy), "recorded_at": .string(Timestamp.iso8601(recordedAt))]
+    }
+}
+
+/// A deny-list entry and where it stands in its approval process.
+public struct DenyListEntry: Sendable, Equatable {
+    public enum State: String, Sendable {
+        /// Waiting for approvals; has no effect at the door.
+        case proposed
+        /// Approved by enough distinct admins; raises alerts until its review date.
+        case active
+        /// An approver rejected it.
+        case rejected
+        /// Its review date passed without a renewal.
+        case lapsed
+    }
+
+    public struct Approval: Sendable, Equatable {
+        public var approver: String
+        public var decision: String
+        public var reason: String?
+        public var at: Double
+        public var round: Int
+    }
+
+    public var id: String
+    public var subject: SubjectID
+    public var state: State
+    public var reason: String?
+    public var evidence: [String]
+    /// The OS user who proposed it, or `rule:CATEGORY` when the policy's rule did.
+    public var proposedBy: String
+    public var proposedAt: Double
+    /// 1 for the first approval process, then one more per renewal.
+    public var round: Int
+    /// Who started the current round (the proposer, or the admin who asked for renewal).
+    public var roundProposedBy: String
+    public var activatedAt: Double?
+    public var reviewAt: Double?
+    public var closedAt: Double?
+    public var approvals: [Approval]
+
+    /// In force at `time`: active and before its review date.
+    public func isInForce(at time: Double) -> Bool {
+        state == .active && (reviewAt ?? 0) > time
+    }
+
+    /// Approvals of the current round.
+    public var currentApprovals: [Approval] { approvals.filter { $0.round == round && $0.decision == "approve" } }
+
+    /// True while a renewal round waits for approvals (the entry stays in force until its review date).
+    public var renewalPending: Bool { state == .active && activatedRound < round }
+    /// The last round whose approvals made the entry active.
+    public var activatedRound: Int
+
+    public var json: JSONValue {
+        [
+            "entry": .string(id), "subject": .string(subject.rawValue), "state": .string(state.rawValue),
+            "reason": .string(reason), "evidence": .array(evidence.map(JSONValue.string)),
+            "proposed_by": .string(proposedBy), "proposed_at": .string(Timestamp.iso8601(proposedAt)),
+            "round": .int(round), "renewal_pending": .bool(renewalPending),
+            "approvals": .array(approvals.map {
+                ["approver": .string($0.approver), "decision": .string($0.decision), "reason": .string($0.reason),
+                 "at": .string(Timestamp.iso8601($0.at)), "round": .int($0.round)]
+            }),
+            "activated_at": .string(activatedAt.map(Timestamp.iso8601)), "review_at": .string(reviewAt.map(Timestamp.iso8601)),
+            "closed_at": .string(closedAt.map(Timestamp.iso8601)),
+        ]
+    }
+}
+
+/// An alert raised at the door for a subject with an entry in force: a person
+/// confirms (deny or admit) with a reason; without an answer before it expires,
+/// nothing happens.
+public struct DoorAlert: Sendable, Equatable {
+    public enum Status: String, Sendable { case open, confirmed, expired }
+
+    public var id: String
+    public var subject: SubjectID
+    public var entry: String
+    public var raisedAt: Double
+    public var expiresAt: Double
+    public var status: Status
+    public var decision: String?
+    public var reason: String?
+    public var decidedBy: String?
+    public var decidedAt: Double?
+
+    public var json: JSONValue {
+        ["alert": .string(id), "subject": .string(subject.rawValue), "entry": .string(entry), "status": .string(status.rawValue),
+         "raised_at": .string(Timestamp.iso8601(raisedAt)), "expires_at": .string(Timestamp.iso8601(expiresAt)),
+         "decision": .string(decision), "reason": .string(reason), "decided_by": .string(decidedBy),
+         "decided_at": .string(decidedAt.map(Timestamp.iso8601))]
+    }
+}

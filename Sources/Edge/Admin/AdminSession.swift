@@ -1,0 +1,126 @@
+public import FacegateCore
+import FoundationEssentials
+import NIOCore
+import Synchronization
+
+/// One admin connection: parses each line as a versioned request, keeps the images
+/// uploaded on this connection (in memory only, wiped when used or when the
+/// connection ends), and dispatches.
+final class AdminSession: Sendable {
+    let caller: OSUser
+    let dispatcher: AdminDispatcher
+    let maxUploadBytes: Int
+    private let uploads = Mutex<[String: (name: String, bytes: [UInt8])]>([:])
+
+    init(caller: OSUser, dispatcher: AdminDispatcher, maxUploadBytes: Int) {
+        self.caller = caller
+        self.dispatcher = dispatcher
+        self.maxUploadBytes = maxUploadBytes
+    }
+
+    /// The reply to one request line.
+    func handle(line: ByteBuffer) async -> JSONValue {
+        let bytes = Array(line.readableBytesView)
+        let request: JSONObject
+        do {
+            guard let object = try JSONParser.parse(bytes).objectValue else {
+                return Self.errorReply(id: .null, AdminError(.invalidRequest, "a request is a JSON object: {\"v\":1,\"id\":\"…\",\"cmd\":\"…\",\"args\":{…}}"))
+            }
+            request = object
+        } catch {
+            return Self.errorReply(id: .null, AdminError(.invalidRequest, "the request is not valid JSON (\(error))"))
+        }
+        let id = request["id"] ?? .null
+        switch id {
+        case .string, .int, .null: break
+        default: return Self.errorReply(id: .null, AdminError(.invalidRequest, "'id' must be a string or a number"))
+        }
+        guard request["v"]?.intValue == AdminRequest.protocolVersion else {
+            return Self.errorReply(id: id, AdminError(.unsupportedVersion, "this daemon speaks protocol version \(AdminRequest.protocolVersion); send \"v\":1"))
+        }
+        guard let command = request["cmd"]?.stringValue, !command.isEmpty, command.utf8.count <= 64 else {
+            return Self.errorReply(id: id, AdminError(.invalidRequest, "'cmd' must name a command"))
+        }
+        let arguments: JSONObject
+        switch request["args"] {
+        case nil, .null?: arguments = [:]
+        case .object(let object)?: arguments = object
+        default: return Self.errorReply(id: id, AdminError(.invalidRequest, "'args' must be an object"))
+        }
+        do {
+            if command == "upload" { return Self.okReply(id: id, try upload(arguments)) }
+            let images = try takeImages(arguments)
+            let result = try await dispatcher.dispatch(
+                AdminRequest(id: id.stringValue ?? id.intValue.map(String.init) ?? "", command: command, arguments: arguments, images: images),
+                caller: caller)
+            return Self.okReply(id: id, result)
+        } catch let error as any UserFacingError {
+            return Self.errorReply(id: id, error)
+        } catch {
+            return Self.errorReply(id: id, AdminError(.invalidRequest, "\(error)"))
+        }
+    }
+
+    /// `upload`: `{"upload":"ID"?,"name":"photo.jpg","data":"BASE64"}` appends a chunk.
+    private func upload(_ arguments: JSONObject) throws -> JSONValue {
+        guard let data = arguments["data"]?.stringValue, let chunk = Data(base64Encoded: data) else {
+            throw AdminError(.invalidRequest, "'upload' needs 'data': base64 bytes of the image (chunks of at most 48 KiB)")
+        }
+        let name = arguments["name"]?.stringValue ?? "upload"
+        return try uploads.withLock { uploads in
+            let id = arguments["upload"]?.stringValue ?? RandomToken.hex(6)
+            var entry = uploads[id] ?? (name, [])
+            let total = uploads.values.reduce(0) { $0 + $1.bytes.count } + chunk.count
+            guard total <= maxUploadBytes else {
+                throw AdminError(.tooLarge, "uploads on one connection may total at most \(maxUploadBytes >> 20) MiB")
+            }
+            entry.bytes += chunk
+            uploads[id] = entry
+            return ["upload": .string(id), "bytes": .int(entry.bytes.count)]
+        }
+    }
+
+    /// Images named by a command: uploads (consumed) and paths the daemon can read.
+    private func takeImages(_ arguments: JSONObject) throws -> [ImageSource] {
+        var images: [ImageSource] = []
+        if let ids = arguments["uploads"]?.arrayValue {
+            for value in ids {
+                guard let id = value.stringValue else { throw AdminError(.invalidRequest, "'uploads' must list upload ids") }
+                guard let upload = uploads.withLock({ $0.removeValue(forKey: id) }) else {
+                    throw AdminError(.invalidRequest, "no upload '\(id)' on this connection")
+                }
+                images.append(.bytes(name: upload.name, upload.bytes))
+            }
+        }
+        if let paths = arguments["images"]?.arrayValue {
+            for value in paths {
+                guard let path = value.stringValue else { throw AdminError(.invalidRequest, "'images' must list file paths") }
+                images.append(.file(path))
+            }
+        }
+        return images
+    }
+
+    func wipe() {
+        uploads.withLock { uploads in
+            for key in uploads.keys { uploads[key]!.bytes.withUnsafeMutableBytes { wipeMemory($0.baseAddress, $0.count) } }
+            uploads.removeAll()
+        }
+    }
+
+    static func okReply(id: JSONValue, _ result: JSONValue) -> JSONValue {
+        ["v": .int(AdminRequest.protocolVersion), "id": id, "ok": true, "result": result]
+    }
+
+    static func errorReply(id: JSONValue, _ error: any UserFacingError) -> JSONValue {
+        ["v": .int(AdminRequest.protocolVersion), "id": id, "ok": false, "error": error.json]
+    }
+}
+
+/// Random tokens for upload ids.
+enum RandomToken {
+    static func hex(_ bytes: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return Hex.encode((0..<bytes).map { _ in UInt8.random(in: 0...255, using: &generator) })
+    }
+}

@@ -1,0 +1,219 @@
+public import Consent
+public import FacegateCore
+public import Logging
+import FoundationEssentials
+import NIOCore
+import NIOPosix
+public import ServiceLifecycle
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The admin socket: a Unix stream socket (mode 0660, group from the policy) speaking
+/// newline-delimited JSON, version 1. The peer's uid/gid come from SO_PEERCRED; a
+/// peer that is neither root, the service user nor in the admin group is refused
+/// (and the refusal audited), whatever the socket's file permissions say.
+///
+/// Bounded: lines of at most 64 KiB, an idle timeout, a maximum number of clients,
+/// per-connection uploads of at most 32 MiB. Malformed input gets an error reply,
+/// never a crash.
+public struct AdminSocketServer: Service {
+    public struct Limits: Sendable {
+        public var maxLineBytes = 64 * 1024
+        /// Seconds without a complete request before a connection is closed.
+        public var idleTimeoutSeconds: Int64 = 30
+        public var maxClients = 32
+        public var maxUploadBytes = 32 << 20
+
+        public init() {}
+    }
+
+    let path: String
+    let service: FacegateService
+    let dispatcher: AdminDispatcher
+    let limits: Limits
+    let logger: Logger
+    /// Called once the socket is listening (tests wait for it).
+    let onListening: @Sendable () -> Void
+
+    public init(
+        path: String, service: FacegateService, dispatcher: AdminDispatcher, limits: Limits = Limits(), logger: Logger,
+        onListening: @escaping @Sendable () -> Void = {}
+    ) {
+        self.path = path
+        self.service = service
+        self.dispatcher = dispatcher
+        self.limits = limits
+        self.logger = logger
+        self.onListening = onListening
+    }
+
+    typealias Connection = (channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, peer: OSUser?)
+
+    public func run() async throws {
+        let limits = self.limits
+        let server: NIOAsyncChannel<Connection, Never>
+        do {
+            server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .serverChannelOption(.backlog, value: 256)
+                .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true) { channel in
+                    Self.peerCredentials(of: channel).flatMap { peer in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .seconds(limits.idleTimeoutSeconds)))
+                            try channel.pipeline.syncOperations.addHandler(IdleCloser())
+                            try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(BoundedLineDecoder(maxLength: limits.maxLineBytes)))
+                            let wrapped = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                            return (wrapped, peer)
+                        }
+                    }
+                }
+        } catch {
+            throw AdminError(.unavailable, "cannot create the admin socket '\(path)': \(error); check that its directory exists and is writable (the systemd unit creates /run/facegate)")
+        }
+        restrictPermissions()
+        logger.info("admin socket listening", metadata: ["admin.socket": "\(path)"])
+        onListening()
+        let active = ClientCounter()
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await server.executeThenClose { connections in
+                    for try await connection in connections {
+                        if active.enter() > limits.maxClients {
+                            active.leave()
+                            group.addTask { await Self.refuse(connection.channel, code: .busy, message: "too many admin clients connected (\(limits.maxClients)); retry shortly") }
+                            continue
+                        }
+                        group.addTask {
+                            await self.serve(connection)
+                            active.leave()
+                        }
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            server.channel.close(promise: nil)
+        }
+        unlink(path)
+    }
+
+    /// Mode 0660 and the policy's admin group, so that only admins can reach the
+    /// socket at all; SO_PEERCRED is checked anyway.
+    private func restrictPermissions() {
+        chmod(path, 0o660)
+        if let group = getgrnam(service.policy.appliance.adminGroup) {
+            if chown(path, uid_t.max, group.pointee.gr_gid) != 0 {
+                logger.warning("cannot give the admin socket to the admin group", metadata: ["admin.group": "\(service.policy.appliance.adminGroup)", "error": "\(String(cString: strerror(errno)))"])
+            }
+        }
+    }
+
+    // MARK: One connection
+
+    private func serve(_ connection: Connection) async {
+        guard let peer = connection.peer else {
+            await Self.refuse(connection.channel, code: .notPermitted, message: "the caller's credentials could not be read")
+            return
+        }
+        guard service.isAdmin(peer) else {
+            service.auditRefusal(peer)
+            logger.notice("admin socket refused a caller", metadata: ["admin.uid": "\(peer.uid)"])
+            await Self.refuse(connection.channel, code: .notPermitted, message: "'\(peer.name)' (uid \(peer.uid)) may not use the admin socket: only root, the service user and members of '\(service.policy.appliance.adminGroup)' may")
+            return
+        }
+        let session = AdminSession(caller: peer, dispatcher: dispatcher, maxUploadBytes: limits.maxUploadBytes)
+        defer { session.wipe() }
+        do {
+            try await connection.channel.executeThenClose { inbound, outbound in
+                do {
+                    for try await line in inbound {
+                        let reply = await session.handle(line: line)
+                        try await outbound.write(ByteBuffer(string: reply.serialized + "\n"))
+                    }
+                } catch is LineTooLong {
+                    let reply = AdminSession.errorReply(id: .null, AdminError(.tooLarge, "a request line is longer than \(limits.maxLineBytes) bytes; send images with the upload command in chunks"))
+                    try? await outbound.write(ByteBuffer(string: reply.serialized + "\n"))
+                }
+            }
+        } catch {
+            // A client that vanished mid-request: nothing to answer, nothing lost.
+            logger.debug("admin connection ended", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private static func refuse(_ channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, code: AdminError.Code, message: String) async {
+        try? await channel.executeThenClose { _, outbound in
+            let reply = AdminSession.errorReply(id: .null, AdminError(code, message))
+            try await outbound.write(ByteBuffer(string: reply.serialized + "\n"))
+        }
+    }
+
+    /// The peer's uid, gid and pid (SO_PEERCRED), as an OS user.
+    private static func peerCredentials(of channel: any Channel) -> EventLoopFuture<OSUser?> {
+        guard let provider = channel as? any SocketOptionProvider else { return channel.eventLoop.makeSucceededFuture(nil) }
+        let future: EventLoopFuture<PeerCredentials> = provider.unsafeGetSocketOption(
+            level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(PeerCredentials.option))
+        return future.map { OSUser.from(uid: $0.uid, gid: $0.gid) as OSUser? }.recover { _ in nil }
+    }
+}
+
+/// `struct ucred` as SO_PEERCRED fills it.
+struct PeerCredentials: Sendable {
+    var pid: Int32 = 0
+    var uid: UInt32 = 0
+    var gid: UInt32 = 0
+    static let option: Int32 = 17  // SO_PEERCRED on Linux (all architectures we build for)
+}
+
+/// Thrown by the line decoder when a line exceeds the limit.
+struct LineTooLong: Error {}
+
+/// Splits the byte stream into lines (without the newline), refusing any line longer
+/// than `maxLength` as soon as that many bytes arrive without a newline.
+struct BoundedLineDecoder: ByteToMessageDecoder {
+    typealias InboundOut = ByteBuffer
+    let maxLength: Int
+
+    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        if let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
+            let length = newline - buffer.readerIndex
+            guard length <= maxLength else { throw LineTooLong() }
+            var line = buffer.readSlice(length: length)!
+            buffer.moveReaderIndex(forwardBy: 1)
+            if line.readableBytesView.last == UInt8(ascii: "\r") { line = line.getSlice(at: line.readerIndex, length: line.readableBytes - 1)! }
+            context.fireChannelRead(Self.wrapInboundOut(line))
+            return .continue
+        }
+        guard buffer.readableBytes <= maxLength else { throw LineTooLong() }
+        return .needMoreData
+    }
+
+    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+        // A last line without a newline is still a request.
+        while try decode(context: context, buffer: &buffer) == .continue {}
+        if buffer.readableBytes > 0 {
+            guard buffer.readableBytes <= maxLength else { throw LineTooLong() }
+            context.fireChannelRead(Self.wrapInboundOut(buffer.readSlice(length: buffer.readableBytes)!))
+        }
+        return .needMoreData
+    }
+}
+
+/// Closes a connection that has sent nothing for the idle timeout.
+final class IdleCloser: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+}
+
+/// How many admin clients are connected.
+final class ClientCounter: Sendable {
+    private let count = Atomic<Int>(0)
+    func enter() -> Int { count.add(1, ordering: .relaxed).newValue }
+    func leave() { count.subtract(1, ordering: .relaxed) }
+}

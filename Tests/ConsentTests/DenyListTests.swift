@@ -1,0 +1,175 @@
+import Consent
+import FacegateCore
+import FacegateTestSupport
+import Foundation
+import GRDB
+import Testing
+import Vault
+
+@Suite("Deny-list governance")
+struct DenyListTests {
+    static func enabled(_ text: String) -> String {
+        text.replacingOccurrences(of: "enabled = false", with: "enabled = true")
+            .replacingOccurrences(of: "dpia_reference = \"\"", with: "dpia_reference = \"DPIA-2026-004\"")
+    }
+
+    let alice = OSUser(uid: 2001, gid: 2001, name: "alice")
+    let bob = OSUser(uid: 2002, gid: 2002, name: "bob")
+    let carol = OSUser(uid: 2003, gid: 2003, name: "carol")
+
+    func setUp(_ edit: @escaping (String) -> String = DenyListTests.enabled) throws -> (ConsentFixture, ConsentRegistry, SubjectID) {
+        let fixture = try ConsentFixture(edit: edit)
+        let registry = try fixture.open()
+        let subject = try registry.enrol(ConsentFixture.request("Mallory"), embeddings: [VaultFixture.randomDescriptor()], by: fixture.staff).0.id
+        return (fixture, registry, subject)
+    }
+
+    @Test("off by default: every deny-list operation says so")
+    func offByDefault() throws {
+        let (_, registry, subject) = try setUp { $0 }
+        let error = #expect(throws: ConsentError.self) { try registry.addIncident(subject, category: "violence", note: nil, actor: alice) }
+        #expect(error?.code == .denyListRefused)
+        #expect(error?.message.contains("disabled") == true)
+        #expect(throws: ConsentError.self) { try registry.proposeDenyListEntry(subject, reason: "r", evidence: ["x"], actor: alice) }
+        #expect(throws: ConsentError.self) { try registry.approveDenyListEntry("x", reason: "r", actor: alice) }
+        #expect(!registry.isDenyListed(subject))
+    }
+
+    @Test("enabled without a DPIA reference is refused")
+    func needsDPIA() throws {
+        let (_, registry, subject) = try setUp { $0.replacingOccurrences(of: "enabled = false", with: "enabled = true") }
+        let error = #expect(throws: ConsentError.self) { try registry.addIncident(subject, category: "violence", note: nil, actor: alice) }
+        #expect(error?.message.contains("dpia_reference") == true)
+    }
+
+    @Test("only enrolled subjects with consent in force can be listed")
+    func onlyEnrolled() throws {
+        let (_, registry, _) = try setUp()
+        let error = #expect(throws: ConsentError.self) { try registry.addIncident(SubjectID.random(), category: "violence", note: nil, actor: alice) }
+        #expect(error?.message.contains("enrolled") == true)
+    }
+
+    @Test("the policy rule proposes an entry after 2 incidents of a category within 180 days, not before")
+    func ruleProposes() throws {
+        let (fixture, registry, subject) = try setUp()
+        let (_, none) = try registry.addIncident(subject, category: "violence", note: "pushed a guard", actor: alice)
+        #expect(none == nil)
+        _ = try registry.addIncident(subject, category: "theft", note: nil, actor: alice)
+        fixture.clock.advance(days: 200)
+        let (_, stillNone) = try registry.addIncident(subject, category: "violence", note: nil, actor: alice)
+        #expect(stillNone == nil, "the first incident is outside the 180-day window")
+        fixture.clock.advance(days: 10)
+        let (_, proposed) = try registry.addIncident(subject, category: "violence", note: nil, actor: bob)
+        let entry = try #require(proposed)
+        #expect(entry.state == .proposed)
+        #expect(entry.proposedBy == "rule:violence")
+        #expect(entry.evidence.count == 2)
+        #expect(!registry.isDenyListed(subject), "a proposal has no effect at the door")
+    }
+
+    @Test("two distinct admins, neither the proposer, must approve; the same admin twice is refused")
+    func twoPersonRule() throws {
+        let (_, registry, subject) = try setUp()
+        let (incident, _) = try registry.addIncident(subject, category: "harassment", note: "insulted staff", actor: alice)
+        let entry = try registry.proposeDenyListEntry(subject, reason: "repeated harassment", evidence: [incident.id], actor: alice)
+        let own = #expect(throws: ConsentError.self) { try registry.approveDenyListEntry(entry.id, reason: "agree", actor: alice) }
+        #expect(own?.message.contains("cannot approve") == true)
+        let first = try registry.approveDenyListEntry(entry.id, reason: "saw it", actor: bob)
+        #expect(first.state == .proposed)
+        let twice = #expect(throws: ConsentError.self) { try registry.approveDenyListEntry(entry.id, reason: "again", actor: bob) }
+        #expect(twice?.message.contains("distinct") == true)
+        #expect(!registry.isDenyListed(subject))
+        let active = try registry.approveDenyListEntry(entry.id, reason: "confirmed on video", actor: carol)
+        #expect(active.state == .active)
+        #expect(active.reviewAt != nil)
+        #expect(registry.isDenyListed(subject))
+        #expect(try registry.denyListEntries(of: subject).first?.approvals.map(\.approver) == ["bob", "carol"])
+    }
+
+    @Test("an entry needs a reason and evidence; a rejection by any approver closes it")
+    func rejection() throws {
+        let (_, registry, subject) = try setUp()
+        #expect(throws: ConsentError.self) { try registry.proposeDenyListEntry(subject, reason: "", evidence: ["x"], actor: alice) }
+        #expect(throws: ConsentError.self) { try registry.proposeDenyListEntry(subject, reason: "r", evidence: [], actor: alice) }
+        #expect(throws: ConsentError.self) { try registry.proposeDenyListEntry(subject, reason: "r", evidence: ["not-an-incident"], actor: alice) }
+        let (incident, _) = try registry.addIncident(subject, category: "theft", note: nil, actor: alice)
+        let entry = try registry.proposeDenyListEntry(subject, reason: "theft", evidence: [incident.id], actor: alice)
+        _ = try registry.approveDenyListEntry(entry.id, reason: "yes", actor: bob)
+        let rejected = try registry.rejectDenyListEntry(entry.id, reason: "not serious enough", actor: carol)
+        #expect(rejected.state == .rejected)
+        #expect(throws: ConsentError.self) { try registry.approveDenyListEntry(entry.id, reason: "late", actor: carol) }
+        #expect(!registry.isDenyListed(subject))
+    }
+
+    func activeEntry(_ registry: ConsentRegistry, _ subject: SubjectID) throws -> DenyListEntry {
+        let (incident, _) = try registry.addIncident(subject, category: "theft", note: nil, actor: alice)
+        let entry = try registry.proposeDenyListEntry(subject, reason: "theft", evidence: [incident.id], actor: alice)
+        _ = try registry.approveDenyListEntry(entry.id, reason: "yes", actor: bob)
+        return try registry.approveDenyListEntry(entry.id, reason: "yes", actor: carol)
+    }
+
+    @Test("an active entry lapses at its review date unless renewed by the same approval process")
+    func reviewLapse() throws {
+        let (fixture, registry, subject) = try setUp()
+        _ = try activeEntry(registry, subject)
+        fixture.clock.advance(days: 89)
+        #expect(registry.isDenyListed(subject))
+        fixture.clock.advance(days: 2)
+        #expect(!registry.isDenyListed(subject), "past its review date it has no effect, even before the sweep")
+        let report = try registry.sweep()
+        #expect(report.lapsedDenyListEntries == 1)
+        #expect(try registry.denyListEntries(of: subject).first?.state == .lapsed)
+    }
+
+    @Test("a renewal needs N fresh approvals, not from the renewer, and extends the review date")
+    func renewal() throws {
+        let (fixture, registry, subject) = try setUp()
+        let entry = try activeEntry(registry, subject)
+        fixture.clock.advance(days: 80)
+        let renewing = try registry.renewDenyListEntry(entry.id, reason: "still a risk", actor: bob)
+        #expect(renewing.renewalPending)
+        #expect(throws: ConsentError.self) { try registry.approveDenyListEntry(entry.id, reason: "mine", actor: bob) }
+        _ = try registry.approveDenyListEntry(entry.id, reason: "agree", actor: alice)
+        let renewed = try registry.approveDenyListEntry(entry.id, reason: "agree", actor: carol)
+        #expect(!renewed.renewalPending)
+        #expect(renewed.reviewAt == fixture.clock.now() + 90 * 86_400)
+        fixture.clock.advance(days: 20)
+        #expect(registry.isDenyListed(subject))
+    }
+
+    @Test("a match raises an alert a person confirms with a reason; unanswered, it expires and nothing happens")
+    func alerts() throws {
+        let (fixture, registry, subject) = try setUp()
+        _ = try activeEntry(registry, subject)
+        let alert = try #require(try registry.raiseAlert(for: subject))
+        #expect(alert.status == .open)
+        #expect(throws: ConsentError.self) { try registry.confirmAlert(alert.id, decision: "deny", reason: "", actor: alice) }
+        #expect(throws: ConsentError.self) { try registry.confirmAlert(alert.id, decision: "shoot", reason: "x", actor: alice) }
+        let confirmed = try registry.confirmAlert(alert.id, decision: "admit", reason: "apologised, calm", actor: alice)
+        #expect(confirmed.status == .confirmed && confirmed.decision == "admit" && confirmed.decidedBy == "alice")
+
+        let late = try #require(try registry.raiseAlert(for: subject))
+        fixture.clock.advance(by: 121)
+        let error = #expect(throws: ConsentError.self) { try registry.confirmAlert(late.id, decision: "deny", reason: "too late", actor: bob) }
+        #expect(error?.message.contains("no action was taken") == true)
+        #expect(try registry.alerts(of: subject).map(\.status) == [.confirmed, .expired])
+    }
+
+    @Test("every step is audited with the OS user, reasons sealed; the access export shows the entries")
+    func auditedAndExported() throws {
+        let (fixture, registry, subject) = try setUp()
+        let entry = try activeEntry(registry, subject)
+        let entries = try registry.vault.read { db in try AuditLog.entries(in: db) }
+        let steps = entries.filter { $0.action.hasPrefix("denylist.") || $0.action == "incident.add" }
+        #expect(steps.map(\.action) == ["incident.add", "denylist.propose", "denylist.approve", "denylist.approve"])
+        #expect(steps.map(\.actor) == ["alice", "alice", "bob", "carol"])
+        #expect(steps.dropFirst().allSatisfy { $0.personal != nil })
+        let export = try JSONParser.parse(registry.exportSubjectAccess(subject, actor: fixture.staff).text)
+        #expect(export["deny_list"]?["in_force"]?.boolValue == true)
+        #expect(export["deny_list"]?["entries"]?.arrayValue?.first?["entry"]?.stringValue == entry.id)
+        // Erasure removes the subject's deny-list rows with everything else.
+        try registry.erase(subject, reason: .request, actor: fixture.staff)
+        #expect(try registry.denyListEntries().isEmpty)
+        #expect(!registry.isDenyListed(subject))
+    }
+}
