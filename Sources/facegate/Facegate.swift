@@ -12,7 +12,7 @@ struct Facegate: AsyncParsableCommand {
             described with dlib's ResNet, all in this process. Images are never written anywhere.
             """,
         version: FacegateVersion.current,
-        subcommands: [Detect.self, Embed.self, Compare.self, Keys.self, Backup.self, Restore.self, Bench.self]
+        subcommands: [Detect.self, Embed.self, Compare.self, Evaluate.self, Keys.self, Backup.self, Restore.self, Bench.self]
     )
 }
 
