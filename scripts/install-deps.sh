@@ -16,6 +16,7 @@ packages=(
     libv4l-dev
     pkg-config
     python3-pip            # make models / make fixtures: pip download only
+    python3-venv           # make compare: the reference pipeline's venv (ensurepip)
 )
 
 missing=()
@@ -31,6 +32,13 @@ done
 if python3 -m pip --version >/dev/null 2>&1; then
     kept=()
     for package in "${missing[@]}"; do [ "$package" = python3-pip ] || kept+=("$package"); done
+    missing=("${kept[@]+"${kept[@]}"}")
+fi
+
+# python3-venv is not needed when venv can already bootstrap pip (a pyenv Python).
+if python3 -c 'import ensurepip' >/dev/null 2>&1; then
+    kept=()
+    for package in "${missing[@]}"; do [ "$package" = python3-venv ] || kept+=("$package"); done
     missing=("${kept[@]+"${kept[@]}"}")
 fi
 

@@ -1,7 +1,9 @@
 #define _GNU_SOURCE
 #include "CLinuxSupport.h"
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <stddef.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -24,4 +26,10 @@ int fg_linux_ioctl(int fd, unsigned long request, void *argument) {
         result = ioctl(fd, request, argument);
     } while (result == -1 && errno == EINTR);
     return result;
+}
+
+const char *fg_linux_object_defining(const void *address) {
+    Dl_info info;
+    if (dladdr(address, &info) == 0) return NULL;
+    return info.dli_fname;
 }

@@ -13,7 +13,9 @@ extension Facegate {
     struct Bench: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Measure facegate's speed on this machine (use a release build).",
-            subcommands: [Search.self, Open.self, LowLight.self, Pipeline.self])
+            discussion: "Without a subcommand, runs `images` then `search`.",
+            subcommands: [All.self, Images.self, Search.self, Open.self, LowLight.self, Pipeline.self],
+            defaultSubcommand: All.self)
     }
 }
 
@@ -31,27 +33,37 @@ extension Facegate.Bench {
         @Flag(help: "Print JSON.")
         var json = false
 
+        func validate() throws {
+            guard runs > 0 else { throw ValidationError("--runs must be at least 1") }
+            guard !Self.sizes(templates).isEmpty else { throw ValidationError("--templates must list gallery sizes, e.g. 10000,100000") }
+        }
+
         func run() async throws {
             var results: [JSONValue] = []
-            for size in templates.split(separator: ",").compactMap({ Int($0) }) {
+            for size in Self.sizes(templates) {
                 let stats = Self.measure(size: size, runs: runs)
                 if json {
                     results.append(["templates": .int(size), "search_ms": stats.json])
                 } else {
-                    CommandOutput.line("search over \(size) templates: median \(format(stats.median)) ms, p95 \(format(stats.p95)) ms (\(runs) runs, \(Gallery.defaultWorkers) threads)")
+                    CommandOutput.line(Self.line(size: size, stats: stats, runs: runs))
                 }
             }
             if json { CommandOutput.json(["search": .array(results)]) }
         }
 
+        static func sizes(_ list: String) -> [Int] {
+            list.split(separator: ",").compactMap { Int($0.trimmingPrefix(while: \.isWhitespace)) }.filter { $0 > 0 }
+        }
+
+        static func line(size: Int, stats: Statistics, runs: Int) -> String {
+            let threads = size >= Gallery().parallelThreshold ? Gallery.defaultWorkers : 1
+            return "search over \(size) templates: median \(format(stats.median)) ms, p95 \(format(stats.p95)) ms (\(runs) runs, \(threads) thread\(threads == 1 ? "" : "s"))"
+        }
+
         static func measure(size: Int, runs: Int) -> Statistics {
-            let gallery = Gallery(capacity: size)
-            var generator = SplitMix(seed: 42)
+            let gallery = SyntheticGallery.make(templates: size, seed: 42)
+            var generator = SplitMix(seed: 43)
             var values = [Float](repeating: 0, count: FaceDescriptor.dimensions)
-            for _ in 0..<size {
-                for index in values.indices { values[index] = generator.nextFloat() }
-                values.withUnsafeBufferPointer { gallery.add(subject: .random(), template: .random(), values: $0) }
-            }
             var times: [Double] = []
             for _ in 0..<(runs + 3) {
                 for index in values.indices { values[index] = generator.nextFloat() }
@@ -114,6 +126,21 @@ extension Facegate.Bench {
                 }
             }
         }
+    }
+}
+
+/// Galleries of random templates for benchmarks: search time depends on the number
+/// of templates, not on whose they are.
+enum SyntheticGallery {
+    static func make(templates: Int, seed: UInt64) -> Gallery {
+        let gallery = Gallery(capacity: templates)
+        var generator = SplitMix(seed: seed)
+        var values = [Float](repeating: 0, count: FaceDescriptor.dimensions)
+        for _ in 0..<templates {
+            for index in values.indices { values[index] = generator.nextFloat() }
+            values.withUnsafeBufferPointer { gallery.add(subject: .random(), template: .random(), values: $0) }
+        }
+        return gallery
     }
 }
 

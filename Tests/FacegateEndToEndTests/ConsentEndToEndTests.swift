@@ -58,10 +58,14 @@ struct ConsentEndToEndTests {
         #expect(try appliance.identify("obama3.jpg").first?["decision"] as? String == "unknown")
         #expect(try appliance.identify("biden.jpg").first?["decision"] as? String == "member")
 
-        // Identify stored nothing: the audit log has the enrolments, the listing and the erasure only.
+        // Identify stored nothing about the faces: besides the record of who ran which
+        // command, the audit log has the enrolments and the erasure only.
         let audit = try appliance.run(["export", "audit"])
         let actions = audit.jsonLines.compactMap { $0["action"] as? String }
-        #expect(actions == ["subject.enrol", "subject.enrol", "subject.erase", "export.audit"])
+        #expect(actions.filter { $0 != "admin.command" } == ["subject.enrol", "subject.enrol", "subject.erase", "export.audit"])
+        let commands = audit.jsonLines.filter { $0["action"] as? String == "admin.command" }.compactMap { ($0["details"] as? [String: Any])?["command"] as? String }
+        #expect(commands.filter { $0 == "identify" }.count == 4)
+        #expect(audit.jsonLines.filter { $0["action"] as? String == "admin.command" }.allSatisfy { $0["actor"] as? String == "root" })
     }
 
     @Test("withdrawal takes effect before the command returns")

@@ -19,6 +19,10 @@ int fg_linux_peer_credentials(int socket, uint32_t *uid, uint32_t *gid, int32_t 
 /// ioctl(fd, request, argument), retried on EINTR.
 int fg_linux_ioctl(int fd, unsigned long request, void *argument);
 
+/// The path of the loaded object that defines `address` (dladdr's dli_fname), or
+/// NULL. The string belongs to the dynamic linker: copy it, never free it.
+const char *fg_linux_object_defining(const void *address);
+
 #ifdef __cplusplus
 }
 #endif

@@ -20,8 +20,10 @@ public struct FaceAnalysis: Sendable {
 public struct StageTimings: Sendable, Equatable {
     public var decode: Double = 0
     public var detect: Double = 0
-    /// Landmarks and chip extraction.
+    /// Fitting the 5-point landmarks.
     public var align: Double = 0
+    /// Extracting the aligned 150x150 chips and running the descriptor network (the
+    /// split of the reference pipeline, whose `compute_face_descriptor` does both).
     public var embed: Double = 0
 
     public init(decode: Double = 0, detect: Double = 0, align: Double = 0, embed: Double = 0) {

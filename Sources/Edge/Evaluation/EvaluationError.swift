@@ -1,0 +1,37 @@
+public import FacegateCore
+
+/// Why an evaluation could not run: a pair or label list that is missing or
+/// malformed, or a result file that could not be written. Messages name the file and
+/// the line, never a person or a descriptor.
+public struct EvaluationError: Error, Sendable, Equatable, UserFacingError {
+    public enum Code: String, Sendable, Equatable {
+        /// A line of a pair or label list does not have the expected fields.
+        case malformedList = "malformed_list"
+        /// The list parsed but holds nothing to evaluate.
+        case noPairs = "no_pairs"
+        /// The list file does not exist.
+        case fileNotFound = "file_not_found"
+        /// The list file exists but cannot be read.
+        case unreadableFile = "unreadable_file"
+        /// A result file (the ROC curve) could not be written.
+        case writeFailed = "write_failed"
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var errorCode: String { code.rawValue }
+
+    public var exitStatus: ExitStatus {
+        switch code {
+        case .malformedList, .noPairs: .dataError
+        case .fileNotFound: .noInput
+        case .unreadableFile, .writeFailed: .ioError
+        }
+    }
+}

@@ -1,0 +1,132 @@
+import Dispatch
+import FacegateCore
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Measures verification accuracy on a list of image pairs: each distinct image is
+/// embedded once (its face nearest the centre), then every pair whose two images both
+/// gave a face is scored by the Euclidean distance of their descriptors.
+///
+/// Descriptors are kept in memory for the run only and wiped when it ends; nothing
+/// about the images is written anywhere.
+public struct PairEvaluator: Sendable {
+    /// The directory that relative paths in the list are resolved against; nil for
+    /// the current directory.
+    public var root: String?
+    public var detection: DetectionOptions
+    public var decoder: ImageDecoder
+    public var threshold: Double
+    public var farTargets: [Double]
+    /// Images embedded at once, each by its own engine (a sibling of the one given).
+    public var workers: Int
+
+    public init(
+        root: String? = nil, detection: DetectionOptions = DetectionOptions(), decoder: ImageDecoder = ImageDecoder(),
+        threshold: Double = 0.6, farTargets: [Double] = VerificationMetrics.defaultFARTargets,
+        workers: Int = PairEvaluator.onlineCores
+    ) {
+        self.root = root
+        self.detection = detection
+        self.decoder = decoder
+        self.threshold = threshold
+        self.farTargets = farTargets
+        self.workers = max(1, workers)
+    }
+
+    public static var onlineCores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+
+    /// The path `file` of the list names on disk.
+    public func resolve(_ file: String) -> String {
+        guard let root, !root.isEmpty, !file.hasPrefix("/") else { return file }
+        return root.hasSuffix("/") ? root + file : root + "/" + file
+    }
+
+    /// Embeds the images of `pairs` and computes the metrics. Throws only when a
+    /// sibling engine cannot be made; an image that fails is reported, not thrown.
+    public func evaluate(_ pairs: [VerificationPair], engine: FaceEngine) throws(FaceEngineError) -> PairEvaluationReport {
+        var files: [String] = []
+        var seen = Set<String>()
+        for pair in pairs {
+            for file in [pair.fileA, pair.fileB] where seen.insert(file).inserted { files.append(file) }
+        }
+
+        let start = ContinuousClock.now
+        let outcomes = try embedAll(files, engine: engine)
+        let seconds = (ContinuousClock.now - start).milliseconds / 1000
+
+        var descriptors: [String: FaceDescriptor] = [:]
+        var withoutFace: [String] = []
+        var failures: [PairEvaluationReport.ImageFailure] = []
+        for (file, outcome) in zip(files, outcomes) {
+            switch outcome {
+            case .descriptor(let descriptor): descriptors[file] = descriptor
+            case .noFace: withoutFace.append(file)
+            case .failed(let error): failures.append(.init(file: file, error: error))
+            }
+        }
+        var scores: [VerificationMetrics.Score] = []
+        scores.reserveCapacity(pairs.count)
+        for pair in pairs {
+            guard let a = descriptors[pair.fileA], let b = descriptors[pair.fileB] else { continue }
+            scores.append(.init(distance: Double(a.distance(to: b)), same: pair.same))
+        }
+        return PairEvaluationReport(
+            totalPairs: pairs.count, usedPairs: scores.count, images: files.count,
+            imagesWithoutFace: withoutFace.sorted(), unreadableImages: failures.sorted { $0.file < $1.file },
+            metrics: VerificationMetrics(scores: scores, threshold: threshold, farTargets: farTargets),
+            embeddingSeconds: seconds)
+    }
+
+    enum Outcome: Sendable {
+        case descriptor(FaceDescriptor)
+        case noFace
+        case failed(FaceEngineError)
+    }
+
+    /// One outcome per file, in order, computed by `workers` engines in parallel.
+    private func embedAll(_ files: [String], engine: FaceEngine) throws(FaceEngineError) -> [Outcome] {
+        var engines = [engine]
+        while engines.count < min(workers, files.count) { engines.append(try engine.makeSibling()) }
+        let results = Mutex([Outcome?](repeating: nil, count: files.count))
+        let next = Atomic(0)
+        let job = EmbedJob(evaluator: self, files: files, engines: engines)
+        DispatchQueue.concurrentPerform(iterations: engines.count) { worker in
+            while true {
+                let index = next.add(1, ordering: .relaxed).oldValue
+                guard index < files.count else { return }
+                let outcome = job.embed(index, worker: worker)
+                results.withLock { $0[index] = outcome }
+            }
+        }
+        return results.withLock { $0.map { $0 ?? .noFace } }
+    }
+
+    /// What each worker thread needs, shared read-only between them.
+    private struct EmbedJob: Sendable {
+        let evaluator: PairEvaluator
+        let files: [String]
+        let engines: [FaceEngine]
+
+        func embed(_ index: Int, worker: Int) -> Outcome {
+            do {
+                return try evaluator.describeCentralFace(evaluator.resolve(files[index]), engine: engines[worker])
+                    .map(Outcome.descriptor) ?? .noFace
+            } catch {
+                return .failed(error)
+            }
+        }
+    }
+
+    /// The descriptor of the face nearest the centre of the image at `path`, or nil
+    /// when there is no face. Only that face is aligned and described.
+    func describeCentralFace(_ path: String, engine: FaceEngine) throws(FaceEngineError) -> FaceDescriptor? {
+        let image = try decoder.decode(file: path)
+        let boxes = try engine.detect(in: image, options: detection)
+        guard let box = FaceBox.nearestCenter(of: boxes, width: image.width, height: image.height) else { return nil }
+        let landmarks = try engine.landmarks(in: image, for: [box])
+        let chips = try engine.alignedChips(in: image, for: landmarks)
+        return try engine.descriptors(of: chips).first
+    }
+}

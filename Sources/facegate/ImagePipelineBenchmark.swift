@@ -1,0 +1,204 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Edge
+import FacegateCore
+import Vault
+
+/// Times each stage of the recognition pipeline on real photos (decode, detect,
+/// landmarks, chips + descriptor, a 1:N search per face) with one engine on one
+/// thread, as the door runs it. Per-image medians and p95 over every image and run.
+struct ImagePipelineBenchmark {
+    var directory: String
+    var runs: Int
+    var detection: DetectionOptions
+    var decoder = ImageDecoder()
+    /// Synthetic templates each face is searched against.
+    var galleryTemplates = 10_000
+
+    /// Per-image samples of each stage, in milliseconds.
+    struct Result {
+        var files: [String]
+        var failures: [(file: String, error: FaceEngineError)]
+        var facesPerRun: Int
+        var decode: [Double] = []
+        var detect: [Double] = []
+        /// Landmarks, chips, descriptors and search: images with at least one face only.
+        var landmarks: [Double] = []
+        var embed: [Double] = []
+        var search: [Double] = []
+        var total: [Double] = []
+        /// Chips + descriptor time divided by the image's face count.
+        var embedPerFace: [Double] = []
+        var faces = 0
+        var blas: BLASInfo
+        var searchThreads: Int
+    }
+
+    /// JPEG and PNG files under `directory` (subdirectories too), sorted.
+    static func imageFiles(in directory: String) throws(FaceEngineError) -> [String] {
+        var info = stat()
+        guard stat(directory, &info) == 0 else {
+            throw FaceEngineError(.fileNotFound, "'\(directory)' does not exist; pass a directory of JPEG or PNG photos with --images, or run `make fixtures`")
+        }
+        guard (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw FaceEngineError(.unreadableFile, "'\(directory)' is not a directory; pass a directory of photos with --images")
+        }
+        var files: [String] = []
+        collect(directory, depth: 0, into: &files)
+        guard !files.isEmpty else {
+            throw FaceEngineError(.fileNotFound, "'\(directory)' holds no .jpg, .jpeg or .png file")
+        }
+        return files.sorted()
+    }
+
+    private static func collect(_ directory: String, depth: Int, into files: inout [String]) {
+        guard depth < 8, let handle = opendir(directory) else { return }
+        defer { closedir(handle) }
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard !name.hasPrefix(".") else { continue }
+            let path = directory.hasSuffix("/") ? directory + name : directory + "/" + name
+            var info = stat()
+            guard stat(path, &info) == 0 else { continue }
+            if (info.st_mode & S_IFMT) == S_IFDIR {
+                collect(path, depth: depth + 1, into: &files)
+            } else if (info.st_mode & S_IFMT) == S_IFREG,
+                [".jpg", ".jpeg", ".png"].contains(where: name.lowercased().hasSuffix)
+            {
+                files.append(path)
+            }
+        }
+    }
+
+    func run(engine: FaceEngine) throws(FaceEngineError) -> Result {
+        let files = try Self.imageFiles(in: directory)
+        let gallery = SyntheticGallery.make(templates: galleryTemplates, seed: 42)
+        var result = Result(
+            files: files, failures: [], facesPerRun: 0, blas: BLASInfo.current(),
+            searchThreads: galleryTemplates >= gallery.parallelThreshold ? Gallery.defaultWorkers : 1)
+        // One untimed pass over the first image: the first descriptor allocates the
+        // network's buffers and the first search warms the gallery's pages.
+        _ = try? measure(files[0], engine: engine, gallery: gallery)
+        for run in 0..<runs {
+            for file in files {
+                do {
+                    let sample = try measure(file, engine: engine, gallery: gallery)
+                    result.add(sample)
+                    if run == 0 { result.facesPerRun += sample.faces }
+                } catch {
+                    if run == 0 { result.failures.append((file, error)) }
+                }
+            }
+        }
+        return result
+    }
+
+    struct Sample {
+        var faces: Int
+        var decode: Double, detect: Double, landmarks: Double, embed: Double, search: Double
+    }
+
+    private func measure(_ file: String, engine: FaceEngine, gallery: Gallery) throws(FaceEngineError) -> Sample {
+        let clock = ContinuousClock()
+        var start = clock.now
+        func lap() -> Double {
+            let now = clock.now
+            defer { start = now }
+            return (now - start).milliseconds
+        }
+        let image = try decoder.decode(file: file)
+        let decode = lap()
+        let boxes = try engine.detect(in: image, options: detection)
+        let detect = lap()
+        guard !boxes.isEmpty else { return Sample(faces: 0, decode: decode, detect: detect, landmarks: 0, embed: 0, search: 0) }
+        let landmarks = try engine.landmarks(in: image, for: boxes)
+        let landmarksTime = lap()
+        let chips = try engine.alignedChips(in: image, for: landmarks)
+        let descriptors = try engine.descriptors(of: chips)
+        let embed = lap()
+        for descriptor in descriptors { _ = gallery.search(descriptor, k: 2) }
+        let search = lap()
+        return Sample(faces: boxes.count, decode: decode, detect: detect, landmarks: landmarksTime, embed: embed, search: search)
+    }
+}
+
+extension ImagePipelineBenchmark.Result {
+    mutating func add(_ sample: ImagePipelineBenchmark.Sample) {
+        decode.append(sample.decode)
+        detect.append(sample.detect)
+        total.append(sample.decode + sample.detect + sample.landmarks + sample.embed + sample.search)
+        faces += sample.faces
+        guard sample.faces > 0 else { return }
+        landmarks.append(sample.landmarks)
+        embed.append(sample.embed)
+        search.append(sample.search)
+        embedPerFace.append(sample.embed / Double(sample.faces))
+    }
+
+    /// Faces through the whole pipeline per second of pipeline time, one thread.
+    var facesPerSecond: Double { faces == 0 ? 0 : Double(faces) / (total.reduce(0, +) / 1000) }
+    var imagesPerSecond: Double { total.isEmpty ? 0 : Double(total.count) / (total.reduce(0, +) / 1000) }
+
+    var stages: [(name: String, label: String, samples: [Double])] {
+        [
+            ("decode", "decode", decode),
+            ("detect", "detect", detect),
+            ("landmarks", "landmarks", landmarks),
+            ("embed", "embed (chips + descriptors)", embed),
+            ("search", "search (1:N, per image)", search),
+            ("total", "end to end", total),
+        ]
+    }
+
+    func json(benchmark: ImagePipelineBenchmark) -> JSONValue {
+        var stagesObject = JSONObject()
+        for stage in stages { stagesObject[stage.name] = Statistics(stage.samples)?.json ?? .null }
+        return [
+            "directory": .string(benchmark.directory),
+            "images": .int(files.count),
+            "failed": .array(failures.map { ["file": .string($0.file), "error": $0.error.json] }),
+            "runs": .int(benchmark.runs),
+            "upsample": .int(benchmark.detection.upsample),
+            "faces_per_run": .int(facesPerRun),
+            "stages_ms": .object(stagesObject),
+            "embed_per_face_ms": Statistics(embedPerFace)?.json ?? .null,
+            "faces_per_second": .double(round2(facesPerSecond)),
+            "images_per_second": .double(round2(imagesPerSecond)),
+            "blas": blas.json,
+            "threads": [
+                "pipeline": 1, "search": .int(searchThreads), "cores": .int(Gallery.defaultWorkers),
+            ],
+            "gallery_templates": .int(benchmark.galleryTemplates),
+        ]
+    }
+
+    func lines(benchmark: ImagePipelineBenchmark) -> [String] {
+        var lines = [
+            "images: \(files.count) in \(benchmark.directory), \(benchmark.runs) run\(benchmark.runs == 1 ? "" : "s"), upsample \(benchmark.detection.upsample), \(facesPerRun) faces per run"
+        ]
+        lines.append("BLAS: \(blas)")
+        lines.append("threads: pipeline 1 (one engine), search \(searchThreads) over \(benchmark.galleryTemplates) synthetic templates, \(Gallery.defaultWorkers) cores")
+        let width = stages.map(\.label.count).max() ?? 10
+        lines.append(TextFormatting.left("stage (ms per image)", width) + TextFormatting.right("median", 10) + TextFormatting.right("p95", 10) + TextFormatting.right("n", 6))
+        for stage in stages {
+            guard let stats = Statistics(stage.samples) else {
+                lines.append(TextFormatting.left(stage.label, width) + TextFormatting.right("-", 10) + TextFormatting.right("-", 10) + TextFormatting.right("0", 6))
+                continue
+            }
+            lines.append(
+                TextFormatting.left(stage.label, width) + TextFormatting.right(TextFormatting.fixed(stats.median, 2), 10)
+                    + TextFormatting.right(TextFormatting.fixed(stats.p95, 2), 10) + TextFormatting.right(String(stats.count), 6))
+        }
+        if let perFace = Statistics(embedPerFace) {
+            lines.append("embed per face: median \(TextFormatting.fixed(perFace.median, 2)) ms, p95 \(TextFormatting.fixed(perFace.p95, 2)) ms")
+        }
+        lines.append("end to end: \(TextFormatting.fixed(facesPerSecond, 1)) faces/s, \(TextFormatting.fixed(imagesPerSecond, 1)) images/s (one thread)")
+        for failure in failures { lines.append("failed: \(failure.error.message)") }
+        return lines
+    }
+
+    private func round2(_ value: Double) -> Double { (value * 100).rounded() / 100 }
+}

@@ -1,0 +1,81 @@
+import Edge
+import FacegateCore
+
+/// How `facegate evaluate` shows its results: one JSON document, or lines for a person.
+extension PairEvaluationReport {
+    func json(upsample: Int, rocFile: String?) -> JSONValue {
+        let m = metrics
+        let tarAtFAR: [JSONValue] = m.operatingPoints.map { point in
+            [
+                "far_target": .double(point.targetFAR),
+                "tar": .double(point.trueAcceptRate),
+                "far": .double(point.falseAcceptRate),
+                "threshold": .double(point.threshold),
+                "different_pairs_needed": .int(point.differentPairsNeeded),
+            ]
+        }
+        let roc: [JSONValue] = m.roc.map {
+            ["threshold": .double($0.threshold), "far": .double($0.falseAcceptRate), "tar": .double($0.trueAcceptRate)]
+        }
+        return [
+            "pairs": [
+                "total": .int(totalPairs), "used": .int(usedPairs), "excluded": .int(excludedPairs),
+                "same": .int(m.samePairs), "different": .int(m.differentPairs),
+            ],
+            "images": [
+                "total": .int(images),
+                "without_face": .int(imagesWithoutFace.count),
+                "unreadable": .int(unreadableImages.count),
+                "files_without_face": .array(imagesWithoutFace.map(JSONValue.string)),
+                "unreadable_files": .array(unreadableImages.map { ["file": .string($0.file), "error": $0.error.json] }),
+            ],
+            "upsample": .int(upsample),
+            "threshold": .double(m.threshold),
+            "accuracy": .double(m.accuracy),
+            "far": .double(m.falseAcceptRate),
+            "frr": .double(m.falseRejectRate),
+            "best": ["threshold": .double(m.bestThreshold), "accuracy": .double(m.bestAccuracy)],
+            "tar_at_far": .array(tarAtFAR),
+            "roc_file": .string(rocFile),
+            "roc": .array(roc),
+            "embedding_seconds": .double((embeddingSeconds * 1000).rounded() / 1000),
+        ]
+    }
+
+    func text(upsample: Int, rocFile: String?) -> String {
+        let m = metrics
+        func rate(_ value: Double?) -> String { value.map { TextFormatting.fixed($0, 4) } ?? "n/a" }
+        var lines: [String] = []
+        lines.append("pairs: \(usedPairs) of \(totalPairs) used (\(m.samePairs) same person, \(m.differentPairs) different)"
+            + (excludedPairs > 0 ? "; \(excludedPairs) left out" : ""))
+        lines.append("images: \(images), \(imagesWithoutFace.count) with no face, \(unreadableImages.count) unreadable"
+            + " (embedded in \(TextFormatting.fixed(embeddingSeconds, 1)) s, upsample \(upsample))")
+        let acceptedDifferent = m.falseAcceptRate.map { Int(($0 * Double(m.differentPairs)).rounded()) }
+        let rejectedSame = m.falseRejectRate.map { Int(($0 * Double(m.samePairs)).rounded()) }
+        lines.append("threshold \(m.threshold): accuracy \(rate(m.accuracy)), "
+            + "FAR \(rate(m.falseAcceptRate))\(acceptedDifferent.map { " (\($0)/\(m.differentPairs))" } ?? ""), "
+            + "FRR \(rate(m.falseRejectRate))\(rejectedSame.map { " (\($0)/\(m.samePairs))" } ?? "")")
+        if let best = m.bestThreshold {
+            lines.append("best threshold \(TextFormatting.fixed(best, 4)): accuracy \(rate(m.bestAccuracy))")
+        }
+        for point in m.operatingPoints {
+            let target = TextFormatting.farTarget(point.targetFAR)
+            if let tar = point.trueAcceptRate, let threshold = point.threshold {
+                lines.append("TAR at FAR \(target): \(rate(tar)) (threshold \(TextFormatting.fixed(threshold, 4)), FAR \(rate(point.falseAcceptRate)))")
+            } else if m.samePairs == 0 {
+                lines.append("TAR at FAR \(target): n/a (no same-person pairs)")
+            } else {
+                lines.append("TAR at FAR \(target): n/a (needs at least \(point.differentPairsNeeded) different-person pairs, have \(m.differentPairs))")
+            }
+        }
+        if let rocFile {
+            lines.append("ROC: \(m.roc.count) points written to \(rocFile)")
+        } else {
+            lines.append("ROC: \(m.roc.count) points (write them with --roc FILE)")
+        }
+        if !imagesWithoutFace.isEmpty {
+            lines.append("no face found in: " + imagesWithoutFace.joined(separator: ", "))
+        }
+        return lines.joined(separator: "\n")
+    }
+}

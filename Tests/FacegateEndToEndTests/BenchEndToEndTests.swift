@@ -1,0 +1,44 @@
+import FacegateTestSupport
+import Foundation
+import Testing
+
+/// `facegate bench images` runs and reports every field; speed itself is not tested.
+@Suite("facegate bench images")
+struct BenchEndToEndTests {
+    @Test("--runs 1 --json reports every stage, the BLAS and the threads")
+    func imagesJSON() throws {
+        let directory = TemporaryDirectory()
+        for name in ["obama.jpg", "biden.jpg"] {
+            try FileManager.default.createSymbolicLink(atPath: directory.file(name), withDestinationPath: TestResources.fixture(name))
+        }
+        try directory.write("notes.txt", text: "not a photo: skipped by extension")
+        let result = try FacegateProcess().run(["bench", "images", "--images", directory.path, "--runs", "1", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let images = try #require(result.jsonLines.first?["images"] as? [String: Any])
+        #expect(images["images"] as? Int == 2)
+        #expect(images["runs"] as? Int == 1)
+        #expect(images["faces_per_run"] as? Int == 2)
+        let stages = try #require(images["stages_ms"] as? [String: [String: Double]])
+        #expect(Set(stages.keys) == ["decode", "detect", "landmarks", "embed", "search", "total"])
+        for (name, stats) in stages {
+            #expect(stats["n"] == 2, "\(name)")
+            #expect((stats["median"] ?? 0) > 0, "\(name)")
+            #expect((stats["p95"] ?? 0) >= (stats["median"] ?? 0), "\(name)")
+        }
+        #expect((images["faces_per_second"] as? Double ?? 0) > 0)
+        let blas = try #require(images["blas"] as? [String: Any])
+        #expect((blas["kind"] as? String).map { !$0.isEmpty && $0 != "none" } == true)
+        #expect(blas["openblas_num_threads"] as? String == "1")
+        let threads = try #require(images["threads"] as? [String: Int])
+        #expect(threads["pipeline"] == 1 && (threads["cores"] ?? 0) >= 1)
+        #expect(images["gallery_templates"] as? Int == 10_000)
+    }
+
+    @Test("a directory without photos is an error naming it")
+    func emptyDirectory() throws {
+        let directory = TemporaryDirectory()
+        let result = try FacegateProcess().run(["bench", "images", "--images", directory.path, "--runs", "1"])
+        #expect(result.status == 66)
+        #expect(result.stderr.contains(directory.path))
+    }
+}

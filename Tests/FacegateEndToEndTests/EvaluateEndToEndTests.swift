@@ -1,0 +1,139 @@
+import FacegateTestSupport
+import Foundation
+import Testing
+
+/// `facegate evaluate` on the fixture photos: three of Obama, one of Biden, a
+/// gradient with no face and a file that does not exist.
+@Suite("facegate evaluate")
+struct EvaluateEndToEndTests {
+    let facegate = FacegateProcess()
+
+    /// A directory with the pair list; photos are referenced by absolute path, the
+    /// face-less image and the missing one relative to the directory (the default root).
+    private func pairList(header: String = "file_a,file_b,same") throws -> (TemporaryDirectory, String) {
+        let directory = TemporaryDirectory()
+        try directory.write("blank.png", bytes: SyntheticPNG.gradient(width: 320, height: 240))
+        let obama = TestResources.fixture("obama.jpg"), obama2 = TestResources.fixture("obama2.jpg")
+        let obama3 = TestResources.fixture("obama3.jpg"), biden = TestResources.fixture("biden.jpg")
+        let lines = [
+            header,
+            "\(obama),\(obama2),1", "\(obama),\(obama3),1", "\(obama2),\(obama3),1",
+            "\(obama),\(biden),0", "\(obama2),\(biden),0", "\(obama3),\(biden),0",
+            "\(obama),blank.png,1",  // no face: left out
+            "\(biden),missing.jpg,0",  // unreadable: left out, with a warning
+        ]
+        let path = try directory.write("pairs.csv", text: lines.joined(separator: "\n") + "\n")
+        return (directory, path)
+    }
+
+    @Test("--json: accuracy 1 at 0.6, pairs used, the face-less and the missing image counted")
+    func pairsJSON() throws {
+        let (directory, pairs) = try pairList()
+        let roc = directory.file("roc.csv")
+        let result = try facegate.run(["evaluate", "--pairs", pairs, "--json", "--roc", roc])
+        // A missing image is a partial failure: results, a warning naming it, exit 2.
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr.contains("missing.jpg") && result.stderr.contains("warning"))
+        #expect(result.lines.count == 1, "one JSON document")
+        let report = try #require(result.jsonLines.first)
+        let counts = try #require(report["pairs"] as? [String: Int])
+        #expect(counts["total"] == 8 && counts["used"] == 6 && counts["excluded"] == 2)
+        #expect(counts["same"] == 3 && counts["different"] == 3)
+        let images = try #require(report["images"] as? [String: Any])
+        #expect(images["total"] as? Int == 6)
+        #expect(images["without_face"] as? Int == 1)
+        #expect(images["files_without_face"] as? [String] == ["blank.png"])
+        #expect(images["unreadable"] as? Int == 1)
+        let unreadable = try #require((images["unreadable_files"] as? [[String: Any]])?.first)
+        #expect(unreadable["file"] as? String == "missing.jpg")
+        #expect((unreadable["error"] as? [String: String])?["code"] == "file_not_found")
+
+        #expect(report["threshold"] as? Double == 0.6)
+        #expect(report["accuracy"] as? Double == 1)
+        #expect(report["far"] as? Double == 0)
+        #expect(report["frr"] as? Double == 0)
+        let best = try #require(report["best"] as? [String: Double])
+        #expect(best["accuracy"] == 1)
+        // Obama's pairs are below 0.6 and Biden's above it, so the best threshold
+        // (halfway between the two groups) lies between them too.
+        #expect((0.4...0.8).contains(best["threshold"] ?? 0))
+        let tar = try #require(report["tar_at_far"] as? [[String: Any]])
+        #expect(tar.map { $0["far_target"] as? Double } == [0.01, 0.001])
+        #expect(tar.allSatisfy { $0["tar"] is NSNull }, "3 different-person pairs cannot measure FAR 1e-2")
+        #expect(tar.map { $0["different_pairs_needed"] as? Int } == [100, 1000])
+        #expect((report["roc"] as? [Any])?.count == 7)
+        #expect(result.lines[0].hasPrefix("{\"pairs\":"))
+
+        // --roc wrote the same curve as CSV.
+        let csv = try String(contentsOfFile: roc, encoding: .utf8).split(separator: "\n")
+        #expect(csv.first == "threshold,far,tar")
+        #expect(csv.count == 8)
+        let rows = csv.dropFirst().map { $0.split(separator: ",").compactMap { Double($0) } }
+        #expect(rows.allSatisfy { $0.count == 3 })
+        #expect(rows.first?[1] == 0 && rows.first?[2] == 0)
+        #expect(rows.last?[1] == 1 && rows.last?[2] == 1)
+    }
+
+    @Test("human-readable output, the same_person header, and exit 0 when every image reads")
+    func textOutput() throws {
+        let (directory, _) = try pairList()
+        let obama = TestResources.fixture("obama.jpg"), obama2 = TestResources.fixture("obama2.jpg")
+        let biden = TestResources.fixture("biden.jpg")
+        let pairs = try directory.write("clean.csv", text: "file_a,file_b,same_person\n\(obama),\(obama2),1\n\(obama),\(biden),0\n")
+        let result = try facegate.run(["evaluate", "--pairs", pairs])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("pairs: 2 of 2 used (1 same person, 1 different)"))
+        #expect(result.stdout.contains("threshold 0.6: accuracy 1.0000"))
+        #expect(result.stdout.contains("TAR at FAR 1e-2: n/a (needs at least 100 different-person pairs, have 1)"))
+    }
+
+    @Test("--labels builds every pair of a labelled folder")
+    func labels() throws {
+        let directory = TemporaryDirectory()
+        for name in ["obama.jpg", "obama2.jpg", "obama3.jpg", "biden.jpg"] {
+            try FileManager.default.createSymbolicLink(atPath: directory.file(name), withDestinationPath: TestResources.fixture(name))
+        }
+        try directory.write("blank.png", bytes: SyntheticPNG.gradient(width: 320, height: 240))
+        let labels = try directory.write(
+            "labels.csv", text: "file,person\nobama.jpg,obama\nobama2.jpg,obama\nobama3.jpg,obama\nbiden.jpg,biden\nblank.png,nobody\n")
+        let result = try facegate.run(["evaluate", "--labels", labels, "--root", directory.path, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try #require(result.jsonLines.first)
+        // 5 files make 10 pairs; the 4 with blank.png are left out: 3 same, 3 different.
+        let counts = try #require(report["pairs"] as? [String: Int])
+        #expect(counts["total"] == 10 && counts["used"] == 6)
+        #expect(counts["same"] == 3 && counts["different"] == 3)
+        #expect(report["accuracy"] as? Double == 1)
+    }
+
+    @Test("a malformed line is an error naming its line number; no list is a usage error")
+    func badInput() throws {
+        let directory = TemporaryDirectory()
+        let pairs = try directory.write("pairs.csv", text: "file_a,file_b,same\na.jpg,b.jpg,1\na.jpg,b.jpg,maybe\n")
+        let result = try facegate.run(["evaluate", "--pairs", pairs])
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("line 3"))
+        #expect(result.stdout.isEmpty)
+
+        let json = try facegate.run(["evaluate", "--pairs", pairs, "--json"])
+        #expect(json.status == 65)
+        #expect((json.jsonLines.first?["error"] as? [String: String])?["code"] == "malformed_list")
+
+        #expect(try facegate.run(["evaluate"]).status == 64)
+        #expect(try facegate.run(["evaluate", "--pairs", pairs, "--labels", pairs]).status == 64)
+        #expect(try facegate.run(["evaluate", "--pairs", directory.file("none.csv")]).status == 66)
+    }
+
+    @Test("when no pair has two faces the report still prints, and the exit status says so")
+    func nothingUsable() throws {
+        let directory = TemporaryDirectory()
+        try directory.write("blank.png", bytes: SyntheticPNG.gradient(width: 320, height: 240))
+        let pairs = try directory.write("pairs.csv", text: "blank.png,\(TestResources.fixture("obama.jpg")),0\n")
+        let result = try facegate.run(["evaluate", "--pairs", pairs, "--json"])
+        #expect(result.status == 65)
+        let report = try #require(result.jsonLines.first)
+        #expect((report["pairs"] as? [String: Int])?["used"] == 0)
+        #expect(report["accuracy"] is NSNull)
+        #expect(result.stderr.contains("no pair could be evaluated"))
+    }
+}
