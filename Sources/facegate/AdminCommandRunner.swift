@@ -5,16 +5,24 @@ import FacegateCore
 import Logging
 import Vault
 
-/// Runs an admin request: in this process, on the database, with the same
-/// dispatcher the daemon's socket uses.
+/// Runs an admin request: over the daemon's socket, or in this process on the
+/// database with the same dispatcher the daemon's socket uses.
 struct AdminCommandRunner {
     let global: GlobalOptions
     let state: StateOptions
 
-    /// Opens the service and runs `request` as the current OS user.
-    func run(_ request: AdminRequest, loadGallery: Bool) async throws -> JSONValue {
-        let logger = global.makeLogger()
+    /// Runs `request`: through the daemon's socket when one listens (so that the
+    /// daemon's gallery and alerts stay right), else in this process as the current
+    /// OS user. `inProcessOnly` is for what must stay local (camera frames).
+    func run(_ request: AdminRequest, loadGallery: Bool, inProcessOnly: Bool = false) async throws -> JSONValue {
+        // An admin may reach the daemon without being able to read its policy: only
+        // the in-process path needs the policy (and the keys).
+        let policyForSocket = state.socketPath == nil ? try? state.loadPolicy() : nil
+        if !inProcessOnly, let client = try AdminSocketClient.connect(path: state.socket(policy: policyForSocket)) {
+            return try client.send(request)
+        }
         let policy = try state.loadPolicy()
+        let logger = global.makeLogger()
         let location = state.location(policy: policy)
         let registry = try ConsentRegistry.open(
             policy: policy, location: location, environment: ProcessEnvironment.current, logger: logger, loadGallery: loadGallery)

@@ -64,7 +64,7 @@ extension Facegate {
                     arguments: ["name": .string(name), "notice": .string(notice), "purposes": .array(purposes.map(JSONValue.string)),
                                 "method": .string(method), "fields": .object(fieldObject)],
                     images: camera ? try cameraFrames() : images.map(ImageSource.file))
-                let result = try await AdminCommandRunner(global: global, state: state).run(request, loadGallery: true)
+                let result = try await AdminCommandRunner(global: global, state: state).run(request, loadGallery: true, inProcessOnly: camera)
                 if options.json {
                     CommandOutput.json(["subject": result["subject"] ?? .null, "templates": result["templates"] ?? .null])
                 } else {

@@ -16,7 +16,8 @@ extension Facegate {
                 Sources: v4l2:/dev/video0[?width=640&height=480&fps=15] (a camera), y4m:PATH (a video), \
                 dir:PATH[?hold=5] (a folder of photos as a slideshow). A file source is processed as fast \
                 as the pipeline goes (--realtime paces it) and `run` exits at its end (--loop repeats it). \
-                SIGTERM or SIGINT stop it cleanly. Nothing about faces that are not members is stored.
+                SIGTERM or SIGINT stop it cleanly. Nothing about faces that are not members is stored. \
+                The admin socket (--socket, default from the policy) serves the admin commands while it runs.
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -30,6 +31,9 @@ extension Facegate {
 
         @Flag(help: "Repeat a file source forever.")
         var loop = false
+
+        @Option(name: .customLong("admin-idle-timeout"), help: ArgumentHelp("Seconds an admin connection may stay silent before it is closed.", valueName: "SECONDS"))
+        var adminIdleTimeout: Int = 30
 
         func run() async throws {
             try await runReportingErrors(json: false) {
@@ -52,12 +56,21 @@ extension Facegate {
                 logger.info(
                     "facegate running",
                     metadata: ["source": "\(frames.name)", "gallery.subjects": "\(registry.vault.gallery.subjectCount)"])
+                let service = FacegateService(registry: registry, models: engine.models, engine: engine, logger: logger)
+                var limits = AdminSocketServer.Limits()
+                limits.idleTimeoutSeconds = Int64(max(1, adminIdleTimeout))
+                let socket = AdminSocketServer(
+                    path: state.socket(policy: policy), service: service, dispatcher: AdminDispatcher.standard(service: service),
+                    limits: limits, logger: logger)
+                let alerts = AlertTimeoutService(registry: registry, clock: ContinuousClock(), logger: logger)
                 let retention = RetentionService(
                     registry: registry, clock: ContinuousClock(), interval: .seconds(policy.retention.sweepIntervalMinutes * 60), logger: logger)
                 let group = ServiceGroup(configuration: .init(
                     services: [
                         .init(service: PipelineService(pipeline: pipeline), successTerminationBehavior: .gracefullyShutdownGroup),
                         .init(service: retention),
+                        .init(service: socket),
+                        .init(service: alerts),
                     ],
                     gracefulShutdownSignals: [.sigterm, .sigint],
                     logger: logger))

@@ -28,12 +28,14 @@ public final class ConsentFixture: @unchecked Sendable {
             toPath: directory.file("policy/notices/membership-2026-01.md"))
         let text = edit(Self.defaultPolicyText).replacingOccurrences(
             of: "state_dir = \"/var/lib/facegate\"", with: "state_dir = \"\(directory.file("state"))\"")
+            .replacingOccurrences(of: "socket = \"/run/facegate/admin.sock\"", with: "socket = \"\(directory.file("admin.sock"))\"")
         let policyPath = try directory.write("policy/policy.toml", text: text)
         policy = try Policy.load(path: policyPath)
         try location.keys.initialize()
     }
 
     public var policyPath: String { directory.file("policy/policy.toml") }
+    public var socketPath: String { directory.file("admin.sock") }
 
     public func open(loadGallery: Bool = true) throws -> ConsentRegistry {
         try ConsentRegistry.open(policy: policy, location: location, environment: [:], clock: clock, logger: Logger(label: "test"), loadGallery: loadGallery)

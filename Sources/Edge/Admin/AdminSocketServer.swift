@@ -49,7 +49,7 @@ public struct AdminSocketServer: Service {
         self.onListening = onListening
     }
 
-    typealias Connection = (channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, peer: OSUser?)
+    typealias Connection = (channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, peer: OSUser?, activity: ConnectionActivity)
 
     public func run() async throws {
         let limits = self.limits
@@ -57,14 +57,17 @@ public struct AdminSocketServer: Service {
         do {
             server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(.backlog, value: 256)
+                // A client that sends its requests and shuts its side still gets the replies.
+                .childChannelOption(.allowRemoteHalfClosure, value: true)
                 .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true) { channel in
                     Self.peerCredentials(of: channel).flatMap { peer in
                         channel.eventLoop.makeCompletedFuture {
+                            let activity = ConnectionActivity()
                             try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .seconds(limits.idleTimeoutSeconds)))
-                            try channel.pipeline.syncOperations.addHandler(IdleCloser())
+                            try channel.pipeline.syncOperations.addHandler(IdleCloser(activity: activity))
                             try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(BoundedLineDecoder(maxLength: limits.maxLineBytes)))
                             let wrapped = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                            return (wrapped, peer)
+                            return (wrapped, peer, activity)
                         }
                     }
                 }
@@ -127,6 +130,9 @@ public struct AdminSocketServer: Service {
             try await connection.channel.executeThenClose { inbound, outbound in
                 do {
                     for try await line in inbound {
+                        // A request being worked on is not idleness.
+                        connection.activity.begin()
+                        defer { connection.activity.end() }
                         let reply = await session.handle(line: line)
                         try await outbound.write(ByteBuffer(string: reply.serialized + "\n"))
                     }
@@ -199,12 +205,24 @@ struct BoundedLineDecoder: ByteToMessageDecoder {
     }
 }
 
-/// Closes a connection that has sent nothing for the idle timeout.
+/// Whether a connection's request is being worked on.
+final class ConnectionActivity: Sendable {
+    private let busy = Atomic<Int>(0)
+    func begin() { busy.add(1, ordering: .sequentiallyConsistent) }
+    func end() { busy.subtract(1, ordering: .sequentiallyConsistent) }
+    var isBusy: Bool { busy.load(ordering: .sequentiallyConsistent) > 0 }
+}
+
+/// Closes a connection that has sent nothing for the idle timeout, unless its last
+/// request is still being worked on (an identification under load can take longer).
 final class IdleCloser: ChannelInboundHandler, Sendable {
     typealias InboundIn = ByteBuffer
+    let activity: ConnectionActivity
+    init(activity: ConnectionActivity) { self.activity = activity }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
-            context.close(promise: nil)
+            if !activity.isBusy { context.close(promise: nil) }
         } else {
             context.fireUserInboundEventTriggered(event)
         }

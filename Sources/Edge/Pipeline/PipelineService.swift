@@ -12,7 +12,11 @@ public struct PipelineService: Service {
     public func run() async throws {
         let pipeline = self.pipeline
         try await withGracefulShutdownHandler {
-            try await pipeline.run()
+            try await withTaskCancellationHandler {
+                try await pipeline.run()
+            } onCancel: {
+                pipeline.stop()
+            }
         } onGracefulShutdown: {
             pipeline.stop()
         }

@@ -1,0 +1,213 @@
+import ArgumentParser
+import Edge
+import FacegateCore
+
+/// Runs one admin request and prints its result: JSON, or a short line for people.
+private func runAdmin(
+    _ command: String, _ arguments: JSONObject, global: GlobalOptions, state: StateOptions, json: Bool,
+    describe: @escaping (JSONValue) -> String
+) async throws {
+    try await runReportingErrors(json: json) {
+        let result = try await AdminCommandRunner(global: global, state: state).run(
+            AdminRequest(command: command, arguments: arguments), loadGallery: false)
+        if json { CommandOutput.json(result) } else { CommandOutput.line(describe(result)) }
+    }
+}
+
+private func describeEntry(_ entry: JSONValue) -> String {
+    let approvals = (entry["approvals"]?.arrayValue ?? []).compactMap { approval -> String? in
+        guard approval["round"]?.intValue == entry["round"]?.intValue else { return nil }
+        return "\(approval["approver"]?.stringValue ?? "?") (\(approval["decision"]?.stringValue ?? "?"))"
+    }
+    var line = "entry \(entry["entry"]?.stringValue ?? "?") for \(entry["subject"]?.stringValue ?? "?"): \(entry["state"]?.stringValue ?? "?")"
+    if entry["renewal_pending"]?.boolValue == true { line += " (renewal pending)" }
+    line += ", proposed by \(entry["proposed_by"]?.stringValue ?? "?")"
+    if !approvals.isEmpty { line += ", round \(entry["round"]?.intValue ?? 1): \(approvals.joined(separator: ", "))" }
+    if let review = entry["review_at"]?.stringValue { line += ", review \(review)" }
+    return line
+}
+
+extension Facegate {
+    /// The running appliance's state.
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show the appliance's state (subjects, deny-list, policy).")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var state: StateOptions
+        @OptionGroup var options: AdminOptions
+
+        func run() async throws {
+            try await runAdmin("status", [:], global: global, state: state, json: options.json) { result in
+                "\(result["subjects"]?.intValue ?? 0) subject(s), \(result["templates"]?.intValue ?? 0) template(s); deny-list \(result["deny_list"]?.stringValue ?? "?"); policy \(result["policy"]?.stringValue ?? "?")"
+            }
+        }
+    }
+
+    /// Reloads the policy in the running daemon.
+    struct PolicyCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "policy", abstract: "Policy operations.", subcommands: [Reload.self])
+
+        struct Reload: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Reload and validate the policy file (a bad file changes nothing).")
+            @OptionGroup var global: GlobalOptions
+            @OptionGroup var state: StateOptions
+            @OptionGroup var options: AdminOptions
+
+            func run() async throws {
+                try await runAdmin("policy.reload", [:], global: global, state: state, json: options.json) { result in
+                    "reloaded \(result["policy"]?.stringValue ?? "?"); deny-list \(result["deny_list"]?.stringValue ?? "?")"
+                }
+            }
+        }
+    }
+
+    /// Incidents, the evidence deny-list entries rest on.
+    struct IncidentCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "incident", abstract: "Record incidents.", subcommands: [Add.self])
+
+        struct Add: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Record an incident against an enrolled subject (may propose a deny-list entry under the policy's rules).")
+            @OptionGroup var global: GlobalOptions
+            @OptionGroup var state: StateOptions
+            @OptionGroup var options: AdminOptions
+            @Option(help: "The category (from the policy: violence, harassment, theft, ...).") var category: String
+            @Option(help: "What happened (stored encrypted with the subject's key).") var note: String?
+            @Argument(help: ArgumentHelp("The subject's pseudonym.", valueName: "SUBJECT")) var subject: String
+
+            func run() async throws {
+                var arguments: JSONObject = ["subject": .string(subject), "category": .string(category)]
+                if let note { arguments["note"] = .string(note) }
+                try await runAdmin("incident.add", arguments, global: global, state: state, json: options.json) { result in
+                    var line = "recorded incident \(result["incident"]?["incident"]?.stringValue ?? "?")"
+                    if let entry = result["proposed_entry"], entry != .null { line += "; the policy's rule proposed " + describeEntry(entry) }
+                    return line
+                }
+            }
+        }
+    }
+
+    /// The human-governed deny-list.
+    struct DenyList: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "denylist",
+            abstract: "Propose, approve, reject, renew and list deny-list entries (off unless the policy enables it with a DPIA).",
+            discussion: "An entry is in force only after approvals from the policy's number of distinct admins, none of them its proposer; it lapses at its review date unless renewed the same way.",
+            subcommands: [List.self, Propose.self, Approve.self, Reject.self, Renew.self])
+
+        struct List: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "List entries.")
+            @OptionGroup var global: GlobalOptions
+            @OptionGroup var state: StateOptions
+            @OptionGroup var options: AdminOptions
+            @Option(help: "Only this subject's entries.") var subject: String?
+
+            func run() async throws {
+                var arguments: JSONObject = [:]
+                if let subject { arguments["subject"] = .string(subject) }
+                try await runAdmin("denylist.list", arguments, global: global, state: state, json: options.json) { result in
+                    let entries = result["entries"]?.arrayValue ?? []
+                    return entries.isEmpty ? "no entries" : entries.map(describeEntry).joined(separator: "\n")
+                }
+            }
+        }
+
+        struct Propose: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Propose an entry, with a reason and incidents as evidence.")
+            @OptionGroup var global: GlobalOptions
+            @OptionGroup var state: StateOptions
+            @OptionGroup var options: AdminOptions
+            @Option(help: "Why.") var reason: String
+            @Option(name: .customLong("evidence"), help: "An incident id (repeat for several).") var evidence: [String] = []
+            @Argument(help: ArgumentHelp("The subject's pseudonym.", valueName: "SUBJECT")) var subject: String
+
+            func run() async throws {
+                try await runAdmin(
+                    "denylist.propose", ["subject": .string(subject), "reason": .string(reason), "evidence": .array(evidence.map(JSONValue.string))],
+                    global: global, state: state, json: options.json, describe: describeEntry)
+            }
+        }
+
+        struct Approve: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Approve an entry (not your own proposal; once per round).")
+            @OptionGroup var global: GlobalOptions
+            @OptionGroup var state: StateOptions
+            @OptionGroup var options: AdminOptions
+            @Option(help: "Why.") var reason: String
+            @Argument(help: ArgumentHelp("The entry id.", valueName: "ENTRY")) var entry: String
+
+            func run() async throws {
+                try await runAdmin("denylist.approve", ["entry": .string(entry), "reason": .string(reason)], global: global, state: state, json: options.json, describe: describeEntry)
+            }
+        }
+
+        struct Reject: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Reject an entry (closes it).")
+            @OptionGroup var global: GlobalOptions
+            @OptionGroup var state: StateOptions
+            @OptionGroup var options: AdminOptions
+            @Option(help: "Why.") var reason: String
+            @Argument(help: ArgumentHelp("The entry id.", valueName: "ENTRY")) var entry: String
+
+            func run() async throws {
+                try await runAdmin("denylist.reject", ["entry": .string(entry), "reason": .string(reason)], global: global, state: state, json: options.json, describe: describeEntry)
+            }
+        }
+
+        struct Renew: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Ask for an active entry to be renewed (it needs the approvals again).")
+            @OptionGroup var global: GlobalOptions
+            @OptionGroup var state: StateOptions
+            @OptionGroup var options: AdminOptions
+            @Option(help: "Why.") var reason: String
+            @Argument(help: ArgumentHelp("The entry id.", valueName: "ENTRY")) var entry: String
+
+            func run() async throws {
+                try await runAdmin("denylist.renew", ["entry": .string(entry), "reason": .string(reason)], global: global, state: state, json: options.json, describe: describeEntry)
+            }
+        }
+    }
+
+    /// Decisions at the door.
+    struct Door: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Confirm alerts at the door.", subcommands: [Confirm.self, Alerts.self])
+
+        struct Confirm: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Record a person's decision on an alert: deny or admit, with a reason.",
+                discussion: "The appliance never refuses by itself; an alert nobody confirms before the policy's timeout expires, and no action is taken.")
+            @OptionGroup var global: GlobalOptions
+            @OptionGroup var state: StateOptions
+            @OptionGroup var options: AdminOptions
+            @Option(help: "deny or admit.") var decision: String
+            @Option(help: "Why.") var reason: String
+            @Argument(help: ArgumentHelp("The alert id (from the alert event).", valueName: "EVENT")) var alert: String
+
+            func validate() throws {
+                guard decision == "deny" || decision == "admit" else { throw ValidationError("--decision is deny or admit") }
+            }
+
+            func run() async throws {
+                try await runAdmin(
+                    "door.confirm", ["alert": .string(alert), "decision": .string(decision), "reason": .string(reason)],
+                    global: global, state: state, json: options.json
+                ) { result in "alert \(alert): \(result["decision"]?.stringValue ?? "?") by \(result["decided_by"]?.stringValue ?? "?")" }
+            }
+        }
+
+        struct Alerts: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "List open alerts.")
+            @OptionGroup var global: GlobalOptions
+            @OptionGroup var state: StateOptions
+            @OptionGroup var options: AdminOptions
+
+            func run() async throws {
+                try await runAdmin("door.alerts", [:], global: global, state: state, json: options.json) { result in
+                    let alerts = result["alerts"]?.arrayValue ?? []
+                    return alerts.isEmpty ? "no open alerts" : alerts.map {
+                        "alert \($0["alert"]?.stringValue ?? "?") for \($0["subject"]?.stringValue ?? "?"), expires \($0["expires_at"]?.stringValue ?? "?")"
+                    }.joined(separator: "\n")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,143 @@
+public import Foundation
+
+/// A bare client of the admin socket for tests: lines in, lines out, nothing checked,
+/// so that tests can send what a real client never would.
+public final class RawAdminSocket {
+    public let fd: Int32
+    private var buffer: [UInt8] = []
+
+    /// Connects, or returns nil when nothing listens.
+    public init?(path: String, receiveTimeout: Int = 30) {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard result == 0 else {
+            close(fd)
+            return nil
+        }
+        var timeout = timeval(tv_sec: receiveTimeout, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit { close(fd) }
+
+    /// Sends bytes as they are; false if the daemon closed the connection.
+    @discardableResult
+    public func send(_ bytes: [UInt8]) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { return false }
+            offset += n
+        }
+        return true
+    }
+
+    @discardableResult
+    public func send(line: String) -> Bool { send(Array((line + "\n").utf8)) }
+
+    /// The next reply line; nil on timeout or when the daemon closed the connection.
+    public func readLine() -> String? {
+        while true {
+            if let newline = buffer.firstIndex(of: 0x0A) {
+                let line = Array(buffer[..<newline])
+                buffer.removeSubrange(...newline)
+                return String(decoding: line, as: UTF8.self)
+            }
+            var chunk = [UInt8](repeating: 0, count: 65_536)
+            let n = recv(fd, &chunk, chunk.count, 0)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return nil }
+            buffer += chunk[0..<n]
+        }
+    }
+
+    /// Sends a request object and parses the reply.
+    public func request(_ object: [String: Any]) -> [String: Any]? {
+        guard let data = try? JSONSerialization.data(withJSONObject: object), send(line: String(decoding: data, as: UTF8.self)),
+            let reply = readLine()
+        else { return nil }
+        return try? JSONSerialization.jsonObject(with: Data(reply.utf8)) as? [String: Any]
+    }
+
+    /// Whether the daemon has closed this connection (reads EOF within `seconds`).
+    public func isClosed(within seconds: Int) -> Bool {
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var byte: UInt8 = 0
+        while true {
+            let n = recv(fd, &byte, 1, 0)
+            if n == 0 { return true }
+            if n < 0 { return errno == ECONNRESET }
+        }
+    }
+}
+
+/// A `facegate run` daemon for a test: started in the background, stopped with
+/// SIGTERM when released.
+public final class DaemonProcess: @unchecked Sendable {
+    public let process = Process()
+    public let socketPath: String
+    private let output = Pipe()
+    private let errors = Pipe()
+    private let collected = OutputCollector()
+
+    public init(arguments: [String], socketPath: String, environment: [String: String] = [:]) throws {
+        self.socketPath = socketPath
+        process.executableURL = URL(fileURLWithPath: TestResources.facegateBinary)
+        process.arguments = ["run", "--socket", socketPath] + arguments
+        process.environment = FacegateProcess(environment: environment).environment
+        process.standardOutput = output
+        process.standardError = errors
+        let collected = self.collected
+        output.fileHandleForReading.readabilityHandler = { handle in collected.append(handle.availableData) }
+        errors.fileHandleForReading.readabilityHandler = { handle in collected.appendError(handle.availableData) }
+        try process.run()
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if FileManager.default.fileExists(atPath: socketPath), RawAdminSocket(path: socketPath) != nil { return }
+            if !process.isRunning { break }
+            usleep(50_000)
+        }
+        throw NSError(domain: "facegate-tests", code: 1, userInfo: [NSLocalizedDescriptionKey: "the daemon did not start: \(collected.errorText)"])
+    }
+
+    /// The decision events printed so far.
+    public var events: [[String: Any]] {
+        collected.text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+
+    public var errorText: String { collected.errorText }
+
+    /// Stops the daemon; returns its exit status.
+    @discardableResult
+    public func stop() -> Int32 {
+        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        process.waitUntilExit()
+        output.fileHandleForReading.readabilityHandler = nil
+        errors.fileHandleForReading.readabilityHandler = nil
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning { stop() }
+    }
+}
+
+final class OutputCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var out = Data()
+    private var err = Data()
+    func append(_ data: Data) { lock.lock(); out.append(data); lock.unlock() }
+    func appendError(_ data: Data) { lock.lock(); err.append(data); lock.unlock() }
+    var text: String { lock.lock(); defer { lock.unlock() }; return String(decoding: out, as: UTF8.self) }
+    var errorText: String { lock.lock(); defer { lock.unlock() }; return String(decoding: err, as: UTF8.self) }
+}
