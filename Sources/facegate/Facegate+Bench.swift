@@ -62,11 +62,11 @@ extension Facegate.Bench {
 
         static func measure(size: Int, runs: Int) -> Statistics {
             let gallery = SyntheticGallery.make(templates: size, seed: 42)
-            var generator = SplitMix(seed: 43)
+            var generator = SplitMix64(seed: 43)
             var values = [Float](repeating: 0, count: FaceDescriptor.dimensions)
             var times: [Double] = []
             for _ in 0..<(runs + 3) {
-                for index in values.indices { values[index] = generator.nextFloat() }
+                for index in values.indices { values[index] = generator.nextDescriptorComponent() }
                 let probe = FaceDescriptor(values)
                 let start = ContinuousClock.now
                 _ = gallery.search(probe, k: 2)
@@ -100,10 +100,10 @@ extension Facegate.Bench {
                 let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
                 do {
                     let store = try VaultStore.open(path: path, kek: kek, logger: logger)
-                    var generator = SplitMix(seed: 7)
+                    var generator = SplitMix64(seed: 7)
                     var batch: [(profile: SubjectProfile, embeddings: [FaceDescriptor], expiresAt: Double)] = []
                     for index in 0..<subjects {
-                        let values = (0..<FaceDescriptor.dimensions).map { _ in generator.nextFloat() }
+                        let values = (0..<FaceDescriptor.dimensions).map { _ in generator.nextDescriptorComponent() }
                         batch.append((SubjectProfile(displayName: "Subject \(index)"), [FaceDescriptor(values)], 4e9))
                         if batch.count == 10_000 || index == subjects - 1 {
                             _ = try store.enrolMany(batch)
@@ -134,28 +134,14 @@ extension Facegate.Bench {
 enum SyntheticGallery {
     static func make(templates: Int, seed: UInt64) -> Gallery {
         let gallery = Gallery(capacity: templates)
-        var generator = SplitMix(seed: seed)
+        var generator = SplitMix64(seed: seed)
         var values = [Float](repeating: 0, count: FaceDescriptor.dimensions)
         for _ in 0..<templates {
-            for index in values.indices { values[index] = generator.nextFloat() }
+            for index in values.indices { values[index] = generator.nextDescriptorComponent() }
             values.withUnsafeBufferPointer { gallery.add(subject: .random(), template: .random(), values: $0) }
         }
         return gallery
     }
-}
-
-/// A deterministic generator for synthetic descriptors (values in ±0.2, like dlib's).
-struct SplitMix {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func nextFloat() -> Float { Float(next() >> 40) / Float(1 << 24) * 0.4 - 0.2 }
 }
 
 /// A scratch directory for a benchmark, under $TMPDIR: only synthetic data goes there.

@@ -87,10 +87,10 @@ extension Facegate.Bench {
                 let location = VaultLocation(stateDirectory: directory.path)
                 try location.keys.initialize()
                 let registry = try ConsentRegistry.open(policy: policy, location: location, environment: [:], logger: logger)
-                var generator = SplitMix(seed: 11)
+                var generator = SplitMix64(seed: 11)
                 var synthetic: [(profile: SubjectProfile, embeddings: [FaceDescriptor], expiresAt: Double)] = []
                 for index in 0..<1_000 {
-                    synthetic.append((SubjectProfile(displayName: "synthetic \(index)"), [FaceDescriptor((0..<128).map { _ in generator.nextFloat() })], 4e9))
+                    synthetic.append((SubjectProfile(displayName: "synthetic \(index)"), [FaceDescriptor((0..<128).map { _ in generator.nextDescriptorComponent() })], 4e9))
                 }
                 _ = try registry.vault.enrolMany(synthetic)
                 for (index, portrait) in portraits.prefix(2).enumerated() {
@@ -136,7 +136,7 @@ extension Facegate.Bench {
                     }
                 }
                 if json {
-                    CommandOutput.json(["pipeline": .array(results), "blas": .string(BLASThreads.description), "frame_size": "640x480"])
+                    CommandOutput.json(["pipeline": .array(results), "blas": BLASInfo.current().json, "frame_size": "640x480"])
                 }
             }
         }

@@ -46,11 +46,11 @@ extension Facegate {
             checks.append(modelCheck)
 
             // BLAS (after the engine is loaded, so the library is mapped).
-            let blas = BLASThreads.description
-            if BLASThreads.isOpenBLAS {
-                add("blas", .ok, blas)
+            let blas = BLASInfo.current()
+            if blas.kind.isOpenBLAS {
+                add("blas", .ok, blas.description)
             } else {
-                add("blas", .warn, "\(blas): face descriptors are about 10x slower; install libopenblas0-pthread (`make deps`)")
+                add("blas", .warn, "\(blas.description): face descriptors are about 10x slower; install libopenblas0-pthread (`make deps`)")
             }
             _ = engine
 

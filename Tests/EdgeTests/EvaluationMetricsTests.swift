@@ -1,5 +1,6 @@
 import Edge
 import FacegateTestSupport
+import FacegateCore
 import Testing
 
 /// The verification metrics on distance lists small enough to work out by hand.
@@ -99,7 +100,7 @@ struct EvaluationMetricsTests {
 
     @Test("the ROC runs from (0, 0) to (1, 1) with both rates never decreasing")
     func rocIsMonotonic() throws {
-        var generator = SeededGenerator(seed: 7)
+        var generator = SplitMix64(seed: 7)
         let scores = (0..<500).map { index -> Score in
             let same = index % 3 != 0
             let distance = same ? Double.random(in: 0.2...0.7, using: &generator) : Double.random(in: 0.45...1.1, using: &generator)

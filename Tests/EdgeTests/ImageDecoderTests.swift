@@ -76,7 +76,7 @@ struct ImageDecoderTests {
         // Signature and an IHDR chunk only: there is no pixel data at all, so a decoder
         // that got past the size check would fail differently (and first try to
         // allocate 30 GB).
-        let png = PNGHeader.bytes(width: 100_000, height: 100_000)
+        let png = SyntheticPNG.header(width: 100_000, height: 100_000)
         let error = #expect(throws: FaceEngineError.self) { try png.withUnsafeBytes { try decoder.decode($0) } }
         #expect(error?.code == .imageTooLarge)
         #expect(error?.message.contains("100000x100000") == true)
@@ -94,28 +94,5 @@ struct ImageDecoderTests {
         let directory = TemporaryDirectory()
         let error = #expect(throws: FaceEngineError.self) { try decoder.decode(file: directory.path) }
         #expect(error?.code == .unreadableFile)
-    }
-}
-
-/// Builds the first bytes of a PNG file: signature and a valid IHDR chunk.
-enum PNGHeader {
-    static func bytes(width: UInt32, height: UInt32) -> [UInt8] {
-        var chunk: [UInt8] = Array("IHDR".utf8)
-        chunk += bigEndian(width) + bigEndian(height)
-        chunk += [8, 2, 0, 0, 0]  // 8-bit, truecolour, deflate, adaptive filter, no interlace
-        return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + bigEndian(13) + chunk + bigEndian(crc32(chunk))
-    }
-
-    private static func bigEndian(_ value: UInt32) -> [UInt8] {
-        [UInt8(value >> 24), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF)]
-    }
-
-    private static func crc32(_ bytes: [UInt8]) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in bytes {
-            crc ^= UInt32(byte)
-            for _ in 0..<8 { crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
-        }
-        return ~crc
     }
 }

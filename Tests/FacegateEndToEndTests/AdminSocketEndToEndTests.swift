@@ -1,5 +1,6 @@
 import FacegateTestSupport
 import Foundation
+import FacegateCore
 import Testing
 
 /// The admin socket of a running daemon, reached by the CLI and by raw clients,
@@ -214,7 +215,7 @@ struct AdminSocketEndToEndTests {
     @Test("100,000 generated messages (valid, mutated, random): every one answered, no crash, no hang")
     func fuzz() throws {
         let appliance = try Appliance(denyList: false)
-        var generator = SeededGenerator(seed: 20_261_123)
+        var generator = SplitMix64(seed: 20_261_123)
         let valid = [
             "{\"v\":1,\"id\":\"s\",\"cmd\":\"status\"}",
             "{\"v\":1,\"id\":7,\"cmd\":\"status\",\"args\":{}}",

@@ -84,7 +84,7 @@ struct ConsentEndToEndTests {
     @Test("enrolment is refused, storing nothing, for a photo without a face, two people, or a face already enrolled")
     func refusals() throws {
         let appliance = try Appliance()
-        let noFace = try appliance.fixture.directory.write("wall.png", bytes: PNGWriter.gradient(width: 320, height: 240))
+        let noFace = try appliance.fixture.directory.write("wall.png", bytes: SyntheticPNG.gradient(width: 320, height: 240))
         let blank = try appliance.run(["enroll", "--name", "X", "--notice", "2026-01", "--purpose", "entry", "--method", "tablet", noFace])
         #expect(blank.status == 65)
         #expect(blank.stderr.contains("wall.png") && blank.stderr.contains("no face"))

@@ -79,7 +79,7 @@ struct FaceCommandsEndToEndTests {
         let bytes = try Data(contentsOf: URL(fileURLWithPath: TestResources.fixture("obama.jpg")))
         let truncated = directory.file("truncated.jpg")
         try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: truncated))
-        let huge = try directory.write("huge.png", bytes: hugePNGHeader())
+        let huge = try directory.write("huge.png", bytes: SyntheticPNG.header(width: 100_000, height: 100_000))
         let missing = directory.file("missing.jpg")
         let good = TestResources.fixture("obama.jpg")
 
@@ -164,17 +164,5 @@ struct FaceCommandsEndToEndTests {
         #expect(result.status == 0)
         #expect(result.stdout.contains("1280x886, 6 faces"))
         #expect(result.lines.filter { $0.contains("face ") && $0.contains("left") }.count == 6)
-    }
-
-    private func hugePNGHeader() -> [UInt8] {
-        func be(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)] }
-        var chunk = Array("IHDR".utf8) + be(100_000) + be(100_000) + [8, 2, 0, 0, 0]
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in chunk {
-            crc ^= UInt32(byte)
-            for _ in 0..<8 { crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
-        }
-        chunk += be(~crc)
-        return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + be(13) + chunk
     }
 }

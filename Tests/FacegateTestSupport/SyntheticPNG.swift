@@ -18,6 +18,12 @@ public enum SyntheticPNG {
             + chunk("IHDR", header) + chunk("IDAT", zlibStored(raw)) + chunk("IEND", [])
     }
 
+    /// The signature and an IHDR chunk claiming `width` x `height`, and nothing else:
+    /// a header a decoder must refuse before it allocates anything.
+    public static func header(width: UInt32, height: UInt32) -> [UInt8] {
+        [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", bigEndian(width) + bigEndian(height) + [8, 2, 0, 0, 0])
+    }
+
     private static func zlibStored(_ data: [UInt8]) -> [UInt8] {
         var out: [UInt8] = [0x78, 0x01]
         var offset = 0

@@ -36,19 +36,6 @@ public final class VaultFixture: @unchecked Sendable {
     }
 }
 
-/// A small seeded generator, so that random-data tests can be reproduced.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Byte-level inspection of files, for residue tests.
 public enum FileBytes {
     public static func read(_ path: String) -> [UInt8] {

@@ -18,7 +18,7 @@ struct GalleryTests {
 
     @Test("search returns exactly the brute-force nearest subjects on random data", arguments: [1, 2, 5])
     func exactness(k: Int) {
-        var generator = SeededGenerator(seed: UInt64(k) * 7919)
+        var generator = SplitMix64(seed: UInt64(k) * 7919)
         let gallery = Gallery(capacity: 16)
         gallery.parallelThreshold = 1_000  // exercise the multi-threaded path as well
         var rows: [(SubjectID, [Float])] = []
@@ -63,7 +63,7 @@ struct GalleryTests {
     @Test("removing a subject removes all its rows and keeps others findable")
     func removal() {
         let gallery = Gallery(capacity: 16)
-        var generator = SeededGenerator(seed: 3)
+        var generator = SplitMix64(seed: 3)
         var probes: [SubjectID: FaceDescriptor] = [:]
         for _ in 0..<40 {
             let subject = SubjectID.random()

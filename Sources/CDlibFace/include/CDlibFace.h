@@ -151,9 +151,6 @@ int32_t fg_mmod_detect(fg_mmod *_Nonnull net, fg_rgb_view image, int32_t upsampl
 /// pipeline stage). Returns 1 if OpenBLAS is the BLAS in use, 0 otherwise.
 int32_t fg_blas_set_threads(int32_t threads);
 
-/// Describes the BLAS in use into `out`. Returns 1 for OpenBLAS, 0 otherwise.
-int32_t fg_blas_describe(char *_Nonnull out, size_t capacity);
-
 #ifdef __cplusplus
 }
 #endif
