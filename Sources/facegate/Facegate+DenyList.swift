@@ -129,40 +129,32 @@ extension Facegate {
 
         struct Approve: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Approve an entry (not your own proposal; once per round).")
-            @OptionGroup var global: GlobalOptions
-            @OptionGroup var state: StateOptions
-            @OptionGroup var options: AdminOptions
-            @Option(help: "Why.") var reason: String
-            @Argument(help: ArgumentHelp("The entry id.", valueName: "ENTRY")) var entry: String
-
-            func run() async throws {
-                try await runAdmin("denylist.approve", ["entry": .string(entry), "reason": .string(reason)], global: global, state: state, json: options.json, describe: describeEntry)
-            }
+            @OptionGroup var decision: EntryDecisionOptions
+            func run() async throws { try await decision.send("denylist.approve") }
         }
 
         struct Reject: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Reject an entry (closes it).")
-            @OptionGroup var global: GlobalOptions
-            @OptionGroup var state: StateOptions
-            @OptionGroup var options: AdminOptions
-            @Option(help: "Why.") var reason: String
-            @Argument(help: ArgumentHelp("The entry id.", valueName: "ENTRY")) var entry: String
-
-            func run() async throws {
-                try await runAdmin("denylist.reject", ["entry": .string(entry), "reason": .string(reason)], global: global, state: state, json: options.json, describe: describeEntry)
-            }
+            @OptionGroup var decision: EntryDecisionOptions
+            func run() async throws { try await decision.send("denylist.reject") }
         }
 
         struct Renew: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Ask for an active entry to be renewed (it needs the approvals again).")
+            @OptionGroup var decision: EntryDecisionOptions
+            func run() async throws { try await decision.send("denylist.renew") }
+        }
+
+        /// What approving, rejecting and renewing an entry take: the entry and a reason.
+        struct EntryDecisionOptions: ParsableArguments {
             @OptionGroup var global: GlobalOptions
             @OptionGroup var state: StateOptions
             @OptionGroup var options: AdminOptions
             @Option(help: "Why.") var reason: String
             @Argument(help: ArgumentHelp("The entry id.", valueName: "ENTRY")) var entry: String
 
-            func run() async throws {
-                try await runAdmin("denylist.renew", ["entry": .string(entry), "reason": .string(reason)], global: global, state: state, json: options.json, describe: describeEntry)
+            func send(_ command: String) async throws {
+                try await runAdmin(command, ["entry": .string(entry), "reason": .string(reason)], global: global, state: state, json: options.json, describe: describeEntry)
             }
         }
     }
