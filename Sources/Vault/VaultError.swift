@@ -24,6 +24,8 @@ public struct VaultError: Error, Sendable, Equatable, UserFacingError {
         case invalidArgument = "invalid_argument"
         /// The disk is full or an I/O error occurred.
         case storageFailure = "storage_failure"
+        /// Another process holds the state directory (a running daemon).
+        case inUse = "in_use"
     }
 
     public let code: Code
@@ -46,6 +48,7 @@ public struct VaultError: Error, Sendable, Equatable, UserFacingError {
         case .notFound: .notFound
         case .invalidArgument: .usage
         case .storageFailure: .ioError
+        case .inUse: .temporaryFailure
         }
     }
 }

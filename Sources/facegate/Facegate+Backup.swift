@@ -54,6 +54,8 @@ extension Facegate {
             try await runReportingErrors(json: json) {
                 let location = state.location
                 let kek = try location.keys.loadKEK(environment: ProcessEnvironment.current)
+                let lock = try StateDirectoryLock(location: location, purpose: "restore a backup")
+                defer { lock.release() }
                 try VaultStore.restore(from: source, to: location.database, kek: kek)
                 let store = try VaultStore.open(path: location.database, kek: kek, logger: global.makeLogger(), loadGallery: false)
                 let count = try store.subjects().count

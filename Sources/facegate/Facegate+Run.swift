@@ -43,6 +43,8 @@ extension Facegate {
                 let spec = try resolveSource(policy: policy)
                 let registry = try ConsentRegistry.open(
                     policy: policy, location: state.location(policy: policy), environment: ProcessEnvironment.current, logger: logger)
+                let lock = try StateDirectoryLock(location: state.location(policy: policy), purpose: "start another daemon on it")
+                defer { lock.release() }
                 let engine = try FaceEngine(models: try global.locateModels(), logger: logger)
                 let frames: any FrameSource
                 frames = try spec.open()

@@ -128,6 +128,33 @@ struct AdminSocketEndToEndTests {
         #expect(admin.status == 0, "\(admin.stdout)\(admin.stderr)")
     }
 
+    @Test("while the daemon holds the state directory, restore and a second daemon are refused; once it stops, a restored backup keeps the erasures made since")
+    func stateDirectoryLock() throws {
+        let appliance = try Appliance(denyList: false)
+        let policy = ["--policy", appliance.fixture.policyPath]
+        let obama = try appliance.enrolObama()
+        let backup = appliance.fixture.directory.file("before-erasure.sqlite")
+        let made = try appliance.facegate.run(["backup", "--json"] + policy + [backup])
+        #expect(made.status == 0, "a backup is taken beside the running daemon: \(made.stderr)")
+        #expect(try appliance.cli(["erase", "--json", obama]).status == 0)
+
+        let restoreWhileRunning = try appliance.facegate.run(["restore"] + policy + [backup])
+        #expect(restoreWhileRunning.status == 75, "\(restoreWhileRunning.stdout)\(restoreWhileRunning.stderr)")
+        #expect(restoreWhileRunning.stderr.contains("holds the state directory") && restoreWhileRunning.stderr.contains("stop it"))
+        // Without the lock this one would play the clip to its end and exit 0.
+        let second = try appliance.facegate.run(
+            ["run", "--source", "y4m:" + appliance.fixture.directory.file("door.y4m"), "--socket", appliance.fixture.directory.file("second.sock")] + policy)
+        #expect(second.status == 75 && second.stdout.isEmpty, "\(second.stdout)\(second.stderr)")
+
+        #expect(appliance.daemon.stop() == 0)
+        let restored = try appliance.facegate.run(["restore", "--json"] + policy + [backup])
+        #expect(restored.status == 0, "\(restored.stdout)\(restored.stderr)")
+        let subjects = try appliance.facegate.run(["subjects", "--json"] + policy + ["--socket", appliance.fixture.socketPath])
+        #expect(subjects.status == 0, "\(subjects.stderr)")
+        #expect((subjects.jsonLines.first?["subjects"] as? [[String: Any]])?.isEmpty == true,
+                "the subject erased after the backup stays erased: \(subjects.stdout)")
+    }
+
     @Test("two-person rule through the socket, then an alert at the door that a person confirms")
     func denyListAndAlert() throws {
         let appliance = try Appliance()

@@ -17,7 +17,7 @@ public struct AlertTimeoutService<C: Clock>: Service where C.Duration == Duratio
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 // The policy may be reloaded to enable the deny-list: keep checking.
                 if registry.policy.denyList.isActive {

@@ -1,7 +1,7 @@
 public import FacegateCore
 import FoundationEssentials
 import Synchronization
-public import GRDB
+import GRDB
 public import Vault
 
 /// The deny-list, governed by people: off unless the policy enables it with a DPIA

@@ -1,4 +1,4 @@
-public import FacegateCore
+import FacegateCore
 import Vault
 
 /// An export for the DPO as text, with its format, ready to print or write.

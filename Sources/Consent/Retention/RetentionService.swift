@@ -1,4 +1,4 @@
-public import FacegateCore
+import FacegateCore
 public import Logging
 public import ServiceLifecycle
 

@@ -1,4 +1,4 @@
-public import FacegateCore
+import FacegateCore
 import FoundationEssentials
 import NIOCore
 import Synchronization

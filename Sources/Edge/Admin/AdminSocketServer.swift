@@ -1,5 +1,5 @@
-public import Consent
-public import FacegateCore
+import Consent
+import FacegateCore
 public import Logging
 import FoundationEssentials
 import NIOCore

@@ -1,5 +1,5 @@
-public import FacegateCore
-public import Vault
+import FacegateCore
+import Vault
 
 /// Follows faces from frame to frame by box overlap, so that a person standing at
 /// the door is embedded a few times (the vote), decided once, and then only

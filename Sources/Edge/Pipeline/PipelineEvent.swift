@@ -1,5 +1,5 @@
 public import FacegateCore
-public import Vault
+import Vault
 
 /// One decision at the door, as printed on standard output (one JSON line each):
 /// `{"ts":"…","track":N,"decision":"member|unknown|alert","subject":"…"|null,"distance":d|null,"frames":k,"latency_ms":…}`.

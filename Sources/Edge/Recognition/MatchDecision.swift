@@ -1,4 +1,4 @@
-public import FacegateCore
+import FacegateCore
 public import Vault
 
 /// What the appliance concludes about one face.

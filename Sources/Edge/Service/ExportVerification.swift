@@ -1,4 +1,4 @@
-public import Consent
+import Consent
 public import FacegateCore
 
 /// Verifies any facegate export offline: an audit export by its hash chain and

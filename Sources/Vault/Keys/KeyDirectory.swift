@@ -1,4 +1,4 @@
-public import FacegateCore
+import FacegateCore
 #if canImport(Glibc)
 import Glibc
 #endif

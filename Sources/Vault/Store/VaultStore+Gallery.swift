@@ -31,20 +31,22 @@ extension VaultStore {
                 let subject = SubjectID(unchecked: subjectText)
                 if subjectText != current {
                     current = subjectText
-                    let wrapped = row.dataNoCopy(atIndex: 1) ?? Data()
-                    keyIsValid = wrapped.withUnsafeBytes {
-                        SealedBox.open($0, key: kek, associatedData: AssociatedData.wrappedKey(subject), into: keyStorage.bytes)
+                    keyIsValid = try row.withUnsafeData(atIndex: 1) { wrapped in
+                        (wrapped ?? Data()).withUnsafeBytes {
+                            SealedBox.open($0, key: kek, associatedData: AssociatedData.wrappedKey(subject), into: keyStorage.bytes)
+                        }
                     }
                     if !keyIsValid { failures.insert(subjectText) }
                 }
                 guard keyIsValid else { continue }
                 let template = TemplateID(rawValue: row[2])
                 let version: Int = row[3]
-                let sealed = row.dataNoCopy(atIndex: 4) ?? Data()
-                let opened = sealed.withUnsafeBytes {
-                    SealedBox.open(
-                        $0, key: key, associatedData: AssociatedData.template(subject, template, schemaVersion: version),
-                        into: embedding.bytes)
+                let opened = try row.withUnsafeData(atIndex: 4) { sealed in
+                    (sealed ?? Data()).withUnsafeBytes {
+                        SealedBox.open(
+                            $0, key: key, associatedData: AssociatedData.template(subject, template, schemaVersion: version),
+                            into: embedding.bytes)
+                    }
                 }
                 guard opened, version == Self.templateSchemaVersion else {
                     failures.insert(subjectText)
