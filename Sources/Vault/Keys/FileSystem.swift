@@ -5,6 +5,15 @@ import Glibc
 /// Small POSIX file operations with errors that name the path. Durable writes:
 /// data and directory entries are fsync'd.
 enum FileSystem {
+    /// Bytes free for unprivileged writers on the filesystem holding `path` (or its
+    /// directory, when the file does not exist yet); nil when it cannot be told.
+    static func freeBytes(near path: String) -> UInt64? {
+        var info = statvfs()
+        let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        guard statvfs(path, &info) == 0 || statvfs(directory.isEmpty ? "." : directory, &info) == 0 else { return nil }
+        return UInt64(info.f_bavail) * UInt64(info.f_frsize)
+    }
+
     static func makeDirectory(_ path: String, mode: mode_t) throws(VaultError) {
         var info = stat()
         if stat(path, &info) == 0 {

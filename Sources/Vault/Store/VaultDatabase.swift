@@ -1,5 +1,6 @@
 import FacegateCore
 import GRDB
+import GRDBSQLite
 
 /// Opening the SQLite file with the settings erasure depends on, the vault's schema,
 /// and SQLite errors translated into messages a person can act on.
@@ -14,6 +15,14 @@ enum VaultDatabase {
             try db.execute(sql: "PRAGMA journal_mode = WAL")
             try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA secure_delete = ON")
+            // Keep the -wal and -shm files when the last connection closes, so that a
+            // later open on a full disk can still read (and recognise members) instead
+            // of failing to create them. With a size limit set, SQLite truncates the
+            // kept WAL to zero bytes at close (and erasure truncates it at once), so no
+            // stale page images linger in it; the -shm holds only page numbers.
+            try db.execute(sql: "PRAGMA journal_size_limit = 1048576")
+            var persist: Int32 = 1
+            sqlite3_file_control(db.sqliteConnection, "main", SQLITE_FCNTL_PERSIST_WAL, &persist)
         }
         return configuration
     }
@@ -60,6 +69,10 @@ enum VaultDatabase {
         }
     }
 
+    static func diskFull(_ path: String) -> VaultError {
+        VaultError(.storageFailure, "the disk holding '\(path)' is full; nothing was changed. Free space and retry")
+    }
+
     /// A SQLite failure as a `VaultError` naming the file; other errors unchanged.
     static func translate(_ error: any Error, path: String) -> any Error {
         guard let error = error as? DatabaseError else { return error }
@@ -67,7 +80,10 @@ enum VaultDatabase {
         case .SQLITE_NOTADB, .SQLITE_CORRUPT:
             return VaultError(.corruptDatabase, "'\(path)' is not a facegate database or is damaged (SQLite: \(error.message ?? "corrupt")); nothing was changed. Restore the latest backup with `facegate restore`")
         case .SQLITE_FULL:
-            return VaultError(.storageFailure, "the disk holding '\(path)' is full; nothing was changed. Free space and retry")
+            return diskFull(path)
+        case .SQLITE_IOERR where FileSystem.freeBytes(near: path).map({ $0 < 1 << 20 }) ?? false:
+            // SQLite reports a failed -shm or -wal allocation as an I/O error.
+            return diskFull(path)
         case .SQLITE_IOERR:
             return VaultError(.storageFailure, "an I/O error on '\(path)' (SQLite: \(error.message ?? "I/O error")); check the storage device")
         case .SQLITE_CANTOPEN:
