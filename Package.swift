@@ -127,7 +127,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EdgeTests",
-            dependencies: ["Edge", "FacegateCore", "FacegateTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Edge", "Consent", "Vault", "FacegateCore", "FacegateTestSupport", .product(name: "Logging", package: "swift-log")],
             exclude: ["Golden"],
             swiftSettings: strictSwift
         ),

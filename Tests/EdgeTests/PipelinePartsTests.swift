@@ -1,6 +1,9 @@
+import Consent
 import Edge
 import FacegateCore
 import FacegateTestSupport
+import Logging
+import Synchronization
 import Testing
 import Vault
 
@@ -88,5 +91,38 @@ struct PipelinePartsTests {
             enhanced += try engine.detect(in: try #require(enhancer.enhance(dark)), options: DetectionOptions(upsample: 1)).count
         }
         #expect(enhanced > plain, "with enhancement \(enhanced), without \(plain)")
+    }
+
+    @Test("the running pipeline recognises a member, and every probe descriptor it made is all zeros once matched")
+    func probesAreWiped() async throws {
+        let fixture = try ConsentFixture()
+        let registry = try fixture.open()
+        let engine = TestEngine.shared
+        let enrolment = try engine.analyze(try TestEngine.image("obama.jpg"), options: DetectionOptions(upsample: 1), describe: true)
+        let (member, _) = try registry.enrol(
+            ConsentFixture.request("Barack Obama"), embeddings: [try #require(enrolment.largestFace?.descriptor)], by: fixture.staff)
+
+        let portrait = FrameComposer.fitted(try TestEngine.image("obama2.jpg"), width: 260, height: 400)
+        let frames = (0..<12).map { step in
+            let frame = FrameComposer.canvas(width: 640, height: 480)
+            FrameComposer.place(portrait, on: frame, x: 150 + step * 3, y: 40)
+            return frame
+        }
+        let probes = Mutex<[FaceDescriptor]>([])
+        let events = Mutex<[PipelineEvent]>([])
+        var hooks = RecognitionPipeline.Hooks()
+        hooks.afterProbeWiped = { descriptor in probes.withLock { $0.append(descriptor) } }
+        let pipeline = RecognitionPipeline(
+            engine: engine, registry: registry, source: MemoryFrameSource(frames: frames),
+            configuration: .init(policy: fixture.policy.recognition), hooks: hooks, logger: Logger(label: "test")
+        ) { event in events.withLock { $0.append(event) } }
+        try await pipeline.run()
+
+        let decisions = events.withLock { $0.map(\.decision) }
+        #expect(decisions.map(\.kind) == [.member])
+        #expect(decisions.first?.subject == member.id)
+        let seen = probes.withLock { $0 }
+        #expect(seen.count >= fixture.policy.recognition.voteFrames, "one probe per voting frame at least")
+        #expect(seen.allSatisfy { $0.isWiped }, "no probe descriptor outlives its match")
     }
 }

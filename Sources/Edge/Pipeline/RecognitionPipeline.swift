@@ -46,6 +46,9 @@ public final class RecognitionPipeline: @unchecked Sendable {
         public var isDenyListed: @Sendable (SubjectID) -> Bool = { _ in false }
         /// Called for every settled decision (alerts go to a person from here).
         public var onDecision: @Sendable (PipelineEvent) -> Void = { _ in }
+        /// Called with each probe descriptor once it has been matched and wiped, so
+        /// that a test can check nothing of it is left.
+        public var afterProbeWiped: @Sendable (FaceDescriptor) -> Void = { _ in }
 
         public init() {}
     }
@@ -184,6 +187,7 @@ public final class RecognitionPipeline: @unchecked Sendable {
             for (face, descriptor) in zip(work.faces, descriptors) {
                 let matches = registry.vault.gallery.search(descriptor, k: 2)
                 descriptor.wipe()
+                hooks.afterProbeWiped(descriptor)
                 let decision = MatchDecision.decide(
                     matches, threshold: configuration.threshold, margin: configuration.margin,
                     hasConsent: { self.registry.activeConsent(of: $0) != nil },
