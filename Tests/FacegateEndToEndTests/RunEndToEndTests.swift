@@ -101,12 +101,26 @@ struct RunEndToEndTests {
         _ = try appliance.enrolObama()
         let clip = try appliance.clip("door.y4m", [TestResources.fixture("obama3.jpg") + ":2:160", TestResources.fixture("biden.jpg") + ":2:160"])
         let privateTmp = TemporaryDirectory(prefix: "fgtmp", base: "/var/tmp")
-        let command = "mount --bind \(privateTmp.path) /tmp && exec \(TestResources.facegateBinary) run --source y4m:\(clip) --policy \(appliance.fixture.policyPath) --log-level warning"
+        // A checkout under /tmp (CI may clone there) would vanish with the real /tmp:
+        // the binary's and the models' directories are bound back in from it.
+        let realTmp = TemporaryDirectory(prefix: "fgrealtmp", base: "/var/tmp")
+        let boundBack = Set([TestResources.repositoryRoot, TestResources.modelDirectory].compactMap { path -> String? in
+            path.hasPrefix("/tmp/") ? String(path.dropFirst("/tmp/".count)) : nil
+        })
+        var command = "set -e; mount --bind /tmp \(realTmp.path); mount --bind \(privateTmp.path) /tmp; "
+        for relative in boundBack.sorted() { command += "mkdir -p '/tmp/\(relative)'; mount --bind '\(realTmp.path)/\(relative)' '/tmp/\(relative)'; " }
+        command += "exec \(TestResources.facegateBinary) run --source y4m:\(clip) --policy \(appliance.fixture.policyPath) --log-level warning"
         let result = try FacegateProcess(environment: ["TMPDIR": "/tmp"]).run(
             ["--mount", "--propagation", "private", "sh", "-c", command], executable: "/usr/bin/unshare")
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.jsonLines.count == 2, "the run recognised both people: \(result.stdout)")
-        let written = try FileManager.default.subpathsOfDirectory(atPath: privateTmp.path)
+        // The mount points made for the bound-back directories (and their parents) are
+        // not the process's writes.
+        let mountPoints = Set(boundBack.flatMap { relative in
+            let parts = relative.split(separator: "/")
+            return (1...parts.count).map { parts.prefix($0).joined(separator: "/") }
+        })
+        let written = try FileManager.default.subpathsOfDirectory(atPath: privateTmp.path).filter { !mountPoints.contains($0) }
         #expect(written.isEmpty, "files the process wrote to /tmp: \(written)")
         for file in try FileManager.default.subpathsOfDirectory(atPath: appliance.fixture.directory.file("state")) {
             let bytes = FileBytes.read(appliance.fixture.directory.file("state") + "/" + file)
