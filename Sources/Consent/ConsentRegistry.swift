@@ -43,9 +43,7 @@ public final class ConsentRegistry: @unchecked Sendable {
             path: location.database, kek: kek, clock: clock, logger: logger, loadGallery: loadGallery,
             migrations: { ConsentMigrations.register(&$0) },
             onRecoveredErasure: { db, subject in
-                try ConsentStore.markErased(subject, at: clock.now(), in: db)
-                try db.execute(sql: "DELETE FROM access_event WHERE subject_id = ?", arguments: [subject.rawValue])
-                try ConsentRegistry.deleteDenyListRows(of: subject, in: db)
+                try ConsentRegistry.deleteRecordsOnErasure(of: subject, at: clock.now(), in: db)
                 try audit.append(actor: OSUser.system.name, action: "subject.erase.recovered", subject: subject, details: ["reason": "interrupted erasure finished at start"], in: db)
             })
         let registry = ConsentRegistry(vault: vault, audit: audit, policy: policy, clock: clock, logger: logger)
@@ -68,8 +66,14 @@ public final class ConsentRegistry: @unchecked Sendable {
     /// Replaces the policy (the caller validated it); audited.
     public func reload(policy: Policy, actor: OSUser) throws {
         currentPolicy.withLock { $0 = policy }
+        try recordAudit(actor: actor, action: "policy.reload", details: ["source": .string(policy.sourcePath)])
+    }
+
+    /// Appends one audit entry in a transaction of its own, for an action that
+    /// changes nothing else (a command, a refusal, a listing of names).
+    public func recordAudit(actor: OSUser, action: String, details: JSONObject) throws {
         _ = try vault.write { db in
-            try self.audit.append(actor: actor.name, action: "policy.reload", details: ["source": .string(policy.sourcePath)], in: db)
+            try self.audit.append(actor: actor.name, action: action, details: details, in: db)
         }
     }
 
@@ -172,9 +176,7 @@ public final class ConsentRegistry: @unchecked Sendable {
         if remaining.isEmpty || withdrawn.contains(required) {
             try vault.erase(subject) { db in
                 _ = try ConsentStore.markWithdrawn(subject, at: now, in: db)
-                try ConsentStore.markErased(subject, at: now, in: db)
-                try db.execute(sql: "DELETE FROM access_event WHERE subject_id = ?", arguments: [subject.rawValue])
-                try Self.deleteDenyListRows(of: subject, in: db)
+                try ConsentRegistry.deleteRecordsOnErasure(of: subject, at: now, in: db)
                 try self.audit.append(
                     actor: actor.name, action: "consent.withdraw", subject: subject,
                     details: ["purposes": .array(current.purposes.map(JSONValue.string)), "erased": true], in: db)
@@ -213,9 +215,7 @@ public final class ConsentRegistry: @unchecked Sendable {
     public func erase(_ subject: SubjectID, reason: ErasureReason, actor: OSUser, inTransaction extra: ((Database) throws -> Void)? = nil) throws {
         let now = clock.now()
         try vault.erase(subject) { db in
-            try ConsentStore.markErased(subject, at: now, in: db)
-            try db.execute(sql: "DELETE FROM access_event WHERE subject_id = ?", arguments: [subject.rawValue])
-            try Self.deleteDenyListRows(of: subject, in: db)
+            try ConsentRegistry.deleteRecordsOnErasure(of: subject, at: now, in: db)
             try extra?(db)
             try self.audit.append(actor: actor.name, action: "subject.erase", subject: subject, details: ["reason": .string(reason.rawValue)], in: db)
         }
@@ -255,6 +255,15 @@ public final class ConsentRegistry: @unchecked Sendable {
         }
     }
 
+    /// What an erasure removes or marks besides the vault's rows, in the erasure's
+    /// transaction: the consent records are kept as proof but marked erased; visits,
+    /// incidents, deny-list entries and door alerts go.
+    static func deleteRecordsOnErasure(of subject: SubjectID, at time: Double, in db: Database) throws {
+        try ConsentStore.markErased(subject, at: time, in: db)
+        try db.execute(sql: "DELETE FROM access_event WHERE subject_id = ?", arguments: [subject.rawValue])
+        try deleteDenyListRows(of: subject, in: db)
+    }
+
     /// Drops erased subjects from the in-memory consent map.
     func forget(_ subjects: [SubjectID]) {
         activeConsents.withLock { active in for subject in subjects { active.removeValue(forKey: subject) } }
@@ -269,13 +278,5 @@ public final class ConsentRegistry: @unchecked Sendable {
             active[record.subject] = ActiveConsent(record: record.id, purposes: Set(record.purposes), expiresAt: record.expiresAt)
         }
         activeConsents.withLock { $0 = active }
-    }
-}
-
-/// Random identifiers for records (not secrets, but unguessable).
-public enum RandomToken {
-    public static func hex(_ bytes: Int) -> String {
-        var generator = SystemRandomNumberGenerator()
-        return Hex.encode((0..<bytes).map { _ in UInt8.random(in: 0...255, using: &generator) })
     }
 }

@@ -21,7 +21,7 @@ struct AdminCommandRunner {
         if !inProcessOnly, let client = try AdminSocketClient.connect(path: state.socket(policy: policyForSocket)) {
             return try client.send(request)
         }
-        let policy = try state.loadPolicy()
+        let policy = try policyForSocket ?? state.loadPolicy()
         let logger = global.makeLogger()
         let location = state.location(policy: policy)
         let registry = try ConsentRegistry.open(

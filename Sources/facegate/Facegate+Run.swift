@@ -41,10 +41,12 @@ extension Facegate {
                 let logger = Logger(label: "facegate.run")
                 let policy = try state.loadPolicy()
                 let spec = try resolveSource(policy: policy)
-                let registry = try ConsentRegistry.open(
-                    policy: policy, location: state.location(policy: policy), environment: ProcessEnvironment.current, logger: logger)
-                let lock = try StateDirectoryLock(location: state.location(policy: policy), purpose: "start another daemon on it")
+                let location = state.location(policy: policy)
+                // Before the open: it replays the erasure journal and migrates.
+                let lock = try StateDirectoryLock(location: location, purpose: "start another daemon on it")
                 defer { lock.release() }
+                let registry = try ConsentRegistry.open(
+                    policy: policy, location: location, environment: ProcessEnvironment.current, logger: logger)
                 let engine = try FaceEngine(models: try global.locateModels(), logger: logger)
                 let frames: any FrameSource
                 frames = try spec.open()

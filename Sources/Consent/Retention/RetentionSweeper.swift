@@ -30,9 +30,7 @@ extension ConsentRegistry {
         var erased: [SubjectID] = []
         for subject in Set(expired).sorted() {
             try vault.erase(subject) { db in
-                try ConsentStore.markErased(subject, at: now, in: db)
-                try db.execute(sql: "DELETE FROM access_event WHERE subject_id = ?", arguments: [subject.rawValue])
-                try Self.deleteDenyListRows(of: subject, in: db)
+                try ConsentRegistry.deleteRecordsOnErasure(of: subject, at: now, in: db)
                 try self.audit.append(actor: actor.name, action: "retention.expire", subject: subject, details: ["reason": "consent expired or withdrawn"], in: db)
             }
             erased.append(subject)

@@ -97,10 +97,10 @@ extension AdminDispatcher {
             })
         }
         builder.register("erase") { request, caller in
-            try service.erase(try request.vaultSubject(), caller: caller)
+            try service.erase(try request.subject(), caller: caller)
         }
         builder.register("consent.withdraw") { request, caller in
-            try service.withdraw(try request.vaultSubject(), purposes: try request.strings("purposes"), caller: caller)
+            try service.withdraw(try request.subject(), purposes: try request.strings("purposes"), caller: caller)
         }
         builder.register("purge") { _, caller in try service.purge(caller: caller) }
         builder.register("export.consent_log") { request, caller in
@@ -113,7 +113,7 @@ extension AdminDispatcher {
             try service.registry.exportRecordOfProcessing(format: try request.exportFormat(default: .json), actor: caller).json
         }
         builder.register("export.subject") { request, caller in
-            try service.exportSubjectAccess(try request.vaultSubject(), caller: caller).json
+            try service.exportSubjectAccess(try request.subject(), caller: caller).json
         }
         builder.register("audit.verify") { request, _ in
             let text = try request.string("export")
@@ -133,20 +133,16 @@ extension AdminDispatcher {
         }
         builder.register("incident.add") { request, caller in
             let (incident, proposed) = try service.registry.addIncident(
-                try request.vaultSubject(), category: try request.string("category"), note: try request.optionalString("note"), actor: caller)
+                try request.subject(), category: try request.string("category"), note: try request.optionalString("note"), actor: caller)
             return ["incident": incident.json, "proposed_entry": proposed?.json ?? .null]
         }
         builder.register("denylist.list") { request, _ in
             try service.registry.requireDenyList()
-            let subject = try request.optionalString("subject").map { text -> SubjectID in
-                guard let id = SubjectID(text) else { throw AdminError(.invalidRequest, "'\(text)' is not a subject id") }
-                return id
-            }
-            return ["entries": .array(try service.registry.denyListEntries(of: subject).map(\.json))]
+            return ["entries": .array(try service.registry.denyListEntries(of: try request.optionalSubject()).map(\.json))]
         }
         builder.register("denylist.propose") { request, caller in
             try service.registry.proposeDenyListEntry(
-                try request.vaultSubject(), reason: try request.string("reason"), evidence: try request.strings("evidence") ?? [], actor: caller).json
+                try request.subject(), reason: try request.string("reason"), evidence: try request.strings("evidence") ?? [], actor: caller).json
         }
         builder.register("denylist.approve") { request, caller in
             try service.registry.approveDenyListEntry(try request.string("entry"), reason: try request.string("reason"), actor: caller).json
@@ -172,13 +168,6 @@ extension AdminDispatcher {
 }
 
 extension AdminRequest {
-    func vaultSubject() throws -> SubjectID {
-        guard let id = SubjectID(try subject().value) else {
-            throw AdminError(.invalidRequest, "not a subject id")
-        }
-        return id
-    }
-
     func exportFormat(default fallback: ExportDocument.Format) throws -> ExportDocument.Format {
         guard let text = try optionalString("format") else { return fallback }
         guard let format = ExportDocument.Format(rawValue: text) else {

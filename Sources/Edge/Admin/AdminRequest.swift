@@ -1,4 +1,5 @@
 public import FacegateCore
+public import Vault
 
 /// One admin command, as the socket protocol carries it and the CLI builds it:
 /// `{"v":1,"id":"…","cmd":"erase","args":{"subject":"…"}}`.
@@ -48,22 +49,21 @@ public struct AdminRequest: Sendable {
         return flag
     }
 
-    public func subject(_ name: String = "subject") throws -> SubjectIDText {
+    /// A subject pseudonym argument, checked for shape before anything is looked up.
+    public func subject(_ name: String = "subject") throws -> SubjectID {
         let text = try string(name)
-        guard let id = SubjectIDText(text) else {
+        return try Self.parseSubject(text)
+    }
+
+    public func optionalSubject(_ name: String = "subject") throws -> SubjectID? {
+        try optionalString(name).map(Self.parseSubject)
+    }
+
+    private static func parseSubject(_ text: String) throws -> SubjectID {
+        guard let id = SubjectID(text) else {
             throw AdminError(.invalidRequest, "'\(text)' is not a subject id (32 hex digits, as `facegate subjects` prints them)")
         }
         return id
-    }
-}
-
-/// A subject id checked for shape at the protocol boundary (Vault's `SubjectID`
-/// re-checks it).
-public struct SubjectIDText: Sendable {
-    public let value: String
-    public init?(_ text: String) {
-        guard text.utf8.count == 32, text.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else { return nil }
-        value = text
     }
 }
 

@@ -116,11 +116,3 @@ final class AdminSession: Sendable {
         ["v": .int(AdminRequest.protocolVersion), "id": id, "ok": false, "error": error.json]
     }
 }
-
-/// Random tokens for upload ids.
-enum RandomToken {
-    static func hex(_ bytes: Int) -> String {
-        var generator = SystemRandomNumberGenerator()
-        return Hex.encode((0..<bytes).map { _ in UInt8.random(in: 0...255, using: &generator) })
-    }
-}

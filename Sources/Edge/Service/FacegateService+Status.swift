@@ -27,25 +27,20 @@ extension FacegateService {
     /// Audits an admin command (all but `status`) with the OS user who ran it.
     public func auditCommand(_ command: String, caller: OSUser, outcome: String) {
         guard command != "status" else { return }
-        do {
-            _ = try registry.vault.write { db in
-                try self.registry.audit.append(
-                    actor: caller.name, action: "admin.command", details: ["command": .string(command), "outcome": .string(outcome), "uid": .int(Int(caller.uid))], in: db)
-            }
-        } catch {
-            logger.error("auditing an admin command failed", metadata: ["error": "\(error)"])
-        }
+        audit(caller, "admin.command", ["command": .string(command), "outcome": .string(outcome), "uid": .int(Int(caller.uid))])
     }
 
     /// Audits a caller the admin socket refused.
     public func auditRefusal(_ caller: OSUser) {
+        audit(caller, "admin.refused", ["uid": .int(Int(caller.uid)), "gid": .int(Int(caller.gid))])
+    }
+
+    /// The command has been answered already: a failed audit write is logged, not thrown.
+    private func audit(_ caller: OSUser, _ action: String, _ details: JSONObject) {
         do {
-            _ = try registry.vault.write { db in
-                try self.registry.audit.append(
-                    actor: caller.name, action: "admin.refused", details: ["uid": .int(Int(caller.uid)), "gid": .int(Int(caller.gid))], in: db)
-            }
+            try registry.recordAudit(actor: caller, action: action, details: details)
         } catch {
-            logger.error("auditing a refused caller failed", metadata: ["error": "\(error)"])
+            logger.error("writing an audit entry failed", metadata: ["audit.action": "\(action)", "error": "\(error)"])
         }
     }
 }

@@ -123,9 +123,7 @@ public final class FacegateService: @unchecked Sendable {
         }
         let listing = try registry.subjects()
         if includeNames {
-            _ = try registry.vault.write { db in
-                try self.registry.audit.append(actor: caller.name, action: "subjects.list_names", details: ["subjects": .int(listing.count)], in: db)
-            }
+            try registry.recordAudit(actor: caller, action: "subjects.list_names", details: ["subjects": .int(listing.count)])
         }
         return ["subjects": .array(try listing.map { entry in
             var object: JSONObject = [

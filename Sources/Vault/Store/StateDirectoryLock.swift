@@ -14,7 +14,12 @@ public final class StateDirectoryLock: @unchecked Sendable {
         let path = location.lockFile
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw VaultError(.storageFailure, "cannot open the lock file '\(path)': \(String(cString: strerror(errno))); check that the state directory exists and is writable")
+            if errno == ENOENT {
+                throw VaultError(
+                    .keyMissing,
+                    "the state directory '\(location.stateDirectory)' does not exist; run `facegate keys init --state-dir \(location.stateDirectory)` on a new device, or pass the right --state-dir")
+            }
+            throw VaultError(.storageFailure, "cannot open the lock file '\(path)': \(String(cString: strerror(errno))); check that the state directory is writable")
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let reason = errno
