@@ -80,8 +80,11 @@ struct FaceEngineTests {
         }
         for (a, b) in zip(serial, parallel) {
             #expect(a.faces.map(\.box) == b.faces.map(\.box))
+            // OpenBLAS may split a product over different thread counts when two calls
+            // run at once, which changes the summation order in the last bits (seen:
+            // 1e-7 per value). A race would give a different face, not 1e-7.
             for (fa, fb) in zip(a.faces, b.faces) {
-                #expect(fa.descriptor!.values == fb.descriptor!.values)
+                #expect(fa.descriptor!.distance(to: fb.descriptor!) < 1e-5)
             }
         }
     }
