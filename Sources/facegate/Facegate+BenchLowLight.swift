@@ -49,7 +49,7 @@ extension Facegate.Bench {
                 let list: [(path: String, expected: Int?)]
                 if let labels {
                     let directory = labels.split(separator: "/").dropLast().joined(separator: "/")
-                    let text = String(decoding: FileManager.default.contents(atPath: labels) ?? Data(), as: UTF8.self)
+                    let text = try TextFile.read(labels)
                     list = text.split(whereSeparator: \.isNewline).dropFirst().compactMap { line in
                         let fields = line.split(separator: ",", omittingEmptySubsequences: false)
                         guard fields.count >= 2, let count = Int(fields[1]) else { return nil }
@@ -57,8 +57,7 @@ extension Facegate.Bench {
                     }
                 } else {
                     let directory = images ?? (ProcessEnvironment.current["FACEGATE_FIXTURES"] ?? ".cache/fixtures")
-                    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-                    list = names.filter { $0.hasSuffix(".jpg") || $0.hasSuffix(".png") }.sorted().map { (directory + "/" + $0, nil) }
+                    list = try ImageFileList.files(in: directory).map { ($0, nil) }
                 }
                 for (path, expected) in list {
                     var image = try ImageDecoder().decode(file: path)

@@ -35,46 +35,8 @@ struct ImagePipelineBenchmark {
         var searchThreads: Int
     }
 
-    /// JPEG and PNG files under `directory` (subdirectories too), sorted.
-    static func imageFiles(in directory: String) throws(FaceEngineError) -> [String] {
-        var info = stat()
-        guard stat(directory, &info) == 0 else {
-            throw FaceEngineError(.fileNotFound, "'\(directory)' does not exist; pass a directory of JPEG or PNG photos with --images, or run `make fixtures`")
-        }
-        guard (info.st_mode & S_IFMT) == S_IFDIR else {
-            throw FaceEngineError(.unreadableFile, "'\(directory)' is not a directory; pass a directory of photos with --images")
-        }
-        var files: [String] = []
-        collect(directory, depth: 0, into: &files)
-        guard !files.isEmpty else {
-            throw FaceEngineError(.fileNotFound, "'\(directory)' holds no .jpg, .jpeg or .png file")
-        }
-        return files.sorted()
-    }
-
-    private static func collect(_ directory: String, depth: Int, into files: inout [String]) {
-        guard depth < 8, let handle = opendir(directory) else { return }
-        defer { closedir(handle) }
-        while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            guard !name.hasPrefix(".") else { continue }
-            let path = directory.hasSuffix("/") ? directory + name : directory + "/" + name
-            var info = stat()
-            guard stat(path, &info) == 0 else { continue }
-            if (info.st_mode & S_IFMT) == S_IFDIR {
-                collect(path, depth: depth + 1, into: &files)
-            } else if (info.st_mode & S_IFMT) == S_IFREG,
-                [".jpg", ".jpeg", ".png"].contains(where: name.lowercased().hasSuffix)
-            {
-                files.append(path)
-            }
-        }
-    }
-
     func run(engine: FaceEngine) throws(FaceEngineError) -> Result {
-        let files = try Self.imageFiles(in: directory)
+        let files = try ImageFileList.files(in: directory, recursive: true)
         let gallery = SyntheticGallery.make(templates: galleryTemplates, seed: 42)
         var result = Result(
             files: files, failures: [], facesPerRun: 0, blas: BLASInfo.current(),

@@ -16,14 +16,11 @@ public final class DirectorySlideshow: FrameSource, @unchecked Sendable {
 
     public init(path: String, framesPerImage: Int, decoder: ImageDecoder) throws(CaptureError) {
         name = "dir:" + path
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: path) else {
-            throw CaptureError(.notFound, "cannot list the folder '\(path)'; check it exists")
+        do {
+            files = try ImageFileList.files(in: path)
+        } catch {
+            throw CaptureError(.notFound, error.message)
         }
-        files = entries.filter { name in
-            let lower = name.lowercased()
-            return lower.hasSuffix(".jpg") || lower.hasSuffix(".jpeg") || lower.hasSuffix(".png")
-        }.sorted().map { path + "/" + $0 }
-        guard !files.isEmpty else { throw CaptureError(.notFound, "the folder '\(path)' holds no .jpg or .png image") }
         self.framesPerImage = max(1, framesPerImage)
         self.decoder = decoder
     }

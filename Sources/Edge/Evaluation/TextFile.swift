@@ -4,11 +4,11 @@ import Glibc
 
 /// Whole-file text reads and writes for the evaluation's lists and results, with
 /// errors that name the path and say what to do.
-enum TextFile {
+public enum TextFile {
     /// The largest list accepted: a million pairs are about 60 MB.
     static let maxBytes = 256 << 20
 
-    static func read(_ path: String) throws(EvaluationError) -> String {
+    public static func read(_ path: String) throws(EvaluationError) -> String {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             if errno == ENOENT { throw EvaluationError(.fileNotFound, "'\(path)' does not exist; check the path") }
