@@ -41,4 +41,15 @@ struct BenchEndToEndTests {
         #expect(result.status == 66)
         #expect(result.stderr.contains(directory.path))
     }
+
+    @Test("bench lowlight names a missing folder or label file instead of reporting 0 of 0")
+    func lowLightMissingInput() throws {
+        let directory = TemporaryDirectory()
+        let missingFolder = try FacegateProcess().run(["bench", "lowlight", "--images", directory.file("none")])
+        #expect(missingFolder.status == 66, "\(missingFolder.stdout)\(missingFolder.stderr)")
+        #expect(missingFolder.stderr.contains(directory.file("none")) && missingFolder.stdout.isEmpty)
+        let missingLabels = try FacegateProcess().run(["bench", "lowlight", "--labels", directory.file("lowlight.csv")])
+        #expect(missingLabels.status == 66, "\(missingLabels.stdout)\(missingLabels.stderr)")
+        #expect(missingLabels.stderr.contains(directory.file("lowlight.csv")) && missingLabels.stdout.isEmpty)
+    }
 }
