@@ -7,15 +7,19 @@ public import Vault
 /// The consent side of the appliance: no template without a valid consent record,
 /// withdrawal and erasure that take effect before they return, retention, visits,
 /// and an audit entry for every one of these, in the same transaction as the change.
+///
+/// Opening one needs the state directory's lock (`StateDirectoryLock`), held for as
+/// long as the registry lives: one writer per state directory.
 public final class ConsentRegistry: @unchecked Sendable {
     public let vault: VaultStore
     public let audit: AuditLog
+    public let location: VaultLocation
     let clock: any WallClock
     let logger: Logger
     private let currentPolicy: Mutex<Policy>
-    private let activeConsents: Mutex<[SubjectID: ActiveConsent]>
-    /// Entries in force, by subject: (entry id, review date). What the door consults.
-    let denyListInForce = Mutex<[SubjectID: (entry: String, reviewAt: Double)]>([:])
+    let cache: ConsentCache
+    let companion: ConsentCompanion
+    private let lock: StateDirectoryLock
 
     /// What a subject agreed to, as the door needs to know it.
     public struct ActiveConsent: Sendable, Equatable {
@@ -30,35 +34,86 @@ public final class ConsentRegistry: @unchecked Sendable {
         case request, withdrawal, retention, integrity
     }
 
-    /// Opens the registry on the vault in `location`: loads the keys (refusing bad key
-    /// files), opens the database (finishing interrupted erasures, auditing them) and
-    /// loads the gallery unless told not to.
+    /// Opens the registry on the vault in `location` under `lock`: loads the keys
+    /// (refusing bad key files), opens the database (the audit log catching up with
+    /// its file, the erasure journal replayed through the one erasure path, key
+    /// epochs maintained) and loads the gallery unless told not to.
     public static func open(
-        policy: Policy, location: VaultLocation, environment: [String: String], clock: any WallClock = SystemWallClock(),
-        logger: Logger, loadGallery: Bool = true
+        policy: Policy, location: VaultLocation, lock: StateDirectoryLock, environment: [String: String],
+        clock: any WallClock = SystemWallClock(), logger: Logger, loadGallery: Bool = true
     ) throws -> ConsentRegistry {
-        let kek = try location.keys.loadKEK(environment: environment)
-        let audit = AuditLog(signingKey: try location.keys.loadSigningKey(), clock: clock, checkpointEvery: policy.audit.checkpointEvery)
+        guard lock.location == location else {
+            throw ConsentError(.conflict, "the lock held is for '\(lock.location.stateDirectory)', not '\(location.stateDirectory)'")
+        }
+        let keys = try KeyRing.load(directory: location.keys, environment: environment)
+        let file = try AuditFile(path: location.auditFile)
+        let audit = AuditLog(
+            signingKey: try location.keys.loadSigningKey(), clock: clock, checkpointEvery: policy.audit.checkpointEvery, file: file, logger: logger)
+        let cache = ConsentCache()
+        let companion = ConsentCompanion(audit: audit, cache: cache, clock: clock, location: location)
         let vault = try VaultStore.open(
-            path: location.database, kek: kek, clock: clock, logger: logger, loadGallery: loadGallery,
-            migrations: { ConsentMigrations.register(&$0) },
-            onRecoveredErasure: { db, subject in
-                try ConsentRegistry.deleteRecordsOnErasure(of: subject, at: clock.now(), in: db)
-                try audit.append(actor: OSUser.system.name, action: "subject.erase.recovered", subject: subject, details: ["reason": "interrupted erasure finished at start"], in: db)
-            })
-        let registry = ConsentRegistry(vault: vault, audit: audit, policy: policy, clock: clock, logger: logger)
+            path: location.database, keys: keys, companion: companion, backupRetentionSeconds: policy.retention.backupDays * 86_400,
+            clock: clock, logger: logger, loadGallery: false)
+        let registry = ConsentRegistry(
+            vault: vault, audit: audit, location: location, policy: policy, cache: cache, companion: companion, lock: lock, clock: clock,
+            logger: logger)
         try registry.reloadConsents()
         try registry.reloadDenyList()
+        if loadGallery { try registry.loadGallery() }
         return registry
     }
 
-    private init(vault: VaultStore, audit: AuditLog, policy: Policy, clock: any WallClock, logger: Logger) {
+    private init(
+        vault: VaultStore, audit: AuditLog, location: VaultLocation, policy: Policy, cache: ConsentCache, companion: ConsentCompanion,
+        lock: StateDirectoryLock, clock: any WallClock, logger: Logger
+    ) {
         self.vault = vault
         self.audit = audit
+        self.location = location
+        self.cache = cache
+        self.companion = companion
+        self.lock = lock
         self.clock = clock
         self.logger = logger
         currentPolicy = Mutex(policy)
-        activeConsents = Mutex([:])
+    }
+
+    /// Closes the database and releases the state directory.
+    public func close() {
+        try? vault.close()
+        lock.release()
+    }
+
+    /// Decrypts every template into the gallery. A template that fails
+    /// authentication stops the load (nothing is served from a damaged vault) and is
+    /// recorded as a breach event, once, listing the affected pseudonyms.
+    public func loadGallery() throws {
+        do {
+            try vault.loadGallery()
+        } catch let error as VaultError where error.code == .integrityFailure {
+            try? recordBreachOnce(check: "templates", problem: error.message, affectedSubjects: error.affectedSubjects)
+            throw error
+        }
+    }
+
+    /// Records a breach event unless the newest entry already records the same one
+    /// (a service restarting in a loop must not flood the log).
+    func recordBreachOnce(check: String, problem: String, affectedSubjects: [String]) throws {
+        try vault.write { db in
+            if let head = try AuditLog.head(in: db), head.action == "breach.detected",
+                head.details["check"]?.stringValue == check, head.details["problem"]?.stringValue == problem
+            {
+                return
+            }
+            try audit.recordBreach(check: check, problem: problem, affectedSubjects: affectedSubjects, in: db)
+        }
+    }
+
+    /// Erasures made by another process (found in the erasure journal) take effect
+    /// here: the door calls this before each decision. Cheap when there are none.
+    @discardableResult
+    public func catchUpWithErasures() throws -> [SubjectID] {
+        try vault.catchUpWithJournal()
     }
 
     public var policy: Policy { currentPolicy.withLock { $0 } }
@@ -66,6 +121,7 @@ public final class ConsentRegistry: @unchecked Sendable {
     /// Replaces the policy (the caller validated it); audited.
     public func reload(policy: Policy, actor: OSUser) throws {
         currentPolicy.withLock { $0 = policy }
+        vault.setBackupRetention(seconds: policy.retention.backupDays * 86_400)
         try recordAudit(actor: actor, action: "policy.reload", details: ["source": .string(policy.sourcePath)])
     }
 
@@ -110,15 +166,25 @@ public final class ConsentRegistry: @unchecked Sendable {
     /// Creates the consent record and the subject's templates in one transaction, with
     /// an audit entry whose personal details (the name) are sealed with the subject's key.
     public func enrol(_ request: EnrolmentRequest, embeddings: [FaceDescriptor], by staff: OSUser) throws -> (EnrolledSubject, ConsentRecord) {
-        let notice = try validate(request)
+        try enrol([(request, embeddings)], by: staff)[0]
+    }
+
+    /// Enrols several people in one transaction (an import), each with their consent
+    /// record and audit entry, all or none.
+    public func enrol(_ people: [(request: EnrolmentRequest, embeddings: [FaceDescriptor])], by staff: OSUser) throws -> [(EnrolledSubject, ConsentRecord)] {
+        let notices = try people.map { try validate($0.request) }
         let now = clock.now()
         let expiresAt = now + policy.retention.templateDays * 86_400
-        var record: ConsentRecord?
-        let purposes = Array(Set(request.purposes)).sorted()
-        let enrolled = try vault.enrol(
-            profile: SubjectProfile(displayName: request.displayName, fields: request.fields),
-            embeddings: embeddings, expiresAt: expiresAt
-        ) { db, enrolled in
+        var records: [ConsentRecord?] = Array(repeating: nil, count: people.count)
+        let subjects = people.map { person in
+            VaultStore.NewSubject(
+                profile: SubjectProfile(displayName: person.request.displayName, fields: person.request.fields), embeddings: person.embeddings,
+                expiresAt: expiresAt)
+        }
+        let enrolled = try vault.enrol(subjects) { db, enrolled, index in
+            let (request, embeddings) = people[index]
+            let notice = notices[index]
+            let purposes = Array(Set(request.purposes)).sorted()
             let created = ConsentRecord(
                 id: RandomToken.hex(16), subject: enrolled.id, noticeVersion: notice.version, noticeSHA256: notice.sha256,
                 purposes: purposes, method: request.method, operatorName: staff.name, givenAt: now, expiresAt: expiresAt)
@@ -134,12 +200,14 @@ public final class ConsentRegistry: @unchecked Sendable {
                     "templates": .int(embeddings.count),
                 ],
                 personal: personal, in: db)
-            record = created
+            records[index] = created
         }
-        guard let record else { throw ConsentError(.conflict, "the enrolment committed without a consent record") }
-        activeConsents.withLock { $0[enrolled.id] = ActiveConsent(record: record.id, purposes: Set(purposes), expiresAt: expiresAt) }
-        logger.info("subject enrolled", metadata: ["consent.templates": "\(embeddings.count)"])
-        return (enrolled, record)
+        return try zip(enrolled, records).map { subject, record in
+            guard let record else { throw ConsentError(.conflict, "the enrolment committed without a consent record") }
+            cache.setConsent(ActiveConsent(record: record), of: subject.id)
+            logger.info("subject enrolled", metadata: ["consent.templates": "\(subject.templates.count)"])
+            return (subject, record)
+        }
     }
 
     // MARK: Withdrawal and erasure
@@ -156,7 +224,8 @@ public final class ConsentRegistry: @unchecked Sendable {
     /// Withdraws consent, at once. Withdrawing every purpose, or the one recognition
     /// needs, destroys the subject's key and templates (crypto-shredding) before this
     /// returns; withdrawing another purpose replaces the record with a narrower one
-    /// (and forgets the visits if that purpose was the analytics one).
+    /// (and forgets the visits if that purpose was the analytics one). Both go
+    /// through the erasure journal, so a restored backup loses them again.
     public func withdraw(_ subject: SubjectID, purposes requested: [String]? = nil, actor: OSUser) throws -> Withdrawal {
         let now = clock.now()
         guard let current = try vault.read({ db in try ConsentStore.active(of: subject, at: now, in: db) }) else {
@@ -172,55 +241,21 @@ public final class ConsentRegistry: @unchecked Sendable {
             throw ConsentError(.invalidArgument, "subject \(subject) has not consented to '\(purpose)'; their purposes are: \(current.purposes.joined(separator: ", "))")
         }
         let remaining = current.purposes.filter { !withdrawn.contains($0) }
-        let required = policy.consent.requiredPurpose
-        if remaining.isEmpty || withdrawn.contains(required) {
-            try vault.erase(subject) { db in
-                _ = try ConsentStore.markWithdrawn(subject, at: now, in: db)
-                try ConsentRegistry.deleteRecordsOnErasure(of: subject, at: now, in: db)
-                try self.audit.append(
-                    actor: actor.name, action: "consent.withdraw", subject: subject,
-                    details: ["purposes": .array(current.purposes.map(JSONValue.string)), "erased": true], in: db)
-            }
-            activeConsents.withLock { _ = $0.removeValue(forKey: subject) }
+        if remaining.isEmpty || withdrawn.contains(policy.consent.requiredPurpose) {
+            try vault.forget(ErasureJournal.Entry(subject: subject, scope: .subject(reason: ErasureReason.withdrawal.rawValue), actor: actor.name, at: now))
             return Withdrawal(subject: subject, withdrawnPurposes: current.purposes, erased: true, remainingPurposes: [])
         }
-        var replacement = current
-        replacement.id = RandomToken.hex(16)
-        replacement.purposes = remaining
-        replacement.givenAt = now
-        replacement.operatorName = actor.name
-        try vault.write { db in
-            try ConsentStore.insert(replacement, in: db)
-            try ConsentStore.supersede(current.id, by: replacement.id, in: db)
-            if withdrawn.contains(Self.analyticsPurpose) {
-                try db.execute(sql: "DELETE FROM access_event WHERE subject_id = ?", arguments: [subject.rawValue])
-            }
-            try self.audit.append(
-                actor: actor.name, action: "consent.withdraw", subject: subject,
-                details: [
-                    "purposes": .array(withdrawn.sorted().map(JSONValue.string)), "erased": false,
-                    "consent_record": .string(replacement.id),
-                ],
-                in: db)
-        }
-        activeConsents.withLock {
-            $0[subject] = ActiveConsent(record: replacement.id, purposes: Set(remaining), expiresAt: replacement.expiresAt)
-        }
+        try vault.forget(ErasureJournal.Entry(subject: subject, scope: .purposes(withdrawn.sorted()), actor: actor.name, at: now))
         return Withdrawal(subject: subject, withdrawnPurposes: withdrawn.sorted(), erased: false, remainingPurposes: remaining)
     }
 
-    /// Erases a subject for good (Art. 17): key, templates, profile and visits, with an
-    /// audit entry that holds no personal data; the consent records stay, marked
-    /// erased, as the proof of consent the controller must keep.
-    public func erase(_ subject: SubjectID, reason: ErasureReason, actor: OSUser, inTransaction extra: ((Database) throws -> Void)? = nil) throws {
-        let now = clock.now()
-        try vault.erase(subject) { db in
-            try ConsentRegistry.deleteRecordsOnErasure(of: subject, at: now, in: db)
-            try extra?(db)
-            try self.audit.append(actor: actor.name, action: "subject.erase", subject: subject, details: ["reason": .string(reason.rawValue)], in: db)
-        }
-        activeConsents.withLock { _ = $0.removeValue(forKey: subject) }
-        denyListInForce.withLock { _ = $0.removeValue(forKey: subject) }
+    /// Erases a subject for good (Art. 17): key, templates, profile, visits,
+    /// incidents, deny-list entries and alerts, with an audit entry that holds no
+    /// personal data; the consent records stay, marked erased, as the proof of
+    /// consent the controller must keep. Also finishes the erasure of a subject
+    /// whose vault rows are gone but whose other records are not.
+    public func erase(_ subject: SubjectID, reason: ErasureReason, actor: OSUser) throws {
+        try vault.forget(ErasureJournal.Entry(subject: subject, scope: .subject(reason: reason.rawValue), actor: actor.name, at: clock.now()))
     }
 
     // MARK: Reading
@@ -230,7 +265,7 @@ public final class ConsentRegistry: @unchecked Sendable {
     /// The consent in force for a subject, from memory (the door asks this per decision).
     public func activeConsent(of subject: SubjectID) -> ActiveConsent? {
         let now = clock.now()
-        return activeConsents.withLock { $0[subject] }.flatMap { $0.expiresAt > now ? $0 : nil }
+        return cache.consent(of: subject).flatMap { $0.expiresAt > now ? $0 : nil }
     }
 
     public func consentRecords(of subject: SubjectID? = nil) throws -> [ConsentRecord] {
@@ -246,7 +281,7 @@ public final class ConsentRegistry: @unchecked Sendable {
     }
 
     public func subjects() throws -> [SubjectListing] {
-        let consents = activeConsents.withLock { $0 }
+        let consents = cache.allConsents
         return try vault.subjects().map { summary in
             let consent = consents[summary.id]
             return SubjectListing(
@@ -255,28 +290,13 @@ public final class ConsentRegistry: @unchecked Sendable {
         }
     }
 
-    /// What an erasure removes or marks besides the vault's rows, in the erasure's
-    /// transaction: the consent records are kept as proof but marked erased; visits,
-    /// incidents, deny-list entries and door alerts go.
-    static func deleteRecordsOnErasure(of subject: SubjectID, at time: Double, in db: Database) throws {
-        try ConsentStore.markErased(subject, at: time, in: db)
-        try db.execute(sql: "DELETE FROM access_event WHERE subject_id = ?", arguments: [subject.rawValue])
-        try deleteDenyListRows(of: subject, in: db)
-    }
-
-    /// Drops erased subjects from the in-memory consent map.
-    func forget(_ subjects: [SubjectID]) {
-        activeConsents.withLock { active in for subject in subjects { active.removeValue(forKey: subject) } }
-        denyListInForce.withLock { entries in for subject in subjects { entries.removeValue(forKey: subject) } }
-    }
-
     private func reloadConsents() throws {
         let now = clock.now()
         let records = try vault.read { db in try ConsentStore.records(in: db) }
         var active: [SubjectID: ActiveConsent] = [:]
         for record in records where record.isActive(at: now) {
-            active[record.subject] = ActiveConsent(record: record.id, purposes: Set(record.purposes), expiresAt: record.expiresAt)
+            active[record.subject] = ActiveConsent(record: record)
         }
-        activeConsents.withLock { $0 = active }
+        cache.replaceConsents(active)
     }
 }

@@ -14,6 +14,8 @@ public struct VaultError: Error, Sendable, Equatable, UserFacingError {
         case keyInvalid = "key_invalid"
         /// The key-encryption key does not open this database.
         case wrongKey = "wrong_key"
+        /// The key epoch that wrapped this data was destroyed: an expired backup.
+        case keyDestroyed = "key_destroyed"
         /// The database file is not a facegate vault, or is damaged.
         case corruptDatabase = "corrupt_database"
         /// A ciphertext failed authentication: altered, moved or damaged.
@@ -44,7 +46,7 @@ public struct VaultError: Error, Sendable, Equatable, UserFacingError {
     public var exitStatus: ExitStatus {
         switch code {
         case .keysExist, .keyMissing, .keyPermissions, .keyInvalid, .wrongKey: .configuration
-        case .corruptDatabase, .integrityFailure: .dataError
+        case .corruptDatabase, .integrityFailure, .keyDestroyed: .dataError
         case .notFound: .notFound
         case .invalidArgument: .usage
         case .storageFailure: .ioError

@@ -13,19 +13,28 @@ struct AdminCommandRunner {
 
     /// Runs `request`: through the daemon's socket when one listens (so that the
     /// daemon's gallery and alerts stay right), else in this process as the current
-    /// OS user. `inProcessOnly` is for what must stay local (camera frames).
+    /// OS user, holding the state directory's lock for the whole command (one writer
+    /// per state directory). When a daemon holds the state directory but its socket
+    /// does not answer, nothing runs: the command fails at once (exit 75) naming the
+    /// socket it tried. `inProcessOnly` is for what must stay local (camera frames).
     func run(_ request: AdminRequest, loadGallery: Bool, inProcessOnly: Bool = false) async throws -> JSONValue {
         // An admin may reach the daemon without being able to read its policy: only
         // the in-process path needs the policy (and the keys).
         let policyForSocket = state.socketPath == nil ? try? state.loadPolicy() : nil
-        if !inProcessOnly, let client = try AdminSocketClient.connect(path: state.socket(policy: policyForSocket)) {
+        let socketPath = state.socket(policy: policyForSocket)
+        if !inProcessOnly, let client = try AdminSocketClient.connect(path: socketPath) {
             return try client.send(request)
         }
         let policy = try policyForSocket ?? state.loadPolicy()
         let logger = global.makeLogger()
         let location = state.location(policy: policy)
+        let advice = inProcessOnly
+            ? "stop it (systemctl stop facegate) to use the camera from this command"
+            : "its admin socket '\(socketPath)' did not answer, and no command runs beside a daemon. Pass its socket with --socket (or fix the policy's socket), or retry once it has started; nothing was done"
+        let lock = try StateDirectoryLock(location: location, holder: .command, purpose: "run \(request.command)", whenDaemonRuns: advice)
         let registry = try ConsentRegistry.open(
-            policy: policy, location: location, environment: ProcessEnvironment.current, logger: logger, loadGallery: loadGallery)
+            policy: policy, location: location, lock: lock, environment: ProcessEnvironment.current, logger: logger, loadGallery: loadGallery)
+        defer { registry.close() }
         let models = (try? global.locateModels()) ?? ModelFiles(directory: ModelFiles.candidateDirectories(environment: ProcessEnvironment.current).first ?? ".cache/models")
         let service = FacegateService(registry: registry, models: models, logger: logger)
         return try await AdminDispatcher.standard(service: service).dispatch(request, caller: OSUser.current())

@@ -3,6 +3,10 @@ import Edge
 import FacegateCore
 import Logging
 import Vault
+import Consent
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension Facegate {
     /// Copies the encrypted database.
@@ -21,15 +25,23 @@ extension Facegate {
 
         func run() async throws {
             try await runReportingErrors(json: json) {
+                // The copy is read-only (it may run beside the daemon); the record of it
+                // goes through the daemon, or in-process under the state directory's lock.
+                // A backup that cannot be audited is not kept.
                 let location = state.location
-                let store = try VaultStore.open(
-                    path: location.database, kek: location.keys.loadKEK(environment: ProcessEnvironment.current),
-                    logger: global.makeLogger(), loadGallery: false)
-                try store.backup(to: destination)
+                try VaultStore.backup(database: location.database, to: destination)
+                let recorded: JSONValue
+                do {
+                    recorded = try await AdminCommandRunner(global: global, state: state).run(
+                        AdminRequest(command: "backup.record", arguments: ["destination": .string(destination)]), loadGallery: false)
+                } catch {
+                    unlink(destination)
+                    throw error
+                }
                 if json {
-                    CommandOutput.json(["backup": .string(destination)])
+                    CommandOutput.json(recorded)
                 } else {
-                    CommandOutput.line("backed up \(location.database) to \(destination)")
+                    CommandOutput.line("backed up \(location.database) to \(destination) (\(recorded["subjects"]?.intValue ?? 0) subject(s), key epoch \(recorded["key_epoch"]?.intValue ?? 0))")
                 }
             }
         }
@@ -52,17 +64,20 @@ extension Facegate {
 
         func run() async throws {
             try await runReportingErrors(json: json) {
-                let location = state.location
-                let kek = try location.keys.loadKEK(environment: ProcessEnvironment.current)
-                let lock = try StateDirectoryLock(location: location, purpose: "restore a backup")
-                defer { lock.release() }
-                try VaultStore.restore(from: source, to: location.database, kek: kek)
-                let store = try VaultStore.open(path: location.database, kek: kek, logger: global.makeLogger(), loadGallery: false)
-                let count = try store.subjects().count
+                let policy = try state.loadPolicy()
+                let location = state.location(policy: policy)
+                let lock = try StateDirectoryLock(location: location, holder: .command, purpose: "restore a backup")
+                let (registry, report) = try ConsentRegistry.restore(
+                    from: source, policy: policy, location: location, lock: lock, environment: ProcessEnvironment.current,
+                    logger: global.makeLogger(), actor: OSUser.current())
+                registry.close()
                 if json {
-                    CommandOutput.json(["restored": .string(source), "subjects": .int(count)])
+                    CommandOutput.json(report.json)
                 } else {
-                    CommandOutput.line("restored \(source): \(count) subject(s) after replaying the erasure journal")
+                    CommandOutput.line("restored \(source): \(report.subjects) subject(s); \(report.erasuresReapplied) erasure(s) made since the backup applied again, \(report.auditEntriesPutBack) audit entries put back")
+                    if let archived = report.archivedAuditLog {
+                        CommandOutput.line("the backup's audit history is not this device's: the previous audit log was kept as \(archived)")
+                    }
                 }
             }
         }

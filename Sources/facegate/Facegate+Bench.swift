@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ArgumentParser
 import Dispatch
+import Consent
 import Edge
 import FacegateCore
 import Logging
@@ -14,7 +15,7 @@ extension Facegate {
         static let configuration = CommandConfiguration(
             abstract: "Measure facegate's speed on this machine (use a release build).",
             discussion: "Without a subcommand, runs `images` then `search`.",
-            subcommands: [All.self, Images.self, Search.self, Open.self, LowLight.self, Pipeline.self],
+            subcommands: [All.self, Images.self, Search.self, Open.self, Erasure.self, LowLight.self, Pipeline.self],
             defaultSubcommand: All.self)
     }
 }
@@ -76,7 +77,7 @@ extension Facegate.Bench {
         }
     }
 
-    /// Opening a vault of N subjects: migrations, key check, journal, decrypting every template.
+    /// Opening a vault of N subjects: migrations, audit file, journal, key epochs, decrypting every template.
     struct Open: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Time opening and decrypting a vault of synthetic subjects.")
 
@@ -91,32 +92,21 @@ extension Facegate.Bench {
 
         func run() async throws {
             try await runReportingErrors(json: json) {
-                let directory = try BenchDirectory()
-                defer { directory.remove() }
-                let keys = KeyDirectory(path: directory.path + "/keys")
-                try keys.initialize()
-                let kek = try keys.loadKEK(environment: [:])
-                let path = directory.path + "/facegate.sqlite"
+                let appliance = try BenchAppliance()
+                defer { appliance.remove() }
                 let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
                 do {
-                    let store = try VaultStore.open(path: path, kek: kek, logger: logger)
-                    var generator = SplitMix64(seed: 7)
-                    var batch: [(profile: SubjectProfile, embeddings: [FaceDescriptor], expiresAt: Double)] = []
-                    for index in 0..<subjects {
-                        let values = (0..<FaceDescriptor.dimensions).map { _ in generator.nextDescriptorComponent() }
-                        batch.append((SubjectProfile(displayName: "Subject \(index)"), [FaceDescriptor(values)], 4e9))
-                        if batch.count == 10_000 || index == subjects - 1 {
-                            _ = try store.enrolMany(batch)
-                            batch.removeAll(keepingCapacity: true)
-                        }
-                    }
+                    let registry = try appliance.open(logger: logger, loadGallery: false)
+                    defer { registry.close() }
+                    try appliance.enrolSynthetic(subjects, into: registry, seed: 7)
                 }
                 var times: [Double] = []
                 for _ in 0..<runs {
                     let start = ContinuousClock.now
-                    let store = try VaultStore.open(path: path, kek: kek, logger: logger)
+                    let registry = try appliance.open(logger: logger)
                     times.append((ContinuousClock.now - start).milliseconds)
-                    precondition(store.gallery.templateCount == subjects)
+                    precondition(registry.vault.gallery.templateCount == subjects)
+                    registry.close()
                 }
                 let stats = Statistics(times)!
                 if json {
@@ -141,24 +131,6 @@ enum SyntheticGallery {
             values.withUnsafeBufferPointer { gallery.add(subject: .random(), template: .random(), values: $0) }
         }
         return gallery
-    }
-}
-
-/// A scratch directory for a benchmark, under $TMPDIR: only synthetic data goes there.
-struct BenchDirectory {
-    let path: String
-    init() throws {
-        var template = Array("/tmp/facegate-bench.XXXXXX".utf8CString)
-        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
-            throw VaultError(.storageFailure, "cannot create a scratch directory under /tmp")
-        }
-        path = String(cString: made)
-    }
-    func remove() {
-        for name in ["keys/kek", "keys/audit-signing.key", "keys/audit-signing.pub", "keys", "facegate.sqlite", "facegate.sqlite-wal", "facegate.sqlite-shm", "facegate.sqlite.erasures", "policy.toml", "notice.md", ""] {
-            let target = name.isEmpty ? path : path + "/" + name
-            if unlink(target) != 0 { rmdir(target) }
-        }
     }
 }
 

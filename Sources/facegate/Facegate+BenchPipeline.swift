@@ -52,47 +52,12 @@ extension Facegate.Bench {
                     portraits.append(crop)
                 }
 
-                let directory = try BenchDirectory()
-                defer { directory.remove() }
-                let policyText = """
-                    [appliance]
-                    state_dir = "\(directory.path)"
-                    [controller]
-                    name = "bench"
-                    address = "bench"
-                    contact = "bench"
-                    dpo_contact = "bench"
-                    supervisory_authority = "bench"
-                    [recognition]
-                    [retention]
-                    [consent]
-                    [purposes.entry]
-                    description = "bench"
-                    legal_basis = "bench"
-                    [[notices]]
-                    version = "bench"
-                    file = "notice.md"
-                    purposes = ["entry"]
-                    [denylist]
-                    [record_of_processing]
-                    data_subject_categories = []
-                    personal_data_categories = []
-                    recipients = []
-                    transfers = "none"
-                    security_measures = []
-                    """
-                try writeFile(directory.path + "/notice.md", "bench notice")
-                try writeFile(directory.path + "/policy.toml", policyText)
-                let policy = try Policy.load(path: directory.path + "/policy.toml")
-                let location = VaultLocation(stateDirectory: directory.path)
-                try location.keys.initialize()
-                let registry = try ConsentRegistry.open(policy: policy, location: location, environment: [:], logger: logger)
-                var generator = SplitMix64(seed: 11)
-                var synthetic: [(profile: SubjectProfile, embeddings: [FaceDescriptor], expiresAt: Double)] = []
-                for index in 0..<1_000 {
-                    synthetic.append((SubjectProfile(displayName: "synthetic \(index)"), [FaceDescriptor((0..<128).map { _ in generator.nextDescriptorComponent() })], 4e9))
-                }
-                _ = try registry.vault.enrolMany(synthetic)
+                let appliance = try BenchAppliance()
+                defer { appliance.remove() }
+                let policy = appliance.policy
+                let registry = try appliance.open(logger: logger)
+                defer { registry.close() }
+                try appliance.enrolSynthetic(1_000, into: registry, seed: 11)
                 for (index, portrait) in portraits.prefix(2).enumerated() {
                     let analysis = try engine.analyze(portrait, options: DetectionOptions(upsample: 1), describe: true)
                     guard let descriptor = analysis.largestFace?.descriptor else { continue }
@@ -139,13 +104,6 @@ extension Facegate.Bench {
                     CommandOutput.json(["pipeline": .array(results), "blas": BLASInfo.current().json, "frame_size": "640x480"])
                 }
             }
-        }
-
-        private func writeFile(_ path: String, _ text: String) throws {
-            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-            guard fd >= 0 else { throw ConsentError(.invalidArgument, "cannot write \(path)") }
-            StandardStreams.write(to: fd, text)
-            close(fd)
         }
     }
 }

@@ -67,13 +67,19 @@ extension Facegate {
                 ProcessHardening.coreDumpLimit == 0 ? "disabled for this process" : "enabled: set LimitCORE=0 (the systemd unit does)")
             checks.append(stateDirectoryCheck(location.stateDirectory))
             if let policy, checks.allSatisfy({ $0.name != "keys" || $0.level == .ok }) {
-                do {
-                    let registry = try ConsentRegistry.open(
-                        policy: policy, location: location, environment: ProcessEnvironment.current,
-                        logger: Logger(label: "doctor", factory: { _ in SwiftLogNoOpLogHandler() }), loadGallery: true)
-                    add("database", .ok, "\(location.database): \(registry.vault.gallery.subjectCount) subject(s), every template decrypts")
-                } catch {
-                    add("database", .fail, Self.message(error))
+                if let running = StateDirectoryLock.currentHolder(of: location), running.holder == .daemon {
+                    add("database", .ok, "\(location.database): served by the running daemon (pid \(running.pid)); `facegate status` and `facegate audit check` ask it")
+                } else {
+                    do {
+                        let lock = try StateDirectoryLock(location: location, holder: .command, purpose: "check the database", waitSeconds: 10)
+                        let registry = try ConsentRegistry.open(
+                            policy: policy, location: location, lock: lock, environment: ProcessEnvironment.current,
+                            logger: Logger(label: "doctor", factory: { _ in SwiftLogNoOpLogHandler() }), loadGallery: true)
+                        defer { registry.close() }
+                        add("database", .ok, "\(location.database): \(registry.vault.gallery.subjectCount) subject(s), every template decrypts; key epoch \(registry.vault.keys.currentEpoch)")
+                    } catch {
+                        add("database", .fail, Self.message(error))
+                    }
                 }
             }
 

@@ -42,11 +42,16 @@ extension Facegate {
                 let policy = try state.loadPolicy()
                 let spec = try resolveSource(policy: policy)
                 let location = state.location(policy: policy)
-                // Before the open: it replays the erasure journal and migrates.
-                let lock = try StateDirectoryLock(location: location, purpose: "start another daemon on it")
-                defer { lock.release() }
+                // Before the open: it replays the erasure journal and migrates. A command
+                // finishing in-process is waited for; another daemon is refused.
+                let lock = try StateDirectoryLock(location: location, holder: .daemon, purpose: "start another daemon on it", waitSeconds: 30)
                 let registry = try ConsentRegistry.open(
-                    policy: policy, location: location, environment: ProcessEnvironment.current, logger: logger)
+                    policy: policy, location: location, lock: lock, environment: ProcessEnvironment.current, logger: logger)
+                defer { registry.close() }
+                let integrity = try registry.checkIntegrity(includeTemplates: false)
+                if !integrity.isSound {
+                    logger.error("integrity problems found at start; see `facegate audit check`", metadata: ["integrity.problems": "\(integrity.problems.count)"])
+                }
                 let engine = try FaceEngine(models: try global.locateModels(), logger: logger)
                 let frames: any FrameSource
                 frames = try spec.open()

@@ -88,13 +88,13 @@ struct AuditLogTests {
         #expect(report.failure?.seq == 2)
     }
 
-    @Test("truncating the export fails: it must end with a checkpoint over its last entry")
+    @Test("truncating the export fails: it must end with the device's seal over its last entry")
     func truncated() throws {
         let (_, original, key) = try exported()
         let lines = Array(original.prefix(original.count - 3))
         let report = try AuditVerifier.verify(lines: lines, publicKey: key)
         #expect(!report.isValid)
-        #expect(report.failure?.reason.contains("truncated") == true)
+        #expect(report.failure?.reason.contains("cut short") == true)
     }
 
     @Test("another key does not verify, and a forged signature is caught")

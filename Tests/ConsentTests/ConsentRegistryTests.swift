@@ -66,7 +66,8 @@ struct ConsentRegistryTests {
         let record = try #require(try registry.consentRecords(of: enrolled.id).first)
         #expect(record.withdrawnAt == fixture.clock.now())
         #expect(record.erasedAt == fixture.clock.now())
-        // A reopened store agrees.
+        // A reopened store agrees (once this one has released the state directory).
+        registry.close()
         #expect(try fixture.open().vault.gallery.templateCount == 0)
     }
 

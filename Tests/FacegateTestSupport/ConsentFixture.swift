@@ -36,9 +36,15 @@ public final class ConsentFixture: @unchecked Sendable {
 
     public var policyPath: String { directory.file("policy/policy.toml") }
     public var socketPath: String { directory.file("admin.sock") }
+    /// The erasure journal (in the key directory).
+    public var erasureJournalPath: String { location.keys.erasureJournalPath }
 
+    /// Opens the registry as a command would, holding the state directory's lock
+    /// until `close()` (or until the registry is released).
     public func open(loadGallery: Bool = true) throws -> ConsentRegistry {
-        try ConsentRegistry.open(policy: policy, location: location, environment: [:], clock: clock, logger: Logger(label: "test"), loadGallery: loadGallery)
+        let lock = try StateDirectoryLock(location: location, holder: .command, purpose: "test", waitSeconds: 5)
+        return try ConsentRegistry.open(
+            policy: policy, location: location, lock: lock, environment: [:], clock: clock, logger: Logger(label: "test"), loadGallery: loadGallery)
     }
 
     public static func request(_ name: String = "Ada", purposes: [String] = ["entry"]) -> EnrolmentRequest {

@@ -1,7 +1,7 @@
 public import Foundation
 
 /// Runs the real `facegate` binary, as a user would, and collects what it printed.
-public struct FacegateProcess {
+public struct FacegateProcess: Sendable {
     public struct Result: Sendable {
         public var status: Int32
         public var stdout: String

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 public import FacegateCore
+public import GRDB
 import Logging
 public import Vault
 
@@ -21,9 +22,23 @@ public final class VaultFixture: @unchecked Sendable {
 
     public func kek() throws -> SecretKey { try keys.loadKEK(environment: [:]) }
 
-    public func open(loadGallery: Bool = true) throws -> VaultStore {
-        try VaultStore.open(path: databasePath, kek: kek(), clock: clock, logger: Logger(label: "test"), loadGallery: loadGallery)
+    public func keyRing() throws -> KeyRing { try KeyRing.load(directory: keys, environment: [:]) }
+
+    /// Opens the store with a companion that has no tables (the vault alone), and
+    /// `backupDays` of backup retention.
+    public func open(loadGallery: Bool = true, backupDays: Double = 30, companion: any VaultCompanion = TablelessCompanion()) throws -> VaultStore {
+        try VaultStore.open(
+            path: databasePath, keys: keyRing(), companion: companion, backupRetentionSeconds: backupDays * 86_400, clock: clock,
+            logger: Logger(label: "test"), loadGallery: loadGallery)
     }
+
+    /// An erasure on request, as the journal records it.
+    public static func erasure(_ subject: SubjectID, reason: String = "request", at time: Double = 1_767_225_600) -> ErasureJournal.Entry {
+        ErasureJournal.Entry(subject: subject, scope: .subject(reason: reason), actor: "test", at: time)
+    }
+
+    /// The erasure journal's path (in the key directory).
+    public var journalPath: String { keys.erasureJournalPath }
 
     /// A random unit-scale descriptor, like dlib's (values around ±0.1).
     public static func randomDescriptor<G: RandomNumberGenerator>(using generator: inout G) -> FaceDescriptor {
@@ -34,6 +49,22 @@ public final class VaultFixture: @unchecked Sendable {
         var generator = SystemRandomNumberGenerator()
         return randomDescriptor(using: &generator)
     }
+}
+
+/// A vault companion with no tables, for Vault's own tests: it records what it was
+/// asked to do, so that tests can check every erasure reached it.
+public final class TablelessCompanion: VaultCompanion, @unchecked Sendable {
+    public private(set) var erased: [(ErasureJournal.Entry, Bool)] = []
+    public private(set) var withdrawn: [(ErasureJournal.Entry, Bool)] = []
+
+    public init() {}
+
+    public func registerMigrations(_ migrator: inout DatabaseMigrator) {}
+    public func vaultDidOpen(_ vault: VaultStore) throws {}
+    public func subjectsHeld(among candidates: Set<SubjectID>, in db: Database) throws -> Set<SubjectID> { [] }
+    public func erase(_ entry: ErasureJournal.Entry, replayed: Bool, in db: Database) throws { erased.append((entry, replayed)) }
+    public func withdraw(_ entry: ErasureJournal.Entry, replayed: Bool, in db: Database) throws { withdrawn.append((entry, replayed)) }
+    public func didForget(_ entry: ErasureJournal.Entry) {}
 }
 
 /// Byte-level inspection of files, for residue tests.

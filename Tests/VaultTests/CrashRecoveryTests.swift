@@ -10,9 +10,10 @@ import Vault
 /// enrolment (at named crash points); the parent then reopens the store.
 @Suite("Crash recovery")
 struct CrashRecoveryTests {
-    static func open(_ directory: String) throws -> VaultStore {
-        let kek = try KeyDirectory(path: directory + "/keys").loadKEK(environment: [:])
-        return try VaultStore.open(path: directory + "/facegate.sqlite", kek: kek, logger: Logger(label: "test"))
+    static func open(_ directory: String, companion: any VaultCompanion = TablelessCompanion()) throws -> VaultStore {
+        let keys = try KeyRing.load(directory: KeyDirectory(path: directory + "/keys"), environment: [:])
+        return try VaultStore.open(
+            path: directory + "/facegate.sqlite", keys: keys, companion: companion, backupRetentionSeconds: 86_400, logger: Logger(label: "test"))
     }
 
     @Test("killed mid-erasure, the erasure completes at the next open", arguments: [
@@ -41,10 +42,15 @@ struct CrashRecoveryTests {
         await #expect(processExitsWith: .signal(SIGKILL)) { [directory = directory as String, subject = subject as String, point = point as String] in
             setenv("FACEGATE_CRASH_AT", point, 1)
             let store = try Self.open(directory)
-            try store.erase(SubjectID(subject)!)
+            try store.forget(VaultFixture.erasure(SubjectID(subject)!))
         }
-        let store = try Self.open(directory)
+        let companion = TablelessCompanion()
+        let store = try Self.open(directory, companion: companion)
         #expect(try !store.exists(victim))
+        // The companion (the consent side) finished it too, told it was a replay;
+        // killed after the commit, there was nothing left to finish.
+        let replays = companion.erased.filter { $0.0.subject == victim && $0.1 }
+        #expect(replays.count == (crashPoint == "erase.before-checkpoint" ? 0 : 1))
         #expect(!store.gallery.contains(victim))
         #expect(store.gallery.search(keeperProbe).first?.distance == 0)
         for file in [fixture.databasePath, fixture.databasePath + "-wal"] {

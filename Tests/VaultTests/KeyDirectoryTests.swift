@@ -66,8 +66,8 @@ struct KeyDirectoryTests {
         unlink(fixture.keys.kekPath)
         let store = try VaultStore.open(
             path: fixture.databasePath,
-            kek: fixture.keys.loadKEK(environment: ["CREDENTIALS_DIRECTORY": credentials.path]),
-            clock: fixture.clock, logger: .init(label: "test"))
+            keys: KeyRing.load(directory: fixture.keys, environment: ["CREDENTIALS_DIRECTORY": credentials.path]),
+            companion: TablelessCompanion(), backupRetentionSeconds: 86_400, clock: fixture.clock, logger: .init(label: "test"))
         #expect(store.gallery.templateCount == 0)
     }
 

@@ -54,7 +54,9 @@ struct VaultStoreTests {
         let beforeWAL = FileBytes.fingerprint(fixture.databasePath + "-wal")
         let other = try VaultFixture()
         let error = #expect(throws: VaultError.self) {
-            try VaultStore.open(path: fixture.databasePath, kek: other.kek(), logger: Logger(label: "test"))
+            try VaultStore.open(
+                path: fixture.databasePath, keys: other.keyRing(), companion: TablelessCompanion(), backupRetentionSeconds: 86_400,
+                logger: Logger(label: "test"))
         }
         #expect(error?.code == .wrongKey)
         #expect(error?.message.contains(fixture.databasePath) == true)
@@ -75,12 +77,12 @@ struct VaultStoreTests {
         let bytes = FileBytes.read(fixture.databasePath)
         let truncated = Array(bytes.prefix(bytes.count / 3))
         try Data(truncated).write(to: URL(fileURLWithPath: fixture.databasePath))
-        let journalBefore = FileBytes.read(fixture.databasePath + ".erasures")
+        let journalBefore = FileBytes.read(fixture.journalPath)
         let error = #expect(throws: VaultError.self) { try fixture.open() }
         #expect(error?.code == .corruptDatabase)
         #expect(error?.message.contains(fixture.databasePath) == true)
         #expect(FileBytes.firstDifference(FileBytes.read(fixture.databasePath), truncated) == nil)
-        #expect(FileBytes.read(fixture.databasePath + ".erasures") == journalBefore)
+        #expect(FileBytes.read(fixture.journalPath) == journalBefore)
     }
 
     @Test("a text file given as the database is refused")
@@ -115,7 +117,7 @@ struct VaultStoreTests {
         #expect(error?.message.contains(survivor.rawValue) == false)
         // The damaged subject can be erased without loading the gallery; then everything else loads.
         let repair = try fixture.open(loadGallery: false)
-        try repair.erase(victim)
+        try repair.forget(VaultFixture.erasure(victim))
         let store = try fixture.open()
         #expect(store.gallery.search(survivorProbe).first?.subject == survivor)
     }
@@ -176,7 +178,7 @@ struct VaultStoreTests {
         let beforeBytes = files.map(FileBytes.read).reduce([], +)
         #expect(secrets.contains { FileBytes.contains(beforeBytes, Array($0.suffix(32))) })
 
-        try store.erase(victim)
+        try store.forget(VaultFixture.erasure(victim))
 
         for file in files {
             let bytes = FileBytes.read(file)
@@ -205,12 +207,13 @@ struct VaultStoreTests {
             let store = try fixture.open()
             erased = try store.enrol(profile: .init(displayName: "E"), embeddings: [VaultFixture.randomDescriptor()], expiresAt: 2e9).id
             kept = try store.enrol(profile: .init(displayName: "K"), embeddings: [VaultFixture.randomDescriptor()], expiresAt: 2e9).id
-            try store.backup(to: backupPath)
-            #expect(throws: VaultError.self) { try store.backup(to: backupPath) }
-            try store.erase(erased)
+            try VaultStore.backup(database: fixture.databasePath, to: backupPath)
+            #expect(throws: VaultError.self) { try VaultStore.backup(database: fixture.databasePath, to: backupPath) }
+            try store.forget(VaultFixture.erasure(erased))
             later = try store.enrol(profile: .init(displayName: "L"), embeddings: [VaultFixture.randomDescriptor()], expiresAt: 2e9).id
         }
-        try VaultStore.restore(from: backupPath, to: fixture.databasePath, kek: fixture.kek())
+        _ = try VaultStore.inspectBackup(at: backupPath, keys: fixture.keyRing())
+        try VaultStore.replaceDatabase(at: fixture.databasePath, with: backupPath)
         let restored = try fixture.open()
         let ids = try restored.subjects().map(\.id)
         #expect(!ids.contains(erased))
@@ -228,12 +231,12 @@ struct VaultStoreTests {
         do {
             let store = try other.open()
             _ = try store.enrol(profile: .init(displayName: "O"), embeddings: [VaultFixture.randomDescriptor()], expiresAt: 2e9)
-            try store.backup(to: other.directory.file("b.sqlite"))
+            try VaultStore.backup(database: other.databasePath, to: other.directory.file("b.sqlite"))
         }
         _ = try fixture.open()
         let before = FileBytes.read(fixture.databasePath)
         let error = #expect(throws: VaultError.self) {
-            try VaultStore.restore(from: other.directory.file("b.sqlite"), to: fixture.databasePath, kek: fixture.kek())
+            try VaultStore.inspectBackup(at: other.directory.file("b.sqlite"), keys: fixture.keyRing())
         }
         #expect(error?.code == .wrongKey)
         #expect(FileBytes.firstDifference(FileBytes.read(fixture.databasePath), before) == nil)
@@ -243,7 +246,7 @@ struct VaultStoreTests {
     func eraseUnknown() throws {
         let fixture = try VaultFixture()
         let store = try fixture.open()
-        let error = #expect(throws: VaultError.self) { try store.erase(SubjectID.random()) }
+        let error = #expect(throws: VaultError.self) { try store.forget(VaultFixture.erasure(SubjectID.random())) }
         #expect(error?.code == .notFound)
     }
 }

@@ -2,28 +2,36 @@ public import FacegateCore
 public import GRDB
 public import Vault
 import FoundationEssentials
+import Logging
 
 /// The append-only, hash-chained audit log, with signed checkpoints every
-/// `checkpointEvery` entries and whenever it is exported.
+/// `checkpointEvery` entries and whenever it is exported. Entries are rows of the
+/// database (committed with the change they record) and lines of `AuditFile` (written
+/// right after the commit), so that restoring an old database cannot make the chain
+/// fork or shrink.
 public final class AuditLog: Sendable {
     private let signingKey: SigningKeyPair
     private let clock: any WallClock
     public let checkpointEvery: Int
+    let file: AuditFile
+    let logger: Logger
 
-    public init(signingKey: SigningKeyPair, clock: any WallClock, checkpointEvery: Int) {
+    init(signingKey: SigningKeyPair, clock: any WallClock, checkpointEvery: Int, file: AuditFile, logger: Logger) {
         self.signingKey = signingKey
         self.clock = clock
         self.checkpointEvery = checkpointEvery
+        self.file = file
+        self.logger = logger
     }
 
     public var publicKey: [UInt8] { signingKey.publicKey }
 
-    /// Signs bytes with the device key (exports' signature lines).
+    /// Signs bytes with the device key (exports' signature lines and seals).
     public func sign(_ message: [UInt8]) -> [UInt8] { signingKey.sign(message) }
 
     /// Appends an entry inside the caller's transaction (so the entry and the action
     /// it records commit together) and returns it. `personal` must already be sealed
-    /// with the subject's key.
+    /// with the subject's key. After the commit the entry reaches the audit file.
     @discardableResult
     public func append(
         actor: String, action: String, subject: SubjectID? = nil, details: JSONObject = [:], personal: [UInt8]? = nil,
@@ -35,15 +43,13 @@ public final class AuditLog: Sendable {
         let time = Timestamp.iso8601(clock.now())
         let canonical = AuditEntry.canonical(
             seq: seq, time: time, actor: actor, action: action, subject: subject?.rawValue, details: details, personal: personal)
-        let hash = AuditEntry.chainHash(previous: previous, canonical: canonical)
-        try db.execute(
-            sql: "INSERT INTO audit_entry (seq, time, actor, action, subject_id, details, personal, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            arguments: [seq, time, actor, action, subject?.rawValue, JSONValue.object(details).canonical.serialized,
-                        personal.map { Data($0) }, Data(previous), Data(hash)])
-        if seq % checkpointEvery == 0 { try checkpoint(in: db) }
-        return AuditEntry(
+        let entry = AuditEntry(
             seq: seq, time: time, actor: actor, action: action, subject: subject?.rawValue, details: details,
-            personal: personal, previousHash: previous, hash: hash)
+            personal: personal, previousHash: previous, hash: AuditEntry.chainHash(previous: previous, canonical: canonical))
+        try Self.insert(entry, in: db)
+        syncFileAfterCommit(db)
+        if seq % checkpointEvery == 0 { try checkpoint(in: db) }
+        return entry
     }
 
     /// Signs the current head of the chain (if not already signed) and returns the checkpoint.
@@ -57,13 +63,43 @@ public final class AuditLog: Sendable {
         let hash = [UInt8](head["hash"] as Data)
         let time = Timestamp.iso8601(clock.now())
         let signature = signingKey.sign(AuditCheckpoint.message(seq: seq, hash: hash, time: time))
-        try db.execute(
-            sql: "INSERT INTO audit_checkpoint (seq, hash, time, signature) VALUES (?, ?, ?, ?)",
-            arguments: [seq, Data(hash), time, Data(signature)])
-        return AuditCheckpoint(seq: seq, hash: hash, time: time, signature: signature)
+        let checkpoint = AuditCheckpoint(seq: seq, hash: hash, time: time, signature: signature)
+        try Self.insert(checkpoint, in: db)
+        syncFileAfterCommit(db)
+        return checkpoint
     }
 
-    /// Every entry, in order.
+    /// After the current transaction commits, the file catches up with the
+    /// database (serialized with every other write). A failure is logged: the next
+    /// commit, or the next open, writes what is missing.
+    private func syncFileAfterCommit(_ db: Database) {
+        let file = self.file
+        let logger = self.logger
+        db.afterNextTransaction(onCommit: { db in
+            do {
+                try file.catchUp(with: db)
+            } catch {
+                logger.error("writing the audit file failed; it is caught up at the next write", metadata: ["audit.file": "\(file.path)", "error": "\(error)"])
+            }
+        })
+    }
+
+    // MARK: Rows
+
+    static func insert(_ entry: AuditEntry, in db: Database) throws {
+        try db.execute(
+            sql: "INSERT INTO audit_entry (seq, time, actor, action, subject_id, details, personal, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            arguments: [entry.seq, entry.time, entry.actor, entry.action, entry.subject, JSONValue.object(entry.details).canonical.serialized,
+                        entry.personal.map { Data($0) }, Data(entry.previousHash), Data(entry.hash)])
+    }
+
+    static func insert(_ checkpoint: AuditCheckpoint, in db: Database) throws {
+        try db.execute(
+            sql: "INSERT OR IGNORE INTO audit_checkpoint (seq, hash, time, signature) VALUES (?, ?, ?, ?)",
+            arguments: [checkpoint.seq, Data(checkpoint.hash), checkpoint.time, Data(checkpoint.signature)])
+    }
+
+    /// Every entry, in order (a subject's only, when given).
     public static func entries(in db: Database, subject: SubjectID? = nil) throws -> [AuditEntry] {
         let rows: [Row]
         if let subject {
@@ -71,18 +107,37 @@ public final class AuditLog: Sendable {
         } else {
             rows = try Row.fetchAll(db, sql: "SELECT * FROM audit_entry ORDER BY seq")
         }
-        return rows.map { row in
-            let detailsText: String = row["details"]
-            let details = (try? JSONParser.parse(detailsText))?.objectValue ?? [:]
-            return AuditEntry(
-                seq: row["seq"], time: row["time"], actor: row["actor"], action: row["action"], subject: row["subject_id"],
-                details: details, personal: (row["personal"] as Data?).map { [UInt8]($0) },
-                previousHash: [UInt8](row["prev_hash"] as Data), hash: [UInt8](row["hash"] as Data))
-        }
+        return rows.map(entry(from:))
+    }
+
+    static func entries(after seq: Int, in db: Database) throws -> [AuditEntry] {
+        try Row.fetchAll(db, sql: "SELECT * FROM audit_entry WHERE seq > ? ORDER BY seq", arguments: [seq]).map(entry(from:))
+    }
+
+    static func entry(seq: Int, in db: Database) throws -> AuditEntry? {
+        try Row.fetchOne(db, sql: "SELECT * FROM audit_entry WHERE seq = ?", arguments: [seq]).map(entry(from:))
+    }
+
+    /// The last entry, or nil when the log is empty.
+    static func head(in db: Database) throws -> AuditEntry? {
+        try Row.fetchOne(db, sql: "SELECT * FROM audit_entry ORDER BY seq DESC LIMIT 1").map(entry(from:))
     }
 
     public static func checkpoints(in db: Database) throws -> [AuditCheckpoint] {
-        try Row.fetchAll(db, sql: "SELECT * FROM audit_checkpoint ORDER BY seq").map(checkpoint(from:))
+        try checkpoints(after: 0, in: db)
+    }
+
+    static func checkpoints(after seq: Int, in db: Database) throws -> [AuditCheckpoint] {
+        try Row.fetchAll(db, sql: "SELECT * FROM audit_checkpoint WHERE seq > ? ORDER BY seq", arguments: [seq]).map(checkpoint(from:))
+    }
+
+    private static func entry(from row: Row) -> AuditEntry {
+        let detailsText: String = row["details"]
+        let details = (try? JSONParser.parse(detailsText))?.objectValue ?? [:]
+        return AuditEntry(
+            seq: row["seq"], time: row["time"], actor: row["actor"], action: row["action"], subject: row["subject_id"],
+            details: details, personal: (row["personal"] as Data?).map { [UInt8]($0) },
+            previousHash: [UInt8](row["prev_hash"] as Data), hash: [UInt8](row["hash"] as Data))
     }
 
     private static func checkpoint(from row: Row) -> AuditCheckpoint {

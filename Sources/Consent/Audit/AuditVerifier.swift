@@ -3,13 +3,17 @@ import Vault
 
 /// Verifies an audit export offline, with nothing but the export and (ideally) the
 /// device's public key: the hash chain entry by entry, every checkpoint's signature
-/// and hash, and that the export ends with a checkpoint over its last entry (so that
-/// cutting entries off the end is detected). Reports the first place it breaks.
+/// and hash, and the seal that ends every export (signed over the export's time, its
+/// last entry and every line before it), so that cutting the export back to an
+/// earlier checkpoint, or grafting lines onto it, is detected. Reports the first
+/// place it breaks.
 public enum AuditVerifier {
     public struct Report: Sendable, Equatable {
         public var entries: Int
         public var checkpoints: Int
         public var lastSeq: Int
+        /// When the device sealed the export.
+        public var sealedAt: String?
         /// Nil when everything verifies.
         public var failure: Failure?
         /// True when the public key came from the export itself, not from the caller.
@@ -22,6 +26,7 @@ public enum AuditVerifier {
                 "valid": .bool(isValid), "entries": .int(entries), "checkpoints": .int(checkpoints), "last_seq": .int(lastSeq),
                 "public_key_source": .string(keyFromExport ? "export" : "argument"),
             ]
+            object["sealed_at"] = .string(sealedAt)
             if let failure { object["failure"] = ["seq": .int(failure.seq), "line": .int(failure.line), "reason": .string(failure.reason)] }
             return .object(object)
         }
@@ -41,8 +46,11 @@ public enum AuditVerifier {
         var publicKey = trusted
         var previousHash = AuditEntry.genesisHash
         var hashes: [Int: [UInt8]] = [:]
-        var lastLineWasFinalCheckpoint = false
         var sawHeader = false
+        var sealed = false
+        var exportedAt: String?
+        var latestCheckpointTime = ""
+        let content = lines.enumerated().filter { !$0.element.isEmpty }
 
         func fail(_ seq: Int, _ line: Int, _ reason: String) -> Report {
             var result = report
@@ -50,8 +58,9 @@ public enum AuditVerifier {
             return result
         }
 
-        for (offset, text) in lines.enumerated() where !text.isEmpty {
+        for (position, (offset, text)) in content.enumerated() {
             let line = offset + 1
+            if sealed { return fail(report.lastSeq + 1, line, "line \(line) follows the export's seal: lines were added after it") }
             let value: JSONValue
             do { value = try JSONParser.parse(text) } catch {
                 return fail(report.lastSeq + 1, line, "line \(line) is not JSON (\(error))")
@@ -70,9 +79,8 @@ public enum AuditVerifier {
                 } else if let key = value["public_key"]?.stringValue.flatMap(Hex.decode), key != publicKey {
                     return fail(1, line, "the export was signed by another key than the one given (\(value["public_key"]?.stringValue ?? ""))")
                 }
-                lastLineWasFinalCheckpoint = false
+                exportedAt = value["exported_at"]?.stringValue
             case "entry":
-                lastLineWasFinalCheckpoint = false
                 guard let seq = value["seq"]?.intValue else { return fail(report.lastSeq + 1, line, "an entry without a sequence number") }
                 let expected = report.lastSeq + 1
                 if seq > expected { return fail(expected, line, "entry \(expected) is missing (entry \(seq) follows entry \(report.lastSeq))") }
@@ -105,16 +113,50 @@ public enum AuditVerifier {
                     return fail(seq, line, "the signed checkpoint at entry \(seq) does not match the chain: entries up to \(seq) were rewritten")
                 }
                 report.checkpoints += 1
-                lastLineWasFinalCheckpoint = seq == report.lastSeq
+                latestCheckpointTime = max(latestCheckpointTime, time)
+            case "seal":
+                guard let publicKey else { return fail(report.lastSeq + 1, line, "no public key for the seal; pass --public-key") }
+                guard let seal = AuditSeal(json: value) else { return fail(report.lastSeq + 1, line, "a malformed seal") }
+                let before = content.prefix(position).map(\.element)
+                if let problem = seal.problem(
+                    content: before, lastSeq: report.lastSeq, headHash: report.lastSeq == 0 ? AuditEntry.genesisHash : previousHash,
+                    exportedAt: exportedAt, latestCheckpointTime: latestCheckpointTime, publicKey: publicKey)
+                {
+                    return fail(report.lastSeq + 1, line, problem)
+                }
+                sealed = true
+                report.sealedAt = seal.time
             default:
                 return fail(report.lastSeq + 1, line, "line \(line) has an unknown type '\(value["type"]?.stringValue ?? "none")'")
             }
         }
         if !sawHeader { throw ConsentError(.verificationFailed, "the file has no facegate audit export header") }
-        if !lastLineWasFinalCheckpoint {
-            return fail(report.lastSeq + 1, lines.count, "the export does not end with a signed checkpoint over its last entry (\(report.lastSeq)): it was truncated or appended to")
+        if !sealed {
+            return fail(report.lastSeq + 1, lines.count, "the export does not end with the device's seal after entry \(report.lastSeq): it was cut short (perhaps back to an earlier checkpoint) or is not a complete export")
         }
         return report
+    }
+
+    /// Checks that `newer` (an audit export) continues `older` (an earlier export of
+    /// the same device): both verify, and every entry of the older one is in the newer
+    /// one, unchanged. Nil when it does; else what breaks.
+    public static func extends(_ newer: [String], older: [String], publicKey: [UInt8]?) throws -> String? {
+        let newReport = try verify(lines: newer, publicKey: publicKey)
+        let oldReport = try verify(lines: older, publicKey: publicKey)
+        if let failure = oldReport.failure { return "the earlier export does not verify: \(failure.reason)" }
+        if let failure = newReport.failure { return "the export does not verify: \(failure.reason)" }
+        let hashes = { (lines: [String]) in
+            Dictionary(lines.compactMap { try? JSONParser.parse($0) }.filter { $0["type"]?.stringValue == "entry" }
+                .compactMap { value in value["seq"]?.intValue.map { ($0, value["hash"]?.stringValue ?? "") } }, uniquingKeysWith: { a, _ in a })
+        }
+        let old = hashes(older), new = hashes(newer)
+        if newReport.lastSeq < oldReport.lastSeq {
+            return "the export ends at entry \(newReport.lastSeq), before the earlier export's last entry \(oldReport.lastSeq): the log shrank"
+        }
+        if let forked = old.keys.sorted().first(where: { old[$0] != new[$0] }) {
+            return "the log forked at entry \(forked): the earlier export holds a different entry there"
+        }
+        return nil
     }
 
     static func entry(from value: JSONValue) -> AuditEntry? {

@@ -11,13 +11,6 @@ public import Vault
 /// review date unless renewed the same way; and a match only ever raises an alert
 /// that a person confirms. Every step is audited with the OS user who took it.
 extension ConsentRegistry {
-    static func deleteDenyListRows(of subject: SubjectID, in db: Database) throws {
-        try db.execute(sql: "DELETE FROM denylist_approval WHERE entry_id IN (SELECT id FROM denylist_entry WHERE subject_id = ?)", arguments: [subject.rawValue])
-        try db.execute(sql: "DELETE FROM denylist_entry WHERE subject_id = ?", arguments: [subject.rawValue])
-        try db.execute(sql: "DELETE FROM incident WHERE subject_id = ?", arguments: [subject.rawValue])
-        try db.execute(sql: "DELETE FROM door_alert WHERE subject_id = ?", arguments: [subject.rawValue])
-    }
-
     /// Throws unless the deny-list is enabled and justified by a DPIA.
     public func requireDenyList() throws {
         let policy = self.policy.denyList
@@ -48,10 +41,13 @@ extension ConsentRegistry {
             try db.execute(
                 sql: "INSERT INTO incident (id, subject_id, category, note, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [incident.id, subject.rawValue, category, sealedNote.map { Data($0) }, actor.name, now])
+            // The category says what the person is accused of: sealed with their key
+            // like the note, so that their erasure makes it unreadable.
+            var sealed: JSONObject = ["category": .string(category)]
+            if let note { sealed["note"] = .string(note) }
             try self.audit.append(
-                actor: actor.name, action: "incident.add", subject: subject,
-                details: ["incident": .string(incident.id), "category": .string(category)],
-                personal: try note.map { try self.sealAuditText(["note": .string($0)], subject: subject, in: db) }, in: db)
+                actor: actor.name, action: "incident.add", subject: subject, details: ["incident": .string(incident.id)],
+                personal: try self.sealAuditText(sealed, subject: subject, in: db), in: db)
             for rule in policy.rules where rule.category == category {
                 let since = now - rule.windowDays * 86_400
                 let ids = try String.fetchAll(
@@ -211,7 +207,7 @@ extension ConsentRegistry {
     public func isDenyListed(_ subject: SubjectID) -> Bool {
         guard policy.denyList.isActive else { return false }
         let now = clock.now()
-        return denyListInForce.withLock { $0[subject].map { $0.reviewAt > now } ?? false }
+        return cache.denyListEntry(of: subject).map { $0.reviewAt > now } ?? false
     }
 
     /// Marks entries whose review date passed as lapsed (audited). Run by the sweeper.
@@ -229,9 +225,7 @@ extension ConsentRegistry {
             return rows.map { ($0["id"], $0["subject_id"]) }
         }
         if !lapsed.isEmpty {
-            denyListInForce.withLock { entries in
-                for (_, subject) in lapsed { if let id = SubjectID(subject) { entries.removeValue(forKey: id) } }
-            }
+            for (_, subject) in lapsed { if let id = SubjectID(subject) { cache.setDenyListEntry(nil, of: id) } }
         }
         return lapsed.count
     }
@@ -240,7 +234,7 @@ extension ConsentRegistry {
 
     /// Records an alert for a match on an entry in force; a person must confirm it.
     public func raiseAlert(for subject: SubjectID, actor: OSUser = .system) throws -> DoorAlert? {
-        guard isDenyListed(subject), let entry = denyListInForce.withLock({ $0[subject]?.entry }) else { return nil }
+        guard isDenyListed(subject), let entry = cache.denyListEntry(of: subject)?.entry else { return nil }
         let now = clock.now()
         let alert = DoorAlert(
             id: RandomToken.hex(8), subject: subject, entry: entry, raisedAt: now, expiresAt: now + policy.denyList.alertTimeoutSeconds,
@@ -333,16 +327,14 @@ extension ConsentRegistry {
         }
         var map: [SubjectID: (entry: String, reviewAt: Double)] = [:]
         for row in rows { if let subject = SubjectID(row["subject_id"] as String) { map[subject] = (row["id"], row["review_at"]) } }
-        denyListInForce.withLock { $0 = map }
+        cache.replaceDenyList(map)
     }
 
     private func refreshInForce(_ entry: DenyListEntry) {
-        denyListInForce.withLock { map in
-            if entry.state == .active, let review = entry.reviewAt {
-                map[entry.subject] = (entry.id, review)
-            } else if map[entry.subject]?.entry == entry.id {
-                map.removeValue(forKey: entry.subject)
-            }
+        if entry.state == .active, let review = entry.reviewAt {
+            cache.setDenyListEntry((entry.id, review), of: entry.subject)
+        } else if cache.denyListEntry(of: entry.subject)?.entry == entry.id {
+            cache.setDenyListEntry(nil, of: entry.subject)
         }
     }
 
@@ -366,10 +358,13 @@ extension ConsentRegistry {
                 VALUES (?, ?, 'proposed', ?, ?, ?, ?, 1, ?)
                 """,
             arguments: [id, subject.rawValue, Data(sealed), JSONValue.array(evidence.map(JSONValue.string)).serialized, proposedBy, now, proposedBy])
+        // A rule's name says which category of incidents it counts: sealed with the
+        // reason, like everything that says what the person did.
+        let byRule = proposedBy.hasPrefix("rule:")
         try audit.append(
-            actor: proposedBy.hasPrefix("rule:") ? OSUser.system.name : proposedBy, action: "denylist.propose", subject: subject,
-            details: ["entry": .string(id), "proposed_by": .string(proposedBy), "evidence": .array(evidence.map(JSONValue.string))],
-            personal: try sealAuditText(["reason": .string(reason)], subject: subject, in: db), in: db)
+            actor: byRule ? OSUser.system.name : proposedBy, action: "denylist.propose", subject: subject,
+            details: ["entry": .string(id), "proposed_by": .string(byRule ? "rule" : proposedBy), "evidence": .array(evidence.map(JSONValue.string))],
+            personal: try sealAuditText(["reason": .string(reason), "proposed_by": .string(proposedBy)], subject: subject, in: db), in: db)
         return try entry(id, in: db)
     }
 

@@ -3,9 +3,9 @@ import GRDB
 public import Vault
 
 extension ConsentRegistry {
-    private func header(_ format: String, actor: OSUser) -> JSONValue {
+    private func header(_ format: String, actor: OSUser, time: String? = nil) -> JSONValue {
         [
-            "type": "header", "format": .string(format), "version": 1, "exported_at": .string(Timestamp.iso8601(clock.now())),
+            "type": "header", "format": .string(format), "version": 1, "exported_at": .string(time ?? Timestamp.iso8601(clock.now())),
             "exported_by": .string(actor.name), "controller": .string(policy.controller.name),
             "public_key": .string(Hex.encode(audit.publicKey)),
         ]
@@ -17,6 +17,16 @@ extension ConsentRegistry {
             try self.audit.append(actor: actor.name, action: action, subject: subject, details: details, in: db)
             return try self.audit.checkpoint(in: db)
         }
+    }
+
+    /// Audits an export the caller could not deliver: refused before it was made
+    /// (the output file exists) or made but not written (a full disk). `kind` is the
+    /// export's command name (`export.audit`, ...).
+    public func recordUndeliveredExport(_ kind: String, outcome: String, reason: String, actor: OSUser) throws {
+        guard kind.hasPrefix("export."), ["refused", "write_failed"].contains(outcome) else {
+            throw ConsentError(.invalidArgument, "not an export ('\(kind)') or an unknown outcome ('\(outcome)')")
+        }
+        try recordAudit(actor: actor, action: kind, details: ["outcome": .string(outcome), "reason": .string(String(reason.prefix(200)))])
     }
 
     /// Every consent record (GDPR Art. 7(1) proof), as JSON Lines signed at the end, or CSV.
@@ -58,7 +68,8 @@ extension ConsentRegistry {
             }
             return ExportDocument(format: .csv, text: lines.joined(separator: "\n") + "\n")
         case .jsonl, .json:
-            var lines = [header("facegate-audit-export", actor: actor).serialized]
+            let time = Timestamp.iso8601(clock.now())
+            var lines = [header("facegate-audit-export", actor: actor, time: time).serialized]
             var pending = checkpoints[...]
             for entry in entries {
                 lines.append(entry.json.serialized)
@@ -67,6 +78,9 @@ extension ConsentRegistry {
                     pending = pending.dropFirst()
                 }
             }
+            let seal = AuditSeal.make(
+                lines: lines, lastSeq: entries.last?.seq ?? 0, headHash: entries.last?.hash ?? AuditEntry.genesisHash, time: time, sign: audit.sign)
+            lines.append(seal.json.serialized)
             return ExportDocument(format: .jsonl, text: lines.joined(separator: "\n") + "\n")
         case .markdown:
             throw ConsentError(.invalidArgument, "the audit log exports as jsonl or csv")

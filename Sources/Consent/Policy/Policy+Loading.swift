@@ -72,8 +72,12 @@ extension Policy {
         let retention = Retention(
             templateDays: try retentionTable.positive("template_days", default: 365, unit: "days"),
             accessEventDays: try retentionTable.positive("access_event_days", default: 180, unit: "days"),
-            sweepIntervalMinutes: try retentionTable.positive("sweep_interval_minutes", default: 60, unit: "minutes"))
+            sweepIntervalMinutes: try retentionTable.positive("sweep_interval_minutes", default: 60, unit: "minutes"),
+            backupDays: try retentionTable.positive("backup_days", default: 30, unit: "days"))
         try retentionTable.rejectUnknownKeys()
+        guard retention.backupDays <= 3650 else {
+            throw ConsentError(.invalidPolicy, "policy: 'retention.backup_days' must be at most 3650 days (got \(retention.backupDays)); backups must expire")
+        }
 
         var purposesTable = try root.table("purposes")!
         var purposes: [Purpose] = []

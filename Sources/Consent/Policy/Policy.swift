@@ -58,6 +58,9 @@ public struct Policy: Sendable, Equatable {
         public var templateDays: Double
         public var accessEventDays: Double
         public var sweepIntervalMinutes: Double
+        /// How long a backup can bring back a subject erased after it was taken: the
+        /// key epochs it needs are destroyed this many days after the erasure.
+        public var backupDays: Double
     }
 
     public struct ConsentRules: Sendable, Equatable {

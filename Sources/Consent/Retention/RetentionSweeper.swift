@@ -10,16 +10,21 @@ extension ConsentRegistry {
         public var deletedAccessEvents: Int
         public var deletedCounterDays: Int
         public var lapsedDenyListEntries: Int = 0
+        /// New key epoch, re-wrapped subjects, destroyed epochs (expired backups).
+        public var keys: VaultStore.KeyMaintenance
 
         public var json: JSONValue {
             ["erased_subjects": .array(erasedSubjects.map { .string($0.rawValue) }), "deleted_access_events": .int(deletedAccessEvents),
-             "deleted_counter_days": .int(deletedCounterDays), "lapsed_denylist_entries": .int(lapsedDenyListEntries)]
+             "deleted_counter_days": .int(deletedCounterDays), "lapsed_denylist_entries": .int(lapsedDenyListEntries),
+             "keys": keys.json]
         }
     }
 
     /// Applies the retention policy now: erases every subject whose consent expired or
-    /// was withdrawn (or who has none), and deletes access events and counters older than
-    /// `access_event_days`. Every purge is audited.
+    /// was withdrawn (or who has none), deletes access events and counters older than
+    /// `access_event_days`, then keeps backups expiring (a new key epoch after
+    /// erasures, old epochs destroyed `backup_days` after them). Every purge is
+    /// audited, and the WAL is truncated after any deletion.
     public func sweep(actor: OSUser = .system) throws -> RetentionReport {
         let now = clock.now()
         let policy = self.policy
@@ -29,13 +34,9 @@ extension ConsentRegistry {
         } + stored.filter { $0.expiresAt <= now }.map(\.id)
         var erased: [SubjectID] = []
         for subject in Set(expired).sorted() {
-            try vault.erase(subject) { db in
-                try ConsentRegistry.deleteRecordsOnErasure(of: subject, at: now, in: db)
-                try self.audit.append(actor: actor.name, action: "retention.expire", subject: subject, details: ["reason": "consent expired or withdrawn"], in: db)
-            }
+            try erase(subject, reason: .retention, actor: actor)
             erased.append(subject)
         }
-        if !erased.isEmpty { try reloadAfterSweep(erased) }
         let cutoff = now - policy.retention.accessEventDays * 86_400
         let cutoffDay = String(Timestamp.iso8601(cutoff).prefix(10))
         let (events, days) = try vault.write { db -> (Int, Int) in
@@ -52,12 +53,15 @@ extension ConsentRegistry {
             return (events, days)
         }
         if events > 0 || days > 0 { try vault.truncateWAL() }
+        let keys = try vault.maintainKeys()
+        if keys.begunEpoch != nil || !keys.destroyedEpochs.isEmpty {
+            try vault.write { db in
+                try self.audit.append(actor: actor.name, action: "keys.rotate", details: keys.json.objectValue ?? [:], in: db)
+            }
+        }
         let lapsed = try lapseDenyListEntries(actor: actor)
         _ = try expireAlerts()
-        return RetentionReport(erasedSubjects: erased, deletedAccessEvents: events, deletedCounterDays: days, lapsedDenyListEntries: lapsed)
-    }
-
-    private func reloadAfterSweep(_ erased: [SubjectID]) throws {
-        forget(erased)
+        return RetentionReport(
+            erasedSubjects: erased, deletedAccessEvents: events, deletedCounterDays: days, lapsedDenyListEntries: lapsed, keys: keys)
     }
 }

@@ -125,6 +125,17 @@ extension AdminDispatcher {
             }
             return try ExportVerification.verify(text: text, publicKey: key).json
         }
+        builder.register("export.undelivered") { request, caller in
+            try service.registry.recordUndeliveredExport(
+                try request.string("export"), outcome: try request.string("outcome"), reason: try request.string("reason"), actor: caller)
+            return ["recorded": true]
+        }
+        builder.register("audit.check") { _, _ in
+            try service.registry.checkIntegrity().json
+        }
+        builder.register("backup.record") { request, caller in
+            try service.registry.recordBackup(destination: try request.string("destination"), actor: caller)
+        }
         builder.register("stats") { request, _ in
             try service.registry.statistics(days: request.arguments["days"]?.intValue ?? 30)
         }

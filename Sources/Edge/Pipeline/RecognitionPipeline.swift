@@ -184,6 +184,12 @@ public final class RecognitionPipeline: @unchecked Sendable {
             let descriptors = try engine.descriptors(of: chips)
             counters.embeddings(descriptors.count)
             counters.sample("embed", milliseconds: (ContinuousClock.now - start).milliseconds)
+            do {
+                // An erasure made by any other process takes effect before this decision.
+                try registry.catchUpWithErasures()
+            } catch {
+                logger.error("applying erasures from the journal failed", metadata: ["error": "\(error)"])
+            }
             for (face, descriptor) in zip(work.faces, descriptors) {
                 let matches = registry.vault.gallery.search(descriptor, k: 2)
                 descriptor.wipe()

@@ -13,6 +13,9 @@ public final class FacegateService: @unchecked Sendable {
     let decoder: ImageDecoder
     let logger: Logger
     private let loadedEngine = Mutex<FaceEngine?>(nil)
+    /// Held from the duplicate-face check to the commit of an enrolment, so that two
+    /// enrolments of one face at once (two admins, two tablets) leave one subject.
+    private let enrolment = Mutex(())
 
     public init(registry: ConsentRegistry, models: ModelFiles, engine: FaceEngine? = nil, logger: Logger) {
         self.registry = registry
@@ -63,6 +66,7 @@ public final class FacegateService: @unchecked Sendable {
             descriptors.append(try engine.descriptors(of: chips)[0])
         }
         let threshold = policy.recognition.threshold
+        try registry.catchUpWithErasures()
         for (i, a) in descriptors.enumerated() {
             for j in (i + 1)..<descriptors.count {
                 let distance = a.distance(to: descriptors[j])
@@ -71,12 +75,14 @@ public final class FacegateService: @unchecked Sendable {
                 }
             }
         }
-        for (index, descriptor) in descriptors.enumerated() {
-            if let match = registry.vault.gallery.search(descriptor, k: 1).first, Double(match.distance) < threshold {
-                throw ConsentError(.enrolmentRefused, "'\(images[index].name)' shows a face already enrolled as subject \(match.subject) (distance \(Self.rounded(match.distance))); erase that subject first, or keep the existing enrolment")
+        let (enrolled, record) = try enrolment.withLock { _ in
+            for (index, descriptor) in descriptors.enumerated() {
+                if let match = registry.vault.gallery.search(descriptor, k: 1).first, Double(match.distance) < threshold {
+                    throw ConsentError(.enrolmentRefused, "'\(images[index].name)' shows a face already enrolled as subject \(match.subject) (distance \(Self.rounded(match.distance))); erase that subject first, or keep the existing enrolment")
+                }
             }
+            return try registry.enrol(request, embeddings: descriptors, by: caller)
         }
-        let (enrolled, record) = try registry.enrol(request, embeddings: descriptors, by: caller)
         return ["subject": .string(enrolled.id.rawValue), "templates": .int(enrolled.templates.count), "consent_record": .string(record.id),
                 "expires_at": .string(Timestamp.iso8601(enrolled.expiresAt))]
     }
@@ -91,6 +97,7 @@ public final class FacegateService: @unchecked Sendable {
         let recognition = policy.recognition
         let analysis = try engine.analyze(decoded, options: DetectionOptions(upsample: max(1, recognition.upsample)), describe: true)
         let showNames = isAdmin(caller)
+        try registry.catchUpWithErasures()
         var faces: [JSONValue] = []
         for face in analysis.faces {
             guard let descriptor = face.descriptor else { continue }

@@ -44,6 +44,87 @@ enum FileSystem {
         _ = fchmod(fd, mode)
     }
 
+    /// Replaces `path` atomically with `bytes`: a new file next to it, fsync'd, then
+    /// renamed over the old one and the directory fsync'd. A crash leaves either the
+    /// old content or the new, never a mix. Symlinks are not followed.
+    static func writeReplacing(_ path: String, bytes: UnsafeRawBufferPointer, mode: mode_t) throws(VaultError) {
+        let temporary = path + ".new"
+        unlink(temporary)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+        guard fd >= 0 else {
+            throw VaultError(.storageFailure, "cannot create '\(temporary)': \(String(cString: strerror(errno)))")
+        }
+        do throws(VaultError) {
+            try writeAll(fd, bytes, path: temporary)
+            guard fsync(fd) == 0 else {
+                throw VaultError(.storageFailure, "cannot flush '\(temporary)' to disk: \(String(cString: strerror(errno)))")
+            }
+            close(fd)
+        } catch {
+            close(fd)
+            unlink(temporary)
+            throw error
+        }
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw VaultError(.storageFailure, "cannot replace '\(path)': \(reason)")
+        }
+        try syncDirectory(directory(of: path))
+    }
+
+    /// The directory part of a path ("." for a bare name).
+    static func directory(of path: String) -> String {
+        let parent = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        return parent.isEmpty ? (path.hasPrefix("/") ? "/" : ".") : parent
+    }
+
+    /// The whole content of a file, or nil when it does not exist.
+    static func readAll(_ path: String) throws(VaultError) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT { return nil }
+            throw VaultError(.storageFailure, "cannot read '\(path)': \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        return try readToEnd(fd, path: path)
+    }
+
+    /// Reads from `fd`'s current offset to its end.
+    static func readToEnd(_ fd: Int32, path: String) throws(VaultError) -> [UInt8] {
+        var data: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(fd, &chunk, chunk.count)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw VaultError(.storageFailure, "cannot read '\(path)': \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { break }
+            data += chunk[0..<n]
+        }
+        return data
+    }
+
+    /// Appends bytes to a file (created with `mode` if missing) and fsyncs it.
+    static func append(_ path: String, bytes: UnsafeRawBufferPointer, mode: mode_t) throws(VaultError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, mode)
+        guard fd >= 0 else {
+            throw VaultError(.storageFailure, "cannot open '\(path)' to append: \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        try writeAll(fd, bytes, path: path)
+        guard fsync(fd) == 0 else {
+            throw VaultError(.storageFailure, "cannot flush '\(path)' to disk: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Removes a SQLite database's -wal and -shm files (after a backup copy is closed).
+    static func removeSidecars(of database: String) {
+        unlink(database + "-wal")
+        unlink(database + "-shm")
+    }
+
     static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(VaultError) {
         var offset = 0
         while offset < bytes.count {

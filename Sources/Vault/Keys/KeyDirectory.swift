@@ -3,8 +3,9 @@ import FacegateCore
 import Glibc
 #endif
 
-/// The device's keys on disk: the key-encryption key (KEK) that wraps every
-/// subject's data key, and the Ed25519 key that signs audit checkpoints.
+/// The device's keys on disk: the key-encryption key (KEK) that seals the epoch keys
+/// wrapping every subject's data key, the Ed25519 key that signs audit checkpoints,
+/// and (written as the device runs) the epoch keys and the erasure journal.
 ///
 /// Files are created owner-read-only (0400) and never overwritten. At load, a file
 /// that is missing, has the wrong size, or is readable by group or others is refused
@@ -15,6 +16,10 @@ public struct KeyDirectory: Sendable {
     public static let publicKeyFileName = "audit-signing.pub"
     /// The systemd credential name (`LoadCredential=facegate-kek:…`) that may carry the KEK.
     public static let kekCredentialName = "facegate-kek"
+    /// The epoch keys, sealed with the KEK (see `KeyRing`).
+    public static let epochsFileName = "kek-epochs"
+    /// Every subject erased and every purpose withdrawn (see `ErasureJournal`).
+    public static let erasureJournalFileName = "erasures"
 
     public let path: String
 
@@ -25,6 +30,11 @@ public struct KeyDirectory: Sendable {
     public var kekPath: String { path + "/" + Self.kekFileName }
     public var signingKeyPath: String { path + "/" + Self.signingKeyFileName }
     public var publicKeyPath: String { path + "/" + Self.publicKeyFileName }
+    public var epochsPath: String { path + "/" + Self.epochsFileName }
+    /// The erasure journal lives with the keys, not beside the database: the key
+    /// directory is the recovery kit, so a backup restored on a replacement device
+    /// with it re-applies every erasure the old device made.
+    public var erasureJournalPath: String { path + "/" + Self.erasureJournalFileName }
 
     /// Creates the KEK and the signing key pair. Refuses if any key file exists.
     @discardableResult

@@ -1,63 +1,96 @@
-import FacegateCore
-#if canImport(Glibc)
-import Glibc
-#endif
+public import FacegateCore
 
-/// An append-only file, beside the database, of every subject ever erased.
+/// An append-only record, in the key directory, of every subject erased and every
+/// purpose withdrawn, so that nothing forgotten can come back.
 ///
-/// An erasure is written here (and fsync'd) before the database is touched, so an
-/// erasure cut short by a crash is finished at the next open; and because the file
-/// lives outside the database, restoring an old backup cannot bring an erased
-/// subject back: every open replays the whole journal. It holds pseudonyms and
-/// times only.
-struct ErasureJournal: Sendable {
-    let path: String
+/// An entry is written (and fsync'd) before the database is touched: an erasure cut
+/// short by a crash is finished at the next open. Every open replays the whole
+/// journal, so a restored backup (an old database) loses again what was forgotten
+/// since; and because the journal lives with the keys, a backup restored on a
+/// replacement device with the key directory does too. It holds pseudonyms, purpose
+/// names, OS account names and times: nothing that identifies a person without the
+/// vault.
+public struct ErasureJournal: Sendable {
+    /// One thing forgotten.
+    public struct Entry: Sendable, Equatable {
+        public enum Scope: Sendable, Equatable {
+            /// The whole subject: key, templates, profile and everything linked to
+            /// them. `reason` is one of a fixed list (request, withdrawal, retention,
+            /// integrity), never free text.
+            case subject(reason: String)
+            /// Some purposes withdrawn; the subject stays.
+            case purposes([String])
+        }
 
-    /// Records that `subject` is being erased. Returns once the line is on disk.
-    func append(_ subject: SubjectID, at time: Double) throws {
-        let line = JSONValue.object(["subject": .string(subject.rawValue), "at": .string(Timestamp.iso8601(time))]).serialized + "\n"
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            throw VaultError(.storageFailure, "cannot open the erasure journal '\(path)': \(String(cString: strerror(errno)))")
+        public var subject: SubjectID
+        public var scope: Scope
+        /// The OS account (or `system`) that asked.
+        public var actor: String
+        public var at: Double
+
+        public init(subject: SubjectID, scope: Scope, actor: String, at: Double) {
+            self.subject = subject
+            self.scope = scope
+            self.actor = actor
+            self.at = at
         }
-        defer { close(fd) }
-        var text = line
-        try text.withUTF8 { bytes in
-            try FileSystem.writeAll(fd, UnsafeRawBufferPointer(bytes), path: path)
+
+        public var erasesSubject: Bool {
+            if case .subject = scope { return true }
+            return false
         }
-        guard fsync(fd) == 0 else {
-            throw VaultError(.storageFailure, "cannot flush the erasure journal '\(path)': \(String(cString: strerror(errno)))")
+
+        var line: String {
+            var object: JSONObject = ["subject": .string(subject.rawValue), "at": .string(Timestamp.iso8601(at))]
+            switch scope {
+            case .subject(let reason): object["reason"] = .string(reason)
+            case .purposes(let purposes): object["purposes"] = .array(purposes.map(JSONValue.string))
+            }
+            object["actor"] = .string(actor)
+            return JSONValue.object(object).serialized + "\n"
+        }
+
+        /// Parses a line; nil for a line that is not an entry. Lines of the first
+        /// journal format (`subject` and `at` only) are erasures on request.
+        init?(line: String) {
+            guard let value = try? JSONParser.parse(line), let subject = value["subject"]?.stringValue.flatMap(SubjectID.init),
+                let at = value["at"]?.stringValue.flatMap(Timestamp.parse)
+            else { return nil }
+            self.subject = subject
+            self.at = at
+            actor = value["actor"]?.stringValue ?? OSUser.system.name
+            if let purposes = value["purposes"]?.arrayValue {
+                scope = .purposes(purposes.compactMap(\.stringValue))
+            } else {
+                scope = .subject(reason: value["reason"]?.stringValue ?? "request")
+            }
         }
     }
 
-    /// Every subject in the journal. A last line cut short by a crash is ignored:
-    /// its erasure had not started.
-    func subjects() throws(VaultError) -> [SubjectID] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 {
-            if errno == ENOENT { return [] }
-            throw VaultError(.storageFailure, "cannot read the erasure journal '\(path)': \(String(cString: strerror(errno)))")
-        }
-        defer { close(fd) }
-        var data: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = read(fd, &chunk, chunk.count)
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            data += chunk[0..<n]
-        }
-        var result: [SubjectID] = []
-        for line in data.split(separator: UInt8(ascii: "\n")) {
-            let text = String(decoding: line, as: UTF8.self)
-            // {"subject":"<32 hex>","at":"…"}
-            guard text.hasPrefix("{\"subject\":\""), text.hasSuffix("}") else { continue }
-            let start = text.index(text.startIndex, offsetBy: 12)
-            guard let end = text.index(start, offsetBy: 32, limitedBy: text.endIndex),
-                let id = SubjectID(String(text[start..<end]))
-            else { continue }
-            result.append(id)
-        }
-        return result
+    let file: AppendOnlyFile
+
+    public init(path: String) {
+        file = AppendOnlyFile(path: path)
     }
+
+    public var path: String { file.path }
+
+    /// Records an entry. Returns once the line is on disk.
+    func append(_ entry: Entry) throws {
+        try file.append(entry.line)
+    }
+
+    /// The entries from byte `offset` on, and where the next read should start. A
+    /// last line cut short by a crash is ignored: its erasure had not started.
+    public func entries(from offset: Int = 0) throws -> (entries: [Entry], end: Int) {
+        let (lines, end) = try file.lines(from: offset)
+        return (lines.compactMap(Entry.init(line:)), end)
+    }
+
+    /// Every subject the journal says was erased.
+    public func erasedSubjects() throws -> Set<SubjectID> {
+        Set(try entries().entries.filter(\.erasesSubject).map(\.subject))
+    }
+
+    var size: Int { file.size }
 }

@@ -1,18 +1,35 @@
+import FacegateCore
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// An exclusive advisory lock on the state directory, so that two daemons never
-/// serve the same database and a backup is never restored under a running one.
-/// The kernel drops the lock when the process dies, so a killed daemon leaves
-/// nothing to clean up.
+/// The one-writer rule of a state directory: an exclusive advisory lock on
+/// `facegate.lock`, held by `facegate run` for as long as it serves the database and
+/// by any other command that writes, for its whole run.
+///
+/// The holder writes who it is (`daemon PID` or `command PID`) into the file, so a
+/// command that finds the lock taken knows at once whether a daemon runs (it must
+/// then go through the daemon's socket, never beside it) or another command is
+/// finishing (it waits for it). The kernel drops the lock when the process dies, so
+/// a killed daemon leaves nothing to clean up.
 public final class StateDirectoryLock: @unchecked Sendable {
+    /// Who holds the lock.
+    public enum Holder: String, Sendable {
+        case daemon, command
+    }
+
+    public let location: VaultLocation
+    public let holder: Holder
     private var descriptor: Int32
 
-    /// Takes the lock or throws `inUse` at once (never waits).
-    public init(location: VaultLocation, purpose: String) throws {
+    /// Takes the lock. A daemon holding it fails at once with `inUse` (its message
+    /// says what to do: by default, stop the daemon before you `purpose`); another
+    /// command holding it is waited for up to `waitSeconds`.
+    public init(location: VaultLocation, holder: Holder, purpose: String, whenDaemonRuns advice: String? = nil, waitSeconds: Double = 60) throws {
+        self.location = location
+        self.holder = holder
         let path = location.lockFile
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        let fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             if errno == ENOENT {
                 throw VaultError(
@@ -21,22 +38,64 @@ public final class StateDirectoryLock: @unchecked Sendable {
             }
             throw VaultError(.storageFailure, "cannot open the lock file '\(path)': \(String(cString: strerror(errno))); check that the state directory is writable")
         }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+        let deadline = Timestamp.now() + waitSeconds
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let reason = errno
-            close(fd)
-            if reason == EWOULDBLOCK {
+            guard reason == EWOULDBLOCK || reason == EINTR else {
+                close(fd)
+                throw VaultError(.storageFailure, "cannot lock '\(path)': \(String(cString: strerror(reason)))")
+            }
+            let owner = Self.owner(fd)
+            if owner?.holder == .daemon {
+                close(fd)
+                throw Self.daemonRuns(location: location, pid: owner?.pid, advice: advice ?? "stop it (systemctl stop facegate) before you \(purpose)")
+            }
+            guard Timestamp.now() < deadline else {
+                close(fd)
                 throw VaultError(
                     .inUse,
-                    "another facegate process (a running `facegate run`) holds the state directory '\(location.stateDirectory)'; stop it (systemctl stop facegate) before you \(purpose)")
+                    "another facegate command\(owner.map { " (pid \($0.pid))" } ?? "") has held the state directory '\(location.stateDirectory)' for over \(Int(waitSeconds)) s; wait for it to finish, then retry")
             }
-            throw VaultError(.storageFailure, "cannot lock '\(path)': \(String(cString: strerror(reason)))")
+            usleep(20_000)
         }
         descriptor = fd
+        let line = "\(holder.rawValue) \(getpid())\n"
+        _ = ftruncate(fd, 0)
+        _ = line.withCString { pwrite(fd, $0, strlen($0), 0) }
+    }
+
+    /// The error for "a daemon serves this state directory".
+    static func daemonRuns(location: VaultLocation, pid: Int32?, advice: String) -> VaultError {
+        VaultError(
+            .inUse,
+            "a running `facegate run`\(pid.map { " (pid \($0))" } ?? "") holds the state directory '\(location.stateDirectory)'; \(advice)")
+    }
+
+    /// Who holds the lock of `location` now (nil when nobody does), without taking it.
+    public static func currentHolder(of location: VaultLocation) -> (holder: Holder, pid: Int32)? {
+        let fd = open(location.lockFile, O_RDWR | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        if flock(fd, LOCK_SH | LOCK_NB) == 0 {
+            flock(fd, LOCK_UN)
+            return nil
+        }
+        return owner(fd) ?? (.command, 0)
+    }
+
+    private static func owner(_ fd: Int32) -> (holder: Holder, pid: Int32)? {
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let n = pread(fd, &buffer, buffer.count, 0)
+        guard n > 0 else { return nil }
+        let parts = String(decoding: buffer[0..<n], as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" })
+        guard parts.count >= 2, let holder = Holder(rawValue: String(parts[0])), let pid = Int32(parts[1]) else { return nil }
+        return (holder, pid)
     }
 
     /// Releases the lock (also released when the process exits).
     public func release() {
         guard descriptor >= 0 else { return }
+        _ = ftruncate(descriptor, 0)
         flock(descriptor, LOCK_UN)
         close(descriptor)
         descriptor = -1

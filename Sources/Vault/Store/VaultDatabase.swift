@@ -27,9 +27,9 @@ enum VaultDatabase {
         return configuration
     }
 
-    static func openQueue(path: String) throws -> DatabaseQueue {
+    static func openQueue(path: String, configuration: Configuration = configuration()) throws -> DatabaseQueue {
         do {
-            return try DatabaseQueue(path: path, configuration: configuration())
+            return try DatabaseQueue(path: path, configuration: configuration)
         } catch {
             throw translate(error, path: path)
         }
@@ -60,6 +60,11 @@ enum VaultDatabase {
                 CREATE INDEX template_subject ON template(subject_id);
                 CREATE INDEX subject_expiry ON subject(expires_at);
                 """)
+        }
+        migrator.registerMigration("vault.v2.key-epochs") { db in
+            // Which key epoch wraps each subject's data key (0: the root key, before
+            // epochs existed). See KeyRing.
+            try db.execute(sql: "ALTER TABLE subject ADD COLUMN kek_epoch INTEGER NOT NULL DEFAULT 0")
         }
         extra(&migrator)
         do {

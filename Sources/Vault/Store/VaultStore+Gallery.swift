@@ -20,7 +20,7 @@ extension VaultStore {
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM template") ?? 0
             gallery.reserve(capacity: total)
             let rows = try Row.fetchCursor(db, sql: """
-                SELECT t.subject_id, s.wrapped_key, t.id, t.schema_version, t.sealed
+                SELECT t.subject_id, s.wrapped_key, t.id, t.schema_version, t.sealed, s.kek_epoch
                 FROM template t JOIN subject s ON s.id = t.subject_id
                 ORDER BY t.subject_id
                 """)
@@ -31,6 +31,7 @@ extension VaultStore {
                 let subject = SubjectID(unchecked: subjectText)
                 if subjectText != current {
                     current = subjectText
+                    let kek = try keys.key(forEpoch: row[5])
                     keyIsValid = try row.withUnsafeData(atIndex: 1) { wrapped in
                         (wrapped ?? Data()).withUnsafeBytes {
                             SealedBox.open($0, key: kek, associatedData: AssociatedData.wrappedKey(subject), into: keyStorage.bytes)

@@ -2,6 +2,7 @@ public import FacegateCore
 public import GRDB
 public import Logging
 import FoundationEssentials
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,62 +11,103 @@ import Glibc
 /// profiles, their encrypted templates, the erasure journal and the in-memory
 /// gallery, kept in step.
 ///
-/// A stolen database reveals nothing without the KEK; an erased subject's key and
+/// A stolen database reveals nothing without the keys; an erased subject's key and
 /// rows are deleted and the WAL truncated in the same call, so neither the file nor
-/// a backup restored later can bring them back.
+/// a backup restored later can bring them back: a restore replays the erasure
+/// journal, and the key epoch an old backup needs is destroyed `backup_days` after
+/// an erasure (see `KeyRing`).
 public final class VaultStore: @unchecked Sendable {
     /// The layout of a sealed template (128 little-endian Float32). Bound into the
     /// associated data, so a future layout cannot be mistaken for this one.
     public static let templateSchemaVersion = 1
 
     public let path: String
-    /// The database, shared with the modules whose tables live beside the vault's
-    /// (consent, audit) so that one transaction can cover both.
+    /// The database, shared with the companion module whose tables live beside the
+    /// vault's (consent, audit) so that one transaction can cover both.
     public let database: DatabaseQueue
     public let gallery: Gallery
-    let kek: SecretKey
+    public let keys: KeyRing
     let journal: ErasureJournal
+    let companion: any VaultCompanion
     let clock: any WallClock
     let logger: Logger
+    /// How long after an erasure the key epochs that wrapped the erased subject live
+    /// on for the backups taken under them (`retention.backup_days`).
+    private let backupRetention: Mutex<Double>
+    /// How far this process has read the erasure journal.
+    private let journalOffset = Mutex(0)
 
-    /// Called inside the transaction that finishes an erasure a crash cut short, so
-    /// that other modules can record it.
-    public typealias RecoveryHook = @Sendable (Database, SubjectID) throws -> Void
-
-    /// Opens (creating if needed) the vault at `path`: runs migrations, checks the KEK
-    /// against the database, finishes interrupted erasures, replays the erasure
-    /// journal, truncates the WAL and, when `loadGallery` is set, decrypts every
-    /// template into the gallery.
+    /// Opens (creating if needed) the vault at `path`: runs the vault's and the
+    /// companion's migrations, checks the key, lets the companion catch up, replays
+    /// the erasure journal (finishing interrupted erasures and re-applying those a
+    /// restored backup predates), moves every subject to the current key epoch,
+    /// destroys epochs whose deadline passed, truncates the WAL and, when
+    /// `loadGallery` is set, decrypts every template into the gallery.
+    ///
+    /// Only one process may do this at a time for a state directory: the caller holds
+    /// its `StateDirectoryLock`.
     public static func open(
         path: String,
-        kek: SecretKey,
+        keys: KeyRing,
+        companion: any VaultCompanion,
+        backupRetentionSeconds: Double,
         clock: any WallClock = SystemWallClock(),
         logger: Logger,
-        loadGallery: Bool = true,
-        migrations: @Sendable (inout DatabaseMigrator) -> Void = { _ in },
-        onRecoveredErasure: RecoveryHook? = nil
+        loadGallery: Bool = true
     ) throws -> VaultStore {
         let queue = try VaultDatabase.openQueue(path: path)
-        try VaultDatabase.migrate(queue, path: path, extra: migrations)
-        let store = VaultStore(path: path, database: queue, kek: kek, clock: clock, logger: logger)
+        try VaultDatabase.migrate(queue, path: path, extra: companion.registerMigrations)
+        let store = VaultStore(
+            path: path, database: queue, keys: keys, companion: companion, backupRetention: backupRetentionSeconds, clock: clock,
+            logger: logger)
         try store.verifyKEK()
-        try store.replayErasureJournal(onRecoveredErasure)
+        try companion.vaultDidOpen(store)
+        try store.catchUpWithJournal()
+        _ = try store.maintainKeys()
         try store.truncateWAL()
         if loadGallery { try store.loadGallery() }
         return store
     }
 
-    private init(path: String, database: DatabaseQueue, kek: SecretKey, clock: any WallClock, logger: Logger) {
+    private init(
+        path: String, database: DatabaseQueue, keys: KeyRing, companion: any VaultCompanion, backupRetention: Double,
+        clock: any WallClock, logger: Logger
+    ) {
         self.path = path
         self.database = database
-        self.kek = kek
+        self.keys = keys
+        self.companion = companion
         self.clock = clock
         self.logger = logger
+        self.backupRetention = Mutex(backupRetention)
         self.gallery = Gallery()
-        self.journal = ErasureJournal(path: path + ".erasures")
+        self.journal = ErasureJournal(path: keys.directory.erasureJournalPath)
+    }
+
+    /// Changes `backup_days` (a policy reload).
+    public func setBackupRetention(seconds: Double) {
+        backupRetention.withLock { $0 = seconds }
+    }
+
+    /// Closes the database connection.
+    public func close() throws {
+        try database.close()
     }
 
     // MARK: Enrolment
+
+    /// One subject to enrol.
+    public struct NewSubject: Sendable {
+        public var profile: SubjectProfile
+        public var embeddings: [FaceDescriptor]
+        public var expiresAt: Double
+
+        public init(profile: SubjectProfile, embeddings: [FaceDescriptor], expiresAt: Double) {
+            self.profile = profile
+            self.embeddings = embeddings
+            self.expiresAt = expiresAt
+        }
+    }
 
     /// Creates a subject with its templates in one transaction; `inTransaction` runs
     /// inside it (the consent record and the audit entry are written there), so that
@@ -76,51 +118,27 @@ public final class VaultStore: @unchecked Sendable {
         expiresAt: Double,
         inTransaction: ((Database, EnrolledSubject) throws -> Void)? = nil
     ) throws -> EnrolledSubject {
-        guard !embeddings.isEmpty else {
+        try enrol([NewSubject(profile: profile, embeddings: embeddings, expiresAt: expiresAt)]) { db, subject, _ in
+            try inTransaction?(db, subject)
+        }[0]
+    }
+
+    /// Enrols subjects in one transaction (one fsync for an import of thousands);
+    /// `inTransaction` runs once per subject, with its index in `subjects`.
+    public func enrol(
+        _ subjects: [NewSubject], inTransaction: ((Database, EnrolledSubject, Int) throws -> Void)? = nil
+    ) throws -> [EnrolledSubject] {
+        guard !subjects.contains(where: { $0.embeddings.isEmpty }) else {
             throw VaultError(.invalidArgument, "an enrolment needs at least one face template")
         }
         let now = clock.now()
-        let subject = SubjectID.random()
-        let dataKey = SecretKey.random()
-        let wrapped = SealedBox.seal(UnsafeRawBufferPointer(dataKey.storage.bytes), key: kek, associatedData: AssociatedData.wrappedKey(subject))
-        let personal = try sealProfile(profile, subject: subject, key: dataKey)
-        let templates = embeddings.map { _ in TemplateID.random() }
-        let sealed = zip(templates, embeddings).map { template, embedding in
-            embedding.withUnsafeValues { values in
-                SealedBox.seal(
-                    UnsafeRawBufferPointer(values), key: dataKey,
-                    associatedData: AssociatedData.template(subject, template, schemaVersion: Self.templateSchemaVersion))
-            }
-        }
-        let enrolled = EnrolledSubject(id: subject, templates: templates, createdAt: now, expiresAt: expiresAt)
-        try write { db in
-            try db.execute(
-                sql: "INSERT INTO subject (id, wrapped_key, personal, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [subject.rawValue, Data(wrapped), Data(personal), now, expiresAt])
-            for (index, template) in templates.enumerated() {
-                try db.execute(
-                    sql: "INSERT INTO template (id, subject_id, schema_version, sealed, created_at) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [template.rawValue, subject.rawValue, Self.templateSchemaVersion, Data(sealed[index]), now])
-                if index == 0 { CrashPoint.hit("enrol.in-transaction") }
-            }
-            try inTransaction?(db, enrolled)
-        }
-        for (template, embedding) in zip(templates, embeddings) {
-            gallery.add(subject: subject, template: template, descriptor: embedding)
-        }
-        return enrolled
-    }
-
-    /// Enrols many subjects in one transaction: for imports and benchmarks, where a
-    /// transaction (and an fsync) per subject would dominate.
-    public func enrolMany(_ subjects: [(profile: SubjectProfile, embeddings: [FaceDescriptor], expiresAt: Double)]) throws -> [EnrolledSubject] {
-        let now = clock.now()
-        var enrolled: [EnrolledSubject] = []
+        try keys.ensureEpoch(now: now)
+        let wrapping = try keys.currentKey()
         var rows: [(EnrolledSubject, [UInt8], [UInt8], [[UInt8]])] = []
         for subject in subjects {
             let id = SubjectID.random()
             let dataKey = SecretKey.random()
-            let wrapped = SealedBox.seal(UnsafeRawBufferPointer(dataKey.storage.bytes), key: kek, associatedData: AssociatedData.wrappedKey(id))
+            let wrapped = SealedBox.seal(UnsafeRawBufferPointer(dataKey.storage.bytes), key: wrapping.key, associatedData: AssociatedData.wrappedKey(id))
             let personal = try sealProfile(subject.profile, subject: id, key: dataKey)
             let templates = subject.embeddings.map { _ in TemplateID.random() }
             let sealed = zip(templates, subject.embeddings).map { template, embedding in
@@ -130,51 +148,78 @@ public final class VaultStore: @unchecked Sendable {
                         associatedData: AssociatedData.template(id, template, schemaVersion: Self.templateSchemaVersion))
                 }
             }
-            let record = EnrolledSubject(id: id, templates: templates, createdAt: now, expiresAt: subject.expiresAt)
-            rows.append((record, wrapped, personal, sealed))
-            enrolled.append(record)
+            rows.append((EnrolledSubject(id: id, templates: templates, createdAt: now, expiresAt: subject.expiresAt), wrapped, personal, sealed))
         }
         try write { db in
-            for (record, wrapped, personal, sealed) in rows {
+            for (index, (record, wrapped, personal, sealed)) in rows.enumerated() {
                 try db.execute(
-                    sql: "INSERT INTO subject (id, wrapped_key, personal, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [record.id.rawValue, Data(wrapped), Data(personal), now, record.expiresAt])
-                for (template, box) in zip(record.templates, sealed) {
+                    sql: "INSERT INTO subject (id, wrapped_key, personal, created_at, expires_at, kek_epoch) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [record.id.rawValue, Data(wrapped), Data(personal), now, record.expiresAt, wrapping.epoch])
+                for (position, (template, box)) in zip(record.templates, sealed).enumerated() {
                     try db.execute(
                         sql: "INSERT INTO template (id, subject_id, schema_version, sealed, created_at) VALUES (?, ?, ?, ?, ?)",
                         arguments: [template.rawValue, record.id.rawValue, Self.templateSchemaVersion, Data(box), now])
+                    if position == 0 { CrashPoint.hit("enrol.in-transaction") }
                 }
+                try inTransaction?(db, record, index)
             }
         }
-        for (record, subject) in zip(enrolled, subjects) {
+        for ((record, _, _, _), subject) in zip(rows, subjects) {
             for (template, embedding) in zip(record.templates, subject.embeddings) {
                 gallery.add(subject: record.id, template: template, descriptor: embedding)
             }
         }
-        return enrolled
+        return rows.map(\.0)
     }
 
-    // MARK: Erasure
+    // MARK: Forgetting
 
-    /// Erases a subject for good: the wrapped data key and every row go in one
-    /// transaction (with whatever `inTransaction` adds), then the WAL is truncated so
-    /// that no old page survives in the database's files, then the gallery forgets
-    /// the subject. Journaled first, so a crash anywhere is finished at the next open.
-    public func erase(_ subject: SubjectID, inTransaction: ((Database) throws -> Void)? = nil) throws {
-        guard try exists(subject) else {
-            throw VaultError(.notFound, "no subject \(subject) in the vault; list subjects with `facegate subjects`")
+    /// The one way anything is forgotten: an erasure (the subject's key, templates
+    /// and profile, and through the companion everything linked to them) or a
+    /// withdrawal of purposes. The entry is journaled (and the current key epoch
+    /// given its deadline) before the database is touched, so a crash anywhere is
+    /// finished at the next open; then one transaction runs the vault's and the
+    /// companion's part, the WAL is truncated so no old page survives in the
+    /// database's files, and the gallery and the companion forget the subject.
+    public func forget(_ entry: ErasureJournal.Entry) throws {
+        if entry.erasesSubject {
+            let held = try read { db in
+                try self.rowExists(entry.subject, in: db) || !self.companion.subjectsHeld(among: [entry.subject], in: db).isEmpty
+            }
+            guard held else {
+                throw VaultError(.notFound, "no subject \(entry.subject) in the vault; list subjects with `facegate subjects`")
+            }
+            try keys.noteErasure(at: entry.at, retention: backupRetention.withLock { $0 })
         }
-        try journal.append(subject, at: clock.now())
+        try journal.append(entry)
         CrashPoint.hit("erase.after-journal")
-        try write { db in
-            try Self.deleteRows(of: subject, in: db)
-            CrashPoint.hit("erase.in-transaction")
-            try inTransaction?(db)
+        try finish(entry, replayed: false)
+    }
+
+    private func finish(_ entry: ErasureJournal.Entry, replayed: Bool) throws {
+        let done = try write { db -> Bool in
+            if entry.erasesSubject {
+                // Checked again inside the transaction: two erasures of one subject at
+                // once (or a replay racing one) record it once.
+                guard try self.rowExists(entry.subject, in: db) || !self.companion.subjectsHeld(among: [entry.subject], in: db).isEmpty else {
+                    return false
+                }
+                try Self.deleteRows(of: entry.subject, in: db)
+                CrashPoint.hit("erase.in-transaction")
+                try self.companion.erase(entry, replayed: replayed, in: db)
+            } else {
+                try self.companion.withdraw(entry, replayed: replayed, in: db)
+            }
+            return true
         }
+        guard done else { return }
         CrashPoint.hit("erase.before-checkpoint")
         try truncateWAL()
-        gallery.remove(subject)
-        logger.info("subject erased", metadata: ["vault.templates_in_gallery": "\(gallery.templateCount)"])
+        if entry.erasesSubject { gallery.remove(entry.subject) }
+        companion.didForget(entry)
+        if entry.erasesSubject {
+            logger.info("subject erased", metadata: ["vault.templates_in_gallery": "\(gallery.templateCount)", "vault.replayed": "\(replayed)"])
+        }
     }
 
     private static func deleteRows(of subject: SubjectID, in db: Database) throws {
@@ -182,22 +227,42 @@ public final class VaultStore: @unchecked Sendable {
         try db.execute(sql: "DELETE FROM subject WHERE id = ?", arguments: [subject.rawValue])
     }
 
-    private func replayErasureJournal(_ hook: RecoveryHook?) throws {
-        let erased = try journal.subjects()
-        guard !erased.isEmpty else { return }
-        var finished = 0
-        try write { db in
-            for subject in Set(erased) {
-                let present = try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM subject WHERE id = ?)", arguments: [subject.rawValue]) ?? false
-                guard present else { continue }
-                try Self.deleteRows(of: subject, in: db)
-                try hook?(db, subject)
-                finished += 1
+    /// Re-applies what the erasure journal holds and the database does not reflect
+    /// yet: erasures a crash cut short, those a restored backup predates, and those
+    /// another process made while this one runs. Cheap when nothing changed (one
+    /// `stat`), so the door calls it before each decision. Returns the subjects
+    /// erased now.
+    @discardableResult
+    public func catchUpWithJournal() throws -> [SubjectID] {
+        guard journal.size != journalOffset.withLock({ $0 }) else { return [] }
+        return try journalOffset.withLock { offset in try catchUp(from: &offset) }
+    }
+
+    private func catchUp(from offset: inout Int) throws -> [SubjectID] {
+        let (entries, end) = try journal.entries(from: offset)
+        var erased: [SubjectID] = []
+        if !entries.isEmpty {
+            let candidates = Set(entries.filter(\.erasesSubject).map(\.subject))
+            var held = try read { db in
+                try candidates.filter { try self.rowExists($0, in: db) }.reduce(into: Set<SubjectID>()) { $0.insert($1) }
+                    .union(try self.companion.subjectsHeld(among: candidates, in: db))
+            }
+            for entry in entries {
+                if entry.erasesSubject {
+                    guard held.remove(entry.subject) != nil else { continue }
+                    // No new key deadline: `forget` set it before it wrote the entry.
+                    try finish(entry, replayed: true)
+                    erased.append(entry.subject)
+                } else if try exists(entry.subject) {
+                    try finish(entry, replayed: true)
+                }
             }
         }
-        if finished > 0 {
-            logger.notice("finished erasures recorded in the journal", metadata: ["vault.erasures_finished": "\(finished)"])
+        offset = end
+        if !erased.isEmpty {
+            logger.notice("finished erasures recorded in the journal", metadata: ["vault.erasures_finished": "\(erased.count)"])
         }
+        return erased
     }
 
     /// Copies every WAL frame into the database and truncates the WAL to zero bytes,
@@ -220,9 +285,11 @@ public final class VaultStore: @unchecked Sendable {
     // MARK: Reading
 
     public func exists(_ subject: SubjectID) throws -> Bool {
-        try read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM subject WHERE id = ?)", arguments: [subject.rawValue]) ?? false
-        }
+        try read { db in try rowExists(subject, in: db) }
+    }
+
+    func rowExists(_ subject: SubjectID, in db: Database) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM subject WHERE id = ?)", arguments: [subject.rawValue]) ?? false
     }
 
     public func subjects() throws -> [SubjectSummary] {
@@ -249,18 +316,12 @@ public final class VaultStore: @unchecked Sendable {
     /// Decrypts a subject's profile.
     public func profile(of subject: SubjectID) throws -> SubjectProfile {
         try read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT wrapped_key, personal FROM subject WHERE id = ?", arguments: [subject.rawValue]) else {
+            let key = try dataKey(of: subject, in: db)
+            guard let sealed = try Data.fetchOne(db, sql: "SELECT personal FROM subject WHERE id = ?", arguments: [subject.rawValue]) else {
                 throw VaultError(.notFound, "no subject \(subject) in the vault")
             }
-            let key = try unwrapKey(subject: subject, wrapped: [UInt8](row["wrapped_key"] as Data))
-            return try openProfile([UInt8](row["personal"] as Data), subject: subject, key: key)
+            return try openProfile([UInt8](sealed), subject: subject, key: key)
         }
-    }
-
-    /// Changes when a subject's templates expire (a renewed consent).
-    public func setExpiry(_ subject: SubjectID, expiresAt: Double, in db: Database) throws {
-        try db.execute(sql: "UPDATE subject SET expires_at = ? WHERE id = ?", arguments: [expiresAt, subject.rawValue])
-        guard db.changesCount == 1 else { throw VaultError(.notFound, "no subject \(subject) in the vault") }
     }
 
     // MARK: Personal fields of other modules
@@ -274,18 +335,19 @@ public final class VaultStore: @unchecked Sendable {
 
     /// Decrypts what `sealPersonal` sealed; nil once the subject is erased.
     public func openPersonal(_ sealed: [UInt8], for subject: SubjectID, purpose: String, in db: Database) throws -> [UInt8]? {
-        guard let key = try? dataKey(of: subject, in: db) else { return nil }
+        guard try rowExists(subject, in: db) else { return nil }
+        let key = try dataKey(of: subject, in: db)
         guard let plain = SealedBox.open(sealed, key: key, associatedData: AssociatedData.personal(subject, purpose: purpose)) else {
             throw VaultError(.integrityFailure, "a sealed field of subject \(subject) failed authentication: the database was altered", affectedSubjects: [subject.rawValue])
         }
         return [UInt8](UnsafeRawBufferPointer(plain.bytes))
     }
 
-    private func dataKey(of subject: SubjectID, in db: Database) throws -> SecretKey {
-        guard let wrapped = try Data.fetchOne(db, sql: "SELECT wrapped_key FROM subject WHERE id = ?", arguments: [subject.rawValue]) else {
+    func dataKey(of subject: SubjectID, in db: Database) throws -> SecretKey {
+        guard let row = try Row.fetchOne(db, sql: "SELECT wrapped_key, kek_epoch FROM subject WHERE id = ?", arguments: [subject.rawValue]) else {
             throw VaultError(.notFound, "no subject \(subject) in the vault")
         }
-        return try unwrapKey(subject: subject, wrapped: [UInt8](wrapped))
+        return try unwrapKey(subject: subject, wrapped: [UInt8](row["wrapped_key"] as Data), epoch: row["kek_epoch"])
     }
 
     // MARK: Transactions
@@ -312,7 +374,7 @@ public final class VaultStore: @unchecked Sendable {
     private func verifyKEK() throws {
         let check = try read { db in try Data.fetchOne(db, sql: "SELECT value FROM vault_meta WHERE key = 'kek_check'") }
         if let check {
-            guard SealedBox.open([UInt8](check), key: kek, associatedData: AssociatedData.kekCheck) != nil else {
+            guard SealedBox.open([UInt8](check), key: keys.root, associatedData: AssociatedData.kekCheck) != nil else {
                 throw VaultError(.wrongKey, "the key-encryption key does not open '\(path)': this database was created with another key directory. Use that key directory (or its systemd credential); nothing was changed")
             }
             return
@@ -321,15 +383,15 @@ public final class VaultStore: @unchecked Sendable {
         guard subjects == 0 else {
             throw VaultError(.corruptDatabase, "'\(path)' holds subjects but no key check: it is damaged; restore a backup")
         }
-        let sealed = SealedBox.seal(AssociatedData.kekCheckPlaintext, key: kek, associatedData: AssociatedData.kekCheck)
+        let sealed = SealedBox.seal(AssociatedData.kekCheckPlaintext, key: keys.root, associatedData: AssociatedData.kekCheck)
         try write { db in
             try db.execute(sql: "INSERT INTO vault_meta (key, value) VALUES ('kek_check', ?)", arguments: [Data(sealed)])
         }
     }
 
-    func unwrapKey(subject: SubjectID, wrapped: [UInt8]) throws -> SecretKey {
+    func unwrapKey(subject: SubjectID, wrapped: [UInt8], epoch: Int) throws -> SecretKey {
         let storage = SecureBuffer(count: SecretKey.byteCount)
-        guard SealedBox.open(wrapped, key: kek, associatedData: AssociatedData.wrappedKey(subject), into: storage.bytes) else {
+        guard SealedBox.open(wrapped, key: try keys.key(forEpoch: epoch), associatedData: AssociatedData.wrappedKey(subject), into: storage.bytes) else {
             throw VaultError(.integrityFailure, "the wrapped key of subject \(subject) failed authentication: the database was altered or damaged; restore a backup or erase the subject", affectedSubjects: [subject.rawValue])
         }
         return SecretKey(storage: storage)
@@ -341,7 +403,7 @@ public final class VaultStore: @unchecked Sendable {
         return SealedBox.seal(plain, key: key, associatedData: AssociatedData.personal(subject, purpose: "profile"))
     }
 
-    private func openProfile(_ sealed: [UInt8], subject: SubjectID, key: SecretKey) throws -> SubjectProfile {
+    func openProfile(_ sealed: [UInt8], subject: SubjectID, key: SecretKey) throws -> SubjectProfile {
         guard let plain = SealedBox.open(sealed, key: key, associatedData: AssociatedData.personal(subject, purpose: "profile")) else {
             throw VaultError(.integrityFailure, "the profile of subject \(subject) failed authentication: the database was altered or damaged", affectedSubjects: [subject.rawValue])
         }

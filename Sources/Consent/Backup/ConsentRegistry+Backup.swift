@@ -1,0 +1,97 @@
+public import FacegateCore
+import GRDB
+import Synchronization
+public import Logging
+public import Vault
+
+extension ConsentRegistry {
+    /// What a restore did.
+    public struct RestoreReport: Sendable, Equatable {
+        public var backup: String
+        public var subjectsInBackup: Int
+        public var subjects: Int
+        /// Erasures made after the backup was taken, applied again.
+        public var erasuresReapplied: Int
+        /// Audit entries written after the backup was taken, put back from the audit file.
+        public var auditEntriesPutBack: Int
+        /// Where the audit file went when the backup's history was not its own.
+        public var archivedAuditLog: String?
+
+        public var json: JSONValue {
+            [
+                "restored": .string(backup), "subjects_in_backup": .int(subjectsInBackup), "subjects": .int(subjects),
+                "erasures_reapplied": .int(erasuresReapplied), "audit_entries_put_back": .int(auditEntriesPutBack),
+                "archived_audit_log": .string(archivedAuditLog),
+            ]
+        }
+    }
+
+    /// Replaces the database with a backup, then opens it the only way a database is
+    /// opened: the audit entries written since the backup are put back from the audit
+    /// file (so the chain goes on, it never forks), the restore is audited, every
+    /// erasure and withdrawal in the journal is applied again (each audited), subjects
+    /// move to the current key epoch, and the retention sweep runs — all before
+    /// anything is served. A backup whose key epoch was destroyed (taken more than
+    /// `backup_days` before an erasure) is refused before anything is replaced.
+    ///
+    /// Needs the state directory's lock as a command: never under a running daemon.
+    public static func restore(
+        from source: String, policy: Policy, location: VaultLocation, lock: StateDirectoryLock, environment: [String: String],
+        clock: any WallClock = SystemWallClock(), logger: Logger, actor: OSUser
+    ) throws -> (ConsentRegistry, RestoreReport) {
+        let keys = try KeyRing.load(directory: location.keys, environment: environment)
+        let info = try VaultStore.inspectBackup(at: source, keys: keys)
+        let backupHead = try AuditLog.head(ofDatabaseAt: source)
+        let file = try AuditFile(path: location.auditFile)
+        var archived: String?
+        if let backupHead, file.last.seq > 0 {
+            let continues = try file.contents().entries.first { $0.seq == backupHead.seq }?.hash == backupHead.hash
+            if !continues { archived = try file.archive(reason: "replaced", at: clock.now()) }
+        }
+        var details: JSONObject = [
+            "backup": .string(source), "backup_subjects": .int(info.subjects), "backup_last_seq": .int(backupHead?.seq ?? 0),
+        ]
+        if let archived { details["previous_audit_log"] = .string(archived) }
+        try RestoreMarker.write(RestoreMarker(actor: actor.name, details: details), location: location)
+        try VaultStore.replaceDatabase(at: location.database, with: source)
+        let registry = try open(
+            policy: policy, location: location, lock: lock, environment: environment, clock: clock, logger: logger, loadGallery: false)
+        _ = try registry.sweep(actor: actor)
+        var putBack = 0
+        if case .databaseCaughtUp(let entries, _) = registry.companion.reconciliation.withLock({ $0 }) { putBack = entries }
+        let report = RestoreReport(
+            backup: source, subjectsInBackup: info.subjects, subjects: try registry.vault.subjects().count,
+            erasuresReapplied: registry.companion.replayedErasures.withLock { $0 }, auditEntriesPutBack: putBack,
+            archivedAuditLog: archived)
+        logger.notice(
+            "database restored from a backup",
+            metadata: ["restore.erasures_reapplied": "\(report.erasuresReapplied)", "restore.audit_entries_put_back": "\(putBack)"])
+        return (registry, report)
+    }
+
+    /// Audits a backup another process wrote (`facegate backup` copies the database
+    /// itself, read-only, so that it can run beside the daemon).
+    public func recordBackup(destination: String, actor: OSUser) throws -> JSONValue {
+        let subjects = try vault.subjects().count
+        try vault.write { db in
+            try audit.append(
+                actor: actor.name, action: "database.backup",
+                details: ["destination": .string(destination), "subjects": .int(subjects), "key_epoch": .int(vault.keys.currentEpoch)], in: db)
+        }
+        return ["backup": .string(destination), "subjects": .int(subjects), "key_epoch": .int(vault.keys.currentEpoch)]
+    }
+}
+
+extension AuditLog {
+    /// The last audit entry of a database file (a backup), read-only.
+    static func head(ofDatabaseAt path: String) throws -> AuditEntry? {
+        var configuration = Configuration()
+        configuration.readonly = true
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        defer { try? queue.close() }
+        return try queue.read { db in
+            guard try db.tableExists("audit_entry") else { return nil }
+            return try head(in: db)
+        }
+    }
+}

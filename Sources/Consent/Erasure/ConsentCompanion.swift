@@ -1,0 +1,152 @@
+import FacegateCore
+import FoundationEssentials
+import GRDB
+import Synchronization
+import Vault
+
+/// The consent module's side of the vault (`VaultCompanion`): its tables, the audit
+/// log catching up with its file when the vault opens, and what every erasure and
+/// withdrawal does to consent records, visits, incidents, the deny-list and door
+/// alerts, with the audit entry, in the vault's transaction.
+///
+/// It is the only code that runs when a subject leaves, whatever the way (erase,
+/// withdrawal, retention, a replayed journal after a crash, a restore or another
+/// process): `VaultStore.forget` and its journal replay call it, and nothing else
+/// deletes a subject.
+final class ConsentCompanion: VaultCompanion, @unchecked Sendable {
+    let audit: AuditLog
+    let cache: ConsentCache
+    let clock: any WallClock
+    let location: VaultLocation
+    private let vault = Mutex<VaultStore?>(nil)
+    /// Erasures finished from the journal since open (a restore reports them).
+    let replayedErasures = Mutex(0)
+    /// What happened to the audit log at open.
+    let reconciliation = Mutex<AuditLog.Reconciliation?>(nil)
+
+    init(audit: AuditLog, cache: ConsentCache, clock: any WallClock, location: VaultLocation) {
+        self.audit = audit
+        self.cache = cache
+        self.clock = clock
+        self.location = location
+    }
+
+    func registerMigrations(_ migrator: inout DatabaseMigrator) {
+        ConsentMigrations.register(&migrator)
+    }
+
+    func vaultDidOpen(_ vault: VaultStore) throws {
+        self.vault.withLock { $0 = vault }
+        let now = clock.now()
+        let outcome = try audit.reconcile(vault: vault, now: now)
+        reconciliation.withLock { $0 = outcome }
+        let marker = try RestoreMarker.read(location: location)
+        try vault.write { db in
+            if let marker {
+                var details = marker.details
+                if case .databaseCaughtUp(let entries, _) = outcome { details["entries_put_back"] = .int(entries) }
+                try audit.append(actor: marker.actor, action: "database.restore", details: details, in: db)
+            }
+            switch outcome {
+            case .inStep, .fileCaughtUp:
+                break
+            case .databaseCaughtUp(let entries, let after) where marker == nil:
+                try audit.recordBreach(
+                    check: "audit_chain",
+                    problem: "\(entries) audit entries after entry \(after) were missing from the database and were put back from \(audit.file.path): the database was replaced outside `facegate restore`, or its newest entries were deleted",
+                    affectedSubjects: [], in: db)
+            case .databaseCaughtUp:
+                break
+            case .forked(let seq, let archived):
+                try audit.recordBreach(
+                    check: "audit_chain",
+                    problem: "the audit log in the database and \(audit.file.path) disagree from entry \(seq); the file was kept as \(archived) and a new one started from the database",
+                    affectedSubjects: [], in: db)
+            }
+        }
+        if marker != nil { try RestoreMarker.remove(location: location) }
+    }
+
+    func subjectsHeld(among candidates: Set<SubjectID>, in db: Database) throws -> Set<SubjectID> {
+        let statement = try db.cachedStatement(sql: """
+            SELECT EXISTS(SELECT 1 FROM consent_record WHERE subject_id = ?1 AND erased_at IS NULL)
+                OR EXISTS(SELECT 1 FROM access_event WHERE subject_id = ?1)
+                OR EXISTS(SELECT 1 FROM incident WHERE subject_id = ?1)
+                OR EXISTS(SELECT 1 FROM denylist_entry WHERE subject_id = ?1)
+                OR EXISTS(SELECT 1 FROM door_alert WHERE subject_id = ?1)
+            """)
+        return try candidates.filter { try Bool.fetchOne(statement, arguments: [$0.rawValue]) ?? false }
+    }
+
+    func erase(_ entry: ErasureJournal.Entry, replayed: Bool, in db: Database) throws {
+        guard case .subject(let reasonText) = entry.scope else { return }
+        let reason = ConsentRegistry.ErasureReason(rawValue: reasonText) ?? .request
+        let subject = entry.subject
+        let purposes = try ConsentStore.active(of: subject, at: entry.at, in: db)?.purposes
+        if reason == .withdrawal { _ = try ConsentStore.markWithdrawn(subject, at: entry.at, in: db) }
+        try ConsentStore.markErased(subject, at: entry.at, in: db)
+        try db.execute(sql: "DELETE FROM access_event WHERE subject_id = ?", arguments: [subject.rawValue])
+        try DenyListStore.deleteRows(of: subject, in: db)
+        var details: JSONObject = ["reason": .string(reason.rawValue)]
+        if reason == .withdrawal {
+            details["purposes"] = .array((purposes ?? []).map(JSONValue.string))
+            details["erased"] = true
+        }
+        if replayed {
+            details["replayed"] = true
+            replayedErasures.withLock { $0 += 1 }
+        }
+        try audit.append(actor: entry.actor, action: reason.auditAction, subject: subject, details: details, in: db)
+    }
+
+    func withdraw(_ entry: ErasureJournal.Entry, replayed: Bool, in db: Database) throws {
+        guard case .purposes(let purposes) = entry.scope,
+            let current = try ConsentStore.active(of: entry.subject, at: clock.now(), in: db)
+        else { return }
+        let withdrawn = Set(purposes).intersection(current.purposes)
+        guard !withdrawn.isEmpty else { return }  // already withdrawn: a replay
+        var replacement = current
+        replacement.id = RandomToken.hex(16)
+        replacement.purposes = current.purposes.filter { !withdrawn.contains($0) }
+        replacement.givenAt = entry.at
+        replacement.operatorName = entry.actor
+        try ConsentStore.insert(replacement, in: db)
+        try ConsentStore.supersede(current.id, by: replacement.id, in: db)
+        if withdrawn.contains(ConsentRegistry.analyticsPurpose) {
+            try db.execute(sql: "DELETE FROM access_event WHERE subject_id = ?", arguments: [entry.subject.rawValue])
+        }
+        var details: JSONObject = [
+            "purposes": .array(withdrawn.sorted().map(JSONValue.string)), "erased": false, "consent_record": .string(replacement.id),
+        ]
+        if replayed { details["replayed"] = true }
+        try audit.append(actor: entry.actor, action: "consent.withdraw", subject: entry.subject, details: details, in: db)
+    }
+
+    func didForget(_ entry: ErasureJournal.Entry) {
+        switch entry.scope {
+        case .subject:
+            cache.forget(entry.subject)
+        case .purposes:
+            let now = clock.now()
+            let active = try? vault.withLock { $0 }?.read { db in try ConsentStore.active(of: entry.subject, at: now, in: db) }
+            cache.setConsent(active.flatMap { $0 }.map(ConsentRegistry.ActiveConsent.init(record:)), of: entry.subject)
+        }
+    }
+}
+
+extension ConsentRegistry.ErasureReason {
+    /// The audit action each way of leaving is recorded as.
+    var auditAction: String {
+        switch self {
+        case .request, .integrity: "subject.erase"
+        case .withdrawal: "consent.withdraw"
+        case .retention: "retention.expire"
+        }
+    }
+}
+
+extension ConsentRegistry.ActiveConsent {
+    init(record: ConsentRecord) {
+        self.init(record: record.id, purposes: Set(record.purposes), expiresAt: record.expiresAt)
+    }
+}
