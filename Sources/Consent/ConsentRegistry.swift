@@ -202,12 +202,13 @@ public final class ConsentRegistry: @unchecked Sendable {
                 personal: personal, in: db)
             records[index] = created
         }
-        return try zip(enrolled, records).map { subject, record in
+        let result = try zip(enrolled, records).map { subject, record in
             guard let record else { throw ConsentError(.conflict, "the enrolment committed without a consent record") }
             cache.setConsent(ActiveConsent(record: record), of: subject.id)
-            logger.info("subject enrolled", metadata: ["consent.templates": "\(subject.templates.count)"])
             return (subject, record)
         }
+        logger.info("enrolled", metadata: ["consent.subjects": "\(result.count)", "consent.templates": "\(enrolled.map(\.templates.count).reduce(0, +))"])
+        return result
     }
 
     // MARK: Withdrawal and erasure

@@ -63,21 +63,62 @@ extension Facegate {
     }
 }
 
+/// Runs an export. The output file is created (owner-only, never overwriting)
+/// before the export is asked for: a refused file is audited as a refused export,
+/// not as one done; a write that fails (a full disk) is removed and audited as failed.
 private func runExport(_ command: String, _ arguments: JSONObject, global: GlobalOptions, state: StateOptions, output: Facegate.Export.Output) async throws {
     try await runReportingErrors(json: false) {
-        let result = try await AdminCommandRunner(global: global, state: state).run(AdminRequest(command: command, arguments: arguments), loadGallery: false)
-        let content = result["content"]?.stringValue ?? ""
+        let runner = AdminCommandRunner(global: global, state: state)
+        func undelivered(_ outcome: String, _ reason: String) async {
+            _ = try? await runner.run(
+                AdminRequest(command: "export.undelivered", arguments: ["export": .string(command), "outcome": .string(outcome), "reason": .string(reason)]),
+                loadGallery: false)
+        }
         guard let path = output.output else {
-            StandardStreams.writeOut(content)
+            let result = try await runner.run(AdminRequest(command: command, arguments: arguments), loadGallery: false)
+            StandardStreams.writeOut(result["content"]?.stringValue ?? "")
             return
         }
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw AdminError(.invalidRequest, "cannot create '\(path)': \(String(cString: strerror(errno))) (exports never overwrite a file)")
+            let reason = errno
+            await undelivered("refused", reason == EEXIST ? "the output file exists" : "the output file could not be created")
+            throw ExportError("cannot create '\(path)': \(String(cString: strerror(reason))) (exports never overwrite a file); nothing was exported")
         }
-        StandardStreams.write(to: fd, content)
-        fsync(fd)
+        let content: String
+        do {
+            content = try await runner.run(AdminRequest(command: command, arguments: arguments), loadGallery: false)["content"]?.stringValue ?? ""
+        } catch {
+            close(fd)
+            unlink(path)
+            throw error
+        }
+        var text = content
+        let written = text.withUTF8 { bytes -> Bool in
+            var offset = 0
+            while offset < bytes.count {
+                let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { return false }
+                offset += n
+            }
+            return fsync(fd) == 0
+        }
+        let reason = errno
         close(fd)
+        guard written else {
+            unlink(path)
+            await undelivered("write_failed", reason == ENOSPC ? "the disk is full" : "the output file could not be written")
+            throw ExportError("writing '\(path)' failed: \(String(cString: strerror(reason))); the partial file was removed")
+        }
         StandardStreams.writeError("facegate: wrote \(path)\n")
     }
+}
+
+/// An export the CLI could not write.
+struct ExportError: Error, UserFacingError {
+    let message: String
+    init(_ message: String) { self.message = message }
+    var errorCode: String { "export_failed" }
+    var exitStatus: ExitStatus { .ioError }
 }

@@ -111,6 +111,7 @@ extension ConsentRegistry {
                 "access_events": .string("\(Self.days(policy.retention.accessEventDays)) rolling"),
                 "unknown_faces": "never stored: only daily counts of decisions",
                 "images": "never stored, not even temporarily",
+                "backups": .string("a restore re-applies every erasure made since the backup; \(Self.days(policy.retention.backupDays)) after an erasure, backups taken before it can no longer be read"),
             ],
             "g_security_measures": .array(policy.recordOfProcessing.securityMeasures.map(JSONValue.string)),
             "notices": .array(policy.notices.map { ["version": .string($0.version), "sha256": .string($0.sha256), "purposes": .array($0.purposes.map(JSONValue.string))] }),
@@ -178,7 +179,7 @@ extension ConsentRegistry {
             ]
             biometric = [
                 "held": true,
-                "description": .string("\(summary.templateCount) face template(s): each a list of 128 numbers computed by dlib's ResNet model from a photo taken at enrolment. The photos were not kept. The templates are encrypted with a key that exists only for you; erasing it makes them unreadable everywhere, backups included. The numbers themselves are not part of this export: they are only meaningful to the recognition software."),
+                "description": .string("\(summary.templateCount) face template(s): each a list of 128 numbers computed by dlib's ResNet model from a photo taken at enrolment. The photos were not kept. The templates are encrypted with a key that exists only for you; erasing it makes them unreadable on the device at once. A backup made before an erasure is erased again if it is ever restored, and \(Self.days(policy.retention.backupDays)) after the erasure no such backup can be read at all. The numbers themselves are not part of this export: they are only meaningful to the recognition software."),
                 "templates": .int(summary.templateCount),
                 "created_at": .string(Timestamp.iso8601(summary.createdAt)),
                 "expires_at": .string(Timestamp.iso8601(summary.expiresAt)),
@@ -203,6 +204,7 @@ extension ConsentRegistry {
             "retention": [
                 "face_templates": .string("at most \(Self.days(policy.retention.templateDays)) after consent, and at once on withdrawal"),
                 "visits": .string("\(Self.days(policy.retention.accessEventDays))"),
+                "backups": .string("a backup made before your erasure is erased again if restored, and unreadable \(Self.days(policy.retention.backupDays)) after it"),
             ],
             "source": "collected from you at enrolment, with your explicit consent",
             "automated_decision_making": "The device only suggests: it opens the door for recognised members, and any alert is decided by a member of staff. No decision with legal or similarly significant effect is made by the device alone.",

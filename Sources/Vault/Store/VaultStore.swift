@@ -61,6 +61,7 @@ public final class VaultStore: @unchecked Sendable {
             path: path, database: queue, keys: keys, companion: companion, backupRetention: backupRetentionSeconds, clock: clock,
             logger: logger)
         try store.verifyKEK()
+        try store.adoptLegacyJournal()
         try companion.vaultDidOpen(store)
         try store.catchUpWithJournal()
         _ = try store.maintainKeys()
@@ -263,6 +264,19 @@ public final class VaultStore: @unchecked Sendable {
             logger.notice("finished erasures recorded in the journal", metadata: ["vault.erasures_finished": "\(erased.count)"])
         }
         return erased
+    }
+
+    /// The first releases kept the erasure journal beside the database
+    /// (`facegate.sqlite.erasures`); its entries move to the key directory, once.
+    private func adoptLegacyJournal() throws {
+        let legacy = ErasureJournal(path: path + ".erasures")
+        guard legacy.size > 0 else { return }
+        let known = try journal.erasedSubjects()
+        for entry in try legacy.entries().entries where !known.contains(entry.subject) {
+            try journal.append(entry)
+        }
+        unlink(legacy.path)
+        logger.notice("the erasure journal moved to the key directory", metadata: ["vault.journal": "\(journal.path)"])
     }
 
     /// Copies every WAL frame into the database and truncates the WAL to zero bytes,
