@@ -2,10 +2,13 @@
 #include "CLinuxSupport.h"
 
 #include <dlfcn.h>
+#include <malloc.h>
 #include <errno.h>
 #include <stddef.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <sys/socket.h>
 
 int fg_linux_set_not_dumpable(void) { return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); }
@@ -33,3 +36,7 @@ const char *fg_linux_object_defining(const void *address) {
     if (dladdr(address, &info) == 0) return NULL;
     return info.dli_fname;
 }
+
+int fg_linux_set_thread_nice(int nice) { return setpriority(PRIO_PROCESS, (id_t)gettid(), nice); }
+
+int fg_linux_release_free_memory(void) { return malloc_trim(0); }

@@ -3,7 +3,7 @@ public import FacegateCore
 /// Why a consent, retention, audit or policy operation failed; messages name the
 /// key, record or entry and say what to do, and never contain personal data.
 public struct ConsentError: Error, Sendable, Equatable, UserFacingError {
-    public enum Code: String, Sendable, Equatable {
+    public enum Code: String, Sendable, Equatable, CaseIterable {
         /// The policy file is malformed or fails validation.
         case invalidPolicy = "invalid_policy"
         /// No valid consent for what was asked (enrolment without a record, an unknown notice or purpose).

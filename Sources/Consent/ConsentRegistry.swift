@@ -40,7 +40,7 @@ public final class ConsentRegistry: @unchecked Sendable {
     /// epochs maintained) and loads the gallery unless told not to.
     public static func open(
         policy: Policy, location: VaultLocation, lock: StateDirectoryLock, environment: [String: String],
-        clock: any WallClock = SystemWallClock(), logger: Logger, loadGallery: Bool = true
+        clock: any WallClock = SystemWallClock(), logger: Logger, loadGallery: Bool = true, creating: Bool = false
     ) throws -> ConsentRegistry {
         guard lock.location == location else {
             throw ConsentError(.conflict, "the lock held is for '\(lock.location.stateDirectory)', not '\(location.stateDirectory)'")
@@ -53,7 +53,8 @@ public final class ConsentRegistry: @unchecked Sendable {
         let companion = ConsentCompanion(audit: audit, cache: cache, clock: clock, location: location)
         let vault = try VaultStore.open(
             path: location.database, keys: keys, companion: companion, backupRetentionSeconds: policy.retention.backupDays * 86_400,
-            clock: clock, logger: logger, loadGallery: false)
+            clock: clock, logger: logger, loadGallery: false, creating: creating)
+        defer { location.giveFilesToOwner() }
         let registry = ConsentRegistry(
             vault: vault, audit: audit, location: location, policy: policy, cache: cache, companion: companion, lock: lock, clock: clock,
             logger: logger)
@@ -81,6 +82,7 @@ public final class ConsentRegistry: @unchecked Sendable {
     /// Closes the database and releases the state directory.
     public func close() {
         try? vault.close()
+        location.giveFilesToOwner()
         lock.release()
     }
 

@@ -12,8 +12,14 @@ public enum Timestamp {
         return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
     }
 
-    /// `2026-11-23T08:45:12.345Z` (milliseconds, UTC).
+    /// The instants `iso8601` formats: years 0001 to 9999.
+    public static let representable = -62_135_596_800.0 ... 253_402_300_799.0
+
+    /// `2026-11-23T08:45:12.345Z` (milliseconds, UTC). An instant outside years
+    /// 0001–9999 (or not a number), which only a damaged record can hold, is written
+    /// `invalid-time(…)` instead of trapping, so that it is reported, not fatal.
     public static func iso8601(_ seconds: Double) -> String {
+        guard representable.contains(seconds) else { return "invalid-time(\(seconds))" }
         var whole = time_t(seconds.rounded(.down))
         var millis = Int(((seconds - Double(whole)) * 1000).rounded())
         if millis == 1000 {

@@ -12,14 +12,21 @@ public protocol UserFacingError: Error, CustomStringConvertible {
 extension UserFacingError {
     public var description: String { message }
 
-    /// `{"code":"…","message":"…"}`.
+    /// `{"code":"…","message":"…","exit":N}`: the exit status travels with the error,
+    /// so a command run through the daemon exits as it would have in-process.
     public var json: JSONValue {
-        ["code": .string(errorCode), "message": .string(message)]
+        ["code": .string(errorCode), "message": .string(message), "exit": .int(Int(exitStatus.rawValue))]
     }
 }
 
 /// Process exit statuses, after BSD sysexits so that scripts can tell failures apart.
 public enum ExitStatus: Int32, Sendable, CaseIterable {
+    /// The status a JSON error object carries (`"exit"`), if it is one of these.
+    public init?(json error: JSONValue) {
+        guard let value = error["exit"]?.intValue, let status = ExitStatus(rawValue: Int32(value)) else { return nil }
+        self = status
+    }
+
     case success = 0
     /// Something went wrong that none of the others describes.
     case failure = 1
@@ -43,4 +50,18 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     case noPermission = 77
     /// Configuration is wrong: a policy key, a model file, a key file.
     case configuration = 78
+}
+
+/// An error no module turned into a `UserFacingError` (a bug, or a library failure
+/// nobody anticipated): code `internal`, exit status 70, the same in-process and
+/// through the admin socket.
+public struct UnexpectedError: Error, UserFacingError {
+    public let message: String
+
+    public init(_ error: any Error) {
+        message = "an unexpected error: \(error); please report it with the command that caused it"
+    }
+
+    public var errorCode: String { "internal" }
+    public var exitStatus: ExitStatus { .software }
 }

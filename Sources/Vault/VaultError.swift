@@ -3,7 +3,7 @@ public import FacegateCore
 /// Why a vault operation failed. Messages name the file, key or record involved and
 /// what to do; they never contain a name, a personal field or an embedding.
 public struct VaultError: Error, Sendable, Equatable, UserFacingError {
-    public enum Code: String, Sendable, Equatable {
+    public enum Code: String, Sendable, Equatable, CaseIterable {
         /// `keys init` found key files already there.
         case keysExist = "keys_exist"
         /// A key file is missing.
@@ -18,6 +18,8 @@ public struct VaultError: Error, Sendable, Equatable, UserFacingError {
         case keyDestroyed = "key_destroyed"
         /// The database file is not a facegate vault, or is damaged.
         case corruptDatabase = "corrupt_database"
+        /// The state directory has no database: it was never initialised.
+        case noDatabase = "no_database"
         /// A ciphertext failed authentication: altered, moved or damaged.
         case integrityFailure = "integrity_failure"
         /// No such subject.
@@ -45,7 +47,7 @@ public struct VaultError: Error, Sendable, Equatable, UserFacingError {
 
     public var exitStatus: ExitStatus {
         switch code {
-        case .keysExist, .keyMissing, .keyPermissions, .keyInvalid, .wrongKey: .configuration
+        case .keysExist, .keyMissing, .keyPermissions, .keyInvalid, .wrongKey, .noDatabase: .configuration
         case .corruptDatabase, .integrityFailure, .keyDestroyed: .dataError
         case .notFound: .notFound
         case .invalidArgument: .usage

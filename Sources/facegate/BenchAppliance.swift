@@ -52,12 +52,14 @@ struct BenchAppliance {
         try Self.write(path + "/policy.toml", policyText)
         policy = try Policy.load(path: path + "/policy.toml")
         try location.keys.initialize()
+        try open(logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }), loadGallery: false, creating: true).close()
     }
 
     /// Opens the registry (taking the scratch directory's lock).
-    func open(logger: Logger, loadGallery: Bool = true) throws -> ConsentRegistry {
+    func open(logger: Logger, loadGallery: Bool = true, creating: Bool = false) throws -> ConsentRegistry {
         let lock = try StateDirectoryLock(location: location, holder: .command, purpose: "benchmark")
-        return try ConsentRegistry.open(policy: policy, location: location, lock: lock, environment: [:], logger: logger, loadGallery: loadGallery)
+        return try ConsentRegistry.open(
+            policy: policy, location: location, lock: lock, environment: [:], logger: logger, loadGallery: loadGallery, creating: creating)
     }
 
     /// Enrols `count` synthetic people (random descriptors, consent records, audit

@@ -47,5 +47,13 @@ func runReportingErrors(json: Bool, _ body: () async throws -> Void) async throw
         try await body()
     } catch let error as any UserFacingError {
         throw CommandOutput.fail(error, json: json)
+    } catch let error as ExitCode {
+        throw error
+    } catch let error as CleanExit {
+        throw error
+    } catch let error as ValidationError {
+        throw error
+    } catch {
+        throw CommandOutput.fail(UnexpectedError(error), json: json)
     }
 }

@@ -40,6 +40,30 @@ extension Facegate {
             } catch {
                 add("policy", .fail, Self.message(error))
             }
+            if let policy {
+                let group = policy.appliance.adminGroup
+                if getgrnam(group) == nil {
+                    add("admin group", .warn, "the policy's admin_group '\(group)' does not exist: only root and '\(policy.appliance.serviceUser)' can use the admin socket. Create it (groupadd \(group)) or name another")
+                } else {
+                    add("admin group", .ok, "'\(group)' exists")
+                }
+            }
+            // The admin socket a daemon would listen on, and whether one does.
+            do {
+                let location = state.location(policy: policy)
+                let running = StateDirectoryLock.currentHolder(of: location)
+                if let running, running.holder == .daemon, let socket = running.socket {
+                    add("admin socket", .ok, "\(socket): the running daemon (pid \(running.pid)) listens there")
+                } else if let policy {
+                    let path = AdminSocketPath.forDaemon(explicit: state.socketPath, policy: policy, location: location, environment: ProcessEnvironment.current)
+                    do {
+                        try AdminSocketPath.check(path)
+                        add("admin socket", .ok, "\(path): where `facegate run` would listen (no daemon runs now)")
+                    } catch {
+                        add("admin socket", .fail, Self.message(error))
+                    }
+                }
+            }
 
             // Models: present, pinned digests, loadable.
             let (modelCheck, engine) = modelsCheck()

@@ -147,11 +147,7 @@ extension Facegate {
         }
 
         static func status(of error: JSONValue) -> ExitStatus {
-            switch error["code"]?.stringValue {
-            case "file_not_found": .noInput
-            case "unreadable_file": .ioError
-            default: .dataError
-            }
+            ExitStatus(json: error) ?? .dataError
         }
     }
 }

@@ -1,4 +1,9 @@
 import ArgumentParser
+import Consent
+import Edge
+#if canImport(Glibc)
+import Glibc
+#endif
 import FacegateCore
 import Vault
 
@@ -19,6 +24,7 @@ extension Facegate {
                     """)
 
             @OptionGroup var state: StateOptions
+            @OptionGroup var global: GlobalOptions
 
             @Option(help: ArgumentHelp("Key directory (default: STATE_DIR/keys).", valueName: "DIR"))
             var dir: String?
@@ -28,14 +34,33 @@ extension Facegate {
 
             func run() async throws {
                 try await runReportingErrors(json: json) {
-                    let keys = dir.map(KeyDirectory.init(path:)) ?? state.location.keys
-                    let created = try keys.initialize()
-                    if json {
-                        CommandOutput.json(["keys": .string(keys.path), "files": .array(created.map(JSONValue.string))])
-                    } else {
-                        CommandOutput.line("created \(created.joined(separator: ", "))")
-                        CommandOutput.line("back up \(keys.path) offline: losing it makes every enrolled template unreadable")
+                    if let dir {
+                        // Keys alone, somewhere else (to be moved into place by hand).
+                        let created = try KeyDirectory(path: dir).initialize()
+                        return report(keys: dir, files: created, database: nil)
                     }
+                    // A new device: keys, then the (empty) vault, which nothing else creates.
+                    let policy = try state.loadPolicy()
+                    let location = state.location(policy: policy)
+                    try location.createDirectory()
+                    let lock = try StateDirectoryLock(location: location, holder: .command, purpose: "initialise the state directory")
+                    let complete = [location.keys.kekPath, location.keys.signingKeyPath, location.keys.publicKeyPath].allSatisfy { (path: String) in access(path, F_OK) == 0 }
+                    let created = complete && access(location.database, F_OK) != 0 ? [] : try location.keys.initialize()
+                    try ConsentRegistry.open(
+                        policy: policy, location: location, lock: lock, environment: ProcessEnvironment.current, logger: global.makeLogger(),
+                        loadGallery: false, creating: true
+                    ).close()
+                    report(keys: location.keys.path, files: created, database: location.database)
+                }
+            }
+
+            private func report(keys: String, files: [String], database: String?) {
+                if json {
+                    CommandOutput.json(["keys": .string(keys), "files": .array(files.map(JSONValue.string)), "database": .string(database)])
+                } else {
+                    if !files.isEmpty { CommandOutput.line("created \(files.joined(separator: ", "))") }
+                    if let database { CommandOutput.line("the vault is ready: \(database)") }
+                    CommandOutput.line("back up \(keys) offline: losing it makes every enrolled template unreadable")
                 }
             }
         }

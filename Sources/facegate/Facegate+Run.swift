@@ -17,7 +17,8 @@ extension Facegate {
                 dir:PATH[?hold=5] (a folder of photos as a slideshow). A file source is processed as fast \
                 as the pipeline goes (--realtime paces it) and `run` exits at its end (--loop repeats it). \
                 SIGTERM or SIGINT stop it cleanly. Nothing about faces that are not members is stored. \
-                The admin socket (--socket, default from the policy) serves the admin commands while it runs.
+                The admin socket (--socket, else the policy's, else $RUNTIME_DIRECTORY/admin.sock under \
+                systemd, else STATE_DIR/admin.sock) serves the admin commands while it runs.
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -33,7 +34,7 @@ extension Facegate {
         var loop = false
 
         @Option(name: .customLong("admin-idle-timeout"), help: ArgumentHelp("Seconds an admin connection may stay silent before it is closed.", valueName: "SECONDS"))
-        var adminIdleTimeout: Int = 30
+        var adminIdleTimeout: Int = 10
 
         func run() async throws {
             try await runReportingErrors(json: false) {
@@ -54,28 +55,36 @@ extension Facegate {
                 }
                 let engine = try FaceEngine(models: try global.locateModels(), logger: logger)
                 let frames: any FrameSource
-                frames = try spec.open()
+                frames = try spec.open(logger: logger)
                 let pipeline = RecognitionPipeline(
                     engine: engine, registry: registry, source: frames,
                     configuration: .init(policy: policy.recognition, realtime: realtime, loop: loop),
-                    relay: policy.appliance.relayCommand.map(RelayHook.init(command:)), logger: logger
+                    relay: policy.appliance.relayCommand.map { RelayHook(command: $0, timeoutSeconds: policy.appliance.relayTimeoutSeconds, logger: logger) },
+                    logger: logger
                 ) { event in
                     CommandOutput.json(event.json)
                 }
                 logger.info(
                     "facegate running",
                     metadata: ["source": "\(frames.name)", "gallery.subjects": "\(registry.vault.gallery.subjectCount)"])
-                let service = FacegateService(registry: registry, models: engine.models, engine: engine, logger: logger)
+                let service = FacegateService(registry: registry, models: engine.models, engine: engine, servesDoor: true, logger: logger)
                 var limits = AdminSocketServer.Limits()
                 limits.idleTimeoutSeconds = Int64(max(1, adminIdleTimeout))
+                let socketPath = AdminSocketPath.forDaemon(
+                    explicit: state.socketPath, policy: policy, location: location, environment: ProcessEnvironment.current)
+                try AdminSocketPath.check(socketPath)
+                lock.record(socket: socketPath)
+                let workers = AdminWorkers()
+                defer { Task { await workers.shutdown() } }
                 let socket = AdminSocketServer(
-                    path: state.socket(policy: policy), service: service, dispatcher: AdminDispatcher.standard(service: service),
+                    path: socketPath, service: service, dispatcher: AdminDispatcher.standard(service: service, worker: workers.run),
                     limits: limits, logger: logger)
                 let alerts = AlertTimeoutService(registry: registry, clock: ContinuousClock(), logger: logger)
                 let retention = RetentionService(
                     registry: registry, clock: ContinuousClock(), interval: .seconds(policy.retention.sweepIntervalMinutes * 60), logger: logger)
                 let group = ServiceGroup(configuration: .init(
                     services: [
+                        .init(service: EarlyStop.Service(), successTerminationBehavior: .gracefullyShutdownGroup),
                         .init(service: PipelineService(pipeline: pipeline), successTerminationBehavior: .gracefullyShutdownGroup),
                         .init(service: retention),
                         .init(service: socket),

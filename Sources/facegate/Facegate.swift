@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The facegate command line: the appliance daemon, its admin commands and the tools
 /// that look at photos.
@@ -18,6 +21,27 @@ struct Facegate: AsyncParsableCommand {
             Bench.self,
         ]
     )
+}
+
+extension Facegate {
+    /// Every file facegate creates is the owner's alone unless it says otherwise
+    /// (the admin socket is 0660 for the admin group): the database, its -wal and
+    /// -shm, the journals, backups and exports.
+    static func main() async {
+        umask(0o077)
+        // The daemon handles SIGTERM from its first instant (see EarlyStop).
+        if CommandLine.arguments.dropFirst().first == "run" { EarlyStop.install() }
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 enum FacegateVersion {

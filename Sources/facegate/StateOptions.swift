@@ -12,11 +12,12 @@ struct StateOptions: ParsableArguments {
     @Option(name: .customLong("state-dir"), help: ArgumentHelp("The state directory: keys, database, erasure journal (default: $FACEGATE_STATE_DIR, then the policy's state_dir).", valueName: "DIR"))
     var stateDirectory: String?
 
-    @Option(name: .customLong("socket"), help: ArgumentHelp("The daemon's admin socket (default: the policy's, /run/facegate/admin.sock). Admin commands use it when a daemon listens there, and otherwise run in this process.", valueName: "PATH"))
+    @Option(name: .customLong("socket"), help: ArgumentHelp("The daemon's admin socket (default: the policy's, else the one the running daemon recorded in the state directory, else /run/facegate/admin.sock). Admin commands use it when a daemon listens there, and otherwise run in this process.", valueName: "PATH"))
     var socketPath: String?
 
+    /// The socket a command tries (see `AdminSocketPath`).
     func socket(policy: Policy?) -> String {
-        socketPath ?? policy?.appliance.socketPath ?? "/run/facegate/admin.sock"
+        AdminSocketPath.forCommand(explicit: socketPath, policy: policy, location: location(policy: policy))
     }
 
     func loadPolicy() throws -> Policy {

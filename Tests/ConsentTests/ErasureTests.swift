@@ -343,3 +343,25 @@ struct ErasureTests {
         #expect(throws: ConsentError.self) { try registry.recordUndeliveredExport("subject.erase", outcome: "refused", reason: "x", actor: fixture.staff) }
     }
 }
+
+/// Records written by an older release with dates no clock can show.
+@Suite("Out-of-range dates")
+struct OutOfRangeDateTests {
+    @Test("a consent record with an infinite expiry is listed and exported, shown as an invalid time, never a crash")
+    func infiniteExpiry() throws {
+        let fixture = try ConsentFixture()
+        let registry = try fixture.open()
+        let subject = try registry.enrol(ConsentFixture.request("Old"), embeddings: [VaultFixture.randomDescriptor()], by: fixture.staff).0.id
+        try registry.vault.write { db in
+            try db.execute(sql: "UPDATE consent_record SET expires_at = ? WHERE subject_id = ?", arguments: [Double.infinity, subject.rawValue])
+            try db.execute(sql: "UPDATE subject SET expires_at = ? WHERE id = ?", arguments: [1e308, subject.rawValue])
+        }
+        registry.close()
+        let reopened = try fixture.open()
+        let log = try reopened.exportConsentLog(format: .jsonl, actor: fixture.staff).text
+        #expect(log.contains("invalid-time(inf)"))
+        #expect(try reopened.subjects().count == 1)
+        _ = try reopened.exportSubjectAccess(subject, actor: fixture.staff)
+        _ = try reopened.sweep()
+    }
+}

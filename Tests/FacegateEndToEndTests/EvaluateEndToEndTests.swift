@@ -46,7 +46,7 @@ struct EvaluateEndToEndTests {
         #expect(images["unreadable"] as? Int == 1)
         let unreadable = try #require((images["unreadable_files"] as? [[String: Any]])?.first)
         #expect(unreadable["file"] as? String == "missing.jpg")
-        #expect((unreadable["error"] as? [String: String])?["code"] == "file_not_found")
+        #expect((unreadable["error"] as? [String: Any])?["code"] as? String == "file_not_found")
 
         #expect(report["threshold"] as? Double == 0.6)
         #expect(report["accuracy"] as? Double == 1)
@@ -117,7 +117,7 @@ struct EvaluateEndToEndTests {
 
         let json = try facegate.run(["evaluate", "--pairs", pairs, "--json"])
         #expect(json.status == 65)
-        #expect((json.jsonLines.first?["error"] as? [String: String])?["code"] == "malformed_list")
+        #expect((json.jsonLines.first?["error"] as? [String: Any])?["code"] as? String == "malformed_list")
 
         #expect(try facegate.run(["evaluate"]).status == 64)
         #expect(try facegate.run(["evaluate", "--pairs", pairs, "--labels", pairs]).status == 64)

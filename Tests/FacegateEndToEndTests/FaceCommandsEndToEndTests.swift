@@ -87,7 +87,7 @@ struct FaceCommandsEndToEndTests {
         #expect(result.status == 2, "some inputs failed: \(result.stdout)")
         let documents = result.jsonLines
         #expect(documents.count == 6)
-        func error(_ index: Int) -> [String: String]? { documents[index]["error"] as? [String: String] }
+        func error(_ index: Int) -> [String: String]? { (documents[index]["error"] as? [String: Any])?.compactMapValues { $0 as? String } }
         #expect(error(0)?["code"] == "file_not_found")
         #expect(error(1)?["code"] == "invalid_image")
         #expect((documents[2]["faces"] as? [Any])?.count == 1)

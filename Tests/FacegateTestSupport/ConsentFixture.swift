@@ -28,14 +28,22 @@ public final class ConsentFixture: @unchecked Sendable {
             toPath: directory.file("policy/notices/membership-2026-01.md"))
         let text = edit(Self.defaultPolicyText).replacingOccurrences(
             of: "state_dir = \"/var/lib/facegate\"", with: "state_dir = \"\(directory.file("state"))\"")
-            .replacingOccurrences(of: "socket = \"/run/facegate/admin.sock\"", with: "socket = \"\(directory.file("admin.sock"))\"")
+            .replacingOccurrences(of: "# socket = \"/run/facegate/admin.sock\"", with: "socket = \"\(directory.file("admin.sock"))\"")
         let policyPath = try directory.write("policy/policy.toml", text: text)
         policy = try Policy.load(path: policyPath)
         try location.keys.initialize()
+        // As `facegate keys init` does: the vault exists from the start.
+        let lock = try StateDirectoryLock(location: location, holder: .command, purpose: "test", waitSeconds: 5)
+        try ConsentRegistry.open(
+            policy: policy, location: location, lock: lock, environment: [:], clock: clock, logger: Logger(label: "test"), loadGallery: false,
+            creating: true
+        ).close()
     }
 
     public var policyPath: String { directory.file("policy/policy.toml") }
     public var socketPath: String { directory.file("admin.sock") }
+    /// The state directory (keys, database, audit file).
+    public var stateDirectory: String { location.stateDirectory }
     /// The erasure journal (in the key directory).
     public var erasureJournalPath: String { location.keys.erasureJournalPath }
 

@@ -90,10 +90,12 @@ public final class DaemonProcess: @unchecked Sendable {
     private let errors = Pipe()
     private let collected = OutputCollector()
 
-    public init(arguments: [String], socketPath: String, environment: [String: String] = [:]) throws {
+    /// Starts `facegate run`; `passSocket: false` lets it choose its socket itself
+    /// (it must then be `socketPath`, which the caller expects it to choose).
+    public init(arguments: [String], socketPath: String, environment: [String: String] = [:], passSocket: Bool = true) throws {
         self.socketPath = socketPath
         process.executableURL = URL(fileURLWithPath: TestResources.facegateBinary)
-        process.arguments = ["run", "--socket", socketPath] + arguments
+        process.arguments = ["run"] + (passSocket ? ["--socket", socketPath] : []) + arguments
         process.environment = FacegateProcess(environment: environment).environment
         process.standardOutput = output
         process.standardError = errors

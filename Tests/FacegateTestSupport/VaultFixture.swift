@@ -18,6 +18,7 @@ public final class VaultFixture: @unchecked Sendable {
         keys = KeyDirectory(path: directory.file("keys"))
         try keys.initialize()
         clock = ManualWallClock()
+        try open(loadGallery: false, creating: true).close()
     }
 
     public func kek() throws -> SecretKey { try keys.loadKEK(environment: [:]) }
@@ -26,10 +27,12 @@ public final class VaultFixture: @unchecked Sendable {
 
     /// Opens the store with a companion that has no tables (the vault alone), and
     /// `backupDays` of backup retention.
-    public func open(loadGallery: Bool = true, backupDays: Double = 30, companion: any VaultCompanion = TablelessCompanion()) throws -> VaultStore {
+    public func open(
+        loadGallery: Bool = true, backupDays: Double = 30, companion: any VaultCompanion = TablelessCompanion(), creating: Bool = false
+    ) throws -> VaultStore {
         try VaultStore.open(
             path: databasePath, keys: keyRing(), companion: companion, backupRetentionSeconds: backupDays * 86_400, clock: clock,
-            logger: Logger(label: "test"), loadGallery: loadGallery)
+            logger: Logger(label: "test"), loadGallery: loadGallery, creating: creating)
     }
 
     /// An erasure on request, as the journal records it.

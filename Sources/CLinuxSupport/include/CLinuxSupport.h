@@ -19,6 +19,13 @@ int fg_linux_peer_credentials(int socket, uint32_t *uid, uint32_t *gid, int32_t 
 /// ioctl(fd, request, argument), retried on EINTR.
 int fg_linux_ioctl(int fd, unsigned long request, void *argument);
 
+/// Lowers the CPU priority of the calling thread only (setpriority on its tid; on
+/// Linux a nice value is per thread). Returns 0 or -1 with errno.
+int fg_linux_set_thread_nice(int nice);
+
+/// malloc_trim(0): give freed heap pages back to the system.
+int fg_linux_release_free_memory(void);
+
 /// The path of the loaded object that defines `address` (dladdr's dli_fname), or
 /// NULL. The string belongs to the dynamic linker: copy it, never free it.
 const char *fg_linux_object_defining(const void *address);

@@ -60,12 +60,46 @@ public final class AuditFile: Sendable {
         head.withLock { $0 = found }
     }
 
+    /// The sequence number a line starts with (`{"type":"entry","seq":N,` or the
+    /// same for a checkpoint), read without parsing the line: the file is read whole
+    /// at a restore, and 100,000 JSON parses would take seconds.
+    static func leadingSeq(_ line: Substring.UTF8View) -> (entry: Bool, seq: Int)? {
+        let entry = Array(#"{"type":"entry","seq":"#.utf8), checkpoint = Array(#"{"type":"checkpoint","seq":"#.utf8)
+        let isEntry = line.starts(with: entry)
+        guard isEntry || line.starts(with: checkpoint) else { return nil }
+        var seq = 0, any = false
+        for byte in line.dropFirst(isEntry ? entry.count : checkpoint.count) {
+            guard byte >= 48 && byte <= 57 else { break }
+            seq = seq * 10 + Int(byte - 48)
+            any = true
+        }
+        return any ? (isEntry, seq) : nil
+    }
+
+    /// The entry with sequence number `seq`, if the file holds it.
+    func entry(seq: Int) throws -> AuditEntry? {
+        for line in try file.lines().lines.reversed() {
+            guard let lead = Self.leadingSeq(Substring(line).utf8), lead.entry, lead.seq == seq else { continue }
+            return (try? JSONParser.parse(line)).flatMap(AuditVerifier.entry(from:))
+        }
+        return nil
+    }
+
+    /// Everything the file holds after entry `seq`, in order (only those lines are parsed).
+    func contents(after seq: Int) throws -> (entries: [AuditEntry], checkpoints: [AuditCheckpoint], badLines: [Int]) {
+        try contents { lead in lead.map { $0.seq > seq } ?? true }
+    }
+
     /// Everything the file holds, in order. Lines that are not JSON are reported.
     func contents() throws -> (entries: [AuditEntry], checkpoints: [AuditCheckpoint], badLines: [Int]) {
+        try contents { _ in true }
+    }
+
+    private func contents(including: ((entry: Bool, seq: Int)?) -> Bool) throws -> (entries: [AuditEntry], checkpoints: [AuditCheckpoint], badLines: [Int]) {
         var entries: [AuditEntry] = []
         var checkpoints: [AuditCheckpoint] = []
         var bad: [Int] = []
-        for (index, line) in try file.lines().lines.enumerated() {
+        for (index, line) in try file.lines().lines.enumerated() where including(Self.leadingSeq(Substring(line).utf8)) {
             guard let value = try? JSONParser.parse(line) else {
                 bad.append(index + 1)
                 continue

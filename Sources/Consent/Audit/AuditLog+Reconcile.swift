@@ -38,11 +38,11 @@ extension AuditLog {
         }
         // The database is behind the file: put the missing entries back, checking
         // that they chain on from the database's head.
-        let contents = try file.contents()
         var previous = databaseHead?.hash ?? AuditEntry.genesisHash
-        if let databaseHead, contents.entries.first(where: { $0.seq == databaseHead.seq })?.hash != databaseHead.hash {
+        if let databaseHead, try file.entry(seq: databaseHead.seq)?.hash != databaseHead.hash {
             return try fork(at: databaseHead.seq, vault: vault, now: now)
         }
+        let contents = try file.contents(after: databaseSeq)
         var missing: [AuditEntry] = []
         for entry in contents.entries where entry.seq > databaseSeq {
             guard entry.seq == databaseSeq + missing.count + 1, entry.previousHash == previous, entry.computedHash == entry.hash else {

@@ -3,6 +3,7 @@ public import GRDB
 public import Vault
 import FoundationEssentials
 import Logging
+import Synchronization
 
 /// The append-only, hash-chained audit log, with signed checkpoints every
 /// `checkpointEvery` entries and whenever it is exported. Entries are rows of the
@@ -15,6 +16,7 @@ public final class AuditLog: Sendable {
     public let checkpointEvery: Int
     let file: AuditFile
     let logger: Logger
+    private let syncScheduled = SyncFlag()
 
     init(signingKey: SigningKeyPair, clock: any WallClock, checkpointEvery: Int, file: AuditFile, logger: Logger) {
         self.signingKey = signingKey
@@ -73,15 +75,22 @@ public final class AuditLog: Sendable {
     /// database (serialized with every other write). A failure is logged: the next
     /// commit, or the next open, writes what is missing.
     private func syncFileAfterCommit(_ db: Database) {
+        // Once per transaction, however many entries it appends (an import appends
+        // thousands); writes are serialized, so one flag is enough.
+        guard !syncScheduled.withLock({ scheduled in defer { scheduled = true }; return scheduled }) else { return }
         let file = self.file
         let logger = self.logger
-        db.afterNextTransaction(onCommit: { db in
-            do {
-                try file.catchUp(with: db)
-            } catch {
-                logger.error("writing the audit file failed; it is caught up at the next write", metadata: ["audit.file": "\(file.path)", "error": "\(error)"])
-            }
-        })
+        let scheduled = self.syncScheduled
+        db.afterNextTransaction(
+            onCommit: { db in
+                scheduled.withLock { $0 = false }
+                do {
+                    try file.catchUp(with: db)
+                } catch {
+                    logger.error("writing the audit file failed; it is caught up at the next write", metadata: ["audit.file": "\(file.path)", "error": "\(error)"])
+                }
+            },
+            onRollback: { _ in scheduled.withLock { $0 = false } })
     }
 
     // MARK: Rows
@@ -143,4 +152,10 @@ public final class AuditLog: Sendable {
     private static func checkpoint(from row: Row) -> AuditCheckpoint {
         AuditCheckpoint(seq: row["seq"], hash: [UInt8](row["hash"] as Data), time: row["time"], signature: [UInt8](row["signature"] as Data))
     }
+}
+
+/// Whether the audit file's catch-up is already scheduled for the current transaction.
+final class SyncFlag: Sendable {
+    private let value = Mutex(false)
+    func withLock<T>(_ body: (inout Bool) -> T) -> T { value.withLock { body(&$0) } }
 }

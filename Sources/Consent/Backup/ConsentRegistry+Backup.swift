@@ -45,7 +45,7 @@ extension ConsentRegistry {
         let file = try AuditFile(path: location.auditFile)
         var archived: String?
         if let backupHead, file.last.seq > 0 {
-            let continues = try file.contents().entries.first { $0.seq == backupHead.seq }?.hash == backupHead.hash
+            let continues = try file.entry(seq: backupHead.seq)?.hash == backupHead.hash
             if !continues { archived = try file.archive(reason: "replaced", at: clock.now()) }
         }
         var details: JSONObject = [
@@ -55,7 +55,8 @@ extension ConsentRegistry {
         try RestoreMarker.write(RestoreMarker(actor: actor.name, details: details), location: location)
         try VaultStore.replaceDatabase(at: location.database, with: source)
         let registry = try open(
-            policy: policy, location: location, lock: lock, environment: environment, clock: clock, logger: logger, loadGallery: false)
+            policy: policy, location: location, lock: lock, environment: environment, clock: clock, logger: logger, loadGallery: false,
+            creating: true)
         _ = try registry.sweep(actor: actor)
         var putBack = 0
         if case .databaseCaughtUp(let entries, _) = registry.companion.reconciliation.withLock({ $0 }) { putBack = entries }

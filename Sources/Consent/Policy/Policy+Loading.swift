@@ -33,9 +33,11 @@ extension Policy {
             stateDirectory: try applianceTable.string("state_dir", default: "/var/lib/facegate"),
             adminGroup: try applianceTable.string("admin_group", default: "facegate-admin"),
             serviceUser: try applianceTable.string("service_user", default: "facegate"),
-            socketPath: try applianceTable.string("socket", default: "/run/facegate/admin.sock"),
+            socketPath: try applianceTable.optionalString("socket"),
             source: try applianceTable.optionalString("source"),
-            relayCommand: try applianceTable.optionalString("relay_command"))
+            relayCommand: try applianceTable.optionalString("relay_command"),
+            relayTimeoutSeconds: try applianceTable.number(
+                "relay_timeout_seconds", default: 5, range: PolicyRange.relayTimeoutSeconds, unit: "seconds"))
         try applianceTable.rejectUnknownKeys()
 
         var controllerTable = try root.table("controller")!
@@ -48,36 +50,27 @@ extension Policy {
         try controllerTable.rejectUnknownKeys()
 
         var recognitionTable = try root.table("recognition")!
-        let threshold = try recognitionTable.positive("threshold", default: 0.6, unit: "distance units")
         let recognition = Recognition(
-            threshold: threshold,
-            margin: try recognitionTable.number("margin", default: 0.04),
-            minFacePixels: try recognitionTable.integer("min_face_px", default: 80, range: 20...2000),
-            upsample: try recognitionTable.integer("upsample", default: 0, range: 0...2),
-            voteFrames: try recognitionTable.integer("vote_frames", default: 3, range: 1...60),
-            recheckFrames: try recognitionTable.integer("recheck_frames", default: 15, range: 1...10_000),
-            lowLightLuma: try recognitionTable.number("low_light_luma", default: 70))
+            threshold: try recognitionTable.number("threshold", default: 0.6, range: PolicyRange.threshold, unit: "(a face distance; 0.6 is dlib's own)"),
+            margin: try recognitionTable.number("margin", default: 0.04, range: PolicyRange.margin, unit: "(a face distance)"),
+            minFacePixels: try recognitionTable.integer("min_face_px", default: 80, range: PolicyRange.minFacePixels),
+            upsample: try recognitionTable.integer("upsample", default: 0, range: PolicyRange.upsample),
+            voteFrames: try recognitionTable.integer("vote_frames", default: 3, range: PolicyRange.voteFrames),
+            recheckFrames: try recognitionTable.integer("recheck_frames", default: 15, range: PolicyRange.recheckFrames),
+            lowLightLuma: try recognitionTable.number("low_light_luma", default: 70, range: PolicyRange.lowLightLuma, unit: "(mean luma)"))
         try recognitionTable.rejectUnknownKeys()
-        guard recognition.threshold < 2 else {
-            throw ConsentError(.invalidPolicy, "policy: 'recognition.threshold' must be below 2 (dlib's descriptors are unit vectors); 0.6 is dlib's own")
-        }
-        guard recognition.margin >= 0, recognition.margin < recognition.threshold else {
-            throw ConsentError(.invalidPolicy, "policy: 'recognition.margin' must be between 0 and the threshold (got \(recognition.margin))")
-        }
-        guard (0...255).contains(recognition.lowLightLuma) else {
-            throw ConsentError(.invalidPolicy, "policy: 'recognition.low_light_luma' must be between 0 and 255")
+        guard recognition.margin < recognition.threshold else {
+            throw ConsentError(.invalidPolicy, "policy: 'recognition.margin' must be below the threshold (got \(recognition.margin))")
         }
 
         var retentionTable = try root.table("retention")!
         let retention = Retention(
-            templateDays: try retentionTable.positive("template_days", default: 365, unit: "days"),
-            accessEventDays: try retentionTable.positive("access_event_days", default: 180, unit: "days"),
-            sweepIntervalMinutes: try retentionTable.positive("sweep_interval_minutes", default: 60, unit: "minutes"),
-            backupDays: try retentionTable.positive("backup_days", default: 30, unit: "days"))
+            templateDays: try retentionTable.number("template_days", default: 365, range: PolicyRange.templateDays, unit: "days"),
+            accessEventDays: try retentionTable.number("access_event_days", default: 180, range: PolicyRange.accessEventDays, unit: "days"),
+            sweepIntervalMinutes: try retentionTable.number(
+                "sweep_interval_minutes", default: 60, range: PolicyRange.sweepIntervalMinutes, unit: "minutes"),
+            backupDays: try retentionTable.number("backup_days", default: 30, range: PolicyRange.backupDays, unit: "days"))
         try retentionTable.rejectUnknownKeys()
-        guard retention.backupDays <= 3650 else {
-            throw ConsentError(.invalidPolicy, "policy: 'retention.backup_days' must be at most 3650 days (got \(retention.backupDays)); backups must expire")
-        }
 
         var purposesTable = try root.table("purposes")!
         var purposes: [Purpose] = []
@@ -120,7 +113,7 @@ extension Policy {
         }
 
         var auditTable = try root.table("audit", required: false)
-        let audit = Audit(checkpointEvery: try auditTable?.integer("checkpoint_every", default: 100, range: 1...1_000_000) ?? 100)
+        let audit = Audit(checkpointEvery: try auditTable?.integer("checkpoint_every", default: 100, range: PolicyRange.checkpointEvery) ?? 100)
         try auditTable?.rejectUnknownKeys()
 
         var denyTable = try root.table("denylist")!
@@ -128,16 +121,16 @@ extension Policy {
         for var rule in try denyTable.tables("rules") {
             rules.append(DenyList.Rule(
                 category: try rule.string("category"),
-                incidents: try rule.integer("incidents", range: 1...100),
-                windowDays: try rule.positive("window_days", unit: "days")))
+                incidents: try rule.integer("incidents", range: PolicyRange.ruleIncidents),
+                windowDays: try rule.number("window_days", range: PolicyRange.ruleWindowDays, unit: "days")))
             try rule.rejectUnknownKeys()
         }
         let denyList = DenyList(
             enabled: try denyTable.bool("enabled", default: false),
             dpiaReference: try denyTable.string("dpia_reference", default: ""),
-            approvalsRequired: try denyTable.integer("approvals_required", default: 2, range: 1...10),
-            reviewDays: try denyTable.positive("review_days", default: 90, unit: "days"),
-            alertTimeoutSeconds: try denyTable.positive("alert_timeout_seconds", default: 120, unit: "seconds"),
+            approvalsRequired: try denyTable.integer("approvals_required", default: 2, range: PolicyRange.approvalsRequired),
+            reviewDays: try denyTable.number("review_days", default: 90, range: PolicyRange.reviewDays, unit: "days"),
+            alertTimeoutSeconds: try denyTable.number("alert_timeout_seconds", default: 120, range: PolicyRange.alertTimeoutSeconds, unit: "seconds"),
             categories: try denyTable.strings("categories", default: ["violence", "harassment", "theft"]),
             rules: rules)
         try denyTable.rejectUnknownKeys()

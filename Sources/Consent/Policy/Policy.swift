@@ -21,13 +21,16 @@ public struct Policy: Sendable, Equatable {
         /// Members of this group (and root, and the service user) may use admin commands.
         public var adminGroup: String
         public var serviceUser: String
-        /// The admin socket.
-        public var socketPath: String
+        /// The admin socket, when the policy names one; otherwise it is derived (see
+        /// `AdminSocketPath`).
+        public var socketPath: String?
         /// The frame source `run` uses when `--source` is not given.
         public var source: String?
         /// A command run for each `member` decision, with the decision in its
         /// environment (a door relay). Never run for `alert` or `unknown`.
         public var relayCommand: String?
+        /// How long the relay command may run before its process group is killed.
+        public var relayTimeoutSeconds: Double
     }
 
     public struct Controller: Sendable, Equatable {

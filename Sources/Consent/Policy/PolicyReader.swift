@@ -62,11 +62,13 @@ struct PolicyReader {
         return number
     }
 
-    /// A number that must be > 0 (durations, counts).
-    mutating func positive(_ name: String, default fallback: Double? = nil, unit: String) throws -> Double {
+    /// A number within `range` (every numeric key has one: see `PolicyRange`).
+    mutating func number(_ name: String, default fallback: Double? = nil, range: ClosedRange<Double>, unit: String) throws -> Double {
         let value = try number(name, default: fallback)
-        guard value > 0, value.isFinite else {
-            throw ConsentError(.invalidPolicy, "policy: '\(key(name))' must be a positive number of \(unit) (got \(value))")
+        guard value.isFinite, range.contains(value) else {
+            throw ConsentError(
+                .invalidPolicy,
+                "policy: '\(key(name))' must be between \(Self.format(range.lowerBound)) and \(Self.format(range.upperBound)) \(unit) (got \(value))")
         }
         return value
     }
@@ -81,6 +83,10 @@ struct PolicyReader {
             throw ConsentError(.invalidPolicy, "policy: '\(key(name))' must be a whole number between \(range.lowerBound) and \(range.upperBound)")
         }
         return integer
+    }
+
+    private static func format(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
     }
 
     mutating func bool(_ name: String, default fallback: Bool) throws -> Bool {

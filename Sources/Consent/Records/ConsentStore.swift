@@ -48,9 +48,12 @@ enum ConsentStore {
         try db.execute(sql: "UPDATE consent_record SET superseded_by = ? WHERE id = ?", arguments: [new, old])
     }
 
-    /// Subjects whose consent in force has expired by `time`, or who have none.
-    static func expiredSubjects(at time: Double, vaultSubjects: [SubjectID], in db: Database) throws -> [SubjectID] {
-        try vaultSubjects.filter { try active(of: $0, at: time, in: db) == nil }
+    /// The subjects with a consent in force at `time` (one query, for the sweep).
+    static func subjectsWithActiveConsent(at time: Double, in db: Database) throws -> Set<SubjectID> {
+        Set(try String.fetchAll(db, sql: """
+            SELECT DISTINCT subject_id FROM consent_record
+            WHERE withdrawn_at IS NULL AND erased_at IS NULL AND superseded_by IS NULL AND expires_at > ?
+            """, arguments: [time]).compactMap(SubjectID.init))
     }
 
     private static func record(from row: Row) -> ConsentRecord? {

@@ -6,7 +6,12 @@ import Vault
 /// `AdminDispatcher.standard(...)`, then immutable: the socket server and the
 /// in-process CLI dispatch through the same table.
 public struct AdminDispatcher: Sendable {
-    public typealias Handler = @Sendable (AdminRequest, OSUser) async throws -> JSONValue
+    public typealias Handler = @Sendable (AdminRequest, OSUser) throws -> JSONValue
+
+    /// Where a command's blocking work runs: inline (the CLI in-process), or on the
+    /// daemon's low-priority admin workers (`AdminWorkers`) so that admins never
+    /// starve the door or each other.
+    public typealias Worker = @Sendable (@escaping @Sendable () throws -> JSONValue) async throws -> JSONValue
 
     /// Who may run a command.
     public enum Access: Sendable {
@@ -18,26 +23,31 @@ public struct AdminDispatcher: Sendable {
 
     struct Route: Sendable {
         var access: Access
+        /// False for answers from memory (`status`): they never wait behind blocking work.
+        var blocks: Bool
         var handler: Handler
     }
 
     private let routes: [String: Route]
     private let isAdmin: @Sendable (OSUser) -> Bool
     private let audit: @Sendable (String, OSUser, String) -> Void
+    private let worker: Worker
 
     /// Builds a dispatcher; `register` adds routes.
     public struct Builder {
         var routes: [String: Route] = [:]
 
-        public mutating func register(_ command: String, access: Access = .admin, _ handler: @escaping Handler) {
-            routes[command] = Route(access: access, handler: handler)
+        public mutating func register(_ command: String, access: Access = .admin, blocks: Bool = true, _ handler: @escaping Handler) {
+            routes[command] = Route(access: access, blocks: blocks, handler: handler)
         }
 
-        /// `audit(command, caller, outcome)` records every command run.
+        /// `audit(command, caller, outcome)` records every command run; `worker` runs
+        /// the blocking ones (by default, inline).
         public func build(
-            isAdmin: @escaping @Sendable (OSUser) -> Bool, audit: @escaping @Sendable (String, OSUser, String) -> Void = { _, _, _ in }
+            isAdmin: @escaping @Sendable (OSUser) -> Bool, audit: @escaping @Sendable (String, OSUser, String) -> Void = { _, _, _ in },
+            worker: @escaping Worker = { try $0() }
         ) -> AdminDispatcher {
-            AdminDispatcher(routes: routes, isAdmin: isAdmin, audit: audit)
+            AdminDispatcher(routes: routes, isAdmin: isAdmin, audit: audit, worker: worker)
         }
     }
 
@@ -52,16 +62,21 @@ public struct AdminDispatcher: Sendable {
             audit(request.command, caller, AdminError.Code.notPermitted.rawValue)
             throw AdminError(.notPermitted, "'\(caller.name)' may not run '\(request.command)': only root, the service user and the admin group may")
         }
-        do {
-            let result = try await route.handler(request, caller)
-            audit(request.command, caller, "ok")
-            return result
-        } catch let error as AdminError where error.code == .invalidRequest {
-            throw error  // malformed arguments: nothing was done
-        } catch let error as any UserFacingError {
-            audit(request.command, caller, error.errorCode)
-            throw error
+        let audit = self.audit
+        let run: @Sendable () throws -> JSONValue = {
+            do {
+                let result = try route.handler(request, caller)
+                audit(request.command, caller, "ok")
+                return result
+            } catch let error as AdminError where error.code == .invalidRequest {
+                throw error  // malformed arguments: nothing was done
+            } catch let error as any UserFacingError {
+                // A damaged database is not written to, not even an audit entry.
+                if error.errorCode != "corrupt_database" { audit(request.command, caller, error.errorCode) }
+                throw error
+            }
         }
+        return route.blocks ? try await worker(run) : try run()
     }
 }
 
@@ -69,9 +84,11 @@ extension AdminDispatcher.Access: Equatable {}
 
 extension AdminDispatcher {
     /// The commands every facegate process offers, over `service`.
-    public static func standard(service: FacegateService, extra: (inout Builder) -> Void = { _ in }) -> AdminDispatcher {
+    public static func standard(
+        service: FacegateService, worker: @escaping Worker = { try $0() }, extra: (inout Builder) -> Void = { _ in }
+    ) -> AdminDispatcher {
         var builder = Builder()
-        builder.register("status", access: .anyone) { _, _ in service.status() }
+        builder.register("status", access: .anyone, blocks: false) { _, _ in service.status() }
         builder.register("subjects") { request, caller in
             try service.subjects(caller: caller, includeNames: try request.bool("names"))
         }
@@ -92,7 +109,7 @@ extension AdminDispatcher {
                 do { return try service.identify(image, caller: caller) } catch let error as any UserFacingError {
                     return ["file": .string(image.name), "error": error.json]
                 } catch {
-                    return ["file": .string(image.name), "error": ["code": "internal", "message": .string("\(error)")]]
+                    return ["file": .string(image.name), "error": UnexpectedError(error).json]
                 }
             })
         }
@@ -172,9 +189,10 @@ extension AdminDispatcher {
             ["alerts": .array(try service.registry.alerts().filter { $0.status == .open }.map(\.json))]
         }
         extra(&builder)
-        return builder.build(isAdmin: { service.isAdmin($0) }, audit: { command, caller, outcome in
-            service.auditCommand(command, caller: caller, outcome: outcome)
-        })
+        return builder.build(
+            isAdmin: { service.isAdmin($0) },
+            audit: { command, caller, outcome in service.auditCommand(command, caller: caller, outcome: outcome) },
+            worker: worker)
     }
 }
 

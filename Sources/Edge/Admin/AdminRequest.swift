@@ -69,7 +69,7 @@ public struct AdminRequest: Sendable {
 
 /// A protocol-level failure: a malformed or unknown request, a refused caller.
 public struct AdminError: Error, Sendable, UserFacingError {
-    public enum Code: String, Sendable {
+    public enum Code: String, Sendable, CaseIterable {
         case invalidRequest = "invalid_request"
         case unknownCommand = "unknown_command"
         case notPermitted = "not_permitted"

@@ -10,12 +10,14 @@ final class AdminSession: Sendable {
     let caller: OSUser
     let dispatcher: AdminDispatcher
     let maxUploadBytes: Int
+    let budget: UploadBudget
     private let uploads = Mutex<[String: (name: String, bytes: [UInt8])]>([:])
 
-    init(caller: OSUser, dispatcher: AdminDispatcher, maxUploadBytes: Int) {
+    init(caller: OSUser, dispatcher: AdminDispatcher, maxUploadBytes: Int, budget: UploadBudget) {
         self.caller = caller
         self.dispatcher = dispatcher
         self.maxUploadBytes = maxUploadBytes
+        self.budget = budget
     }
 
     /// The reply to one request line.
@@ -50,6 +52,8 @@ final class AdminSession: Sendable {
         do {
             if command == "upload" { return Self.okReply(id: id, try upload(arguments)) }
             let images = try takeImages(arguments)
+            // The uploads' memory goes back to the budget once the command is done.
+            defer { budget.release(images.reduce(0) { $0 + $1.byteCount }) }
             let result = try await dispatcher.dispatch(
                 AdminRequest(id: id.stringValue ?? id.intValue.map(String.init) ?? "", command: command, arguments: arguments, images: images),
                 caller: caller)
@@ -57,7 +61,7 @@ final class AdminSession: Sendable {
         } catch let error as any UserFacingError {
             return Self.errorReply(id: id, error)
         } catch {
-            return Self.errorReply(id: id, AdminError(.invalidRequest, "\(error)"))
+            return Self.errorReply(id: id, UnexpectedError(error))
         }
     }
 
@@ -73,6 +77,9 @@ final class AdminSession: Sendable {
             let total = uploads.values.reduce(0) { $0 + $1.bytes.count } + chunk.count
             guard total <= maxUploadBytes else {
                 throw AdminError(.tooLarge, "uploads on one connection may total at most \(maxUploadBytes >> 20) MiB")
+            }
+            guard budget.reserve(chunk.count) else {
+                throw AdminError(.busy, "the daemon holds as many uploads as it may (\(budget.limit >> 20) MiB in all); retry shortly")
             }
             entry.bytes += chunk
             uploads[id] = entry
@@ -92,20 +99,21 @@ final class AdminSession: Sendable {
                 images.append(.bytes(name: upload.name, upload.bytes))
             }
         }
-        if let paths = arguments["images"]?.arrayValue {
-            for value in paths {
-                guard let path = value.stringValue else { throw AdminError(.invalidRequest, "'images' must list file paths") }
-                images.append(.file(path))
-            }
+        if arguments["images"] != nil {
+            // A client-named path could be a FIFO, a device or someone else's file.
+            throw AdminError(.invalidRequest, "the daemon never opens a file a client names: send images with the upload command (the CLI does)")
         }
         return images
     }
 
     func wipe() {
-        uploads.withLock { uploads in
+        let held = uploads.withLock { uploads -> Int in
+            let held = uploads.values.reduce(0) { $0 + $1.bytes.count }
             for key in uploads.keys { uploads[key]!.bytes.withUnsafeMutableBytes { wipeMemory($0.baseAddress, $0.count) } }
             uploads.removeAll()
+            return held
         }
+        budget.release(held)
     }
 
     static func okReply(id: JSONValue, _ result: JSONValue) -> JSONValue {

@@ -97,9 +97,7 @@ public final class AdminSocketClient {
             throw AdminError(.invalidRequest, "the daemon sent a reply that is not JSON")
         }
         if object["ok"]?.boolValue == true { return object["result"] ?? .null }
-        throw RemoteError(
-            errorCode: object["error"]?["code"]?.stringValue ?? "unknown",
-            message: object["error"]?["message"]?.stringValue ?? "the daemon refused the request")
+        throw RemoteError(json: object["error"] ?? .null)
     }
 
     private func write(_ text: String) throws {
@@ -135,24 +133,16 @@ public final class AdminSocketClient {
     }
 }
 
-/// An error the daemon reported, with its code, so the CLI exits with the same status
-/// as if the command had run in-process.
+/// An error the daemon reported: its code, message and exit status as the daemon
+/// sent them, so the CLI exits with the status the same failure has in-process.
 public struct RemoteError: Error, UserFacingError {
     public let errorCode: String
     public let message: String
+    public let exitStatus: ExitStatus
 
-    public var exitStatus: ExitStatus {
-        switch errorCode {
-        case "file_not_found": .noInput
-        case "unreadable_file", "storage_failure": .ioError
-        case "invalid_image", "image_too_large", "consent_required", "enrolment_refused", "verification_failed", "corrupt_database", "integrity_failure": .dataError
-        case "not_found": .notFound
-        case "invalid_request", "invalid_argument", "unknown_command", "unsupported_version", "too_large": .usage
-        case "not_permitted": .noPermission
-        case "busy": .temporaryFailure
-        case "unavailable": .unavailable
-        case "invalid_policy", "invalid_model", "wrong_key", "key_missing", "key_permissions", "key_invalid": .configuration
-        default: .failure
-        }
+    public init(json error: JSONValue) {
+        errorCode = error["code"]?.stringValue ?? "unknown"
+        message = error["message"]?.stringValue ?? "the daemon refused the request"
+        exitStatus = ExitStatus(json: error) ?? .failure
     }
 }

@@ -1,3 +1,4 @@
+internal import CLinuxSupport
 import Consent
 import FacegateCore
 public import Logging
@@ -15,16 +16,21 @@ import Glibc
 /// peer that is neither root, the service user nor in the admin group is refused
 /// (and the refusal audited), whatever the socket's file permissions say.
 ///
-/// Bounded: lines of at most 64 KiB, an idle timeout, a maximum number of clients,
-/// per-connection uploads of at most 32 MiB. Malformed input gets an error reply,
-/// never a crash.
+/// Bounded: lines of at most 64 KiB, a short idle timeout, at most `maxClients`
+/// clients and `maxClientsPerUser` per OS user (root has `reservedForRoot` more, so
+/// that a stuck or hostile admin cannot lock root out), uploads of at most 32 MiB per
+/// connection and 64 MiB in all (returned to the system when used). Blocking work
+/// runs on `AdminWorkers`. Malformed input gets an error reply, never a crash.
 public struct AdminSocketServer: Service {
     public struct Limits: Sendable {
         public var maxLineBytes = 64 * 1024
         /// Seconds without a complete request before a connection is closed.
-        public var idleTimeoutSeconds: Int64 = 30
+        public var idleTimeoutSeconds: Int64 = 10
         public var maxClients = 32
+        public var maxClientsPerUser = 8
+        public var reservedForRoot = 4
         public var maxUploadBytes = 32 << 20
+        public var maxTotalUploadBytes = 64 << 20
 
         public init() {}
     }
@@ -72,24 +78,25 @@ public struct AdminSocketServer: Service {
                     }
                 }
         } catch {
-            throw AdminError(.unavailable, "cannot create the admin socket '\(path)': \(error); check that its directory exists and is writable (the systemd unit creates /run/facegate)")
+            throw AdminError(.unavailable, "cannot create the admin socket '\(path)': \(error); check that its directory exists and is writable by this user, or choose another with --socket or [appliance] socket")
         }
         restrictPermissions()
         logger.info("admin socket listening", metadata: ["admin.socket": "\(path)"])
         onListening()
         let active = ClientCounter()
+        let budget = UploadBudget(limit: limits.maxTotalUploadBytes)
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { connections in
                     for try await connection in connections {
-                        if active.enter() > limits.maxClients {
-                            active.leave()
-                            group.addTask { await Self.refuse(connection.channel, code: .busy, message: "too many admin clients connected (\(limits.maxClients)); retry shortly") }
+                        let uid = connection.peer?.uid ?? UInt32.max
+                        if let refusal = active.enter(uid: uid, limits: limits) {
+                            group.addTask { await Self.refuse(connection.channel, code: .busy, message: refusal) }
                             continue
                         }
                         group.addTask {
-                            await self.serve(connection)
-                            active.leave()
+                            await self.serve(connection, budget: budget)
+                            active.leave(uid: uid)
                         }
                     }
                 }
@@ -113,7 +120,7 @@ public struct AdminSocketServer: Service {
 
     // MARK: One connection
 
-    private func serve(_ connection: Connection) async {
+    private func serve(_ connection: Connection, budget: UploadBudget) async {
         guard let peer = connection.peer else {
             await Self.refuse(connection.channel, code: .notPermitted, message: "the caller's credentials could not be read")
             return
@@ -124,7 +131,7 @@ public struct AdminSocketServer: Service {
             await Self.refuse(connection.channel, code: .notPermitted, message: "'\(peer.name)' (uid \(peer.uid)) may not use the admin socket: only root, the service user and members of '\(service.policy.appliance.adminGroup)' may")
             return
         }
-        let session = AdminSession(caller: peer, dispatcher: dispatcher, maxUploadBytes: limits.maxUploadBytes)
+        let session = AdminSession(caller: peer, dispatcher: dispatcher, maxUploadBytes: limits.maxUploadBytes, budget: budget)
         defer { session.wipe() }
         do {
             try await connection.channel.executeThenClose { inbound, outbound in
@@ -229,9 +236,61 @@ final class IdleCloser: ChannelInboundHandler, Sendable {
     }
 }
 
-/// How many admin clients are connected.
+/// How many admin clients are connected, in all and per OS user.
 final class ClientCounter: Sendable {
-    private let count = Atomic<Int>(0)
-    func enter() -> Int { count.add(1, ordering: .relaxed).newValue }
-    func leave() { count.subtract(1, ordering: .relaxed) }
+    private let counts = Mutex<(total: Int, perUser: [UInt32: Int])>((0, [:]))
+
+    /// Counts a new client, or says why it must retry later.
+    func enter(uid: UInt32, limits: AdminSocketServer.Limits) -> String? {
+        counts.withLock { counts in
+            let mine = counts.perUser[uid, default: 0]
+            let total = limits.maxClients + (uid == 0 ? limits.reservedForRoot : 0)
+            if counts.total >= total {
+                return "too many admin clients connected (\(limits.maxClients)); retry shortly"
+            }
+            if uid != 0 && mine >= limits.maxClientsPerUser {
+                return "this user already has \(limits.maxClientsPerUser) admin connections open; close one, or retry shortly"
+            }
+            counts.total += 1
+            counts.perUser[uid] = mine + 1
+            return nil
+        }
+    }
+
+    func leave(uid: UInt32) {
+        counts.withLock { counts in
+            counts.total -= 1
+            counts.perUser[uid] = max(0, counts.perUser[uid, default: 1] - 1)
+            if counts.perUser[uid] == 0 { counts.perUser[uid] = nil }
+        }
+    }
+}
+
+/// The memory all connections' uploads may hold at once. When it all comes back,
+/// the freed pages are returned to the system (`malloc_trim`), so a burst of large
+/// uploads does not leave the daemon large on a 1 GiB board.
+final class UploadBudget: Sendable {
+    let limit: Int
+    private let used = Mutex(0)
+
+    init(limit: Int) { self.limit = limit }
+
+    func reserve(_ bytes: Int) -> Bool {
+        used.withLock { used in
+            guard used + bytes <= limit else { return false }
+            used += bytes
+            return true
+        }
+    }
+
+    func release(_ bytes: Int) {
+        guard bytes > 0 else { return }
+        let idle = used.withLock { used -> Bool in
+            used = max(0, used - bytes)
+            return used == 0
+        }
+        if idle { _ = fg_linux_release_free_memory() }
+    }
+
+    var inUse: Int { used.withLock { $0 } }
 }

@@ -1,4 +1,7 @@
 import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A folder of photos played as a video: each image (sorted by name) is shown for
 /// `framesPerImage` frames, so that tracking and voting see it as a person standing
@@ -14,12 +17,22 @@ public final class DirectorySlideshow: FrameSource, @unchecked Sendable {
     private var frameIndex = 0
     public private(set) var skipped: [String] = []
 
-    public init(path: String, framesPerImage: Int, decoder: ImageDecoder) throws(CaptureError) {
+    /// Told once per image that does not decode: its position, the count and the
+    /// error code (not its name, which may be a person's).
+    private let onSkip: @Sendable (Int, Int, String) -> Void
+
+    public init(
+        path: String, framesPerImage: Int, decoder: ImageDecoder, onSkip: @escaping @Sendable (Int, Int, String) -> Void = { _, _, _ in }
+    ) throws(CaptureError) {
         name = "dir:" + path
+        self.onSkip = onSkip
         do {
             files = try ImageFileList.files(in: path)
         } catch {
-            throw CaptureError(.notFound, error.message)
+            // A folder that is there but holds no photo is a source without a frame.
+            var info = stat()
+            let exists = stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+            throw CaptureError(exists ? .malformed : .notFound, error.message)
         }
         self.framesPerImage = max(1, framesPerImage)
         self.decoder = decoder
@@ -34,7 +47,11 @@ public final class DirectorySlideshow: FrameSource, @unchecked Sendable {
                     current = try decoder.decode(file: files[imageIndex])
                     loadedIndex = imageIndex
                 } catch {
-                    skipped.append(files[imageIndex])
+                    // Once per file, not once per loop (the list would grow forever).
+                    if !skipped.contains(files[imageIndex]) {
+                        skipped.append(files[imageIndex])
+                        onSkip(imageIndex, files.count, error.errorCode)
+                    }
                     position = (imageIndex + 1) * framesPerImage
                     continue
                 }

@@ -40,7 +40,7 @@ extension FrameSource {
 
 /// Why a frame source failed, with what to do.
 public struct CaptureError: Error, Sendable, Equatable {
-    public enum Code: String, Sendable {
+    public enum Code: String, Sendable, CaseIterable {
         case notFound = "source_not_found"
         case busy = "source_busy"
         case unsupported = "source_unsupported"

@@ -1,3 +1,5 @@
+public import Logging
+
 /// A frame source as the command line and the policy name it:
 /// `v4l2:/dev/video0[?width=640&height=480&fps=15]`, `y4m:PATH`, `dir:PATH`.
 public enum FrameSourceSpec: Sendable, Equatable {
@@ -42,15 +44,20 @@ public enum FrameSourceSpec: Sendable, Equatable {
         return true
     }
 
-    /// Opens the source.
-    public func open(decoder: ImageDecoder = ImageDecoder()) throws -> any FrameSource {
+    /// Opens the source. `logger` hears about images a slideshow skips (by position,
+    /// never by file name: a photo's name is often a person's).
+    public func open(decoder: ImageDecoder = ImageDecoder(), logger: Logger? = nil) throws -> any FrameSource {
         switch self {
         case .v4l2(let device, let width, let height, let fps):
             return try V4L2Camera(device: device, request: .init(width: width, height: height, fps: fps))
         case .y4m(let path):
             return try Y4MReader(path: path)
         case .directory(let path, let hold):
-            return try DirectorySlideshow(path: path, framesPerImage: hold, decoder: decoder)
+            return try DirectorySlideshow(path: path, framesPerImage: hold, decoder: decoder) { position, count, code in
+                logger?.warning(
+                    "a slideshow image does not decode and is skipped",
+                    metadata: ["source.position": "\(position + 1) of \(count)", "error.code": "\(code)"])
+            }
         }
     }
 }

@@ -28,10 +28,23 @@ public final class Y4MReader: FrameSource, @unchecked Sendable {
         }
         self.file = file
         var header: [UInt8] = []
-        while header.count < 1024 {
+        var ended = false
+        while header.count < 4096 {
             let c = fgetc(file)
-            if c == EOF || c == 0x0A { break }
+            if c == EOF { break }
+            if c == 0x0A {
+                ended = true
+                break
+            }
             header.append(UInt8(c))
+        }
+        guard ended else {
+            fclose(file)
+            throw CaptureError(
+                .malformed,
+                header.count >= 4096
+                    ? "'\(path)' has no end to its Y4M header in its first 4096 bytes: it is not a YUV4MPEG2 video, or it is damaged"
+                    : "'\(path)' ends inside its Y4M header: it is empty or truncated")
         }
         let fields = String(decoding: header, as: UTF8.self).split(separator: " ")
         guard fields.first == "YUV4MPEG2" else {

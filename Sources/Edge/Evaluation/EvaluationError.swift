@@ -4,7 +4,7 @@ public import FacegateCore
 /// malformed, or a result file that could not be written. Messages name the file and
 /// the line, never a person or a descriptor.
 public struct EvaluationError: Error, Sendable, Equatable, UserFacingError {
-    public enum Code: String, Sendable, Equatable {
+    public enum Code: String, Sendable, Equatable, CaseIterable {
         /// A line of a pair or label list does not have the expected fields.
         case malformedList = "malformed_list"
         /// The list parsed but holds nothing to evaluate.

@@ -4,7 +4,7 @@ public import FacegateCore
 /// involved and says what to do. Never carries pixels, landmarks or descriptors.
 public struct FaceEngineError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What kind of failure this is; the CLI maps it to an exit code.
-    public enum Code: String, Sendable, Equatable {
+    public enum Code: String, Sendable, Equatable, CaseIterable {
         /// An input file does not exist.
         case fileNotFound = "file_not_found"
         /// An input file exists but cannot be read (permissions, a directory, an I/O error).

@@ -111,12 +111,12 @@ public final class RecognitionPipeline: @unchecked Sendable {
         let failure = Mutex<(any Error)?>(nil)
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             let countdown = Countdown(2) { done.resume() }
-            Self.startThread(name: "fg-detect") {
+            PipelineThread.start(name: "fg-detect") {
                 do { try self.detectLoop(queue) } catch { failure.withLock { $0 = $0 ?? error } }
                 queue.close()
                 countdown.tick()
             }
-            Self.startThread(name: "fg-embed") {
+            PipelineThread.start(name: "fg-embed") {
                 do { try self.embedLoop(queue) } catch {
                     failure.withLock { $0 = $0 ?? error }
                     self.stop()
@@ -126,6 +126,7 @@ public final class RecognitionPipeline: @unchecked Sendable {
             }
         }
         source.close()
+        relay?.terminateAll()
         if let error = failure.withLock({ $0 }) { throw error }
     }
 
@@ -136,19 +137,29 @@ public final class RecognitionPipeline: @unchecked Sendable {
         let options = DetectionOptions(upsample: configuration.upsample, minFaceSize: configuration.minFacePixels)
         let start = ContinuousClock.now
         var played = 0
+        var sinceRewind = 0
         while !isStopped {
             guard let frame = try source.nextFrame() else {
+                // A source that gives nothing would otherwise loop at full speed forever.
+                guard sinceRewind > 0 else {
+                    throw CaptureError(.malformed, "\(source.name) has no frame facegate can decode (an empty video, or a folder without readable images)")
+                }
                 if configuration.loop, !isStopped {
                     try source.rewind()
+                    sinceRewind = 0
                     continue
                 }
                 break
             }
+            sinceRewind += 1
             if configuration.realtime, let rate = source.frameRate, rate > 0 {
                 let due = start.advanced(by: .seconds(Double(played) / rate))
                 let wait = (due - ContinuousClock.now).milliseconds
                 if wait > 0 { usleep(UInt32(wait * 1000)) }
             }
+            // Frame numbers go on across loops of a file source, so tracks end and a
+            // person who comes back is decided again.
+            let sequence = played
             played += 1
             let received = ContinuousClock.now
             let detectStart = ContinuousClock.now
@@ -161,13 +172,13 @@ public final class RecognitionPipeline: @unchecked Sendable {
             counters.frame(enhanced: enhanced != nil, at: received)
             counters.faces(kept: kept.count, tooSmall: boxes.count - kept.count)
             counters.sample("detect", milliseconds: (ContinuousClock.now - detectStart).milliseconds)
-            let assignments = tracker.withLock { $0.update(frame: frame.index, boxes: kept) }
+            let assignments = tracker.withLock { $0.update(frame: sequence, boxes: kept) }
             let toEmbed = assignments.filter(\.embed).map { ($0.track, $0.box) }
             if toEmbed.isEmpty {
                 counters.sample("frame", milliseconds: (ContinuousClock.now - received).milliseconds)
                 continue
             }
-            let work = Work(image: image, frameIndex: frame.index, receivedAt: received, faces: toEmbed)
+            let work = Work(image: image, frameIndex: sequence, receivedAt: received, faces: toEmbed)
             if !queue.put(work, dropIfFull: isCamera) {
                 counters.sample("frame", milliseconds: (ContinuousClock.now - received).milliseconds)
             }
@@ -247,29 +258,5 @@ public final class RecognitionPipeline: @unchecked Sendable {
                 return value == 0
             }) { done() }
         }
-    }
-
-    private static func startThread(name: String, _ body: @escaping @Sendable () -> Void) {
-        final class Box: @unchecked Sendable {
-            let body: @Sendable () -> Void
-            let name: String
-            init(_ body: @escaping @Sendable () -> Void, _ name: String) {
-                self.body = body
-                self.name = name
-            }
-        }
-        let box = Unmanaged.passRetained(Box(body, name)).toOpaque()
-        var thread = pthread_t()
-        var attributes = pthread_attr_t()
-        pthread_attr_init(&attributes)
-        pthread_attr_setstacksize(&attributes, 8 << 20)
-        let result = pthread_create(&thread, &attributes, { raw in
-            let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
-            box.body()
-            return nil
-        }, box)
-        pthread_attr_destroy(&attributes)
-        precondition(result == 0, "cannot start the \(name) thread")
-        pthread_detach(thread)
     }
 }

@@ -4,13 +4,18 @@ public import Vault
 import Logging
 
 extension FacegateService {
-    /// Non-personal facts about the running appliance.
+    /// Non-personal facts about the appliance: in the daemon from memory (so it is
+    /// answered at once, whatever else runs), in-process from the database.
     public func status() -> JSONValue {
         let policy = self.policy
+        let counts: (subjects: Int, templates: Int) = servesDoor
+            ? (registry.vault.gallery.subjectCount, registry.vault.gallery.templateCount)
+            : ((try? registry.vault.counts()) ?? (0, 0))
         return [
             "version": .string(FacegateVersionInfo.current),
-            "subjects": .int(registry.vault.gallery.subjectCount),
-            "templates": .int(registry.vault.gallery.templateCount),
+            "daemon": .bool(servesDoor),
+            "subjects": .int(counts.subjects),
+            "templates": .int(counts.templates),
             "deny_list": .string(policy.denyList.isActive ? "enabled" : "disabled"),
             "policy": .string(policy.sourcePath),
             "time": .string(Timestamp.iso8601(registry.now)),

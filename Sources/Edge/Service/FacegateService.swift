@@ -17,9 +17,13 @@ public final class FacegateService: @unchecked Sendable {
     /// enrolments of one face at once (two admins, two tablets) leave one subject.
     private let enrolment = Mutex(())
 
-    public init(registry: ConsentRegistry, models: ModelFiles, engine: FaceEngine? = nil, logger: Logger) {
+    /// True in the daemon: its gallery is loaded and serves the door.
+    public let servesDoor: Bool
+
+    public init(registry: ConsentRegistry, models: ModelFiles, engine: FaceEngine? = nil, servesDoor: Bool = false, logger: Logger) {
         self.registry = registry
         self.models = models
+        self.servesDoor = servesDoor
         self.decoder = ImageDecoder()
         self.logger = logger
         loadedEngine.withLock { $0 = engine }

@@ -14,6 +14,12 @@ public enum ImageSource: Sendable {
         }
     }
 
+    /// Bytes held in memory (uploads), for the admin socket's upload budget.
+    var byteCount: Int {
+        if case .bytes(_, let bytes) = self { return bytes.count }
+        return 0
+    }
+
     func decode(with decoder: ImageDecoder) throws(FaceEngineError) -> RGBImage {
         switch self {
         case .file(let path): return try decoder.decode(file: path)

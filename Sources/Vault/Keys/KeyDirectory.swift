@@ -84,14 +84,26 @@ public struct KeyDirectory: Sendable {
 
     private func readKeyFile(_ file: String, expectedBytes: Int, checkPermissions: Bool) throws(VaultError) -> SecureBuffer {
         var info = stat()
-        guard stat(file, &info) == 0 else {
+        guard lstat(file, &info) == 0 else {
             if errno == ENOENT {
                 throw VaultError(.keyMissing, "the key file '\(file)' is missing; run `facegate keys init --dir \(path)` on a new device, or restore the key directory from its backup")
             }
             throw VaultError(.keyInvalid, "cannot stat the key file '\(file)': \(String(cString: strerror(errno)))")
         }
+        if (info.st_mode & S_IFMT) == S_IFLNK {
+            throw VaultError(.keyInvalid, "the key file '\(file)' is a symbolic link; key files must be regular files in the key directory (a link could point anywhere)")
+        }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
             throw VaultError(.keyInvalid, "the key file '\(file)' is not a regular file")
+        }
+        if checkPermissions {
+            var directory = stat()
+            let directoryOwner = lstat(path, &directory) == 0 ? directory.st_uid : uid_t.max
+            guard info.st_uid == geteuid() || info.st_uid == 0 || info.st_uid == directoryOwner else {
+                throw VaultError(
+                    .keyPermissions,
+                    "the key file '\(file)' belongs to uid \(info.st_uid), not to this user, root or the key directory's owner; someone else could have replaced it. Restore it from your key backup")
+            }
         }
         if checkPermissions && (info.st_mode & 0o077) != 0 {
             let mode = String(info.st_mode & 0o777, radix: 8)

@@ -59,9 +59,21 @@ public final class StateDirectoryLock: @unchecked Sendable {
             usleep(20_000)
         }
         descriptor = fd
-        let line = "\(holder.rawValue) \(getpid())\n"
-        _ = ftruncate(fd, 0)
-        _ = line.withCString { pwrite(fd, $0, strlen($0), 0) }
+        record(nil)
+    }
+
+    /// Writes who holds the lock, and (for a daemon) the admin socket it listens on,
+    /// so that commands find it without a flag.
+    public func record(socket: String?) {
+        record(socket)
+    }
+
+    private func record(_ socket: String?) {
+        guard descriptor >= 0 else { return }
+        var text = "\(holder.rawValue) \(getpid())\n"
+        if let socket { text += "socket \(socket)\n" }
+        _ = ftruncate(descriptor, 0)
+        _ = text.withCString { pwrite(descriptor, $0, strlen($0), 0) }
     }
 
     /// The error for "a daemon serves this state directory".
@@ -71,25 +83,36 @@ public final class StateDirectoryLock: @unchecked Sendable {
             "a running `facegate run`\(pid.map { " (pid \($0))" } ?? "") holds the state directory '\(location.stateDirectory)'; \(advice)")
     }
 
-    /// Who holds the lock of `location` now (nil when nobody does), without taking it.
-    public static func currentHolder(of location: VaultLocation) -> (holder: Holder, pid: Int32)? {
-        let fd = open(location.lockFile, O_RDWR | O_NOFOLLOW | O_CLOEXEC)
+    /// Who holds the lock of `location` now (nil when nobody does, or when this user
+    /// cannot read the state directory), without taking it.
+    public static func currentHolder(of location: VaultLocation) -> Owner? {
+        let fd = open(location.lockFile, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         if flock(fd, LOCK_SH | LOCK_NB) == 0 {
             flock(fd, LOCK_UN)
             return nil
         }
-        return owner(fd) ?? (.command, 0)
+        return owner(fd) ?? Owner(holder: .command, pid: 0, socket: nil)
     }
 
-    private static func owner(_ fd: Int32) -> (holder: Holder, pid: Int32)? {
-        var buffer = [UInt8](repeating: 0, count: 64)
+    /// What the lock file says about its holder.
+    public struct Owner: Sendable, Equatable {
+        public var holder: Holder
+        public var pid: Int32
+        /// The admin socket a daemon listens on.
+        public var socket: String?
+    }
+
+    private static func owner(_ fd: Int32) -> Owner? {
+        var buffer = [UInt8](repeating: 0, count: 4096)
         let n = pread(fd, &buffer, buffer.count, 0)
         guard n > 0 else { return nil }
-        let parts = String(decoding: buffer[0..<n], as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" })
+        let lines = String(decoding: buffer[0..<n], as: UTF8.self).split(separator: "\n").map(String.init)
+        let parts = lines.first?.split(separator: " ") ?? []
         guard parts.count >= 2, let holder = Holder(rawValue: String(parts[0])), let pid = Int32(parts[1]) else { return nil }
-        return (holder, pid)
+        let socket = lines.dropFirst().first { $0.hasPrefix("socket ") }.map { String($0.dropFirst(7)) }
+        return Owner(holder: holder, pid: pid, socket: socket)
     }
 
     /// Releases the lock (also released when the process exits).

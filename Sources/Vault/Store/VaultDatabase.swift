@@ -1,6 +1,9 @@
 import FacegateCore
 import GRDB
 import GRDBSQLite
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Opening the SQLite file with the settings erasure depends on, the vault's schema,
 /// and SQLite errors translated into messages a person can act on.
@@ -71,6 +74,24 @@ enum VaultDatabase {
             try migrator.migrate(queue)
         } catch {
             throw translate(error, path: path)
+        }
+    }
+
+    /// A database that is missing or empty is not silently replaced by a new vault.
+    static func requireExisting(_ path: String) throws {
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
+            throw VaultError(
+                .noDatabase,
+                "there is no database at '\(path)': run `facegate keys init` on a new device, or `facegate restore BACKUP` to bring one back")
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw VaultError(.corruptDatabase, "'\(path)' is not a regular file; nothing was changed")
+        }
+        guard info.st_size > 0 else {
+            throw VaultError(
+                .corruptDatabase,
+                "'\(path)' is empty (0 bytes): the database was lost or damaged; nothing was changed. Restore the latest backup with `facegate restore`")
         }
     }
 

@@ -45,7 +45,8 @@ public final class VaultStore: @unchecked Sendable {
     /// `loadGallery` is set, decrypts every template into the gallery.
     ///
     /// Only one process may do this at a time for a state directory: the caller holds
-    /// its `StateDirectoryLock`.
+    /// its `StateDirectoryLock`. Only `creating` makes a new database (`keys init`,
+    /// a restore); otherwise a missing or empty file is an error, not a new vault.
     public static func open(
         path: String,
         keys: KeyRing,
@@ -53,8 +54,10 @@ public final class VaultStore: @unchecked Sendable {
         backupRetentionSeconds: Double,
         clock: any WallClock = SystemWallClock(),
         logger: Logger,
-        loadGallery: Bool = true
+        loadGallery: Bool = true,
+        creating: Bool = false
     ) throws -> VaultStore {
+        if !creating { try VaultDatabase.requireExisting(path) }
         let queue = try VaultDatabase.openQueue(path: path)
         try VaultDatabase.migrate(queue, path: path, extra: companion.registerMigrations)
         let store = VaultStore(
@@ -304,6 +307,29 @@ public final class VaultStore: @unchecked Sendable {
 
     func rowExists(_ subject: SubjectID, in db: Database) throws -> Bool {
         try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM subject WHERE id = ?)", arguments: [subject.rawValue]) ?? false
+    }
+
+    /// Every subject's id, and those whose templates expire by `time`.
+    public func subjectIDs(expiringBy time: Double) throws -> (all: Set<SubjectID>, expiring: Set<SubjectID>) {
+        try read { db in
+            var all = Set<SubjectID>(), expiring = Set<SubjectID>()
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, expires_at FROM subject")
+            while let row = try rows.next() {
+                let id = SubjectID(unchecked: row[0])
+                all.insert(id)
+                let expiresAt: Double = row[1]
+                if !(expiresAt > time) { expiring.insert(id) }
+            }
+            return (all, expiring)
+        }
+    }
+
+    /// How many subjects and templates the database holds.
+    public func counts() throws -> (subjects: Int, templates: Int) {
+        try read { db in
+            let row = try Row.fetchOne(db, sql: "SELECT (SELECT COUNT(*) FROM subject), (SELECT COUNT(*) FROM template)")
+            return (row?[0] ?? 0, row?[1] ?? 0)
+        }
     }
 
     public func subjects() throws -> [SubjectSummary] {

@@ -1,0 +1,28 @@
+/// The range of every numeric key of the policy, in one place. `Policy.parse` checks
+/// them, so `facegate run`, `policy reload` and `doctor` all refuse a value outside
+/// with the key named (exit 78); `policy/default.toml` documents them beside each key.
+///
+/// Why these bounds: a threshold outside 0.3–0.7 either rejects the same person in
+/// two photos or admits strangers (at 0.7 dlib's false-accept rate on the shared set
+/// is already several percent; 1.9 admits everyone); durations are capped at ten
+/// years so that no date computed from them leaves the years a timestamp can hold.
+enum PolicyRange {
+    static let threshold = 0.3...0.7
+    static let margin = 0.0...0.2
+    static let minFacePixels = 20...2000
+    static let upsample = 0...2
+    static let voteFrames = 1...60
+    static let recheckFrames = 1...10_000
+    static let lowLightLuma = 0.0...255.0
+    static let templateDays = 1.0...3650.0
+    static let accessEventDays = 1.0...3650.0
+    static let sweepIntervalMinutes = 1.0...1440.0
+    static let backupDays = 1.0...3650.0
+    static let checkpointEvery = 1...1_000_000
+    static let approvalsRequired = 2...10
+    static let reviewDays = 1.0...3650.0
+    static let alertTimeoutSeconds = 5.0...86_400.0
+    static let ruleIncidents = 1...100
+    static let ruleWindowDays = 1.0...3650.0
+    static let relayTimeoutSeconds = 0.5...300.0
+}
