@@ -1,5 +1,5 @@
 public import FacegateCore
-public import GRDB
+import GRDB
 public import Logging
 import Synchronization
 public import Vault

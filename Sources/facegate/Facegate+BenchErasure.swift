@@ -38,7 +38,8 @@ extension Facegate.Bench {
                 defer { appliance.remove() }
                 let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
                 let actor = OSUser.system
-                var erase: [Double] = [], rotate: [Double] = [], backup: [Double] = [], restore: [Double] = [], check: [Double] = []
+                var erase: [Double] = [], rotate: [Double] = [], backup: [Double] = [], restore: [Double] = []
+                var startCheck: [Double] = [], check: [Double] = []
                 var registry = try appliance.open(logger: logger, loadGallery: false)
                 try appliance.enrolSynthetic(subjects, into: registry, seed: 5)
                 var ids = try registry.vault.subjects().map(\.id)
@@ -66,14 +67,18 @@ extension Facegate.Bench {
                     precondition(result.erasuresReapplied >= 1)
                     registry = restored
                     try? FileManager.default.removeItem(atPath: file)
-                    // What `facegate run` checks at start (the gallery load checks the templates).
+                    // What `facegate run` checks at start (the gallery load checks the
+                    // templates), and `facegate audit check`.
                     start = ContinuousClock.now
-                    let sound = try registry.checkIntegrity(includeTemplates: false).isSound
-                    precondition(sound)
+                    let sound = try registry.checkIntegrity(.start).isSound
+                    startCheck.append((ContinuousClock.now - start).milliseconds)
+                    start = ContinuousClock.now
+                    let fullySound = try registry.checkIntegrity(.full).isSound
                     check.append((ContinuousClock.now - start).milliseconds)
+                    precondition(sound && fullySound)
                 }
                 registry.close()
-                let stats = [("erase_ms", erase), ("sweep_with_rotation_ms", rotate), ("backup_ms", backup), ("restore_ms", restore), ("integrity_check_ms", check)]
+                let stats = [("erase_ms", erase), ("sweep_with_rotation_ms", rotate), ("backup_ms", backup), ("restore_ms", restore), ("start_check_ms", startCheck), ("audit_check_ms", check)]
                 if json {
                     CommandOutput.json(["erasure": .object(JSONObject([("subjects", .int(subjects)), ("runs", .int(runs))] + stats.map { ($0.0, Statistics($0.1)!.json) }))])
                 } else {

@@ -49,7 +49,7 @@ extension Facegate {
                 let registry = try ConsentRegistry.open(
                     policy: policy, location: location, lock: lock, environment: ProcessEnvironment.current, logger: logger)
                 defer { registry.close() }
-                let integrity = try registry.checkIntegrity(includeTemplates: false)
+                let integrity = try registry.checkIntegrity(.start)
                 if !integrity.isSound {
                     logger.error("integrity problems found at start; see `facegate audit check`", metadata: ["integrity.problems": "\(integrity.problems.count)"])
                 }
@@ -75,7 +75,6 @@ extension Facegate {
                 try AdminSocketPath.check(socketPath)
                 lock.record(socket: socketPath)
                 let workers = AdminWorkers()
-                defer { Task { await workers.shutdown() } }
                 let socket = AdminSocketServer(
                     path: socketPath, service: service, dispatcher: AdminDispatcher.standard(service: service, worker: workers.run),
                     limits: limits, logger: logger)
@@ -93,6 +92,7 @@ extension Facegate {
                     gracefulShutdownSignals: [.sigterm, .sigint],
                     logger: logger))
                 try await group.run()
+                await workers.shutdown()
                 StandardStreams.writeError(JSONValue.object(["summary": pipeline.counters.json]).serialized + "\n")
             }
         }

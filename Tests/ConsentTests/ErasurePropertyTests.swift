@@ -129,7 +129,7 @@ struct ErasurePropertyTests {
                 guard let subject = subject(index) else { return }
                 let line = "{\"subject\":\"\(subject.rawValue)\",\"at\":\"\(Timestamp.iso8601(fixture.clock.now()))\",\"reason\":\"request\",\"actor\":\"test\"}\n"
                 let handle = try #require(FileHandle(forWritingAtPath: fixture.location.keys.erasureJournalPath) ?? {
-                    FileManager.default.createFile(atPath: fixture.location.keys.erasureJournalPath, contents: nil, attributes: [.posixPermissions: 0o600])
+                    _ = FileManager.default.createFile(atPath: fixture.location.keys.erasureJournalPath, contents: nil, attributes: [.posixPermissions: 0o600])
                     return FileHandle(forWritingAtPath: fixture.location.keys.erasureJournalPath)
                 }())
                 handle.seekToEndOfFile()

@@ -83,7 +83,7 @@ struct BadInputEndToEndTests {
         // The database.
         Case(name: "a zero-byte database", spoil: { _, state in
             try FileManager.default.removeItem(atPath: state + "/facegate.sqlite")
-            FileManager.default.createFile(atPath: state + "/facegate.sqlite", contents: Data())
+            _ = FileManager.default.createFile(atPath: state + "/facegate.sqlite", contents: Data())
         }, arguments: ["subjects"], status: 65, says: ["facegate.sqlite", "empty", "restore"]),
         Case(name: "no database at all", spoil: { _, state in try FileManager.default.removeItem(atPath: state + "/facegate.sqlite") },
              arguments: ["subjects"], status: 78, says: ["facegate.sqlite", "keys init", "restore"]),

@@ -44,7 +44,7 @@ struct ErasureEndToEndTests {
         let journal = appliance.fixture.erasureJournalPath
         let line = "{\"subject\":\"\(obama)\",\"at\":\"\(Timestamp.iso8601(Timestamp.now()))\",\"reason\":\"request\",\"actor\":\"other-process\"}\n"
         if !FileManager.default.fileExists(atPath: journal) {
-            FileManager.default.createFile(atPath: journal, contents: nil, attributes: [.posixPermissions: 0o600])
+            _ = FileManager.default.createFile(atPath: journal, contents: nil, attributes: [.posixPermissions: 0o600])
         }
         let handle = try #require(FileHandle(forWritingAtPath: journal))
         handle.seekToEndOfFile()

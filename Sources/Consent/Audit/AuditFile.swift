@@ -1,4 +1,4 @@
-public import FacegateCore
+import FacegateCore
 import GRDB
 import Synchronization
 public import Vault

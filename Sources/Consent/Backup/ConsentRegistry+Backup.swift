@@ -74,7 +74,7 @@ extension ConsentRegistry {
     /// itself, read-only, so that it can run beside the daemon).
     public func recordBackup(destination: String, actor: OSUser) throws -> JSONValue {
         let subjects = try vault.subjects().count
-        try vault.write { db in
+        _ = try vault.write { db in
             try audit.append(
                 actor: actor.name, action: "database.backup",
                 details: ["destination": .string(destination), "subjects": .int(subjects), "key_epoch": .int(vault.keys.currentEpoch)], in: db)

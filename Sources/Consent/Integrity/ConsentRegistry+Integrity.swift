@@ -1,30 +1,47 @@
-public import FacegateCore
+import FacegateCore
 import GRDB
 import Vault
 import FoundationEssentials
 
 extension ConsentRegistry {
+    /// How much `checkIntegrity` covers.
+    public enum IntegrityScope: Sendable {
+        /// Everything (`facegate audit check`): seconds for 100,000 subjects.
+        case full
+        /// What `facegate run` checks at start, in a moment whatever the size: the
+        /// audit chain since its last signed checkpoint (the audit file was compared
+        /// with the database when the vault opened) and, by the gallery load, every
+        /// wrapped key and template.
+        case start
+    }
+
     /// Checks everything that can be checked without a person: the database file
     /// (`quick_check`), the audit chain in the database (hashes, links, checkpoint
     /// signatures) and in its file (the same entries), and every ciphertext (wrapped
-    /// keys, profiles, templates when asked, and sealed fields of incidents, the
-    /// deny-list, door alerts and audit entries). Any problem is recorded as a breach
-    /// event listing the affected pseudonyms. `facegate audit check` runs it on
-    /// demand, `facegate run` at start (templates are checked by the gallery load).
-    public func checkIntegrity(includeTemplates: Bool = true) throws -> IntegrityReport {
+    /// keys, profiles, templates, and sealed fields of incidents, the deny-list, door
+    /// alerts and audit entries). Any problem is recorded as a breach event listing
+    /// the affected pseudonyms.
+    public func checkIntegrity(_ scope: IntegrityScope = .full) throws -> IntegrityReport {
         var report = IntegrityReport()
-        if let problem = try vault.databaseProblem() {
-            report.problems.append(.init(check: "database", detail: "SQLite's quick_check: \(problem)", subjects: []))
+        switch scope {
+        case .start:
+            try checkAuditChain(into: &report, fromLastCheckpoint: true)
+        case .full:
+            if let problem = try vault.databaseProblem() {
+                report.problems.append(.init(check: "database", detail: "SQLite's quick_check: \(problem)", subjects: []))
+            }
+            try checkAuditChain(into: &report, fromLastCheckpoint: false)
+            try checkAuditFile(into: &report)
+            let sealed = try sealedFields()
+            report.sealedFields = sealed.values.reduce(0) { $0 + $1.count }
+            let failures = try vault.verifyCiphertexts(includeTemplates: true, sealed: sealed)
+            report.subjects = try vault.counts().subjects
+            for (field, group) in Dictionary(grouping: failures, by: \.field).sorted(by: { $0.key < $1.key }) {
+                report.problems.append(.init(
+                    check: "ciphertext", detail: "\(group.count) \(field == "audit" || field == "incident" || field == "denylist" || field == "door" ? "sealed \(field) field" : field)(s) failed authentication (altered, moved or damaged)",
+                    subjects: group.map(\.subject.rawValue)))
+            }
         }
-        try checkAuditChain(into: &report)
-        let failures = try vault.verifyCiphertexts(includeTemplates: includeTemplates)
-        report.subjects = try vault.subjects().count
-        for (field, group) in Dictionary(grouping: failures, by: \.field).sorted(by: { $0.key < $1.key }) {
-            report.problems.append(.init(
-                check: "ciphertext", detail: "\(group.count) \(field)(s) failed authentication (altered, moved or damaged)",
-                subjects: group.map(\.subject.rawValue)))
-        }
-        try checkSealedFields(into: &report)
         if !report.isSound {
             let checks = Array(Set(report.problems.map(\.check))).sorted().joined(separator: ",")
             try recordBreachOnce(
@@ -33,14 +50,30 @@ extension ConsentRegistry {
         return report
     }
 
-    private func checkAuditChain(into report: inout IntegrityReport) throws {
-        let (entries, checkpoints) = try vault.read { db in (try AuditLog.entries(in: db), try AuditLog.checkpoints(in: db)) }
+    private func checkAuditChain(into report: inout IntegrityReport, fromLastCheckpoint: Bool) throws {
+        let publicKey = audit.publicKey
+        let (entries, checkpoints, start) = try vault.read { db -> ([AuditEntry], [AuditCheckpoint], AuditEntry?) in
+            let checkpoints = try AuditLog.checkpoints(in: db)
+            // From the newest checkpoint whose signature holds (the rest is checked by
+            // `audit check`), else from the beginning.
+            let anchor = fromLastCheckpoint
+                ? checkpoints.last { SignatureVerifier.isValid(signature: $0.signature, message: AuditCheckpoint.message(seq: $0.seq, hash: $0.hash, time: $0.time), publicKey: publicKey) }
+                : nil
+            let first = try anchor.flatMap { try AuditLog.entry(seq: $0.seq, in: db) }
+            let entries = first.map { try? AuditLog.entries(after: $0.seq, in: db) } ?? nil
+            return (try entries ?? AuditLog.entries(in: db), fromLastCheckpoint ? Array(checkpoints.suffix(1)) : checkpoints, first)
+        }
         report.auditEntries = entries.count
-        var previous = AuditEntry.genesisHash
-        var hashes: [Int: [UInt8]] = [:]
-        for (index, entry) in entries.enumerated() {
-            if entry.seq != index + 1 {
-                report.problems.append(.init(check: "audit_chain", detail: "entry \(index + 1) is missing from the database's audit log", subjects: []))
+        if let start, let anchor = checkpoints.last, start.hash != anchor.hash {
+            report.problems.append(.init(check: "audit_chain", detail: "audit entry \(start.seq) in the database does not match its signed checkpoint", subjects: []))
+            return
+        }
+        var previous = start?.hash ?? AuditEntry.genesisHash
+        var expected = (start?.seq ?? 0) + 1
+        var hashes: [Int: [UInt8]] = start.map { [$0.seq: $0.hash] } ?? [:]
+        for entry in entries {
+            if entry.seq != expected {
+                report.problems.append(.init(check: "audit_chain", detail: "entry \(expected) is missing from the database's audit log", subjects: []))
                 break
             }
             if entry.previousHash != previous || entry.computedHash != entry.hash {
@@ -50,16 +83,21 @@ extension ConsentRegistry {
             }
             previous = entry.hash
             hashes[entry.seq] = entry.hash
+            expected += 1
         }
         for checkpoint in checkpoints {
             let signed = SignatureVerifier.isValid(
                 signature: checkpoint.signature, message: AuditCheckpoint.message(seq: checkpoint.seq, hash: checkpoint.hash, time: checkpoint.time),
-                publicKey: audit.publicKey)
+                publicKey: publicKey)
             if !signed || hashes[checkpoint.seq].map({ $0 != checkpoint.hash }) ?? false {
                 report.problems.append(.init(check: "audit_chain", detail: "the signed checkpoint at entry \(checkpoint.seq) does not verify", subjects: []))
                 break
             }
         }
+    }
+
+    private func checkAuditFile(into report: inout IntegrityReport) throws {
+        let entries = try vault.read { db in try AuditLog.entries(in: db) }
         let file = try audit.file.contents()
         if !file.badLines.isEmpty {
             report.problems.append(.init(check: "audit_file", detail: "\(audit.file.path): unreadable lines \(file.badLines.prefix(5).map(String.init).joined(separator: ", "))", subjects: []))
@@ -77,43 +115,26 @@ extension ConsentRegistry {
         }
     }
 
-    private func checkSealedFields(into report: inout IntegrityReport) throws {
-        // (table, column, id column, purpose of the associated data)
-        let fields = [
-            ("incident", "note", "subject_id", "incident"), ("denylist_entry", "reason", "subject_id", "denylist"),
-            ("door_alert", "reason", "subject_id", "door"), ("audit_entry", "personal", "subject_id", "audit"),
-        ]
-        var failed = Set<String>()
-        try vault.read { db in
-            for (table, column, subjectColumn, purpose) in fields {
-                let rows = try Row.fetchAll(db, sql: "SELECT \(subjectColumn) AS subject, \(column) AS sealed FROM \(table) WHERE \(column) IS NOT NULL")
-                for row in rows {
-                    guard let subject = (row["subject"] as String?).flatMap(SubjectID.init), let sealed = row["sealed"] as Data? else { continue }
-                    report.sealedFields += 1
-                    do {
-                        // Nil for an erased subject: unreadable by design, not a breach.
-                        _ = try vault.openPersonal([UInt8](sealed), for: subject, purpose: purpose, in: db)
-                    } catch {
-                        failed.insert(subject.rawValue)
-                    }
+    /// Every field sealed with a subject's key outside the vault's own tables, by
+    /// subject (those of erased subjects are unreadable by design, and left out).
+    private func sealedFields() throws -> [SubjectID: [(purpose: String, bytes: [UInt8])]] {
+        // (table, column, purpose of the associated data)
+        let fields = [("incident", "note", "incident"), ("denylist_entry", "reason", "denylist"), ("door_alert", "reason", "door"), ("audit_entry", "personal", "audit")]
+        return try vault.read { db in
+            var sealed: [SubjectID: [(purpose: String, bytes: [UInt8])]] = [:]
+            func add(_ rows: RowCursor, purpose: String) throws {
+                while let row = try rows.next() {
+                    guard let subject = (row[0] as String?).flatMap(SubjectID.init), let bytes = row[1] as Data? else { continue }
+                    sealed[subject, default: []].append((purpose, [UInt8](bytes)))
                 }
             }
-            let approvals = try Row.fetchAll(db, sql: """
-                SELECT e.subject_id AS subject, a.reason AS sealed FROM denylist_approval a JOIN denylist_entry e ON e.id = a.entry_id
-                WHERE a.reason IS NOT NULL
-                """)
-            for row in approvals {
-                guard let subject = (row["subject"] as String?).flatMap(SubjectID.init), let sealed = row["sealed"] as Data? else { continue }
-                report.sealedFields += 1
-                if (try? vault.openPersonal([UInt8](sealed), for: subject, purpose: "denylist", in: db)) == nil, try vault.exists(subject) {
-                    failed.insert(subject.rawValue)
-                }
+            for (table, column, purpose) in fields {
+                try add(try Row.fetchCursor(db, sql: "SELECT subject_id, \(column) FROM \(table) WHERE \(column) IS NOT NULL"), purpose: purpose)
             }
-        }
-        if !failed.isEmpty {
-            report.problems.append(.init(
-                check: "ciphertext", detail: "\(failed.count) subject(s) have sealed fields (notes, reasons, audit details) that failed authentication",
-                subjects: failed.sorted()))
+            try add(try Row.fetchCursor(db, sql: """
+                SELECT e.subject_id, a.reason FROM denylist_approval a JOIN denylist_entry e ON e.id = a.entry_id WHERE a.reason IS NOT NULL
+                """), purpose: "denylist")
+            return sealed
         }
     }
 }

@@ -1,4 +1,4 @@
-public import FacegateCore
+import FacegateCore
 import Synchronization
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,4 @@
-public import FacegateCore
+import FacegateCore
 
 /// An append-only record, in the key directory, of every subject erased and every
 /// purpose withdrawn, so that nothing forgotten can come back.

@@ -1,4 +1,4 @@
-public import FacegateCore
+import FacegateCore
 import GRDB
 import FoundationEssentials
 #if canImport(Glibc)

@@ -26,6 +26,12 @@ extension VaultStore {
     /// sweep.
     public func maintainKeys() throws -> KeyMaintenance {
         let now = clock.now()
+        // Every epoch a stored subject needs must be in the ring before anything
+        // changes: a lost or old `kek-epochs` is reported, not papered over with a
+        // new epoch.
+        for epoch in try read({ db in try Int.fetchAll(db, sql: "SELECT DISTINCT kek_epoch FROM subject") }) {
+            _ = try keys.key(forEpoch: epoch)
+        }
         var begun: Int?
         if keys.currentIsRetiring { begun = try keys.beginEpoch(now: now) }
         let rewrapped = try rewrapToCurrentEpoch()
