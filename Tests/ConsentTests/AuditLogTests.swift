@@ -123,4 +123,19 @@ struct AuditLogTests {
         let report = try AuditVerifier.verify(lines: text.split(separator: "\n").map(String.init), publicKey: registry.audit.publicKey)
         #expect(report.failure?.seq == 2)
     }
+
+    @Test("the canonical encoding is the sorted, compact JSON of the entry, for awkward values too")
+    func canonicalEncoding() {
+        let details: JSONObject = ["zeta": "a\"b\\c\n", "alpha": ["nested": [1, 2.5, .null, true], "émoji": "ok ✓"], "count": 3]
+        for (subject, personal) in [(String?.none, [UInt8]?.none), ("0123456789abcdef0123456789abcdef", [0, 255, 7])] {
+            let reference: JSONValue = [
+                "seq": 42, "time": "2026-01-01T00:00:00.000Z", "actor": "uid:1000 \"quoted\"", "action": "subject.erase",
+                "subject": .string(subject), "details": .object(details), "personal": personal.map { .string(Hex.encode($0)) } ?? .null,
+            ]
+            let encoded = AuditEntry.canonical(
+                seq: 42, time: "2026-01-01T00:00:00.000Z", actor: "uid:1000 \"quoted\"", action: "subject.erase", subject: subject,
+                details: details, personal: personal)
+            #expect(String(decoding: encoded, as: UTF8.self) == reference.canonical.serialized)
+        }
+    }
 }

@@ -76,6 +76,29 @@ public final class AuditFile: Sendable {
         return any ? (isEntry, seq) : nil
     }
 
+    /// Each entry line's sequence number and hash, read without parsing the lines
+    /// (an entry line ends `,"hash":"<64 hex>"}`); nil for a line that is not one.
+    func entryHashes() throws -> (hashes: [(seq: Int, hash: String)], badLines: [Int]) {
+        var hashes: [(seq: Int, hash: String)] = []
+        var bad: [Int] = []
+        let marker = Array(#","hash":""#.utf8)
+        for (index, line) in try file.lines().lines.enumerated() {
+            let bytes = Array(line.utf8)
+            guard let lead = Self.leadingSeq(Substring(line).utf8) else {
+                bad.append(index + 1)
+                continue
+            }
+            guard lead.entry else { continue }
+            let tail = bytes.count - 66 - marker.count
+            guard tail > 0, Array(bytes[tail..<(tail + marker.count)]) == marker, bytes.suffix(2) == [UInt8(ascii: "\""), UInt8(ascii: "}")] else {
+                bad.append(index + 1)
+                continue
+            }
+            hashes.append((lead.seq, String(decoding: bytes[(tail + marker.count)..<(bytes.count - 2)], as: UTF8.self)))
+        }
+        return (hashes, bad)
+    }
+
     /// The entry with sequence number `seq`, if the file holds it.
     func entry(seq: Int) throws -> AuditEntry? {
         for line in try file.lines().lines.reversed() {

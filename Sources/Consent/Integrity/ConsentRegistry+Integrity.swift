@@ -52,66 +52,79 @@ extension ConsentRegistry {
 
     private func checkAuditChain(into report: inout IntegrityReport, fromLastCheckpoint: Bool) throws {
         let publicKey = audit.publicKey
-        let (entries, checkpoints, start) = try vault.read { db -> ([AuditEntry], [AuditCheckpoint], AuditEntry?) in
-            let checkpoints = try AuditLog.checkpoints(in: db)
-            // From the newest checkpoint whose signature holds (the rest is checked by
-            // `audit check`), else from the beginning.
-            let anchor = fromLastCheckpoint
-                ? checkpoints.last { SignatureVerifier.isValid(signature: $0.signature, message: AuditCheckpoint.message(seq: $0.seq, hash: $0.hash, time: $0.time), publicKey: publicKey) }
-                : nil
-            let first = try anchor.flatMap { try AuditLog.entry(seq: $0.seq, in: db) }
-            let entries = first.map { try? AuditLog.entries(after: $0.seq, in: db) } ?? nil
-            return (try entries ?? AuditLog.entries(in: db), fromLastCheckpoint ? Array(checkpoints.suffix(1)) : checkpoints, first)
-        }
-        report.auditEntries = entries.count
-        if let start, let anchor = checkpoints.last, start.hash != anchor.hash {
-            report.problems.append(.init(check: "audit_chain", detail: "audit entry \(start.seq) in the database does not match its signed checkpoint", subjects: []))
-            return
-        }
-        var previous = start?.hash ?? AuditEntry.genesisHash
-        var expected = (start?.seq ?? 0) + 1
-        var hashes: [Int: [UInt8]] = start.map { [$0.seq: $0.hash] } ?? [:]
-        for entry in entries {
-            if entry.seq != expected {
-                report.problems.append(.init(check: "audit_chain", detail: "entry \(expected) is missing from the database's audit log", subjects: []))
-                break
-            }
-            if entry.previousHash != previous || entry.computedHash != entry.hash {
-                report.problems.append(.init(
-                    check: "audit_chain", detail: "audit entry \(entry.seq) in the database was altered or does not chain", subjects: entry.subject.map { [$0] } ?? []))
-                break
-            }
-            previous = entry.hash
-            hashes[entry.seq] = entry.hash
-            expected += 1
-        }
-        for checkpoint in checkpoints {
-            let signed = SignatureVerifier.isValid(
+        func signed(_ checkpoint: AuditCheckpoint) -> Bool {
+            SignatureVerifier.isValid(
                 signature: checkpoint.signature, message: AuditCheckpoint.message(seq: checkpoint.seq, hash: checkpoint.hash, time: checkpoint.time),
                 publicKey: publicKey)
-            if !signed || hashes[checkpoint.seq].map({ $0 != checkpoint.hash }) ?? false {
-                report.problems.append(.init(check: "audit_chain", detail: "the signed checkpoint at entry \(checkpoint.seq) does not verify", subjects: []))
-                break
+        }
+        var problem: IntegrityReport.Problem?
+        var hashes: [Int: [UInt8]] = [:]
+        var count = 0
+        let checkpoints = try vault.read { db -> [AuditCheckpoint] in
+            let checkpoints = try AuditLog.checkpoints(in: db)
+            // From the newest checkpoint whose signature holds (`audit check` goes
+            // from the start), else from the beginning.
+            var previous = AuditEntry.genesisHash
+            var expected = 1
+            if fromLastCheckpoint, let anchor = checkpoints.last(where: signed) {
+                guard let first = try AuditLog.entry(seq: anchor.seq, in: db), first.hash == anchor.hash else {
+                    problem = .init(check: "audit_chain", detail: "audit entry \(anchor.seq) in the database does not match its signed checkpoint", subjects: [])
+                    return []
+                }
+                previous = first.hash
+                expected = anchor.seq + 1
+                hashes[anchor.seq] = anchor.hash
             }
+            try AuditLog.forEachLink(after: expected - 1, in: db) { seq, link, hash, computed, subject in
+                count += 1
+                if seq != expected {
+                    problem = .init(check: "audit_chain", detail: "entry \(expected) is missing from the database's audit log", subjects: [])
+                    return false
+                }
+                if link != previous || computed != hash {
+                    problem = .init(check: "audit_chain", detail: "audit entry \(seq) in the database was altered or does not chain", subjects: subject.map { [$0] } ?? [])
+                    return false
+                }
+                previous = hash
+                hashes[seq] = hash
+                expected += 1
+                return true
+            }
+            return fromLastCheckpoint ? Array(checkpoints.suffix(1)) : checkpoints
+        }
+        report.auditEntries = count
+        if let problem {
+            report.problems.append(problem)
+            return
+        }
+        for checkpoint in checkpoints where !signed(checkpoint) || hashes[checkpoint.seq].map({ $0 != checkpoint.hash }) ?? false {
+            report.problems.append(.init(check: "audit_chain", detail: "the signed checkpoint at entry \(checkpoint.seq) does not verify", subjects: []))
+            break
         }
     }
 
     private func checkAuditFile(into report: inout IntegrityReport) throws {
-        let entries = try vault.read { db in try AuditLog.entries(in: db) }
-        let file = try audit.file.contents()
+        var database: [(seq: Int, hash: String)] = []
+        try vault.read { db in
+            try AuditLog.forEachLink(after: 0, in: db) { seq, _, hash, _, _ in
+                database.append((seq, Hex.encode(hash)))
+                return true
+            }
+        }
+        let file = try audit.file.entryHashes()
         if !file.badLines.isEmpty {
             report.problems.append(.init(check: "audit_file", detail: "\(audit.file.path): unreadable lines \(file.badLines.prefix(5).map(String.init).joined(separator: ", "))", subjects: []))
         }
-        let inFile = Dictionary(file.entries.map { ($0.seq, $0.hash) }, uniquingKeysWith: { first, _ in first })
-        if let differing = entries.first(where: { inFile[$0.seq] != $0.hash }) {
+        let inFile = Dictionary(file.hashes.map { ($0.seq, $0.hash) }, uniquingKeysWith: { first, _ in first })
+        if let differing = database.first(where: { inFile[$0.seq] != $0.hash }) {
             report.problems.append(.init(
                 check: "audit_file",
                 detail: inFile[differing.seq] == nil
-                    ? "\(audit.file.path) lacks audit entry \(differing.seq) (it holds \(file.entries.count) of \(entries.count))"
+                    ? "\(audit.file.path) lacks audit entry \(differing.seq) (it holds \(file.hashes.count) of \(database.count))"
                     : "\(audit.file.path) and the database disagree at audit entry \(differing.seq)",
                 subjects: []))
-        } else if file.entries.count > entries.count {
-            report.problems.append(.init(check: "audit_file", detail: "\(audit.file.path) holds entries the database lacks (after \(entries.count))", subjects: []))
+        } else if file.hashes.count > database.count {
+            report.problems.append(.init(check: "audit_file", detail: "\(audit.file.path) holds entries the database lacks (after \(database.count))", subjects: []))
         }
     }
 

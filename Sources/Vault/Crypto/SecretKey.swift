@@ -89,6 +89,17 @@ public enum SealedBox {
         sealed.withUnsafeBytes { open($0, key: key, associatedData: associatedData, into: output) }
     }
 
+    /// Whether `sealed` authenticates under `key` and `associatedData`. The plaintext
+    /// goes into `scratch` (a secure buffer, replaced by a larger one when needed)
+    /// and is wiped at once: for checking many fields without a `sodium_malloc` each.
+    static func authenticates(_ sealed: [UInt8], key: SecretKey, associatedData: [UInt8], scratch: inout SecureBuffer) -> Bool {
+        guard let count = plaintextCount(of: sealed) else { return false }
+        if scratch.count < count { scratch = SecureBuffer(count: max(count, scratch.count * 2)) }
+        let output = UnsafeMutableRawBufferPointer(rebasing: scratch.bytes[0..<count])
+        defer { Sodium.wipe(output.baseAddress, count) }
+        return open(sealed, key: key, associatedData: associatedData, into: output)
+    }
+
     /// Decrypts into a new secure buffer, or nil if authentication fails.
     public static func open(_ sealed: [UInt8], key: SecretKey, associatedData: [UInt8]) -> SecureBuffer? {
         guard let count = plaintextCount(of: sealed) else { return nil }

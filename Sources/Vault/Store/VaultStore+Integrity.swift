@@ -20,37 +20,50 @@ extension VaultStore {
         let scratch = SecureBuffer(count: SecretKey.byteCount)
         let key = SecretKey(storage: scratch)
         let embedding = SecureBuffer(count: FaceDescriptor.dimensions * MemoryLayout<Float>.stride)
+        var plaintext = SecureBuffer(count: 4096)
         defer {
             scratch.wipe()
             embedding.wipe()
         }
         try read { db in
-            let subjects = try Row.fetchCursor(db, sql: "SELECT id, wrapped_key, kek_epoch, personal FROM subject ORDER BY id")
-            while let row = try subjects.next() {
-                let subject = SubjectID(unchecked: row["id"])
-                let wrapped = [UInt8](row["wrapped_key"] as Data)
-                guard let kek = try? keys.key(forEpoch: row["kek_epoch"]),
-                    SealedBox.open(wrapped, key: kek, associatedData: AssociatedData.wrappedKey(subject), into: scratch.bytes)
-                else {
-                    failures.append(CiphertextFailure(subject: subject, field: "wrapped_key"))
-                    continue
-                }
-                let profile = [UInt8](row["personal"] as Data)
-                if SealedBox.open(profile, key: key, associatedData: AssociatedData.personal(subject, purpose: "profile")) == nil {
-                    failures.append(CiphertextFailure(subject: subject, field: "profile"))
-                }
-                for field in sealed[subject] ?? [] where SealedBox.open(field.bytes, key: key, associatedData: AssociatedData.personal(subject, purpose: field.purpose)) == nil {
-                    failures.append(CiphertextFailure(subject: subject, field: field.purpose))
-                    break
-                }
-                guard includeTemplates else { continue }
-                let templates = try Row.fetchAll(db, sql: "SELECT id, schema_version, sealed FROM template WHERE subject_id = ?", arguments: [subject.rawValue])
-                for template in templates {
-                    let ad = AssociatedData.template(subject, TemplateID(rawValue: template["id"]), schemaVersion: template["schema_version"])
-                    if !SealedBox.open([UInt8](template["sealed"] as Data), key: key, associatedData: ad, into: embedding.bytes) {
-                        failures.append(CiphertextFailure(subject: subject, field: "template"))
+            // One cursor over subjects and their templates, in subject order: the key
+            // is unwrapped once per subject, with no query per subject.
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT s.id, s.wrapped_key, s.kek_epoch, s.personal, t.id AS template, t.schema_version, t.sealed
+                FROM subject s LEFT JOIN template t ON t.subject_id = s.id AND ?
+                ORDER BY s.id
+                """, arguments: [includeTemplates])
+            var current: String?
+            var keyIsValid = false
+            var templateFailed = false
+            while let row = try rows.next() {
+                let id: String = row[0]
+                let subject = SubjectID(unchecked: id)
+                if id != current {
+                    current = id
+                    templateFailed = false
+                    let wrapped = [UInt8](row[1] as Data)
+                    keyIsValid = (try? keys.key(forEpoch: row[2])).map {
+                        SealedBox.open(wrapped, key: $0, associatedData: AssociatedData.wrappedKey(subject), into: scratch.bytes)
+                    } ?? false
+                    guard keyIsValid else {
+                        failures.append(CiphertextFailure(subject: subject, field: "wrapped_key"))
+                        continue
+                    }
+                    if !SealedBox.authenticates([UInt8](row[3] as Data), key: key, associatedData: AssociatedData.personal(subject, purpose: "profile"), scratch: &plaintext) {
+                        failures.append(CiphertextFailure(subject: subject, field: "profile"))
+                    }
+                    for field in sealed[subject] ?? []
+                    where !SealedBox.authenticates(field.bytes, key: key, associatedData: AssociatedData.personal(subject, purpose: field.purpose), scratch: &plaintext) {
+                        failures.append(CiphertextFailure(subject: subject, field: field.purpose))
                         break
                     }
+                }
+                guard keyIsValid, !templateFailed, let template = row["template"] as String? else { continue }
+                let ad = AssociatedData.template(subject, TemplateID(rawValue: template), schemaVersion: row["schema_version"])
+                if !SealedBox.open([UInt8](row["sealed"] as Data), key: key, associatedData: ad, into: embedding.bytes) {
+                    failures.append(CiphertextFailure(subject: subject, field: "template"))
+                    templateFailed = true
                 }
             }
         }
