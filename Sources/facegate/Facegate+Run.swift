@@ -67,7 +67,10 @@ extension Facegate {
                 logger.info(
                     "facegate running",
                     metadata: ["source": "\(frames.name)", "gallery.subjects": "\(registry.vault.gallery.subjectCount)"])
-                let service = FacegateService(registry: registry, models: engine.models, engine: engine, servesDoor: true, logger: logger)
+                // Admin work gets engines of its own: an `identify` of a large photo
+                // holding the door's detector would stall the door for seconds.
+                let service = FacegateService(
+                    registry: registry, models: engine.models, engine: try engine.makeSibling(), servesDoor: true, logger: logger)
                 var limits = AdminSocketServer.Limits()
                 limits.idleTimeoutSeconds = Int64(max(1, adminIdleTimeout))
                 let socketPath = AdminSocketPath.forDaemon(
