@@ -11,7 +11,32 @@ final class AdminSession: Sendable {
     let dispatcher: AdminDispatcher
     let maxUploadBytes: Int
     let budget: UploadBudget
-    private let uploads = Mutex<[String: (name: String, bytes: [UInt8])]>([:])
+    /// Uploads in progress, as the chunks that came (no growing buffer that copies
+    /// itself at each doubling: what is held is what was sent).
+    private let uploads = Mutex<[String: Upload]>([:])
+
+    struct Upload {
+        var name: String
+        var chunks: [[UInt8]] = []
+        var count = 0
+
+        /// The bytes in one buffer, the chunks wiped.
+        mutating func take() -> [UInt8] {
+            var bytes = [UInt8]()
+            bytes.reserveCapacity(count)
+            for index in chunks.indices {
+                bytes += chunks[index]
+                chunks[index].withUnsafeMutableBytes { wipeMemory($0.baseAddress, $0.count) }
+            }
+            chunks.removeAll()
+            return bytes
+        }
+
+        mutating func wipe() {
+            for index in chunks.indices { chunks[index].withUnsafeMutableBytes { wipeMemory($0.baseAddress, $0.count) } }
+            chunks.removeAll()
+        }
+    }
 
     init(caller: OSUser, dispatcher: AdminDispatcher, maxUploadBytes: Int, budget: UploadBudget) {
         self.caller = caller
@@ -73,17 +98,18 @@ final class AdminSession: Sendable {
         let name = arguments["name"]?.stringValue ?? "upload"
         return try uploads.withLock { uploads in
             let id = arguments["upload"]?.stringValue ?? RandomToken.hex(6)
-            var entry = uploads[id] ?? (name, [])
-            let total = uploads.values.reduce(0) { $0 + $1.bytes.count } + chunk.count
+            var entry = uploads[id] ?? Upload(name: name)
+            let total = uploads.values.reduce(0) { $0 + $1.count } + chunk.count
             guard total <= maxUploadBytes else {
                 throw AdminError(.tooLarge, "uploads on one connection may total at most \(maxUploadBytes >> 20) MiB")
             }
             guard budget.reserve(chunk.count) else {
                 throw AdminError(.busy, "the daemon holds as many uploads as it may (\(budget.limit >> 20) MiB in all); retry shortly")
             }
-            entry.bytes += chunk
+            entry.chunks.append([UInt8](chunk))
+            entry.count += chunk.count
             uploads[id] = entry
-            return ["upload": .string(id), "bytes": .int(entry.bytes.count)]
+            return ["upload": .string(id), "bytes": .int(entry.count)]
         }
     }
 
@@ -93,10 +119,10 @@ final class AdminSession: Sendable {
         if let ids = arguments["uploads"]?.arrayValue {
             for value in ids {
                 guard let id = value.stringValue else { throw AdminError(.invalidRequest, "'uploads' must list upload ids") }
-                guard let upload = uploads.withLock({ $0.removeValue(forKey: id) }) else {
+                guard var upload = uploads.withLock({ $0.removeValue(forKey: id) }) else {
                     throw AdminError(.invalidRequest, "no upload '\(id)' on this connection")
                 }
-                images.append(.bytes(name: upload.name, upload.bytes))
+                images.append(.bytes(name: upload.name, upload.take()))
             }
         }
         if arguments["images"] != nil {
@@ -108,8 +134,8 @@ final class AdminSession: Sendable {
 
     func wipe() {
         let held = uploads.withLock { uploads -> Int in
-            let held = uploads.values.reduce(0) { $0 + $1.bytes.count }
-            for key in uploads.keys { uploads[key]!.bytes.withUnsafeMutableBytes { wipeMemory($0.baseAddress, $0.count) } }
+            let held = uploads.values.reduce(0) { $0 + $1.count }
+            for key in uploads.keys { uploads[key]!.wipe() }
             uploads.removeAll()
             return held
         }
