@@ -104,7 +104,12 @@ final class AdminSession: Sendable {
                 throw AdminError(.tooLarge, "uploads on one connection may total at most \(maxUploadBytes >> 20) MiB")
             }
             guard budget.reserve(chunk.count) else {
-                throw AdminError(.busy, "the daemon holds as many uploads as it may (\(budget.limit >> 20) MiB in all); retry shortly")
+                // This upload is dropped (its memory goes back), so the others can finish.
+                if var dropped = uploads.removeValue(forKey: id) {
+                    dropped.wipe()
+                    budget.release(dropped.count)
+                }
+                throw AdminError(.busy, "the daemon holds as many uploads as it may (\(budget.limit >> 20) MiB in all); this upload was dropped: send it again shortly")
             }
             entry.chunks.append([UInt8](chunk))
             entry.count += chunk.count
