@@ -12,11 +12,6 @@ import Vault
 /// and the audit log neither forks nor shrinks.
 @Suite("Erased means erased")
 struct ErasureTests {
-    static func withDenyList(_ text: String) -> String {
-        text.replacingOccurrences(of: "enabled = false", with: "enabled = true")
-            .replacingOccurrences(of: "dpia_reference = \"\"", with: "dpia_reference = \"DPIA-2026-004\"")
-    }
-
     let alice = OSUser(uid: 2001, gid: 2001, name: "alice")
     let bob = OSUser(uid: 2002, gid: 2002, name: "bob")
 
@@ -64,7 +59,7 @@ struct ErasureTests {
 
     @Test("a restored backup loses again every subject erased since: every table, the consent record marked, the audit prefix kept, the restore audited")
     func restoreAfterErasure() throws {
-        let fixture = try ConsentFixture(edit: Self.withDenyList)
+        let fixture = try ConsentFixture(edit: DenyListTests.enabled)
         var registry = try fixture.open()
         let erased = try enrolWithHistory(registry, fixture, name: "Eve")
         let kept = try registry.enrol(ConsentFixture.request("Kim"), embeddings: [VaultFixture.randomDescriptor()], by: fixture.staff).0.id
@@ -102,7 +97,7 @@ struct ErasureTests {
 
     @Test("an erasure killed after its journal entry is finished, consent side included, by a restore of a backup taken before the next open")
     func interruptedErasure() async throws {
-        let fixture = try ConsentFixture(edit: Self.withDenyList)
+        let fixture = try ConsentFixture(edit: DenyListTests.enabled)
         let victim: SubjectID
         do {
             let registry = try fixture.open()
@@ -313,7 +308,7 @@ struct ErasureTests {
 
     @Test("incident categories, notes and deny-list reasons in the audit log are sealed with the subject's key and unreadable after erasure")
     func sealedAuditDetails() throws {
-        let fixture = try ConsentFixture(edit: Self.withDenyList)
+        let fixture = try ConsentFixture(edit: DenyListTests.enabled)
         let registry = try fixture.open()
         let subject = try enrolWithHistory(registry, fixture, name: "Sam")
         let clearText = { () throws -> String in
