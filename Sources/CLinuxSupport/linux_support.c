@@ -3,6 +3,7 @@
 
 #include <dlfcn.h>
 #include <malloc.h>
+#include <spawn.h>
 #include <errno.h>
 #include <stddef.h>
 #include <sys/ioctl.h>
@@ -40,3 +41,5 @@ const char *fg_linux_object_defining(const void *address) {
 int fg_linux_set_thread_nice(int nice) { return setpriority(PRIO_PROCESS, (id_t)gettid(), nice); }
 
 int fg_linux_release_free_memory(void) { return malloc_trim(0); }
+
+int fg_linux_spawn_close_from(posix_spawn_file_actions_t *actions, int from) { return posix_spawn_file_actions_addclosefrom_np(actions, from); }

@@ -104,5 +104,9 @@ enum ConsentMigrations {
                 );
                 """)
         }
+        migrator.registerMigration("consent.v3.audit-action") { db in
+            // The erasures on record (ConsentCompanion.erasuresOnRecord) are looked up at every open.
+            try db.execute(sql: "CREATE INDEX audit_action ON audit_entry(action)")
+        }
     }
 }

@@ -46,7 +46,7 @@ public final class ConsentRegistry: @unchecked Sendable {
             throw ConsentError(.conflict, "the lock held is for '\(lock.location.stateDirectory)', not '\(location.stateDirectory)'")
         }
         let keys = try KeyRing.load(directory: location.keys, environment: environment)
-        let file = try AuditFile(path: location.auditFile)
+        let file = try AuditFile(path: location.auditFile, anchorPath: location.auditAnchor)
         let audit = AuditLog(
             signingKey: try location.keys.loadSigningKey(), clock: clock, checkpointEvery: policy.audit.checkpointEvery, file: file, logger: logger)
         let cache = ConsentCache()
@@ -60,6 +60,7 @@ public final class ConsentRegistry: @unchecked Sendable {
             logger: logger)
         try registry.reloadConsents()
         try registry.reloadDenyList()
+        try registry.reportUnreadableKeys()
         if loadGallery { try registry.loadGallery() }
         return registry
     }
@@ -96,6 +97,16 @@ public final class ConsentRegistry: @unchecked Sendable {
             try? recordBreachOnce(check: "templates", problem: error.message, affectedSubjects: error.affectedSubjects)
             throw error
         }
+    }
+
+    /// A breach event for wrapped keys the last key maintenance could not open.
+    func reportUnreadableKeys() throws {
+        let unreadable = vault.unreadableSubjects
+        guard !unreadable.isEmpty else { return }
+        try recordBreachOnce(
+            check: "ciphertext",
+            problem: "\(unreadable.count) wrapped key(s) failed authentication (altered or damaged); those subjects cannot be recognised. Erase them (`facegate erase`) or restore a backup",
+            affectedSubjects: unreadable)
     }
 
     /// Records a breach event unless the newest entry already records the same one

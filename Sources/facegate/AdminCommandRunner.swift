@@ -20,9 +20,17 @@ struct AdminCommandRunner {
     func run(_ request: AdminRequest, loadGallery: Bool, inProcessOnly: Bool = false) async throws -> JSONValue {
         // An admin may reach the daemon without being able to read its policy: only
         // the in-process path needs the policy (and the keys).
-        let policyForSocket = state.socketPath == nil ? try? state.loadPolicy() : nil
+        let policyForSocket = try? state.loadPolicy()
         let socketPath = state.socket(policy: policyForSocket)
         if !inProcessOnly, let client = try AdminSocketClient.connect(path: socketPath) {
+            // When the caller said which appliance (--policy, --state-dir, or their
+            // environment variables), a daemon serving another one refuses.
+            let environment = ProcessEnvironment.current
+            let explicit = state.policyPath != nil || state.stateDirectory != nil
+                || environment["FACEGATE_STATE_DIR"].map { !$0.isEmpty } == true || environment[Policy.environmentVariable].map { !$0.isEmpty } == true
+            if explicit, policyForSocket != nil || state.stateDirectory != nil {
+                client.stateDirectory = state.location(policy: policyForSocket).stateDirectory
+            }
             return try client.send(request)
         }
         let policy = try policyForSocket ?? state.loadPolicy()

@@ -29,11 +29,17 @@ extension Facegate {
                 // goes through the daemon, or in-process under the state directory's lock.
                 // A backup that cannot be audited is not kept.
                 let location = state.location
+                let runner = AdminCommandRunner(global: global, state: state)
+                _ = try await runner.run(AdminRequest(command: "backup.prepare"), loadGallery: false)
                 try VaultStore.backup(database: location.database, to: destination)
                 let recorded: JSONValue
                 do {
-                    recorded = try await AdminCommandRunner(global: global, state: state).run(
-                        AdminRequest(command: "backup.record", arguments: ["destination": .string(destination)]), loadGallery: false)
+                    let epochs = try VaultStore.epochs(ofBackupAt: destination)
+                    recorded = try await runner.run(
+                        AdminRequest(
+                            command: "backup.record",
+                            arguments: ["destination": .string(destination), "key_epochs": .array(epochs.map(JSONValue.int))]),
+                        loadGallery: false)
                 } catch {
                     unlink(destination)
                     throw error
@@ -41,7 +47,8 @@ extension Facegate {
                 if json {
                     CommandOutput.json(recorded)
                 } else {
-                    CommandOutput.line("backed up \(location.database) to \(destination) (\(recorded["subjects"]?.intValue ?? 0) subject(s), key epoch \(recorded["key_epoch"]?.intValue ?? 0))")
+                    let epochs = (recorded["key_epochs"]?.arrayValue ?? []).compactMap(\.intValue).map(String.init).joined(separator: ", ")
+                    CommandOutput.line("backed up \(location.database) to \(destination) (\(recorded["subjects"]?.intValue ?? 0) subject(s), key epoch \(epochs))")
                 }
             }
         }

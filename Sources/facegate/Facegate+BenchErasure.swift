@@ -54,7 +54,7 @@ extension Facegate.Bench {
                     let file = appliance.path + "/backup-\(run).sqlite"
                     start = ContinuousClock.now
                     try VaultStore.backup(database: appliance.location.database, to: file)
-                    _ = try registry.recordBackup(destination: file, actor: actor)
+                    _ = try registry.recordBackup(destination: file, epochs: try VaultStore.epochs(ofBackupAt: file), actor: actor)
                     backup.append((ContinuousClock.now - start).milliseconds)
                     // One more erasure after the backup, so that the restore re-applies it.
                     try registry.erase(ids.removeLast(), reason: .request, actor: actor)

@@ -83,6 +83,7 @@ private func runExport(_ command: String, _ arguments: JSONObject, global: Globa
         guard fd >= 0 else {
             let reason = errno
             await undelivered("refused", reason == EEXIST ? "the output file exists" : "the output file could not be created")
+            if reason == ENOSPC { throw ExportError("the disk holding '\(path)' is full; nothing was exported") }
             throw ExportError("cannot create '\(path)': \(String(cString: strerror(reason))) (exports never overwrite a file); nothing was exported")
         }
         let content: String

@@ -76,6 +76,7 @@ extension Facegate {
                 let socketPath = AdminSocketPath.forDaemon(
                     explicit: state.socketPath, policy: policy, location: location, environment: ProcessEnvironment.current)
                 try AdminSocketPath.check(socketPath)
+                try AdminSocketServer.ensureFree(socketPath)
                 lock.record(socket: socketPath)
                 let workers = AdminWorkers()
                 let socket = AdminSocketServer(

@@ -104,8 +104,9 @@ struct ErasurePropertyTests {
                 #expect(try registry.visits(of: subject).isEmpty)
             case .backup:
                 let path = fixture.directory.file("backup-\(backups.count).sqlite")
+                _ = try registry.prepareBackup()
                 try VaultStore.backup(database: fixture.location.database, to: path)
-                _ = try registry.recordBackup(destination: path, actor: staff)
+                _ = try registry.recordBackup(destination: path, epochs: try VaultStore.epochs(ofBackupAt: path), actor: staff)
                 backups.append((path, alive))
             case .restore(let index):
                 guard !backups.isEmpty else { return }

@@ -171,6 +171,57 @@ struct StaysUpEndToEndTests {
         try input.fileHandleForWriting.close()
         helper.waitUntilExit()
     }
+
+    @Test("one socket, one appliance: a second daemon is refused the first one's socket, and a command meant for another state directory is refused by the daemon it reached")
+    func oneSocketOneAppliance() throws {
+        let first = try AdminSocketEndToEndTests.Appliance(denyList: false)
+        let other = try ConsentFixture()
+        let clip = first.fixture.directory.file("door.y4m")
+        let second = try first.facegate.run(
+            ["run", "--source", "y4m:" + clip, "--policy", other.policyPath, "--socket", first.fixture.socketPath, "--log-level", "warning"])
+        #expect(second.status == 75 && second.stderr.contains("already listens"), "\(second.status): \(second.stderr)")
+        #expect(try first.cli(["status", "--json"]).jsonLines.first?["state_dir"] as? String == first.fixture.stateDirectory, "the first daemon still answers")
+        // A command for the other appliance, sent to this daemon's socket.
+        let wrong = try first.facegate.run(["subjects", "--json", "--policy", other.policyPath, "--socket", first.fixture.socketPath])
+        #expect(wrong.status == 69, "\(wrong.stdout)\(wrong.stderr)")
+        #expect((wrong.stdout + wrong.stderr).contains("serves the state directory"))
+        // Deleting the lock file (a "stale lock" clean-up) does not let a command in beside the daemon.
+        unlink(first.fixture.stateDirectory + "/facegate.lock")
+        let beside = try first.facegate.run(
+            ["erase", "--policy", first.fixture.policyPath, "--socket", first.fixture.directory.file("nowhere.sock"), "0123456789abcdef0123456789abcdef"])
+        #expect(beside.status == 75, "\(beside.stdout)\(beside.stderr)")
+        #expect(first.daemon.stop() == 0)
+    }
+
+    @Test("an upload named beside an unknown one is not lost to the upload budget: image commands keep working")
+    func uploadBudgetDoesNotLeak() throws {
+        let appliance = try AdminSocketEndToEndTests.Appliance(denyList: false)
+        let blob = (0..<(20 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 7) }
+        for _ in 0..<4 {
+            let socket = try #require(RawAdminSocket(path: appliance.fixture.socketPath, receiveTimeout: 60))
+            let upload = try #require(socket.upload(blob), "an upload of 20 MiB is accepted")
+            let reply = socket.request(["v": 1, "id": "x", "cmd": "identify", "args": ["uploads": [upload, "nope"]]])
+            #expect(((reply?["error"] as? [String: Any])?["code"] as? String) == "invalid_request")
+        }
+        let identify = try appliance.cli(["identify", "--json", TestResources.fixture("obama3.jpg")])
+        #expect(identify.status == 0, "after four refused requests the budget is whole again: \(identify.stdout)\(identify.stderr)")
+        #expect(appliance.daemon.stop() == 0)
+    }
+
+    @Test("the relay command gets none of the daemon's descriptors: not the admin socket, not the video")
+    func relayDescriptors() throws {
+        let appliance = try Appliance()
+        let report = appliance.fixture.directory.file("relay-fds.txt")
+        let policy = try String(contentsOfFile: appliance.fixture.policyPath, encoding: .utf8)
+            .replacingOccurrences(of: "# relay_command = \"/usr/local/bin/open-door\"", with: "relay_command = \"ls -l /proc/$$/fd > \(report)\"")
+        try policy.write(toFile: appliance.fixture.policyPath, atomically: true, encoding: .utf8)
+        _ = try appliance.enrolObama()
+        let clip = try appliance.clip("door.y4m", [TestResources.fixture("obama3.jpg") + ":1:160", "blank:1"])
+        let result = try appliance.run(["run", "--source", "y4m:" + clip, "--socket", appliance.fixture.directory.file("relay.sock"), "--log-level", "warning"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let listing = try String(contentsOfFile: report, encoding: .utf8)
+        #expect(!listing.contains("socket:") && !listing.contains(".y4m") && !listing.contains("sqlite"), "\(listing)")
+    }
 }
 
 extension FileHandle {

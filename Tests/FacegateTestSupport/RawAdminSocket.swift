@@ -68,6 +68,23 @@ public final class RawAdminSocket {
         return try? JSONSerialization.jsonObject(with: Data(reply.utf8)) as? [String: Any]
     }
 
+    /// Uploads `bytes` in chunks of 36 KiB; the upload's id, or nil when refused.
+    public func upload(_ bytes: [UInt8], name: String = "photo.jpg") -> String? {
+        var id: String?
+        var offset = 0
+        repeat {
+            let end = min(bytes.count, offset + 36 * 1024)
+            var arguments: [String: Any] = ["name": name, "data": Data(bytes[offset..<end]).base64EncodedString()]
+            if let id { arguments["upload"] = id }
+            guard let reply = request(["v": 1, "id": "u", "cmd": "upload", "args": arguments]), reply["ok"] as? Bool == true,
+                let next = (reply["result"] as? [String: Any])?["upload"] as? String
+            else { return nil }
+            id = next
+            offset = end
+        } while offset < bytes.count
+        return id
+    }
+
     /// Whether the daemon has closed this connection (reads EOF within `seconds`).
     public func isClosed(within seconds: Int) -> Bool {
         var timeout = timeval(tv_sec: seconds, tv_usec: 0)

@@ -64,6 +64,7 @@ public final class TablelessCompanion: VaultCompanion, @unchecked Sendable {
 
     public func registerMigrations(_ migrator: inout DatabaseMigrator) {}
     public func vaultDidOpen(_ vault: VaultStore) throws {}
+    public func erasuresOnRecord(in db: Database) throws -> [ErasureJournal.Entry] { [] }
     public func subjectsHeld(among candidates: Set<SubjectID>, in db: Database) throws -> Set<SubjectID> { [] }
     public func erase(_ entry: ErasureJournal.Entry, replayed: Bool, in db: Database) throws { erased.append((entry, replayed)) }
     public func withdraw(_ entry: ErasureJournal.Entry, replayed: Bool, in db: Database) throws { withdrawn.append((entry, replayed)) }

@@ -212,7 +212,7 @@ struct VaultStoreTests {
             try store.forget(VaultFixture.erasure(erased))
             later = try store.enrol(profile: .init(displayName: "L"), embeddings: [VaultFixture.randomDescriptor()], expiresAt: 2e9).id
         }
-        _ = try VaultStore.inspectBackup(at: backupPath, keys: fixture.keyRing())
+        _ = try VaultStore.inspectBackup(at: backupPath, keys: fixture.keyRing(), now: fixture.clock.now())
         try VaultStore.replaceDatabase(at: fixture.databasePath, with: backupPath)
         let restored = try fixture.open()
         let ids = try restored.subjects().map(\.id)
@@ -236,7 +236,7 @@ struct VaultStoreTests {
         _ = try fixture.open()
         let before = FileBytes.read(fixture.databasePath)
         let error = #expect(throws: VaultError.self) {
-            try VaultStore.inspectBackup(at: other.directory.file("b.sqlite"), keys: fixture.keyRing())
+            try VaultStore.inspectBackup(at: other.directory.file("b.sqlite"), keys: fixture.keyRing(), now: fixture.clock.now())
         }
         #expect(error?.code == .wrongKey)
         #expect(FileBytes.firstDifference(FileBytes.read(fixture.databasePath), before) == nil)

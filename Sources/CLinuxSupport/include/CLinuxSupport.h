@@ -3,6 +3,7 @@
 #ifndef FACEGATE_CLINUXSUPPORT_H
 #define FACEGATE_CLINUXSUPPORT_H
 
+#include <spawn.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -22,6 +23,10 @@ int fg_linux_ioctl(int fd, unsigned long request, void *argument);
 /// Lowers the CPU priority of the calling thread only (setpriority on its tid; on
 /// Linux a nice value is per thread). Returns 0 or -1 with errno.
 int fg_linux_set_thread_nice(int nice);
+
+/// posix_spawn_file_actions_addclosefrom_np: the child closes every descriptor from
+/// `from` on (the daemon's sockets, camera, database stay out of a relay command).
+int fg_linux_spawn_close_from(posix_spawn_file_actions_t *actions, int from);
 
 /// malloc_trim(0): give freed heap pages back to the system.
 int fg_linux_release_free_memory(void);

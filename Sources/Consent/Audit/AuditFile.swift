@@ -26,8 +26,14 @@ public final class AuditFile: Sendable {
 
     public var path: String { file.path }
 
-    init(path: String) throws {
+    /// The newest signed checkpoint, kept in the key directory too (`audit-anchor`):
+    /// should the newest entries be cut from both the database and this file, the
+    /// anchor still says how far the log went.
+    let anchorPath: String
+
+    init(path: String, anchorPath: String) throws {
         file = AppendOnlyFile(path: path)
+        self.anchorPath = anchorPath
         head = Mutex(Head(seq: 0, hash: AuditEntry.genesisHash, checkpointSeq: 0))
         try reloadHead()
     }
@@ -172,10 +178,21 @@ public final class AuditFile: Sendable {
         }
         for checkpoint in pending { text += checkpoint.json.serialized + "\n" }
         try file.append(text)
+        if let newest = checkpoints.last {
+            try AppendOnlyFile.replace(anchorPath, with: newest.json.serialized + "\n")
+        }
         head.withLock { head in
             if let last = entries.last { head.seq = last.seq; head.hash = last.hash }
             if let last = checkpoints.last { head.checkpointSeq = max(head.checkpointSeq, last.seq) }
         }
+    }
+
+    /// The checkpoint the anchor holds, if any.
+    func anchor() -> AuditCheckpoint? {
+        guard let (lines, _) = try? AppendOnlyFile(path: anchorPath).lines(), let line = lines.last,
+            let value = try? JSONParser.parse(line)
+        else { return nil }
+        return AuditCheckpoint(json: value)
     }
 
     /// Moves the file aside (its history is no longer the database's) and starts an
@@ -191,6 +208,8 @@ public final class AuditFile: Sendable {
 extension VaultLocation {
     /// The audit log's file (see `AuditFile`).
     public var auditFile: String { stateDirectory + "/facegate.audit" }
+    /// The newest signed audit checkpoint, in the key directory (see `AuditFile`).
+    public var auditAnchor: String { keys.path + "/audit-anchor" }
     /// Written by `restore` before it replaces the database, consumed by the next
     /// open, which audits the restore.
     var restoreMarker: String { stateDirectory + "/facegate.restore" }

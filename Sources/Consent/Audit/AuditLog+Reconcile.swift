@@ -17,11 +17,50 @@ extension AuditLog {
         /// The two disagree from `seq` on: the file was archived at `archived` and a
         /// new one started from the database.
         case forked(seq: Int, archived: String)
+        /// Entries deleted from the middle of the database's log were put back from
+        /// the file.
+        case gapsFilled(entries: Int)
     }
 
     /// Brings the database's log and the file into step (see `Reconciliation`).
     /// Called at every open, before anything else writes.
     func reconcile(vault: VaultStore, now: Double) throws -> Reconciliation {
+        let outcome = try reconcileHeads(vault: vault, now: now)
+        switch outcome {
+        case .inStep, .fileCaughtUp:
+            let filled = try fillGaps(vault: vault)
+            return filled > 0 ? .gapsFilled(entries: filled) : outcome
+        default:
+            return outcome
+        }
+    }
+
+    /// Entries missing from the middle of the database's log (the heads agree, the
+    /// count does not) come back from the file, checked against their neighbours.
+    private func fillGaps(vault: VaultStore) throws -> Int {
+        let (count, highest) = try vault.read { db -> (Int, Int) in
+            let row = try Row.fetchOne(db, sql: "SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM audit_entry")
+            return (row?[0] ?? 0, row?[1] ?? 0)
+        }
+        guard count < highest else { return 0 }
+        let present = try vault.read { db in Set(try Int.fetchAll(db, sql: "SELECT seq FROM audit_entry")) }
+        let missing = Set(1...highest).subtracting(present)
+        let fromFile = Dictionary(try file.contents().entries.filter { missing.contains($0.seq) }.map { ($0.seq, $0) }, uniquingKeysWith: { a, _ in a })
+        return try vault.write { db -> Int in
+            var restored = 0
+            for seq in missing.sorted() {
+                guard let entry = fromFile[seq], entry.computedHash == entry.hash else { continue }
+                let before = seq == 1 ? AuditEntry.genesisHash : try Self.entry(seq: seq - 1, in: db)?.hash
+                let after = try Self.entry(seq: seq + 1, in: db)?.previousHash
+                guard before == entry.previousHash, after == nil || after == entry.hash else { continue }
+                try Self.insert(entry, in: db)
+                restored += 1
+            }
+            return restored
+        }
+    }
+
+    private func reconcileHeads(vault: VaultStore, now: Double) throws -> Reconciliation {
         let fileHead = file.last
         let databaseHead = try vault.read { db in try Self.head(in: db) }
         let databaseSeq = databaseHead?.seq ?? 0

@@ -40,9 +40,9 @@ extension ConsentRegistry {
         clock: any WallClock = SystemWallClock(), logger: Logger, actor: OSUser
     ) throws -> (ConsentRegistry, RestoreReport) {
         let keys = try KeyRing.load(directory: location.keys, environment: environment)
-        let info = try VaultStore.inspectBackup(at: source, keys: keys)
+        let info = try VaultStore.inspectBackup(at: source, keys: keys, now: clock.now())
         let backupHead = try AuditLog.head(ofDatabaseAt: source)
-        let file = try AuditFile(path: location.auditFile)
+        let file = try AuditFile(path: location.auditFile, anchorPath: location.auditAnchor)
         var archived: String?
         if let backupHead, file.last.seq > 0 {
             let continues = try file.entry(seq: backupHead.seq)?.hash == backupHead.hash
@@ -70,16 +70,28 @@ extension ConsentRegistry {
         return (registry, report)
     }
 
+    /// Before a backup is copied: an erasure since the last sweep has its key epoch
+    /// replaced now, so that the copy does not share the erased person's epoch (and
+    /// expire with it).
+    public func prepareBackup() throws -> JSONValue {
+        _ = try vault.maintainKeys()
+        try reportUnreadableKeys()
+        return ["key_epoch": .int(vault.keys.currentEpoch)]
+    }
+
     /// Audits a backup another process wrote (`facegate backup` copies the database
-    /// itself, read-only, so that it can run beside the daemon).
-    public func recordBackup(destination: String, actor: OSUser) throws -> JSONValue {
-        let subjects = try vault.subjects().count
-        _ = try vault.write { db in
-            try audit.append(
-                actor: actor.name, action: "database.backup",
-                details: ["destination": .string(destination), "subjects": .int(subjects), "key_epoch": .int(vault.keys.currentEpoch)], in: db)
+    /// itself, read-only, so that it can run beside the daemon): where it went and
+    /// the key epochs the copy needs (read from the copy).
+    public func recordBackup(destination: String, epochs: [Int], actor: OSUser) throws -> JSONValue {
+        guard !destination.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
+            throw ConsentError(.invalidArgument, "a backup destination has no control characters")
         }
-        return ["backup": .string(destination), "subjects": .int(subjects), "key_epoch": .int(vault.keys.currentEpoch)]
+        let subjects = try vault.counts().subjects
+        let details: JSONObject = [
+            "destination": .string(destination), "subjects": .int(subjects), "key_epochs": .array(epochs.map(JSONValue.int)),
+        ]
+        _ = try vault.write { db in try audit.append(actor: actor.name, action: "database.backup", details: details, in: db) }
+        return .object(details)
     }
 }
 

@@ -38,14 +38,37 @@ final class ConsentCompanion: VaultCompanion, @unchecked Sendable {
     func vaultDidOpen(_ vault: VaultStore) throws {
         self.vault.withLock { $0 = vault }
         let now = clock.now()
+        let headBefore = try vault.read { db in try AuditLog.head(in: db)?.seq ?? 0 }
+        // Read before anything writes a newer checkpoint over it.
+        let anchor = audit.file.anchor().flatMap { checkpoint in
+            SignatureVerifier.isValid(
+                signature: checkpoint.signature, message: AuditCheckpoint.message(seq: checkpoint.seq, hash: checkpoint.hash, time: checkpoint.time),
+                publicKey: audit.publicKey) ? checkpoint : nil
+        }
         let outcome = try audit.reconcile(vault: vault, now: now)
         reconciliation.withLock { $0 = outcome }
         let marker = try RestoreMarker.read(location: location)
+        let headAfter = try vault.read { db in try AuditLog.head(in: db)?.seq ?? 0 }
         try vault.write { db in
+            if let anchor, anchor.seq > headAfter, marker == nil {
+                try audit.recordBreach(
+                    check: "audit_chain",
+                    problem: "the audit log ends at entry \(headAfter), but the device signed entry \(anchor.seq) on \(anchor.time) (\(audit.file.anchorPath)): the newest entries were removed from the database and from \(audit.file.path)",
+                    affectedSubjects: [], in: db)
+                try audit.checkpoint(in: db)  // the anchor moves to the log as it now is: reported once
+            }
             if let marker {
                 var details = marker.details
+                if let anchor, anchor.seq > headAfter {
+                    // A restore on a replacement device: what the lost device wrote after
+                    // the backup is not here (its exports, if any, are the only copy).
+                    details["entries_not_on_this_device"] = .string("\(headAfter + 1)-\(anchor.seq)")
+                }
+                // Killed before the copy: the database is still the old one.
+                if details["backup_last_seq"]?.intValue != headBefore { details["outcome"] = "interrupted before the database was replaced" }
                 if case .databaseCaughtUp(let entries, _) = outcome { details["entries_put_back"] = .int(entries) }
                 try audit.append(actor: marker.actor, action: "database.restore", details: details, in: db)
+                try audit.checkpoint(in: db)
             }
             switch outcome {
             case .inStep, .fileCaughtUp:
@@ -57,6 +80,11 @@ final class ConsentCompanion: VaultCompanion, @unchecked Sendable {
                     affectedSubjects: [], in: db)
             case .databaseCaughtUp:
                 break
+            case .gapsFilled(let entries):
+                try audit.recordBreach(
+                    check: "audit_chain",
+                    problem: "\(entries) audit entries had been deleted from the middle of the database's log; they were put back from \(audit.file.path)",
+                    affectedSubjects: [], in: db)
             case .forked(let seq, let archived):
                 try audit.recordBreach(
                     check: "audit_chain",
@@ -65,6 +93,27 @@ final class ConsentCompanion: VaultCompanion, @unchecked Sendable {
             }
         }
         if marker != nil { try RestoreMarker.remove(location: location) }
+    }
+
+    func erasuresOnRecord(in db: Database) throws -> [ErasureJournal.Entry] {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT subject_id, time, actor, action, details FROM audit_entry
+            WHERE subject_id IS NOT NULL
+              AND (action IN ('subject.erase', 'retention.expire') OR (action = 'consent.withdraw' AND details LIKE '%"erased":true%'))
+            """)
+        let now = clock.now()
+        return rows.compactMap { row -> ErasureJournal.Entry? in
+            guard let subject = (row["subject_id"] as String?).flatMap(SubjectID.init) else { return nil }
+            let action: String = row["action"]
+            let reason: ConsentRegistry.ErasureReason =
+                switch action {
+                case "retention.expire": .retention
+                case "consent.withdraw": .withdrawal
+                default: (try? JSONParser.parse(row["details"] as String))?["reason"]?.stringValue.flatMap(ConsentRegistry.ErasureReason.init) ?? .request
+                }
+            return ErasureJournal.Entry(
+                subject: subject, scope: .subject(reason: reason.rawValue), actor: row["actor"], at: Timestamp.parse(row["time"]) ?? now)
+        }
     }
 
     func subjectsHeld(among candidates: Set<SubjectID>, in db: Database) throws -> Set<SubjectID> {

@@ -54,6 +54,7 @@ extension ConsentRegistry {
         }
         if events > 0 || days > 0 { try vault.truncateWAL() }
         let keys = try vault.maintainKeys()
+        try reportUnreadableKeys()
         if keys.begunEpoch != nil || !keys.destroyedEpochs.isEmpty {
             _ = try vault.write { db in
                 try self.audit.append(actor: actor.name, action: "keys.rotate", details: keys.json.objectValue ?? [:], in: db)

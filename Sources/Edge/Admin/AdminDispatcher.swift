@@ -150,11 +150,22 @@ extension AdminDispatcher {
         builder.register("audit.check") { _, _ in
             try service.registry.checkIntegrity().json
         }
+        builder.register("backup.prepare") { _, _ in
+            try service.registry.prepareBackup()
+        }
         builder.register("backup.record") { request, caller in
-            try service.registry.recordBackup(destination: try request.string("destination"), actor: caller)
+            let epochs = try request.arguments["key_epochs"].map { value -> [Int] in
+                guard let list = value.arrayValue?.compactMap(\.intValue), list.count == value.arrayValue?.count else {
+                    throw AdminError(.invalidRequest, "'key_epochs' must be a list of whole numbers")
+                }
+                return list
+            } ?? []
+            return try service.registry.recordBackup(destination: try request.string("destination"), epochs: epochs, actor: caller)
         }
         builder.register("stats") { request, _ in
-            try service.registry.statistics(days: request.arguments["days"]?.intValue ?? 30)
+            let days = request.arguments["days"].map { $0.intValue ?? -1 } ?? 30
+            guard (1...3650).contains(days) else { throw AdminError(.invalidRequest, "'stats': 'days' must be a whole number from 1 to 3650") }
+            return try service.registry.statistics(days: days)
         }
         builder.register("policy.reload") { _, caller in
             try service.reloadPolicy(caller: caller)

@@ -77,6 +77,10 @@ public struct AdminError: Error, Sendable, UserFacingError {
         case tooLarge = "too_large"
         case busy = "busy"
         case unavailable = "unavailable"
+        /// Another daemon already listens on the socket path.
+        case socketInUse = "socket_in_use"
+        /// The daemon reached serves another state directory than the caller meant.
+        case otherStateDirectory = "other_state_directory"
     }
 
     public let code: Code
@@ -93,8 +97,8 @@ public struct AdminError: Error, Sendable, UserFacingError {
         switch code {
         case .invalidRequest, .unknownCommand, .unsupportedVersion, .tooLarge: .usage
         case .notPermitted: .noPermission
-        case .busy: .temporaryFailure
-        case .unavailable: .unavailable
+        case .busy, .socketInUse: .temporaryFailure
+        case .unavailable, .otherStateDirectory: .unavailable
         }
     }
 }

@@ -2,6 +2,9 @@ import FacegateCore
 import FoundationEssentials
 import NIOCore
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One admin connection: parses each line as a versioned request, keeps the images
 /// uploaded on this connection (in memory only, wiped when used or when the
@@ -38,8 +41,12 @@ final class AdminSession: Sendable {
         }
     }
 
-    init(caller: OSUser, dispatcher: AdminDispatcher, maxUploadBytes: Int, budget: UploadBudget) {
+    /// The state directory the daemon serves.
+    let stateDirectory: String
+
+    init(caller: OSUser, dispatcher: AdminDispatcher, maxUploadBytes: Int, budget: UploadBudget, stateDirectory: String) {
         self.caller = caller
+        self.stateDirectory = stateDirectory
         self.dispatcher = dispatcher
         self.maxUploadBytes = maxUploadBytes
         self.budget = budget
@@ -64,6 +71,11 @@ final class AdminSession: Sendable {
         }
         guard request["v"]?.intValue == AdminRequest.protocolVersion else {
             return Self.errorReply(id: id, AdminError(.unsupportedVersion, "this daemon speaks protocol version \(AdminRequest.protocolVersion); send \"v\":1"))
+        }
+        if let meant = request["state_dir"]?.stringValue, !StatePath.same(meant, stateDirectory) {
+            return Self.errorReply(id: id, AdminError(
+                .otherStateDirectory,
+                "the daemon on this socket serves the state directory '\(stateDirectory)', not '\(meant)'; reach that one's daemon with --socket (or stop it), nothing was done"))
         }
         guard let command = request["cmd"]?.stringValue, !command.isEmpty, command.utf8.count <= 64 else {
             return Self.errorReply(id: id, AdminError(.invalidRequest, "'cmd' must name a command"))
@@ -93,7 +105,7 @@ final class AdminSession: Sendable {
     /// `upload`: `{"upload":"ID"?,"name":"photo.jpg","data":"BASE64"}` appends a chunk.
     private func upload(_ arguments: JSONObject) throws -> JSONValue {
         guard let data = arguments["data"]?.stringValue, let chunk = Data(base64Encoded: data) else {
-            throw AdminError(.invalidRequest, "'upload' needs 'data': base64 bytes of the image (chunks of at most 48 KiB)")
+            throw AdminError(.invalidRequest, "'upload' needs 'data': base64 bytes of the image (at most 36 KiB of image, 48 KiB of base64 text, per chunk)")
         }
         let name = arguments["name"]?.stringValue ?? "upload"
         return try uploads.withLock { uploads in
@@ -118,23 +130,29 @@ final class AdminSession: Sendable {
         }
     }
 
-    /// Images named by a command: uploads (consumed) and paths the daemon can read.
+    /// Images named by a command: uploads, consumed (all of them or none: a request
+    /// naming one unknown upload leaves the others where they were, counted and
+    /// wiped with the connection).
     private func takeImages(_ arguments: JSONObject) throws -> [ImageSource] {
-        var images: [ImageSource] = []
-        if let ids = arguments["uploads"]?.arrayValue {
-            for value in ids {
-                guard let id = value.stringValue else { throw AdminError(.invalidRequest, "'uploads' must list upload ids") }
-                guard var upload = uploads.withLock({ $0.removeValue(forKey: id) }) else {
-                    throw AdminError(.invalidRequest, "no upload '\(id)' on this connection")
-                }
-                images.append(.bytes(name: upload.name, upload.take()))
-            }
-        }
         if arguments["images"] != nil {
             // A client-named path could be a FIFO, a device or someone else's file.
             throw AdminError(.invalidRequest, "the daemon never opens a file a client names: send images with the upload command (the CLI does)")
         }
-        return images
+        guard let ids = arguments["uploads"]?.arrayValue else { return [] }
+        let names = try ids.map { value -> String in
+            guard let id = value.stringValue else { throw AdminError(.invalidRequest, "'uploads' must list upload ids") }
+            return id
+        }
+        guard Set(names).count == names.count else { throw AdminError(.invalidRequest, "'uploads' names an upload twice") }
+        return try uploads.withLock { uploads in
+            for id in names where uploads[id] == nil {
+                throw AdminError(.invalidRequest, "no upload '\(id)' on this connection")
+            }
+            return names.map { id in
+                var upload = uploads.removeValue(forKey: id)!
+                return ImageSource.bytes(name: upload.name, ImageBytes(upload.take()))
+            }
+        }
     }
 
     func wipe() {
@@ -153,5 +171,19 @@ final class AdminSession: Sendable {
 
     static func errorReply(id: JSONValue, _ error: any UserFacingError) -> JSONValue {
         ["v": .int(AdminRequest.protocolVersion), "id": id, "ok": false, "error": error.json]
+    }
+}
+
+/// Comparing state directories as the file system sees them (a symlink, a trailing
+/// slash or `..` do not make another appliance).
+enum StatePath {
+    static func same(_ a: String, _ b: String) -> Bool {
+        canonical(a) == canonical(b)
+    }
+
+    static func canonical(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 }

@@ -47,6 +47,10 @@ public final class AdminSocketClient {
 
     private init(fd: Int32) { self.fd = fd }
 
+    /// The state directory the caller means (sent with every request): a daemon that
+    /// serves another one refuses, instead of acting on the wrong appliance.
+    public var stateDirectory: String?
+
     deinit { close(fd) }
 
     /// Sends a request (uploading its images first) and returns the result, or throws
@@ -69,7 +73,7 @@ public final class AdminSocketClient {
                 throw FaceEngineError(access(path, F_OK) == 0 ? .unreadableFile : .fileNotFound, "cannot read '\(path)'; check the path")
             }
             bytes = [UInt8](data)
-        case .bytes(_, let data): bytes = data
+        case .bytes(_, let data): bytes = data.withUnsafeBytes { [UInt8]($0) }
         case .frame: throw AdminError(.invalidRequest, "camera frames are enrolled in-process, not over the socket")
         }
         defer { bytes.withUnsafeMutableBytes { wipeMemory($0.baseAddress, $0.count) } }
@@ -90,7 +94,11 @@ public final class AdminSocketClient {
     private func exchange(command: String, arguments: JSONObject) throws -> JSONValue {
         let id = String(nextID)
         nextID += 1
-        let line: JSONValue = ["v": .int(AdminRequest.protocolVersion), "id": .string(id), "cmd": .string(command), "args": .object(arguments)]
+        var line: JSONValue = ["v": .int(AdminRequest.protocolVersion), "id": .string(id), "cmd": .string(command), "args": .object(arguments)]
+        if let stateDirectory, case .object(var object) = line {
+            object["state_dir"] = .string(stateDirectory)
+            line = .object(object)
+        }
         try write(line.serialized + "\n")
         let reply = try readLine()
         guard let object = try? JSONParser.parse(reply) else {

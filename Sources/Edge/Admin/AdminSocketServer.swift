@@ -1,5 +1,6 @@
 internal import CLinuxSupport
 import Consent
+import Vault
 import FacegateCore
 public import Logging
 import FoundationEssentials
@@ -57,8 +58,24 @@ public struct AdminSocketServer: Service {
 
     typealias Connection = (channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, peer: OSUser?, activity: ConnectionActivity)
 
+    /// Refuses to take over a socket another daemon answers on (two daemons given one
+    /// path would otherwise steal each other's clients).
+    public static func ensureFree(_ path: String) throws {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        guard (info.st_mode & S_IFMT) == S_IFSOCK else {
+            throw AdminError(.socketInUse, "'\(path)' exists and is not a socket; remove it or choose another admin socket path")
+        }
+        if (try? AdminSocketClient.connect(path: path, timeoutSeconds: 2)) != nil {
+            throw AdminError(
+                .socketInUse,
+                "another facegate daemon already listens on the admin socket '\(path)'; give each daemon its own socket (--socket, or [appliance] socket in its policy); nothing was started")
+        }
+    }
+
     public func run() async throws {
         let limits = self.limits
+        try Self.ensureFree(path)
         let server: NIOAsyncChannel<Connection, Never>
         do {
             server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -69,9 +86,11 @@ public struct AdminSocketServer: Service {
                     Self.peerCredentials(of: channel).flatMap { peer in
                         channel.eventLoop.makeCompletedFuture {
                             let activity = ConnectionActivity()
+                            // After the line decoder, so that only complete requests count as
+                            // activity: a client dripping a byte at a time is still idle.
+                            try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(BoundedLineDecoder(maxLength: limits.maxLineBytes)))
                             try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .seconds(limits.idleTimeoutSeconds)))
                             try channel.pipeline.syncOperations.addHandler(IdleCloser(activity: activity))
-                            try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(BoundedLineDecoder(maxLength: limits.maxLineBytes)))
                             let wrapped = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                             return (wrapped, peer, activity)
                         }
@@ -81,6 +100,8 @@ public struct AdminSocketServer: Service {
             throw AdminError(.unavailable, "cannot create the admin socket '\(path)': \(error); check that its directory exists and is writable by this user, or choose another with --socket or [appliance] socket")
         }
         restrictPermissions()
+        var bound = stat()
+        _ = lstat(path, &bound)
         logger.info("admin socket listening", metadata: ["admin.socket": "\(path)"])
         onListening()
         let active = ClientCounter()
@@ -104,7 +125,9 @@ public struct AdminSocketServer: Service {
         } onGracefulShutdown: {
             server.channel.close(promise: nil)
         }
-        unlink(path)
+        // Only our own socket: the path may have been given to another daemon since.
+        var now = stat()
+        if lstat(path, &now) == 0, now.st_ino == bound.st_ino, now.st_dev == bound.st_dev { unlink(path) }
     }
 
     /// Mode 0660 and the policy's admin group, so that only admins can reach the
@@ -131,7 +154,9 @@ public struct AdminSocketServer: Service {
             await Self.refuse(connection.channel, code: .notPermitted, message: "'\(peer.name)' (uid \(peer.uid)) may not use the admin socket: only root, the service user and members of '\(service.policy.appliance.adminGroup)' may")
             return
         }
-        let session = AdminSession(caller: peer, dispatcher: dispatcher, maxUploadBytes: limits.maxUploadBytes, budget: budget)
+        let session = AdminSession(
+            caller: peer, dispatcher: dispatcher, maxUploadBytes: limits.maxUploadBytes, budget: budget,
+            stateDirectory: service.registry.location.stateDirectory)
         defer { session.wipe() }
         do {
             try await connection.channel.executeThenClose { inbound, outbound in

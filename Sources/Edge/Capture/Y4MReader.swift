@@ -22,7 +22,11 @@ public final class Y4MReader: FrameSource, @unchecked Sendable {
 
     public init(path: String) throws(CaptureError) {
         name = "y4m:" + path
-        guard let file = fopen(path, "rb") else {
+        var info = stat()
+        if stat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG {
+            throw CaptureError(.malformed, "'\(path)' is not a regular file; a Y4M source is a video file")
+        }
+        guard let file = fopen(path, "rbe") else {
             let code = errno
             throw CaptureError(code == ENOENT ? .notFound : .malformed, "cannot open the video '\(path)': \(String(cString: strerror(code)))")
         }

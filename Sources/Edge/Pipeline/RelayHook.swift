@@ -1,3 +1,4 @@
+internal import CLinuxSupport
 import FacegateCore
 public import Logging
 import Synchronization
@@ -54,6 +55,8 @@ public final class RelayHook: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        // Nothing else of the daemon's: not the admin socket, not the camera.
+        _ = fg_linux_spawn_close_from(&actions, 3)
         defer { posix_spawn_file_actions_destroy(&actions) }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -86,6 +89,16 @@ public final class RelayHook: Sendable {
                 kill(-pid, SIGKILL)
             }
             usleep(20_000)
+        }
+        // What the command left running in its group (`door-open &`) goes at the
+        // deadline too. The group id cannot be reused while a member lives.
+        while kill(-pid, 0) == 0 {
+            if Timestamp.now() >= deadline {
+                timedOut = true
+                kill(-pid, SIGKILL)
+                break
+            }
+            usleep(50_000)
         }
         running.withLock { _ = $0.remove(pid) }
         if timedOut {

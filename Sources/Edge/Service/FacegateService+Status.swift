@@ -14,6 +14,7 @@ extension FacegateService {
         return [
             "version": .string(FacegateVersionInfo.current),
             "daemon": .bool(servesDoor),
+            "state_dir": .string(registry.location.stateDirectory),
             "subjects": .int(counts.subjects),
             "templates": .int(counts.templates),
             "deny_list": .string(policy.denyList.isActive ? "enabled" : "disabled"),

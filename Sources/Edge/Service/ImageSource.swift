@@ -2,7 +2,7 @@
 /// socket (which are decoded in memory and never written anywhere).
 public enum ImageSource: Sendable {
     case file(String)
-    case bytes(name: String, [UInt8])
+    case bytes(name: String, ImageBytes)
     /// A frame already in memory (camera enrolment).
     case frame(name: String, RGBImage)
 
@@ -24,8 +24,7 @@ public enum ImageSource: Sendable {
         switch self {
         case .file(let path): return try decoder.decode(file: path)
         case .frame(_, let image): return image
-        case .bytes(let name, var bytes):
-            defer { wipeMemory(&bytes, bytes.count) }
+        case .bytes(let name, let bytes):
             do {
                 return try bytes.withUnsafeBytes { raw in try decoder.decode(raw) }
             } catch let error as FaceEngineError {

@@ -107,16 +107,53 @@ enum FileSystem {
     }
 
     /// Appends bytes to a file (created with `mode` if missing) and fsyncs it.
-    static func append(_ path: String, bytes: UnsafeRawBufferPointer, mode: mode_t) throws(VaultError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, mode)
+    /// Appends whole lines. A write cut short (a full disk) is undone, so the file
+    /// never keeps half a line; and a half line left by a crash (power lost mid-write)
+    /// is cut off first, so the new line is never glued onto it: what was being
+    /// written when the power went had not happened, as the readers already assume.
+    static func appendLines(_ path: String, bytes: UnsafeRawBufferPointer, mode: mode_t) throws(VaultError) {
+        let fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, mode)
         guard fd >= 0 else {
             throw VaultError(.storageFailure, "cannot open '\(path)' to append: \(String(cString: strerror(errno)))")
         }
         defer { close(fd) }
-        try writeAll(fd, bytes, path: path)
-        guard fsync(fd) == 0 else {
-            throw VaultError(.storageFailure, "cannot flush '\(path)' to disk: \(String(cString: strerror(errno)))")
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            throw VaultError(.storageFailure, "cannot stat '\(path)': \(String(cString: strerror(errno)))")
         }
+        var size = info.st_size
+        var last: UInt8 = 10
+        if size > 0 { _ = pread(fd, &last, 1, size - 1) }
+        if last != 10 {
+            size = endOfLastLine(fd, size: size)
+            guard ftruncate(fd, size) == 0 else {
+                throw VaultError(.storageFailure, "cannot cut the unfinished last line of '\(path)': \(String(cString: strerror(errno)))")
+            }
+        }
+        do throws(VaultError) {
+            try writeAll(fd, bytes, path: path)
+            guard fsync(fd) == 0 else {
+                throw VaultError(.storageFailure, "cannot flush '\(path)' to disk: \(String(cString: strerror(errno)))")
+            }
+        } catch {
+            _ = ftruncate(fd, size)
+            _ = fsync(fd)
+            throw error
+        }
+    }
+
+    /// The offset just past the last newline before `size` (0 when there is none).
+    private static func endOfLastLine(_ fd: Int32, size: off_t) -> off_t {
+        var end = size
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while end > 0 {
+            let start = max(0, end - off_t(chunk.count))
+            let n = pread(fd, &chunk, Int(end - start), start)
+            guard n > 0 else { return 0 }
+            if let newline = chunk[0..<n].lastIndex(of: 10) { return start + off_t(newline) + 1 }
+            end = start
+        }
+        return 0
     }
 
     /// Removes a SQLite database's -wal and -shm files (after a backup copy is closed).

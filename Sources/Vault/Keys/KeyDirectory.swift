@@ -82,6 +82,31 @@ public struct KeyDirectory: Sendable {
         try loadSigningKey().publicKey
     }
 
+    /// A file of the key directory must belong to this user, root or the key
+    /// directory's owner: a file someone else owns could have been replaced by them
+    /// (an epoch file rolled back, an erasure journal emptied).
+    func checkOwner(of file: String, _ info: stat) throws(VaultError) {
+        var directory = stat()
+        let directoryOwner = lstat(path, &directory) == 0 ? directory.st_uid : uid_t.max
+        guard info.st_uid == geteuid() || info.st_uid == 0 || info.st_uid == directoryOwner else {
+            throw VaultError(
+                .keyPermissions,
+                "'\(file)' belongs to uid \(info.st_uid), not to this user, root or the key directory's owner; someone else could have replaced it. Restore it from your key backup")
+        }
+    }
+
+    /// Checks a file of the key directory that facegate writes (the epoch keys, the
+    /// erasure journal), when it exists: a regular file, not a link, owned as
+    /// `checkOwner` says.
+    func checkWrittenFile(_ file: String) throws(VaultError) {
+        var info = stat()
+        guard lstat(file, &info) == 0 else { return }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw VaultError(.keyInvalid, "'\(file)' is not a regular file (a symbolic link?); restore the key directory from its backup")
+        }
+        try checkOwner(of: file, info)
+    }
+
     private func readKeyFile(_ file: String, expectedBytes: Int, checkPermissions: Bool) throws(VaultError) -> SecureBuffer {
         var info = stat()
         guard lstat(file, &info) == 0 else {
@@ -96,15 +121,7 @@ public struct KeyDirectory: Sendable {
         guard (info.st_mode & S_IFMT) == S_IFREG else {
             throw VaultError(.keyInvalid, "the key file '\(file)' is not a regular file")
         }
-        if checkPermissions {
-            var directory = stat()
-            let directoryOwner = lstat(path, &directory) == 0 ? directory.st_uid : uid_t.max
-            guard info.st_uid == geteuid() || info.st_uid == 0 || info.st_uid == directoryOwner else {
-                throw VaultError(
-                    .keyPermissions,
-                    "the key file '\(file)' belongs to uid \(info.st_uid), not to this user, root or the key directory's owner; someone else could have replaced it. Restore it from your key backup")
-            }
-        }
+        if checkPermissions { try checkOwner(of: file, info) }
         if checkPermissions && (info.st_mode & 0o077) != 0 {
             let mode = String(info.st_mode & 0o777, radix: 8)
             throw VaultError(.keyPermissions, "the key file '\(file)' is readable by group or others (mode \(mode)); run `chmod 400 \(file)` and check who could have copied it")

@@ -54,6 +54,8 @@ public final class KeyRing: @unchecked Sendable {
     public static func load(directory: KeyDirectory, environment: [String: String]) throws -> KeyRing {
         let root = try directory.loadKEK(environment: environment)
         var state = State(current: 0, epochs: [0: Epoch(number: 0, createdAt: 0)], sealed: [:], keys: [0: root])
+        try directory.checkWrittenFile(directory.epochsPath)
+        try directory.checkWrittenFile(directory.erasureJournalPath)
         if let bytes = try FileSystem.readAll(directory.epochsPath) {
             try parse(bytes, path: directory.epochsPath, root: root, into: &state)
         }
@@ -77,6 +79,17 @@ public final class KeyRing: @unchecked Sendable {
         throw VaultError(
             .keyMissing,
             "key epoch \(epoch) is not in '\(directory.epochsPath)': this data was written with another key directory, or the key directory is an old copy; use the device's current key directory")
+    }
+
+    /// Throws unless `epoch`'s key exists and its deadline has not passed (a backup
+    /// that needs it is expired even before the sweep destroys it).
+    func requireUsable(epoch: Int, at now: Double) throws(VaultError) {
+        _ = try key(forEpoch: epoch)
+        if epoch != currentEpoch, let deadline = state.withLock({ $0.epochs[epoch]?.destroyAfter }), deadline <= now {
+            throw VaultError(
+                .keyDestroyed,
+                "key epoch \(epoch) expired on \(Timestamp.iso8601(deadline)) (backups expire backup_days after an erasure) and is destroyed at the next sweep")
+        }
     }
 
     /// The current epoch and its key, for wrapping.

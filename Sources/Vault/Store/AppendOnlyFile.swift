@@ -12,10 +12,11 @@ public struct AppendOnlyFile: Sendable {
         self.path = path
     }
 
-    /// Appends `text` (whole lines, each ending in a newline) durably.
+    /// Appends `text` (whole lines, each ending in a newline) durably: all of it or,
+    /// when the disk is full, none of it.
     public func append(_ text: String) throws {
         var text = text
-        try text.withUTF8 { try FileSystem.append(path, bytes: UnsafeRawBufferPointer($0), mode: 0o600) }
+        try text.withUTF8 { try FileSystem.appendLines(path, bytes: UnsafeRawBufferPointer($0), mode: 0o600) }
     }
 
     /// The file's bytes from `offset` to its end, and the offset of that end; an
@@ -50,6 +51,13 @@ public struct AppendOnlyFile: Sendable {
     }
 
     public var exists: Bool { access(path, F_OK) == 0 }
+
+    /// Replaces a small file of the state or key directory atomically (a new file,
+    /// fsync'd, renamed over the old one): either the old content or the new.
+    public static func replace(_ path: String, with text: String) throws {
+        var text = text
+        try text.withUTF8 { try FileSystem.writeReplacing(path, bytes: UnsafeRawBufferPointer($0), mode: 0o600) }
+    }
 
     /// Moves the file aside (for a log whose history was replaced); returns the new path.
     public func archive(suffix: String) throws -> String {

@@ -50,6 +50,25 @@ public struct ErasureJournal: Sendable {
             return JSONValue.object(object).serialized + "\n"
         }
 
+        /// Erasures for every subject id a damaged line still shows.
+        static func recovered(fromDamaged line: String) -> [Entry] {
+            let marker = Array(#""subject":""#.utf8)
+            let bytes = Array(line.utf8)
+            var found: [Entry] = []
+            var index = 0
+            while index + marker.count + 32 <= bytes.count {
+                if Array(bytes[index..<(index + marker.count)]) == marker,
+                    let subject = SubjectID(String(decoding: bytes[(index + marker.count)..<(index + marker.count + 32)], as: UTF8.self))
+                {
+                    found.append(Entry(subject: subject, scope: .subject(reason: "request"), actor: OSUser.system.name, at: Timestamp.now()))
+                    index += marker.count + 32
+                } else {
+                    index += 1
+                }
+            }
+            return found
+        }
+
         /// Parses a line; nil for a line that is not an entry. Lines of the first
         /// journal format (`subject` and `at` only) are erasures on request.
         init?(line: String) {
@@ -69,6 +88,12 @@ public struct ErasureJournal: Sendable {
 
     let file: AppendOnlyFile
 
+    /// Appends entries another record (the audit log) holds and the journal lacks.
+    func restore(_ entries: [Entry]) throws {
+        guard !entries.isEmpty else { return }
+        try file.append(entries.map(\.line).joined())
+    }
+
     public init(path: String) {
         file = AppendOnlyFile(path: path)
     }
@@ -81,10 +106,12 @@ public struct ErasureJournal: Sendable {
     }
 
     /// The entries from byte `offset` on, and where the next read should start. A
-    /// last line cut short by a crash is ignored: its erasure had not started.
+    /// last line cut short by a crash is ignored: its erasure had not started. A line
+    /// damaged in the middle of the file is never dropped: every subject it names is
+    /// taken as erased (the safe reading of a damaged erasure record).
     public func entries(from offset: Int = 0) throws -> (entries: [Entry], end: Int) {
         let (lines, end) = try file.lines(from: offset)
-        return (lines.compactMap(Entry.init(line:)), end)
+        return (lines.flatMap { line in Entry(line: line).map { [$0] } ?? Entry.recovered(fromDamaged: line) }, end)
     }
 
     /// Every subject the journal says was erased.

@@ -16,6 +16,11 @@ public protocol VaultCompanion: AnyObject, Sendable {
     /// journal is replayed (the audit log catches up with its file here).
     func vaultDidOpen(_ vault: VaultStore) throws
 
+    /// The erasures the companion has on record (its audit log), which the journal
+    /// must hold too: should the journal lose one (a damaged or replaced key
+    /// directory), it is written back, and the subject stays erased.
+    func erasuresOnRecord(in db: Database) throws -> [ErasureJournal.Entry]
+
     /// Of `candidates`, the subjects about whom the companion still holds something
     /// an erasure removes or marks: the journal replay finishes their erasure even
     /// when the vault's own rows are already gone.

@@ -12,7 +12,7 @@ public struct VaultLocation: Sendable, Equatable {
 
     public var keys: KeyDirectory { KeyDirectory(path: stateDirectory + "/keys") }
     public var database: String { stateDirectory + "/facegate.sqlite" }
-    /// Held by `facegate run` for as long as it serves the database; `restore` needs it too.
+    /// Says who holds the state directory's lock (see `StateDirectoryLock`).
     public var lockFile: String { stateDirectory + "/facegate.lock" }
 }
 

@@ -44,12 +44,28 @@ extension VaultStore {
         }
     }
 
+    /// The key epochs a backup file's subjects are wrapped under (read-only, no key needed).
+    public static func epochs(ofBackupAt path: String) throws -> [Int] {
+        var configuration = VaultDatabase.configuration()
+        configuration.readonly = true
+        let queue = try VaultDatabase.openQueue(path: path, configuration: configuration)
+        defer { try? queue.close() }
+        return try queue.read { db in
+            guard try db.columns(in: "subject").contains(where: { $0.name == "kek_epoch" }) else { return [0] }
+            return try Int.fetchAll(db, sql: "SELECT DISTINCT kek_epoch FROM subject ORDER BY 1")
+        }
+    }
+
     /// Checks that `source` is a vault this device's keys open, and that every key
     /// epoch it needs still exists: a backup older than `backup_days` after an
     /// erasure is refused here (`keyDestroyed`), before anything is replaced.
-    public static func inspectBackup(at source: String, keys: KeyRing) throws -> BackupInfo {
-        guard access(source, R_OK) == 0 else {
+    public static func inspectBackup(at source: String, keys: KeyRing, now: Double) throws -> BackupInfo {
+        var info = stat()
+        guard stat(source, &info) == 0, access(source, R_OK) == 0 else {
             throw VaultError(.invalidArgument, "cannot read the backup '\(source)'; check the path")
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw VaultError(.invalidArgument, "'\(source)' is not a regular file; a backup is a file `facegate backup` wrote")
         }
         var configuration = VaultDatabase.configuration()
         configuration.readonly = true
@@ -67,7 +83,7 @@ extension VaultStore {
         }
         for epoch in epochs {
             do {
-                _ = try keys.key(forEpoch: epoch)
+                try keys.requireUsable(epoch: epoch, at: now)
             } catch {
                 throw VaultError(
                     error.code,

@@ -36,6 +36,11 @@ public final class VaultStore: @unchecked Sendable {
     private let backupRetention: Mutex<Double>
     /// How far this process has read the erasure journal.
     private let journalOffset = Mutex(0)
+    /// What the last key maintenance did (its unreadable subjects go in a breach report).
+    let lastKeyMaintenance = Mutex<KeyMaintenance?>(nil)
+
+    /// Subjects whose wrapped key did not open at the last key maintenance.
+    public var unreadableSubjects: [String] { lastKeyMaintenance.withLock { $0?.unreadable ?? [] } }
 
     /// Opens (creating if needed) the vault at `path`: runs the vault's and the
     /// companion's migrations, checks the key, lets the companion catch up, replays
@@ -66,6 +71,7 @@ public final class VaultStore: @unchecked Sendable {
         try store.verifyKEK()
         try store.adoptLegacyJournal()
         try companion.vaultDidOpen(store)
+        try store.healJournal()
         try store.catchUpWithJournal()
         _ = try store.maintainKeys()
         try store.truncateWAL()
@@ -197,7 +203,14 @@ public final class VaultStore: @unchecked Sendable {
         }
         try journal.append(entry)
         CrashPoint.hit("erase.after-journal")
-        try finish(entry, replayed: false)
+        do {
+            try finish(entry, replayed: false)
+        } catch let error as VaultError where error.code == .storageFailure {
+            // The journal holds it: it is not lost, only unfinished.
+            throw VaultError(
+                .storageFailure,
+                "\(error.message.split(separator: ";").first.map(String.init) ?? error.message); the erasure is recorded in the journal and is completed as soon as there is room: at the next command or door decision")
+        }
     }
 
     private func finish(_ entry: ErasureJournal.Entry, replayed: Bool) throws {
@@ -267,6 +280,27 @@ public final class VaultStore: @unchecked Sendable {
             logger.notice("finished erasures recorded in the journal", metadata: ["vault.erasures_finished": "\(erased.count)"])
         }
         return erased
+    }
+
+    /// Writes back into the journal the erasures the companion has on record (the
+    /// audit log, which a restore never rolls back) of subjects the database still
+    /// holds and the journal does not name: the replay then erases them again.
+    private func healJournal() throws {
+        let onRecord = try read { db in try companion.erasuresOnRecord(in: db) }
+        guard !onRecord.isEmpty else { return }
+        let journaled = try journal.erasedSubjects()
+        let missing = try read { db in
+            try onRecord.filter { entry in
+                guard !journaled.contains(entry.subject) else { return false }
+                if try rowExists(entry.subject, in: db) { return true }
+                return try !companion.subjectsHeld(among: [entry.subject], in: db).isEmpty
+            }
+        }
+        guard !missing.isEmpty else { return }
+        try journal.restore(missing)
+        logger.error(
+            "the erasure journal lacked erasures the audit log records; they were written back and are applied again",
+            metadata: ["vault.erasures_restored": "\(missing.count)"])
     }
 
     /// The first releases kept the erasure journal beside the database
