@@ -29,6 +29,11 @@ extension Facegate {
                 // goes through the daemon, or in-process under the state directory's lock.
                 // A backup that cannot be audited is not kept.
                 let location = state.location
+                var existing = stat()
+                guard lstat(destination, &existing) != 0 else {
+                    // Before anything is done (a symlink planted there included).
+                    throw VaultError(.invalidArgument, "'\(destination)' already exists; backups never overwrite a file")
+                }
                 let runner = AdminCommandRunner(global: global, state: state)
                 _ = try await runner.run(AdminRequest(command: "backup.prepare"), loadGallery: false)
                 try VaultStore.backup(database: location.database, to: destination)
