@@ -45,8 +45,18 @@ public final class AuditFile: Sendable {
     func reloadHead() throws {
         var found = Head(seq: 0, hash: AuditEntry.genesisHash, checkpointSeq: 0)
         var sawEntry = false, sawCheckpoint = false
-        // From the end: only the last entry and the last checkpoint matter.
-        for line in try file.lines().lines.reversed() where !(sawEntry && sawCheckpoint) {
+        // From the end: only the last entry and the last checkpoint matter, and they
+        // are in the file's tail (a checkpoint comes every few hundred lines at most);
+        // the whole file is read only when the tail does not hold both.
+        let size = file.size
+        let tailStart = max(0, size - (512 << 10))
+        var tail = try file.lines(from: tailStart).lines
+        if tailStart > 0, !tail.isEmpty { tail.removeFirst() }  // it may start mid-line
+        var lines = tail
+        if tailStart > 0, !tail.contains(where: { $0.hasPrefix(#"{"type":"checkpoint""#) }) || !tail.contains(where: { $0.hasPrefix(#"{"type":"entry""#) }) {
+            lines = try file.lines().lines
+        }
+        for line in lines.reversed() where !(sawEntry && sawCheckpoint) {
             guard let value = try? JSONParser.parse(line) else { continue }
             switch value["type"]?.stringValue {
             case "entry" where !sawEntry:
