@@ -306,11 +306,6 @@ public final class ConsentRegistry: @unchecked Sendable {
 
     private func reloadConsents() throws {
         let now = clock.now()
-        let records = try vault.read { db in try ConsentStore.records(in: db) }
-        var active: [SubjectID: ActiveConsent] = [:]
-        for record in records where record.isActive(at: now) {
-            active[record.subject] = ActiveConsent(record: record)
-        }
-        cache.replaceConsents(active)
+        cache.replaceConsents(try vault.read { db in try ConsentStore.activeConsents(at: now, in: db) })
     }
 }

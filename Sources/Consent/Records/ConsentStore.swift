@@ -48,6 +48,23 @@ enum ConsentStore {
         try db.execute(sql: "UPDATE consent_record SET superseded_by = ? WHERE id = ?", arguments: [new, old])
     }
 
+    /// The consent in force of every subject, for the door's cache: only the records
+    /// in force, only the columns it needs, read by position (100,000 in a fraction
+    /// of a second).
+    static func activeConsents(at time: Double, in db: Database) throws -> [SubjectID: ConsentRegistry.ActiveConsent] {
+        var active: [SubjectID: ConsentRegistry.ActiveConsent] = [:]
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT subject_id, id, purposes, expires_at FROM consent_record
+            WHERE withdrawn_at IS NULL AND erased_at IS NULL AND superseded_by IS NULL AND expires_at > ?
+            ORDER BY given_at, id
+            """, arguments: [time])
+        while let row = try rows.next() {
+            guard let subject = SubjectID(row[0] as String) else { continue }
+            active[subject] = ConsentRegistry.ActiveConsent(record: row[1], purposes: Set(purposes(from: row[2])), expiresAt: row[3])
+        }
+        return active
+    }
+
     /// The subjects with a consent in force at `time` (one query, for the sweep).
     static func subjectsWithActiveConsent(at time: Double, in db: Database) throws -> Set<SubjectID> {
         Set(try String.fetchAll(db, sql: """
@@ -56,10 +73,15 @@ enum ConsentStore {
             """, arguments: [time]).compactMap(SubjectID.init))
     }
 
+    /// The purposes column: a JSON list of purpose names (which are letters, digits,
+    /// '-' and '_', so the names are what lies between quotes).
+    private static func purposes(from text: String) -> [String] {
+        text.split(separator: "\"").enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
+    }
+
     private static func record(from row: Row) -> ConsentRecord? {
         guard let subject = SubjectID(row["subject_id"] as String) else { return nil }
-        let purposesText: String = row["purposes"]
-        let purposes = purposesText.split(separator: "\"").enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
+        let purposes = purposes(from: row["purposes"])
         return ConsentRecord(
             id: row["id"], subject: subject, noticeVersion: row["notice_version"], noticeSHA256: row["notice_sha256"],
             purposes: purposes, method: row["method"], operatorName: row["operator"], givenAt: row["given_at"],
