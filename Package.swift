@@ -128,7 +128,12 @@ let package = Package(
         ),
         .testTarget(
             name: "EdgeTests",
-            dependencies: ["Edge", "Consent", "Vault", "FacegateCore", "FacegateTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Edge", "Consent", "Vault", "FacegateCore", "FacegateTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
             exclude: ["Golden"],
             swiftSettings: strictSwift
         ),

@@ -28,9 +28,9 @@ step "A new appliance: keys in $state/keys"
 "$bin" keys init --state-dir "$state"
 
 step "Enrol two consenting members (demo consent records, notice 2026-01)"
-fg enroll --name "Barack Obama" --notice 2026-01 --purpose entry --purpose attendance-analytics \
+fg enrol --name "Barack Obama" --notice 2026-01 --purpose entry --purpose attendance-analytics \
     --method signed-form "$fixtures/obama.jpg" "$fixtures/obama2.jpg"
-fg enroll --name "Joe Biden" --notice 2026-01 --purpose entry --method tablet "$fixtures/biden.jpg"
+fg enrol --name "Joe Biden" --notice 2026-01 --purpose entry --method tablet "$fixtures/biden.jpg"
 fg subjects --names
 
 step "A video at the door: Obama (a photo not used to enrol), an empty hall, Biden, then a group far away"

@@ -6,31 +6,11 @@
 #include <spawn.h>
 #include <errno.h>
 #include <stddef.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
-#include <sys/socket.h>
 
 int fg_linux_set_not_dumpable(void) { return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); }
-
-int fg_linux_peer_credentials(int socket, uint32_t *uid, uint32_t *gid, int32_t *pid) {
-    struct ucred credentials;
-    socklen_t length = sizeof credentials;
-    if (getsockopt(socket, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0) return -1;
-    *uid = credentials.uid;
-    *gid = credentials.gid;
-    *pid = credentials.pid;
-    return 0;
-}
-
-int fg_linux_ioctl(int fd, unsigned long request, void *argument) {
-    int result;
-    do {
-        result = ioctl(fd, request, argument);
-    } while (result == -1 && errno == EINTR);
-    return result;
-}
 
 const char *fg_linux_object_defining(const void *address) {
     Dl_info info;

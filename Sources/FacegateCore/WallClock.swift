@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Wall-clock time, as seconds since the Unix epoch. Retention, consent expiry and
 /// review dates are computed from it; tests pass a `ManualWallClock` to move time.
 public protocol WallClock: Sendable {
@@ -10,19 +8,4 @@ public protocol WallClock: Sendable {
 public struct SystemWallClock: WallClock {
     public init() {}
     public func now() -> Double { Timestamp.now() }
-}
-
-/// A clock that moves only when told to: for tests of expiry and retention.
-public final class ManualWallClock: WallClock {
-    private let current: Mutex<Double>
-
-    public init(_ start: Double = 1_767_225_600) {  // 2026-01-01T00:00:00Z
-        current = Mutex(start)
-    }
-
-    public func now() -> Double { current.withLock { $0 } }
-
-    public func advance(by seconds: Double) { current.withLock { $0 += seconds } }
-    public func advance(days: Double) { advance(by: days * 86_400) }
-    public func set(_ seconds: Double) { current.withLock { $0 = seconds } }
 }

@@ -17,7 +17,8 @@ struct AdminCommandRunner {
     /// per state directory). When a daemon holds the state directory but its socket
     /// does not answer, nothing runs: the command fails at once (exit 75) naming the
     /// socket it tried. `inProcessOnly` is for what must stay local (camera frames).
-    func run(_ request: AdminRequest, loadGallery: Bool, inProcessOnly: Bool = false) async throws -> JSONValue {
+    func run(_ command: AdminCommand, images: [ImageSource] = [], loadGallery: Bool = false, inProcessOnly: Bool = false) async throws -> JSONValue {
+        let request = AdminRequest(command, images: images)
         // An admin may reach the daemon without being able to read its policy: only
         // the in-process path needs the policy (and the keys).
         let policyForSocket = try? state.loadPolicy()
@@ -39,13 +40,25 @@ struct AdminCommandRunner {
         let advice = inProcessOnly
             ? "stop it (systemctl stop facegate) to use the camera from this command"
             : "its admin socket '\(socketPath)' did not answer, and no command runs beside a daemon. Pass its socket with --socket (or fix the policy's socket), or retry once it has started; nothing was done"
-        let lock = try StateDirectoryLock(location: location, holder: .command, purpose: "run \(request.command)", whenDaemonRuns: advice)
+        let lock = try StateDirectoryLock(location: location, holder: .command, purpose: "run \(command.name.rawValue)", whenDaemonRuns: advice)
         let registry = try ConsentRegistry.open(
             policy: policy, location: location, lock: lock, environment: ProcessEnvironment.current, logger: logger, loadGallery: loadGallery)
         defer { registry.close() }
         let models = (try? global.locateModels()) ?? ModelFiles(directory: ModelFiles.candidateDirectories(environment: ProcessEnvironment.current).first ?? ".cache/models")
-        let service = FacegateService(registry: registry, models: models, logger: logger)
-        return try await AdminDispatcher.standard(service: service).dispatch(request, caller: OSUser.current())
+        let operations = ApplianceOperations(registry: registry, models: models, logger: logger)
+        return try await AdminDispatcher(operations: operations).dispatch(request, caller: OSUser.current())
+    }
+}
+
+/// Runs one admin command and prints its result: JSON, or the line `describe` makes for
+/// people. Every admin subcommand without output of its own goes through here.
+func runAdmin(
+    _ command: @autoclosure () throws -> AdminCommand, global: GlobalOptions, state: StateOptions, json: Bool,
+    describe: @escaping (JSONValue) -> String
+) async throws {
+    try await runReportingErrors(json: json) {
+        let result = try await AdminCommandRunner(global: global, state: state).run(try command())
+        if json { CommandOutput.json(result) } else { CommandOutput.line(describe(result)) }
     }
 }
 

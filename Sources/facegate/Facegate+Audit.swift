@@ -24,7 +24,7 @@ extension Facegate {
 
             func run() async throws {
                 try await runReportingErrors(json: json) {
-                    let report = try await AdminCommandRunner(global: global, state: state).run(AdminRequest(command: "audit.check"), loadGallery: false)
+                    let report = try await AdminCommandRunner(global: global, state: state).run(.auditCheck)
                     let sound = report["sound"]?.boolValue == true
                     if json {
                         CommandOutput.json(report)

@@ -35,16 +35,12 @@ extension Facegate {
                     throw VaultError(.invalidArgument, "'\(destination)' already exists; backups never overwrite a file")
                 }
                 let runner = AdminCommandRunner(global: global, state: state)
-                _ = try await runner.run(AdminRequest(command: "backup.prepare"), loadGallery: false)
+                _ = try await runner.run(.backupPrepare)
                 try VaultStore.backup(database: location.database, to: destination)
                 let recorded: JSONValue
                 do {
                     let epochs = try VaultStore.epochs(ofBackupAt: destination)
-                    recorded = try await runner.run(
-                        AdminRequest(
-                            command: "backup.record",
-                            arguments: ["destination": .string(destination), "key_epochs": .array(epochs.map(JSONValue.int))]),
-                        loadGallery: false)
+                    recorded = try await runner.run(.backupRecord(destination: destination, keyEpochs: epochs))
                 } catch {
                     unlink(destination)
                     throw error

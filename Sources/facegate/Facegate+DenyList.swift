@@ -2,18 +2,6 @@ import ArgumentParser
 import Edge
 import FacegateCore
 
-/// Runs one admin request and prints its result: JSON, or a short line for people.
-private func runAdmin(
-    _ command: String, _ arguments: JSONObject, global: GlobalOptions, state: StateOptions, json: Bool,
-    describe: @escaping (JSONValue) -> String
-) async throws {
-    try await runReportingErrors(json: json) {
-        let result = try await AdminCommandRunner(global: global, state: state).run(
-            AdminRequest(command: command, arguments: arguments), loadGallery: false)
-        if json { CommandOutput.json(result) } else { CommandOutput.line(describe(result)) }
-    }
-}
-
 private func describeEntry(_ entry: JSONValue) -> String {
     let approvals = (entry["approvals"]?.arrayValue ?? []).compactMap { approval -> String? in
         guard approval["round"]?.intValue == entry["round"]?.intValue else { return nil }
@@ -36,7 +24,7 @@ extension Facegate {
         @OptionGroup var options: AdminOptions
 
         func run() async throws {
-            try await runAdmin("status", [:], global: global, state: state, json: options.json) { result in
+            try await runAdmin(.status, global: global, state: state, json: options.json) { result in
                 "\(result["subjects"]?.intValue ?? 0) subject(s), \(result["templates"]?.intValue ?? 0) template(s); deny-list \(result["deny_list"]?.stringValue ?? "?"); policy \(result["policy"]?.stringValue ?? "?")"
             }
         }
@@ -53,7 +41,7 @@ extension Facegate {
             @OptionGroup var options: AdminOptions
 
             func run() async throws {
-                try await runAdmin("policy.reload", [:], global: global, state: state, json: options.json) { result in
+                try await runAdmin(.policyReload, global: global, state: state, json: options.json) { result in
                     "reloaded \(result["policy"]?.stringValue ?? "?"); deny-list \(result["deny_list"]?.stringValue ?? "?")"
                 }
             }
@@ -75,9 +63,8 @@ extension Facegate {
             @Argument(help: ArgumentHelp("The subject's pseudonym.", valueName: "SUBJECT")) var subject: String
 
             func run() async throws {
-                var arguments: JSONObject = ["subject": .string(subject), "category": .string(category)]
-                if let note { arguments["note"] = .string(note) }
-                try await runAdmin("incident.add", arguments, global: global, state: state, json: options.json) { result in
+                try await runAdmin(
+                    .incidentAdd(try AdminArguments.subject(parsing: subject), category: category, note: note), global: global, state: state, json: options.json) { result in
                     var line = "recorded incident \(result["incident"]?["incident"]?.stringValue ?? "?")"
                     if let entry = result["proposed_entry"], entry != .null { line += "; the policy's rule proposed " + describeEntry(entry) }
                     return line
@@ -102,9 +89,7 @@ extension Facegate {
             @Option(help: "Only this subject's entries.") var subject: String?
 
             func run() async throws {
-                var arguments: JSONObject = [:]
-                if let subject { arguments["subject"] = .string(subject) }
-                try await runAdmin("denylist.list", arguments, global: global, state: state, json: options.json) { result in
+                try await runAdmin(.denyListList(subject: try subject.map(AdminArguments.subject(parsing:))), global: global, state: state, json: options.json) { result in
                     let entries = result["entries"]?.arrayValue ?? []
                     return entries.isEmpty ? "no entries" : entries.map(describeEntry).joined(separator: "\n")
                 }
@@ -122,7 +107,7 @@ extension Facegate {
 
             func run() async throws {
                 try await runAdmin(
-                    "denylist.propose", ["subject": .string(subject), "reason": .string(reason), "evidence": .array(evidence.map(JSONValue.string))],
+                    .denyListPropose(try AdminArguments.subject(parsing: subject), reason: reason, evidence: evidence),
                     global: global, state: state, json: options.json, describe: describeEntry)
             }
         }
@@ -130,19 +115,19 @@ extension Facegate {
         struct Approve: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Approve an entry (not your own proposal; once per round).")
             @OptionGroup var decision: EntryDecisionOptions
-            func run() async throws { try await decision.send("denylist.approve") }
+            func run() async throws { try await decision.send { .denyListApprove(entry: $0, reason: $1) } }
         }
 
         struct Reject: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Reject an entry (closes it).")
             @OptionGroup var decision: EntryDecisionOptions
-            func run() async throws { try await decision.send("denylist.reject") }
+            func run() async throws { try await decision.send { .denyListReject(entry: $0, reason: $1) } }
         }
 
         struct Renew: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Ask for an active entry to be renewed (it needs the approvals again).")
             @OptionGroup var decision: EntryDecisionOptions
-            func run() async throws { try await decision.send("denylist.renew") }
+            func run() async throws { try await decision.send { .denyListRenew(entry: $0, reason: $1) } }
         }
 
         /// What approving, rejecting and renewing an entry take: the entry and a reason.
@@ -153,8 +138,9 @@ extension Facegate {
             @Option(help: "Why.") var reason: String
             @Argument(help: ArgumentHelp("The entry id.", valueName: "ENTRY")) var entry: String
 
-            func send(_ command: String) async throws {
-                try await runAdmin(command, ["entry": .string(entry), "reason": .string(reason)], global: global, state: state, json: options.json, describe: describeEntry)
+            /// Sends the command `make(entry, reason)` builds.
+            func send(_ make: (String, String) -> AdminCommand) async throws {
+                try await runAdmin(make(entry, reason), global: global, state: state, json: options.json, describe: describeEntry)
             }
         }
     }
@@ -180,7 +166,7 @@ extension Facegate {
 
             func run() async throws {
                 try await runAdmin(
-                    "door.confirm", ["alert": .string(alert), "decision": .string(decision), "reason": .string(reason)],
+                    .doorConfirm(alert: alert, decision: decision, reason: reason),
                     global: global, state: state, json: options.json
                 ) { result in "alert \(alert): \(result["decision"]?.stringValue ?? "?") by \(result["decided_by"]?.stringValue ?? "?")" }
             }
@@ -193,7 +179,7 @@ extension Facegate {
             @OptionGroup var options: AdminOptions
 
             func run() async throws {
-                try await runAdmin("door.alerts", [:], global: global, state: state, json: options.json) { result in
+                try await runAdmin(.doorAlerts, global: global, state: state, json: options.json) { result in
                     let alerts = result["alerts"]?.arrayValue ?? []
                     return alerts.isEmpty ? "no open alerts" : alerts.map {
                         "alert \($0["alert"]?.stringValue ?? "?") for \($0["subject"]?.stringValue ?? "?"), expires \($0["expires_at"]?.stringValue ?? "?")"

@@ -24,7 +24,7 @@ extension Facegate {
             @OptionGroup var output: Output
             @Option(help: "jsonl or csv.") var format: String = "jsonl"
             func run() async throws {
-                try await runExport("export.consent_log", ["format": .string(format)], global: global, state: state, output: output)
+                try await runExport(.exportConsentLog(try AdminArguments.exportFormat(parsing: format)), global: global, state: state, output: output)
             }
         }
 
@@ -35,7 +35,7 @@ extension Facegate {
             @OptionGroup var output: Output
             @Option(help: "jsonl or csv.") var format: String = "jsonl"
             func run() async throws {
-                try await runExport("export.audit", ["format": .string(format)], global: global, state: state, output: output)
+                try await runExport(.exportAudit(try AdminArguments.exportFormat(parsing: format)), global: global, state: state, output: output)
             }
         }
 
@@ -46,7 +46,7 @@ extension Facegate {
             @OptionGroup var output: Output
             @Option(help: "json or md.") var format: String = "json"
             func run() async throws {
-                try await runExport("export.ropa", ["format": .string(format)], global: global, state: state, output: output)
+                try await runExport(.exportRecordOfProcessing(try AdminArguments.exportFormat(parsing: format)), global: global, state: state, output: output)
             }
         }
 
@@ -57,7 +57,7 @@ extension Facegate {
             @OptionGroup var output: Output
             @Argument(help: ArgumentHelp("The subject's pseudonym.", valueName: "SUBJECT")) var subject: String
             func run() async throws {
-                try await runExport("export.subject", ["subject": .string(subject)], global: global, state: state, output: output)
+                try await runExport(.exportSubject(try AdminArguments.subject(parsing: subject)), global: global, state: state, output: output)
             }
         }
     }
@@ -66,16 +66,17 @@ extension Facegate {
 /// Runs an export. The output file is created (owner-only, never overwriting)
 /// before the export is asked for: a refused file is audited as a refused export,
 /// not as one done; a write that fails (a full disk) is removed and audited as failed.
-private func runExport(_ command: String, _ arguments: JSONObject, global: GlobalOptions, state: StateOptions, output: Facegate.Export.Output) async throws {
+private func runExport(
+    _ command: @autoclosure () throws -> AdminCommand, global: GlobalOptions, state: StateOptions, output: Facegate.Export.Output
+) async throws {
     try await runReportingErrors(json: false) {
+        let command = try command()
         let runner = AdminCommandRunner(global: global, state: state)
         func undelivered(_ outcome: String, _ reason: String) async {
-            _ = try? await runner.run(
-                AdminRequest(command: "export.undelivered", arguments: ["export": .string(command), "outcome": .string(outcome), "reason": .string(reason)]),
-                loadGallery: false)
+            _ = try? await runner.run(.exportUndelivered(export: command.name.rawValue, outcome: outcome, reason: reason))
         }
         guard let path = output.output else {
-            let result = try await runner.run(AdminRequest(command: command, arguments: arguments), loadGallery: false)
+            let result = try await runner.run(command)
             StandardStreams.writeOut(result["content"]?.stringValue ?? "")
             return
         }
@@ -88,7 +89,7 @@ private func runExport(_ command: String, _ arguments: JSONObject, global: Globa
         }
         let content: String
         do {
-            content = try await runner.run(AdminRequest(command: command, arguments: arguments), loadGallery: false)["content"]?.stringValue ?? ""
+            content = try await runner.run(command)["content"]?.stringValue ?? ""
         } catch {
             close(fd)
             unlink(path)

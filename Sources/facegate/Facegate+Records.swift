@@ -16,8 +16,7 @@ extension Facegate {
 
         func run() async throws {
             try await runReportingErrors(json: options.json) {
-                let result = try await AdminCommandRunner(global: global, state: state).run(
-                    AdminRequest(command: "subjects", arguments: ["names": .bool(names)]), loadGallery: false)
+                let result = try await AdminCommandRunner(global: global, state: state).run(.subjects(names: names))
                 if options.json { return CommandOutput.json(result) }
                 let subjects = result["subjects"]?.arrayValue ?? []
                 CommandOutput.line("\(subjects.count) subject\(subjects.count == 1 ? "" : "s")")
@@ -46,8 +45,7 @@ extension Facegate {
 
         func run() async throws {
             try await runReportingErrors(json: options.json) {
-                let result = try await AdminCommandRunner(global: global, state: state).run(
-                    AdminRequest(command: "erase", arguments: ["subject": .string(subject)]), loadGallery: false)
+                let result = try await AdminCommandRunner(global: global, state: state).run(.erase(try AdminArguments.subject(parsing: subject)))
                 if options.json { CommandOutput.json(result) } else { CommandOutput.line("erased subject \(subject)") }
             }
         }
@@ -63,7 +61,7 @@ extension Facegate {
 
         func run() async throws {
             try await runReportingErrors(json: options.json) {
-                let result = try await AdminCommandRunner(global: global, state: state).run(AdminRequest(command: "purge"), loadGallery: false)
+                let result = try await AdminCommandRunner(global: global, state: state).run(.purge)
                 if options.json { return CommandOutput.json(result) }
                 CommandOutput.line("erased \(result["erased_subjects"]?.arrayValue?.count ?? 0) expired subject(s), deleted \(result["deleted_access_events"]?.intValue ?? 0) old access event(s)")
             }
@@ -91,10 +89,8 @@ extension Facegate {
 
             func run() async throws {
                 try await runReportingErrors(json: options.json) {
-                    var arguments: JSONObject = ["subject": .string(subject)]
-                    if !purposes.isEmpty { arguments["purposes"] = .array(purposes.map(JSONValue.string)) }
                     let result = try await AdminCommandRunner(global: global, state: state).run(
-                        AdminRequest(command: "consent.withdraw", arguments: arguments), loadGallery: false)
+                        .withdraw(try AdminArguments.subject(parsing: subject), purposes: purposes.isEmpty ? nil : purposes))
                     if options.json { return CommandOutput.json(result) }
                     if result["erased"]?.boolValue == true {
                         CommandOutput.line("consent withdrawn; subject \(subject) erased")
@@ -119,8 +115,7 @@ extension Facegate {
 
         func run() async throws {
             try await runReportingErrors(json: true) {
-                CommandOutput.json(try await AdminCommandRunner(global: global, state: state).run(
-                    AdminRequest(command: "stats", arguments: ["days": .int(days)]), loadGallery: false))
+                CommandOutput.json(try await AdminCommandRunner(global: global, state: state).run(.stats(days: days)))
             }
         }
     }

@@ -69,7 +69,7 @@ extension Facegate {
                     metadata: ["source": "\(frames.name)", "gallery.subjects": "\(registry.vault.gallery.subjectCount)"])
                 // Admin work gets engines of its own: an `identify` of a large photo
                 // holding the door's detector would stall the door for seconds.
-                let service = FacegateService(
+                let operations = ApplianceOperations(
                     registry: registry, models: engine.models, engine: try engine.makeSibling(), servesDoor: true, logger: logger)
                 var limits = AdminSocketServer.Limits()
                 limits.idleTimeoutSeconds = Int64(max(1, adminIdleTimeout))
@@ -80,7 +80,7 @@ extension Facegate {
                 lock.record(socket: socketPath)
                 let workers = AdminWorkers()
                 let socket = AdminSocketServer(
-                    path: socketPath, service: service, dispatcher: AdminDispatcher.standard(service: service, worker: workers.run),
+                    path: socketPath, dispatcher: AdminDispatcher(operations: operations, worker: workers.run),
                     limits: limits, logger: logger)
                 let alerts = AlertTimeoutService(registry: registry, clock: ContinuousClock(), logger: logger)
                 let retention = RetentionService(
@@ -108,7 +108,7 @@ extension Facegate {
             guard let camera = cameras.first else {
                 throw CaptureError(.notFound, "no camera found (no /dev/video*); plug one in, or pass --source y4m:PATH or --source dir:PATH (a folder of photos)")
             }
-            return .v4l2(device: camera, width: 640, height: 480, fps: 15)
+            return .camera(camera)
         }
     }
 }

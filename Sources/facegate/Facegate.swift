@@ -1,4 +1,5 @@
 import ArgumentParser
+import Edge
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,7 +17,7 @@ struct Facegate: AsyncParsableCommand {
             """,
         version: FacegateVersion.current,
         subcommands: [
-            Detect.self, Embed.self, Compare.self, Evaluate.self, Enroll.self, Status.self, PolicyCommand.self, IncidentCommand.self, DenyList.self, Door.self, Identify.self, Subjects.self, Consent.self, Erase.self,
+            Detect.self, Embed.self, Compare.self, Evaluate.self, Enrol.self, Status.self, PolicyCommand.self, IncidentCommand.self, DenyList.self, Door.self, Identify.self, Subjects.self, Consent.self, Erase.self,
             Purge.self, Export.self, Audit.self, Stats.self, Run.self, MakeClip.self, Doctor.self, Keys.self, Backup.self, Restore.self,
             Bench.self,
         ]
@@ -42,8 +43,4 @@ extension Facegate {
             exit(withError: error)
         }
     }
-}
-
-enum FacegateVersion {
-    static let current = "0.1.0"
 }

@@ -30,7 +30,7 @@ struct StateOptions: ParsableArguments {
         if let fromEnvironment = ProcessEnvironment.current["FACEGATE_STATE_DIR"], !fromEnvironment.isEmpty {
             return VaultLocation(stateDirectory: fromEnvironment)
         }
-        return VaultLocation(stateDirectory: policy?.appliance.stateDirectory ?? "/var/lib/facegate")
+        return VaultLocation(stateDirectory: policy?.appliance.stateDirectory ?? Policy.Appliance.defaultStateDirectory)
     }
 
     /// The location without requiring a policy (key init, backup, restore).

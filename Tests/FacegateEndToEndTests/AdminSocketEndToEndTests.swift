@@ -46,7 +46,7 @@ struct AdminSocketEndToEndTests {
         }
 
         func enrolObama() throws -> String {
-            let result = try cli(["enroll", "--json", "--name", "Barack Obama", "--notice", "2026-01", "--purpose", "entry",
+            let result = try cli(["enrol", "--json", "--name", "Barack Obama", "--notice", "2026-01", "--purpose", "entry",
                                   "--purpose", "attendance-analytics", "--method", "signed-form",
                                   TestResources.fixture("obama.jpg"), TestResources.fixture("obama2.jpg")])
             return try #require(result.jsonLines.first?["subject"] as? String, "\(result.stdout)\(result.stderr)")
@@ -108,7 +108,7 @@ struct AdminSocketEndToEndTests {
         // Every command is audited with the OS user.
         let commands = try appliance.auditActions().filter { $0["action"] as? String == "admin.command" }
         let names2 = Set(commands.compactMap { ($0["details"] as? [String: Any])?["command"] as? String })
-        #expect(names2.isSuperset(of: ["enroll", "identify", "subjects", "stats", "export.consent_log", "export.ropa", "export.subject", "audit.verify", "purge", "policy.reload", "consent.withdraw", "erase"]))
+        #expect(names2.isSuperset(of: ["enrol", "identify", "subjects", "stats", "export.consent_log", "export.ropa", "export.subject", "audit.verify", "purge", "policy.reload", "consent.withdraw", "erase"]))
         #expect(commands.allSatisfy { $0["actor"] as? String == "root" })
         #expect(appliance.daemon.stop() == 0)
     }

@@ -93,7 +93,7 @@ struct BadInputEndToEndTests {
         }, arguments: ["subjects"], status: 65, says: ["facegate.sqlite", "damaged"]),
         // Images.
         Case(name: "a text file named .jpg to enrol", spoil: write("notes.jpg", Array("hello".utf8)),
-             arguments: ["enroll", "--name", "X", "--notice", "2026-01", "--purpose", "entry", "--method", "tablet", "{dir}/notes.jpg"], status: 65, says: ["notes.jpg"], audited: true),
+             arguments: ["enrol", "--name", "X", "--notice", "2026-01", "--purpose", "entry", "--method", "tablet", "{dir}/notes.jpg"], status: 65, says: ["notes.jpg"], audited: true),
         Case(name: "a truncated JPEG to identify", spoil: { directory, _ in
             let bytes = try Data(contentsOf: URL(fileURLWithPath: TestResources.fixture("obama.jpg")))
             try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: directory + "/half.jpg"))

@@ -73,7 +73,7 @@ struct ErasureEndToEndTests {
         let results = ConcurrentResults()
         DispatchQueue.concurrentPerform(iterations: 5) { index in
             let result = try? facegate.run([
-                "enroll", "--json", "--policy", fixture.policyPath, "--socket", fixture.socketPath, "--name", "Twin \(index)",
+                "enrol", "--json", "--policy", fixture.policyPath, "--socket", fixture.socketPath, "--name", "Twin \(index)",
                 "--notice", "2026-01", "--purpose", "entry", "--method", "signed-form", TestResources.fixture("obama.jpg"),
             ])
             results.append(result)

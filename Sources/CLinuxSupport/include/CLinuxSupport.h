@@ -1,5 +1,5 @@
-// Linux calls Swift cannot make directly (variadic prctl/ioctl) or that need
-// _GNU_SOURCE structs (struct ucred). Each is one line around the system call.
+// Linux calls Swift cannot make directly (variadic prctl) or that need _GNU_SOURCE
+// declarations. Each is one line around the system call.
 #ifndef FACEGATE_CLINUXSUPPORT_H
 #define FACEGATE_CLINUXSUPPORT_H
 
@@ -13,12 +13,6 @@ extern "C" {
 
 /// prctl(PR_SET_DUMPABLE, 0): no core dump and no ptrace attach by other users.
 int fg_linux_set_not_dumpable(void);
-
-/// The uid, gid and pid of the peer of a connected Unix socket (SO_PEERCRED).
-int fg_linux_peer_credentials(int socket, uint32_t *uid, uint32_t *gid, int32_t *pid);
-
-/// ioctl(fd, request, argument), retried on EINTR.
-int fg_linux_ioctl(int fd, unsigned long request, void *argument);
 
 /// Lowers the CPU priority of the calling thread only (setpriority on its tid; on
 /// Linux a nice value is per thread). Returns 0 or -1 with errno.

@@ -30,7 +30,7 @@ extension Policy {
 
         var applianceTable = try root.table("appliance")!
         let appliance = Appliance(
-            stateDirectory: try applianceTable.string("state_dir", default: "/var/lib/facegate"),
+            stateDirectory: try applianceTable.string("state_dir", default: Appliance.defaultStateDirectory),
             adminGroup: try applianceTable.string("admin_group", default: "facegate-admin"),
             serviceUser: try applianceTable.string("service_user", default: "facegate"),
             socketPath: try applianceTable.optionalString("socket"),

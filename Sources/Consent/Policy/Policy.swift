@@ -17,6 +17,9 @@ public struct Policy: Sendable, Equatable {
     public var sourcePath: String
 
     public struct Appliance: Sendable, Equatable {
+        /// Where the state lives when neither the policy nor the command line says.
+        public static let defaultStateDirectory = "/var/lib/facegate"
+
         public var stateDirectory: String
         /// Members of this group (and root, and the service user) may use admin commands.
         public var adminGroup: String

@@ -1,6 +1,6 @@
-import FacegateCore
+package import FacegateCore
 import FoundationEssentials
-import NIOCore
+package import NIOCore
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -9,7 +9,7 @@ import Glibc
 /// One admin connection: parses each line as a versioned request, keeps the images
 /// uploaded on this connection (in memory only, wiped when used or when the
 /// connection ends), and dispatches.
-final class AdminSession: Sendable {
+package final class AdminSession: Sendable {
     let caller: OSUser
     let dispatcher: AdminDispatcher
     let maxUploadBytes: Int
@@ -44,7 +44,7 @@ final class AdminSession: Sendable {
     /// The state directory the daemon serves.
     let stateDirectory: String
 
-    init(caller: OSUser, dispatcher: AdminDispatcher, maxUploadBytes: Int, budget: UploadBudget, stateDirectory: String) {
+    package init(caller: OSUser, dispatcher: AdminDispatcher, maxUploadBytes: Int, budget: UploadBudget, stateDirectory: String) {
         self.caller = caller
         self.stateDirectory = stateDirectory
         self.dispatcher = dispatcher
@@ -53,7 +53,7 @@ final class AdminSession: Sendable {
     }
 
     /// The reply to one request line.
-    func handle(line: ByteBuffer) async -> JSONValue {
+    package func handle(line: ByteBuffer) async -> JSONValue {
         let bytes = Array(line.readableBytesView)
         let request: JSONObject
         do {
@@ -91,9 +91,7 @@ final class AdminSession: Sendable {
             let images = try takeImages(arguments)
             // The uploads' memory goes back to the budget once the command is done.
             defer { budget.release(images.reduce(0) { $0 + $1.byteCount }) }
-            let result = try await dispatcher.dispatch(
-                AdminRequest(id: id.stringValue ?? id.intValue.map(String.init) ?? "", command: command, arguments: arguments, images: images),
-                caller: caller)
+            let result = try await dispatcher.dispatch(wire: command, arguments: arguments, images: images, caller: caller)
             return Self.okReply(id: id, result)
         } catch let error as any UserFacingError {
             return Self.errorReply(id: id, error)
@@ -155,7 +153,7 @@ final class AdminSession: Sendable {
         }
     }
 
-    func wipe() {
+    package func wipe() {
         let held = uploads.withLock { uploads -> Int in
             let held = uploads.values.reduce(0) { $0 + $1.count }
             for key in uploads.keys { uploads[key]!.wipe() }
@@ -171,19 +169,5 @@ final class AdminSession: Sendable {
 
     static func errorReply(id: JSONValue, _ error: any UserFacingError) -> JSONValue {
         ["v": .int(AdminRequest.protocolVersion), "id": id, "ok": false, "error": error.json]
-    }
-}
-
-/// Comparing state directories as the file system sees them (a symlink, a trailing
-/// slash or `..` do not make another appliance).
-enum StatePath {
-    static func same(_ a: String, _ b: String) -> Bool {
-        canonical(a) == canonical(b)
-    }
-
-    static func canonical(_ path: String) -> String {
-        guard let resolved = realpath(path, nil) else { return path }
-        defer { free(resolved) }
-        return String(cString: resolved)
     }
 }

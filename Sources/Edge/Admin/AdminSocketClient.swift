@@ -56,13 +56,13 @@ public final class AdminSocketClient {
     /// Sends a request (uploading its images first) and returns the result, or throws
     /// the daemon's error.
     public func send(_ request: AdminRequest) throws -> JSONValue {
-        var arguments = request.arguments
+        var arguments = request.command.arguments
         var uploads: [JSONValue] = []
         for image in request.images {
             uploads.append(.string(try upload(image)))
         }
         if !uploads.isEmpty { arguments["uploads"] = .array(uploads) }
-        return try exchange(command: request.command, arguments: arguments)
+        return try exchange(command: request.command.name.rawValue, arguments: arguments)
     }
 
     private func upload(_ image: ImageSource) throws -> String {
@@ -138,19 +138,5 @@ public final class AdminSocketClient {
             }
             buffer += chunk[0..<n]
         }
-    }
-}
-
-/// An error the daemon reported: its code, message and exit status as the daemon
-/// sent them, so the CLI exits with the status the same failure has in-process.
-public struct RemoteError: Error, UserFacingError {
-    public let errorCode: String
-    public let message: String
-    public let exitStatus: ExitStatus
-
-    public init(json error: JSONValue) {
-        errorCode = error["code"]?.stringValue ?? "unknown"
-        message = error["message"]?.stringValue ?? "the daemon refused the request"
-        exitStatus = ExitStatus(json: error) ?? .failure
     }
 }

@@ -37,7 +37,6 @@ public struct AdminSocketServer: Service {
     }
 
     let path: String
-    let service: FacegateService
     let dispatcher: AdminDispatcher
     let limits: Limits
     let logger: Logger
@@ -45,11 +44,10 @@ public struct AdminSocketServer: Service {
     let onListening: @Sendable () -> Void
 
     public init(
-        path: String, service: FacegateService, dispatcher: AdminDispatcher, limits: Limits = Limits(), logger: Logger,
+        path: String, dispatcher: AdminDispatcher, limits: Limits = Limits(), logger: Logger,
         onListening: @escaping @Sendable () -> Void = {}
     ) {
         self.path = path
-        self.service = service
         self.dispatcher = dispatcher
         self.limits = limits
         self.logger = logger
@@ -134,9 +132,9 @@ public struct AdminSocketServer: Service {
     /// socket at all; SO_PEERCRED is checked anyway.
     private func restrictPermissions() {
         chmod(path, 0o660)
-        if let group = getgrnam(service.policy.appliance.adminGroup) {
+        if let group = getgrnam(dispatcher.operations.policy.appliance.adminGroup) {
             if chown(path, uid_t.max, group.pointee.gr_gid) != 0 {
-                logger.warning("cannot give the admin socket to the admin group", metadata: ["admin.group": "\(service.policy.appliance.adminGroup)", "error": "\(String(cString: strerror(errno)))"])
+                logger.warning("cannot give the admin socket to the admin group", metadata: ["admin.group": "\(dispatcher.operations.policy.appliance.adminGroup)", "error": "\(String(cString: strerror(errno)))"])
             }
         }
     }
@@ -148,15 +146,15 @@ public struct AdminSocketServer: Service {
             await Self.refuse(connection.channel, code: .notPermitted, message: "the caller's credentials could not be read")
             return
         }
-        guard service.isAdmin(peer) else {
-            service.auditRefusal(peer)
+        guard dispatcher.operations.isAdmin(peer) else {
+            dispatcher.operations.auditRefusal(peer)
             logger.notice("admin socket refused a caller", metadata: ["admin.uid": "\(peer.uid)"])
-            await Self.refuse(connection.channel, code: .notPermitted, message: "'\(peer.name)' (uid \(peer.uid)) may not use the admin socket: only root, the service user and members of '\(service.policy.appliance.adminGroup)' may")
+            await Self.refuse(connection.channel, code: .notPermitted, message: "'\(peer.name)' (uid \(peer.uid)) may not use the admin socket: only root, the service user and members of '\(dispatcher.operations.policy.appliance.adminGroup)' may")
             return
         }
         let session = AdminSession(
             caller: peer, dispatcher: dispatcher, maxUploadBytes: limits.maxUploadBytes, budget: budget,
-            stateDirectory: service.registry.location.stateDirectory)
+            stateDirectory: dispatcher.operations.registry.location.stateDirectory)
         defer { session.wipe() }
         do {
             try await connection.channel.executeThenClose { inbound, outbound in
@@ -193,129 +191,4 @@ public struct AdminSocketServer: Service {
             level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(PeerCredentials.option))
         return future.map { OSUser.from(uid: $0.uid, gid: $0.gid) as OSUser? }.recover { _ in nil }
     }
-}
-
-/// `struct ucred` as SO_PEERCRED fills it.
-struct PeerCredentials: Sendable {
-    var pid: Int32 = 0
-    var uid: UInt32 = 0
-    var gid: UInt32 = 0
-    static let option: Int32 = 17  // SO_PEERCRED on Linux (all architectures we build for)
-}
-
-/// Thrown by the line decoder when a line exceeds the limit.
-struct LineTooLong: Error {}
-
-/// Splits the byte stream into lines (without the newline), refusing any line longer
-/// than `maxLength` as soon as that many bytes arrive without a newline.
-struct BoundedLineDecoder: ByteToMessageDecoder {
-    typealias InboundOut = ByteBuffer
-    let maxLength: Int
-
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        if let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
-            let length = newline - buffer.readerIndex
-            guard length <= maxLength else { throw LineTooLong() }
-            var line = buffer.readSlice(length: length)!
-            buffer.moveReaderIndex(forwardBy: 1)
-            if line.readableBytesView.last == UInt8(ascii: "\r") { line = line.getSlice(at: line.readerIndex, length: line.readableBytes - 1)! }
-            context.fireChannelRead(Self.wrapInboundOut(line))
-            return .continue
-        }
-        guard buffer.readableBytes <= maxLength else { throw LineTooLong() }
-        return .needMoreData
-    }
-
-    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
-        // A last line without a newline is still a request.
-        while try decode(context: context, buffer: &buffer) == .continue {}
-        if buffer.readableBytes > 0 {
-            guard buffer.readableBytes <= maxLength else { throw LineTooLong() }
-            context.fireChannelRead(Self.wrapInboundOut(buffer.readSlice(length: buffer.readableBytes)!))
-        }
-        return .needMoreData
-    }
-}
-
-/// Whether a connection's request is being worked on.
-final class ConnectionActivity: Sendable {
-    private let busy = Atomic<Int>(0)
-    func begin() { busy.add(1, ordering: .sequentiallyConsistent) }
-    func end() { busy.subtract(1, ordering: .sequentiallyConsistent) }
-    var isBusy: Bool { busy.load(ordering: .sequentiallyConsistent) > 0 }
-}
-
-/// Closes a connection that has sent nothing for the idle timeout, unless its last
-/// request is still being worked on (an identification under load can take longer).
-final class IdleCloser: ChannelInboundHandler, Sendable {
-    typealias InboundIn = ByteBuffer
-    let activity: ConnectionActivity
-    init(activity: ConnectionActivity) { self.activity = activity }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
-            if !activity.isBusy { context.close(promise: nil) }
-        } else {
-            context.fireUserInboundEventTriggered(event)
-        }
-    }
-}
-
-/// How many admin clients are connected, in all and per OS user.
-final class ClientCounter: Sendable {
-    private let counts = Mutex<(total: Int, perUser: [UInt32: Int])>((0, [:]))
-
-    /// Counts a new client, or says why it must retry later.
-    func enter(uid: UInt32, limits: AdminSocketServer.Limits) -> String? {
-        counts.withLock { counts in
-            let mine = counts.perUser[uid, default: 0]
-            let total = limits.maxClients + (uid == 0 ? limits.reservedForRoot : 0)
-            if counts.total >= total {
-                return "too many admin clients connected (\(limits.maxClients)); retry shortly"
-            }
-            if uid != 0 && mine >= limits.maxClientsPerUser {
-                return "this user already has \(limits.maxClientsPerUser) admin connections open; close one, or retry shortly"
-            }
-            counts.total += 1
-            counts.perUser[uid] = mine + 1
-            return nil
-        }
-    }
-
-    func leave(uid: UInt32) {
-        counts.withLock { counts in
-            counts.total -= 1
-            counts.perUser[uid] = max(0, counts.perUser[uid, default: 1] - 1)
-            if counts.perUser[uid] == 0 { counts.perUser[uid] = nil }
-        }
-    }
-}
-
-/// The memory all connections' uploads may hold at once. When it all comes back,
-/// the freed pages are returned to the system (`malloc_trim`), so a burst of large
-/// uploads does not leave the daemon large on a 1 GiB board.
-final class UploadBudget: Sendable {
-    let limit: Int
-    private let used = Mutex(0)
-
-    init(limit: Int) { self.limit = limit }
-
-    func reserve(_ bytes: Int) -> Bool {
-        used.withLock { used in
-            guard used + bytes <= limit else { return false }
-            used += bytes
-            return true
-        }
-    }
-
-    func release(_ bytes: Int) {
-        guard bytes > 0 else { return }
-        let idle = used.withLock { used -> Bool in
-            used = max(0, used - bytes)
-            return used == 0
-        }
-        if idle { _ = fg_linux_release_free_memory() }
-    }
-
-    var inUse: Int { used.withLock { $0 } }
 }

@@ -5,12 +5,15 @@
 public struct CameraEnrolment {
     public var count: Int
     public var minFacePixels: Int
+    /// The policy's `low_light_luma`: darker frames are enhanced, as at the door.
+    public var lowLightLuma: Double
     public var spacing: Int
     public var maxFrames: Int
 
-    public init(count: Int, minFacePixels: Int, spacing: Int = 3, maxFrames: Int = 900) {
+    public init(count: Int, minFacePixels: Int, lowLightLuma: Double, spacing: Int = 3, maxFrames: Int = 900) {
         self.count = count
         self.minFacePixels = minFacePixels
+        self.lowLightLuma = lowLightLuma
         self.spacing = spacing
         self.maxFrames = maxFrames
     }
@@ -18,7 +21,7 @@ public struct CameraEnrolment {
     public func collect(from source: any FrameSource, engine: FaceEngine) throws -> [RGBImage] {
         var chosen: [RGBImage] = []
         var seen = 0, lastChosen = Int.min / 2
-        let enhancer = LowLightEnhancer(threshold: 70)
+        let enhancer = LowLightEnhancer(threshold: lowLightLuma)
         while chosen.count < count, seen < maxFrames, let frame = try source.nextFrame() {
             seen += 1
             guard frame.index - lastChosen >= spacing else { continue }

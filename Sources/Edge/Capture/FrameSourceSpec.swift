@@ -29,7 +29,10 @@ public enum FrameSourceSpec: Sendable, Equatable {
         guard !rest.isEmpty else { throw CaptureError(.invalidArgument, "'\(text)' names no device or file") }
         switch kind {
         case "v4l2":
-            self = .v4l2(device: rest, width: parameters["width"] ?? 640, height: parameters["height"] ?? 480, fps: parameters["fps"] ?? 15)
+            let standard = Self.defaultCameraFormat
+            self = .v4l2(
+                device: rest, width: parameters["width"] ?? standard.width, height: parameters["height"] ?? standard.height,
+                fps: parameters["fps"] ?? standard.fps)
         case "y4m":
             self = .y4m(path: rest)
         case "dir":
@@ -37,11 +40,6 @@ public enum FrameSourceSpec: Sendable, Equatable {
         default:
             throw CaptureError(.invalidArgument, "unknown source kind '\(kind)'; use v4l2:, y4m: or dir:")
         }
-    }
-
-    public var isFile: Bool {
-        if case .v4l2 = self { return false }
-        return true
     }
 
     /// Opens the source. `logger` hears about images a slideshow skips (by position,
@@ -59,5 +57,16 @@ public enum FrameSourceSpec: Sendable, Equatable {
                     metadata: ["source.position": "\(position + 1) of \(count)", "error.code": "\(code)"])
             }
         }
+    }
+}
+
+extension FrameSourceSpec {
+    /// What a camera is asked for unless the source says otherwise: enough pixels for a
+    /// face at door distance, few enough for a 2-core board to keep up.
+    public static let defaultCameraFormat = (width: 640, height: 480, fps: 15)
+
+    /// `device` at the default format.
+    public static func camera(_ device: String) -> FrameSourceSpec {
+        .v4l2(device: device, width: defaultCameraFormat.width, height: defaultCameraFormat.height, fps: defaultCameraFormat.fps)
     }
 }

@@ -1,4 +1,5 @@
 internal import CV4L2
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,8 +20,18 @@ public final class V4L2Camera: FrameSource, @unchecked Sendable {
     private var frameIndex = 0
     private let start = ContinuousClock.now
     private let reconnect = ReconnectPolicy()
-    /// Checked between reconnection attempts so that shutdown is not blocked.
-    public var shouldStop: @Sendable () -> Bool = { false }
+    /// Checked between reconnection attempts so that shutdown is not blocked; set by
+    /// the pipeline's thread while this one reads it.
+    private let stopCondition = Mutex<@Sendable () -> Bool>({ false })
+
+    /// A camera is live: frames are dropped, not queued, when the pipeline falls behind.
+    public var isLive: Bool { true }
+
+    public func stopWaiting(when shouldStop: @escaping @Sendable () -> Bool) {
+        stopCondition.withLock { $0 = shouldStop }
+    }
+
+    private func shouldStop() -> Bool { stopCondition.withLock { $0 }() }
 
     public init(device: String, request: CameraFormat.Request) throws(CaptureError) {
         self.device = device

@@ -7,12 +7,14 @@ public import Vault
 import Glibc
 #endif
 
-/// Turns frames into decisions: low-light enhancement, HOG on a frame downscaled so
-/// that `min_face_px` fills the detection window, tracking, then (on a second thread)
-/// landmarks, descriptors, 1:N search and a vote per track. Faces narrower than
-/// `min_face_px` are never aligned or embedded; probe descriptors are wiped as soon
-/// as they are matched; nothing about a face that is not a member is stored beyond a
-/// daily counter; no frame or crop is ever written anywhere.
+/// Turns frames into decisions, on two OS threads joined by a bounded queue:
+/// `fg-detect` reads the source, enhances low light, runs HOG on a frame downscaled so
+/// that `min_face_px` fills the detection window and tracks faces; `fg-embed` computes
+/// landmarks and descriptors, asks the `Recognizer` (1:N search, probe wiped at once,
+/// consent and deny-list) and votes per track; a settled vote goes to the
+/// `DecisionRecorder`. Faces narrower than `min_face_px` are never aligned or embedded;
+/// nothing about a face that is not a member is stored beyond a daily counter; no
+/// frame or crop is ever written anywhere.
 public final class RecognitionPipeline: @unchecked Sendable {
     public struct Configuration: Sendable {
         public var threshold: Double
@@ -40,12 +42,8 @@ public final class RecognitionPipeline: @unchecked Sendable {
         }
     }
 
-    /// What to do with a settled decision besides printing it.
+    /// Observation points for tests.
     public struct Hooks: Sendable {
-        /// Whether a subject has an active deny-list entry (turns member into alert).
-        public var isDenyListed: @Sendable (SubjectID) -> Bool = { _ in false }
-        /// Called for every settled decision (alerts go to a person from here).
-        public var onDecision: @Sendable (PipelineEvent) -> Void = { _ in }
         /// Called with each probe descriptor once it has been matched and wiped, so
         /// that a test can check nothing of it is left.
         public var afterProbeWiped: @Sendable (FaceDescriptor) -> Void = { _ in }
@@ -55,12 +53,12 @@ public final class RecognitionPipeline: @unchecked Sendable {
 
     public let counters = PipelineCounters()
     let engine: FaceEngine
-    let registry: ConsentRegistry
+    let recognizer: Recognizer
+    let recorder: DecisionRecorder
     let source: any FrameSource
     let configuration: Configuration
     let clock: any WallClock
     let logger: Logger
-    let emit: @Sendable (PipelineEvent) -> Void
     let hooks: Hooks
     let relay: RelayHook?
     private let tracker: Mutex<FaceTracker>
@@ -80,14 +78,14 @@ public final class RecognitionPipeline: @unchecked Sendable {
         emit: @escaping @Sendable (PipelineEvent) -> Void
     ) {
         self.engine = engine
-        self.registry = registry
+        self.recognizer = Recognizer(registry: registry, threshold: configuration.threshold, margin: configuration.margin)
         self.source = source
         self.configuration = configuration
         self.clock = clock
         self.relay = relay
         self.hooks = hooks
         self.logger = logger
-        self.emit = emit
+        recorder = DecisionRecorder(registry: registry, counters: counters, relay: relay, logger: logger, emit: emit)
         tracker = Mutex(FaceTracker(voteFrames: configuration.voteFrames, recheckFrames: configuration.recheckFrames))
         enhancer = LowLightEnhancer(threshold: configuration.lowLightLuma)
     }
@@ -95,7 +93,6 @@ public final class RecognitionPipeline: @unchecked Sendable {
     /// Asks both threads to finish after their current frame.
     public func stop() {
         stopped.store(true, ordering: .sequentiallyConsistent)
-        (source as? V4L2Camera)?.shouldStop = { true }
     }
 
     public var isStopped: Bool { stopped.load(ordering: .sequentiallyConsistent) }
@@ -104,9 +101,7 @@ public final class RecognitionPipeline: @unchecked Sendable {
     /// run on two threads of their own.
     public func run() async throws {
         BLASThreads.limit(to: 1)
-        if let camera = source as? V4L2Camera {
-            camera.shouldStop = { [weak self] in self?.isStopped ?? true }
-        }
+        source.stopWaiting { [weak self] in self?.isStopped ?? true }
         let queue = BoundedQueue<Work>(capacity: 2)
         let failure = Mutex<(any Error)?>(nil)
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
@@ -133,8 +128,11 @@ public final class RecognitionPipeline: @unchecked Sendable {
     // MARK: Stage 1: frames, enhancement, detection, tracking
 
     private func detectLoop(_ queue: BoundedQueue<Work>) throws {
-        let isCamera = source is V4L2Camera
-        let options = DetectionOptions(upsample: configuration.upsample, minFaceSize: configuration.minFacePixels)
+        let dropWhenBehind = source.isLive
+        // HOG runs on the frame scaled so that `min_face_px` fills its window; every
+        // face it sees is found, then the narrow ones are dropped before anything else.
+        let sized = DetectionOptions(upsample: configuration.upsample, minFaceSize: configuration.minFacePixels)
+        let detection = DetectionOptions(model: .hog, upsample: sized.upsample, minFaceSize: nil, scale: sized.hogScale)
         let start = ContinuousClock.now
         var played = 0
         var sinceRewind = 0
@@ -161,17 +159,17 @@ public final class RecognitionPipeline: @unchecked Sendable {
             // person who comes back is decided again.
             let sequence = played
             played += 1
+            // After pacing: latency is counted from when the frame is due, not read.
             let received = ContinuousClock.now
-            let detectStart = ContinuousClock.now
             let enhanced = enhancer.enhance(frame.image)
             let image = enhanced ?? frame.image
             // Detect everything HOG can see at this scale, then keep only faces wide
             // enough: the others are never aligned or embedded.
-            let boxes = try engine.detect(in: image, options: DetectionOptions(model: .hog, upsample: options.upsample, minFaceSize: nil, scale: options.hogScale))
+            let boxes = try engine.detect(in: image, options: detection)
             let kept = boxes.filter { $0.width >= configuration.minFacePixels }
             counters.frame(enhanced: enhanced != nil, at: received)
             counters.faces(kept: kept.count, tooSmall: boxes.count - kept.count)
-            counters.sample("detect", milliseconds: (ContinuousClock.now - detectStart).milliseconds)
+            counters.sample("detect", milliseconds: (ContinuousClock.now - received).milliseconds)
             let assignments = tracker.withLock { $0.update(frame: sequence, boxes: kept) }
             let toEmbed = assignments.filter(\.embed).map { ($0.track, $0.box) }
             if toEmbed.isEmpty {
@@ -179,7 +177,7 @@ public final class RecognitionPipeline: @unchecked Sendable {
                 continue
             }
             let work = Work(image: image, frameIndex: sequence, receivedAt: received, faces: toEmbed)
-            if !queue.put(work, dropIfFull: isCamera) {
+            if !queue.put(work, dropIfFull: dropWhenBehind) {
                 counters.sample("frame", milliseconds: (ContinuousClock.now - received).milliseconds)
             }
         }
@@ -197,66 +195,19 @@ public final class RecognitionPipeline: @unchecked Sendable {
             counters.sample("embed", milliseconds: (ContinuousClock.now - start).milliseconds)
             do {
                 // An erasure made by any other process takes effect before this decision.
-                try registry.catchUpWithErasures()
+                try recognizer.catchUpWithErasures()
             } catch {
                 logger.error("applying erasures from the journal failed", metadata: ["error": "\(error)"])
             }
             for (face, descriptor) in zip(work.faces, descriptors) {
-                let matches = registry.vault.gallery.search(descriptor, k: 2)
-                descriptor.wipe()
-                hooks.afterProbeWiped(descriptor)
-                let decision = MatchDecision.decide(
-                    matches, threshold: configuration.threshold, margin: configuration.margin,
-                    hasConsent: { self.registry.activeConsent(of: $0) != nil },
-                    isDenyListed: { self.registry.isDenyListed($0) || self.hooks.isDenyListed($0) })
+                let decision = recognizer.decide(descriptor, afterWipe: hooks.afterProbeWiped)
                 guard let settled = tracker.withLock({ $0.vote(track: face.track, decision) }) else { continue }
                 let event = PipelineEvent(
                     time: clock.now(), track: face.track, decision: settled.decision, frames: settled.frames,
                     latencyMilliseconds: (ContinuousClock.now - work.receivedAt).milliseconds)
-                settle(event)
+                recorder.record(event)
             }
             counters.sample("frame", milliseconds: (ContinuousClock.now - work.receivedAt).milliseconds)
-        }
-    }
-
-    private func settle(_ settled: PipelineEvent) {
-        var event = settled
-        if event.decision.kind == .alert, let subject = event.decision.subject {
-            // A person must confirm; the appliance takes no action by itself.
-            do {
-                event.alert = try registry.raiseAlert(for: subject)?.id
-            } catch {
-                logger.error("recording an alert failed", metadata: ["error": "\(error)"])
-            }
-        }
-        counters.decision(event.decision.kind)
-        counters.sample("decision", milliseconds: event.latencyMilliseconds)
-        emit(event)
-        do {
-            try registry.count(event.decision.kind.rawValue, at: event.time)
-            if event.decision.kind == .member, let subject = event.decision.subject {
-                try registry.recordVisit(of: subject, decision: "member", at: event.time)
-                relay?.fire(event)
-            }
-        } catch {
-            logger.error("recording a decision failed", metadata: ["error": "\(error)"])
-        }
-        hooks.onDecision(event)
-    }
-
-    /// Calls `done` when `tick()` has been called `count` times, from any thread.
-    private final class Countdown: Sendable {
-        private let remaining: Mutex<Int>
-        private let done: @Sendable () -> Void
-        init(_ count: Int, _ done: @escaping @Sendable () -> Void) {
-            remaining = Mutex(count)
-            self.done = done
-        }
-        func tick() {
-            if remaining.withLock({ value -> Bool in
-                value -= 1
-                return value == 0
-            }) { done() }
         }
     }
 }

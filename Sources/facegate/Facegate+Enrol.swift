@@ -5,14 +5,15 @@ import FacegateCore
 
 extension Facegate {
     /// Enrols a consenting person from photos.
-    struct Enroll: AsyncParsableCommand {
+    struct Enrol: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Enrol a person from photos, with their consent record, in one transaction.",
             discussion: """
                 The largest face of each photo is used. Nothing is stored when a photo has no face, \
                 when the photos show different people, or when the face is already enrolled. The \
                 photos themselves are never stored.
-                """)
+                """,
+            aliases: ["enroll"])
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var state: StateOptions
@@ -54,17 +55,14 @@ extension Facegate {
 
         func run() async throws {
             try await runReportingErrors(json: options.json) {
-                var fieldObject = JSONObject()
+                var personal: [String: String] = [:]
                 for field in fields {
                     let parts = field.split(separator: "=", maxSplits: 1).map(String.init)
-                    fieldObject[parts[0]] = .string(parts.count > 1 ? parts[1] : "")
+                    personal[parts[0]] = parts.count > 1 ? parts[1] : ""  // the last one given wins
                 }
-                let request = AdminRequest(
-                    command: "enroll",
-                    arguments: ["name": .string(name), "notice": .string(notice), "purposes": .array(purposes.map(JSONValue.string)),
-                                "method": .string(method), "fields": .object(fieldObject)],
-                    images: camera ? try cameraFrames() : images.map(ImageSource.file))
-                let result = try await AdminCommandRunner(global: global, state: state).run(request, loadGallery: true, inProcessOnly: camera)
+                let request = EnrolmentRequest(displayName: name, fields: personal, noticeVersion: notice, purposes: purposes, method: method)
+                let result = try await AdminCommandRunner(global: global, state: state).run(
+                    .enrol(request), images: camera ? try cameraFrames() : images.map(ImageSource.file), loadGallery: true, inProcessOnly: camera)
                 if options.json {
                     CommandOutput.json(["subject": result["subject"] ?? .null, "templates": result["templates"] ?? .null])
                 } else {
@@ -80,7 +78,7 @@ extension Facegate {
             if let source {
                 spec = try FrameSourceSpec(parsing: source)
             } else if let device = V4L2Camera.availableDevices().first {
-                spec = .v4l2(device: device, width: 640, height: 480, fps: 15)
+                spec = .camera(device)
             } else {
                 throw CaptureError(.notFound, "no camera found (no /dev/video*); enrol from photos, or pass --source")
             }
@@ -88,7 +86,8 @@ extension Facegate {
             defer { frames.close() }
             let engine = try FaceEngine(models: try global.locateModels(), logger: global.makeLogger())
             if !options.json { CommandOutput.line("look at the camera: taking \(self.frames) frames with one face…") }
-            let chosen = try CameraEnrolment(count: self.frames, minFacePixels: policy.recognition.minFacePixels).collect(from: frames, engine: engine)
+            let chosen = try CameraEnrolment(
+                count: self.frames, minFacePixels: policy.recognition.minFacePixels, lowLightLuma: policy.recognition.lowLightLuma).collect(from: frames, engine: engine)
             guard chosen.count == self.frames else {
                 throw ConsentError(.enrolmentRefused, "only \(chosen.count) of \(self.frames) good frames (exactly one face, at least \(policy.recognition.minFacePixels) px wide) came from \(frames.name); nothing was enrolled. Stand closer, alone, facing the camera")
             }
@@ -115,8 +114,8 @@ extension Facegate {
 
         func run() async throws {
             try await runReportingErrors(json: options.json) {
-                let request = AdminRequest(command: "identify", images: images.map(ImageSource.file))
-                let results = try await AdminCommandRunner(global: global, state: state).run(request, loadGallery: true)
+                let results = try await AdminCommandRunner(global: global, state: state).run(
+                    .identify, images: images.map(ImageSource.file), loadGallery: true)
                 var outcome = BatchOutcome()
                 for result in results.arrayValue ?? [] {
                     if let error = result["error"] {

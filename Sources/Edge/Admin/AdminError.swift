@@ -1,0 +1,37 @@
+public import FacegateCore
+
+/// A protocol-level failure: a malformed or unknown request, a refused caller.
+public struct AdminError: Error, Sendable, UserFacingError {
+    public enum Code: String, Sendable, CaseIterable {
+        case invalidRequest = "invalid_request"
+        case unknownCommand = "unknown_command"
+        case notPermitted = "not_permitted"
+        case unsupportedVersion = "unsupported_version"
+        case tooLarge = "too_large"
+        case busy = "busy"
+        case unavailable = "unavailable"
+        /// Another daemon already listens on the socket path.
+        case socketInUse = "socket_in_use"
+        /// The daemon reached serves another state directory than the caller meant.
+        case otherStateDirectory = "other_state_directory"
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var errorCode: String { code.rawValue }
+
+    public var exitStatus: ExitStatus {
+        switch code {
+        case .invalidRequest, .unknownCommand, .unsupportedVersion, .tooLarge: .usage
+        case .notPermitted: .noPermission
+        case .busy, .socketInUse: .temporaryFailure
+        case .unavailable, .otherStateDirectory: .unavailable
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/// Thrown by the line decoder when a line exceeds the limit.
+package struct LineTooLong: Error {}

@@ -1,0 +1,34 @@
+public import FacegateCore
+
+/// Why a frame source failed, with what to do.
+public struct CaptureError: Error, Sendable, Equatable {
+    public enum Code: String, Sendable, CaseIterable {
+        case notFound = "source_not_found"
+        case busy = "source_busy"
+        case unsupported = "source_unsupported"
+        case malformed = "source_malformed"
+        case disconnected = "source_disconnected"
+        case invalidArgument = "invalid_source"
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+}
+
+extension CaptureError: UserFacingError {
+    public var errorCode: String { code.rawValue }
+
+    public var exitStatus: ExitStatus {
+        switch code {
+        case .notFound, .disconnected: .unavailable
+        case .busy: .temporaryFailure
+        case .unsupported, .malformed: .dataError
+        case .invalidArgument: .usage
+        }
+    }
+}

@@ -1,0 +1,61 @@
+public import FacegateCore
+public import Vault
+
+/// A command's `args` object, read with errors that name the command and the argument
+/// (`invalid_request`, exit 64): how `AdminCommand` decodes what a client sent.
+public struct AdminArguments: Sendable {
+    public let command: String
+    public let object: JSONObject
+
+    public init(command: String, _ object: JSONObject) {
+        self.command = command
+        self.object = object
+    }
+
+    public subscript(name: String) -> JSONValue? { object[name] }
+
+    public func string(_ name: String) throws(AdminError) -> String {
+        guard let value = object[name]?.stringValue, !value.isEmpty else {
+            throw AdminError(.invalidRequest, "'\(command)' needs the argument '\(name)' (a string)")
+        }
+        return value
+    }
+
+    public func optionalString(_ name: String) throws(AdminError) -> String? {
+        guard let value = object[name], value != .null else { return nil }
+        guard let text = value.stringValue else { throw AdminError(.invalidRequest, "'\(command)': '\(name)' must be a string") }
+        return text
+    }
+
+    public func strings(_ name: String) throws(AdminError) -> [String]? {
+        guard let value = object[name], value != .null else { return nil }
+        guard let array = value.arrayValue, array.allSatisfy({ $0.stringValue != nil }) else {
+            throw AdminError(.invalidRequest, "'\(command)': '\(name)' must be a list of strings")
+        }
+        return array.compactMap(\.stringValue)
+    }
+
+    public func bool(_ name: String, default fallback: Bool = false) throws(AdminError) -> Bool {
+        guard let value = object[name], value != .null else { return fallback }
+        guard let flag = value.boolValue else { throw AdminError(.invalidRequest, "'\(command)': '\(name)' must be true or false") }
+        return flag
+    }
+
+    /// A subject pseudonym argument, checked for shape before anything is looked up.
+    public func subject(_ name: String = "subject") throws(AdminError) -> SubjectID {
+        try Self.subject(parsing: try string(name))
+    }
+
+    public func optionalSubject(_ name: String = "subject") throws(AdminError) -> SubjectID? {
+        guard let text = try optionalString(name) else { return nil }
+        return try Self.subject(parsing: text)
+    }
+
+    /// A pseudonym as `facegate subjects` prints it; the one check every front door uses.
+    public static func subject(parsing text: String) throws(AdminError) -> SubjectID {
+        guard let id = SubjectID(text) else {
+            throw AdminError(.invalidRequest, "'\(text)' is not a subject id (32 hex digits, as `facegate subjects` prints them)")
+        }
+        return id
+    }
+}

@@ -1,0 +1,133 @@
+public import Consent
+public import FacegateCore
+import Vault
+
+/// Protocol v1: how a command travels as `{"cmd": name, "args": {…}}`. Decoding checks
+/// every argument's type and range (`invalid_request` naming it) before anything runs;
+/// `arguments` is its exact inverse, which the tests check for every command.
+extension AdminCommand {
+    /// The default number of days `stats` covers.
+    public static let defaultStatisticsDays = 30
+
+    /// The days `stats` may cover.
+    public static let statisticsDays = 1...3650
+
+    /// Decodes the `args` of command `name`.
+    public init(_ name: Name, arguments object: JSONObject) throws(AdminError) {
+        let args = AdminArguments(command: name.rawValue, object)
+        switch name {
+        case .status: self = .status
+        case .subjects: self = .subjects(names: try args.bool("names"))
+        case .enrol:
+            let fields = args["fields"]?.objectValue.map { object in
+                Dictionary(object.entries.compactMap { entry in entry.value.stringValue.map { (entry.key, $0) } }, uniquingKeysWith: { a, _ in a })
+            } ?? [:]
+            self = .enrol(EnrolmentRequest(
+                displayName: try args.string("name"), fields: fields, noticeVersion: try args.string("notice"),
+                purposes: try args.strings("purposes") ?? [], method: try args.string("method")))
+        case .identify: self = .identify
+        case .erase: self = .erase(try args.subject())
+        case .withdraw: self = .withdraw(try args.subject(), purposes: try args.strings("purposes"))
+        case .purge: self = .purge
+        case .exportConsentLog: self = .exportConsentLog(try args.exportFormat(default: .jsonl))
+        case .exportAudit: self = .exportAudit(try args.exportFormat(default: .jsonl))
+        case .exportRecordOfProcessing: self = .exportRecordOfProcessing(try args.exportFormat(default: .json))
+        case .exportSubject: self = .exportSubject(try args.subject())
+        case .exportUndelivered:
+            self = .exportUndelivered(export: try args.string("export"), outcome: try args.string("outcome"), reason: try args.string("reason"))
+        case .auditVerify:
+            var key: [UInt8]?
+            if let text = try args.optionalString("public_key") {
+                guard let bytes = Hex.decode(text), bytes.count == 32 else {
+                    throw AdminError(.invalidRequest, "'public_key' must be 64 hex digits")
+                }
+                key = bytes
+            }
+            self = .auditVerify(export: try args.string("export"), publicKey: key)
+        case .auditCheck: self = .auditCheck
+        case .backupPrepare: self = .backupPrepare
+        case .backupRecord:
+            var epochs: [Int] = []
+            if let value = args["key_epochs"] {
+                guard let list = value.arrayValue?.compactMap(\.intValue), list.count == value.arrayValue?.count else {
+                    throw AdminError(.invalidRequest, "'key_epochs' must be a list of whole numbers")
+                }
+                epochs = list
+            }
+            self = .backupRecord(destination: try args.string("destination"), keyEpochs: epochs)
+        case .policyReload: self = .policyReload
+        case .stats:
+            let days = args["days"].map { $0.intValue ?? -1 } ?? Self.defaultStatisticsDays
+            guard Self.statisticsDays.contains(days) else {
+                throw AdminError(.invalidRequest, "'stats': 'days' must be a whole number from 1 to 3650")
+            }
+            self = .stats(days: days)
+        case .incidentAdd:
+            self = .incidentAdd(try args.subject(), category: try args.string("category"), note: try args.optionalString("note"))
+        case .denyListList: self = .denyListList(subject: try args.optionalSubject())
+        case .denyListPropose:
+            self = .denyListPropose(try args.subject(), reason: try args.string("reason"), evidence: try args.strings("evidence") ?? [])
+        case .denyListApprove: self = .denyListApprove(entry: try args.string("entry"), reason: try args.string("reason"))
+        case .denyListReject: self = .denyListReject(entry: try args.string("entry"), reason: try args.string("reason"))
+        case .denyListRenew: self = .denyListRenew(entry: try args.string("entry"), reason: try args.string("reason"))
+        case .doorConfirm:
+            self = .doorConfirm(alert: try args.string("alert"), decision: try args.string("decision"), reason: try args.string("reason"))
+        case .doorAlerts: self = .doorAlerts
+        }
+    }
+
+    /// The `args` object this command travels with.
+    public var arguments: JSONObject {
+        switch self {
+        case .status, .identify, .purge, .auditCheck, .backupPrepare, .policyReload, .doorAlerts: return [:]
+        case .subjects(let names): return ["names": .bool(names)]
+        case .enrol(let request):
+            var fields = JSONObject()
+            for (key, value) in request.fields.sorted(by: { $0.key < $1.key }) { fields[key] = .string(value) }
+            return ["name": .string(request.displayName), "notice": .string(request.noticeVersion),
+                    "purposes": .array(request.purposes.map(JSONValue.string)), "method": .string(request.method), "fields": .object(fields)]
+        case .erase(let subject), .exportSubject(let subject): return ["subject": .string(subject.rawValue)]
+        case .withdraw(let subject, let purposes):
+            var object: JSONObject = ["subject": .string(subject.rawValue)]
+            if let purposes { object["purposes"] = .array(purposes.map(JSONValue.string)) }
+            return object
+        case .exportConsentLog(let format), .exportAudit(let format), .exportRecordOfProcessing(let format):
+            return ["format": .string(format.rawValue)]
+        case .exportUndelivered(let export, let outcome, let reason):
+            return ["export": .string(export), "outcome": .string(outcome), "reason": .string(reason)]
+        case .auditVerify(let export, let publicKey):
+            var object: JSONObject = ["export": .string(export)]
+            if let publicKey { object["public_key"] = .string(Hex.encode(publicKey)) }
+            return object
+        case .backupRecord(let destination, let epochs):
+            return ["destination": .string(destination), "key_epochs": .array(epochs.map(JSONValue.int))]
+        case .stats(let days): return ["days": .int(days)]
+        case .incidentAdd(let subject, let category, let note):
+            var object: JSONObject = ["subject": .string(subject.rawValue), "category": .string(category)]
+            if let note { object["note"] = .string(note) }
+            return object
+        case .denyListList(let subject): return subject.map { ["subject": .string($0.rawValue)] } ?? [:]
+        case .denyListPropose(let subject, let reason, let evidence):
+            return ["subject": .string(subject.rawValue), "reason": .string(reason), "evidence": .array(evidence.map(JSONValue.string))]
+        case .denyListApprove(let entry, let reason), .denyListReject(let entry, let reason), .denyListRenew(let entry, let reason):
+            return ["entry": .string(entry), "reason": .string(reason)]
+        case .doorConfirm(let alert, let decision, let reason):
+            return ["alert": .string(alert), "decision": .string(decision), "reason": .string(reason)]
+        }
+    }
+}
+
+extension AdminArguments {
+    func exportFormat(default fallback: ExportDocument.Format) throws(AdminError) -> ExportDocument.Format {
+        guard let text = try optionalString("format") else { return fallback }
+        return try Self.exportFormat(parsing: text)
+    }
+
+    /// An export format by its name (`jsonl`, `csv`, `json`, `md`).
+    public static func exportFormat(parsing text: String) throws(AdminError) -> ExportDocument.Format {
+        guard let format = ExportDocument.Format(rawValue: text) else {
+            throw AdminError(.invalidRequest, "unknown export format '\(text)'; use one of: \(ExportDocument.Format.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return format
+    }
+}

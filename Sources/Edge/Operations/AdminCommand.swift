@@ -1,0 +1,143 @@
+public import Consent
+public import FacegateCore
+public import Vault
+
+/// Every operation of the appliance, with its arguments typed: defined once, built by
+/// the CLI (and the console), carried as protocol v1 JSON over the admin socket
+/// (`AdminCommand+Wire.swift`), and run by `ApplianceOperations.perform`.
+///
+/// Images are not part of a command: they travel beside it (uploads over the socket,
+/// files or camera frames in-process) and are never written anywhere.
+public enum AdminCommand: Sendable, Equatable {
+    /// Non-personal facts, answered from memory.
+    case status
+    /// Enrolled subjects; `names` (admins only, audited) adds display names.
+    case subjects(names: Bool)
+    /// Enrols the one person in the images, with their consent.
+    case enrol(EnrolmentRequest)
+    /// Who is in each image; nothing is stored.
+    case identify
+    /// Erases a subject now (Art. 17).
+    case erase(SubjectID)
+    /// Withdraws consent to some purposes, or all (nil): withdrawing recognition erases.
+    case withdraw(SubjectID, purposes: [String]?)
+    /// Runs the retention sweep now.
+    case purge
+    case exportConsentLog(ExportDocument.Format)
+    case exportAudit(ExportDocument.Format)
+    case exportRecordOfProcessing(ExportDocument.Format)
+    /// The Art. 15 access response.
+    case exportSubject(SubjectID)
+    /// Records that an export was refused or failed on the caller's side.
+    case exportUndelivered(export: String, outcome: String, reason: String)
+    /// Verifies an export's text offline, against `publicKey` when given.
+    case auditVerify(export: String, publicKey: [UInt8]?)
+    /// Checks the device's integrity now; a problem is recorded as a breach event.
+    case auditCheck
+    /// Brings the database to a consistent point before a read-only copy.
+    case backupPrepare
+    /// Audits a backup the CLI copied.
+    case backupRecord(destination: String, keyEpochs: [Int])
+    /// Reloads the policy file (validated first).
+    case policyReload
+    /// Daily decision counts and regulars over `days`.
+    case stats(days: Int)
+    case incidentAdd(SubjectID, category: String, note: String?)
+    case denyListList(subject: SubjectID?)
+    case denyListPropose(SubjectID, reason: String, evidence: [String])
+    case denyListApprove(entry: String, reason: String)
+    case denyListReject(entry: String, reason: String)
+    case denyListRenew(entry: String, reason: String)
+    /// A person's decision on a door alert (`deny` or `admit`).
+    case doorConfirm(alert: String, decision: String, reason: String)
+    /// The open door alerts.
+    case doorAlerts
+
+    /// The commands' names on the wire, in the order `docs/ADMIN-PROTOCOL.md` lists them.
+    public enum Name: String, Sendable, CaseIterable {
+        case status
+        case subjects
+        case enrol
+        case identify
+        case erase
+        case withdraw = "consent.withdraw"
+        case purge
+        case exportConsentLog = "export.consent_log"
+        case exportAudit = "export.audit"
+        case exportRecordOfProcessing = "export.ropa"
+        case exportSubject = "export.subject"
+        case auditVerify = "audit.verify"
+        case auditCheck = "audit.check"
+        case backupPrepare = "backup.prepare"
+        case backupRecord = "backup.record"
+        case exportUndelivered = "export.undelivered"
+        case policyReload = "policy.reload"
+        case incidentAdd = "incident.add"
+        case denyListList = "denylist.list"
+        case denyListPropose = "denylist.propose"
+        case denyListApprove = "denylist.approve"
+        case denyListReject = "denylist.reject"
+        case denyListRenew = "denylist.renew"
+        case doorConfirm = "door.confirm"
+        case doorAlerts = "door.alerts"
+        case stats
+
+        /// Names a client may still send for a command (the protocol's first spelling).
+        static let aliases: [String: Name] = ["enroll": .enrol]
+
+        /// The command `text` names, if any.
+        public init?(wire text: String) {
+            guard let name = Name(rawValue: text) ?? Self.aliases[text] else { return nil }
+            self = name
+        }
+
+        /// Who may run it: `status` anyone the socket lets in; everything else root,
+        /// the service user and the admin group.
+        public var access: Access { self == .status ? .anyone : .admin }
+
+        /// False for answers from memory (`status`): they never wait behind blocking work.
+        public var blocks: Bool { self != .status }
+
+        /// Whether the command takes images (uploads).
+        public var takesImages: Bool { self == .enrol || self == .identify }
+    }
+
+    /// Who may run a command.
+    public enum Access: Sendable, Equatable {
+        /// Root, the service user and the admin group.
+        case admin
+        /// Anyone the socket lets in (read-only, non-personal).
+        case anyone
+    }
+
+    public var name: Name {
+        switch self {
+        case .status: .status
+        case .subjects: .subjects
+        case .enrol: .enrol
+        case .identify: .identify
+        case .erase: .erase
+        case .withdraw: .withdraw
+        case .purge: .purge
+        case .exportConsentLog: .exportConsentLog
+        case .exportAudit: .exportAudit
+        case .exportRecordOfProcessing: .exportRecordOfProcessing
+        case .exportSubject: .exportSubject
+        case .exportUndelivered: .exportUndelivered
+        case .auditVerify: .auditVerify
+        case .auditCheck: .auditCheck
+        case .backupPrepare: .backupPrepare
+        case .backupRecord: .backupRecord
+        case .policyReload: .policyReload
+        case .stats: .stats
+        case .incidentAdd: .incidentAdd
+        case .denyListList: .denyListList
+        case .denyListPropose: .denyListPropose
+        case .denyListApprove: .denyListApprove
+        case .denyListReject: .denyListReject
+        case .denyListRenew: .denyListRenew
+        case .doorConfirm: .doorConfirm
+        case .doorAlerts: .doorAlerts
+        }
+    }
+}

@@ -1,0 +1,25 @@
+public import FacegateCore
+import Consent
+import Logging
+
+extension ApplianceOperations {
+    /// Audits an admin command (all but `status`) with the OS user who ran it.
+    public func auditCommand(_ command: String, caller: OSUser, outcome: String) {
+        guard command != "status" else { return }
+        audit(caller, "admin.command", ["command": .string(command), "outcome": .string(outcome), "uid": .int(Int(caller.uid))])
+    }
+
+    /// Audits a caller the admin socket refused.
+    public func auditRefusal(_ caller: OSUser) {
+        audit(caller, "admin.refused", ["uid": .int(Int(caller.uid)), "gid": .int(Int(caller.gid))])
+    }
+
+    /// The command has been answered already: a failed audit write is logged, not thrown.
+    private func audit(_ caller: OSUser, _ action: String, _ details: JSONObject) {
+        do {
+            try registry.recordAudit(actor: caller, action: action, details: details)
+        } catch {
+            logger.error("writing an audit entry failed", metadata: ["audit.action": "\(action)", "error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,88 @@
+public import Consent
+public import FacegateCore
+import Synchronization
+public import Vault
+
+extension ApplianceOperations {
+    /// What an enrolment stored.
+    public struct Enrolled: Sendable {
+        public var subject: SubjectID
+        public var templates: Int
+        public var consentRecord: String
+        public var expiresAt: Double
+
+        public var json: JSONValue {
+            ["subject": .string(subject.rawValue), "templates": .int(templates), "consent_record": .string(consentRecord),
+             "expires_at": .string(Timestamp.iso8601(expiresAt))]
+        }
+    }
+
+    /// Enrols one person from photos (the largest face of each), with their consent, in
+    /// one transaction. Refuses, storing nothing, when an image has no face, when the
+    /// photos do not show the same person, or when the face is already enrolled.
+    public func enrol(images: [ImageSource], request: EnrolmentRequest, caller: OSUser) throws -> Enrolled {
+        _ = try registry.validate(request)
+        guard !images.isEmpty else { throw ConsentError(.invalidArgument, "enrolment needs at least one photo of the person") }
+        let engine = try engine()
+        let options = DetectionOptions(upsample: 1)
+        var descriptors: [FaceDescriptor] = []
+        defer { descriptors.forEach { $0.wipe() } }
+        for image in images {
+            let decoded = try image.decode(with: decoder)
+            let boxes = try engine.detect(in: decoded, options: options)
+            guard let largest = boxes.max(by: { $0.area < $1.area }) else {
+                throw ConsentError(.enrolmentRefused, "'\(image.name)': no face found; use a frontal photo where the face is at least 40 px wide")
+            }
+            let chips = try engine.alignedChips(in: decoded, for: engine.landmarks(in: decoded, for: [largest]))
+            descriptors.append(try engine.descriptors(of: chips)[0])
+        }
+        let threshold = policy.recognition.threshold
+        try registry.catchUpWithErasures()
+        for (i, a) in descriptors.enumerated() {
+            for j in (i + 1)..<descriptors.count {
+                let distance = a.distance(to: descriptors[j])
+                if Double(distance) >= threshold {
+                    throw ConsentError(.enrolmentRefused, "'\(images[i].name)' and '\(images[j].name)' do not show the same person (distance \(Self.rounded(distance)) ≥ \(threshold)); enrol one person at a time")
+                }
+            }
+        }
+        let (enrolled, record) = try enrolment.withLock { _ in
+            for (index, descriptor) in descriptors.enumerated() {
+                if let match = registry.vault.gallery.search(descriptor, k: 1).first, Double(match.distance) < threshold {
+                    throw ConsentError(.enrolmentRefused, "'\(images[index].name)' shows a face already enrolled as subject \(match.subject) (distance \(Self.rounded(match.distance))); erase that subject first, or keep the existing enrolment")
+                }
+            }
+            return try registry.enrol(request, embeddings: descriptors, by: caller)
+        }
+        return Enrolled(subject: enrolled.id, templates: enrolled.templates.count, consentRecord: record.id, expiresAt: enrolled.expiresAt)
+    }
+
+    /// Who is in a photo: per face, the matching subject, distance and decision.
+    /// Stores nothing; the descriptors are wiped as soon as they are matched.
+    public func identify(_ image: ImageSource, caller: OSUser) throws -> JSONValue {
+        let engine = try engine()
+        let decoded = try image.decode(with: decoder)
+        let recognition = policy.recognition
+        let analysis = try engine.analyze(decoded, options: DetectionOptions(upsample: max(1, recognition.upsample)), describe: true)
+        let showNames = isAdmin(caller)
+        let recognizer = Recognizer(registry: registry)
+        try recognizer.catchUpWithErasures()
+        var faces: [JSONValue] = []
+        for face in analysis.faces {
+            guard let descriptor = face.descriptor else { continue }
+            let decision = recognizer.decide(descriptor)
+            let box = face.box.clipped(width: analysis.width, height: analysis.height)
+            var object: JSONObject = [
+                "box": ["left": .int(box.left), "top": .int(box.top), "right": .int(box.right), "bottom": .int(box.bottom)],
+                "subject": .string(decision.subject?.rawValue),
+                "distance": decision.distance.map { .double(Self.rounded($0)) } ?? .null,
+                "decision": .string(decision.kind.rawValue),
+            ]
+            if showNames, let subject = decision.subject, let profile = try? registry.vault.profile(of: subject) {
+                object["name"] = .string(profile.displayName)
+            }
+            faces.append(.object(object))
+        }
+        return ["file": .string(image.name), "faces": .array(faces)]
+    }
+}

@@ -1,0 +1,46 @@
+public import Consent
+public import FacegateCore
+public import Vault
+
+extension ApplianceOperations {
+    public func subjects(caller: OSUser, includeNames: Bool) throws -> JSONValue {
+        if includeNames && !isAdmin(caller) {
+            throw ConsentError(.notPermitted, "only root or members of '\(policy.appliance.adminGroup)' may list names")
+        }
+        let listing = try registry.subjects()
+        if includeNames {
+            try registry.recordAudit(actor: caller, action: "subjects.list_names", details: ["subjects": .int(listing.count)])
+        }
+        return ["subjects": .array(try listing.map { entry in
+            var object: JSONObject = [
+                "subject": .string(entry.subject.rawValue), "expires_at": .string(Timestamp.iso8601(entry.expiresAt)),
+                "purposes": .array(entry.purposes.map(JSONValue.string)),
+            ]
+            if includeNames { object["name"] = .string(try registry.vault.profile(of: entry.subject).displayName) }
+            return .object(object)
+        })]
+    }
+
+    public func withdraw(_ subject: SubjectID, purposes: [String]?, caller: OSUser) throws -> JSONValue {
+        let result = try registry.withdraw(subject, purposes: purposes, actor: caller)
+        return ["subject": .string(subject.rawValue), "withdrawn": .array(result.withdrawnPurposes.map(JSONValue.string)),
+                "erased": .bool(result.erased), "remaining_purposes": .array(result.remainingPurposes.map(JSONValue.string))]
+    }
+
+    public func erase(_ subject: SubjectID, caller: OSUser) throws -> JSONValue {
+        try registry.erase(subject, reason: .request, actor: caller)
+        return ["subject": .string(subject.rawValue), "erased": true]
+    }
+
+    public func purge(caller: OSUser) throws -> JSONValue {
+        try registry.sweep(actor: caller).json
+    }
+
+    /// Reloads the policy file the appliance was started with (validated first; a bad
+    /// file changes nothing).
+    public func reloadPolicy(caller: OSUser) throws -> JSONValue {
+        let fresh = try Policy.load(path: policy.sourcePath)
+        try registry.reload(policy: fresh, actor: caller)
+        return ["policy": .string(fresh.sourcePath), "deny_list": .string(fresh.denyList.isActive ? "enabled" : "disabled")]
+    }
+}

@@ -1,0 +1,25 @@
+public import Consent
+public import FacegateCore
+public import Vault
+import Logging
+
+extension ApplianceOperations {
+    /// Non-personal facts about the appliance: in the daemon from memory (so it is
+    /// answered at once, whatever else runs), in-process from the database.
+    public func status() -> JSONValue {
+        let policy = self.policy
+        let counts: (subjects: Int, templates: Int) = servesDoor
+            ? (registry.vault.gallery.subjectCount, registry.vault.gallery.templateCount)
+            : ((try? registry.vault.counts()) ?? (0, 0))
+        return [
+            "version": .string(FacegateVersion.current),
+            "daemon": .bool(servesDoor),
+            "state_dir": .string(registry.location.stateDirectory),
+            "subjects": .int(counts.subjects),
+            "templates": .int(counts.templates),
+            "deny_list": .string(policy.denyList.isActive ? "enabled" : "disabled"),
+            "policy": .string(policy.sourcePath),
+            "time": .string(Timestamp.iso8601(registry.now)),
+        ]
+    }
+}

@@ -1,0 +1,108 @@
+public import Consent
+public import FacegateCore
+public import Logging
+import Synchronization
+public import Vault
+
+/// The appliance's operations: the one facade every front door goes through. The CLI
+/// runs them in-process when no daemon is running, the admin socket inside the daemon,
+/// and each command reaches exactly one method here (`perform`). Methods return typed
+/// values or JSON and throw a `UserFacingError`; none of them knows its transport.
+public final class ApplianceOperations: @unchecked Sendable {
+    public let registry: ConsentRegistry
+    public let models: ModelFiles
+    let decoder: ImageDecoder
+    let logger: Logger
+    private let loadedEngine = Mutex<FaceEngine?>(nil)
+    /// Held from the duplicate-face check to the commit of an enrolment, so that two
+    /// enrolments of one face at once (two admins, two tablets) leave one subject.
+    let enrolment = Mutex(())
+
+    /// True in the daemon: its gallery is loaded and serves the door.
+    public let servesDoor: Bool
+
+    public init(registry: ConsentRegistry, models: ModelFiles, engine: FaceEngine? = nil, servesDoor: Bool = false, logger: Logger) {
+        self.registry = registry
+        self.models = models
+        self.servesDoor = servesDoor
+        self.decoder = ImageDecoder()
+        self.logger = logger
+        loadedEngine.withLock { $0 = engine }
+    }
+
+    public var policy: Policy { registry.policy }
+
+    /// The face engine, loaded on first use (commands that only touch records never
+    /// load the models).
+    public func engine() throws -> FaceEngine {
+        try loadedEngine.withLock { engine in
+            if let engine { return engine }
+            let loaded = try FaceEngine(models: models, logger: logger)
+            engine = loaded
+            return loaded
+        }
+    }
+
+    /// Whether `caller` may see names and use admin operations: root, the service
+    /// user, or a member of the policy's admin group.
+    public func isAdmin(_ caller: OSUser) -> Bool {
+        caller.uid == 0 || caller.name == policy.appliance.serviceUser || caller.isMember(ofGroup: policy.appliance.adminGroup)
+    }
+
+    /// Runs one command for `caller` and shapes its result as the protocol's JSON. The
+    /// one place a command meets its operation: the dispatcher checks access and audits
+    /// around it.
+    public func perform(_ command: AdminCommand, images: [ImageSource], caller: OSUser) throws -> JSONValue {
+        switch command {
+        case .status: return status()
+        case .subjects(let names): return try subjects(caller: caller, includeNames: names)
+        case .enrol(let request): return try enrol(images: images, request: request, caller: caller).json
+        case .identify:
+            guard !images.isEmpty else { throw AdminError(.invalidRequest, "'identify' needs at least one image") }
+            return .array(images.map { image in
+                do { return try identify(image, caller: caller) } catch let error as any UserFacingError {
+                    return ["file": .string(image.name), "error": error.json]
+                } catch {
+                    return ["file": .string(image.name), "error": UnexpectedError(error).json]
+                }
+            })
+        case .erase(let subject): return try erase(subject, caller: caller)
+        case .withdraw(let subject, let purposes): return try withdraw(subject, purposes: purposes, caller: caller)
+        case .purge: return try purge(caller: caller)
+        case .exportConsentLog(let format): return try registry.exportConsentLog(format: format, actor: caller).json
+        case .exportAudit(let format): return try registry.exportAudit(format: format, actor: caller).json
+        case .exportRecordOfProcessing(let format): return try registry.exportRecordOfProcessing(format: format, actor: caller).json
+        case .exportSubject(let subject): return try registry.exportSubjectAccess(subject, actor: caller).json
+        case .exportUndelivered(let export, let outcome, let reason):
+            try registry.recordUndeliveredExport(export, outcome: outcome, reason: reason, actor: caller)
+            return ["recorded": true]
+        case .auditVerify(let export, let publicKey): return try ExportVerification.verify(text: export, publicKey: publicKey).json
+        case .auditCheck: return try registry.checkIntegrity().json
+        case .backupPrepare: return try registry.prepareBackup()
+        case .backupRecord(let destination, let epochs): return try registry.recordBackup(destination: destination, epochs: epochs, actor: caller)
+        case .policyReload: return try reloadPolicy(caller: caller)
+        case .stats(let days): return try registry.statistics(days: days)
+        case .incidentAdd(let subject, let category, let note):
+            let (incident, proposed) = try registry.addIncident(subject, category: category, note: note, actor: caller)
+            return ["incident": incident.json, "proposed_entry": proposed?.json ?? .null]
+        case .denyListList(let subject):
+            try registry.requireDenyList()
+            return ["entries": .array(try registry.denyListEntries(of: subject).map(\.json))]
+        case .denyListPropose(let subject, let reason, let evidence):
+            return try registry.proposeDenyListEntry(subject, reason: reason, evidence: evidence, actor: caller).json
+        case .denyListApprove(let entry, let reason): return try registry.approveDenyListEntry(entry, reason: reason, actor: caller).json
+        case .denyListReject(let entry, let reason): return try registry.rejectDenyListEntry(entry, reason: reason, actor: caller).json
+        case .denyListRenew(let entry, let reason): return try registry.renewDenyListEntry(entry, reason: reason, actor: caller).json
+        case .doorConfirm(let alert, let decision, let reason):
+            return try registry.confirmAlert(alert, decision: decision, reason: reason, actor: caller).json
+        case .doorAlerts: return ["alerts": .array(try registry.alerts().filter { $0.status == .open }.map(\.json))]
+        }
+    }
+
+    static func rounded(_ value: Float) -> Double { (Double(value) * 10_000).rounded() / 10_000 }
+}
+
+extension ExportDocument {
+    /// `{"format":"jsonl","content":"…"}`: how an export travels over the socket.
+    public var json: JSONValue { ["format": .string(format.rawValue), "content": .string(text)] }
+}

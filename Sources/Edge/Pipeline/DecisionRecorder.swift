@@ -1,0 +1,48 @@
+public import Consent
+import FacegateCore
+public import Logging
+
+/// What happens once a track's vote settles, besides deciding: an alert raised for a
+/// person to confirm (never a refusal by itself), the counters, the event emitted, the
+/// daily counter, a member's visit (only with analytics consent, the registry decides)
+/// and the relay. Kept apart from the pipeline's threads so that the record-keeping
+/// can be read, and tested, on its own.
+final class DecisionRecorder: Sendable {
+    let registry: ConsentRegistry
+    let counters: PipelineCounters
+    let relay: RelayHook?
+    let logger: Logger
+    let emit: @Sendable (PipelineEvent) -> Void
+
+    init(registry: ConsentRegistry, counters: PipelineCounters, relay: RelayHook?, logger: Logger, emit: @escaping @Sendable (PipelineEvent) -> Void) {
+        self.registry = registry
+        self.counters = counters
+        self.relay = relay
+        self.logger = logger
+        self.emit = emit
+    }
+
+    func record(_ settled: PipelineEvent) {
+        var event = settled
+        if event.decision.kind == .alert, let subject = event.decision.subject {
+            // A person must confirm; the appliance takes no action by itself.
+            do {
+                event.alert = try registry.raiseAlert(for: subject)?.id
+            } catch {
+                logger.error("recording an alert failed", metadata: ["error": "\(error)"])
+            }
+        }
+        counters.decision(event.decision.kind)
+        counters.sample("decision", milliseconds: event.latencyMilliseconds)
+        emit(event)
+        do {
+            try registry.count(event.decision.kind.rawValue, at: event.time)
+            if event.decision.kind == .member, let subject = event.decision.subject {
+                try registry.recordVisit(of: subject, decision: "member", at: event.time)
+                relay?.fire(event)
+            }
+        } catch {
+            logger.error("recording a decision failed", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,42 @@
+public import Consent
+public import FacegateCore
+
+/// One probe descriptor to one decision: the 1:N search (the two nearest subjects),
+/// the probe wiped at once, then `MatchDecision` with the consent and deny-list in
+/// force. The door's pipeline and `identify` decide through this one type, so a
+/// photo and the camera can never be judged by different rules.
+public struct Recognizer: Sendable {
+    public let registry: ConsentRegistry
+    public let threshold: Double
+    public let margin: Double
+
+    public init(registry: ConsentRegistry, threshold: Double, margin: Double) {
+        self.registry = registry
+        self.threshold = threshold
+        self.margin = margin
+    }
+
+    /// With the thresholds of the policy in force now (`identify` follows a reload).
+    public init(registry: ConsentRegistry) {
+        let recognition = registry.policy.recognition
+        self.init(registry: registry, threshold: recognition.threshold, margin: recognition.margin)
+    }
+
+    /// Applies erasures made by any other process, so that they take effect before
+    /// the next decision. A failure is returned for the caller to log or throw.
+    public func catchUpWithErasures() throws {
+        try registry.catchUpWithErasures()
+    }
+
+    /// Decides who `probe` is, and wipes it: after this call the descriptor is zeros,
+    /// whatever the outcome. `afterWipe` sees it wiped (tests prove nothing is left).
+    public func decide(_ probe: FaceDescriptor, afterWipe: (FaceDescriptor) -> Void = { _ in }) -> MatchDecision {
+        let matches = registry.vault.gallery.search(probe, k: 2)
+        probe.wipe()
+        afterWipe(probe)
+        return MatchDecision.decide(
+            matches, threshold: threshold, margin: margin,
+            hasConsent: { registry.activeConsent(of: $0) != nil },
+            isDenyListed: { registry.isDenyListed($0) })
+    }
+}
