@@ -1,5 +1,3 @@
-public import FacegateCore
-
 /// One picture from a frame source, with when it was taken. Lives in memory only.
 public struct Frame: Sendable {
     public var image: RGBImage

@@ -1,5 +1,3 @@
-public import FacegateCore
-
 /// Where frames come from: a camera, a Y4M video, a folder of photos. Reading is
 /// blocking: sources are read on the pipeline's own thread.
 public protocol FrameSource: AnyObject, Sendable {

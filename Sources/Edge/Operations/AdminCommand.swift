@@ -1,5 +1,4 @@
 public import Consent
-public import FacegateCore
 public import Vault
 
 /// Every operation of the appliance, with its arguments typed: defined once, built by

@@ -1,4 +1,4 @@
-public import Consent
+import Consent
 public import FacegateCore
 public import Vault
 

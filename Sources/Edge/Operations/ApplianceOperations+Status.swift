@@ -1,6 +1,6 @@
-public import Consent
+import Consent
 public import FacegateCore
-public import Vault
+import Vault
 import Logging
 
 extension ApplianceOperations {

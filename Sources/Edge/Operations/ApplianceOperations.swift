@@ -2,7 +2,7 @@ public import Consent
 public import FacegateCore
 public import Logging
 import Synchronization
-public import Vault
+import Vault
 
 /// The appliance's operations: the one facade every front door goes through. The CLI
 /// runs them in-process when no daemon is running, the admin socket inside the daemon,

@@ -1,6 +1,6 @@
-public import Consent
+import Consent
 import FacegateCore
-public import Logging
+import Logging
 
 /// What happens once a track's vote settles, besides deciding: an alert raised for a
 /// person to confirm (never a refusal by itself), the counters, the event emitted, the

@@ -2,7 +2,7 @@ public import Consent
 public import FacegateCore
 public import Logging
 import Synchronization
-public import Vault
+import Vault
 #if canImport(Glibc)
 import Glibc
 #endif

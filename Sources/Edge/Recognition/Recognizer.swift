@@ -1,5 +1,6 @@
 public import Consent
 public import FacegateCore
+import Vault
 
 /// One probe descriptor to one decision: the 1:N search (the two nearest subjects),
 /// the probe wiped at once, then `MatchDecision` with the consent and deny-list in
