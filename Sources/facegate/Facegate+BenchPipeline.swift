@@ -4,6 +4,7 @@ import Glibc
 import ArgumentParser
 import Consent
 import Edge
+import FaceEngine
 import FacegateCore
 import Logging
 import Vault

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Edge
+import FaceEngine
 import FacegateCore
 
 extension Facegate {

@@ -1,5 +1,6 @@
 public import ArgumentParser
 import Edge
+import FaceEngine
 
 extension Facegate {
     /// Finds faces in photos and prints their boxes.

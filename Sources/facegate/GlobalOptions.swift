@@ -1,5 +1,7 @@
 import ArgumentParser
 import Edge
+import FaceEngine
+import FacegateCore
 import Logging
 
 /// Options every command takes.

@@ -1,4 +1,5 @@
 import Edge
+import FaceEngine
 import FacegateCore
 
 /// How `detect` and `embed` show one image's result.

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Edge
+import FaceEngine
 import FacegateCore
 import Vault
 

@@ -1,4 +1,5 @@
 import Edge
+import FaceEngine
 import FacegateCore
 import FacegateTestSupport
 import Foundation

@@ -1,4 +1,5 @@
 import Edge
+import FaceEngine
 import FacegateTestSupport
 import FacegateCore
 import Testing

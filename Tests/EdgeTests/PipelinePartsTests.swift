@@ -1,5 +1,6 @@
 import Consent
 import Edge
+import FaceEngine
 import FacegateCore
 import FacegateTestSupport
 import Logging

@@ -1,3 +1,4 @@
+public import FaceEngine
 public import FacegateCore
 
 /// One picture from a frame source, with when it was taken. Lives in memory only.

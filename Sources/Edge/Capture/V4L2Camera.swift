@@ -1,4 +1,6 @@
 internal import CV4L2
+import FaceEngine
+import FacegateCore
 #if canImport(Glibc)
 import Glibc
 #endif

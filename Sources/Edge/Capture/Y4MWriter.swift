@@ -1,3 +1,4 @@
+public import FaceEngine
 #if canImport(Glibc)
 import Glibc
 #endif
