@@ -102,6 +102,7 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         // The daemon: capture, the recognition pipeline, the admin socket, the service.
+        // It never writes a frame, so it has no frame writer (that is in FacegateTools).
         .target(
             name: "Edge",
             dependencies: [
@@ -118,10 +119,25 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
+        // Offline tooling above the daemon: accuracy evaluation, benchmarks, the clip
+        // writer and the compositor that builds test scenes from photos.
+        .target(
+            name: "FacegateTools",
+            dependencies: [
+                "FaceEngine",
+                "Edge",
+                "FacegateCore",
+                "Vault",
+                "Consent",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
         .executableTarget(
             name: "facegate",
             dependencies: [
                 "FaceEngine",
+                "FacegateTools",
                 "Edge",
                 "FacegateCore",
                 "Vault",
@@ -148,9 +164,14 @@ let package = Package(
         .testTarget(
             name: "EdgeTests",
             dependencies: [
-                "Edge", "FaceEngine", "Consent", "Vault", "FacegateCore", "FacegateTestSupport",
+                "Edge", "FaceEngine", "FacegateTools", "Consent", "Vault", "FacegateCore", "FacegateTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "FacegateToolsTests",
+            dependencies: ["FacegateTools", "FaceEngine", "FacegateCore", "FacegateTestSupport"],
             swiftSettings: strictSwift
         ),
         .testTarget(

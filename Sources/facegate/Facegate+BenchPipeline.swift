@@ -6,6 +6,7 @@ import Consent
 import Edge
 import FaceEngine
 import FacegateCore
+import FacegateTools
 import Logging
 import Vault
 

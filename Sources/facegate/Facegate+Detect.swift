@@ -1,5 +1,4 @@
 public import ArgumentParser
-import Edge
 import FaceEngine
 
 extension Facegate {

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Edge
 import FaceEngine
 
 extension Facegate {

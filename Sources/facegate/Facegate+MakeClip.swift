@@ -2,6 +2,7 @@ import ArgumentParser
 import Edge
 import FaceEngine
 import FacegateCore
+import FacegateTools
 import Logging
 
 extension Facegate {

@@ -1,4 +1,3 @@
-import Edge
 import FaceEngine
 import FacegateCore
 

@@ -2,6 +2,7 @@ import Edge
 import FaceEngine
 import FacegateCore
 import FacegateTestSupport
+import FacegateTools
 import Foundation
 import Testing
 

@@ -2,6 +2,7 @@ import Consent
 import Edge
 import FaceEngine
 import FacegateCore
+import FacegateTools
 import Testing
 import Vault
 

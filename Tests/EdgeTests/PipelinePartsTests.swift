@@ -3,6 +3,7 @@ import Edge
 import FaceEngine
 import FacegateCore
 import FacegateTestSupport
+import FacegateTools
 import Logging
 import Synchronization
 import Testing

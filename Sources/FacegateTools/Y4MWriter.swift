@@ -1,3 +1,4 @@
+public import Edge
 public import FaceEngine
 #if canImport(Glibc)
 import Glibc
