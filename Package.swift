@@ -16,7 +16,7 @@ let package = Package(
         .executable(name: "facegate", targets: ["facegate"]),
         // For the micro-benchmarks in Benchmarks/, a package of their own so that
         // `make test` never builds them.
-        .library(name: "Edge", targets: ["Edge"]),
+        .library(name: "FaceEngine", targets: ["FaceEngine"]),
         .library(name: "Vault", targets: ["Vault"]),
         .library(name: "FacegateCore", targets: ["FacegateCore"]),
     ],
@@ -89,16 +89,29 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
+        // Detection, alignment and descriptors with dlib, image decoding, low-light
+        // enhancement, pixel maths. The code that touches pixels has no database or socket.
         .target(
-            name: "Edge",
+            name: "FaceEngine",
             dependencies: [
                 "CDlibFace",
                 "CLinuxSupport",
+                "FacegateCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // The daemon: capture, the recognition pipeline, the admin socket, the service.
+        // It never writes a frame, so it has no frame writer (that is in FacegateTools).
+        .target(
+            name: "Edge",
+            dependencies: [
+                "CLinuxSupport",
                 "CV4L2",
+                "FaceEngine",
                 "FacegateCore",
                 "Vault",
                 "Consent",
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -106,9 +119,25 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
+        // Offline tooling above the daemon: accuracy evaluation, benchmarks, the clip
+        // writer and the compositor that builds test scenes from photos.
+        .target(
+            name: "FacegateTools",
+            dependencies: [
+                "FaceEngine",
+                "Edge",
+                "FacegateCore",
+                "Vault",
+                "Consent",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
         .executableTarget(
             name: "facegate",
             dependencies: [
+                "FaceEngine",
+                "FacegateTools",
                 "Edge",
                 "FacegateCore",
                 "Vault",
@@ -122,19 +151,29 @@ let package = Package(
         ),
         .target(
             name: "FacegateTestSupport",
-            dependencies: ["Edge", "Vault", "Consent", "FacegateCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["FaceEngine", "Edge", "Vault", "Consent", "FacegateCore", .product(name: "Logging", package: "swift-log")],
             path: "Tests/FacegateTestSupport",
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "FaceEngineTests",
+            dependencies: ["FaceEngine", "FacegateCore", "FacegateTestSupport", .product(name: "Logging", package: "swift-log")],
+            exclude: ["Golden"],
             swiftSettings: strictSwift
         ),
         .testTarget(
             name: "EdgeTests",
             dependencies: [
-                "Edge", "Consent", "Vault", "FacegateCore", "FacegateTestSupport",
+                "Edge", "FaceEngine", "FacegateTools", "Consent", "Vault", "FacegateCore", "FacegateTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
-            exclude: ["Golden"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "FacegateToolsTests",
+            dependencies: ["FacegateTools", "FaceEngine", "FacegateCore", "FacegateTestSupport"],
             swiftSettings: strictSwift
         ),
         .testTarget(
@@ -160,6 +199,7 @@ let package = Package(
         .testTarget(
             name: "FacegateEndToEndTests",
             dependencies: ["FacegateTestSupport", "facegate"],
+            exclude: ["Snapshots"],
             swiftSettings: strictSwift
         ),
     ],

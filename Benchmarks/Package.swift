@@ -21,7 +21,7 @@ let package = Package(
             name: "FacegateBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "Edge", package: "facegate"),
+                .product(name: "FaceEngine", package: "facegate"),
                 .product(name: "Vault", package: "facegate"),
                 .product(name: "FacegateCore", package: "facegate"),
                 .product(name: "Logging", package: "swift-log"),

@@ -32,7 +32,7 @@ public final class FaceDescriptor: @unchecked Sendable {
 
     /// Overwrites the values with zeros now (the object stays valid, all zeros).
     public func wipe() {
-        explicit_bzero(storage.baseAddress!, Self.dimensions * MemoryLayout<Float>.stride)
+        wipeMemory(storage.baseAddress, Self.dimensions * MemoryLayout<Float>.stride)
     }
 
     /// A copy of the values. The copy is ordinary memory: use it only to print or

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Edge
+import FaceEngine
 
 /// Detection options shared by the commands that look at photos.
 struct FaceCommandOptions: ParsableArguments {

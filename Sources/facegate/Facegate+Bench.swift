@@ -4,8 +4,8 @@ import Glibc
 import ArgumentParser
 import Dispatch
 import Consent
-import Edge
 import FacegateCore
+import FacegateTools
 import Logging
 import Vault
 
@@ -116,21 +116,6 @@ extension Facegate.Bench {
                 }
             }
         }
-    }
-}
-
-/// Galleries of random templates for benchmarks: search time depends on the number
-/// of templates, not on whose they are.
-enum SyntheticGallery {
-    static func make(templates: Int, seed: UInt64) -> Gallery {
-        let gallery = Gallery(capacity: templates)
-        var generator = SplitMix64(seed: seed)
-        var values = [Float](repeating: 0, count: FaceDescriptor.dimensions)
-        for _ in 0..<templates {
-            for index in values.indices { values[index] = generator.nextDescriptorComponent() }
-            values.withUnsafeBufferPointer { gallery.add(subject: .random(), template: .random(), values: $0) }
-        }
-        return gallery
     }
 }
 

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Consent
-import Edge
 import FacegateCore
+import FacegateTools
 import Logging
 import FoundationEssentials
 import Vault

@@ -1,6 +1,7 @@
 import ArgumentParser
-import Edge
+import FaceEngine
 import FacegateCore
+import FacegateTools
 
 extension Facegate.Bench {
     /// Per-stage timings of the pipeline on real photos.

@@ -1,6 +1,7 @@
 import ArgumentParser
-import Edge
+import FaceEngine
 import FacegateCore
+import FacegateTools
 import FoundationEssentials
 
 extension Facegate.Bench {

@@ -4,7 +4,9 @@ import Glibc
 import ArgumentParser
 import Consent
 import Edge
+import FaceEngine
 import FacegateCore
+import FacegateTools
 import Logging
 import Vault
 

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Edge
+import FaceEngine
 import FacegateCore
 
 extension Facegate {

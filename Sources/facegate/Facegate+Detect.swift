@@ -1,5 +1,5 @@
 public import ArgumentParser
-import Edge
+import FaceEngine
 
 extension Facegate {
     /// Finds faces in photos and prints their boxes.

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Edge
+import FaceEngine
 
 extension Facegate {
     /// Prints each face's 128-D descriptor.

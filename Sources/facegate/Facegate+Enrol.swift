@@ -1,6 +1,7 @@
 import ArgumentParser
 import Consent
 import Edge
+import FaceEngine
 import FacegateCore
 
 extension Facegate {

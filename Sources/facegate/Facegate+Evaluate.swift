@@ -1,6 +1,7 @@
 import ArgumentParser
-import Edge
+import FaceEngine
 import FacegateCore
+import FacegateTools
 
 extension Facegate {
     /// Accuracy of the recogniser on photos of known people, measured the way users

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Consent
-import Edge
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Edge
+import FaceEngine
 import FacegateCore
+import FacegateTools
 import Logging
 
 extension Facegate {

@@ -1,5 +1,6 @@
 import ArgumentParser
-import Edge
+import FaceEngine
+import FacegateCore
 import Logging
 
 /// Options every command takes.

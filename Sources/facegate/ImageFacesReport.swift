@@ -1,4 +1,4 @@
-import Edge
+import FaceEngine
 import FacegateCore
 
 /// How `detect` and `embed` show one image's result.

@@ -1,6 +1,8 @@
 import Edge
+import FaceEngine
 import FacegateCore
 import FacegateTestSupport
+import FacegateTools
 import Foundation
 import Testing
 

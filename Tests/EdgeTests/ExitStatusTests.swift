@@ -1,6 +1,8 @@
 import Consent
 import Edge
+import FaceEngine
 import FacegateCore
+import FacegateTools
 import Testing
 import Vault
 

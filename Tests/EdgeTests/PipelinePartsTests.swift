@@ -1,7 +1,9 @@
 import Consent
 import Edge
+import FaceEngine
 import FacegateCore
 import FacegateTestSupport
+import FacegateTools
 import Logging
 import Synchronization
 import Testing

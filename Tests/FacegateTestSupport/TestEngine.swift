@@ -1,4 +1,4 @@
-public import Edge
+public import FaceEngine
 import Logging
 
 /// One face engine for a whole test process: loading the models takes half a second.

@@ -1,4 +1,4 @@
-public import Edge
+public import FaceEngine
 import Foundation
 
 /// Where the tests find models, fixture photos and the built binary. Models and

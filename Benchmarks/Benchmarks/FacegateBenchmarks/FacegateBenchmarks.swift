@@ -1,5 +1,5 @@
 import Benchmark
-import Edge
+import FaceEngine
 import FacegateCore
 import Logging
 import Vault

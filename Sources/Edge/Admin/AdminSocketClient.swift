@@ -1,3 +1,4 @@
+import FaceEngine
 public import FacegateCore
 import FoundationEssentials
 #if canImport(Glibc)

@@ -1,3 +1,4 @@
+public import FaceEngine
 /// Picks the frames to enrol someone from a camera: frames with exactly one face at
 /// least `minFacePixels` wide, spaced `spacing` frames apart so that they differ,
 /// until `count` are collected or `maxFrames` have gone by. Only these frames are

@@ -1,3 +1,4 @@
+public import FaceEngine
 import FoundationEssentials
 #if canImport(Glibc)
 import Glibc

@@ -1,3 +1,5 @@
+public import FaceEngine
+
 /// One picture from a frame source, with when it was taken. Lives in memory only.
 public struct Frame: Sendable {
     public var image: RGBImage

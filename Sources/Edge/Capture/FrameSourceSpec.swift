@@ -1,3 +1,4 @@
+public import FaceEngine
 public import Logging
 
 /// A frame source as the command line and the policy name it:

@@ -1,4 +1,6 @@
 internal import CV4L2
+import FaceEngine
+import FacegateCore
 import Synchronization
 #if canImport(Glibc)
 import Glibc

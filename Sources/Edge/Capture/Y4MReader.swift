@@ -1,3 +1,5 @@
+import FaceEngine
+import FacegateCore
 #if canImport(Glibc)
 import Glibc
 #endif

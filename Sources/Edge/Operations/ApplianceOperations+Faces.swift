@@ -1,4 +1,5 @@
 public import Consent
+import FaceEngine
 public import FacegateCore
 import Synchronization
 public import Vault

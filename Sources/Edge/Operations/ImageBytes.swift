@@ -1,3 +1,4 @@
+import FacegateCore
 /// Photo bytes held in memory (an upload), wiped when the last holder lets go. The
 /// `ImageSource` that carries them, and every copy Swift makes of it, share this one
 /// buffer, so wiping it wipes the photo (wiping a copied array would not).

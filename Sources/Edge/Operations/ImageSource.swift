@@ -1,3 +1,4 @@
+public import FaceEngine
 /// An image given to a command: a file on the device, or bytes sent over the admin
 /// socket (which are decoded in memory and never written anywhere).
 public enum ImageSource: Sendable {

@@ -1,4 +1,5 @@
 public import Consent
+public import FaceEngine
 public import FacegateCore
 public import Logging
 import Synchronization

@@ -1,4 +1,5 @@
 internal import CSodium
+import FacegateCore
 
 /// libsodium set-up and the few primitives every other crypto file builds on. The
 /// only place in Vault besides its siblings in Crypto/ that touches C pointers.
@@ -24,8 +25,7 @@ enum Sodium {
 
     /// Zeroes memory in a way the optimiser may not remove.
     static func wipe(_ pointer: UnsafeMutableRawPointer?, _ count: Int) {
-        guard let pointer, count > 0 else { return }
-        sodium_memzero(pointer, count)
+        wipeMemory(pointer, count)
     }
 
     /// Constant-time comparison.

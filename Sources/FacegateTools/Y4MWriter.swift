@@ -1,3 +1,5 @@
+public import Edge
+public import FaceEngine
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,3 +1,4 @@
+import FacegateCore
 /// Brightens dark frames before detection: night-time entrances give HOG too little
 /// gradient to find faces. When the frame's mean luma is below the policy threshold,
 /// the frame's luma is stretched between its 1st and 99th percentiles and a gamma

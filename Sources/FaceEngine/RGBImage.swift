@@ -1,4 +1,5 @@
 internal import CDlibFace
+import FacegateCore
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,3 +1,5 @@
+import FacegateCore
+
 extension FaceEngine {
     /// Decodes the image file at `path` and analyses it, timing the decode too. The
     /// decoded pixels are wiped before this returns.

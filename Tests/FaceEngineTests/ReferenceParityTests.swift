@@ -1,4 +1,4 @@
-import Edge
+import FaceEngine
 import FacegateCore
 import FacegateTestSupport
 import Foundation
@@ -20,7 +20,7 @@ struct ReferenceParityTests {
     }
 
     static let golden: [Golden] = {
-        let path = TestResources.repositoryRoot + "/Tests/EdgeTests/Golden/face_recognition-1.3.0-dlib-20.0.1.jsonl"
+        let path = TestResources.repositoryRoot + "/Tests/FaceEngineTests/Golden/face_recognition-1.3.0-dlib-20.0.1.jsonl"
         let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
         return text.split(separator: "\n").compactMap { line in
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],

@@ -1,4 +1,5 @@
 import Dispatch
+public import FaceEngine
 import FacegateCore
 import Synchronization
 #if canImport(Glibc)

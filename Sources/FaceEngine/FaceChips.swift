@@ -1,3 +1,4 @@
+import FacegateCore
 #if canImport(Glibc)
 import Glibc
 #endif

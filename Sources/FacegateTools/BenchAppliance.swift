@@ -1,21 +1,21 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Consent
+public import Consent
 import FacegateCore
 import FoundationEssentials
-import Logging
-import Vault
+public import Logging
+public import Vault
 
 /// A throwaway appliance for benchmarks: a scratch state directory under /tmp with
 /// keys, a minimal policy and its notice. Only synthetic data goes there, and it is
 /// removed at the end.
-struct BenchAppliance {
-    let path: String
-    let policy: Policy
-    var location: VaultLocation { VaultLocation(stateDirectory: path) }
+public struct BenchAppliance {
+    public let path: String
+    public let policy: Policy
+    public var location: VaultLocation { VaultLocation(stateDirectory: path) }
 
-    init() throws {
+    public init() throws {
         var template = Array("/tmp/facegate-bench.XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
             throw BenchError("cannot create a scratch directory under /tmp: \(String(cString: strerror(errno)))")
@@ -56,7 +56,7 @@ struct BenchAppliance {
     }
 
     /// Opens the registry (taking the scratch directory's lock).
-    func open(logger: Logger, loadGallery: Bool = true, creating: Bool = false) throws -> ConsentRegistry {
+    public func open(logger: Logger, loadGallery: Bool = true, creating: Bool = false) throws -> ConsentRegistry {
         let lock = try StateDirectoryLock(location: location, holder: .command, purpose: "benchmark")
         return try ConsentRegistry.open(
             policy: policy, location: location, lock: lock, environment: [:], logger: logger, loadGallery: loadGallery, creating: creating)
@@ -64,7 +64,7 @@ struct BenchAppliance {
 
     /// Enrols `count` synthetic people (random descriptors, consent records, audit
     /// entries) in transactions of 10,000.
-    func enrolSynthetic(_ count: Int, into registry: ConsentRegistry, seed: UInt64) throws {
+    public func enrolSynthetic(_ count: Int, into registry: ConsentRegistry, seed: UInt64) throws {
         var generator = SplitMix64(seed: seed)
         var batch: [(request: EnrolmentRequest, embeddings: [FaceDescriptor])] = []
         for index in 0..<count {
@@ -78,7 +78,7 @@ struct BenchAppliance {
         }
     }
 
-    func remove() {
+    public func remove() {
         try? FileManager.default.removeItem(atPath: path)
     }
 
@@ -88,12 +88,4 @@ struct BenchAppliance {
         StandardStreams.write(to: fd, text)
         close(fd)
     }
-}
-
-/// A benchmark that could not run (its scratch files), with what went wrong.
-struct BenchError: Error, UserFacingError {
-    let message: String
-    init(_ message: String) { self.message = message }
-    var errorCode: String { "bench_failed" }
-    var exitStatus: ExitStatus { .ioError }
 }

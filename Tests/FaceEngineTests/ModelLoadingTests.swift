@@ -1,4 +1,4 @@
-import Edge
+import FaceEngine
 import FacegateCore
 import FacegateTestSupport
 import Foundation

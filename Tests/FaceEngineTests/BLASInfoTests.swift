@@ -1,4 +1,4 @@
-import Edge
+import FaceEngine
 import FacegateTestSupport
 import Foundation
 import Testing

@@ -1,6 +1,7 @@
-import Edge
+import FaceEngine
 import FacegateTestSupport
 import FacegateCore
+import FacegateTools
 import Testing
 
 /// The verification metrics on distance lists small enough to work out by hand.

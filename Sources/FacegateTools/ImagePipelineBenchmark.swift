@@ -1,41 +1,49 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Edge
-import FacegateCore
+public import FaceEngine
+public import FacegateCore
 import Vault
 
 /// Times each stage of the recognition pipeline on real photos (decode, detect,
 /// landmarks, chips + descriptor, a 1:N search per face) with one engine on one
 /// thread, as the door runs it. Per-image medians and p95 over every image and run.
-struct ImagePipelineBenchmark {
-    var directory: String
-    var runs: Int
-    var detection: DetectionOptions
-    var decoder = ImageDecoder()
+public struct ImagePipelineBenchmark {
+    public var directory: String
+    public var runs: Int
+    public var detection: DetectionOptions
+    public var decoder: ImageDecoder
     /// Synthetic templates each face is searched against.
-    var galleryTemplates = 10_000
+    public var galleryTemplates: Int
 
-    /// Per-image samples of each stage, in milliseconds.
-    struct Result {
-        var files: [String]
-        var failures: [(file: String, error: FaceEngineError)]
-        var facesPerRun: Int
-        var decode: [Double] = []
-        var detect: [Double] = []
-        /// Landmarks, chips, descriptors and search: images with at least one face only.
-        var landmarks: [Double] = []
-        var embed: [Double] = []
-        var search: [Double] = []
-        var total: [Double] = []
-        /// Chips + descriptor time divided by the image's face count.
-        var embedPerFace: [Double] = []
-        var faces = 0
-        var blas: BLASInfo
-        var searchThreads: Int
+    public init(directory: String, runs: Int, detection: DetectionOptions, decoder: ImageDecoder = ImageDecoder(), galleryTemplates: Int = 10_000) {
+        self.directory = directory
+        self.runs = runs
+        self.detection = detection
+        self.decoder = decoder
+        self.galleryTemplates = galleryTemplates
     }
 
-    func run(engine: FaceEngine) throws(FaceEngineError) -> Result {
+    /// Per-image samples of each stage, in milliseconds.
+    public struct Result {
+        public var files: [String]
+        public var failures: [(file: String, error: FaceEngineError)]
+        public var facesPerRun: Int
+        public var decode: [Double] = []
+        public var detect: [Double] = []
+        /// Landmarks, chips, descriptors and search: images with at least one face only.
+        public var landmarks: [Double] = []
+        public var embed: [Double] = []
+        public var search: [Double] = []
+        public var total: [Double] = []
+        /// Chips + descriptor time divided by the image's face count.
+        public var embedPerFace: [Double] = []
+        public var faces = 0
+        public var blas: BLASInfo
+        public var searchThreads: Int
+    }
+
+    public func run(engine: FaceEngine) throws(FaceEngineError) -> Result {
         let files = try ImageFileList.files(in: directory, recursive: true)
         let gallery = SyntheticGallery.make(templates: galleryTemplates, seed: 42)
         var result = Result(
@@ -101,8 +109,8 @@ extension ImagePipelineBenchmark.Result {
     }
 
     /// Faces through the whole pipeline per second of pipeline time, one thread.
-    var facesPerSecond: Double { faces == 0 ? 0 : Double(faces) / (total.reduce(0, +) / 1000) }
-    var imagesPerSecond: Double { total.isEmpty ? 0 : Double(total.count) / (total.reduce(0, +) / 1000) }
+    public var facesPerSecond: Double { faces == 0 ? 0 : Double(faces) / (total.reduce(0, +) / 1000) }
+    public var imagesPerSecond: Double { total.isEmpty ? 0 : Double(total.count) / (total.reduce(0, +) / 1000) }
 
     var stages: [(name: String, label: String, samples: [Double])] {
         [
@@ -115,7 +123,7 @@ extension ImagePipelineBenchmark.Result {
         ]
     }
 
-    func json(benchmark: ImagePipelineBenchmark) -> JSONValue {
+    public func json(benchmark: ImagePipelineBenchmark) -> JSONValue {
         var stagesObject = JSONObject()
         for stage in stages { stagesObject[stage.name] = Statistics(stage.samples)?.json ?? .null }
         return [
@@ -137,7 +145,7 @@ extension ImagePipelineBenchmark.Result {
         ]
     }
 
-    func lines(benchmark: ImagePipelineBenchmark) -> [String] {
+    public func lines(benchmark: ImagePipelineBenchmark) -> [String] {
         var lines = [
             "images: \(files.count) in \(benchmark.directory), \(benchmark.runs) run\(benchmark.runs == 1 ? "" : "s"), upsample \(benchmark.detection.upsample), \(facesPerRun) faces per run"
         ]

@@ -1,6 +1,6 @@
-import Edge
 import FacegateCore
 import FacegateTestSupport
+import FacegateTools
 import Testing
 
 /// Reading pair lists (`file_a,file_b,same`) and label lists (`file,person`).

@@ -1,9 +1,8 @@
-import Edge
-import FacegateCore
+public import FacegateCore
 
 /// How `facegate evaluate` shows its results: one JSON document, or lines for a person.
 extension PairEvaluationReport {
-    func json(upsample: Int, rocFile: String?) -> JSONValue {
+    public func json(upsample: Int, rocFile: String?) -> JSONValue {
         let m = metrics
         let tarAtFAR: [JSONValue] = m.operatingPoints.map { point in
             [
@@ -42,7 +41,7 @@ extension PairEvaluationReport {
         ]
     }
 
-    func text(upsample: Int, rocFile: String?) -> String {
+    public func text(upsample: Int, rocFile: String?) -> String {
         let m = metrics
         func rate(_ value: Double?) -> String { value.map { TextFormatting.fixed($0, 4) } ?? "n/a" }
         var lines: [String] = []
