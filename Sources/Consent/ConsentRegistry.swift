@@ -1,7 +1,6 @@
 public import FacegateCore
 import GRDB
 public import Logging
-import Synchronization
 public import Vault
 
 /// The consent side of the appliance: no template without a valid consent record,
@@ -10,13 +9,21 @@ public import Vault
 ///
 /// Opening one needs the state directory's lock (`StateDirectoryLock`), held for as
 /// long as the registry lives: one writer per state directory.
+///
+/// The deny-list is in components sharing its vault, audit log, clock, policy and
+/// caches: `denyList` and `doorAlerts`. Its methods for those
+/// (`ConsentRegistry+Components.swift`) only forward to them.
 public final class ConsentRegistry: @unchecked Sendable {
     public let vault: VaultStore
     public let audit: AuditLog
     public let location: VaultLocation
+    /// Deny-list governance: incidents, entries and their approval process.
+    public let denyList: DenyListGovernance
+    /// Alerts raised at the door for entries in force.
+    public let doorAlerts: DoorAlerts
     let clock: any WallClock
     let logger: Logger
-    private let currentPolicy: Mutex<Policy>
+    let policies: CurrentPolicy
     let cache: ConsentCache
     let companion: ConsentCompanion
     private let lock: StateDirectoryLock
@@ -59,7 +66,7 @@ public final class ConsentRegistry: @unchecked Sendable {
             vault: vault, audit: audit, location: location, policy: policy, cache: cache, companion: companion, lock: lock, clock: clock,
             logger: logger)
         try registry.reloadConsents()
-        try registry.reloadDenyList()
+        try registry.denyList.reloadInForce()
         try registry.reportUnreadableKeys()
         if loadGallery { try registry.loadGallery() }
         return registry
@@ -77,7 +84,12 @@ public final class ConsentRegistry: @unchecked Sendable {
         self.lock = lock
         self.clock = clock
         self.logger = logger
-        currentPolicy = Mutex(policy)
+        let policies = CurrentPolicy(policy)
+        self.policies = policies
+        let denyList = DenyListGovernance(vault: vault, audit: audit, cache: cache, policies: policies, clock: clock)
+        self.denyList = denyList
+        let doorAlerts = DoorAlerts(vault: vault, audit: audit, denyList: denyList, policies: policies, clock: clock)
+        self.doorAlerts = doorAlerts
     }
 
     /// Closes the database and releases the state directory.
@@ -129,11 +141,11 @@ public final class ConsentRegistry: @unchecked Sendable {
         try vault.catchUpWithJournal()
     }
 
-    public var policy: Policy { currentPolicy.withLock { $0 } }
+    public var policy: Policy { policies.policy }
 
     /// Replaces the policy (the caller validated it); audited.
     public func reload(policy: Policy, actor: OSUser) throws {
-        currentPolicy.withLock { $0 = policy }
+        policies.replace(with: policy)
         vault.setBackupRetention(seconds: policy.retention.backupDays * 86_400)
         try recordAudit(actor: actor, action: "policy.reload", details: ["source": .string(policy.sourcePath)])
     }
@@ -278,8 +290,7 @@ public final class ConsentRegistry: @unchecked Sendable {
 
     /// The consent in force for a subject, from memory (the door asks this per decision).
     public func activeConsent(of subject: SubjectID) -> ActiveConsent? {
-        let now = clock.now()
-        return cache.consent(of: subject).flatMap { $0.expiresAt > now ? $0 : nil }
+        cache.consentInForce(of: subject, at: clock.now())
     }
 
     public func consentRecords(of subject: SubjectID? = nil) throws -> [ConsentRecord] {
