@@ -67,16 +67,54 @@ extension ConsentRegistry {
         try doorAlerts.alerts(of: subject)
     }
 
-    // MARK: Exports
+    // MARK: Visits (`VisitLog`)
 
-    /// What the subject access export says about the deny-list.
+    @discardableResult
+    public func recordVisit(of subject: SubjectID, decision: String, at time: Double) throws -> Bool {
+        try visitLog.recordVisit(of: subject, decision: decision, at: time)
+    }
+
+    public func count(_ name: String, by amount: Int = 1, at time: Double) throws {
+        try visitLog.count(name, by: amount, at: time)
+    }
+
+    public func visits(of subject: SubjectID) throws -> [Double] {
+        try visitLog.visits(of: subject)
+    }
+
+    public func statistics(days: Int = 30, top: Int = 10) throws -> JSONValue {
+        try visitLog.statistics(days: days, top: top)
+    }
+
+    // MARK: Exports (`ConsentExports`)
+
+    public func recordUndeliveredExport(_ kind: String, outcome: String, reason: String, actor: OSUser) throws {
+        try exports.recordUndelivered(kind, outcome: outcome, reason: reason, actor: actor)
+    }
+
+    public func exportConsentLog(format: ExportDocument.Format, actor: OSUser) throws -> ExportDocument {
+        try exports.consentLog(format: format, actor: actor)
+    }
+
+    public func exportAudit(format: ExportDocument.Format, actor: OSUser) throws -> ExportDocument {
+        try exports.auditLog(format: format, actor: actor)
+    }
+
+    public func exportRecordOfProcessing(format: ExportDocument.Format, actor: OSUser) throws -> ExportDocument {
+        try exports.recordOfProcessing(format: format, actor: actor)
+    }
+
+    public func exportSubjectAccess(_ subject: SubjectID, actor: OSUser) throws -> ExportDocument {
+        try exports.subjectAccess(subject, actor: actor)
+    }
+
     public func denyListStatus(of subject: SubjectID) throws -> JSONValue {
-        let entries = try denyList.entries(of: subject)
-        return [
-            "in_force": .bool(denyList.isDenyListed(subject)),
-            "entries": .array(entries.map(\.json)),
-            "incidents": .array(try denyList.incidents(of: subject).map(\.json)),
-            "alerts": .array(try doorAlerts.alerts(of: subject).map(\.json)),
-        ]
+        try exports.denyListStatus(of: subject)
+    }
+
+    // MARK: Retention (`RetentionSweep`)
+
+    public func sweep(actor: OSUser = .system) throws -> RetentionReport {
+        try retentionSweep.run(actor: actor)
     }
 }
