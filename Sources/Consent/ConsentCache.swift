@@ -12,6 +12,12 @@ final class ConsentCache: Sendable {
         consents.withLock { $0[subject] }
     }
 
+    /// The consent of a subject that is in force at `time`: one past its expiry no
+    /// longer counts, even before the sweep erases the subject.
+    func consentInForce(of subject: SubjectID, at time: Double) -> ConsentRegistry.ActiveConsent? {
+        consent(of: subject).flatMap { $0.expiresAt > time ? $0 : nil }
+    }
+
     var allConsents: [SubjectID: ConsentRegistry.ActiveConsent] { consents.withLock { $0 } }
 
     func setConsent(_ consent: ConsentRegistry.ActiveConsent?, of subject: SubjectID) {

@@ -1,7 +1,6 @@
 public import FacegateCore
 import GRDB
 public import Logging
-import Synchronization
 public import Vault
 
 /// The consent side of the appliance: no template without a valid consent record,
@@ -10,15 +9,32 @@ public import Vault
 ///
 /// Opening one needs the state directory's lock (`StateDirectoryLock`), held for as
 /// long as the registry lives: one writer per state directory.
+///
+/// The registry itself opens and closes, holds the policy in force, enrols, withdraws
+/// and erases; the other concerns are components sharing its vault, audit log, clock,
+/// policy and caches: `denyList`, `doorAlerts`, `visitLog`, `exports` and
+/// `retentionSweep`. Its methods for those (`ConsentRegistry+Components.swift`) only
+/// forward to them.
 public final class ConsentRegistry: @unchecked Sendable {
     public let vault: VaultStore
     public let audit: AuditLog
     public let location: VaultLocation
+    /// Deny-list governance: incidents, entries and their approval process.
+    public let denyList: DenyListGovernance
+    /// Alerts raised at the door for entries in force.
+    public let doorAlerts: DoorAlerts
+    /// Visits, daily counters, statistics.
+    public let visitLog: VisitLog
+    /// The DPO's exports.
+    public let exports: ConsentExports
+    /// The retention policy, applied.
+    public let retentionSweep: RetentionSweep
     let clock: any WallClock
     let logger: Logger
-    private let currentPolicy: Mutex<Policy>
+    let policies: CurrentPolicy
     let cache: ConsentCache
     let companion: ConsentCompanion
+    let breaches: BreachRecorder
     private let lock: StateDirectoryLock
 
     /// What a subject agreed to, as the door needs to know it.
@@ -59,8 +75,8 @@ public final class ConsentRegistry: @unchecked Sendable {
             vault: vault, audit: audit, location: location, policy: policy, cache: cache, companion: companion, lock: lock, clock: clock,
             logger: logger)
         try registry.reloadConsents()
-        try registry.reloadDenyList()
-        try registry.reportUnreadableKeys()
+        try registry.denyList.reloadInForce()
+        try registry.breaches.reportUnreadableKeys()
         if loadGallery { try registry.loadGallery() }
         return registry
     }
@@ -77,7 +93,20 @@ public final class ConsentRegistry: @unchecked Sendable {
         self.lock = lock
         self.clock = clock
         self.logger = logger
-        currentPolicy = Mutex(policy)
+        let policies = CurrentPolicy(policy)
+        self.policies = policies
+        let breaches = BreachRecorder(vault: vault, audit: audit)
+        self.breaches = breaches
+        let denyList = DenyListGovernance(vault: vault, audit: audit, cache: cache, policies: policies, clock: clock)
+        self.denyList = denyList
+        let doorAlerts = DoorAlerts(vault: vault, audit: audit, denyList: denyList, policies: policies, clock: clock)
+        self.doorAlerts = doorAlerts
+        let visitLog = VisitLog(vault: vault, cache: cache, clock: clock)
+        self.visitLog = visitLog
+        exports = ConsentExports(
+            vault: vault, audit: audit, policies: policies, clock: clock, denyList: denyList, doorAlerts: doorAlerts, visitLog: visitLog)
+        retentionSweep = RetentionSweep(
+            vault: vault, audit: audit, policies: policies, clock: clock, breaches: breaches, denyList: denyList, doorAlerts: doorAlerts)
     }
 
     /// Closes the database and releases the state directory.
@@ -94,31 +123,8 @@ public final class ConsentRegistry: @unchecked Sendable {
         do {
             try vault.loadGallery()
         } catch let error as VaultError where error.code == .integrityFailure {
-            try? recordBreachOnce(check: "templates", problem: error.message, affectedSubjects: error.affectedSubjects)
+            try? breaches.recordOnce(check: "templates", problem: error.message, affectedSubjects: error.affectedSubjects)
             throw error
-        }
-    }
-
-    /// A breach event for wrapped keys the last key maintenance could not open.
-    func reportUnreadableKeys() throws {
-        let unreadable = vault.unreadableSubjects
-        guard !unreadable.isEmpty else { return }
-        try recordBreachOnce(
-            check: "ciphertext",
-            problem: "\(unreadable.count) wrapped key(s) failed authentication (altered or damaged); those subjects cannot be recognised. Erase them (`facegate erase`) or restore a backup",
-            affectedSubjects: unreadable)
-    }
-
-    /// Records a breach event unless the newest entry already records the same one
-    /// (a service restarting in a loop must not flood the log).
-    func recordBreachOnce(check: String, problem: String, affectedSubjects: [String]) throws {
-        try vault.write { db in
-            if let head = try AuditLog.head(in: db), head.action == "breach.detected",
-                head.details["check"]?.stringValue == check, head.details["problem"]?.stringValue == problem
-            {
-                return
-            }
-            try audit.recordBreach(check: check, problem: problem, affectedSubjects: affectedSubjects, in: db)
         }
     }
 
@@ -129,11 +135,11 @@ public final class ConsentRegistry: @unchecked Sendable {
         try vault.catchUpWithJournal()
     }
 
-    public var policy: Policy { currentPolicy.withLock { $0 } }
+    public var policy: Policy { policies.policy }
 
     /// Replaces the policy (the caller validated it); audited.
     public func reload(policy: Policy, actor: OSUser) throws {
-        currentPolicy.withLock { $0 = policy }
+        policies.replace(with: policy)
         vault.setBackupRetention(seconds: policy.retention.backupDays * 86_400)
         try recordAudit(actor: actor, action: "policy.reload", details: ["source": .string(policy.sourcePath)])
     }
@@ -278,8 +284,7 @@ public final class ConsentRegistry: @unchecked Sendable {
 
     /// The consent in force for a subject, from memory (the door asks this per decision).
     public func activeConsent(of subject: SubjectID) -> ActiveConsent? {
-        let now = clock.now()
-        return cache.consent(of: subject).flatMap { $0.expiresAt > now ? $0 : nil }
+        cache.consentInForce(of: subject, at: clock.now())
     }
 
     public func consentRecords(of subject: SubjectID? = nil) throws -> [ConsentRecord] {

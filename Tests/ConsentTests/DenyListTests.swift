@@ -155,6 +155,25 @@ struct DenyListTests {
         #expect(try registry.alerts(of: subject).map(\.status) == [.confirmed, .expired])
     }
 
+    @Test("an entry or alert whose subject pseudonym was damaged is reported as damaged, not taken for someone")
+    func damagedSubject() throws {
+        let (_, registry, subject) = try setUp()
+        let entry = try activeEntry(registry, subject)
+        let alert = try #require(try registry.raiseAlert(for: subject))
+        try registry.vault.write { db in
+            try db.execute(sql: "UPDATE denylist_entry SET subject_id = 'not-a-pseudonym' WHERE id = ?", arguments: [entry.id])
+            try db.execute(sql: "UPDATE door_alert SET subject_id = 'not-a-pseudonym' WHERE id = ?", arguments: [alert.id])
+        }
+        let listing = #expect(throws: ConsentError.self) { try registry.denyListEntries() }
+        #expect(listing?.message.contains("deny-list entry \(entry.id) is damaged") == true)
+        let renewal = #expect(throws: ConsentError.self) { try registry.renewDenyListEntry(entry.id, reason: "r", actor: bob) }
+        #expect(renewal?.message.contains("damaged") == true)
+        let alerts = #expect(throws: ConsentError.self) { try registry.alerts() }
+        #expect(alerts?.message.contains("door alert \(alert.id) is damaged") == true)
+        let decision = #expect(throws: ConsentError.self) { try registry.confirmAlert(alert.id, decision: "deny", reason: "r", actor: bob) }
+        #expect(decision?.message.contains("damaged") == true)
+    }
+
     @Test("every step is audited with the OS user, reasons sealed; the access export shows the entries")
     func auditedAndExported() throws {
         let (fixture, registry, subject) = try setUp()

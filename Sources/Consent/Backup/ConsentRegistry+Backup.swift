@@ -75,7 +75,7 @@ extension ConsentRegistry {
     /// expire with it).
     public func prepareBackup() throws -> JSONValue {
         _ = try vault.maintainKeys()
-        try reportUnreadableKeys()
+        try breaches.reportUnreadableKeys()
         return ["key_epoch": .int(vault.keys.currentEpoch)]
     }
 

@@ -134,7 +134,7 @@ final class ConsentCompanion: VaultCompanion, @unchecked Sendable {
         let purposes = try ConsentStore.active(of: subject, at: entry.at, in: db)?.purposes
         if reason == .withdrawal { _ = try ConsentStore.markWithdrawn(subject, at: entry.at, in: db) }
         try ConsentStore.markErased(subject, at: entry.at, in: db)
-        try db.execute(sql: "DELETE FROM access_event WHERE subject_id = ?", arguments: [subject.rawValue])
+        try VisitStore.deleteVisits(of: subject, in: db)
         try DenyListStore.deleteRows(of: subject, in: db)
         var details: JSONObject = ["reason": .string(reason.rawValue)]
         if reason == .withdrawal {
@@ -162,7 +162,7 @@ final class ConsentCompanion: VaultCompanion, @unchecked Sendable {
         try ConsentStore.insert(replacement, in: db)
         try ConsentStore.supersede(current.id, by: replacement.id, in: db)
         if withdrawn.contains(ConsentRegistry.analyticsPurpose) {
-            try db.execute(sql: "DELETE FROM access_event WHERE subject_id = ?", arguments: [entry.subject.rawValue])
+            try VisitStore.deleteVisits(of: entry.subject, in: db)
         }
         var details: JSONObject = [
             "purposes": .array(withdrawn.sorted().map(JSONValue.string)), "erased": false, "consent_record": .string(replacement.id),

@@ -44,7 +44,7 @@ extension ConsentRegistry {
         }
         if !report.isSound {
             let checks = Array(Set(report.problems.map(\.check))).sorted().joined(separator: ",")
-            try recordBreachOnce(
+            try breaches.recordOnce(
                 check: checks, problem: report.problems.map(\.detail).joined(separator: "; "), affectedSubjects: report.affectedSubjects)
         }
         return report

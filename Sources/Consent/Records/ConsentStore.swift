@@ -13,7 +13,7 @@ enum ConsentStore {
                 """,
             arguments: [
                 record.id, record.subject.rawValue, record.noticeVersion, record.noticeSHA256,
-                JSONValue.array(record.purposes.map(JSONValue.string)).serialized, record.method, record.operatorName,
+                StringArrayColumn.encode(record.purposes), record.method, record.operatorName,
                 record.givenAt, record.expiresAt, record.withdrawnAt, record.erasedAt, record.supersededBy,
             ])
     }
@@ -60,7 +60,7 @@ enum ConsentStore {
             """, arguments: [time])
         while let row = try rows.next() {
             guard let subject = SubjectID(row[0] as String) else { continue }
-            active[subject] = ConsentRegistry.ActiveConsent(record: row[1], purposes: Set(purposes(from: row[2])), expiresAt: row[3])
+            active[subject] = ConsentRegistry.ActiveConsent(record: row[1], purposes: Set(StringArrayColumn.decode(row[2])), expiresAt: row[3])
         }
         return active
     }
@@ -73,15 +73,9 @@ enum ConsentStore {
             """, arguments: [time]).compactMap(SubjectID.init))
     }
 
-    /// The purposes column: a JSON list of purpose names (which are letters, digits,
-    /// '-' and '_', so the names are what lies between quotes).
-    private static func purposes(from text: String) -> [String] {
-        text.split(separator: "\"").enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
-    }
-
     private static func record(from row: Row) -> ConsentRecord? {
         guard let subject = SubjectID(row["subject_id"] as String) else { return nil }
-        let purposes = purposes(from: row["purposes"])
+        let purposes = StringArrayColumn.decode(row["purposes"])
         return ConsentRecord(
             id: row["id"], subject: subject, noticeVersion: row["notice_version"], noticeSHA256: row["notice_sha256"],
             purposes: purposes, method: row["method"], operatorName: row["operator"], givenAt: row["given_at"],

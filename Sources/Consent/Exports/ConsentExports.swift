@@ -2,7 +2,34 @@ public import FacegateCore
 import GRDB
 public import Vault
 
-extension ConsentRegistry {
+/// What the DPO is given: the consent log (Art. 7(1) proof), the audit log, the
+/// record of processing (Art. 30) and a subject's access response (Art. 15). Every
+/// export is audited, and the signed ones carry a checkpoint covering their own
+/// audit entry.
+public final class ConsentExports: @unchecked Sendable {
+    let vault: VaultStore
+    let audit: AuditLog
+    let policies: CurrentPolicy
+    let clock: any WallClock
+    let denyList: DenyListGovernance
+    let doorAlerts: DoorAlerts
+    let visitLog: VisitLog
+
+    init(
+        vault: VaultStore, audit: AuditLog, policies: CurrentPolicy, clock: any WallClock, denyList: DenyListGovernance, doorAlerts: DoorAlerts,
+        visitLog: VisitLog
+    ) {
+        self.vault = vault
+        self.audit = audit
+        self.policies = policies
+        self.clock = clock
+        self.denyList = denyList
+        self.doorAlerts = doorAlerts
+        self.visitLog = visitLog
+    }
+
+    private var policy: Policy { policies.policy }
+
     private func header(_ format: String, actor: OSUser, time: String? = nil) -> JSONValue {
         [
             "type": "header", "format": .string(format), "version": 1, "exported_at": .string(time ?? Timestamp.iso8601(clock.now())),
@@ -22,17 +49,18 @@ extension ConsentRegistry {
     /// Audits an export the caller could not deliver: refused before it was made
     /// (the output file exists) or made but not written (a full disk). `kind` is the
     /// export's command name (`export.audit`, ...).
-    public func recordUndeliveredExport(_ kind: String, outcome: String, reason: String, actor: OSUser) throws {
+    public func recordUndelivered(_ kind: String, outcome: String, reason: String, actor: OSUser) throws {
         guard kind.hasPrefix("export."), ["refused", "write_failed"].contains(outcome) else {
             throw ConsentError(.invalidArgument, "not an export ('\(kind)') or an unknown outcome ('\(outcome)')")
         }
-        try recordAudit(actor: actor, action: kind, details: ["outcome": .string(outcome), "reason": .string(String(reason.prefix(200)))])
+        let details: JSONObject = ["outcome": .string(outcome), "reason": .string(String(reason.prefix(200)))]
+        _ = try vault.write { db in try self.audit.append(actor: actor.name, action: kind, details: details, in: db) }
     }
 
     /// Every consent record (GDPR Art. 7(1) proof), as JSON Lines signed at the end, or CSV.
-    public func exportConsentLog(format: ExportDocument.Format, actor: OSUser) throws -> ExportDocument {
+    public func consentLog(format: ExportDocument.Format, actor: OSUser) throws -> ExportDocument {
         let checkpoint = try auditExport("export.consent_log", actor: actor, details: ["format": .string(format.rawValue)])
-        let records = try consentRecords()
+        let records = try vault.read { db in try ConsentStore.records(in: db) }
         switch format {
         case .csv:
             let lines = [CSV.line(ConsentRecord.csvHeader)] + records.map { CSV.line($0.csvRow) }
@@ -53,7 +81,7 @@ extension ConsentRegistry {
 
     /// The audit log with its signed checkpoints and the public key, ending with a
     /// checkpoint made now, for `facegate audit verify`.
-    public func exportAudit(format: ExportDocument.Format, actor: OSUser) throws -> ExportDocument {
+    public func auditLog(format: ExportDocument.Format, actor: OSUser) throws -> ExportDocument {
         _ = try auditExport("export.audit", actor: actor, details: ["format": .string(format.rawValue)])
         let (entries, checkpoints) = try vault.read { db in (try AuditLog.entries(in: db), try AuditLog.checkpoints(in: db)) }
         switch format {
@@ -90,7 +118,7 @@ extension ConsentRegistry {
     /// The Art. 30 record of processing, filled from the policy: (a) controller and
     /// DPO, (b) purposes, (c) categories of subjects and data, (d) recipients, (e)
     /// transfers, (f) erasure time limits, (g) security measures.
-    public func exportRecordOfProcessing(format: ExportDocument.Format, actor: OSUser) throws -> ExportDocument {
+    public func recordOfProcessing(format: ExportDocument.Format, actor: OSUser) throws -> ExportDocument {
         _ = try auditExport("export.ropa", actor: actor)
         let policy = self.policy
         let record: JSONValue = [
@@ -130,6 +158,17 @@ extension ConsentRegistry {
         }
     }
 
+    /// What the subject access export says about the deny-list.
+    public func denyListStatus(of subject: SubjectID) throws -> JSONValue {
+        let entries = try denyList.entries(of: subject)
+        return [
+            "in_force": .bool(denyList.isDenyListed(subject)),
+            "entries": .array(entries.map(\.json)),
+            "incidents": .array(try denyList.incidents(of: subject).map(\.json)),
+            "alerts": .array(try doorAlerts.alerts(of: subject).map(\.json)),
+        ]
+    }
+
     static func days(_ value: Double) -> String {
         value == value.rounded() ? "\(Int(value)) days" : "\(value) days"
     }
@@ -159,8 +198,8 @@ extension ConsentRegistry {
     /// The Art. 15 access response for one subject: what is held, why, since and until
     /// when, the consent history, visits and deny-list status. The template is
     /// described, never exported.
-    public func exportSubjectAccess(_ subject: SubjectID, actor: OSUser) throws -> ExportDocument {
-        let records = try consentRecords(of: subject)
+    public func subjectAccess(_ subject: SubjectID, actor: OSUser) throws -> ExportDocument {
+        let records = try vault.read { db in try ConsentStore.records(of: subject, in: db) }
         guard try vault.exists(subject) || !records.isEmpty else {
             throw ConsentError(.notFound, "no subject \(subject): nothing is held under this pseudonym")
         }
@@ -186,7 +225,7 @@ extension ConsentRegistry {
             ]
         }
         let consentedPurposes = Set(records.filter { $0.supersededBy == nil }.flatMap(\.purposes))
-        let visits = try self.visits(of: subject)
+        let visits = try visitLog.visits(of: subject)
         let document: JSONValue = [
             "type": "subject_access", "article": "GDPR Art. 15", "subject": .string(subject.rawValue),
             "generated_at": .string(Timestamp.iso8601(clock.now())),
@@ -196,7 +235,7 @@ extension ConsentRegistry {
             "purposes": .array(policy.purposes.filter { consentedPurposes.contains($0.id) }.map { ["id": .string($0.id), "description": .string($0.description), "legal_basis": .string($0.legalBasis)] }),
             "consent_history": .array(records.map(\.json)),
             "visits": [
-                "recorded": .bool(consentedPurposes.contains(Self.analyticsPurpose)),
+                "recorded": .bool(consentedPurposes.contains(ConsentRegistry.analyticsPurpose)),
                 "times": .array(visits.map { .string(Timestamp.iso8601($0)) }),
             ],
             "deny_list": denyListStatus,

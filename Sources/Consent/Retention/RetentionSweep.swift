@@ -1,23 +1,31 @@
 public import FacegateCore
 import GRDB
-public import Vault
-import Synchronization
+import Vault
 
-extension ConsentRegistry {
-    /// What one retention sweep did.
-    public struct RetentionReport: Sendable, Equatable {
-        public var erasedSubjects: [SubjectID]
-        public var deletedAccessEvents: Int
-        public var deletedCounterDays: Int
-        public var lapsedDenyListEntries: Int = 0
-        /// New key epoch, re-wrapped subjects, destroyed epochs (expired backups).
-        public var keys: VaultStore.KeyMaintenance
+/// The retention policy applied: who has no consent left is erased, old visits and
+/// counters go, backups keep expiring, overdue deny-list entries lapse and unanswered
+/// door alerts expire. `RetentionService` runs it on a schedule; a restore runs it
+/// before anything is served.
+public final class RetentionSweep: @unchecked Sendable {
+    let vault: VaultStore
+    let audit: AuditLog
+    let policies: CurrentPolicy
+    let clock: any WallClock
+    let breaches: BreachRecorder
+    let denyList: DenyListGovernance
+    let doorAlerts: DoorAlerts
 
-        public var json: JSONValue {
-            ["erased_subjects": .array(erasedSubjects.map { .string($0.rawValue) }), "deleted_access_events": .int(deletedAccessEvents),
-             "deleted_counter_days": .int(deletedCounterDays), "lapsed_denylist_entries": .int(lapsedDenyListEntries),
-             "keys": keys.json]
-        }
+    init(
+        vault: VaultStore, audit: AuditLog, policies: CurrentPolicy, clock: any WallClock, breaches: BreachRecorder,
+        denyList: DenyListGovernance, doorAlerts: DoorAlerts
+    ) {
+        self.vault = vault
+        self.audit = audit
+        self.policies = policies
+        self.clock = clock
+        self.breaches = breaches
+        self.denyList = denyList
+        self.doorAlerts = doorAlerts
     }
 
     /// Applies the retention policy now: erases every subject whose consent expired or
@@ -25,25 +33,25 @@ extension ConsentRegistry {
     /// `access_event_days`, then keeps backups expiring (a new key epoch after
     /// erasures, old epochs destroyed `backup_days` after them). Every purge is
     /// audited, and the WAL is truncated after any deletion.
-    public func sweep(actor: OSUser = .system) throws -> RetentionReport {
+    public func run(actor: OSUser = .system) throws -> ConsentRegistry.RetentionReport {
         let now = clock.now()
-        let policy = self.policy
+        let policy = policies.policy
         // Two queries, not one per subject: 100,000 subjects sweep in milliseconds.
         let (stored, templatesExpired) = try vault.subjectIDs(expiringBy: now)
         let consenting = try vault.read { db in try ConsentStore.subjectsWithActiveConsent(at: now, in: db) }
         let expired = stored.subtracting(consenting).union(templatesExpired)
         var erased: [SubjectID] = []
         for subject in expired.sorted() {
-            try erase(subject, reason: .retention, actor: actor)
+            // The one erasure path, as `ConsentRegistry.erase` takes it.
+            let reason = ConsentRegistry.ErasureReason.retention.rawValue
+            try vault.forget(ErasureJournal.Entry(subject: subject, scope: .subject(reason: reason), actor: actor.name, at: clock.now()))
             erased.append(subject)
         }
         let cutoff = now - policy.retention.accessEventDays * 86_400
         let cutoffDay = String(Timestamp.iso8601(cutoff).prefix(10))
         let (events, days) = try vault.write { db -> (Int, Int) in
-            try db.execute(sql: "DELETE FROM access_event WHERE time < ?", arguments: [cutoff])
-            let events = db.changesCount
-            try db.execute(sql: "DELETE FROM daily_counter WHERE day < ?", arguments: [cutoffDay])
-            let days = db.changesCount
+            let events = try VisitStore.deleteVisits(before: cutoff, in: db)
+            let days = try VisitStore.deleteCounters(before: cutoffDay, in: db)
             if events > 0 || days > 0 {
                 try self.audit.append(
                     actor: actor.name, action: "retention.purge_events",
@@ -54,15 +62,15 @@ extension ConsentRegistry {
         }
         if events > 0 || days > 0 { try vault.truncateWAL() }
         let keys = try vault.maintainKeys()
-        try reportUnreadableKeys()
+        try breaches.reportUnreadableKeys()
         if keys.begunEpoch != nil || !keys.destroyedEpochs.isEmpty {
             _ = try vault.write { db in
                 try self.audit.append(actor: actor.name, action: "keys.rotate", details: keys.json.objectValue ?? [:], in: db)
             }
         }
-        let lapsed = try lapseDenyListEntries(actor: actor)
-        _ = try expireAlerts()
-        return RetentionReport(
+        let lapsed = try denyList.lapseOverdue(actor: actor)
+        _ = try doorAlerts.expireOverdue()
+        return ConsentRegistry.RetentionReport(
             erasedSubjects: erased, deletedAccessEvents: events, deletedCounterDays: days, lapsedDenyListEntries: lapsed, keys: keys)
     }
 }

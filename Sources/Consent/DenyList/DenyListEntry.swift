@@ -1,22 +1,6 @@
 public import FacegateCore
 public import Vault
 
-/// An incident staff recorded against an enrolled subject (the evidence deny-list
-/// entries rest on). Its note is sealed with the subject's key.
-public struct Incident: Sendable, Equatable {
-    public var id: String
-    public var subject: SubjectID
-    public var category: String
-    public var note: String?
-    public var recordedBy: String
-    public var recordedAt: Double
-
-    public var json: JSONValue {
-        ["incident": .string(id), "subject": .string(subject.rawValue), "category": .string(category), "note": .string(note),
-         "recorded_by": .string(recordedBy), "recorded_at": .string(Timestamp.iso8601(recordedAt))]
-    }
-}
-
 /// A deny-list entry and where it stands in its approval process.
 public struct DenyListEntry: Sendable, Equatable {
     public enum State: String, Sendable {
@@ -81,30 +65,5 @@ public struct DenyListEntry: Sendable, Equatable {
             "activated_at": .string(activatedAt.map(Timestamp.iso8601)), "review_at": .string(reviewAt.map(Timestamp.iso8601)),
             "closed_at": .string(closedAt.map(Timestamp.iso8601)),
         ]
-    }
-}
-
-/// An alert raised at the door for a subject with an entry in force: a person
-/// confirms (deny or admit) with a reason; without an answer before it expires,
-/// nothing happens.
-public struct DoorAlert: Sendable, Equatable {
-    public enum Status: String, Sendable { case open, confirmed, expired }
-
-    public var id: String
-    public var subject: SubjectID
-    public var entry: String
-    public var raisedAt: Double
-    public var expiresAt: Double
-    public var status: Status
-    public var decision: String?
-    public var reason: String?
-    public var decidedBy: String?
-    public var decidedAt: Double?
-
-    public var json: JSONValue {
-        ["alert": .string(id), "subject": .string(subject.rawValue), "entry": .string(entry), "status": .string(status.rawValue),
-         "raised_at": .string(Timestamp.iso8601(raisedAt)), "expires_at": .string(Timestamp.iso8601(expiresAt)),
-         "decision": .string(decision), "reason": .string(reason), "decided_by": .string(decidedBy),
-         "decided_at": .string(decidedAt.map(Timestamp.iso8601))]
     }
 }

@@ -1,0 +1,253 @@
+public import FacegateCore
+import GRDB
+public import Vault
+
+/// The deny-list, governed by people: off unless the policy enables it with a DPIA
+/// reference; entries only for enrolled, consenting subjects; proposed by a rule
+/// over recorded incidents or by an admin with a reason and evidence; in force only
+/// after approvals from N distinct admins, none of whom proposed it; lapsing at its
+/// review date unless renewed the same way; and a match only ever raises an alert
+/// that a person confirms (`DoorAlerts`). Every step is audited with the OS user who
+/// took it.
+///
+/// The rules of the approval process are `DenyListEntry`'s transitions; this keeps
+/// them in one transaction with their audit entry, and keeps the door's cache of
+/// entries in force (`ConsentCache`) in step with every change.
+public final class DenyListGovernance: @unchecked Sendable {
+    let vault: VaultStore
+    let audit: AuditLog
+    let cache: ConsentCache
+    let policies: CurrentPolicy
+    let clock: any WallClock
+
+    init(vault: VaultStore, audit: AuditLog, cache: ConsentCache, policies: CurrentPolicy, clock: any WallClock) {
+        self.vault = vault
+        self.audit = audit
+        self.cache = cache
+        self.policies = policies
+        self.clock = clock
+    }
+
+    /// Throws unless the deny-list is enabled and justified by a DPIA.
+    public func requireEnabled() throws {
+        let policy = policies.policy.denyList
+        guard policy.enabled else {
+            throw ConsentError(.denyListRefused, "the deny-list is disabled (the default); enabling it needs denylist.enabled = true and a denylist.dpia_reference in the policy")
+        }
+        guard !policy.dpiaReference.isEmpty else {
+            throw ConsentError(.denyListRefused, "the deny-list is enabled but the policy has no denylist.dpia_reference: a DPIA must justify it before any entry can be made")
+        }
+    }
+
+    // MARK: Incidents
+
+    /// Records an incident and, when a policy rule is met (e.g. 2 incidents of
+    /// violence within 180 days), proposes an entry. Returns both.
+    public func addIncident(_ subject: SubjectID, category: String, note: String?, actor: OSUser) throws -> (Incident, DenyListEntry?) {
+        try requireEnabled()
+        let policy = policies.policy.denyList
+        guard policy.categories.contains(category) else {
+            throw ConsentError(.invalidArgument, "unknown incident category '\(category)'; the policy allows: \(policy.categories.joined(separator: ", "))")
+        }
+        try requireEnrolled(subject)
+        let now = clock.now()
+        let incident = Incident(id: RandomToken.hex(8), subject: subject, category: category, note: note, recordedBy: actor.name, recordedAt: now)
+        var proposed: DenyListEntry?
+        try vault.write { db in
+            try DenyListStore.insert(incident, vault: self.vault, in: db)
+            // The category says what the person is accused of: sealed with their key
+            // like the note, so that their erasure makes it unreadable.
+            var sealed: JSONObject = ["category": .string(category)]
+            if let note { sealed["note"] = .string(note) }
+            try self.audit.append(
+                actor: actor.name, action: "incident.add", subject: subject, details: ["incident": .string(incident.id)],
+                personal: try self.vault.sealAuditText(sealed, subject: subject, in: db), in: db)
+            for rule in policy.rules where rule.category == category {
+                let since = now - rule.windowDays * 86_400
+                let ids = try DenyListStore.incidentIDs(of: subject, category: category, since: since, in: db)
+                guard ids.count >= rule.incidents, try DenyListStore.openEntryID(of: subject, in: db) == nil else { continue }
+                proposed = try self.insertProposal(
+                    subject: subject, reason: "\(ids.count) incidents of \(category) within \(Int(rule.windowDays)) days (policy rule)",
+                    evidence: ids, proposedBy: "rule:\(category)", in: db)
+            }
+        }
+        return (incident, proposed)
+    }
+
+    /// Incidents recorded against a subject.
+    public func incidents(of subject: SubjectID) throws -> [Incident] {
+        try vault.read { db in try DenyListStore.incidents(of: subject, vault: self.vault, in: db) }
+    }
+
+    // MARK: Entries
+
+    /// An admin proposes an entry, with a reason and incidents as evidence.
+    public func propose(_ subject: SubjectID, reason: String, evidence: [String], actor: OSUser) throws -> DenyListEntry {
+        try requireEnabled()
+        guard !reason.trimmingPrefix(while: \.isWhitespace).isEmpty else {
+            throw ConsentError(.denyListRefused, "an entry needs a reason")
+        }
+        guard !evidence.isEmpty else {
+            throw ConsentError(.denyListRefused, "an entry needs evidence: the ids of recorded incidents (facegate incident add)")
+        }
+        try requireEnrolled(subject)
+        return try vault.write { db in
+            let known = try DenyListStore.incidentIDs(of: subject, in: db)
+            for id in evidence where !known.contains(id) {
+                throw ConsentError(.denyListRefused, "evidence '\(id)' is not an incident recorded against subject \(subject)")
+            }
+            if let open = try DenyListStore.openEntryID(of: subject, in: db) {
+                throw ConsentError(.conflict, "subject \(subject) already has entry \(open) (proposed or active)")
+            }
+            return try self.insertProposal(subject: subject, reason: reason, evidence: evidence, proposedBy: actor.name, in: db)
+        }
+    }
+
+    /// An approval of the current round (`DenyListEntry.approving`). Enough approvals
+    /// make the entry active (or renew it) until a new review date.
+    public func approve(_ id: String, reason: String, actor: OSUser) throws -> DenyListEntry {
+        try requireEnabled()
+        guard !reason.trimmingPrefix(while: \.isWhitespace).isEmpty else {
+            throw ConsentError(.denyListRefused, "an approval needs a reason")
+        }
+        let policy = policies.policy.denyList
+        let now = clock.now()
+        let entry = try vault.write { db -> DenyListEntry in
+            let transition = try DenyListStore.entry(id, vault: self.vault, in: db)
+                .approving(by: actor.name, reason: reason, at: now, policy: policy)
+            try DenyListStore.apply(transition, vault: self.vault, in: db)
+            let approved = transition.entry
+            var details: JSONObject = [
+                "entry": .string(id), "round": .int(approved.round), "approvals": .int(approved.currentApprovals.count),
+                "required": .int(policy.approvalsRequired),
+            ]
+            if transition.step == .activated, let review = approved.reviewAt {
+                details["activated"] = true
+                details["review_at"] = .string(Timestamp.iso8601(review))
+            }
+            try self.audit.append(
+                actor: actor.name, action: "denylist.approve", subject: approved.subject, details: details,
+                personal: try self.vault.sealAuditText(["reason": .string(reason)], subject: approved.subject, in: db), in: db)
+            return try DenyListStore.entry(id, vault: self.vault, in: db)
+        }
+        refreshInForce(entry)
+        return entry
+    }
+
+    /// A rejection by any approver closes the entry (a rejected renewal leaves it to
+    /// lapse): `DenyListEntry.rejecting`.
+    public func reject(_ id: String, reason: String, actor: OSUser) throws -> DenyListEntry {
+        try requireEnabled()
+        guard !reason.trimmingPrefix(while: \.isWhitespace).isEmpty else {
+            throw ConsentError(.denyListRefused, "a rejection needs a reason")
+        }
+        let now = clock.now()
+        let entry = try vault.write { db -> DenyListEntry in
+            let entry = try DenyListStore.entry(id, vault: self.vault, in: db)
+            try DenyListStore.apply(try entry.rejecting(by: actor.name, reason: reason, at: now), vault: self.vault, in: db)
+            try self.audit.append(
+                actor: actor.name, action: "denylist.reject", subject: entry.subject,
+                details: ["entry": .string(id), "round": .int(entry.round)],
+                personal: try self.vault.sealAuditText(["reason": .string(reason)], subject: entry.subject, in: db), in: db)
+            return try DenyListStore.entry(id, vault: self.vault, in: db)
+        }
+        refreshInForce(entry)
+        return entry
+    }
+
+    /// Starts a renewal round for an active entry (`DenyListEntry.renewing`): it needs
+    /// the same approvals again before its review date, or it lapses.
+    public func renew(_ id: String, reason: String, actor: OSUser) throws -> DenyListEntry {
+        try requireEnabled()
+        let now = clock.now()
+        return try vault.write { db in
+            let transition = try DenyListStore.entry(id, vault: self.vault, in: db).renewing(by: actor.name, at: now)
+            try DenyListStore.apply(transition, vault: self.vault, in: db)
+            let renewing = transition.entry
+            try self.audit.append(
+                actor: actor.name, action: "denylist.renew", subject: renewing.subject,
+                details: ["entry": .string(id), "round": .int(renewing.round)],
+                personal: try self.vault.sealAuditText(["reason": .string(reason)], subject: renewing.subject, in: db), in: db)
+            return try DenyListStore.entry(id, vault: self.vault, in: db)
+        }
+    }
+
+    /// Entries (all, or a subject's), with their reasons decrypted.
+    public func entries(of subject: SubjectID? = nil) throws -> [DenyListEntry] {
+        try vault.read { db in try DenyListStore.entries(of: subject, vault: self.vault, in: db) }
+    }
+
+    /// Marks entries whose review date passed as lapsed (audited). Run by the sweeper.
+    public func lapseOverdue(actor: OSUser = .system) throws -> Int {
+        let now = clock.now()
+        let lapsed = try vault.write { db -> [(id: String, subject: SubjectID?)] in
+            let due = try DenyListStore.entriesDueToLapse(at: now, in: db)
+            for (id, subject) in due {
+                try DenyListStore.markLapsed(id, at: now, in: db)
+                try self.audit.append(
+                    actor: actor.name, action: "denylist.lapse", subject: subject,
+                    details: ["entry": .string(id), "reason": "review date passed without renewal"], in: db)
+            }
+            return due
+        }
+        for (_, subject) in lapsed { if let subject { cache.setDenyListEntry(nil, of: subject) } }
+        return lapsed.count
+    }
+
+    // MARK: In force, for the door
+
+    /// Whether the door should raise an alert for this subject now (in memory).
+    public func isDenyListed(_ subject: SubjectID) -> Bool {
+        entryInForce(of: subject) != nil
+    }
+
+    /// The subject's entry in force now, if the deny-list is active (in memory).
+    func entryInForce(of subject: SubjectID) -> String? {
+        guard policies.policy.denyList.isActive else { return nil }
+        let now = clock.now()
+        guard let inForce = cache.denyListEntry(of: subject), inForce.reviewAt > now else { return nil }
+        return inForce.entry
+    }
+
+    /// Loads the entries in force into the door's cache (at open).
+    func reloadInForce() throws {
+        let now = clock.now()
+        cache.replaceDenyList(try vault.read { db in try DenyListStore.entriesInForce(at: now, in: db) })
+    }
+
+    // MARK: Helpers
+
+    private func refreshInForce(_ entry: DenyListEntry) {
+        if entry.state == .active, let review = entry.reviewAt {
+            cache.setDenyListEntry((entry.id, review), of: entry.subject)
+        } else if cache.denyListEntry(of: entry.subject)?.entry == entry.id {
+            cache.setDenyListEntry(nil, of: entry.subject)
+        }
+    }
+
+    private func requireEnrolled(_ subject: SubjectID) throws {
+        guard try vault.exists(subject), cache.consentInForce(of: subject, at: clock.now()) != nil else {
+            throw ConsentError(.denyListRefused, "only enrolled subjects with a consent in force can be on the deny-list; \(subject) is not one")
+        }
+    }
+
+    private func insertProposal(
+        subject: SubjectID, reason: String, evidence: [String], proposedBy: String, in db: Database
+    ) throws -> DenyListEntry {
+        let entry = DenyListEntry.proposing(
+            id: RandomToken.hex(8), subject: subject, reason: reason, evidence: evidence, by: proposedBy, at: clock.now())
+        try DenyListStore.insert(entry, vault: vault, in: db)
+        // A rule's name says which category of incidents it counts: sealed with the
+        // reason, like everything that says what the person did.
+        let byRule = proposedBy.hasPrefix("rule:")
+        try audit.append(
+            actor: byRule ? OSUser.system.name : proposedBy, action: "denylist.propose", subject: subject,
+            details: [
+                "entry": .string(entry.id), "proposed_by": .string(byRule ? "rule" : proposedBy),
+                "evidence": .array(evidence.map(JSONValue.string)),
+            ],
+            personal: try vault.sealAuditText(["reason": .string(reason), "proposed_by": .string(proposedBy)], subject: subject, in: db),
+            in: db)
+        return try DenyListStore.entry(entry.id, vault: vault, in: db)
+    }
+}
