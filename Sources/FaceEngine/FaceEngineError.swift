@@ -26,7 +26,8 @@ public struct FaceEngineError: Error, Sendable, Equatable, CustomStringConvertib
     public let code: Code
     public let message: String
 
-    public init(_ code: Code, _ message: String) {
+    /// Only this module raises its errors: another module's failure is its own error.
+    init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
@@ -37,8 +38,14 @@ public struct FaceEngineError: Error, Sendable, Equatable, CustomStringConvertib
 extension FaceEngineError: UserFacingError {
     public var errorCode: String { code.rawValue }
 
+    public var exitStatus: ExitStatus { code.exitStatus }
+}
+
+extension FaceEngineError.Code {
+    /// The exit status a failure of this kind ends a command with, in-process or
+    /// through the admin socket.
     public var exitStatus: ExitStatus {
-        switch code {
+        switch self {
         case .fileNotFound: .noInput
         case .unreadableFile: .ioError
         case .invalidImage, .imageTooLarge: .dataError

@@ -20,15 +20,22 @@ public struct EvaluationError: Error, Sendable, Equatable, UserFacingError {
     public let code: Code
     public let message: String
 
-    public init(_ code: Code, _ message: String) {
+    /// Only this module raises its errors: another module's failure is its own error.
+    init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
 
     public var errorCode: String { code.rawValue }
 
+    public var exitStatus: ExitStatus { code.exitStatus }
+}
+
+extension EvaluationError.Code {
+    /// The exit status a failure of this kind ends a command with, in-process or
+    /// through the admin socket.
     public var exitStatus: ExitStatus {
-        switch code {
+        switch self {
         case .malformedList, .noPairs: .dataError
         case .fileNotFound: .noInput
         case .unreadableFile, .writeFailed: .ioError

@@ -123,11 +123,6 @@ public struct PairEvaluator: Sendable {
     /// The descriptor of the face nearest the centre of the image at `path`, or nil
     /// when there is no face. Only that face is aligned and described.
     func describeCentralFace(_ path: String, engine: FaceEngine) throws(FaceEngineError) -> FaceDescriptor? {
-        let image = try decoder.decode(file: path)
-        let boxes = try engine.detect(in: image, options: detection)
-        guard let box = FaceBox.nearestCenter(of: boxes, width: image.width, height: image.height) else { return nil }
-        let landmarks = try engine.landmarks(in: image, for: [box])
-        let chips = try engine.alignedChips(in: image, for: landmarks)
-        return try engine.descriptors(of: chips).first
+        try engine.describeFace(in: try decoder.decode(file: path), choosing: .nearestCenter, options: detection)
     }
 }

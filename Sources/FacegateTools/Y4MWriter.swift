@@ -15,11 +15,11 @@ public final class Y4MWriter {
     private let path: String
 
     /// Creates the file (never overwriting one).
-    public init(path: String, width: Int, height: Int, fps: Int, chroma: Y4MReader.Chroma = .c420) throws(CaptureError) {
-        guard width > 0, height > 0, fps > 0 else { throw CaptureError(.invalidArgument, "a clip needs a positive size and frame rate") }
+    public init(path: String, width: Int, height: Int, fps: Int, chroma: Y4MReader.Chroma = .c420) throws(ClipError) {
+        guard width > 0, height > 0, fps > 0 else { throw ClipError(.invalidArgument, "a clip needs a positive size and frame rate") }
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0, let file = fdopen(fd, "wb") else {
-            throw CaptureError(.invalidArgument, "cannot create '\(path)': \(String(cString: strerror(errno))) (clips never overwrite a file)")
+            throw ClipError(.writeFailed, "cannot create '\(path)': \(String(cString: strerror(errno))) (clips never overwrite a file)")
         }
         self.file = file
         self.path = path
@@ -32,9 +32,9 @@ public final class Y4MWriter {
 
     deinit { fclose(file) }
 
-    public func append(_ image: RGBImage) throws(CaptureError) {
+    public func append(_ image: RGBImage) throws(ClipError) {
         guard image.width == width, image.height == height else {
-            throw CaptureError(.invalidArgument, "frame \(image.width)x\(image.height) does not match the clip's \(width)x\(height)")
+            throw ClipError(.invalidArgument, "frame \(image.width)x\(image.height) does not match the clip's \(width)x\(height)")
         }
         let chromaWidth = chroma == .c444 ? width : (width + 1) / 2
         let chromaHeight = chroma == .c444 ? height : (height + 1) / 2
@@ -60,12 +60,12 @@ public final class Y4MWriter {
         for plane in [luma, cb, cr] {
             let written = plane.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
             guard written == plane.count else {
-                throw CaptureError(.invalidArgument, "writing '\(path)' failed: \(String(cString: strerror(errno)))")
+                throw ClipError(.writeFailed, "writing '\(path)' failed: \(String(cString: strerror(errno)))")
             }
         }
     }
 
-    public func finish() throws(CaptureError) {
-        guard fflush(file) == 0 else { throw CaptureError(.invalidArgument, "writing '\(path)' failed: \(String(cString: strerror(errno)))") }
+    public func finish() throws(ClipError) {
+        guard fflush(file) == 0 else { throw ClipError(.writeFailed, "writing '\(path)' failed: \(String(cString: strerror(errno)))") }
     }
 }

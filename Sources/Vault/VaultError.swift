@@ -37,7 +37,8 @@ public struct VaultError: Error, Sendable, Equatable, UserFacingError {
     /// Subject pseudonyms affected by an integrity failure (for a breach report).
     public var affectedSubjects: [String] = []
 
-    public init(_ code: Code, _ message: String, affectedSubjects: [String] = []) {
+    /// Only this module raises its errors: another module's failure is its own error.
+    init(_ code: Code, _ message: String, affectedSubjects: [String] = []) {
         self.code = code
         self.message = message
         self.affectedSubjects = affectedSubjects
@@ -45,8 +46,14 @@ public struct VaultError: Error, Sendable, Equatable, UserFacingError {
 
     public var errorCode: String { code.rawValue }
 
+    public var exitStatus: ExitStatus { code.exitStatus }
+}
+
+extension VaultError.Code {
+    /// The exit status a failure of this kind ends a command with, in-process or
+    /// through the admin socket.
     public var exitStatus: ExitStatus {
-        switch code {
+        switch self {
         case .keysExist, .keyMissing, .keyPermissions, .keyInvalid, .wrongKey, .noDatabase: .configuration
         case .corruptDatabase, .integrityFailure, .keyDestroyed: .dataError
         case .notFound: .notFound

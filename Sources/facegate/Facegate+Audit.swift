@@ -63,13 +63,13 @@ extension Facegate {
             func run() async throws {
                 try await runReportingErrors(json: json) {
                     guard let data = FileManager.default.contents(atPath: file) else {
-                        throw ConsentError(.notFound, "cannot read '\(file)'")
+                        throw CommandError(.notFound, "cannot read '\(file)'")
                     }
                     let key = try publicKey.map(Self.readKey)
                     var result = try ExportVerification.verify(text: String(decoding: data, as: UTF8.self), publicKey: key)
                     if let previous, result.valid {
                         guard let earlier = FileManager.default.contents(atPath: previous) else {
-                            throw ConsentError(.notFound, "cannot read the earlier export '\(previous)'")
+                            throw CommandError(.notFound, "cannot read the earlier export '\(previous)'")
                         }
                         let lines = { (data: Data) in String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init) }
                         if let problem = try AuditVerifier.extends(lines(data), older: lines(earlier), publicKey: key) {
@@ -97,11 +97,11 @@ extension Facegate {
             static func readKey(_ text: String) throws -> [UInt8] {
                 if let bytes = Hex.decode(String(text.filter { !$0.isWhitespace })), bytes.count == 32 { return bytes }
                 guard let data = FileManager.default.contents(atPath: text) else {
-                    throw ConsentError(.invalidArgument, "--public-key: '\(text)' is neither 64 hex digits nor a readable file")
+                    throw CommandError(.invalidArgument, "--public-key: '\(text)' is neither 64 hex digits nor a readable file")
                 }
                 if data.count == 32 { return [UInt8](data) }
                 if let bytes = Hex.decode(String(String(decoding: data, as: UTF8.self).filter { !$0.isWhitespace })), bytes.count == 32 { return bytes }
-                throw ConsentError(.invalidArgument, "--public-key: '\(text)' does not hold a 32-byte Ed25519 public key")
+                throw CommandError(.invalidArgument, "--public-key: '\(text)' does not hold a 32-byte Ed25519 public key")
             }
         }
     }

@@ -32,7 +32,7 @@ extension Facegate {
                 var existing = stat()
                 guard lstat(destination, &existing) != 0 else {
                     // Before anything is done (a symlink planted there included).
-                    throw VaultError(.invalidArgument, "'\(destination)' already exists; backups never overwrite a file")
+                    throw CommandError(.invalidArgument, "'\(destination)' already exists; backups never overwrite a file")
                 }
                 let runner = AdminCommandRunner(global: global, state: state)
                 _ = try await runner.run(.backupPrepare)

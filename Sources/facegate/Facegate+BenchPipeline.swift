@@ -45,7 +45,7 @@ extension Facegate.Bench {
                 var portraits: [RGBImage] = []
                 for (photo, width) in zip(people, faceWidths) {
                     guard let face = try engine.detect(in: photo, options: DetectionOptions(upsample: 1)).max(by: { $0.area < $1.area }) else {
-                        throw ConsentError(.invalidArgument, "no face in a fixture photo")
+                        throw CommandError(.invalidImage, "no face in a fixture photo")
                     }
                     let scale = Double(width) / Double(face.width)
                     let scaled = FrameComposer.resized(photo, width: Int(Double(photo.width) * scale), height: Int(Double(photo.height) * scale))

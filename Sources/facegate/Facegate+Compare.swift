@@ -46,14 +46,10 @@ extension Facegate {
         private func largestDescriptor(
             _ file: String, engine: FaceEngine, decoder: ImageDecoder, detection: DetectionOptions
         ) throws -> FaceDescriptor {
-            let image = try decoder.decode(file: file)
-            let boxes = try engine.detect(in: image, options: detection)
-            guard let largest = boxes.max(by: { $0.area < $1.area }) else {
-                throw FaceEngineError(.invalidImage, "no face found in '\(file)'; use a photo where the face is frontal and at least 40 px wide")
+            guard let descriptor = try engine.describeFace(in: try decoder.decode(file: file), choosing: .largest, options: detection) else {
+                throw CommandError(.invalidImage, "no face found in '\(file)'; use a photo where the face is frontal and at least 40 px wide")
             }
-            let landmarks = try engine.landmarks(in: image, for: [largest])
-            let chips = try engine.alignedChips(in: image, for: landmarks)
-            return try engine.descriptors(of: chips)[0]
+            return descriptor
         }
     }
 }

@@ -78,20 +78,16 @@ extension Facegate {
             let spec: FrameSourceSpec
             if let source {
                 spec = try FrameSourceSpec(parsing: source)
-            } else if let device = V4L2Camera.availableDevices().first {
-                spec = .camera(device)
             } else {
-                throw CaptureError(.notFound, "no camera found (no /dev/video*); enrol from photos, or pass --source")
+                spec = try FrameSourceSpec.firstCamera(otherwise: "enrol from photos, or pass --source")
             }
             let frames = try spec.open()
             defer { frames.close() }
             let engine = try FaceEngine(models: try global.locateModels(), logger: global.makeLogger())
             if !options.json { CommandOutput.line("look at the camera: taking \(self.frames) frames with one face…") }
             let chosen = try CameraEnrolment(
-                count: self.frames, minFacePixels: policy.recognition.minFacePixels, lowLightLuma: policy.recognition.lowLightLuma).collect(from: frames, engine: engine)
-            guard chosen.count == self.frames else {
-                throw ConsentError(.enrolmentRefused, "only \(chosen.count) of \(self.frames) good frames (exactly one face, at least \(policy.recognition.minFacePixels) px wide) came from \(frames.name); nothing was enrolled. Stand closer, alone, facing the camera")
-            }
+                count: self.frames, minFacePixels: policy.recognition.minFacePixels, lowLightLuma: policy.recognition.lowLightLuma
+            ).collectAll(from: frames, engine: engine)
             return chosen.enumerated().map { .frame(name: "\(frames.name) frame \($0.offset + 1)", $0.element) }
         }
     }

@@ -84,8 +84,8 @@ private func runExport(
         guard fd >= 0 else {
             let reason = errno
             await undelivered("refused", reason == EEXIST ? "the output file exists" : "the output file could not be created")
-            if reason == ENOSPC { throw ExportError("the disk holding '\(path)' is full; nothing was exported") }
-            throw ExportError("cannot create '\(path)': \(String(cString: strerror(reason))) (exports never overwrite a file); nothing was exported")
+            if reason == ENOSPC { throw CommandError(.exportFailed, "the disk holding '\(path)' is full; nothing was exported") }
+            throw CommandError(.exportFailed, "cannot create '\(path)': \(String(cString: strerror(reason))) (exports never overwrite a file); nothing was exported")
         }
         let content: String
         do {
@@ -111,16 +111,8 @@ private func runExport(
         guard written else {
             unlink(path)
             await undelivered("write_failed", reason == ENOSPC ? "the disk is full" : "the output file could not be written")
-            throw ExportError("writing '\(path)' failed: \(String(cString: strerror(reason))); the partial file was removed")
+            throw CommandError(.exportFailed, "writing '\(path)' failed: \(String(cString: strerror(reason))); the partial file was removed")
         }
         StandardStreams.writeError("facegate: wrote \(path)\n")
     }
-}
-
-/// An export the CLI could not write.
-struct ExportError: Error, UserFacingError {
-    let message: String
-    init(_ message: String) { self.message = message }
-    var errorCode: String { "export_failed" }
-    var exitStatus: ExitStatus { .ioError }
 }

@@ -36,7 +36,7 @@ extension Facegate {
             try await runReportingErrors(json: false) {
                 let parts = size.split(separator: "x").compactMap { Int($0) }
                 guard parts.count == 2, parts[0] >= 64, parts[1] >= 64, fps > 0 else {
-                    throw AdminError(.invalidRequest, "--size must be WIDTHxHEIGHT (at least 64x64) and --fps positive")
+                    throw CommandError(.invalidArgument, "--size must be WIDTHxHEIGHT (at least 64x64) and --fps positive")
                 }
                 let (width, height) = (parts[0], parts[1])
                 let engine = try FaceEngine(models: try global.locateModels(), logger: global.makeLogger())
@@ -46,14 +46,14 @@ extension Facegate {
                 for scene in scenes {
                     let fields = scene.split(separator: ":").map(String.init)
                     guard fields.count >= 2, let seconds = Double(fields[1]), seconds > 0 else {
-                        throw AdminError(.invalidRequest, "scene '\(scene)' must be PATH:SECONDS[:FACE_PX] or blank:SECONDS")
+                        throw CommandError(.invalidArgument, "scene '\(scene)' must be PATH:SECONDS[:FACE_PX] or blank:SECONDS")
                     }
                     let frame = FrameComposer.canvas(width: width, height: height)
                     if fields[0] != "blank" {
                         let photo = try ImageDecoder().decode(file: fields[0])
                         if fields.count >= 3, let facePixels = Int(fields[2]), facePixels > 0 {
                             guard let face = try engine.detect(in: photo, options: DetectionOptions(upsample: 1)).max(by: { $0.area < $1.area }) else {
-                                throw AdminError(.invalidRequest, "scene '\(scene)': no face found to scale to \(facePixels) px")
+                                throw CommandError(.invalidArgument, "scene '\(scene)': no face found to scale to \(facePixels) px")
                             }
                             let scale = Double(facePixels) / Double(face.width)
                             let scaled = FrameComposer.resized(photo, width: max(1, Int(Double(photo.width) * scale)), height: max(1, Int(Double(photo.height) * scale)))

@@ -105,11 +105,7 @@ extension Facegate {
         private func resolveSource(policy: Policy) throws -> FrameSourceSpec {
             if let source { return try FrameSourceSpec(parsing: source) }
             if let configured = policy.appliance.source { return try FrameSourceSpec(parsing: configured) }
-            let cameras = V4L2Camera.availableDevices()
-            guard let camera = cameras.first else {
-                throw CaptureError(.notFound, "no camera found (no /dev/video*); plug one in, or pass --source y4m:PATH or --source dir:PATH (a folder of photos)")
-            }
-            return .camera(camera)
+            return try FrameSourceSpec.firstCamera(otherwise: "plug one in, or pass --source y4m:PATH or --source dir:PATH (a folder of photos)")
         }
     }
 }

@@ -11,14 +11,28 @@ import Vault
 /// every module.
 @Suite("Exit statuses in-process and through the socket")
 struct ExitStatusTests {
+    /// A failure as the daemon would report it: every module's errors expose their
+    /// code's status (`Code.exitStatus`) but only the module constructs them.
+    struct Reported: UserFacingError {
+        var errorCode: String
+        var message = "x"
+        var exitStatus: FacegateCore.ExitStatus
+    }
+
+    static func reported<Code: RawRepresentable<String> & CaseIterable>(_ codes: Code.Type, _ status: (Code) -> FacegateCore.ExitStatus) -> [any UserFacingError] {
+        codes.allCases.map { Reported(errorCode: $0.rawValue, exitStatus: status($0)) }
+    }
+
     static var everyError: [any UserFacingError] {
         var errors: [any UserFacingError] = []
-        errors += VaultError.Code.allCases.map { VaultError($0, "x") }
-        errors += ConsentError.Code.allCases.map { ConsentError($0, "x") }
-        errors += FaceEngineError.Code.allCases.map { FaceEngineError($0, "x") }
-        errors += CaptureError.Code.allCases.map { CaptureError($0, "x") }
-        errors += EvaluationError.Code.allCases.map { EvaluationError($0, "x") }
-        errors += AdminError.Code.allCases.map { AdminError($0, "x") }
+        errors += reported(VaultError.Code.self, \.exitStatus)
+        errors += reported(ConsentError.Code.self, \.exitStatus)
+        errors += reported(FaceEngineError.Code.self, \.exitStatus)
+        errors += reported(CaptureError.Code.self, \.exitStatus)
+        errors += reported(EvaluationError.Code.self, \.exitStatus)
+        errors += reported(ClipError.Code.self, \.exitStatus)
+        errors += reported(AdminError.Code.self, \.exitStatus)
+        errors += reported(OperationError.Code.self, \.exitStatus)
         errors.append(UnexpectedError(CancellationError()))
         return errors
     }

@@ -1,3 +1,4 @@
+public import FaceEngine
 public import FacegateCore
 
 /// Runs admin requests through `ApplianceOperations`: checks the caller's access, runs

@@ -1,3 +1,4 @@
+import FaceEngine
 package import FacegateCore
 import FoundationEssentials
 package import NIOCore

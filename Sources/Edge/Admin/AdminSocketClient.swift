@@ -67,15 +67,8 @@ public final class AdminSocketClient {
     }
 
     private func upload(_ image: ImageSource) throws -> String {
-        var bytes: [UInt8]
-        switch image {
-        case .file(let path):
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw FaceEngineError(access(path, F_OK) == 0 ? .unreadableFile : .fileNotFound, "cannot read '\(path)'; check the path")
-            }
-            bytes = [UInt8](data)
-        case .bytes(_, let data): bytes = data.withUnsafeBytes { [UInt8]($0) }
-        case .frame: throw AdminError(.invalidRequest, "camera frames are enrolled in-process, not over the socket")
+        guard var bytes = try image.encodedBytes() else {
+            throw AdminError(.invalidRequest, "camera frames are enrolled in-process, not over the socket")
         }
         defer { bytes.withUnsafeMutableBytes { wipeMemory($0.baseAddress, $0.count) } }
         var id: String?

@@ -34,4 +34,13 @@ public struct CameraEnrolment {
         }
         return chosen
     }
+
+    /// `collect`, refusing (nothing enrolled) when fewer than `count` good frames came.
+    public func collectAll(from source: any FrameSource, engine: FaceEngine) throws -> [RGBImage] {
+        let chosen = try collect(from: source, engine: engine)
+        guard chosen.count == count else {
+            throw OperationError(.enrolmentRefused, "only \(chosen.count) of \(count) good frames (exactly one face, at least \(minFacePixels) px wide) came from \(source.name); nothing was enrolled. Stand closer, alone, facing the camera")
+        }
+        return chosen
+    }
 }

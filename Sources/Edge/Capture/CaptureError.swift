@@ -14,7 +14,8 @@ public struct CaptureError: Error, Sendable, Equatable {
     public let code: Code
     public let message: String
 
-    public init(_ code: Code, _ message: String) {
+    /// Only this module raises its errors: another module's failure is its own error.
+    init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
@@ -23,8 +24,14 @@ public struct CaptureError: Error, Sendable, Equatable {
 extension CaptureError: UserFacingError {
     public var errorCode: String { code.rawValue }
 
+    public var exitStatus: ExitStatus { code.exitStatus }
+}
+
+extension CaptureError.Code {
+    /// The exit status a failure of this kind ends a command with, in-process or
+    /// through the admin socket.
     public var exitStatus: ExitStatus {
-        switch code {
+        switch self {
         case .notFound, .disconnected: .unavailable
         case .busy: .temporaryFailure
         case .unsupported, .malformed: .dataError

@@ -70,4 +70,13 @@ extension FrameSourceSpec {
     public static func camera(_ device: String) -> FrameSourceSpec {
         .v4l2(device: device, width: defaultCameraFormat.width, height: defaultCameraFormat.height, fps: defaultCameraFormat.fps)
     }
+
+    /// The first camera at the default format; `advice` ends the error when there is
+    /// none (what the user can do instead).
+    public static func firstCamera(otherwise advice: String) throws(CaptureError) -> FrameSourceSpec {
+        guard let device = V4L2Camera.availableDevices().first else {
+            throw CaptureError(.notFound, "no camera found (no /dev/video*); \(advice)")
+        }
+        return .camera(device)
+    }
 }

@@ -1,5 +1,5 @@
 public import Consent
-import FaceEngine
+public import FaceEngine
 public import FacegateCore
 import Synchronization
 public import Vault
@@ -23,19 +23,16 @@ extension ApplianceOperations {
     /// photos do not show the same person, or when the face is already enrolled.
     public func enrol(images: [ImageSource], request: EnrolmentRequest, caller: OSUser) throws -> Enrolled {
         _ = try registry.validate(request)
-        guard !images.isEmpty else { throw ConsentError(.invalidArgument, "enrolment needs at least one photo of the person") }
+        guard !images.isEmpty else { throw OperationError(.invalidArgument, "enrolment needs at least one photo of the person") }
         let engine = try engine()
         let options = DetectionOptions(upsample: 1)
         var descriptors: [FaceDescriptor] = []
         defer { descriptors.forEach { $0.wipe() } }
         for image in images {
-            let decoded = try image.decode(with: decoder)
-            let boxes = try engine.detect(in: decoded, options: options)
-            guard let largest = boxes.max(by: { $0.area < $1.area }) else {
-                throw ConsentError(.enrolmentRefused, "'\(image.name)': no face found; use a frontal photo where the face is at least 40 px wide")
+            guard let descriptor = try engine.describeFace(in: try image.decode(with: decoder), choosing: .largest, options: options) else {
+                throw OperationError(.enrolmentRefused, "'\(image.name)': no face found; use a frontal photo where the face is at least 40 px wide")
             }
-            let chips = try engine.alignedChips(in: decoded, for: engine.landmarks(in: decoded, for: [largest]))
-            descriptors.append(try engine.descriptors(of: chips)[0])
+            descriptors.append(descriptor)
         }
         let threshold = policy.recognition.threshold
         try registry.catchUpWithErasures()
@@ -43,14 +40,14 @@ extension ApplianceOperations {
             for j in (i + 1)..<descriptors.count {
                 let distance = a.distance(to: descriptors[j])
                 if Double(distance) >= threshold {
-                    throw ConsentError(.enrolmentRefused, "'\(images[i].name)' and '\(images[j].name)' do not show the same person (distance \(Self.rounded(distance)) ≥ \(threshold)); enrol one person at a time")
+                    throw OperationError(.enrolmentRefused, "'\(images[i].name)' and '\(images[j].name)' do not show the same person (distance \(Self.rounded(distance)) ≥ \(threshold)); enrol one person at a time")
                 }
             }
         }
         let (enrolled, record) = try enrolment.withLock { _ in
             for (index, descriptor) in descriptors.enumerated() {
                 if let match = registry.vault.gallery.search(descriptor, k: 1).first, Double(match.distance) < threshold {
-                    throw ConsentError(.enrolmentRefused, "'\(images[index].name)' shows a face already enrolled as subject \(match.subject) (distance \(Self.rounded(match.distance))); erase that subject first, or keep the existing enrolment")
+                    throw OperationError(.enrolmentRefused, "'\(images[index].name)' shows a face already enrolled as subject \(match.subject) (distance \(Self.rounded(match.distance))); erase that subject first, or keep the existing enrolment")
                 }
             }
             return try registry.enrol(request, embeddings: descriptors, by: caller)

@@ -5,7 +5,7 @@ public import Vault
 extension ApplianceOperations {
     public func subjects(caller: OSUser, includeNames: Bool) throws -> JSONValue {
         if includeNames && !isAdmin(caller) {
-            throw ConsentError(.notPermitted, "only root or members of '\(policy.appliance.adminGroup)' may list names")
+            throw OperationError(.notPermitted, "only root or members of '\(policy.appliance.adminGroup)' may list names")
         }
         let listing = try registry.subjects()
         if includeNames {

@@ -1,3 +1,4 @@
+internal import CLinuxSupport
 #if canImport(Glibc)
 import Glibc
 #endif

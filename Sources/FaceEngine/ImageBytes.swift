@@ -1,4 +1,5 @@
 import FacegateCore
+
 /// Photo bytes held in memory (an upload), wiped when the last holder lets go. The
 /// `ImageSource` that carries them, and every copy Swift makes of it, share this one
 /// buffer, so wiping it wipes the photo (wiping a copied array would not).
@@ -12,8 +13,12 @@ public final class ImageBytes: @unchecked Sendable {
 
     public var count: Int { storage.count }
 
-    public func withUnsafeBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
-        try storage.withUnsafeBytes(body)
+    public func withUnsafeBytes<Value, Failure: Error>(_ body: (UnsafeRawBufferPointer) throws(Failure) -> Value) throws(Failure) -> Value {
+        // Array's withUnsafeBytes is not typed-throws: keep the body's error type.
+        let result: Result<Value, Failure> = storage.withUnsafeBytes { raw in
+            do throws(Failure) { return .success(try body(raw)) } catch { return .failure(error) }
+        }
+        return try result.get()
     }
 
     deinit {

@@ -1,4 +1,3 @@
-import Consent
 public import FacegateCore
 
 /// Verifies any facegate export offline: an audit export by its hash chain and

@@ -1,0 +1,41 @@
+public import FacegateCore
+
+/// Why an appliance operation refused, when the refusal is the operation's own (the
+/// faces in the photos, the caller's rights) rather than a record's or a file's.
+/// Codes and statuses are those the same refusals have elsewhere (`ExitStatusTests`
+/// holds every module to one status per code).
+public struct OperationError: Error, Sendable, Equatable, UserFacingError {
+    public enum Code: String, Sendable, Equatable, CaseIterable {
+        /// The photos cannot enrol anyone: no face, two people, a face already enrolled.
+        case enrolmentRefused = "enrolment_refused"
+        /// A request that cannot be carried out as given (no photo).
+        case invalidArgument = "invalid_argument"
+        /// The caller may not do this (names are for admins).
+        case notPermitted = "not_permitted"
+    }
+
+    public let code: Code
+    public let message: String
+
+    /// Only this module raises its errors: another module's failure is its own error.
+    init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var errorCode: String { code.rawValue }
+
+    public var exitStatus: ExitStatus { code.exitStatus }
+}
+
+extension OperationError.Code {
+    /// The exit status a failure of this kind ends a command with, in-process or
+    /// through the admin socket.
+    public var exitStatus: ExitStatus {
+        switch self {
+        case .enrolmentRefused: .dataError
+        case .invalidArgument: .usage
+        case .notPermitted: .noPermission
+        }
+    }
+}

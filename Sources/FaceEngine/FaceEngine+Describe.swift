@@ -1,0 +1,28 @@
+public import FacegateCore
+
+extension FaceEngine {
+    /// Which face of a photo a command means when it means one.
+    public enum FaceChoice: Sendable {
+        /// The largest: the person a portrait or an enrolment photo is of.
+        case largest
+        /// The one nearest the centre: the face a photographer framed (evaluation).
+        case nearestCenter
+    }
+
+    /// Detects the faces in `image`, picks one, and aligns and describes only that one;
+    /// nil when there is no face. The one way enrolment, `compare` and the evaluation
+    /// turn a photo into a descriptor.
+    public func describeFace(
+        in image: RGBImage, choosing choice: FaceChoice, options: DetectionOptions
+    ) throws(FaceEngineError) -> FaceDescriptor? {
+        let boxes = try detect(in: image, options: options)
+        let chosen: FaceBox? =
+            switch choice {
+            case .largest: boxes.max { $0.area < $1.area }
+            case .nearestCenter: FaceBox.nearestCenter(of: boxes, width: image.width, height: image.height)
+            }
+        guard let box = chosen else { return nil }
+        let chips = try alignedChips(in: image, for: landmarks(in: image, for: [box]))
+        return try descriptors(of: chips).first
+    }
+}
