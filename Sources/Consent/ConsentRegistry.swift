@@ -64,7 +64,8 @@ public final class ConsentRegistry: @unchecked Sendable {
         let keys = try KeyRing.load(directory: location.keys, environment: environment)
         let file = try AuditFile(path: location.auditFile, anchorPath: location.auditAnchor)
         let audit = AuditLog(
-            signingKey: try location.keys.loadSigningKey(), clock: clock, checkpointEvery: policy.audit.checkpointEvery, file: file, logger: logger)
+            signingKey: try location.keys.loadSigningKey(), clock: clock, checkpointEvery: policy.audit.checkpointEvery, file: file,
+            logger: logger)
         let cache = ConsentCache()
         let companion = ConsentCompanion(audit: audit, cache: cache, clock: clock, location: location)
         let vault = try VaultStore.open(
@@ -165,39 +166,51 @@ public final class ConsentRegistry: @unchecked Sendable {
         }
         guard let notice = policy.notice(version: request.noticeVersion) else {
             let known = policy.notices.map(\.version).joined(separator: ", ")
-            throw ConsentError(.consentRequired, "no consent notice has version '\(request.noticeVersion)'; the person must consent to one of: \(known)")
+            throw ConsentError(
+                .consentRequired, "no consent notice has version '\(request.noticeVersion)'; the person must consent to one of: \(known)")
         }
         guard !request.purposes.isEmpty else {
             throw ConsentError(.consentRequired, "no purpose was consented to; pass --purpose \(policy.consent.requiredPurpose) at least")
         }
         for purpose in request.purposes where !notice.purposes.contains(purpose) {
-            throw ConsentError(.consentRequired, "notice \(notice.version) does not cover the purpose '\(purpose)'; it covers: \(notice.purposes.joined(separator: ", "))")
+            throw ConsentError(
+                .consentRequired,
+                "notice \(notice.version) does not cover the purpose '\(purpose)'; it covers: \(notice.purposes.joined(separator: ", "))")
         }
         guard request.purposes.contains(policy.consent.requiredPurpose) else {
-            throw ConsentError(.consentRequired, "recognition needs consent to the purpose '\(policy.consent.requiredPurpose)'; without it nothing is enrolled")
+            throw ConsentError(
+                .consentRequired,
+                "recognition needs consent to the purpose '\(policy.consent.requiredPurpose)'; without it nothing is enrolled")
         }
         guard policy.consent.methods.contains(request.method) else {
-            throw ConsentError(.consentRequired, "consent method '\(request.method)' is not one the policy accepts: \(policy.consent.methods.joined(separator: ", "))")
+            throw ConsentError(
+                .consentRequired,
+                "consent method '\(request.method)' is not one the policy accepts: \(policy.consent.methods.joined(separator: ", "))")
         }
         return notice
     }
 
     /// Creates the consent record and the subject's templates in one transaction, with
     /// an audit entry whose personal details (the name) are sealed with the subject's key.
-    public func enrol(_ request: EnrolmentRequest, embeddings: [FaceDescriptor], by staff: OSUser) throws -> (EnrolledSubject, ConsentRecord) {
+    public func enrol(_ request: EnrolmentRequest, embeddings: [FaceDescriptor], by staff: OSUser) throws -> (
+        EnrolledSubject, ConsentRecord
+    ) {
         try enrol([(request, embeddings)], by: staff)[0]
     }
 
     /// Enrols several people in one transaction (an import), each with their consent
     /// record and audit entry, all or none.
-    public func enrol(_ people: [(request: EnrolmentRequest, embeddings: [FaceDescriptor])], by staff: OSUser) throws -> [(EnrolledSubject, ConsentRecord)] {
+    public func enrol(_ people: [(request: EnrolmentRequest, embeddings: [FaceDescriptor])], by staff: OSUser) throws -> [(
+        EnrolledSubject, ConsentRecord
+    )] {
         let notices = try people.map { try validate($0.request) }
         let now = clock.now()
         let expiresAt = now + policy.retention.templateDays * 86_400
         var records: [ConsentRecord?] = Array(repeating: nil, count: people.count)
         let subjects = people.map { person in
             VaultStore.NewSubject(
-                profile: SubjectProfile(displayName: person.request.displayName, fields: person.request.fields), embeddings: person.embeddings,
+                profile: SubjectProfile(displayName: person.request.displayName, fields: person.request.fields),
+                embeddings: person.embeddings,
                 expiresAt: expiresAt)
         }
         let enrolled = try vault.enrol(subjects) { db, enrolled, index in
@@ -226,7 +239,9 @@ public final class ConsentRegistry: @unchecked Sendable {
             cache.setConsent(ActiveConsent(record: record), of: subject.id)
             return (subject, record)
         }
-        logger.info("enrolled", metadata: ["consent.subjects": "\(result.count)", "consent.templates": "\(enrolled.map(\.templates.count).reduce(0, +))"])
+        logger.info(
+            "enrolled",
+            metadata: ["consent.subjects": "\(result.count)", "consent.templates": "\(enrolled.map(\.templates.count).reduce(0, +))"])
         return result
     }
 
@@ -258,11 +273,15 @@ public final class ConsentRegistry: @unchecked Sendable {
         }
         let withdrawn = requested.map { Set($0) } ?? Set(current.purposes)
         for purpose in withdrawn where !current.purposes.contains(purpose) {
-            throw ConsentError(.invalidArgument, "subject \(subject) has not consented to '\(purpose)'; their purposes are: \(current.purposes.joined(separator: ", "))")
+            throw ConsentError(
+                .invalidArgument,
+                "subject \(subject) has not consented to '\(purpose)'; their purposes are: \(current.purposes.joined(separator: ", "))")
         }
         let remaining = current.purposes.filter { !withdrawn.contains($0) }
         if remaining.isEmpty || withdrawn.contains(policy.consent.requiredPurpose) {
-            try vault.forget(ErasureJournal.Entry(subject: subject, scope: .subject(reason: ErasureReason.withdrawal.rawValue), actor: actor.name, at: now))
+            try vault.forget(
+                ErasureJournal.Entry(
+                    subject: subject, scope: .subject(reason: ErasureReason.withdrawal.rawValue), actor: actor.name, at: now))
             return Withdrawal(subject: subject, withdrawnPurposes: current.purposes, erased: true, remainingPurposes: [])
         }
         try vault.forget(ErasureJournal.Entry(subject: subject, scope: .purposes(withdrawn.sorted()), actor: actor.name, at: now))
@@ -275,7 +294,8 @@ public final class ConsentRegistry: @unchecked Sendable {
     /// consent the controller must keep. Also finishes the erasure of a subject
     /// whose vault rows are gone but whose other records are not.
     public func erase(_ subject: SubjectID, reason: ErasureReason, actor: OSUser) throws {
-        try vault.forget(ErasureJournal.Entry(subject: subject, scope: .subject(reason: reason.rawValue), actor: actor.name, at: clock.now()))
+        try vault.forget(
+            ErasureJournal.Entry(subject: subject, scope: .subject(reason: reason.rawValue), actor: actor.name, at: clock.now()))
     }
 
     // MARK: Reading

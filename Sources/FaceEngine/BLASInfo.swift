@@ -1,8 +1,9 @@
 internal import CLinuxSupport
-#if canImport(Glibc)
-import Glibc
-#endif
 public import FacegateCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Which BLAS library this process uses for dlib's network, and how many threads it
 /// may start: a descriptor takes ten times longer on Debian's reference BLAS than on
@@ -140,7 +141,9 @@ public struct BLASInfo: Sendable, Equatable, CustomStringConvertible {
 
     // MARK: Reading the process
 
-    private static let otherBLASPrefixes = ["libmkl", "libblis", "libatlas", "libsatlas", "libtatlas", "libflexiblas", "libarmpl", "libessl"]
+    private static let otherBLASPrefixes = [
+        "libmkl", "libblis", "libatlas", "libsatlas", "libtatlas", "libflexiblas", "libarmpl", "libessl",
+    ]
 
     private static func isBLASLibrary(_ path: String) -> Bool {
         let name = (path.split(separator: "/").last.map(String.init) ?? path).lowercased()

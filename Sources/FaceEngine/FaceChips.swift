@@ -1,6 +1,7 @@
 import FacegateCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Aligned 150x150 face chips, packed RGB one after the other. Wiped when released.

@@ -1,7 +1,7 @@
 internal import CDlibFace
+public import FacegateCore
 public import Logging
 import Synchronization
-public import FacegateCore
 
 /// Detects, aligns and describes faces with dlib, entirely in this process.
 ///
@@ -95,7 +95,9 @@ public final class FaceEngine: @unchecked Sendable {
     /// Fits the 5-point landmarks in each box.
     public func landmarks(in image: RGBImage, for boxes: [FaceBox]) throws(FaceEngineError) -> [FaceLandmarks] {
         guard !boxes.isEmpty else { return [] }
-        let rects = boxes.map { fg_rect(left: Int64($0.left), top: Int64($0.top), right: Int64($0.right), bottom: Int64($0.bottom), confidence: $0.confidence) }
+        let rects = boxes.map {
+            fg_rect(left: Int64($0.left), top: Int64($0.top), right: Int64($0.right), bottom: Int64($0.bottom), confidence: $0.confidence)
+        }
         var out = [fg_landmarks](repeating: fg_landmarks(), count: rects.count)
         var error = fg_error()
         let status = fg_shape_landmarks(shapeModel.pointer, image.view, rects, Int32(rects.count), &out, &error)
@@ -195,7 +197,8 @@ public final class FaceEngine: @unchecked Sendable {
 extension FaceLandmarks {
     var shim: fg_landmarks {
         var shape = fg_landmarks()
-        shape.box = fg_rect(left: Int64(box.left), top: Int64(box.top), right: Int64(box.right), bottom: Int64(box.bottom), confidence: box.confidence)
+        shape.box = fg_rect(
+            left: Int64(box.left), top: Int64(box.top), right: Int64(box.right), bottom: Int64(box.bottom), confidence: box.confidence)
         withUnsafeMutableBytes(of: &shape.points) { raw in
             let out = raw.bindMemory(to: fg_point.self)
             for (index, point) in points.prefix(5).enumerated() {

@@ -1,7 +1,8 @@
 internal import CDlibFace
 import FacegateCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Reads JPEG and PNG files and bytes into `RGBImage`s. The file's bytes are held
@@ -94,7 +95,9 @@ public struct ImageDecoder: Sendable {
                 let code = errno
                 wipeMemory(buffer.baseAddress, size)
                 buffer.deallocate()
-                throw FaceEngineError(.unreadableFile, "reading '\(path)' failed: \(n == 0 ? "the file shrank while being read" : String(cString: strerror(code)))")
+                throw FaceEngineError(
+                    .unreadableFile,
+                    "reading '\(path)' failed: \(n == 0 ? "the file shrank while being read" : String(cString: strerror(code)))")
             }
             offset += n
         }

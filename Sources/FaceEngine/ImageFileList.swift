@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The photos in a folder: `.jpg`, `.jpeg` and `.png` files (any case), sorted by
@@ -18,7 +18,8 @@ public enum ImageFileList {
         }
         var files: [String] = []
         guard collect(directory, depth: recursive ? 8 : 0, into: &files) else {
-            throw FaceEngineError(.unreadableFile, "cannot list the folder '\(directory)': \(String(cString: strerror(errno))); check its permissions")
+            throw FaceEngineError(
+                .unreadableFile, "cannot list the folder '\(directory)': \(String(cString: strerror(errno))); check its permissions")
         }
         guard !files.isEmpty else {
             throw FaceEngineError(.fileNotFound, "the folder '\(directory)' holds no .jpg, .jpeg or .png file")

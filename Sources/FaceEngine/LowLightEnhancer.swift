@@ -1,4 +1,5 @@
 import FacegateCore
+
 /// Brightens dark frames before detection: night-time entrances give HOG too little
 /// gradient to find faces. When the frame's mean luma is below the policy threshold,
 /// the frame's luma is stretched between its 1st and 99th percentiles and a gamma
@@ -105,7 +106,8 @@ public struct LowLightEnhancer: Sendable {
         for y in 0..<height {
             let row = y * width
             for x in 0..<width {
-                horizontal[row + x] = UInt16(plane[row + max(0, x - 1)]) + UInt16(plane[row + x]) + UInt16(plane[row + min(width - 1, x + 1)])
+                horizontal[row + x] =
+                    UInt16(plane[row + max(0, x - 1)]) + UInt16(plane[row + x]) + UInt16(plane[row + min(width - 1, x + 1)])
             }
         }
         var output = [UInt8](repeating: 0, count: plane.count)
@@ -133,5 +135,5 @@ public struct LowLightEnhancer: Sendable {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

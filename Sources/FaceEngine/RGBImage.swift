@@ -1,7 +1,8 @@
 internal import CDlibFace
 import FacegateCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Packed 8-bit RGB pixels in memory that this object owns and wipes when it is

@@ -21,7 +21,9 @@ struct ShimHandle: @unchecked Sendable {
         var out: OpaquePointer?
         let status = fg_resnet_load(path, &out, &error)
         guard status == FG_OK, let out else {
-            throw FaceEngineError(.invalidModel, "'\(path)' is not dlib's ResNet face descriptor model (\(error.text)); run `make models` to fetch the right file")
+            throw FaceEngineError(
+                .invalidModel,
+                "'\(path)' is not dlib's ResNet face descriptor model (\(error.text)); run `make models` to fetch the right file")
         }
         return ShimHandle(pointer: out, kind: .resnet)
     }
@@ -31,7 +33,9 @@ struct ShimHandle: @unchecked Sendable {
         var out: OpaquePointer?
         let status = fg_mmod_load(path, &out, &error)
         guard status == FG_OK, let out else {
-            throw FaceEngineError(.invalidModel, "'\(path)' is not dlib's MMOD face detector model (\(error.text)); run `make models` to fetch the right file")
+            throw FaceEngineError(
+                .invalidModel, "'\(path)' is not dlib's MMOD face detector model (\(error.text)); run `make models` to fetch the right file"
+            )
         }
         return ShimHandle(pointer: out, kind: .mmod)
     }
@@ -63,7 +67,8 @@ final class ShapeModel: @unchecked Sendable {
         var out: OpaquePointer?
         let status = fg_shape_model_load(path, &out, &error)
         guard status == FG_OK, let out else {
-            throw FaceEngineError(.invalidModel, "'\(path)' is not dlib's 5-point landmark model (\(error.text)); run `make models` to fetch the right file")
+            throw FaceEngineError(
+                .invalidModel, "'\(path)' is not dlib's 5-point landmark model (\(error.text)); run `make models` to fetch the right file")
         }
         pointer = out
     }

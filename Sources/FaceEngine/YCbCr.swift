@@ -13,14 +13,18 @@ public enum YCbCr {
         let c = Int(cb) - 128, e = Int(cr) - 128
         if fullRange {
             let yy = Int(y) << 16
-            return (clamp((yy + 91_881 * e + 32_768) >> 16),
-                    clamp((yy - 22_554 * c - 46_802 * e + 32_768) >> 16),
-                    clamp((yy + 116_130 * c + 32_768) >> 16))
+            return (
+                clamp((yy + 91_881 * e + 32_768) >> 16),
+                clamp((yy - 22_554 * c - 46_802 * e + 32_768) >> 16),
+                clamp((yy + 116_130 * c + 32_768) >> 16)
+            )
         }
         let yy = (Int(y) - 16) * 76_309
-        return (clamp((yy + 104_597 * e + 32_768) >> 16),
-                clamp((yy - 25_675 * c - 53_279 * e + 32_768) >> 16),
-                clamp((yy + 132_201 * c + 32_768) >> 16))
+        return (
+            clamp((yy + 104_597 * e + 32_768) >> 16),
+            clamp((yy - 25_675 * c - 53_279 * e + 32_768) >> 16),
+            clamp((yy + 132_201 * c + 32_768) >> 16)
+        )
     }
 
     /// Studio-swing Y'CbCr of one pixel.

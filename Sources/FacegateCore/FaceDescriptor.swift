@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A 128-D face descriptor from dlib's ResNet. Two descriptors of the same person

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Writes to the standard file descriptors with `write(2)`: no stdio buffers, so a

@@ -16,7 +16,8 @@ public struct Statistics: Sendable, Equatable {
             let index = Int((p * Double(sorted.count)).rounded(.up)) - 1
             return sorted[Swift.max(0, Swift.min(sorted.count - 1, index))]
         }
-        median = sorted.count % 2 == 1
+        median =
+            sorted.count % 2 == 1
             ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
         p95 = rank(0.95)
         min = sorted[0]
@@ -25,8 +26,10 @@ public struct Statistics: Sendable, Equatable {
     }
 
     public var json: JSONValue {
-        ["n": .int(count), "median": .double(Self.round3(median)), "p95": .double(Self.round3(p95)),
-         "min": .double(Self.round3(min)), "max": .double(Self.round3(max))]
+        [
+            "n": .int(count), "median": .double(Self.round3(median)), "p95": .double(Self.round3(p95)),
+            "min": .double(Self.round3(min)), "max": .double(Self.round3(max)),
+        ]
     }
 
     static func round3(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }

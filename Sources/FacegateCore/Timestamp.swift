@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Wall-clock instants as seconds since the Unix epoch, formatted as RFC 3339 UTC.
@@ -13,7 +13,7 @@ public enum Timestamp {
     }
 
     /// The instants `iso8601` formats: years 0001 to 9999.
-    public static let representable = -62_135_596_800.0 ... 253_402_300_799.0
+    public static let representable = -62_135_596_800.0...253_402_300_799.0
 
     /// `2026-11-23T08:45:12.345Z` (milliseconds, UTC). An instant outside years
     /// 0001–9999 (or not a number), which only a damaged record can hold, is written

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Overwrites `count` bytes with zeros in a way the optimiser may not remove. Public so

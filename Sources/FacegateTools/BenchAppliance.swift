@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 public import Consent
 import FacegateCore
 import FoundationEssentials
 public import Logging
 public import Vault
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A throwaway appliance for benchmarks: a scratch state directory under /tmp with
 /// keys, a minimal policy and its notice. Only synthetic data goes there, and it is
@@ -68,9 +69,11 @@ public struct BenchAppliance {
         var generator = SplitMix64(seed: seed)
         var batch: [(request: EnrolmentRequest, embeddings: [FaceDescriptor])] = []
         for index in 0..<count {
-            batch.append((
-                EnrolmentRequest(displayName: "synthetic \(index)", noticeVersion: "bench", purposes: ["entry"], method: "signed-form"),
-                [FaceDescriptor((0..<FaceDescriptor.dimensions).map { _ in generator.nextDescriptorComponent() })]))
+            batch.append(
+                (
+                    EnrolmentRequest(displayName: "synthetic \(index)", noticeVersion: "bench", purposes: ["entry"], method: "signed-form"),
+                    [FaceDescriptor((0..<FaceDescriptor.dimensions).map { _ in generator.nextDescriptorComponent() })]
+                ))
             if batch.count == 10_000 || index == count - 1 {
                 _ = try registry.enrol(batch, by: .system)
                 batch.removeAll(keepingCapacity: true)

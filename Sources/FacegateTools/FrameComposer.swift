@@ -1,4 +1,5 @@
 public import FaceEngine
+
 /// Resizes and places photos on a canvas: how `make-clip`, the benchmarks and the
 /// tests build scenes (a person at the door, faces in the background) from still
 /// photos, in memory.

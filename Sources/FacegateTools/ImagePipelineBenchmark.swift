@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 public import FaceEngine
 public import FacegateCore
 import Vault
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Times each stage of the recognition pipeline on real photos (decode, detect,
 /// landmarks, chips + descriptor, a 1:N search per face) with one engine on one
@@ -16,7 +17,9 @@ public struct ImagePipelineBenchmark {
     /// Synthetic templates each face is searched against.
     public var galleryTemplates: Int
 
-    public init(directory: String, runs: Int, detection: DetectionOptions, decoder: ImageDecoder = ImageDecoder(), galleryTemplates: Int = 10_000) {
+    public init(
+        directory: String, runs: Int, detection: DetectionOptions, decoder: ImageDecoder = ImageDecoder(), galleryTemplates: Int = 10_000
+    ) {
         self.directory = directory
         self.runs = runs
         self.detection = detection
@@ -150,12 +153,18 @@ extension ImagePipelineBenchmark.Result {
             "images: \(files.count) in \(benchmark.directory), \(benchmark.runs) run\(benchmark.runs == 1 ? "" : "s"), upsample \(benchmark.detection.upsample), \(facesPerRun) faces per run"
         ]
         lines.append("BLAS: \(blas)")
-        lines.append("threads: pipeline 1 (one engine), search \(searchThreads) over \(benchmark.galleryTemplates) synthetic templates, \(Gallery.defaultWorkers) cores")
+        lines.append(
+            "threads: pipeline 1 (one engine), search \(searchThreads) over \(benchmark.galleryTemplates) synthetic templates, \(Gallery.defaultWorkers) cores"
+        )
         let width = stages.map(\.label.count).max() ?? 10
-        lines.append(TextFormatting.left("stage (ms per image)", width) + TextFormatting.right("median", 10) + TextFormatting.right("p95", 10) + TextFormatting.right("n", 6))
+        lines.append(
+            TextFormatting.left("stage (ms per image)", width) + TextFormatting.right("median", 10) + TextFormatting.right("p95", 10)
+                + TextFormatting.right("n", 6))
         for stage in stages {
             guard let stats = Statistics(stage.samples) else {
-                lines.append(TextFormatting.left(stage.label, width) + TextFormatting.right("-", 10) + TextFormatting.right("-", 10) + TextFormatting.right("0", 6))
+                lines.append(
+                    TextFormatting.left(stage.label, width) + TextFormatting.right("-", 10) + TextFormatting.right("-", 10)
+                        + TextFormatting.right("0", 6))
                 continue
             }
             lines.append(
@@ -163,9 +172,12 @@ extension ImagePipelineBenchmark.Result {
                     + TextFormatting.right(TextFormatting.fixed(stats.p95, 2), 10) + TextFormatting.right(String(stats.count), 6))
         }
         if let perFace = Statistics(embedPerFace) {
-            lines.append("embed per face: median \(TextFormatting.fixed(perFace.median, 2)) ms, p95 \(TextFormatting.fixed(perFace.p95, 2)) ms")
+            lines.append(
+                "embed per face: median \(TextFormatting.fixed(perFace.median, 2)) ms, p95 \(TextFormatting.fixed(perFace.p95, 2)) ms")
         }
-        lines.append("end to end: \(TextFormatting.fixed(facesPerSecond, 1)) faces/s, \(TextFormatting.fixed(imagesPerSecond, 1)) images/s (one thread)")
+        lines.append(
+            "end to end: \(TextFormatting.fixed(facesPerSecond, 1)) faces/s, \(TextFormatting.fixed(imagesPerSecond, 1)) images/s (one thread)"
+        )
         for failure in failures { lines.append("failed: \(failure.error.message)") }
         return lines
     }

@@ -45,26 +45,33 @@ extension PairEvaluationReport {
         let m = metrics
         func rate(_ value: Double?) -> String { value.map { TextFormatting.fixed($0, 4) } ?? "n/a" }
         var lines: [String] = []
-        lines.append("pairs: \(usedPairs) of \(totalPairs) used (\(m.samePairs) same person, \(m.differentPairs) different)"
-            + (excludedPairs > 0 ? "; \(excludedPairs) left out" : ""))
-        lines.append("images: \(images), \(imagesWithoutFace.count) with no face, \(unreadableImages.count) unreadable"
-            + " (embedded in \(TextFormatting.fixed(embeddingSeconds, 1)) s, upsample \(upsample))")
+        lines.append(
+            "pairs: \(usedPairs) of \(totalPairs) used (\(m.samePairs) same person, \(m.differentPairs) different)"
+                + (excludedPairs > 0 ? "; \(excludedPairs) left out" : ""))
+        lines.append(
+            "images: \(images), \(imagesWithoutFace.count) with no face, \(unreadableImages.count) unreadable"
+                + " (embedded in \(TextFormatting.fixed(embeddingSeconds, 1)) s, upsample \(upsample))")
         let acceptedDifferent = m.falseAcceptRate.map { Int(($0 * Double(m.differentPairs)).rounded()) }
         let rejectedSame = m.falseRejectRate.map { Int(($0 * Double(m.samePairs)).rounded()) }
-        lines.append("threshold \(m.threshold): accuracy \(rate(m.accuracy)), "
-            + "FAR \(rate(m.falseAcceptRate))\(acceptedDifferent.map { " (\($0)/\(m.differentPairs))" } ?? ""), "
-            + "FRR \(rate(m.falseRejectRate))\(rejectedSame.map { " (\($0)/\(m.samePairs))" } ?? "")")
+        lines.append(
+            "threshold \(m.threshold): accuracy \(rate(m.accuracy)), "
+                + "FAR \(rate(m.falseAcceptRate))\(acceptedDifferent.map { " (\($0)/\(m.differentPairs))" } ?? ""), "
+                + "FRR \(rate(m.falseRejectRate))\(rejectedSame.map { " (\($0)/\(m.samePairs))" } ?? "")")
         if let best = m.bestThreshold {
             lines.append("best threshold \(TextFormatting.fixed(best, 4)): accuracy \(rate(m.bestAccuracy))")
         }
         for point in m.operatingPoints {
             let target = TextFormatting.farTarget(point.targetFAR)
             if let tar = point.trueAcceptRate, let threshold = point.threshold {
-                lines.append("TAR at FAR \(target): \(rate(tar)) (threshold \(TextFormatting.fixed(threshold, 4)), FAR \(rate(point.falseAcceptRate)))")
+                lines.append(
+                    "TAR at FAR \(target): \(rate(tar)) (threshold \(TextFormatting.fixed(threshold, 4)), FAR \(rate(point.falseAcceptRate)))"
+                )
             } else if m.samePairs == 0 {
                 lines.append("TAR at FAR \(target): n/a (no same-person pairs)")
             } else {
-                lines.append("TAR at FAR \(target): n/a (needs at least \(point.differentPairsNeeded) different-person pairs, have \(m.differentPairs))")
+                lines.append(
+                    "TAR at FAR \(target): n/a (needs at least \(point.differentPairsNeeded) different-person pairs, have \(m.differentPairs))"
+                )
             }
         }
         if let rocFile {

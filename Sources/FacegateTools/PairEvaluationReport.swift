@@ -1,4 +1,5 @@
 public import FaceEngine
+
 /// What `PairEvaluator` found: which pairs and images could be used, and the metrics
 /// over the pairs whose two images both gave a face.
 public struct PairEvaluationReport: Sendable {

@@ -2,8 +2,9 @@ import Dispatch
 public import FaceEngine
 import FacegateCore
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Measures verification accuracy on a list of image pairs: each distinct image is

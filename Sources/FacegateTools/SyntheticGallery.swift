@@ -1,5 +1,5 @@
-public import Vault
 import FacegateCore
+public import Vault
 
 /// Galleries of random templates for benchmarks: search time depends on the number
 /// of templates, not on whose they are.

@@ -103,12 +103,15 @@ public struct VerificationMetrics: Sendable, Equatable {
                 threshold: step.threshold)
         }
 
-        roc = positives == 0 || negatives == 0 ? [] : sweep.map {
-            ROCPoint(
-                threshold: $0.threshold,
-                falseAcceptRate: Double($0.acceptedDifferent) / Double(negatives),
-                trueAcceptRate: Double($0.acceptedSame) / Double(positives))
-        }
+        roc =
+            positives == 0 || negatives == 0
+            ? []
+            : sweep.map {
+                ROCPoint(
+                    threshold: $0.threshold,
+                    falseAcceptRate: Double($0.acceptedDifferent) / Double(negatives),
+                    trueAcceptRate: Double($0.acceptedSame) / Double(positives))
+            }
     }
 
     /// Different-person pairs a sample needs before one false accept is at most

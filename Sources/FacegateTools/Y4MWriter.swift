@@ -1,7 +1,8 @@
 public import Edge
 public import FaceEngine
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Writes 4:2:0 (or 4:4:4) YUV4MPEG2 video from RGB frames. Used by `facegate

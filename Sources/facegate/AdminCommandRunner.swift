@@ -18,7 +18,9 @@ struct AdminCommandRunner {
     /// per state directory). When a daemon holds the state directory but its socket
     /// does not answer, nothing runs: the command fails at once (exit 75) naming the
     /// socket it tried. `inProcessOnly` is for what must stay local (camera frames).
-    func run(_ command: AdminCommand, images: [ImageSource] = [], loadGallery: Bool = false, inProcessOnly: Bool = false) async throws -> JSONValue {
+    func run(_ command: AdminCommand, images: [ImageSource] = [], loadGallery: Bool = false, inProcessOnly: Bool = false) async throws
+        -> JSONValue
+    {
         let request = AdminRequest(command, images: images)
         // An admin may reach the daemon without being able to read its policy: only
         // the in-process path needs the policy (and the keys).
@@ -28,8 +30,10 @@ struct AdminCommandRunner {
             // When the caller said which appliance (--policy, --state-dir, or their
             // environment variables), a daemon serving another one refuses.
             let environment = ProcessEnvironment.current
-            let explicit = state.policyPath != nil || state.stateDirectory != nil
-                || environment["FACEGATE_STATE_DIR"].map { !$0.isEmpty } == true || environment[Policy.environmentVariable].map { !$0.isEmpty } == true
+            let explicit =
+                state.policyPath != nil || state.stateDirectory != nil
+                || environment["FACEGATE_STATE_DIR"].map { !$0.isEmpty } == true
+                || environment[Policy.environmentVariable].map { !$0.isEmpty } == true
             if explicit, policyForSocket != nil || state.stateDirectory != nil {
                 client.stateDirectory = state.location(policy: policyForSocket).stateDirectory
             }
@@ -38,14 +42,19 @@ struct AdminCommandRunner {
         let policy = try policyForSocket ?? state.loadPolicy()
         let logger = global.makeLogger()
         let location = state.location(policy: policy)
-        let advice = inProcessOnly
+        let advice =
+            inProcessOnly
             ? "stop it (systemctl stop facegate) to use the camera from this command"
             : "its admin socket '\(socketPath)' did not answer, and no command runs beside a daemon. Pass its socket with --socket (or fix the policy's socket), or retry once it has started; nothing was done"
-        let lock = try StateDirectoryLock(location: location, holder: .command, purpose: "run \(command.name.rawValue)", whenDaemonRuns: advice)
+        let lock = try StateDirectoryLock(
+            location: location, holder: .command, purpose: "run \(command.name.rawValue)", whenDaemonRuns: advice)
         let registry = try ConsentRegistry.open(
-            policy: policy, location: location, lock: lock, environment: ProcessEnvironment.current, logger: logger, loadGallery: loadGallery)
+            policy: policy, location: location, lock: lock, environment: ProcessEnvironment.current, logger: logger,
+            loadGallery: loadGallery)
         defer { registry.close() }
-        let models = (try? global.locateModels()) ?? ModelFiles(directory: ModelFiles.candidateDirectories(environment: ProcessEnvironment.current).first ?? ".cache/models")
+        let models =
+            (try? global.locateModels())
+            ?? ModelFiles(directory: ModelFiles.candidateDirectories(environment: ProcessEnvironment.current).first ?? ".cache/models")
         let operations = ApplianceOperations(registry: registry, models: models, logger: logger)
         return try await AdminDispatcher(operations: operations).dispatch(request, caller: OSUser.current())
     }

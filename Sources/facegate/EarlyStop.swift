@@ -1,7 +1,8 @@
 import ServiceLifecycle
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// SIGTERM and SIGINT from the first instant of `facegate run`: loading the models

@@ -1,11 +1,12 @@
 import ArgumentParser
+import Consent
 import Edge
 import FacegateCore
 import Logging
 import Vault
-import Consent
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension Facegate {
@@ -49,7 +50,9 @@ extension Facegate {
                     CommandOutput.json(recorded)
                 } else {
                     let epochs = (recorded["key_epochs"]?.arrayValue ?? []).compactMap(\.intValue).map(String.init).joined(separator: ", ")
-                    CommandOutput.line("backed up \(location.database) to \(destination) (\(recorded["subjects"]?.intValue ?? 0) subject(s), key epoch \(epochs))")
+                    CommandOutput.line(
+                        "backed up \(location.database) to \(destination) (\(recorded["subjects"]?.intValue ?? 0) subject(s), key epoch \(epochs))"
+                    )
                 }
             }
         }
@@ -82,9 +85,12 @@ extension Facegate {
                 if json {
                     CommandOutput.json(report.json)
                 } else {
-                    CommandOutput.line("restored \(source): \(report.subjects) subject(s); \(report.erasuresReapplied) erasure(s) made since the backup applied again, \(report.auditEntriesPutBack) audit entries put back")
+                    CommandOutput.line(
+                        "restored \(source): \(report.subjects) subject(s); \(report.erasuresReapplied) erasure(s) made since the backup applied again, \(report.auditEntriesPutBack) audit entries put back"
+                    )
                     if let archived = report.archivedAuditLog {
-                        CommandOutput.line("the backup's audit history is not this device's: the previous audit log was kept as \(archived)")
+                        CommandOutput.line(
+                            "the backup's audit history is not this device's: the previous audit log was kept as \(archived)")
                     }
                 }
             }

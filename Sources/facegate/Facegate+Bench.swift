@@ -1,13 +1,14 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import ArgumentParser
-import Dispatch
 import Consent
+import Dispatch
 import FacegateCore
 import FacegateTools
 import Logging
 import Vault
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 extension Facegate {
     /// Benchmarks, for release builds: medians over several runs, never timed tests.
@@ -58,7 +59,8 @@ extension Facegate.Bench {
 
         static func line(size: Int, stats: Statistics, runs: Int) -> String {
             let threads = size >= Gallery().parallelThreshold ? Gallery.defaultWorkers : 1
-            return "search over \(size) templates: median \(format(stats.median)) ms, p95 \(format(stats.p95)) ms (\(runs) runs, \(threads) thread\(threads == 1 ? "" : "s"))"
+            return
+                "search over \(size) templates: median \(format(stats.median)) ms, p95 \(format(stats.p95)) ms (\(runs) runs, \(threads) thread\(threads == 1 ? "" : "s"))"
         }
 
         static func measure(size: Int, runs: Int) -> Statistics {
@@ -112,7 +114,9 @@ extension Facegate.Bench {
                 if json {
                     CommandOutput.json(["open": ["subjects": .int(subjects), "open_ms": stats.json]])
                 } else {
-                    CommandOutput.line("open + decrypt \(subjects) subjects: median \(format(stats.median)) ms, p95 \(format(stats.p95)) ms (\(runs) runs)")
+                    CommandOutput.line(
+                        "open + decrypt \(subjects) subjects: median \(format(stats.median)) ms, p95 \(format(stats.p95)) ms (\(runs) runs)"
+                    )
                 }
             }
         }

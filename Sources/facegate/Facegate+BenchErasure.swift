@@ -2,8 +2,8 @@ import ArgumentParser
 import Consent
 import FacegateCore
 import FacegateTools
-import Logging
 import FoundationEssentials
+import Logging
 import Vault
 
 extension Facegate.Bench {
@@ -29,7 +29,9 @@ extension Facegate.Bench {
         var json = false
 
         func validate() throws {
-            guard subjects > runs * 2, runs > 0 else { throw ValidationError("--subjects must exceed twice --runs, and --runs must be positive") }
+            guard subjects > runs * 2, runs > 0 else {
+                throw ValidationError("--subjects must exceed twice --runs, and --runs must be positive")
+            }
         }
 
         func run() async throws {
@@ -62,7 +64,8 @@ extension Facegate.Bench {
                     start = ContinuousClock.now
                     let lock = try StateDirectoryLock(location: appliance.location, holder: .command, purpose: "benchmark")
                     let (restored, result) = try ConsentRegistry.restore(
-                        from: file, policy: appliance.policy, location: appliance.location, lock: lock, environment: [:], logger: logger, actor: actor)
+                        from: file, policy: appliance.policy, location: appliance.location, lock: lock, environment: [:], logger: logger,
+                        actor: actor)
                     restore.append((ContinuousClock.now - start).milliseconds)
                     precondition(result.erasuresReapplied >= 1)
                     registry = restored
@@ -78,13 +81,21 @@ extension Facegate.Bench {
                     precondition(sound && fullySound)
                 }
                 registry.close()
-                let stats = [("erase_ms", erase), ("sweep_with_rotation_ms", rotate), ("backup_ms", backup), ("restore_ms", restore), ("start_check_ms", startCheck), ("audit_check_ms", check)]
+                let stats = [
+                    ("erase_ms", erase), ("sweep_with_rotation_ms", rotate), ("backup_ms", backup), ("restore_ms", restore),
+                    ("start_check_ms", startCheck), ("audit_check_ms", check),
+                ]
                 if json {
-                    CommandOutput.json(["erasure": .object(JSONObject([("subjects", .int(subjects)), ("runs", .int(runs))] + stats.map { ($0.0, Statistics($0.1)!.json) }))])
+                    CommandOutput.json([
+                        "erasure": .object(
+                            JSONObject([("subjects", .int(subjects)), ("runs", .int(runs))] + stats.map { ($0.0, Statistics($0.1)!.json) }))
+                    ])
                 } else {
                     for (name, values) in stats {
                         let summary = Statistics(values)!
-                        CommandOutput.line("\(String(name.dropLast(3))) with \(subjects) subjects: median \(format(summary.median)) ms, p95 \(format(summary.p95)) ms (\(runs) runs)")
+                        CommandOutput.line(
+                            "\(String(name.dropLast(3))) with \(subjects) subjects: median \(format(summary.median)) ms, p95 \(format(summary.p95)) ms (\(runs) runs)"
+                        )
                     }
                 }
             }

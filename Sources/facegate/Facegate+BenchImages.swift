@@ -67,7 +67,9 @@ extension Facegate.Bench {
 
 /// The options of `bench images`, shared with `bench` run without a subcommand.
 struct BenchImagesOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Directory of JPEG/PNG photos, searched recursively (default: $FACEGATE_FIXTURES, then .cache/fixtures).", valueName: "DIR"))
+    @Option(
+        help: ArgumentHelp(
+            "Directory of JPEG/PNG photos, searched recursively (default: $FACEGATE_FIXTURES, then .cache/fixtures).", valueName: "DIR"))
     var images: String?
 
     @Option(help: "Passes over the images.")

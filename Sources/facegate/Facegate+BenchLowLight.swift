@@ -22,7 +22,9 @@ extension Facegate.Bench {
         @Option(help: ArgumentHelp("Folder of images (default: the fixtures).", valueName: "DIR"))
         var images: String?
 
-        @Option(help: ArgumentHelp("CSV of dark images with expected face counts (e.g. ../shared/faces/lowlight/lowlight.csv).", valueName: "FILE"))
+        @Option(
+            help: ArgumentHelp(
+                "CSV of dark images with expected face counts (e.g. ../shared/faces/lowlight/lowlight.csv).", valueName: "FILE"))
         var labels: String?
 
         @Option(help: "Brightness the images are scaled to when darkened (0-1).")
@@ -64,7 +66,8 @@ extension Facegate.Bench {
                     var image = try ImageDecoder().decode(file: path)
                     if max(image.width, image.height) > maxSide {
                         let scale = Double(maxSide) / Double(max(image.width, image.height))
-                        image = FrameComposer.resized(image, width: Int(Double(image.width) * scale), height: Int(Double(image.height) * scale))
+                        image = FrameComposer.resized(
+                            image, width: Int(Double(image.width) * scale), height: Int(Double(image.height) * scale))
                     }
                     var reference: [FaceBox] = []
                     var dark = image
@@ -85,17 +88,26 @@ extension Facegate.Bench {
                     totals.plain += plain
                     totals.enhanced += enhanced
                     let mean = LowLightEnhancer.lumaHistogram(dark).mean
-                    rows.append(["file": .string(path), "mean_luma": .double((mean * 10).rounded() / 10), "faces": .int(want),
-                                 "found_plain": .int(plain), "found_enhanced": .int(enhanced), "enhanced": .bool(enhancedImage != nil)])
+                    rows.append([
+                        "file": .string(path), "mean_luma": .double((mean * 10).rounded() / 10), "faces": .int(want),
+                        "found_plain": .int(plain), "found_enhanced": .int(enhanced), "enhanced": .bool(enhancedImage != nil),
+                    ])
                     if !json {
-                        CommandOutput.line("\(path.split(separator: "/").last ?? ""): mean luma \(Int(mean)), faces \(want), found without \(plain), with enhancement \(enhanced)")
+                        CommandOutput.line(
+                            "\(path.split(separator: "/").last ?? ""): mean luma \(Int(mean)), faces \(want), found without \(plain), with enhancement \(enhanced)"
+                        )
                     }
                 }
                 func rate(_ n: Int) -> Double { totals.expected == 0 ? 0 : (Double(n) / Double(totals.expected) * 1000).rounded() / 1000 }
                 if json {
-                    CommandOutput.json(["images": .array(rows), "faces": .int(totals.expected), "rate_plain": .double(rate(totals.plain)), "rate_enhanced": .double(rate(totals.enhanced))])
+                    CommandOutput.json([
+                        "images": .array(rows), "faces": .int(totals.expected), "rate_plain": .double(rate(totals.plain)),
+                        "rate_enhanced": .double(rate(totals.enhanced)),
+                    ])
                 } else {
-                    CommandOutput.line("detection rate: \(totals.plain)/\(totals.expected) (\(rate(totals.plain))) without, \(totals.enhanced)/\(totals.expected) (\(rate(totals.enhanced))) with enhancement")
+                    CommandOutput.line(
+                        "detection rate: \(totals.plain)/\(totals.expected) (\(rate(totals.plain))) without, \(totals.enhanced)/\(totals.expected) (\(rate(totals.enhanced))) with enhancement"
+                    )
                 }
             }
         }

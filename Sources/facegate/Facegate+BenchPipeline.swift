@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import ArgumentParser
 import Consent
 import Edge
@@ -9,6 +6,10 @@ import FacegateCore
 import FacegateTools
 import Logging
 import Vault
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 extension Facegate.Bench {
     /// Frames per second and per-frame latency of the whole pipeline.
@@ -44,11 +45,13 @@ extension Facegate.Bench {
                 // Each photo scaled so that its face has the wanted width, cropped around it.
                 var portraits: [RGBImage] = []
                 for (photo, width) in zip(people, faceWidths) {
-                    guard let face = try engine.detect(in: photo, options: DetectionOptions(upsample: 1)).max(by: { $0.area < $1.area }) else {
+                    guard let face = try engine.detect(in: photo, options: DetectionOptions(upsample: 1)).max(by: { $0.area < $1.area })
+                    else {
                         throw CommandError(.invalidImage, "no face in a fixture photo")
                     }
                     let scale = Double(width) / Double(face.width)
-                    let scaled = FrameComposer.resized(photo, width: Int(Double(photo.width) * scale), height: Int(Double(photo.height) * scale))
+                    let scaled = FrameComposer.resized(
+                        photo, width: Int(Double(photo.width) * scale), height: Int(Double(photo.height) * scale))
                     let crop = FrameComposer.canvas(width: width * 2, height: width * 2)
                     FrameComposer.place(scaled, on: crop, x: width - Int(face.centerX * scale), y: width - Int(face.centerY * scale))
                     portraits.append(crop)
@@ -64,7 +67,8 @@ extension Facegate.Bench {
                     let analysis = try engine.analyze(portrait, options: DetectionOptions(upsample: 1), describe: true)
                     guard let descriptor = analysis.largestFace?.descriptor else { continue }
                     _ = try registry.enrol(
-                        EnrolmentRequest(displayName: "member \(index)", noticeVersion: "bench", purposes: ["entry"], method: "signed-form"),
+                        EnrolmentRequest(
+                            displayName: "member \(index)", noticeVersion: "bench", purposes: ["entry"], method: "signed-form"),
                         embeddings: [descriptor], by: .system)
                 }
 
@@ -99,7 +103,9 @@ extension Facegate.Bench {
                         "runs_fps": .array(summaries.compactMap { $0["fps"] }),
                     ])
                     if !json {
-                        CommandOutput.line("\(faces) face(s): \(median["fps"]?.doubleValue ?? 0) fps, frame latency median \(frame?["median"]?.doubleValue ?? 0) ms, p95 \(frame?["p95"]?.doubleValue ?? 0) ms; \(median["embeddings"]?.intValue ?? 0) embeddings for \(frames.count) frames (runs: \(summaries.compactMap { $0["fps"]?.doubleValue }))")
+                        CommandOutput.line(
+                            "\(faces) face(s): \(median["fps"]?.doubleValue ?? 0) fps, frame latency median \(frame?["median"]?.doubleValue ?? 0) ms, p95 \(frame?["p95"]?.doubleValue ?? 0) ms; \(median["embeddings"]?.intValue ?? 0) embeddings for \(frames.count) frames (runs: \(summaries.compactMap { $0["fps"]?.doubleValue }))"
+                        )
                     }
                 }
                 if json {

@@ -46,8 +46,10 @@ extension Facegate {
         private func largestDescriptor(
             _ file: String, engine: FaceEngine, decoder: ImageDecoder, detection: DetectionOptions
         ) throws -> FaceDescriptor {
-            guard let descriptor = try engine.describeFace(in: try decoder.decode(file: file), choosing: .largest, options: detection) else {
-                throw CommandError(.invalidImage, "no face found in '\(file)'; use a photo where the face is frontal and at least 40 px wide")
+            guard let descriptor = try engine.describeFace(in: try decoder.decode(file: file), choosing: .largest, options: detection)
+            else {
+                throw CommandError(
+                    .invalidImage, "no face found in '\(file)'; use a photo where the face is frontal and at least 40 px wide")
             }
             return descriptor
         }

@@ -7,7 +7,8 @@ private func describeEntry(_ entry: JSONValue) -> String {
         guard approval["round"]?.intValue == entry["round"]?.intValue else { return nil }
         return "\(approval["approver"]?.stringValue ?? "?") (\(approval["decision"]?.stringValue ?? "?"))"
     }
-    var line = "entry \(entry["entry"]?.stringValue ?? "?") for \(entry["subject"]?.stringValue ?? "?"): \(entry["state"]?.stringValue ?? "?")"
+    var line =
+        "entry \(entry["entry"]?.stringValue ?? "?") for \(entry["subject"]?.stringValue ?? "?"): \(entry["state"]?.stringValue ?? "?")"
     if entry["renewal_pending"]?.boolValue == true { line += " (renewal pending)" }
     line += ", proposed by \(entry["proposed_by"]?.stringValue ?? "?")"
     if !approvals.isEmpty { line += ", round \(entry["round"]?.intValue ?? 1): \(approvals.joined(separator: ", "))" }
@@ -64,9 +65,13 @@ extension Facegate {
 
             func run() async throws {
                 try await runAdmin(
-                    .incidentAdd(try AdminArguments.subject(parsing: subject), category: category, note: note), global: global, state: state, json: options.json) { result in
+                    .incidentAdd(try AdminArguments.subject(parsing: subject), category: category, note: note), global: global,
+                    state: state, json: options.json
+                ) { result in
                     var line = "recorded incident \(result["incident"]?["incident"]?.stringValue ?? "?")"
-                    if let entry = result["proposed_entry"], entry != .null { line += "; the policy's rule proposed " + describeEntry(entry) }
+                    if let entry = result["proposed_entry"], entry != .null {
+                        line += "; the policy's rule proposed " + describeEntry(entry)
+                    }
                     return line
                 }
             }
@@ -78,7 +83,8 @@ extension Facegate {
         static let configuration = CommandConfiguration(
             commandName: "denylist",
             abstract: "Propose, approve, reject, renew and list deny-list entries (off unless the policy enables it with a DPIA).",
-            discussion: "An entry is in force only after approvals from the policy's number of distinct admins, none of them its proposer; it lapses at its review date unless renewed the same way.",
+            discussion:
+                "An entry is in force only after approvals from the policy's number of distinct admins, none of them its proposer; it lapses at its review date unless renewed the same way.",
             subcommands: [List.self, Propose.self, Approve.self, Reject.self, Renew.self])
 
         struct List: AsyncParsableCommand {
@@ -89,7 +95,10 @@ extension Facegate {
             @Option(help: "Only this subject's entries.") var subject: String?
 
             func run() async throws {
-                try await runAdmin(.denyListList(subject: try subject.map(AdminArguments.subject(parsing:))), global: global, state: state, json: options.json) { result in
+                try await runAdmin(
+                    .denyListList(subject: try subject.map(AdminArguments.subject(parsing:))), global: global, state: state,
+                    json: options.json
+                ) { result in
                     let entries = result["entries"]?.arrayValue ?? []
                     return entries.isEmpty ? "no entries" : entries.map(describeEntry).joined(separator: "\n")
                 }
@@ -125,7 +134,8 @@ extension Facegate {
         }
 
         struct Renew: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Ask for an active entry to be renewed (it needs the approvals again).")
+            static let configuration = CommandConfiguration(
+                abstract: "Ask for an active entry to be renewed (it needs the approvals again).")
             @OptionGroup var decision: EntryDecisionOptions
             func run() async throws { try await decision.send { .denyListRenew(entry: $0, reason: $1) } }
         }
@@ -152,7 +162,9 @@ extension Facegate {
         struct Confirm: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Record a person's decision on an alert: deny or admit, with a reason.",
-                discussion: "The appliance never refuses by itself; an alert nobody confirms before the policy's timeout expires, and no action is taken.")
+                discussion:
+                    "The appliance never refuses by itself; an alert nobody confirms before the policy's timeout expires, and no action is taken."
+            )
             @OptionGroup var global: GlobalOptions
             @OptionGroup var state: StateOptions
             @OptionGroup var options: AdminOptions
@@ -181,9 +193,11 @@ extension Facegate {
             func run() async throws {
                 try await runAdmin(.doorAlerts, global: global, state: state, json: options.json) { result in
                     let alerts = result["alerts"]?.arrayValue ?? []
-                    return alerts.isEmpty ? "no open alerts" : alerts.map {
-                        "alert \($0["alert"]?.stringValue ?? "?") for \($0["subject"]?.stringValue ?? "?"), expires \($0["expires_at"]?.stringValue ?? "?")"
-                    }.joined(separator: "\n")
+                    return alerts.isEmpty
+                        ? "no open alerts"
+                        : alerts.map {
+                            "alert \($0["alert"]?.stringValue ?? "?") for \($0["subject"]?.stringValue ?? "?"), expires \($0["expires_at"]?.stringValue ?? "?")"
+                        }.joined(separator: "\n")
                 }
             }
         }

@@ -11,7 +11,11 @@ extension Facegate {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var options: FaceCommandOptions
 
-        @Option(name: .customLong("min-face"), help: ArgumentHelp("Ignore faces narrower than this; large images are downscaled so this size fills the 80 px detection window.", valueName: "PX"))
+        @Option(
+            name: .customLong("min-face"),
+            help: ArgumentHelp(
+                "Ignore faces narrower than this; large images are downscaled so this size fills the 80 px detection window.",
+                valueName: "PX"))
         var minFace: Int?
 
         @Option(help: "Detector: hog (fast, frontal) or cnn (slow, finds turned faces).")

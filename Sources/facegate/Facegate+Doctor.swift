@@ -6,8 +6,9 @@ import FacegateCore
 import FoundationEssentials
 import Logging
 import Vault
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension Facegate {
@@ -31,20 +32,27 @@ extension Facegate {
 
         func run() async throws {
             var checks: [Check] = []
-            func add(_ name: String, _ level: Check.Level, _ detail: String) { checks.append(Check(name: name, level: level, detail: detail)) }
+            func add(_ name: String, _ level: Check.Level, _ detail: String) {
+                checks.append(Check(name: name, level: level, detail: detail))
+            }
 
             // Policy.
             var policy: Policy?
             do {
                 policy = try state.loadPolicy()
-                add("policy", .ok, "\(policy!.sourcePath): \(policy!.notices.count) notice(s), deny-list \(policy!.denyList.isActive ? "enabled" : "off")")
+                add(
+                    "policy", .ok,
+                    "\(policy!.sourcePath): \(policy!.notices.count) notice(s), deny-list \(policy!.denyList.isActive ? "enabled" : "off")")
             } catch {
                 add("policy", .fail, Self.message(error))
             }
             if let policy {
                 let group = policy.appliance.adminGroup
                 if getgrnam(group) == nil {
-                    add("admin group", .warn, "the policy's admin_group '\(group)' does not exist: only root and '\(policy.appliance.serviceUser)' can use the admin socket. Create it (groupadd \(group)) or name another")
+                    add(
+                        "admin group", .warn,
+                        "the policy's admin_group '\(group)' does not exist: only root and '\(policy.appliance.serviceUser)' can use the admin socket. Create it (groupadd \(group)) or name another"
+                    )
                 } else {
                     add("admin group", .ok, "'\(group)' exists")
                 }
@@ -56,7 +64,8 @@ extension Facegate {
                 if let running, running.holder == .daemon, let socket = running.socket {
                     add("admin socket", .ok, "\(socket): the running daemon (pid \(running.pid)) listens there")
                 } else if let policy {
-                    let path = AdminSocketPath.forDaemon(explicit: state.socketPath, policy: policy, location: location, environment: ProcessEnvironment.current)
+                    let path = AdminSocketPath.forDaemon(
+                        explicit: state.socketPath, policy: policy, location: location, environment: ProcessEnvironment.current)
                     do {
                         try AdminSocketPath.check(path)
                         add("admin socket", .ok, "\(path): where `facegate run` would listen (no daemon runs now)")
@@ -88,20 +97,28 @@ extension Facegate {
             } catch {
                 add("keys", .fail, Self.message(error))
             }
-            add("core dumps", ProcessHardening.coreDumpLimit == 0 ? .ok : .warn,
+            add(
+                "core dumps", ProcessHardening.coreDumpLimit == 0 ? .ok : .warn,
                 ProcessHardening.coreDumpLimit == 0 ? "disabled for this process" : "enabled: set LimitCORE=0 (the systemd unit does)")
             checks.append(stateDirectoryCheck(location.stateDirectory))
             if let policy, checks.allSatisfy({ $0.name != "keys" || $0.level == .ok }) {
                 if let running = StateDirectoryLock.currentHolder(of: location), running.holder == .daemon {
-                    add("database", .ok, "\(location.database): served by the running daemon (pid \(running.pid)); `facegate status` and `facegate audit check` ask it")
+                    add(
+                        "database", .ok,
+                        "\(location.database): served by the running daemon (pid \(running.pid)); `facegate status` and `facegate audit check` ask it"
+                    )
                 } else {
                     do {
-                        let lock = try StateDirectoryLock(location: location, holder: .command, purpose: "check the database", waitSeconds: 10)
+                        let lock = try StateDirectoryLock(
+                            location: location, holder: .command, purpose: "check the database", waitSeconds: 10)
                         let registry = try ConsentRegistry.open(
                             policy: policy, location: location, lock: lock, environment: ProcessEnvironment.current,
                             logger: Logger(label: "doctor", factory: { _ in SwiftLogNoOpLogHandler() }), loadGallery: true)
                         defer { registry.close() }
-                        add("database", .ok, "\(location.database): \(registry.vault.gallery.subjectCount) subject(s), every template decrypts; key epoch \(registry.vault.keys.currentEpoch)")
+                        add(
+                            "database", .ok,
+                            "\(location.database): \(registry.vault.gallery.subjectCount) subject(s), every template decrypts; key epoch \(registry.vault.keys.currentEpoch)"
+                        )
                     } catch {
                         add("database", .fail, Self.message(error))
                     }
@@ -114,12 +131,18 @@ extension Facegate {
                 add("camera", .warn, "no /dev/video* device; `run` needs --source y4m:PATH or dir:PATH until a camera is plugged in")
             } else {
                 let unreadable = cameras.filter { access($0, R_OK | W_OK) != 0 }
-                add("camera", unreadable.isEmpty ? .ok : .warn,
-                    "\(cameras.joined(separator: ", "))" + (unreadable.isEmpty ? "" : "; no access to \(unreadable.joined(separator: ", ")): add this user to the 'video' group"))
+                add(
+                    "camera", unreadable.isEmpty ? .ok : .warn,
+                    "\(cameras.joined(separator: ", "))"
+                        + (unreadable.isEmpty
+                            ? "" : "; no access to \(unreadable.joined(separator: ", ")): add this user to the 'video' group"))
             }
 
             if json {
-                CommandOutput.json(["checks": .array(checks.map { ["name": .string($0.name), "level": .string($0.level.rawValue), "detail": .string($0.detail)] })])
+                CommandOutput.json([
+                    "checks": .array(
+                        checks.map { ["name": .string($0.name), "level": .string($0.level.rawValue), "detail": .string($0.detail)] })
+                ])
             } else {
                 for check in checks { CommandOutput.line("\(check.level.rawValue.padding(4))  \(check.name): \(check.detail)") }
             }
@@ -139,7 +162,10 @@ extension Facegate {
                 if Hex.encode(SHA256.hash([UInt8](data))) != digest { bad.append("\(name) does not match its pinned SHA-256") }
             }
             guard bad.isEmpty else {
-                return (Check(name: "models", level: .fail, detail: "\(models.directory): \(bad.joined(separator: "; ")); run `make models`"), nil)
+                return (
+                    Check(name: "models", level: .fail, detail: "\(models.directory): \(bad.joined(separator: "; ")); run `make models`"),
+                    nil
+                )
             }
             do {
                 let engine = try load(models)
@@ -159,7 +185,9 @@ extension Facegate {
         private func stateDirectoryCheck(_ path: String) -> Check {
             var info = stat()
             guard stat(path, &info) == 0 else {
-                return Check(name: "state directory", level: .fail, detail: "\(path) does not exist; run `facegate keys init --state-dir \(path)` (the systemd unit creates it)")
+                return Check(
+                    name: "state directory", level: .fail,
+                    detail: "\(path) does not exist; run `facegate keys init --state-dir \(path)` (the systemd unit creates it)")
             }
             var problems: [String] = []
             if info.st_mode & 0o007 != 0 { problems.append("others can access it (chmod 700)") }
@@ -169,7 +197,9 @@ extension Facegate {
                 let free = Double(space.f_bavail) * Double(space.f_frsize) / 1_048_576
                 if free < 200 { problems.append("only \(Int(free)) MB free") }
             }
-            return Check(name: "state directory", level: problems.isEmpty ? .ok : .warn, detail: problems.isEmpty ? "\(path)" : "\(path): " + problems.joined(separator: "; "))
+            return Check(
+                name: "state directory", level: problems.isEmpty ? .ok : .warn,
+                detail: problems.isEmpty ? "\(path)" : "\(path): " + problems.joined(separator: "; "))
         }
     }
 }

@@ -32,7 +32,8 @@ extension Facegate {
         @Option(help: "How consent was given (e.g. signed-form, tablet).")
         var method: String
 
-        @Option(name: .customLong("field"), help: ArgumentHelp("Another personal field, KEY=VALUE (stored encrypted).", valueName: "KEY=VALUE"))
+        @Option(
+            name: .customLong("field"), help: ArgumentHelp("Another personal field, KEY=VALUE (stored encrypted).", valueName: "KEY=VALUE"))
         var fields: [String] = []
 
         @Flag(help: "Enrol from the camera instead of photos: the person looks at it until enough good frames are taken.")
@@ -61,13 +62,17 @@ extension Facegate {
                     let parts = field.split(separator: "=", maxSplits: 1).map(String.init)
                     personal[parts[0]] = parts.count > 1 ? parts[1] : ""  // the last one given wins
                 }
-                let request = EnrolmentRequest(displayName: name, fields: personal, noticeVersion: notice, purposes: purposes, method: method)
+                let request = EnrolmentRequest(
+                    displayName: name, fields: personal, noticeVersion: notice, purposes: purposes, method: method)
                 let result = try await AdminCommandRunner(global: global, state: state).run(
-                    .enrol(request), images: camera ? try cameraFrames() : images.map(ImageSource.file), loadGallery: true, inProcessOnly: camera)
+                    .enrol(request), images: camera ? try cameraFrames() : images.map(ImageSource.file), loadGallery: true,
+                    inProcessOnly: camera)
                 if options.json {
                     CommandOutput.json(["subject": result["subject"] ?? .null, "templates": result["templates"] ?? .null])
                 } else {
-                    CommandOutput.line("enrolled subject \(result["subject"]?.stringValue ?? "?") with \(result["templates"]?.intValue ?? 0) template(s); consent record \(result["consent_record"]?.stringValue ?? "?"), expires \(result["expires_at"]?.stringValue ?? "?")")
+                    CommandOutput.line(
+                        "enrolled subject \(result["subject"]?.stringValue ?? "?") with \(result["templates"]?.intValue ?? 0) template(s); consent record \(result["consent_record"]?.stringValue ?? "?"), expires \(result["expires_at"]?.stringValue ?? "?")"
+                    )
                 }
             }
         }
@@ -96,7 +101,8 @@ extension Facegate {
     struct Identify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Say who is in photos (one face or a group); nothing is stored.",
-            discussion: "Per face: the matching subject, the distance and the decision (member, unknown, alert). Names are shown to admins only.")
+            discussion:
+                "Per face: the matching subject, the distance and the decision (member, unknown, alert). Names are shown to admins only.")
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var state: StateOptions
@@ -117,7 +123,9 @@ extension Facegate {
                 for result in results.arrayValue ?? [] {
                     if let error = result["error"] {
                         outcome.recordFailure(Self.status(of: error))
-                        if options.json { CommandOutput.json(result) } else {
+                        if options.json {
+                            CommandOutput.json(result)
+                        } else {
                             CommandOutput.error(error["message"]?.stringValue ?? "failed")
                         }
                         continue
@@ -130,7 +138,8 @@ extension Facegate {
                         CommandOutput.line("\(result["file"]?.stringValue ?? ""): \(faces.count) face\(faces.count == 1 ? "" : "s")")
                         for (index, face) in faces.enumerated() {
                             let box = face["box"]
-                            var line = "  face \(index + 1) (left \(box?["left"]?.intValue ?? 0), top \(box?["top"]?.intValue ?? 0)): \(face["decision"]?.stringValue ?? "?")"
+                            var line =
+                                "  face \(index + 1) (left \(box?["left"]?.intValue ?? 0), top \(box?["top"]?.intValue ?? 0)): \(face["decision"]?.stringValue ?? "?")"
                             if let subject = face["subject"]?.stringValue { line += " \(subject)" }
                             if let name = face["name"]?.stringValue { line += " (\(name))" }
                             if let distance = face["distance"]?.doubleValue { line += ", distance \(distance)" }

@@ -1,8 +1,9 @@
 import ArgumentParser
 import Edge
 import FacegateCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension Facegate {
@@ -13,7 +14,8 @@ extension Facegate {
             subcommands: [ConsentLog.self, Audit.self, Ropa.self, Subject.self])
 
         struct Output: ParsableArguments {
-            @Option(help: ArgumentHelp("Write to this file (created 0600, never overwritten) instead of standard output.", valueName: "FILE"))
+            @Option(
+                help: ArgumentHelp("Write to this file (created 0600, never overwritten) instead of standard output.", valueName: "FILE"))
             var output: String?
         }
 
@@ -24,18 +26,21 @@ extension Facegate {
             @OptionGroup var output: Output
             @Option(help: "jsonl or csv.") var format: String = "jsonl"
             func run() async throws {
-                try await runExport(.exportConsentLog(try AdminArguments.exportFormat(parsing: format)), global: global, state: state, output: output)
+                try await runExport(
+                    .exportConsentLog(try AdminArguments.exportFormat(parsing: format)), global: global, state: state, output: output)
             }
         }
 
         struct Audit: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "The audit log, its signed checkpoints and the public key (verify with `facegate audit verify`).")
+            static let configuration = CommandConfiguration(
+                abstract: "The audit log, its signed checkpoints and the public key (verify with `facegate audit verify`).")
             @OptionGroup var global: GlobalOptions
             @OptionGroup var state: StateOptions
             @OptionGroup var output: Output
             @Option(help: "jsonl or csv.") var format: String = "jsonl"
             func run() async throws {
-                try await runExport(.exportAudit(try AdminArguments.exportFormat(parsing: format)), global: global, state: state, output: output)
+                try await runExport(
+                    .exportAudit(try AdminArguments.exportFormat(parsing: format)), global: global, state: state, output: output)
             }
         }
 
@@ -46,18 +51,22 @@ extension Facegate {
             @OptionGroup var output: Output
             @Option(help: "json or md.") var format: String = "json"
             func run() async throws {
-                try await runExport(.exportRecordOfProcessing(try AdminArguments.exportFormat(parsing: format)), global: global, state: state, output: output)
+                try await runExport(
+                    .exportRecordOfProcessing(try AdminArguments.exportFormat(parsing: format)), global: global, state: state,
+                    output: output)
             }
         }
 
         struct Subject: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "The Art. 15 access response for one subject (describes the template, never exports it).")
+            static let configuration = CommandConfiguration(
+                abstract: "The Art. 15 access response for one subject (describes the template, never exports it).")
             @OptionGroup var global: GlobalOptions
             @OptionGroup var state: StateOptions
             @OptionGroup var output: Output
             @Argument(help: ArgumentHelp("The subject's pseudonym.", valueName: "SUBJECT")) var subject: String
             func run() async throws {
-                try await runExport(.exportSubject(try AdminArguments.subject(parsing: subject)), global: global, state: state, output: output)
+                try await runExport(
+                    .exportSubject(try AdminArguments.subject(parsing: subject)), global: global, state: state, output: output)
             }
         }
     }
@@ -85,7 +94,9 @@ private func runExport(
             let reason = errno
             await undelivered("refused", reason == EEXIST ? "the output file exists" : "the output file could not be created")
             if reason == ENOSPC { throw CommandError(.exportFailed, "the disk holding '\(path)' is full; nothing was exported") }
-            throw CommandError(.exportFailed, "cannot create '\(path)': \(String(cString: strerror(reason))) (exports never overwrite a file); nothing was exported")
+            throw CommandError(
+                .exportFailed,
+                "cannot create '\(path)': \(String(cString: strerror(reason))) (exports never overwrite a file); nothing was exported")
         }
         let content: String
         do {
@@ -111,7 +122,8 @@ private func runExport(
         guard written else {
             unlink(path)
             await undelivered("write_failed", reason == ENOSPC ? "the disk is full" : "the output file could not be written")
-            throw CommandError(.exportFailed, "writing '\(path)' failed: \(String(cString: strerror(reason))); the partial file was removed")
+            throw CommandError(
+                .exportFailed, "writing '\(path)' failed: \(String(cString: strerror(reason))); the partial file was removed")
         }
         StandardStreams.writeError("facegate: wrote \(path)\n")
     }

@@ -1,10 +1,11 @@
 import ArgumentParser
 import Consent
-#if canImport(Glibc)
-import Glibc
-#endif
 import FacegateCore
 import Vault
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 extension Facegate {
     /// Key management.
@@ -43,10 +44,13 @@ extension Facegate {
                     let location = state.location(policy: policy)
                     try location.createDirectory()
                     let lock = try StateDirectoryLock(location: location, holder: .command, purpose: "initialise the state directory")
-                    let complete = [location.keys.kekPath, location.keys.signingKeyPath, location.keys.publicKeyPath].allSatisfy { (path: String) in access(path, F_OK) == 0 }
+                    let complete = [location.keys.kekPath, location.keys.signingKeyPath, location.keys.publicKeyPath].allSatisfy {
+                        (path: String) in access(path, F_OK) == 0
+                    }
                     let created = complete && access(location.database, F_OK) != 0 ? [] : try location.keys.initialize()
                     try ConsentRegistry.open(
-                        policy: policy, location: location, lock: lock, environment: ProcessEnvironment.current, logger: global.makeLogger(),
+                        policy: policy, location: location, lock: lock, environment: ProcessEnvironment.current,
+                        logger: global.makeLogger(),
                         loadGallery: false, creating: true
                     ).close()
                     report(keys: location.keys.path, files: created, database: location.database)

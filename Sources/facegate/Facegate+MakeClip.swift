@@ -52,11 +52,16 @@ extension Facegate {
                     if fields[0] != "blank" {
                         let photo = try ImageDecoder().decode(file: fields[0])
                         if fields.count >= 3, let facePixels = Int(fields[2]), facePixels > 0 {
-                            guard let face = try engine.detect(in: photo, options: DetectionOptions(upsample: 1)).max(by: { $0.area < $1.area }) else {
+                            guard
+                                let face = try engine.detect(in: photo, options: DetectionOptions(upsample: 1)).max(by: {
+                                    $0.area < $1.area
+                                })
+                            else {
                                 throw CommandError(.invalidArgument, "scene '\(scene)': no face found to scale to \(facePixels) px")
                             }
                             let scale = Double(facePixels) / Double(face.width)
-                            let scaled = FrameComposer.resized(photo, width: max(1, Int(Double(photo.width) * scale)), height: max(1, Int(Double(photo.height) * scale)))
+                            let scaled = FrameComposer.resized(
+                                photo, width: max(1, Int(Double(photo.width) * scale)), height: max(1, Int(Double(photo.height) * scale)))
                             FrameComposer.place(
                                 scaled, on: frame, x: width / 2 - Int(face.centerX * scale), y: height / 2 - Int(face.centerY * scale))
                         } else {

@@ -22,7 +22,8 @@ extension Facegate {
                 CommandOutput.line("\(subjects.count) subject\(subjects.count == 1 ? "" : "s")")
                 for subject in subjects {
                     let purposes = (subject["purposes"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ",")
-                    var line = "\(subject["subject"]?.stringValue ?? "")  expires \(subject["expires_at"]?.stringValue ?? "")  purposes \(purposes)"
+                    var line =
+                        "\(subject["subject"]?.stringValue ?? "")  expires \(subject["expires_at"]?.stringValue ?? "")  purposes \(purposes)"
                     if let name = subject["name"]?.stringValue { line += "  \(name)" }
                     CommandOutput.line(line)
                 }
@@ -45,7 +46,8 @@ extension Facegate {
 
         func run() async throws {
             try await runReportingErrors(json: options.json) {
-                let result = try await AdminCommandRunner(global: global, state: state).run(.erase(try AdminArguments.subject(parsing: subject)))
+                let result = try await AdminCommandRunner(global: global, state: state).run(
+                    .erase(try AdminArguments.subject(parsing: subject)))
                 if options.json { CommandOutput.json(result) } else { CommandOutput.line("erased subject \(subject)") }
             }
         }
@@ -53,7 +55,8 @@ extension Facegate {
 
     /// Applies the retention policy now.
     struct Purge: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Run the retention sweep now: erase expired subjects, delete old access events.")
+        static let configuration = CommandConfiguration(
+            abstract: "Run the retention sweep now: erase expired subjects, delete old access events.")
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var state: StateOptions
@@ -63,7 +66,9 @@ extension Facegate {
             try await runReportingErrors(json: options.json) {
                 let result = try await AdminCommandRunner(global: global, state: state).run(.purge)
                 if options.json { return CommandOutput.json(result) }
-                CommandOutput.line("erased \(result["erased_subjects"]?.arrayValue?.count ?? 0) expired subject(s), deleted \(result["deleted_access_events"]?.intValue ?? 0) old access event(s)")
+                CommandOutput.line(
+                    "erased \(result["erased_subjects"]?.arrayValue?.count ?? 0) expired subject(s), deleted \(result["deleted_access_events"]?.intValue ?? 0) old access event(s)"
+                )
             }
         }
     }

@@ -34,7 +34,9 @@ extension Facegate {
         @Flag(help: "Repeat a file source forever.")
         var loop = false
 
-        @Option(name: .customLong("admin-idle-timeout"), help: ArgumentHelp("Seconds an admin connection may stay silent before it is closed.", valueName: "SECONDS"))
+        @Option(
+            name: .customLong("admin-idle-timeout"),
+            help: ArgumentHelp("Seconds an admin connection may stay silent before it is closed.", valueName: "SECONDS"))
         var adminIdleTimeout: Int = 10
 
         func run() async throws {
@@ -46,13 +48,16 @@ extension Facegate {
                 let location = state.location(policy: policy)
                 // Before the open: it replays the erasure journal and migrates. A command
                 // finishing in-process is waited for; another daemon is refused.
-                let lock = try StateDirectoryLock(location: location, holder: .daemon, purpose: "start another daemon on it", waitSeconds: 30)
+                let lock = try StateDirectoryLock(
+                    location: location, holder: .daemon, purpose: "start another daemon on it", waitSeconds: 30)
                 let registry = try ConsentRegistry.open(
                     policy: policy, location: location, lock: lock, environment: ProcessEnvironment.current, logger: logger)
                 defer { registry.close() }
                 let integrity = try registry.checkIntegrity(.start)
                 if !integrity.isSound {
-                    logger.error("integrity problems found at start; see `facegate audit check`", metadata: ["integrity.problems": "\(integrity.problems.count)"])
+                    logger.error(
+                        "integrity problems found at start; see `facegate audit check`",
+                        metadata: ["integrity.problems": "\(integrity.problems.count)"])
                 }
                 let engine = try FaceEngine(models: try global.locateModels(), logger: logger)
                 let frames: any FrameSource
@@ -60,7 +65,9 @@ extension Facegate {
                 let pipeline = RecognitionPipeline(
                     engine: engine, registry: registry, source: frames,
                     configuration: .init(policy: policy.recognition, realtime: realtime, loop: loop),
-                    relay: policy.appliance.relayCommand.map { RelayHook(command: $0, timeoutSeconds: policy.appliance.relayTimeoutSeconds, logger: logger) },
+                    relay: policy.appliance.relayCommand.map {
+                        RelayHook(command: $0, timeoutSeconds: policy.appliance.relayTimeoutSeconds, logger: logger)
+                    },
                     logger: logger
                 ) { event in
                     CommandOutput.json(event.json)
@@ -85,17 +92,19 @@ extension Facegate {
                     limits: limits, logger: logger)
                 let alerts = AlertTimeoutService(registry: registry, clock: ContinuousClock(), logger: logger)
                 let retention = RetentionService(
-                    registry: registry, clock: ContinuousClock(), interval: .seconds(policy.retention.sweepIntervalMinutes * 60), logger: logger)
-                let group = ServiceGroup(configuration: .init(
-                    services: [
-                        .init(service: EarlyStop.Service(), successTerminationBehavior: .gracefullyShutdownGroup),
-                        .init(service: PipelineService(pipeline: pipeline), successTerminationBehavior: .gracefullyShutdownGroup),
-                        .init(service: retention),
-                        .init(service: socket),
-                        .init(service: alerts),
-                    ],
-                    gracefulShutdownSignals: [.sigterm, .sigint],
-                    logger: logger))
+                    registry: registry, clock: ContinuousClock(), interval: .seconds(policy.retention.sweepIntervalMinutes * 60),
+                    logger: logger)
+                let group = ServiceGroup(
+                    configuration: .init(
+                        services: [
+                            .init(service: EarlyStop.Service(), successTerminationBehavior: .gracefullyShutdownGroup),
+                            .init(service: PipelineService(pipeline: pipeline), successTerminationBehavior: .gracefullyShutdownGroup),
+                            .init(service: retention),
+                            .init(service: socket),
+                            .init(service: alerts),
+                        ],
+                        gracefulShutdownSignals: [.sigterm, .sigint],
+                        logger: logger))
                 try await group.run()
                 await workers.shutdown()
                 StandardStreams.writeError(JSONValue.object(["summary": pipeline.counters.json]).serialized + "\n")
@@ -105,8 +114,8 @@ extension Facegate {
         private func resolveSource(policy: Policy) throws -> FrameSourceSpec {
             if let source { return try FrameSourceSpec(parsing: source) }
             if let configured = policy.appliance.source { return try FrameSourceSpec(parsing: configured) }
-            return try FrameSourceSpec.firstCamera(otherwise: "plug one in, or pass --source y4m:PATH or --source dir:PATH (a folder of photos)")
+            return try FrameSourceSpec.firstCamera(
+                otherwise: "plug one in, or pass --source y4m:PATH or --source dir:PATH (a folder of photos)")
         }
     }
 }
-

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Edge
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The facegate command line: the appliance daemon, its admin commands and the tools
@@ -17,7 +18,8 @@ struct Facegate: AsyncParsableCommand {
             """,
         version: FacegateVersion.current,
         subcommands: [
-            Detect.self, Embed.self, Compare.self, Evaluate.self, Enrol.self, Status.self, PolicyCommand.self, IncidentCommand.self, DenyList.self, Door.self, Identify.self, Subjects.self, Consent.self, Erase.self,
+            Detect.self, Embed.self, Compare.self, Evaluate.self, Enrol.self, Status.self, PolicyCommand.self, IncidentCommand.self,
+            DenyList.self, Door.self, Identify.self, Subjects.self, Consent.self, Erase.self,
             Purge.self, Export.self, Audit.self, Stats.self, Run.self, MakeClip.self, Doctor.self, Keys.self, Backup.self, Restore.self,
             Bench.self,
         ]

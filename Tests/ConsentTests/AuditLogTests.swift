@@ -14,7 +14,8 @@ struct AuditLogTests {
         let registry = try fixture.open()
         var subjects: [SubjectID] = []
         for name in ["A", "B", "C", "D"] {
-            subjects.append(try registry.enrol(ConsentFixture.request(name), embeddings: [VaultFixture.randomDescriptor()], by: fixture.staff).0.id)
+            subjects.append(
+                try registry.enrol(ConsentFixture.request(name), embeddings: [VaultFixture.randomDescriptor()], by: fixture.staff).0.id)
         }
         try registry.erase(subjects[1], reason: .request, actor: fixture.staff)
         _ = try registry.withdraw(subjects[2], actor: fixture.staff)

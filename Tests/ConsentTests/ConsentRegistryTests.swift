@@ -8,14 +8,16 @@ import Vault
 
 @Suite("Consent records, withdrawal and erasure")
 struct ConsentRegistryTests {
-    @Test("enrolment without a valid consent is refused and stores nothing", arguments: [
-        EnrolmentRequest(displayName: "A", noticeVersion: "1999-01", purposes: ["entry"], method: "signed-form"),
-        EnrolmentRequest(displayName: "A", noticeVersion: "2026-01", purposes: [], method: "signed-form"),
-        EnrolmentRequest(displayName: "A", noticeVersion: "2026-01", purposes: ["offers"], method: "signed-form"),
-        EnrolmentRequest(displayName: "A", noticeVersion: "2026-01", purposes: ["entry", "telepathy"], method: "signed-form"),
-        EnrolmentRequest(displayName: "A", noticeVersion: "2026-01", purposes: ["entry"], method: "verbal"),
-        EnrolmentRequest(displayName: " ", noticeVersion: "2026-01", purposes: ["entry"], method: "signed-form"),
-    ])
+    @Test(
+        "enrolment without a valid consent is refused and stores nothing",
+        arguments: [
+            EnrolmentRequest(displayName: "A", noticeVersion: "1999-01", purposes: ["entry"], method: "signed-form"),
+            EnrolmentRequest(displayName: "A", noticeVersion: "2026-01", purposes: [], method: "signed-form"),
+            EnrolmentRequest(displayName: "A", noticeVersion: "2026-01", purposes: ["offers"], method: "signed-form"),
+            EnrolmentRequest(displayName: "A", noticeVersion: "2026-01", purposes: ["entry", "telepathy"], method: "signed-form"),
+            EnrolmentRequest(displayName: "A", noticeVersion: "2026-01", purposes: ["entry"], method: "verbal"),
+            EnrolmentRequest(displayName: " ", noticeVersion: "2026-01", purposes: ["entry"], method: "signed-form"),
+        ])
     func refusedWithoutConsent(request: EnrolmentRequest) throws {
         let fixture = try ConsentFixture()
         let registry = try fixture.open()
@@ -33,7 +35,9 @@ struct ConsentRegistryTests {
     func enrolmentRecord() throws {
         let fixture = try ConsentFixture()
         let registry = try fixture.open()
-        let (enrolled, record) = try registry.enrol(ConsentFixture.request(purposes: ["entry", "attendance-analytics"]), embeddings: [VaultFixture.randomDescriptor()], by: fixture.staff)
+        let (enrolled, record) = try registry.enrol(
+            ConsentFixture.request(purposes: ["entry", "attendance-analytics"]), embeddings: [VaultFixture.randomDescriptor()],
+            by: fixture.staff)
         #expect(record.subject == enrolled.id)
         #expect(record.noticeVersion == "2026-01")
         #expect(record.noticeSHA256 == fixture.policy.notices[0].sha256)
@@ -75,7 +79,9 @@ struct ConsentRegistryTests {
     func partialWithdrawal() throws {
         let fixture = try ConsentFixture()
         let registry = try fixture.open()
-        let (enrolled, first) = try registry.enrol(ConsentFixture.request(purposes: ["entry", "attendance-analytics"]), embeddings: [VaultFixture.randomDescriptor()], by: fixture.staff)
+        let (enrolled, first) = try registry.enrol(
+            ConsentFixture.request(purposes: ["entry", "attendance-analytics"]), embeddings: [VaultFixture.randomDescriptor()],
+            by: fixture.staff)
         #expect(try registry.recordVisit(of: enrolled.id, decision: "member", at: fixture.clock.now()))
         #expect(try registry.visits(of: enrolled.id).count == 1)
         let result = try registry.withdraw(enrolled.id, purposes: ["attendance-analytics"], actor: fixture.staff)
@@ -93,7 +99,8 @@ struct ConsentRegistryTests {
     func visitsNeedConsent() throws {
         let fixture = try ConsentFixture()
         let registry = try fixture.open()
-        let (entryOnly, _) = try registry.enrol(ConsentFixture.request("A"), embeddings: [VaultFixture.randomDescriptor()], by: fixture.staff)
+        let (entryOnly, _) = try registry.enrol(
+            ConsentFixture.request("A"), embeddings: [VaultFixture.randomDescriptor()], by: fixture.staff)
         #expect(try !registry.recordVisit(of: entryOnly.id, decision: "member", at: fixture.clock.now()))
         #expect(try registry.visits(of: entryOnly.id).isEmpty)
     }
@@ -102,7 +109,8 @@ struct ConsentRegistryTests {
     func erasureAndChain() throws {
         let fixture = try ConsentFixture()
         let registry = try fixture.open()
-        let (enrolled, _) = try registry.enrol(ConsentFixture.request("Grace Hopper"), embeddings: [VaultFixture.randomDescriptor()], by: fixture.staff)
+        let (enrolled, _) = try registry.enrol(
+            ConsentFixture.request("Grace Hopper"), embeddings: [VaultFixture.randomDescriptor()], by: fixture.staff)
         let sealed = try #require(try registry.vault.read { db in try AuditLog.entries(in: db).first?.personal })
         let before = try registry.vault.read { db in try registry.vault.openPersonal(sealed, for: enrolled.id, purpose: "audit", in: db) }
         #expect(before.map { String(decoding: $0, as: UTF8.self) }?.contains("Grace Hopper") == true)
@@ -110,7 +118,8 @@ struct ConsentRegistryTests {
         let after = try registry.vault.read { db in try registry.vault.openPersonal(sealed, for: enrolled.id, purpose: "audit", in: db) }
         #expect(after == nil)
         let export = try registry.exportAudit(format: .jsonl, actor: fixture.staff)
-        let report = try AuditVerifier.verify(lines: export.text.split(separator: "\n").map(String.init), publicKey: registry.audit.publicKey)
+        let report = try AuditVerifier.verify(
+            lines: export.text.split(separator: "\n").map(String.init), publicKey: registry.audit.publicKey)
         #expect(report.isValid, "\(String(describing: report.failure))")
         #expect(report.entries == 3)  // enrol, erase, export
         #expect(!export.text.contains("Grace Hopper"))

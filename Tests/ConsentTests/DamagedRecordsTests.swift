@@ -47,7 +47,9 @@ struct DamagedRecordsTests {
         registry.close()
         registry = try Self.restore(fixture, from: backup)
         #expect(try !registry.vault.exists(ann), "Ann's erasure was not glued onto the torn line and lost")
-        #expect(try registry.vault.profile(of: bob).displayName == "Bob", "the torn line was cut off: an erasure whose record was never finished had not started")
+        #expect(
+            try registry.vault.profile(of: bob).displayName == "Bob",
+            "the torn line was cut off: an erasure whose record was never finished had not started")
     }
 
     @Test("a journal emptied by a clean-up is written back from the audit log: a restored backup keeps the person erased")

@@ -20,7 +20,9 @@ struct DenyListTests {
     func setUp(_ edit: @escaping (String) -> String = DenyListTests.enabled) throws -> (ConsentFixture, ConsentRegistry, SubjectID) {
         let fixture = try ConsentFixture(edit: edit)
         let registry = try fixture.open()
-        let subject = try registry.enrol(ConsentFixture.request("Mallory"), embeddings: [VaultFixture.randomDescriptor()], by: fixture.staff).0.id
+        let subject = try registry.enrol(
+            ConsentFixture.request("Mallory"), embeddings: [VaultFixture.randomDescriptor()], by: fixture.staff
+        ).0.id
         return (fixture, registry, subject)
     }
 
@@ -45,7 +47,9 @@ struct DenyListTests {
     @Test("only enrolled subjects with consent in force can be listed")
     func onlyEnrolled() throws {
         let (_, registry, _) = try setUp()
-        let error = #expect(throws: ConsentError.self) { try registry.addIncident(SubjectID.random(), category: "violence", note: nil, actor: alice) }
+        let error = #expect(throws: ConsentError.self) {
+            try registry.addIncident(SubjectID.random(), category: "violence", note: nil, actor: alice)
+        }
         #expect(error?.message.contains("enrolled") == true)
     }
 
@@ -91,7 +95,9 @@ struct DenyListTests {
         let (_, registry, subject) = try setUp()
         #expect(throws: ConsentError.self) { try registry.proposeDenyListEntry(subject, reason: "", evidence: ["x"], actor: alice) }
         #expect(throws: ConsentError.self) { try registry.proposeDenyListEntry(subject, reason: "r", evidence: [], actor: alice) }
-        #expect(throws: ConsentError.self) { try registry.proposeDenyListEntry(subject, reason: "r", evidence: ["not-an-incident"], actor: alice) }
+        #expect(throws: ConsentError.self) {
+            try registry.proposeDenyListEntry(subject, reason: "r", evidence: ["not-an-incident"], actor: alice)
+        }
         let (incident, _) = try registry.addIncident(subject, category: "theft", note: nil, actor: alice)
         let entry = try registry.proposeDenyListEntry(subject, reason: "theft", evidence: [incident.id], actor: alice)
         _ = try registry.approveDenyListEntry(entry.id, reason: "yes", actor: bob)
@@ -150,7 +156,9 @@ struct DenyListTests {
 
         let late = try #require(try registry.raiseAlert(for: subject))
         fixture.clock.advance(by: 121)
-        let error = #expect(throws: ConsentError.self) { try registry.confirmAlert(late.id, decision: "deny", reason: "too late", actor: bob) }
+        let error = #expect(throws: ConsentError.self) {
+            try registry.confirmAlert(late.id, decision: "deny", reason: "too late", actor: bob)
+        }
         #expect(error?.message.contains("no action was taken") == true)
         #expect(try registry.alerts(of: subject).map(\.status) == [.confirmed, .expired])
     }

@@ -87,7 +87,9 @@ struct ErasurePropertyTests {
             case .enrol(let analytics):
                 let probe = VaultFixture.randomDescriptor()
                 let purposes = analytics ? ["entry", "attendance-analytics"] : ["entry"]
-                let subject = try registry.enrol(ConsentFixture.request("Person \(alive.count + erased.count)", purposes: purposes), embeddings: [probe], by: staff).0.id
+                let subject = try registry.enrol(
+                    ConsentFixture.request("Person \(alive.count + erased.count)", purposes: purposes), embeddings: [probe], by: staff
+                ).0.id
                 if analytics { try registry.recordVisit(of: subject, decision: "member", at: fixture.clock.now()) }
                 alive[subject] = probe
             case .erase(let index):
@@ -99,7 +101,8 @@ struct ErasurePropertyTests {
                 #expect(try registry.withdraw(subject, actor: staff).erased)
                 forget(subject)
             case .withdrawAnalytics(let index):
-                guard let subject = subject(index), registry.activeConsent(of: subject)?.purposes.contains("attendance-analytics") == true else { return }
+                guard let subject = subject(index), registry.activeConsent(of: subject)?.purposes.contains("attendance-analytics") == true
+                else { return }
                 _ = try registry.withdraw(subject, purposes: ["attendance-analytics"], actor: staff)
                 #expect(try registry.visits(of: subject).isEmpty)
             case .backup:
@@ -116,7 +119,8 @@ struct ErasurePropertyTests {
                     let lock = try StateDirectoryLock(location: fixture.location, holder: .command, purpose: "restore", waitSeconds: 5)
                     registry = try ConsentRegistry.restore(
                         from: backup.path, policy: fixture.policy, location: fixture.location, lock: lock, environment: [:],
-                        clock: fixture.clock, logger: Logger(label: "test"), actor: staff).0
+                        clock: fixture.clock, logger: Logger(label: "test"), actor: staff
+                    ).0
                     try registry.loadGallery()
                     // What the backup held, less everyone erased since (ever).
                     alive = backup.alive.filter { erased[$0.key] == nil }
@@ -128,11 +132,15 @@ struct ErasurePropertyTests {
                 // What `forget` leaves when killed right after its journal entry: the
                 // line on disk, nothing else done. The next open must finish it.
                 guard let subject = subject(index) else { return }
-                let line = "{\"subject\":\"\(subject.rawValue)\",\"at\":\"\(Timestamp.iso8601(fixture.clock.now()))\",\"reason\":\"request\",\"actor\":\"test\"}\n"
-                let handle = try #require(FileHandle(forWritingAtPath: fixture.location.keys.erasureJournalPath) ?? {
-                    _ = FileManager.default.createFile(atPath: fixture.location.keys.erasureJournalPath, contents: nil, attributes: [.posixPermissions: 0o600])
-                    return FileHandle(forWritingAtPath: fixture.location.keys.erasureJournalPath)
-                }())
+                let line =
+                    "{\"subject\":\"\(subject.rawValue)\",\"at\":\"\(Timestamp.iso8601(fixture.clock.now()))\",\"reason\":\"request\",\"actor\":\"test\"}\n"
+                let handle = try #require(
+                    FileHandle(forWritingAtPath: fixture.location.keys.erasureJournalPath)
+                        ?? {
+                            _ = FileManager.default.createFile(
+                                atPath: fixture.location.keys.erasureJournalPath, contents: nil, attributes: [.posixPermissions: 0o600])
+                            return FileHandle(forWritingAtPath: fixture.location.keys.erasureJournalPath)
+                        }())
                 handle.seekToEndOfFile()
                 handle.write(Data(line.utf8))
                 try handle.close()

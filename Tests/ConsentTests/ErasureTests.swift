@@ -21,9 +21,11 @@ struct ErasureTests {
             var counts: [String: Int] = [:]
             for table in ["subject", "access_event", "incident", "denylist_entry", "door_alert"] {
                 let column = table == "subject" ? "id" : "subject_id"
-                counts[table] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) WHERE \(column) = ?", arguments: [subject.rawValue])
+                counts[table] = try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM \(table) WHERE \(column) = ?", arguments: [subject.rawValue])
             }
-            counts["template"] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM template WHERE subject_id = ?", arguments: [subject.rawValue])
+            counts["template"] = try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM template WHERE subject_id = ?", arguments: [subject.rawValue])
             counts["unerased_consent"] = try Int.fetchOne(
                 db, sql: "SELECT COUNT(*) FROM consent_record WHERE subject_id = ? AND erased_at IS NULL", arguments: [subject.rawValue])
             return counts.filter { $0.value > 0 }
@@ -34,7 +36,9 @@ struct ErasureTests {
         document.text.split(separator: "\n").map(String.init)
     }
 
-    static func restore(_ fixture: ConsentFixture, from backup: String, location: VaultLocation? = nil) throws -> (ConsentRegistry, ConsentRegistry.RestoreReport) {
+    static func restore(_ fixture: ConsentFixture, from backup: String, location: VaultLocation? = nil) throws -> (
+        ConsentRegistry, ConsentRegistry.RestoreReport
+    ) {
         let location = location ?? fixture.location
         let lock = try StateDirectoryLock(location: location, holder: .command, purpose: "restore", waitSeconds: 5)
         return try ConsentRegistry.restore(
@@ -47,7 +51,8 @@ struct ErasureTests {
     func enrolWithHistory(_ registry: ConsentRegistry, _ fixture: ConsentFixture, name: String) throws -> SubjectID {
         let subject = try registry.enrol(
             ConsentFixture.request(name, purposes: ["entry", "attendance-analytics"]), embeddings: [VaultFixture.randomDescriptor()],
-            by: fixture.staff).0.id
+            by: fixture.staff
+        ).0.id
         try registry.recordVisit(of: subject, decision: "member", at: fixture.clock.now())
         let (incident, _) = try registry.addIncident(subject, category: "theft", note: "took a coat", actor: alice)
         let entry = try registry.proposeDenyListEntry(subject, reason: "repeated theft", evidence: [incident.id], actor: alice)
@@ -57,7 +62,9 @@ struct ErasureTests {
         return subject
     }
 
-    @Test("a restored backup loses again every subject erased since: every table, the consent record marked, the audit prefix kept, the restore audited")
+    @Test(
+        "a restored backup loses again every subject erased since: every table, the consent record marked, the audit prefix kept, the restore audited"
+    )
     func restoreAfterErasure() throws {
         let fixture = try ConsentFixture(edit: DenyListTests.enabled)
         var registry = try fixture.open()
@@ -95,7 +102,8 @@ struct ErasureTests {
         #expect(entries.filter { $0.action == "subject.erase" && $0.subject == erased.rawValue }.count == 2, "the erasure and its replay")
     }
 
-    @Test("an erasure killed after its journal entry is finished, consent side included, by a restore of a backup taken before the next open")
+    @Test(
+        "an erasure killed after its journal entry is finished, consent side included, by a restore of a backup taken before the next open")
     func interruptedErasure() async throws {
         let fixture = try ConsentFixture(edit: DenyListTests.enabled)
         let victim: SubjectID
@@ -105,7 +113,8 @@ struct ErasureTests {
             registry.close()
         }
         let state = fixture.location.stateDirectory, policyPath = fixture.policyPath, subject = victim.rawValue
-        await #expect(processExitsWith: .signal(SIGKILL)) { [state = state as String, policyPath = policyPath as String, subject = subject as String] in
+        await #expect(processExitsWith: .signal(SIGKILL)) {
+            [state = state as String, policyPath = policyPath as String, subject = subject as String] in
             setenv("FACEGATE_CRASH_AT", "erase.after-journal", 1)
             let location = VaultLocation(stateDirectory: state)
             let lock = try StateDirectoryLock(location: location, holder: .command, purpose: "test")
@@ -120,7 +129,8 @@ struct ErasureTests {
         #expect(report.erasuresReapplied == 1)
         #expect(try Self.traces(of: victim, in: registry).isEmpty)
         #expect(try registry.consentRecords(of: victim).allSatisfy { $0.erasedAt != nil })
-        let erasures = try registry.vault.read { db in try AuditLog.entries(in: db, subject: victim).filter { $0.action == "subject.erase" } }
+        let erasures = try registry.vault.read { db in try AuditLog.entries(in: db, subject: victim).filter { $0.action == "subject.erase" }
+        }
         #expect(erasures.count == 1 && erasures.first?.details["replayed"] == .bool(true))
     }
 
@@ -128,7 +138,8 @@ struct ErasureTests {
     func replacementDevice() throws {
         let fixture = try ConsentFixture()
         let registry = try fixture.open()
-        let erased = try registry.enrol(ConsentFixture.request("Eve"), embeddings: [VaultFixture.randomDescriptor()], by: fixture.staff).0.id
+        let erased = try registry.enrol(ConsentFixture.request("Eve"), embeddings: [VaultFixture.randomDescriptor()], by: fixture.staff).0
+            .id
         let kept = try registry.enrol(ConsentFixture.request("Kim"), embeddings: [VaultFixture.randomDescriptor()], by: fixture.staff).0.id
         let backup = fixture.directory.file("offsite.sqlite")
         try VaultStore.backup(database: fixture.location.database, to: backup)
@@ -147,11 +158,14 @@ struct ErasureTests {
         #expect(try restored.vault.profile(of: kept).displayName == "Kim")
     }
 
-    @Test("backup_days after an erasure, a backup taken before it can no longer be decrypted with the device's keys; before that, it restores and re-erases")
+    @Test(
+        "backup_days after an erasure, a backup taken before it can no longer be decrypted with the device's keys; before that, it restores and re-erases"
+    )
     func backupsExpire() throws {
         let fixture = try ConsentFixture()
         let registry = try fixture.open()
-        let erased = try registry.enrol(ConsentFixture.request("Eve"), embeddings: [VaultFixture.randomDescriptor()], by: fixture.staff).0.id
+        let erased = try registry.enrol(ConsentFixture.request("Eve"), embeddings: [VaultFixture.randomDescriptor()], by: fixture.staff).0
+            .id
         let kept = try registry.enrol(ConsentFixture.request("Kim"), embeddings: [VaultFixture.randomDescriptor()], by: fixture.staff).0.id
         let backup = fixture.directory.file("old.sqlite")
         try VaultStore.backup(database: fixture.location.database, to: backup)
@@ -193,7 +207,8 @@ struct ErasureTests {
         configuration.readonly = true
         let queue = try DatabaseQueue(path: path, configuration: configuration)
         return try queue.read { db in
-            let row = try #require(try Row.fetchOne(db, sql: "SELECT wrapped_key, kek_epoch FROM subject WHERE id = ?", arguments: [subject.rawValue]))
+            let row = try #require(
+                try Row.fetchOne(db, sql: "SELECT wrapped_key, kek_epoch FROM subject WHERE id = ?", arguments: [subject.rawValue]))
             return ([UInt8](row["wrapped_key"] as Data), row["kek_epoch"])
         }
     }
@@ -204,7 +219,8 @@ struct ErasureTests {
         let registry = try fixture.open()
         let subject = try registry.enrol(
             ConsentFixture.request("Val", purposes: ["entry", "attendance-analytics"]), embeddings: [VaultFixture.randomDescriptor()],
-            by: fixture.staff).0.id
+            by: fixture.staff
+        ).0.id
         // Distinctive times: their 8 bytes are searched for in the files.
         let times = (1...40).map { fixture.clock.now() + Double($0) * 3_601.123_456_789 }
         for time in times { try registry.recordVisit(of: subject, decision: "member", at: time) }
@@ -239,7 +255,9 @@ struct ErasureTests {
         #expect(report.failure?.reason.contains("cut short") == true, "\(String(describing: report.failure))")
         // The seal of that export moved onto the cut lines does not fit them.
         let grafted = cut + [first.last!]
-        #expect(try AuditVerifier.verify(lines: grafted, publicKey: registry.audit.publicKey).failure?.reason.contains("not the ones it was made over") == true)
+        #expect(
+            try AuditVerifier.verify(lines: grafted, publicKey: registry.audit.publicKey).failure?.reason.contains(
+                "not the ones it was made over") == true)
         // A later export extends the first; the first does not extend the later one.
         _ = try registry.enrol(ConsentFixture.request("F"), embeddings: [VaultFixture.randomDescriptor()], by: fixture.staff)
         let second = Self.lines(try registry.exportAudit(format: .jsonl, actor: fixture.staff))
@@ -247,7 +265,9 @@ struct ErasureTests {
         #expect(try AuditVerifier.extends(first, older: second, publicKey: registry.audit.publicKey)?.contains("shrank") == true)
     }
 
-    @Test("entries deleted from the database's audit tail are detected at the next open, put back from the audit file, and recorded as a breach")
+    @Test(
+        "entries deleted from the database's audit tail are detected at the next open, put back from the audit file, and recorded as a breach"
+    )
     func deletedDatabaseTail() throws {
         let fixture = try ConsentFixture()
         var registry = try fixture.open()
@@ -275,7 +295,8 @@ struct ErasureTests {
     func breachOnFlippedByte() throws {
         let fixture = try ConsentFixture()
         var registry = try fixture.open()
-        let victim = try registry.enrol(ConsentFixture.request("Vic"), embeddings: [VaultFixture.randomDescriptor()], by: fixture.staff).0.id
+        let victim = try registry.enrol(ConsentFixture.request("Vic"), embeddings: [VaultFixture.randomDescriptor()], by: fixture.staff).0
+            .id
         let other = try registry.enrol(ConsentFixture.request("Oli"), embeddings: [VaultFixture.randomDescriptor()], by: fixture.staff).0.id
         #expect(try registry.checkIntegrity().isSound)
         try registry.vault.write { db in
@@ -294,7 +315,8 @@ struct ErasureTests {
 
         // A flipped template byte stops the gallery load (fail closed), also recorded.
         try registry.vault.write { db in
-            var sealed = try [UInt8](Data.fetchOne(db, sql: "SELECT sealed FROM template WHERE subject_id = ?", arguments: [other.rawValue])!)
+            var sealed = try [UInt8](
+                Data.fetchOne(db, sql: "SELECT sealed FROM template WHERE subject_id = ?", arguments: [other.rawValue])!)
             sealed[sealed.count - 3] ^= 0x80
             try db.execute(sql: "UPDATE template SET sealed = ? WHERE subject_id = ?", arguments: [Data(sealed), other.rawValue])
         }
@@ -306,24 +328,31 @@ struct ErasureTests {
         #expect(last.details["affected_subjects"] == .array([.string(other.rawValue)]))
     }
 
-    @Test("incident categories, notes and deny-list reasons in the audit log are sealed with the subject's key and unreadable after erasure")
+    @Test(
+        "incident categories, notes and deny-list reasons in the audit log are sealed with the subject's key and unreadable after erasure")
     func sealedAuditDetails() throws {
         let fixture = try ConsentFixture(edit: DenyListTests.enabled)
         let registry = try fixture.open()
         let subject = try enrolWithHistory(registry, fixture, name: "Sam")
         let clearText = { () throws -> String in
-            try registry.vault.read { db in try AuditLog.entries(in: db).map { JSONValue.object($0.details).serialized }.joined(separator: "\n") }
+            try registry.vault.read { db in
+                try AuditLog.entries(in: db).map { JSONValue.object($0.details).serialized }.joined(separator: "\n")
+            }
         }
         for word in ["theft", "took a coat", "repeated theft", "seen on camera"] {
             #expect(!(try clearText()).contains(word), "'\(word)' is not in the clear in the audit log")
         }
         let sealed = try registry.vault.read { db in try AuditLog.entries(in: db, subject: subject).compactMap(\.personal) }
         #expect(sealed.count >= 4)
-        let opened = try registry.vault.read { db in try sealed.compactMap { try registry.vault.openPersonal($0, for: subject, purpose: "audit", in: db) } }
+        let opened = try registry.vault.read { db in
+            try sealed.compactMap { try registry.vault.openPersonal($0, for: subject, purpose: "audit", in: db) }
+        }
         #expect(opened.count == sealed.count)
         #expect(opened.contains { String(decoding: $0, as: UTF8.self).contains("theft") })
         try registry.erase(subject, reason: .request, actor: fixture.staff)
-        let afterwards = try registry.vault.read { db in try sealed.compactMap { try registry.vault.openPersonal($0, for: subject, purpose: "audit", in: db) } }
+        let afterwards = try registry.vault.read { db in
+            try sealed.compactMap { try registry.vault.openPersonal($0, for: subject, purpose: "audit", in: db) }
+        }
         #expect(afterwards.isEmpty)
         #expect(try registry.checkIntegrity().isSound, "sealed fields of an erased subject are unreadable by design, not a breach")
     }
@@ -335,7 +364,9 @@ struct ErasureTests {
         try registry.recordUndeliveredExport("export.audit", outcome: "refused", reason: "the output file exists", actor: fixture.staff)
         let entry = try #require(try registry.vault.read { db in try AuditLog.entries(in: db).last })
         #expect(entry.action == "export.audit" && entry.details["outcome"] == .string("refused"))
-        #expect(throws: ConsentError.self) { try registry.recordUndeliveredExport("subject.erase", outcome: "refused", reason: "x", actor: fixture.staff) }
+        #expect(throws: ConsentError.self) {
+            try registry.recordUndeliveredExport("subject.erase", outcome: "refused", reason: "x", actor: fixture.staff)
+        }
     }
 }
 
@@ -346,9 +377,11 @@ struct OutOfRangeDateTests {
     func infiniteExpiry() throws {
         let fixture = try ConsentFixture()
         let registry = try fixture.open()
-        let subject = try registry.enrol(ConsentFixture.request("Old"), embeddings: [VaultFixture.randomDescriptor()], by: fixture.staff).0.id
+        let subject = try registry.enrol(ConsentFixture.request("Old"), embeddings: [VaultFixture.randomDescriptor()], by: fixture.staff).0
+            .id
         try registry.vault.write { db in
-            try db.execute(sql: "UPDATE consent_record SET expires_at = ? WHERE subject_id = ?", arguments: [Double.infinity, subject.rawValue])
+            try db.execute(
+                sql: "UPDATE consent_record SET expires_at = ? WHERE subject_id = ?", arguments: [Double.infinity, subject.rawValue])
             try db.execute(sql: "UPDATE subject SET expires_at = ? WHERE id = ?", arguments: [1e308, subject.rawValue])
         }
         registry.close()

@@ -11,7 +11,8 @@ struct ExportTests {
     func consentLog() throws {
         let fixture = try ConsentFixture()
         let registry = try fixture.open()
-        let (a, _) = try registry.enrol(ConsentFixture.request("A", purposes: ["entry", "offers"]), embeddings: [VaultFixture.randomDescriptor()], by: fixture.staff)
+        let (a, _) = try registry.enrol(
+            ConsentFixture.request("A", purposes: ["entry", "offers"]), embeddings: [VaultFixture.randomDescriptor()], by: fixture.staff)
         _ = try registry.enrol(ConsentFixture.request("B"), embeddings: [VaultFixture.randomDescriptor()], by: fixture.staff)
         _ = try registry.withdraw(a.id, actor: fixture.staff)
         let export = try registry.exportConsentLog(format: .jsonl, actor: fixture.staff)
@@ -19,7 +20,9 @@ struct ExportTests {
         let records = try lines.map { try JSONParser.parse($0) }.filter { $0["type"]?.stringValue == "consent_record" }
         #expect(records.count == 2)
         for record in records {
-            for field in ["subject", "notice_version", "notice_sha256", "purposes", "method", "operator", "given_at", "expires_at", "withdrawn_at"] {
+            for field in [
+                "subject", "notice_version", "notice_sha256", "purposes", "method", "operator", "given_at", "expires_at", "withdrawn_at",
+            ] {
                 #expect(record[field] != nil, "missing \(field)")
             }
         }
@@ -40,7 +43,9 @@ struct ExportTests {
         let fixture = try ConsentFixture()
         let registry = try fixture.open()
         let json = try JSONParser.parse(registry.exportRecordOfProcessing(format: .json, actor: fixture.staff).text)
-        for key in ["a_controller", "b_purposes", "c_categories", "d_recipients", "e_transfers", "f_erasure_time_limits", "g_security_measures"] {
+        for key in [
+            "a_controller", "b_purposes", "c_categories", "d_recipients", "e_transfers", "f_erasure_time_limits", "g_security_measures",
+        ] {
             let value = try #require(json[key], "missing \(key)")
             #expect(value != .null && value != .array([]) && value != .string(""), "\(key) is empty")
         }
@@ -55,12 +60,15 @@ struct ExportTests {
         let fixture = try ConsentFixture()
         let registry = try fixture.open()
         let embedding = VaultFixture.randomDescriptor()
-        let (subject, _) = try registry.enrol(ConsentFixture.request("Ada", purposes: ["entry", "attendance-analytics"]), embeddings: [embedding], by: fixture.staff)
+        let (subject, _) = try registry.enrol(
+            ConsentFixture.request("Ada", purposes: ["entry", "attendance-analytics"]), embeddings: [embedding], by: fixture.staff)
         _ = try registry.recordVisit(of: subject.id, decision: "member", at: fixture.clock.now())
         let text = try registry.exportSubjectAccess(subject.id, actor: fixture.staff).text
         let json = try JSONParser.parse(text)
-        for key in ["subject", "controller", "personal_data", "biometric_data", "purposes", "consent_history", "visits", "deny_list",
-                    "recipients", "retention", "source", "automated_decision_making", "rights", "complaint"] {
+        for key in [
+            "subject", "controller", "personal_data", "biometric_data", "purposes", "consent_history", "visits", "deny_list",
+            "recipients", "retention", "source", "automated_decision_making", "rights", "complaint",
+        ] {
             #expect(json[key] != nil, "missing \(key)")
         }
         #expect(json["personal_data"]?["display_name"]?.stringValue == "Ada")
@@ -70,7 +78,8 @@ struct ExportTests {
         for value in embedding.values.prefix(16) { #expect(!text.contains("\(value)")) }
         func longestNumberArray(_ value: JSONValue) -> Int {
             switch value {
-            case .array(let items): max(items.allSatisfy { $0.doubleValue != nil } ? items.count : 0, items.map(longestNumberArray).max() ?? 0)
+            case .array(let items):
+                max(items.allSatisfy { $0.doubleValue != nil } ? items.count : 0, items.map(longestNumberArray).max() ?? 0)
             case .object(let object): object.entries.map { longestNumberArray($0.value) }.max() ?? 0
             default: 0
             }

@@ -1,9 +1,9 @@
 import Consent
 import FacegateCore
-import Vault
 import FacegateTestSupport
 import Foundation
 import Testing
+import Vault
 
 @Suite("Policy loading and validation")
 struct PolicyTests {
@@ -49,11 +49,13 @@ struct PolicyTests {
         #expect(error?.message.contains("'camera'") == true)
     }
 
-    @Test("a negative duration is an error that names the key", arguments: [
-        ("template_days = 365", "template_days = -1", "retention.template_days"),
-        ("access_event_days = 180", "access_event_days = 0", "retention.access_event_days"),
-        ("review_days = 90", "review_days = -90", "denylist.review_days"),
-    ])
+    @Test(
+        "a negative duration is an error that names the key",
+        arguments: [
+            ("template_days = 365", "template_days = -1", "retention.template_days"),
+            ("access_event_days = 180", "access_event_days = 0", "retention.access_event_days"),
+            ("review_days = 90", "review_days = -90", "denylist.review_days"),
+        ])
     func negativeDuration(original: String, replacement: String, key: String) {
         let error = #expect(throws: ConsentError.self) { try load { $0.replacingOccurrences(of: original, with: replacement) } }
         #expect(error?.code == .invalidPolicy)
@@ -71,7 +73,10 @@ struct PolicyTests {
     @Test("a notice purpose that is not declared is an error")
     func undeclaredPurpose() {
         let error = #expect(throws: ConsentError.self) {
-            try load { $0.replacingOccurrences(of: "purposes = [\"entry\", \"attendance-analytics\", \"offers\"]", with: "purposes = [\"entry\", \"marketing\"]") }
+            try load {
+                $0.replacingOccurrences(
+                    of: "purposes = [\"entry\", \"attendance-analytics\", \"offers\"]", with: "purposes = [\"entry\", \"marketing\"]")
+            }
         }
         #expect(error?.message.contains("marketing") == true)
     }
@@ -87,7 +92,10 @@ struct PolicyTests {
     func noNotice() {
         #expect(throws: ConsentError.self) {
             try load { text in
-                text.replacingOccurrences(of: "[[notices]]\nversion = \"2026-01\"\nfile = \"notices/membership-2026-01.md\"\npurposes = [\"entry\", \"attendance-analytics\", \"offers\"]\n", with: "")
+                text.replacingOccurrences(
+                    of:
+                        "[[notices]]\nversion = \"2026-01\"\nfile = \"notices/membership-2026-01.md\"\npurposes = [\"entry\", \"attendance-analytics\", \"offers\"]\n",
+                    with: "")
             }
         }
     }

@@ -14,10 +14,14 @@ struct RetentionTests {
     func sweep() throws {
         let fixture = try ConsentFixture()
         let registry = try fixture.open()
-        let (old, _) = try registry.enrol(ConsentFixture.request("Old", purposes: ["entry", "attendance-analytics"]), embeddings: [VaultFixture.randomDescriptor()], by: fixture.staff)
+        let (old, _) = try registry.enrol(
+            ConsentFixture.request("Old", purposes: ["entry", "attendance-analytics"]), embeddings: [VaultFixture.randomDescriptor()],
+            by: fixture.staff)
         #expect(try registry.recordVisit(of: old.id, decision: "member", at: fixture.clock.now()))
         fixture.clock.advance(days: 200)
-        let (young, _) = try registry.enrol(ConsentFixture.request("Young", purposes: ["entry", "attendance-analytics"]), embeddings: [VaultFixture.randomDescriptor()], by: fixture.staff)
+        let (young, _) = try registry.enrol(
+            ConsentFixture.request("Young", purposes: ["entry", "attendance-analytics"]), embeddings: [VaultFixture.randomDescriptor()],
+            by: fixture.staff)
         #expect(try registry.recordVisit(of: young.id, decision: "member", at: fixture.clock.now()))
         #expect(try registry.recordVisit(of: old.id, decision: "member", at: fixture.clock.now()))
 
@@ -51,7 +55,8 @@ struct RetentionTests {
         let subject = try registry.enrol(ConsentFixture.request(), embeddings: [VaultFixture.randomDescriptor()], by: fixture.staff).0.id
         let clock = ManualClock()
         let sweeps = SweepCounter()
-        let service = RetentionService(registry: registry, clock: clock, interval: .seconds(3600), logger: Logger(label: "test")) { report in
+        let service = RetentionService(registry: registry, clock: clock, interval: .seconds(3600), logger: Logger(label: "test")) {
+            report in
             sweeps.record(report)
         }
         let group = ServiceGroup(services: [service], logger: Logger(label: "test"))

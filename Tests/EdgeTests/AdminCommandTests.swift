@@ -18,9 +18,10 @@ struct AdminCommandTests {
         .status,
         .subjects(names: true),
         .subjects(names: false),
-        .enrol(EnrolmentRequest(
-            displayName: "Ada Lovelace", fields: ["email": "ada@example.org", "member_no": "42"], noticeVersion: "2026-01",
-            purposes: ["entry", "attendance-analytics"], method: "tablet")),
+        .enrol(
+            EnrolmentRequest(
+                displayName: "Ada Lovelace", fields: ["email": "ada@example.org", "member_no": "42"], noticeVersion: "2026-01",
+                purposes: ["entry", "attendance-analytics"], method: "tablet")),
         .identify,
         .erase(subject),
         .withdraw(subject, purposes: nil),
@@ -114,7 +115,9 @@ struct AdminCommandTests {
         var documented: [String] = []
         for line in section.split(separator: "\n") where line.hasPrefix("| `") {
             let cell = line.split(separator: "|")[0]
-            documented += cell.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "`")) }
+            documented += cell.split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "`"))
+            }
         }
         #expect(documented.count == Set(documented).count, "a command is documented twice")
         #expect(Set(documented) == Set(AdminDispatcher.commands))

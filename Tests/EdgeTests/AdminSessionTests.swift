@@ -102,7 +102,8 @@ struct AdminSessionTests {
             let status = await Self.reply(session, "{\"v\":1,\"id\":\"s\",\"cmd\":\"status\"}")
             #expect(status["ok"] == .bool(true))
             #expect(status["result"]?["subjects"]?.intValue == 0)
-            let erase = await Self.reply(session, "{\"v\":1,\"id\":\"e\",\"cmd\":\"erase\",\"args\":{\"subject\":\"0123456789abcdef0123456789abcdef\"}}")
+            let erase = await Self.reply(
+                session, "{\"v\":1,\"id\":\"e\",\"cmd\":\"erase\",\"args\":{\"subject\":\"0123456789abcdef0123456789abcdef\"}}")
             #expect(erase["error"]?["code"]?.stringValue == "not_found")
             #expect(erase["error"]?["exit"]?.intValue == Int(ExitStatus.notFound.rawValue))
             _ = fixture

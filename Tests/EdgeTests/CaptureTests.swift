@@ -24,9 +24,11 @@ struct CaptureTests {
     }
 
     func meanAbsoluteDifference(_ a: RGBImage, _ b: RGBImage) -> Double {
-        a.withUnsafePixels { x in b.withUnsafePixels { y in
-            Double(zip(x, y).reduce(0) { $0 + abs(Int($1.0) - Int($1.1)) }) / Double(x.count)
-        } }
+        a.withUnsafePixels { x in
+            b.withUnsafePixels { y in
+                Double(zip(x, y).reduce(0) { $0 + abs(Int($1.0) - Int($1.1)) }) / Double(x.count)
+            }
+        }
     }
 
     @Test("a Y4M clip written by the project's writer reads back, in 4:2:0 and 4:4:4", arguments: [Y4MReader.Chroma.c420, .c444])
@@ -68,7 +70,9 @@ struct CaptureTests {
 
     @Test("source specifications parse, and bad ones say what is expected")
     func sourceSpec() throws {
-        #expect(try FrameSourceSpec(parsing: "v4l2:/dev/video2?width=1280&height=720&fps=30") == .v4l2(device: "/dev/video2", width: 1280, height: 720, fps: 30))
+        #expect(
+            try FrameSourceSpec(parsing: "v4l2:/dev/video2?width=1280&height=720&fps=30")
+                == .v4l2(device: "/dev/video2", width: 1280, height: 720, fps: 30))
         #expect(try FrameSourceSpec(parsing: "v4l2:/dev/video0") == .v4l2(device: "/dev/video0", width: 640, height: 480, fps: 15))
         #expect(try FrameSourceSpec(parsing: "y4m:/tmp/a.y4m") == .y4m(path: "/tmp/a.y4m"))
         #expect(try FrameSourceSpec(parsing: "dir:photos?hold=3") == .directory(path: "photos", framesPerImage: 3))
@@ -93,9 +97,18 @@ struct CaptureTests {
     @Test("camera size choice: exact, else the smallest that covers, else the largest")
     func cameraSize() {
         let offered = [(width: 320, height: 240), (width: 1280, height: 720), (width: 800, height: 600), (width: 1920, height: 1080)]
-        #expect(CameraFormat.chooseSize(offered: offered, request: .init(width: 800, height: 600, fps: 15)).map { [$0.width, $0.height] } == [800, 600])
-        #expect(CameraFormat.chooseSize(offered: offered, request: .init(width: 640, height: 480, fps: 15)).map { [$0.width, $0.height] } == [800, 600])
-        #expect(CameraFormat.chooseSize(offered: offered, request: .init(width: 4000, height: 3000, fps: 15)).map { [$0.width, $0.height] } == [1920, 1080])
+        #expect(
+            CameraFormat.chooseSize(offered: offered, request: .init(width: 800, height: 600, fps: 15)).map { [$0.width, $0.height] } == [
+                800, 600,
+            ])
+        #expect(
+            CameraFormat.chooseSize(offered: offered, request: .init(width: 640, height: 480, fps: 15)).map { [$0.width, $0.height] } == [
+                800, 600,
+            ])
+        #expect(
+            CameraFormat.chooseSize(offered: offered, request: .init(width: 4000, height: 3000, fps: 15)).map { [$0.width, $0.height] } == [
+                1920, 1080,
+            ])
         #expect(CameraFormat.chooseSize(offered: [], request: .init(width: 640, height: 480, fps: 15)) == nil)
         #expect(CameraFormat.accept(width: 640, height: 480, bytesPerLine: 1920, isRGB24: true) == nil)
         #expect(CameraFormat.accept(width: 640, height: 480, bytesPerLine: 1280, isRGB24: true) != nil)
@@ -113,13 +126,17 @@ struct CaptureTests {
 
     @Test("a missing camera is a clear error naming the device and the alternative")
     func missingCamera() {
-        let error = #expect(throws: CaptureError.self) { try V4L2Camera(device: "/dev/video-nonexistent", request: .init(width: 640, height: 480, fps: 15)) }
+        let error = #expect(throws: CaptureError.self) {
+            try V4L2Camera(device: "/dev/video-nonexistent", request: .init(width: 640, height: 480, fps: 15))
+        }
         #expect(error?.code == .notFound)
         #expect(error?.message.contains("/dev/video-nonexistent") == true)
         #expect(error?.message.contains("--source") == true)
     }
 
-    @Test("capture from a real camera", .enabled(if: !V4L2Camera.availableDevices().isEmpty, "no /dev/video* device on this machine: the V4L2 capture test is skipped"))
+    @Test(
+        "capture from a real camera",
+        .enabled(if: !V4L2Camera.availableDevices().isEmpty, "no /dev/video* device on this machine: the V4L2 capture test is skipped"))
     func realCamera() throws {
         let device = V4L2Camera.availableDevices()[0]
         let camera = try V4L2Camera(device: device, request: .init(width: 640, height: 480, fps: 15))

@@ -19,7 +19,9 @@ struct ExitStatusTests {
         var exitStatus: FacegateCore.ExitStatus
     }
 
-    static func reported<Code: RawRepresentable<String> & CaseIterable>(_ codes: Code.Type, _ status: (Code) -> FacegateCore.ExitStatus) -> [any UserFacingError] {
+    static func reported<Code: RawRepresentable<String> & CaseIterable>(_ codes: Code.Type, _ status: (Code) -> FacegateCore.ExitStatus)
+        -> [any UserFacingError]
+    {
         codes.allCases.map { Reported(errorCode: $0.rawValue, exitStatus: status($0)) }
     }
 

@@ -67,7 +67,9 @@ struct PipelinePartsTests {
         let close = [Gallery.Match(subject: alice, distance: 0.40), Gallery.Match(subject: bob, distance: 0.42)]
         #expect(MatchDecision.decide(close, threshold: 0.6, margin: 0.05, hasConsent: { _ in true }) == .unknown)
         #expect(MatchDecision.decide(near, threshold: 0.6, margin: 0.05, hasConsent: { _ in false }) == .unknown)
-        #expect(MatchDecision.decide(near, threshold: 0.6, margin: 0.05, hasConsent: { _ in true }, isDenyListed: { $0 == alice }).kind == .alert)
+        #expect(
+            MatchDecision.decide(near, threshold: 0.6, margin: 0.05, hasConsent: { _ in true }, isDenyListed: { $0 == alice }).kind
+                == .alert)
         #expect(MatchDecision.decide([], threshold: 0.6, margin: 0.05, hasConsent: { _ in true }) == .unknown)
     }
 

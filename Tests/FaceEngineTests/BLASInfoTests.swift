@@ -28,17 +28,19 @@ struct BLASInfoTests {
         #expect(info.description.contains(library))
     }
 
-    @Test("Debian's library paths are told apart", arguments: [
-        ("/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3", BLASInfo.Kind.openBLASPthread),
-        ("/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblasp-r0.3.21.so", .openBLASPthread),
-        ("/usr/lib/aarch64-linux-gnu/openblas-openmp/libblas.so.3", .openBLASOpenMP),
-        ("/usr/lib/x86_64-linux-gnu/openblas-serial/libopenblas-r0.3.21.so", .openBLASSerial),
-        ("/opt/lib/libopenblas.so.0", .openBLAS),
-        ("/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0", .reference),
-        ("/usr/lib64/libblas.so.3", .reference),
-        ("/opt/intel/mkl/lib/libmkl_rt.so.2", .other),
-        ("/usr/lib/x86_64-linux-gnu/libblis.so.4", .other),
-    ])
+    @Test(
+        "Debian's library paths are told apart",
+        arguments: [
+            ("/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3", BLASInfo.Kind.openBLASPthread),
+            ("/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblasp-r0.3.21.so", .openBLASPthread),
+            ("/usr/lib/aarch64-linux-gnu/openblas-openmp/libblas.so.3", .openBLASOpenMP),
+            ("/usr/lib/x86_64-linux-gnu/openblas-serial/libopenblas-r0.3.21.so", .openBLASSerial),
+            ("/opt/lib/libopenblas.so.0", .openBLAS),
+            ("/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0", .reference),
+            ("/usr/lib64/libblas.so.3", .reference),
+            ("/opt/intel/mkl/lib/libmkl_rt.so.2", .other),
+            ("/usr/lib/x86_64-linux-gnu/libblis.so.4", .other),
+        ])
     func classify(path: String, kind: BLASInfo.Kind) {
         #expect(BLASInfo.classify(path) == kind)
     }
@@ -54,9 +56,10 @@ struct BLASInfoTests {
             7f0000007000-7f0000008000 r-xp 00000000 fe:00 999 /usr/lib/x86_64-linux-gnu/libgfortran.so.5.0.0
             7ffd00000000-7ffd00021000 rw-p 00000000 00:00 0                          [stack]
             """
-        #expect(BLASInfo.blasLibraries(inMaps: maps) == [
-            "/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0",
-            "/usr/lib/x86_64-linux-gnu/lapack/liblapack.so.3.11.0",
-        ])
+        #expect(
+            BLASInfo.blasLibraries(inMaps: maps) == [
+                "/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0",
+                "/usr/lib/x86_64-linux-gnu/lapack/liblapack.so.3.11.0",
+            ])
     }
 }

@@ -31,11 +31,13 @@ struct ModelLoadingTests {
         #expect(error?.exitStatus == .configuration)
     }
 
-    @Test("a model file of the wrong kind is refused, named", arguments: [
-        (ModelFiles.resnetName, ModelFiles.mmodName),
-        (ModelFiles.shapePredictorName, ModelFiles.resnetName),
-        (ModelFiles.mmodName, ModelFiles.shapePredictorName),
-    ])
+    @Test(
+        "a model file of the wrong kind is refused, named",
+        arguments: [
+            (ModelFiles.resnetName, ModelFiles.mmodName),
+            (ModelFiles.shapePredictorName, ModelFiles.resnetName),
+            (ModelFiles.mmodName, ModelFiles.shapePredictorName),
+        ])
     func wrongKind(target: String, source: String) throws {
         let directory = try modelDirectory(replacing: target) { path in
             try FileManager.default.copyItem(atPath: TestResources.modelDirectory + "/" + source, toPath: path)

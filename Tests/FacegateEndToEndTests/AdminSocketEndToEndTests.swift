@@ -1,6 +1,6 @@
+import FacegateCore
 import FacegateTestSupport
 import Foundation
-import FacegateCore
 import Testing
 
 /// The admin socket of a running daemon, reached by the CLI and by raw clients,
@@ -28,8 +28,10 @@ struct AdminSocketEndToEndTests {
             let made = try facegate.run(["make-clip", "--output", clip, TestResources.fixture("obama3.jpg") + ":1:160", "blank:1"])
             #expect(made.status == 0, "\(made.stderr)")
             daemon = try DaemonProcess(
-                arguments: ["--source", "y4m:" + clip, "--loop", "--realtime", "--policy", fixture.policyPath, "--admin-idle-timeout", "2",
-                            "--log-level", "warning"],
+                arguments: [
+                    "--source", "y4m:" + clip, "--loop", "--realtime", "--policy", fixture.policyPath, "--admin-idle-timeout", "2",
+                    "--log-level", "warning",
+                ],
                 socketPath: fixture.socketPath)
         }
 
@@ -41,14 +43,18 @@ struct AdminSocketEndToEndTests {
         /// The CLI as another user (no policy: only the socket).
         func cli(uid: UInt32, gid: UInt32, _ arguments: [String]) throws -> FacegateProcess.Result {
             try facegate.run(
-                ["--reuid=\(uid)", "--regid=\(gid)", "--clear-groups", TestResources.facegateBinary] + arguments + ["--socket", fixture.socketPath],
+                ["--reuid=\(uid)", "--regid=\(gid)", "--clear-groups", TestResources.facegateBinary] + arguments + [
+                    "--socket", fixture.socketPath,
+                ],
                 executable: "/usr/bin/setpriv")
         }
 
         func enrolObama() throws -> String {
-            let result = try cli(["enrol", "--json", "--name", "Barack Obama", "--notice", "2026-01", "--purpose", "entry",
-                                  "--purpose", "attendance-analytics", "--method", "signed-form",
-                                  TestResources.fixture("obama.jpg"), TestResources.fixture("obama2.jpg")])
+            let result = try cli([
+                "enrol", "--json", "--name", "Barack Obama", "--notice", "2026-01", "--purpose", "entry",
+                "--purpose", "attendance-analytics", "--method", "signed-form",
+                TestResources.fixture("obama.jpg"), TestResources.fixture("obama2.jpg"),
+            ])
             return try #require(result.jsonLines.first?["subject"] as? String, "\(result.stdout)\(result.stderr)")
         }
 
@@ -77,14 +83,19 @@ struct AdminSocketEndToEndTests {
 
         // Enrolled through the socket: the daemon's own gallery knows him at once.
         let obama = try appliance.enrolObama()
-        #expect(appliance.waitForEvent { $0["decision"] as? String == "member" && $0["subject"] as? String == obama } != nil,
-                "the running pipeline recognised the subject enrolled over the socket: \(appliance.daemon.events)")
+        #expect(
+            appliance.waitForEvent { $0["decision"] as? String == "member" && $0["subject"] as? String == obama } != nil,
+            "the running pipeline recognised the subject enrolled over the socket: \(appliance.daemon.events)")
 
         // Several large photos in one request take longer than the 2 s idle timeout:
         // a request being worked on must not count as idleness.
-        let identify = try appliance.cli(["identify", "--json", TestResources.fixture("obama3.jpg"), TestResources.fixture("biden.jpg"), TestResources.fixture("t1.jpg")])
+        let identify = try appliance.cli([
+            "identify", "--json", TestResources.fixture("obama3.jpg"), TestResources.fixture("biden.jpg"), TestResources.fixture("t1.jpg"),
+        ])
         #expect(identify.jsonLines.count == 3)
-        #expect((identify.jsonLines.first?["faces"] as? [[String: Any]])?.first?["subject"] as? String == obama, "\(identify.status) \(identify.stdout) \(identify.stderr) \(appliance.daemon.errorText)")
+        #expect(
+            (identify.jsonLines.first?["faces"] as? [[String: Any]])?.first?["subject"] as? String == obama,
+            "\(identify.status) \(identify.stdout) \(identify.stderr) \(appliance.daemon.errorText)")
         let names = try appliance.cli(["subjects", "--json", "--names"])
         #expect((names.jsonLines.first?["subjects"] as? [[String: Any]])?.first?["name"] as? String == "Barack Obama")
         #expect(try appliance.cli(["stats"]).jsonLines.first?["regulars"] != nil)
@@ -104,11 +115,18 @@ struct AdminSocketEndToEndTests {
         #expect(partial.jsonLines.first?["erased"] as? Bool == false)
         let erased = try appliance.cli(["erase", "--json", obama])
         #expect(erased.status == 0, "\(erased.stderr)")
-        #expect(try appliance.cli(["identify", "--json", TestResources.fixture("obama3.jpg")]).jsonLines.first.flatMap { ($0["faces"] as? [[String: Any]])?.first?["decision"] as? String } == "unknown")
+        #expect(
+            try appliance.cli(["identify", "--json", TestResources.fixture("obama3.jpg")]).jsonLines.first.flatMap {
+                ($0["faces"] as? [[String: Any]])?.first?["decision"] as? String
+            } == "unknown")
         // Every command is audited with the OS user.
         let commands = try appliance.auditActions().filter { $0["action"] as? String == "admin.command" }
         let names2 = Set(commands.compactMap { ($0["details"] as? [String: Any])?["command"] as? String })
-        #expect(names2.isSuperset(of: ["enrol", "identify", "subjects", "stats", "export.consent_log", "export.ropa", "export.subject", "audit.verify", "purge", "policy.reload", "consent.withdraw", "erase"]))
+        #expect(
+            names2.isSuperset(of: [
+                "enrol", "identify", "subjects", "stats", "export.consent_log", "export.ropa", "export.subject", "audit.verify", "purge",
+                "policy.reload", "consent.withdraw", "erase",
+            ]))
         #expect(commands.allSatisfy { $0["actor"] as? String == "root" })
         #expect(appliance.daemon.stop() == 0)
     }
@@ -128,7 +146,9 @@ struct AdminSocketEndToEndTests {
         #expect(admin.status == 0, "\(admin.stdout)\(admin.stderr)")
     }
 
-    @Test("while the daemon holds the state directory, restore and a second daemon are refused; once it stops, a restored backup keeps the erasures made since")
+    @Test(
+        "while the daemon holds the state directory, restore and a second daemon are refused; once it stops, a restored backup keeps the erasures made since"
+    )
     func stateDirectoryLock() throws {
         let appliance = try Appliance(denyList: false)
         let policy = ["--policy", appliance.fixture.policyPath]
@@ -143,7 +163,10 @@ struct AdminSocketEndToEndTests {
         #expect(restoreWhileRunning.stderr.contains("holds the state directory") && restoreWhileRunning.stderr.contains("stop it"))
         // Without the lock this one would play the clip to its end and exit 0.
         let second = try appliance.facegate.run(
-            ["run", "--source", "y4m:" + appliance.fixture.directory.file("door.y4m"), "--socket", appliance.fixture.directory.file("second.sock")] + policy)
+            [
+                "run", "--source", "y4m:" + appliance.fixture.directory.file("door.y4m"), "--socket",
+                appliance.fixture.directory.file("second.sock"),
+            ] + policy)
         #expect(second.status == 75 && second.stdout.isEmpty, "\(second.stdout)\(second.stderr)")
 
         #expect(appliance.daemon.stop() == 0)
@@ -151,8 +174,9 @@ struct AdminSocketEndToEndTests {
         #expect(restored.status == 0, "\(restored.stdout)\(restored.stderr)")
         let subjects = try appliance.facegate.run(["subjects", "--json"] + policy + ["--socket", appliance.fixture.socketPath])
         #expect(subjects.status == 0, "\(subjects.stderr)")
-        #expect((subjects.jsonLines.first?["subjects"] as? [[String: Any]])?.isEmpty == true,
-                "the subject erased after the backup stays erased: \(subjects.stdout)")
+        #expect(
+            (subjects.jsonLines.first?["subjects"] as? [[String: Any]])?.isEmpty == true,
+            "the subject erased after the backup stays erased: \(subjects.stdout)")
     }
 
     @Test("two-person rule through the socket, then an alert at the door that a person confirms")
@@ -160,12 +184,16 @@ struct AdminSocketEndToEndTests {
         let appliance = try Appliance()
         let obama = try appliance.enrolObama()
         let incident = try appliance.cli(["incident", "add", "--json", "--category", "violence", "--note", "pushed a guard", obama])
-        let incidentID = try #require((incident.jsonLines.first?["incident"] as? [String: Any])?["incident"] as? String, "\(incident.stdout)\(incident.stderr)")
-        let proposal = try appliance.cli(["denylist", "propose", "--json", "--reason", "violence at the door", "--evidence", incidentID, obama])
+        let incidentID = try #require(
+            (incident.jsonLines.first?["incident"] as? [String: Any])?["incident"] as? String, "\(incident.stdout)\(incident.stderr)")
+        let proposal = try appliance.cli([
+            "denylist", "propose", "--json", "--reason", "violence at the door", "--evidence", incidentID, obama,
+        ])
         let entry = try #require(proposal.jsonLines.first?["entry"] as? String, "\(proposal.stdout)")
         let own = try appliance.cli(["denylist", "approve", "--reason", "mine", entry])
         #expect(own.status != 0 && own.stderr.contains("cannot approve"), "the proposer (root) may not approve")
-        let alice = try appliance.cli(uid: 60001, gid: Self.staffGID, ["denylist", "approve", "--json", "--reason", "seen on camera", entry])
+        let alice = try appliance.cli(
+            uid: 60001, gid: Self.staffGID, ["denylist", "approve", "--json", "--reason", "seen on camera", entry])
         #expect(alice.jsonLines.first?["state"] as? String == "proposed", "\(alice.stdout)\(alice.stderr)")
         let twice = try appliance.cli(uid: 60001, gid: Self.staffGID, ["denylist", "approve", "--reason", "again", entry])
         #expect(twice.status != 0 && twice.stderr.contains("distinct"))
@@ -176,11 +204,14 @@ struct AdminSocketEndToEndTests {
         let alert = try #require(appliance.waitForEvent { $0["decision"] as? String == "alert" }, "\(appliance.daemon.events)")
         #expect(alert["subject"] as? String == obama)
         let alertID = try #require(alert["alert"] as? String)
-        let confirmed = try appliance.cli(uid: 60002, gid: Self.staffGID, ["door", "confirm", "--json", "--decision", "admit", "--reason", "calm, apologised", alertID])
+        let confirmed = try appliance.cli(
+            uid: 60002, gid: Self.staffGID, ["door", "confirm", "--json", "--decision", "admit", "--reason", "calm, apologised", alertID])
         #expect(confirmed.jsonLines.first?["decision"] as? String == "admit", "\(confirmed.stdout)\(confirmed.stderr)")
         #expect(confirmed.jsonLines.first?["decided_by"] as? String == "uid:60002")
         let actions = try appliance.auditActions().compactMap { $0["action"] as? String }
-        for step in ["incident.add", "denylist.propose", "denylist.approve", "door.alert", "door.confirm"] { #expect(actions.contains(step), "\(step)") }
+        for step in ["incident.add", "denylist.propose", "denylist.approve", "door.alert", "door.confirm"] {
+            #expect(actions.contains(step), "\(step)")
+        }
         let access = try appliance.cli(["export", "subject", obama])
         #expect(access.stdout.contains(entry))
     }
@@ -192,8 +223,10 @@ struct AdminSocketEndToEndTests {
         let path = appliance.fixture.socketPath
 
         let socket = try #require(RawAdminSocket(path: path))
-        for bad in ["{", "[1,2,3]", "{\"v\":1}", "{\"v\":1,\"cmd\":42}", "{\"v\":1,\"cmd\":\"erase\",\"args\":{\"subject\":\"xyz\"}}",
-                    String(repeating: "[", count: 10_000), "{\"v\":1,\"id\":{\"x\":1},\"cmd\":\"status\"}"] {
+        for bad in [
+            "{", "[1,2,3]", "{\"v\":1}", "{\"v\":1,\"cmd\":42}", "{\"v\":1,\"cmd\":\"erase\",\"args\":{\"subject\":\"xyz\"}}",
+            String(repeating: "[", count: 10_000), "{\"v\":1,\"id\":{\"x\":1},\"cmd\":\"status\"}",
+        ] {
             #expect(socket.send(line: bad))
             let reply = try #require(socket.readLine(), "no reply to \(bad.prefix(40))")
             #expect(reply.contains("\"ok\":false"), "\(reply)")

@@ -16,8 +16,9 @@ struct ConsentEndToEndTests {
         }
 
         func enroll(_ name: String, _ photos: [String], purposes: [String] = ["entry"]) throws -> FacegateProcess.Result {
-            try run(["enroll", "--json", "--name", name, "--notice", "2026-01", "--method", "signed-form"]
-                + purposes.flatMap { ["--purpose", $0] } + photos.map(TestResources.fixture))
+            try run(
+                ["enroll", "--json", "--name", name, "--notice", "2026-01", "--method", "signed-form"]
+                    + purposes.flatMap { ["--purpose", $0] } + photos.map(TestResources.fixture))
         }
 
         func identify(_ photo: String) throws -> [[String: Any]] {
@@ -63,7 +64,9 @@ struct ConsentEndToEndTests {
         let audit = try appliance.run(["export", "audit"])
         let actions = audit.jsonLines.compactMap { $0["action"] as? String }
         #expect(actions.filter { $0 != "admin.command" } == ["subject.enrol", "subject.enrol", "subject.erase", "export.audit"])
-        let commands = audit.jsonLines.filter { $0["action"] as? String == "admin.command" }.compactMap { ($0["details"] as? [String: Any])?["command"] as? String }
+        let commands = audit.jsonLines.filter { $0["action"] as? String == "admin.command" }.compactMap {
+            ($0["details"] as? [String: Any])?["command"] as? String
+        }
         #expect(commands.filter { $0 == "identify" }.count == 4)
         #expect(audit.jsonLines.filter { $0["action"] as? String == "admin.command" }.allSatisfy { $0["actor"] as? String == "root" })
     }

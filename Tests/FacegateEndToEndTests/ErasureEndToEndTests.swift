@@ -1,6 +1,6 @@
+import FacegateCore
 import FacegateTestSupport
 import Foundation
-import FacegateCore
 import Testing
 
 /// One writer per state directory, with real processes: a command never runs beside
@@ -24,7 +24,9 @@ struct ErasureEndToEndTests {
         let deadline = Date().addingTimeInterval(20)
         var admitted = false
         while !admitted && Date() < deadline {
-            admitted = appliance.daemon.events.dropFirst(since).contains { $0["decision"] as? String == "member" && $0["subject"] as? String == obama }
+            admitted = appliance.daemon.events.dropFirst(since).contains {
+                $0["decision"] as? String == "member" && $0["subject"] as? String == obama
+            }
             usleep(100_000)
         }
         #expect(admitted, "the daemon still recognises him after the refused command")
@@ -42,7 +44,8 @@ struct ErasureEndToEndTests {
         #expect(appliance.waitForEvent { $0["decision"] as? String == "member" && $0["subject"] as? String == obama } != nil)
         // Another process (an older binary, a tool) erases him by the journal alone.
         let journal = appliance.fixture.erasureJournalPath
-        let line = "{\"subject\":\"\(obama)\",\"at\":\"\(Timestamp.iso8601(Timestamp.now()))\",\"reason\":\"request\",\"actor\":\"other-process\"}\n"
+        let line =
+            "{\"subject\":\"\(obama)\",\"at\":\"\(Timestamp.iso8601(Timestamp.now()))\",\"reason\":\"request\",\"actor\":\"other-process\"}\n"
         if !FileManager.default.fileExists(atPath: journal) {
             _ = FileManager.default.createFile(atPath: journal, contents: nil, attributes: [.posixPermissions: 0o600])
         }
@@ -94,6 +97,14 @@ struct ErasureEndToEndTests {
 final class ConcurrentResults: @unchecked Sendable {
     private let lock = NSLock()
     private var results: [FacegateProcess.Result?] = []
-    func append(_ result: FacegateProcess.Result?) { lock.lock(); results.append(result); lock.unlock() }
-    var values: [FacegateProcess.Result?] { lock.lock(); defer { lock.unlock() }; return results }
+    func append(_ result: FacegateProcess.Result?) {
+        lock.lock()
+        results.append(result)
+        lock.unlock()
+    }
+    var values: [FacegateProcess.Result?] {
+        lock.lock()
+        defer { lock.unlock() }
+        return results
+    }
 }

@@ -49,7 +49,9 @@ struct FaceCommandsEndToEndTests {
         #expect(sameResult["threshold"] as? Double == 0.6)
         #expect(same.lines[0].hasPrefix("{\"distance\":"))
 
-        let different = try facegate.run(["compare", "--json", "--threshold", "0.5", TestResources.fixture("obama.jpg"), TestResources.fixture("biden.jpg")])
+        let different = try facegate.run([
+            "compare", "--json", "--threshold", "0.5", TestResources.fixture("obama.jpg"), TestResources.fixture("biden.jpg"),
+        ])
         let differentResult = try #require(different.jsonLines.first)
         #expect(differentResult["same"] as? Bool == false)
         #expect(differentResult["threshold"] as? Double == 0.5)

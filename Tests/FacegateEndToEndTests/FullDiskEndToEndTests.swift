@@ -7,15 +7,19 @@ import Testing
 /// stored is lost or left half-written.
 @Suite("a full disk")
 struct FullDiskEndToEndTests {
-    @Test("enrolment, export and erasure on a full disk fail clearly; what was stored stays whole, and all works once space is freed",
-          .enabled(if: SmallFilesystem.isAvailable, "needs the right to mount a small tmpfs (root); skipped here"))
+    @Test(
+        "enrolment, export and erasure on a full disk fail clearly; what was stored stays whole, and all works once space is freed",
+        .enabled(if: SmallFilesystem.isAvailable, "needs the right to mount a small tmpfs (root); skipped here"))
     func fullDisk() throws {
         let disk = try SmallFilesystem(bytes: 4 * 1024 * 1024)
         let fixture = try ConsentFixture(base: disk.path)
         let facegate = FacegateProcess()
         func run(_ arguments: [String]) throws -> FacegateProcess.Result { try facegate.run(arguments + ["--policy", fixture.policyPath]) }
         func enroll(_ name: String, _ photo: String) throws -> FacegateProcess.Result {
-            try run(["enroll", "--json", "--name", name, "--notice", "2026-01", "--purpose", "entry", "--method", "signed-form", TestResources.fixture(photo)])
+            try run([
+                "enroll", "--json", "--name", name, "--notice", "2026-01", "--purpose", "entry", "--method", "signed-form",
+                TestResources.fixture(photo),
+            ])
         }
         func decision(_ photo: String) throws -> String? {
             let faces = try run(["identify", "--json", TestResources.fixture(photo)]).jsonLines.first?["faces"] as? [[String: Any]]
@@ -23,7 +27,9 @@ struct FullDiskEndToEndTests {
         }
         func expectDiskFull(_ result: FacegateProcess.Result, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
             #expect(result.status == 74, "\(what): \(result.stdout)\(result.stderr)", sourceLocation: sourceLocation)
-            #expect((result.stdout + result.stderr).contains("is full"), "\(what) says the disk is full: \(result.stdout)\(result.stderr)", sourceLocation: sourceLocation)
+            #expect(
+                (result.stdout + result.stderr).contains("is full"), "\(what) says the disk is full: \(result.stdout)\(result.stderr)",
+                sourceLocation: sourceLocation)
         }
 
         let obama = try #require(try enroll("Barack Obama", "obama.jpg").jsonLines.first?["subject"] as? String)

@@ -20,9 +20,11 @@ struct RunEndToEndTests {
 
         /// Enrols Obama from obama.jpg and obama2.jpg; returns his pseudonym.
         func enrolObama() throws -> String {
-            let result = try run(["enroll", "--json", "--name", "Barack Obama", "--notice", "2026-01", "--purpose", "entry",
-                                  "--purpose", "attendance-analytics", "--method", "signed-form",
-                                  TestResources.fixture("obama.jpg"), TestResources.fixture("obama2.jpg")])
+            let result = try run([
+                "enroll", "--json", "--name", "Barack Obama", "--notice", "2026-01", "--purpose", "entry",
+                "--purpose", "attendance-analytics", "--method", "signed-form",
+                TestResources.fixture("obama.jpg"), TestResources.fixture("obama2.jpg"),
+            ])
             return try #require(result.jsonLines.first?["subject"] as? String, "\(result.stdout)\(result.stderr)")
         }
 
@@ -35,7 +37,9 @@ struct RunEndToEndTests {
 
         static func summary(_ result: FacegateProcess.Result) -> [String: Any]? {
             for line in result.stderr.split(separator: "\n").reversed() {
-                if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let summary = object["summary"] as? [String: Any] {
+                if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                    let summary = object["summary"] as? [String: Any]
+                {
                     return summary
                 }
             }
@@ -47,9 +51,11 @@ struct RunEndToEndTests {
     func decisions() throws {
         let appliance = try Appliance()
         let obama = try appliance.enrolObama()
-        let clip = try appliance.clip("door.y4m", [
-            TestResources.fixture("obama3.jpg") + ":2:160", "blank:1", TestResources.fixture("biden.jpg") + ":2:160",
-        ])
+        let clip = try appliance.clip(
+            "door.y4m",
+            [
+                TestResources.fixture("obama3.jpg") + ":2:160", "blank:1", TestResources.fixture("biden.jpg") + ":2:160",
+            ])
         let result = try appliance.run(["run", "--source", "y4m:" + clip, "--log-level", "warning"])
         #expect(result.status == 0, "\(result.stderr)")
         let events = result.jsonLines
@@ -99,27 +105,33 @@ struct RunEndToEndTests {
         // to inspect.
         let appliance = try Appliance(base: "/var/tmp")
         _ = try appliance.enrolObama()
-        let clip = try appliance.clip("door.y4m", [TestResources.fixture("obama3.jpg") + ":2:160", TestResources.fixture("biden.jpg") + ":2:160"])
+        let clip = try appliance.clip(
+            "door.y4m", [TestResources.fixture("obama3.jpg") + ":2:160", TestResources.fixture("biden.jpg") + ":2:160"])
         let privateTmp = TemporaryDirectory(prefix: "fgtmp", base: "/var/tmp")
         // A checkout under /tmp (CI may clone there) would vanish with the real /tmp:
         // the binary's and the models' directories are bound back in from it.
         let realTmp = TemporaryDirectory(prefix: "fgrealtmp", base: "/var/tmp")
-        let boundBack = Set([TestResources.repositoryRoot, TestResources.modelDirectory].compactMap { path -> String? in
-            path.hasPrefix("/tmp/") ? String(path.dropFirst("/tmp/".count)) : nil
-        })
+        let boundBack = Set(
+            [TestResources.repositoryRoot, TestResources.modelDirectory].compactMap { path -> String? in
+                path.hasPrefix("/tmp/") ? String(path.dropFirst("/tmp/".count)) : nil
+            })
         var command = "set -e; mount --bind /tmp \(realTmp.path); mount --bind \(privateTmp.path) /tmp; "
-        for relative in boundBack.sorted() { command += "mkdir -p '/tmp/\(relative)'; mount --bind '\(realTmp.path)/\(relative)' '/tmp/\(relative)'; " }
-        command += "exec \(TestResources.facegateBinary) run --source y4m:\(clip) --policy \(appliance.fixture.policyPath) --log-level warning"
+        for relative in boundBack.sorted() {
+            command += "mkdir -p '/tmp/\(relative)'; mount --bind '\(realTmp.path)/\(relative)' '/tmp/\(relative)'; "
+        }
+        command +=
+            "exec \(TestResources.facegateBinary) run --source y4m:\(clip) --policy \(appliance.fixture.policyPath) --log-level warning"
         let result = try FacegateProcess(environment: ["TMPDIR": "/tmp"]).run(
             ["--mount", "--propagation", "private", "sh", "-c", command], executable: "/usr/bin/unshare")
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.jsonLines.count == 2, "the run recognised both people: \(result.stdout)")
         // The mount points made for the bound-back directories (and their parents) are
         // not the process's writes.
-        let mountPoints = Set(boundBack.flatMap { relative in
-            let parts = relative.split(separator: "/")
-            return (1...parts.count).map { parts.prefix($0).joined(separator: "/") }
-        })
+        let mountPoints = Set(
+            boundBack.flatMap { relative in
+                let parts = relative.split(separator: "/")
+                return (1...parts.count).map { parts.prefix($0).joined(separator: "/") }
+            })
         let written = try FileManager.default.subpathsOfDirectory(atPath: privateTmp.path).filter { !mountPoints.contains($0) }
         #expect(written.isEmpty, "files the process wrote to /tmp: \(written)")
         for file in try FileManager.default.subpathsOfDirectory(atPath: appliance.fixture.directory.file("state")) {
@@ -135,7 +147,9 @@ struct RunEndToEndTests {
         let clip = try appliance.clip("loop.y4m", [TestResources.fixture("obama3.jpg") + ":1:160", "blank:1"])
         let process = Process()
         process.executableURL = URL(fileURLWithPath: TestResources.facegateBinary)
-        process.arguments = ["run", "--source", "y4m:" + clip, "--realtime", "--loop", "--policy", appliance.fixture.policyPath, "--log-level", "info"]
+        process.arguments = [
+            "run", "--source", "y4m:" + clip, "--realtime", "--loop", "--policy", appliance.fixture.policyPath, "--log-level", "info",
+        ]
         process.environment = appliance.facegate.environment
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
@@ -169,7 +183,9 @@ struct RunEndToEndTests {
         #expect(try appliance.facegate.run(["audit", "verify", audit]).status == 0)
     }
 
-    @Test("without a camera and without --source, run says so and how to pass one", .enabled(if: !FileManager.default.fileExists(atPath: "/dev/video0")))
+    @Test(
+        "without a camera and without --source, run says so and how to pass one",
+        .enabled(if: !FileManager.default.fileExists(atPath: "/dev/video0")))
     func noCamera() throws {
         let appliance = try Appliance()
         let result = try appliance.run(["run"])
@@ -182,16 +198,20 @@ struct RunEndToEndTests {
     func cameraEnrolment() throws {
         let appliance = try Appliance()
         let clip = try appliance.clip("desk.y4m", ["blank:0.5", TestResources.fixture("obama2.jpg") + ":2:180"])
-        let result = try appliance.run(["enroll", "--json", "--camera", "--source", "y4m:" + clip, "--frames", "4", "--name", "Barack Obama",
-                                        "--notice", "2026-01", "--purpose", "entry", "--method", "tablet"])
+        let result = try appliance.run([
+            "enroll", "--json", "--camera", "--source", "y4m:" + clip, "--frames", "4", "--name", "Barack Obama",
+            "--notice", "2026-01", "--purpose", "entry", "--method", "tablet",
+        ])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(result.jsonLines.first?["templates"] as? Int == 4)
         let identified = try appliance.run(["identify", "--json", TestResources.fixture("obama3.jpg")])
         #expect((identified.jsonLines.first?["faces"] as? [[String: Any]])?.first?["decision"] as? String == "member")
         // A source without enough good frames enrols nothing.
         let empty = try appliance.clip("empty.y4m", ["blank:1"])
-        let refused = try appliance.run(["enroll", "--camera", "--source", "y4m:" + empty, "--name", "X", "--notice", "2026-01",
-                                         "--purpose", "entry", "--method", "tablet"])
+        let refused = try appliance.run([
+            "enroll", "--camera", "--source", "y4m:" + empty, "--name", "X", "--notice", "2026-01",
+            "--purpose", "entry", "--method", "tablet",
+        ])
         #expect(refused.status == 65)
         #expect(refused.stderr.contains("good frames"))
     }
@@ -209,7 +229,9 @@ struct RunEndToEndTests {
         #expect(broken.status == 78)
     }
 
-    @Test("the systemd unit passes systemd-analyze verify", .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze")))
+    @Test(
+        "the systemd unit passes systemd-analyze verify",
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze")))
     func systemdUnit() throws {
         let directory = TemporaryDirectory()
         let unit = try String(contentsOfFile: TestResources.repositoryRoot + "/deploy/facegate.service", encoding: .utf8)

@@ -41,8 +41,10 @@ struct StaysUpEndToEndTests {
         let clip = try appliance.clip("long.y4m", ["blank:5"])
         let process = Process()
         process.executableURL = URL(fileURLWithPath: TestResources.facegateBinary)
-        process.arguments = ["run", "--source", "y4m:" + clip, "--realtime", "--policy", appliance.fixture.policyPath, "--log-level", "warning",
-                             "--socket", appliance.fixture.directory.file("early.sock")]
+        process.arguments = [
+            "run", "--source", "y4m:" + clip, "--realtime", "--policy", appliance.fixture.policyPath, "--log-level", "warning",
+            "--socket", appliance.fixture.directory.file("early.sock"),
+        ]
         process.environment = FacegateProcess().environment
         let errors = Pipe()
         process.standardError = errors
@@ -81,7 +83,8 @@ struct StaysUpEndToEndTests {
         let clip = try appliance.clip("loop.y4m", [TestResources.fixture("obama3.jpg") + ":1:160", "blank:1"])
         let socket = appliance.fixture.directory.file("loop.sock")
         let daemon = try DaemonProcess(
-            arguments: ["--source", "y4m:" + clip, "--loop", "--policy", appliance.fixture.policyPath, "--log-level", "warning"], socketPath: socket)
+            arguments: ["--source", "y4m:" + clip, "--loop", "--policy", appliance.fixture.policyPath, "--log-level", "warning"],
+            socketPath: socket)
         let deadline = Date().addingTimeInterval(30)
         var decided: [[String: Any]] = []
         while Date() < deadline {
@@ -101,12 +104,18 @@ struct StaysUpEndToEndTests {
         let state = fixture.directory.file("made-by-cli")
         let made = try facegate.run(["keys", "init", "--state-dir", state, "--policy", fixture.policyPath])
         #expect(made.status == 0, "\(made.stderr)")
-        let enrol = try facegate.run(["enroll", "--name", "Ada", "--notice", "2026-01", "--purpose", "entry", "--method", "tablet",
-                                      "--state-dir", state, "--policy", fixture.policyPath, "--socket", state + "/none.sock", TestResources.fixture("obama.jpg")])
+        let enrol = try facegate.run([
+            "enroll", "--name", "Ada", "--notice", "2026-01", "--purpose", "entry", "--method", "tablet",
+            "--state-dir", state, "--policy", fixture.policyPath, "--socket", state + "/none.sock", TestResources.fixture("obama.jpg"),
+        ])
         #expect(enrol.status == 0, "\(enrol.stderr)")
         let backup = fixture.directory.file("backup.sqlite")
-        #expect(try facegate.run(["backup", backup, "--state-dir", state, "--policy", fixture.policyPath, "--socket", state + "/none.sock"]).status == 0)
-        for file in ["facegate.sqlite", "facegate.sqlite-wal", "facegate.sqlite-shm", "facegate.audit", "facegate.lock", "keys/kek-epochs"].map({ state + "/" + $0 }) + [backup] {
+        #expect(
+            try facegate.run(["backup", backup, "--state-dir", state, "--policy", fixture.policyPath, "--socket", state + "/none.sock"])
+                .status == 0)
+        for file in ["facegate.sqlite", "facegate.sqlite-wal", "facegate.sqlite-shm", "facegate.audit", "facegate.lock", "keys/kek-epochs"]
+            .map({ state + "/" + $0 }) + [backup]
+        {
             var info = stat()
             #expect(lstat(file, &info) == 0, "\(file) exists")
             #expect(info.st_mode & 0o077 == 0, "\(file) is mode \(String(info.st_mode & 0o777, radix: 8))")
@@ -115,8 +124,10 @@ struct StaysUpEndToEndTests {
         guard getuid() == 0 else { return }
         let service: uid_t = 65534
         #expect(try FacegateProcess().run(["-R", "\(service):\(service)", state], executable: "/bin/chown").status == 0)
-        let erase = try facegate.run(["consent", "withdraw", "--state-dir", state, "--policy", fixture.policyPath, "--socket", state + "/none.sock",
-                                      try #require(enrol.stdout.split(separator: " ").dropFirst(2).first.map(String.init))])
+        let erase = try facegate.run([
+            "consent", "withdraw", "--state-dir", state, "--policy", fixture.policyPath, "--socket", state + "/none.sock",
+            try #require(enrol.stdout.split(separator: " ").dropFirst(2).first.map(String.init)),
+        ])
         #expect(erase.status == 0, "\(erase.stdout)\(erase.stderr)")
         for folder in [state, state + "/keys"] {
             for name in try FileManager.default.contentsOfDirectory(atPath: folder) {
@@ -136,7 +147,8 @@ struct StaysUpEndToEndTests {
         #expect(mkfifo(fifo, 0o600) == 0)
         let named = root.request(["v": 1, "id": "f", "cmd": "identify", "args": ["images": [fifo]]])
         #expect(named?["ok"] as? Bool == false)
-        #expect(((named?["error"] as? [String: Any])?["message"] as? String)?.contains("never opens") == true, "\(String(describing: named))")
+        #expect(
+            ((named?["error"] as? [String: Any])?["message"] as? String)?.contains("never opens") == true, "\(String(describing: named))")
         // Nine connections from one admin: the ninth is told to retry, root still gets in.
         let script = """
             import socket, json, sys
@@ -172,15 +184,22 @@ struct StaysUpEndToEndTests {
         helper.waitUntilExit()
     }
 
-    @Test("one socket, one appliance: a second daemon is refused the first one's socket, and a command meant for another state directory is refused by the daemon it reached")
+    @Test(
+        "one socket, one appliance: a second daemon is refused the first one's socket, and a command meant for another state directory is refused by the daemon it reached"
+    )
     func oneSocketOneAppliance() throws {
         let first = try AdminSocketEndToEndTests.Appliance(denyList: false)
         let other = try ConsentFixture()
         let clip = first.fixture.directory.file("door.y4m")
         let second = try first.facegate.run(
-            ["run", "--source", "y4m:" + clip, "--policy", other.policyPath, "--socket", first.fixture.socketPath, "--log-level", "warning"])
+            [
+                "run", "--source", "y4m:" + clip, "--policy", other.policyPath, "--socket", first.fixture.socketPath, "--log-level",
+                "warning",
+            ])
         #expect(second.status == 75 && second.stderr.contains("already listens"), "\(second.status): \(second.stderr)")
-        #expect(try first.cli(["status", "--json"]).jsonLines.first?["state_dir"] as? String == first.fixture.stateDirectory, "the first daemon still answers")
+        #expect(
+            try first.cli(["status", "--json"]).jsonLines.first?["state_dir"] as? String == first.fixture.stateDirectory,
+            "the first daemon still answers")
         // A command for the other appliance, sent to this daemon's socket.
         let wrong = try first.facegate.run(["subjects", "--json", "--policy", other.policyPath, "--socket", first.fixture.socketPath])
         #expect(wrong.status == 69, "\(wrong.stdout)\(wrong.stderr)")
@@ -188,7 +207,10 @@ struct StaysUpEndToEndTests {
         // Deleting the lock file (a "stale lock" clean-up) does not let a command in beside the daemon.
         unlink(first.fixture.stateDirectory + "/facegate.lock")
         let beside = try first.facegate.run(
-            ["erase", "--policy", first.fixture.policyPath, "--socket", first.fixture.directory.file("nowhere.sock"), "0123456789abcdef0123456789abcdef"])
+            [
+                "erase", "--policy", first.fixture.policyPath, "--socket", first.fixture.directory.file("nowhere.sock"),
+                "0123456789abcdef0123456789abcdef",
+            ])
         #expect(beside.status == 75, "\(beside.stdout)\(beside.stderr)")
         #expect(first.daemon.stop() == 0)
     }
@@ -213,11 +235,14 @@ struct StaysUpEndToEndTests {
         let appliance = try Appliance()
         let report = appliance.fixture.directory.file("relay-fds.txt")
         let policy = try String(contentsOfFile: appliance.fixture.policyPath, encoding: .utf8)
-            .replacingOccurrences(of: "# relay_command = \"/usr/local/bin/open-door\"", with: "relay_command = \"ls -l /proc/$$/fd > \(report)\"")
+            .replacingOccurrences(
+                of: "# relay_command = \"/usr/local/bin/open-door\"", with: "relay_command = \"ls -l /proc/$$/fd > \(report)\"")
         try policy.write(toFile: appliance.fixture.policyPath, atomically: true, encoding: .utf8)
         _ = try appliance.enrolObama()
         let clip = try appliance.clip("door.y4m", [TestResources.fixture("obama3.jpg") + ":1:160", "blank:1"])
-        let result = try appliance.run(["run", "--source", "y4m:" + clip, "--socket", appliance.fixture.directory.file("relay.sock"), "--log-level", "warning"])
+        let result = try appliance.run([
+            "run", "--source", "y4m:" + clip, "--socket", appliance.fixture.directory.file("relay.sock"), "--log-level", "warning",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         let listing = try String(contentsOfFile: report, encoding: .utf8)
         #expect(!listing.contains("socket:") && !listing.contains(".y4m") && !listing.contains("sqlite"), "\(listing)")

@@ -27,15 +27,17 @@ public final class ConsentFixture: @unchecked Sendable {
             atPath: TestResources.repositoryRoot + "/policy/notices/membership-2026-01.md",
             toPath: directory.file("policy/notices/membership-2026-01.md"))
         let text = edit(Self.defaultPolicyText).replacingOccurrences(
-            of: "state_dir = \"/var/lib/facegate\"", with: "state_dir = \"\(directory.file("state"))\"")
-            .replacingOccurrences(of: "# socket = \"/run/facegate/admin.sock\"", with: "socket = \"\(directory.file("admin.sock"))\"")
+            of: "state_dir = \"/var/lib/facegate\"", with: "state_dir = \"\(directory.file("state"))\""
+        )
+        .replacingOccurrences(of: "# socket = \"/run/facegate/admin.sock\"", with: "socket = \"\(directory.file("admin.sock"))\"")
         let policyPath = try directory.write("policy/policy.toml", text: text)
         policy = try Policy.load(path: policyPath)
         try location.keys.initialize()
         // As `facegate keys init` does: the vault exists from the start.
         let lock = try StateDirectoryLock(location: location, holder: .command, purpose: "test", waitSeconds: 5)
         try ConsentRegistry.open(
-            policy: policy, location: location, lock: lock, environment: [:], clock: clock, logger: Logger(label: "test"), loadGallery: false,
+            policy: policy, location: location, lock: lock, environment: [:], clock: clock, logger: Logger(label: "test"),
+            loadGallery: false,
             creating: true
         ).close()
     }
@@ -52,7 +54,8 @@ public final class ConsentFixture: @unchecked Sendable {
     public func open(loadGallery: Bool = true) throws -> ConsentRegistry {
         let lock = try StateDirectoryLock(location: location, holder: .command, purpose: "test", waitSeconds: 5)
         return try ConsentRegistry.open(
-            policy: policy, location: location, lock: lock, environment: [:], clock: clock, logger: Logger(label: "test"), loadGallery: loadGallery)
+            policy: policy, location: location, lock: lock, environment: [:], clock: clock, logger: Logger(label: "test"),
+            loadGallery: loadGallery)
     }
 
     public static func request(_ name: String = "Ada", purposes: [String] = ["entry"]) -> EnrolmentRequest {

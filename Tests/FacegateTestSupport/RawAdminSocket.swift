@@ -126,7 +126,8 @@ public final class DaemonProcess: @unchecked Sendable {
             if !process.isRunning { break }
             usleep(50_000)
         }
-        throw NSError(domain: "facegate-tests", code: 1, userInfo: [NSLocalizedDescriptionKey: "the daemon did not start: \(collected.errorText)"])
+        throw NSError(
+            domain: "facegate-tests", code: 1, userInfo: [NSLocalizedDescriptionKey: "the daemon did not start: \(collected.errorText)"])
     }
 
     /// The decision events printed so far.
@@ -155,8 +156,24 @@ final class OutputCollector: @unchecked Sendable {
     private let lock = NSLock()
     private var out = Data()
     private var err = Data()
-    func append(_ data: Data) { lock.lock(); out.append(data); lock.unlock() }
-    func appendError(_ data: Data) { lock.lock(); err.append(data); lock.unlock() }
-    var text: String { lock.lock(); defer { lock.unlock() }; return String(decoding: out, as: UTF8.self) }
-    var errorText: String { lock.lock(); defer { lock.unlock() }; return String(decoding: err, as: UTF8.self) }
+    func append(_ data: Data) {
+        lock.lock()
+        out.append(data)
+        lock.unlock()
+    }
+    func appendError(_ data: Data) {
+        lock.lock()
+        err.append(data)
+        lock.unlock()
+    }
+    var text: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: out, as: UTF8.self)
+    }
+    var errorText: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: err, as: UTF8.self)
+    }
 }

@@ -14,7 +14,8 @@ public final class SmallFilesystem: @unchecked Sendable {
         path = holder.path
         let status = mount("tmpfs", path, "tmpfs", 0, "size=\(bytes),mode=0755")
         guard status == 0 else {
-            throw CocoaError(.fileWriteNoPermission, userInfo: [NSLocalizedDescriptionKey: "mount tmpfs: \(String(cString: strerror(errno)))"])
+            throw CocoaError(
+                .fileWriteNoPermission, userInfo: [NSLocalizedDescriptionKey: "mount tmpfs: \(String(cString: strerror(errno)))"])
         }
     }
 

@@ -9,7 +9,9 @@ public enum SyntheticPNG {
         for y in 0..<height {
             raw.append(0)  // filter: none
             for x in 0..<width {
-                raw += [UInt8(truncatingIfNeeded: x * 255 / max(1, width - 1)), UInt8(truncatingIfNeeded: y * 255 / max(1, height - 1)), 128]
+                raw += [
+                    UInt8(truncatingIfNeeded: x * 255 / max(1, width - 1)), UInt8(truncatingIfNeeded: y * 255 / max(1, height - 1)), 128,
+                ]
             }
         }
         var header = bigEndian(UInt32(width)) + bigEndian(UInt32(height))

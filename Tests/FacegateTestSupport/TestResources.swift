@@ -42,7 +42,8 @@ public enum TestResources {
 
     /// The directory of the test binary, where SwiftPM also puts the `facegate` executable.
     public static let productsDirectory: String = {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        let executable =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0]
         var url = URL(fileURLWithPath: executable).deletingLastPathComponent()
         // A .xctest bundle on some platforms is a directory; step out of it.

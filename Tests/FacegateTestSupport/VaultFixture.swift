@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 public import FacegateCore
 public import GRDB
 import Logging
 public import Vault
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A fresh key directory and database for one test.
 public final class VaultFixture: @unchecked Sendable {

@@ -1,6 +1,6 @@
 import FaceEngine
-import FacegateTestSupport
 import FacegateCore
+import FacegateTestSupport
 import FacegateTools
 import Testing
 

@@ -6,7 +6,9 @@ import Testing
 /// Reading pair lists (`file_a,file_b,same`) and label lists (`file,person`).
 @Suite("Pair and label lists")
 struct PairListTests {
-    @Test("both accepted headers, and no header", arguments: ["file_a,file_b,same\n", "file_a,file_b,same_person\n", "FILE_A,File_B,Same\n", ""])
+    @Test(
+        "both accepted headers, and no header",
+        arguments: ["file_a,file_b,same\n", "file_a,file_b,same_person\n", "FILE_A,File_B,Same\n", ""])
     func headers(header: String) throws {
         let list = try PairList(csv: header + "a.jpg,b.jpg,1\na.jpg,c.jpg,0\n", source: "pairs.csv")
         #expect(list.pairs == [VerificationPair("a.jpg", "b.jpg", same: true), VerificationPair("a.jpg", "c.jpg", same: false)])
@@ -16,18 +18,21 @@ struct PairListTests {
     func tolerantParsing() throws {
         let text = "\u{FEFF}file_a,file_b,same\r\n\r\n \"dir, with comma/a.jpg\" , b.jpg ,1\r\n\"say \"\"hi\"\".jpg\",c.jpg,0\r\n"
         let list = try PairList(csv: text, source: "pairs.csv")
-        #expect(list.pairs == [
-            VerificationPair("dir, with comma/a.jpg", "b.jpg", same: true),
-            VerificationPair("say \"hi\".jpg", "c.jpg", same: false),
-        ])
+        #expect(
+            list.pairs == [
+                VerificationPair("dir, with comma/a.jpg", "b.jpg", same: true),
+                VerificationPair("say \"hi\".jpg", "c.jpg", same: false),
+            ])
     }
 
-    @Test("a malformed line is an error naming the file and its line number", arguments: [
-        ("file_a,file_b,same\na.jpg,b.jpg,1\na.jpg,b.jpg\n", "line 3", "expected 3 fields"),
-        ("file_a,file_b,same\na.jpg,b.jpg,1\n\na.jpg,b.jpg,yes\n", "line 4", "1 (same person) or 0"),
-        ("a.jpg,,1\n", "line 1", "a file name is empty"),
-        ("file_a,file_b,same\n\"a.jpg,b.jpg,1\n", "line 2", "not closed"),
-    ])
+    @Test(
+        "a malformed line is an error naming the file and its line number",
+        arguments: [
+            ("file_a,file_b,same\na.jpg,b.jpg,1\na.jpg,b.jpg\n", "line 3", "expected 3 fields"),
+            ("file_a,file_b,same\na.jpg,b.jpg,1\n\na.jpg,b.jpg,yes\n", "line 4", "1 (same person) or 0"),
+            ("a.jpg,,1\n", "line 1", "a file name is empty"),
+            ("file_a,file_b,same\n\"a.jpg,b.jpg,1\n", "line 2", "not closed"),
+        ])
     func malformedLine(text: String, line: String, reason: String) {
         let error = #expect(throws: EvaluationError.self) { try PairList(csv: text, source: "pairs.csv") }
         #expect(error?.code == .malformedList)

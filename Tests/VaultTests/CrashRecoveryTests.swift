@@ -13,12 +13,15 @@ struct CrashRecoveryTests {
     static func open(_ directory: String, companion: any VaultCompanion = TablelessCompanion()) throws -> VaultStore {
         let keys = try KeyRing.load(directory: KeyDirectory(path: directory + "/keys"), environment: [:])
         return try VaultStore.open(
-            path: directory + "/facegate.sqlite", keys: keys, companion: companion, backupRetentionSeconds: 86_400, logger: Logger(label: "test"))
+            path: directory + "/facegate.sqlite", keys: keys, companion: companion, backupRetentionSeconds: 86_400,
+            logger: Logger(label: "test"))
     }
 
-    @Test("killed mid-erasure, the erasure completes at the next open", arguments: [
-        "erase.after-journal", "erase.in-transaction", "erase.before-checkpoint",
-    ])
+    @Test(
+        "killed mid-erasure, the erasure completes at the next open",
+        arguments: [
+            "erase.after-journal", "erase.in-transaction", "erase.before-checkpoint",
+        ])
     func erasure(crashPoint: String) async throws {
         let fixture = try VaultFixture()
         let victim: SubjectID
@@ -39,7 +42,8 @@ struct CrashRecoveryTests {
         let directory = fixture.directory.path
         let subject = victim.rawValue
         let point = crashPoint
-        await #expect(processExitsWith: .signal(SIGKILL)) { [directory = directory as String, subject = subject as String, point = point as String] in
+        await #expect(processExitsWith: .signal(SIGKILL)) {
+            [directory = directory as String, subject = subject as String, point = point as String] in
             setenv("FACEGATE_CRASH_AT", point, 1)
             let store = try Self.open(directory)
             try store.forget(VaultFixture.erasure(SubjectID(subject)!))

@@ -1,9 +1,9 @@
 import FacegateCore
 import FacegateTestSupport
 import Foundation
+import Logging
 import Testing
 import Vault
-import Logging
 
 @Suite("Key directory")
 struct KeyDirectoryTests {

@@ -18,7 +18,9 @@ struct VaultStoreTests {
             enrolled = try store.enrol(
                 profile: SubjectProfile(displayName: "Ada Lovelace", fields: ["member": "A-17"]),
                 embeddings: [probe, VaultFixture.randomDescriptor()], expiresAt: fixture.clock.now() + 86_400)
-            _ = try store.enrol(profile: SubjectProfile(displayName: "Someone Else"), embeddings: [VaultFixture.randomDescriptor()], expiresAt: fixture.clock.now() + 86_400)
+            _ = try store.enrol(
+                profile: SubjectProfile(displayName: "Someone Else"), embeddings: [VaultFixture.randomDescriptor()],
+                expiresAt: fixture.clock.now() + 86_400)
         }
         let reopened = try fixture.open()
         #expect(reopened.gallery.templateCount == 3)
@@ -35,8 +37,10 @@ struct VaultStoreTests {
         let fixture = try VaultFixture()
         let store = try fixture.open()
         let (secureDelete, journalMode, synchronous) = try store.database.read { db in
-            (try Int.fetchOne(db, sql: "PRAGMA secure_delete"), try String.fetchOne(db, sql: "PRAGMA journal_mode"),
-             try Int.fetchOne(db, sql: "PRAGMA synchronous"))
+            (
+                try Int.fetchOne(db, sql: "PRAGMA secure_delete"), try String.fetchOne(db, sql: "PRAGMA journal_mode"),
+                try Int.fetchOne(db, sql: "PRAGMA synchronous")
+            )
         }
         #expect(secureDelete == 1)
         #expect(journalMode == "wal")
@@ -103,7 +107,8 @@ struct VaultStoreTests {
             victim = try store.enrol(profile: .init(displayName: "V"), embeddings: [VaultFixture.randomDescriptor()], expiresAt: 2e9).id
             survivor = try store.enrol(profile: .init(displayName: "S"), embeddings: [survivorProbe], expiresAt: 2e9).id
             try store.database.write { db in
-                var sealed = try [UInt8](Data.fetchOne(db, sql: "SELECT sealed FROM template WHERE subject_id = ?", arguments: [victim.rawValue])!)
+                var sealed = try [UInt8](
+                    Data.fetchOne(db, sql: "SELECT sealed FROM template WHERE subject_id = ?", arguments: [victim.rawValue])!)
                 sealed[sealed.count / 2] ^= 0x40
                 try db.execute(sql: "UPDATE template SET sealed = ? WHERE subject_id = ?", arguments: [Data(sealed), victim.rawValue])
             }
@@ -166,9 +171,15 @@ struct VaultStoreTests {
             _ = try store.enrol(profile: .init(displayName: "filler"), embeddings: [VaultFixture.randomDescriptor()], expiresAt: 2e9)
         }
         let secrets: [[UInt8]] = try store.database.read { db in
-            var found = try Data.fetchAll(db, sql: "SELECT sealed FROM template WHERE subject_id = ?", arguments: [victim.rawValue]).map { [UInt8]($0) }
-            found += try Data.fetchAll(db, sql: "SELECT wrapped_key FROM subject WHERE id = ?", arguments: [victim.rawValue]).map { [UInt8]($0) }
-            found += try Data.fetchAll(db, sql: "SELECT personal FROM subject WHERE id = ?", arguments: [victim.rawValue]).map { [UInt8]($0) }
+            var found = try Data.fetchAll(db, sql: "SELECT sealed FROM template WHERE subject_id = ?", arguments: [victim.rawValue]).map {
+                [UInt8]($0)
+            }
+            found += try Data.fetchAll(db, sql: "SELECT wrapped_key FROM subject WHERE id = ?", arguments: [victim.rawValue]).map {
+                [UInt8]($0)
+            }
+            found += try Data.fetchAll(db, sql: "SELECT personal FROM subject WHERE id = ?", arguments: [victim.rawValue]).map {
+                [UInt8]($0)
+            }
             return found
         }
         #expect(secrets.count == 4)

@@ -61,7 +61,8 @@ public struct AuditEntry: Sendable, Equatable {
     public var computedHash: [UInt8] {
         Self.chainHash(
             previous: previousHash,
-            canonical: Self.canonical(seq: seq, time: time, actor: actor, action: action, subject: subject, details: details, personal: personal))
+            canonical: Self.canonical(
+                seq: seq, time: time, actor: actor, action: action, subject: subject, details: details, personal: personal))
     }
 
     /// The entry as an export line.

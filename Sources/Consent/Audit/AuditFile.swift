@@ -53,7 +53,10 @@ public final class AuditFile: Sendable {
         var tail = try file.lines(from: tailStart).lines
         if tailStart > 0, !tail.isEmpty { tail.removeFirst() }  // it may start mid-line
         var lines = tail
-        if tailStart > 0, !tail.contains(where: { $0.hasPrefix(#"{"type":"checkpoint""#) }) || !tail.contains(where: { $0.hasPrefix(#"{"type":"entry""#) }) {
+        if tailStart > 0,
+            !tail.contains(where: { $0.hasPrefix(#"{"type":"checkpoint""#) })
+                || !tail.contains(where: { $0.hasPrefix(#"{"type":"entry""#) })
+        {
             lines = try file.lines().lines
         }
         for line in lines.reversed() where !(sawEntry && sawCheckpoint) {
@@ -106,7 +109,9 @@ public final class AuditFile: Sendable {
             }
             guard lead.entry else { continue }
             let tail = bytes.count - 66 - marker.count
-            guard tail > 0, Array(bytes[tail..<(tail + marker.count)]) == marker, bytes.suffix(2) == [UInt8(ascii: "\""), UInt8(ascii: "}")] else {
+            guard tail > 0, Array(bytes[tail..<(tail + marker.count)]) == marker,
+                bytes.suffix(2) == [UInt8(ascii: "\""), UInt8(ascii: "}")]
+            else {
                 bad.append(index + 1)
                 continue
             }
@@ -134,7 +139,9 @@ public final class AuditFile: Sendable {
         try contents { _ in true }
     }
 
-    private func contents(including: ((entry: Bool, seq: Int)?) -> Bool) throws -> (entries: [AuditEntry], checkpoints: [AuditCheckpoint], badLines: [Int]) {
+    private func contents(including: ((entry: Bool, seq: Int)?) -> Bool) throws -> (
+        entries: [AuditEntry], checkpoints: [AuditCheckpoint], badLines: [Int]
+    ) {
         var entries: [AuditEntry] = []
         var checkpoints: [AuditCheckpoint] = []
         var bad: [Int] = []
@@ -192,7 +199,10 @@ public final class AuditFile: Sendable {
             try AppendOnlyFile.replace(anchorPath, with: newest.json.serialized + "\n")
         }
         head.withLock { head in
-            if let last = entries.last { head.seq = last.seq; head.hash = last.hash }
+            if let last = entries.last {
+                head.seq = last.seq
+                head.hash = last.hash
+            }
             if let last = checkpoints.last { head.checkpointSeq = max(head.checkpointSeq, last.seq) }
         }
     }

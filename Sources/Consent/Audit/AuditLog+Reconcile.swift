@@ -45,7 +45,8 @@ extension AuditLog {
         guard count < highest else { return 0 }
         let present = try vault.read { db in Set(try Int.fetchAll(db, sql: "SELECT seq FROM audit_entry")) }
         let missing = Set(1...highest).subtracting(present)
-        let fromFile = Dictionary(try file.contents().entries.filter { missing.contains($0.seq) }.map { ($0.seq, $0) }, uniquingKeysWith: { a, _ in a })
+        let fromFile = Dictionary(
+            try file.contents().entries.filter { missing.contains($0.seq) }.map { ($0.seq, $0) }, uniquingKeysWith: { a, _ in a })
         return try vault.write { db -> Int in
             var restored = 0
             for seq in missing.sorted() {
@@ -95,7 +96,8 @@ extension AuditLog {
             checkpoint.seq > databaseSeq && checkpoint.seq <= databaseSeq + missing.count
                 && missing[checkpoint.seq - databaseSeq - 1].hash == checkpoint.hash
                 && SignatureVerifier.isValid(
-                    signature: checkpoint.signature, message: AuditCheckpoint.message(seq: checkpoint.seq, hash: checkpoint.hash, time: checkpoint.time),
+                    signature: checkpoint.signature,
+                    message: AuditCheckpoint.message(seq: checkpoint.seq, hash: checkpoint.hash, time: checkpoint.time),
                     publicKey: publicKey)
         }
         try vault.write { db in

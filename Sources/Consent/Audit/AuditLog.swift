@@ -1,9 +1,9 @@
 public import FacegateCore
-public import GRDB
-public import Vault
 import FoundationEssentials
+public import GRDB
 import Logging
 import Synchronization
+public import Vault
 
 /// The append-only, hash-chained audit log, with signed checkpoints every
 /// `checkpointEvery` entries and whenever it is exported. Entries are rows of the
@@ -77,7 +77,12 @@ public final class AuditLog: Sendable {
     private func syncFileAfterCommit(_ db: Database) {
         // Once per transaction, however many entries it appends (an import appends
         // thousands); writes are serialized, so one flag is enough.
-        guard !syncScheduled.withLock({ scheduled in defer { scheduled = true }; return scheduled }) else { return }
+        guard
+            !syncScheduled.withLock({ scheduled in
+                defer { scheduled = true }
+                return scheduled
+            })
+        else { return }
         let file = self.file
         let logger = self.logger
         let scheduled = self.syncScheduled
@@ -87,7 +92,9 @@ public final class AuditLog: Sendable {
                 do {
                     try file.catchUp(with: db)
                 } catch {
-                    logger.error("writing the audit file failed; it is caught up at the next write", metadata: ["audit.file": "\(file.path)", "error": "\(error)"])
+                    logger.error(
+                        "writing the audit file failed; it is caught up at the next write",
+                        metadata: ["audit.file": "\(file.path)", "error": "\(error)"])
                 }
             },
             onRollback: { _ in scheduled.withLock { $0 = false } })
@@ -97,9 +104,12 @@ public final class AuditLog: Sendable {
 
     static func insert(_ entry: AuditEntry, in db: Database) throws {
         try db.execute(
-            sql: "INSERT INTO audit_entry (seq, time, actor, action, subject_id, details, personal, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            arguments: [entry.seq, entry.time, entry.actor, entry.action, entry.subject, JSONValue.object(entry.details).canonical.serialized,
-                        entry.personal.map { Data($0) }, Data(entry.previousHash), Data(entry.hash)])
+            sql:
+                "INSERT INTO audit_entry (seq, time, actor, action, subject_id, details, personal, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            arguments: [
+                entry.seq, entry.time, entry.actor, entry.action, entry.subject, JSONValue.object(entry.details).canonical.serialized,
+                entry.personal.map { Data($0) }, Data(entry.previousHash), Data(entry.hash),
+            ])
     }
 
     static func insert(_ checkpoint: AuditCheckpoint, in db: Database) throws {
@@ -111,7 +121,10 @@ public final class AuditLog: Sendable {
     /// Walks the entries after `seq` in order without parsing their details, giving
     /// each one's sequence number, previous hash, stored hash and recomputed hash: what
     /// a chain check needs, fast enough for 100,000 entries.
-    static func forEachLink(after seq: Int, in db: Database, _ body: (_ seq: Int, _ previous: [UInt8], _ hash: [UInt8], _ computed: [UInt8], _ subject: String?) -> Bool) throws {
+    static func forEachLink(
+        after seq: Int, in db: Database,
+        _ body: (_ seq: Int, _ previous: [UInt8], _ hash: [UInt8], _ computed: [UInt8], _ subject: String?) -> Bool
+    ) throws {
         let rows = try Row.fetchCursor(db, sql: "SELECT * FROM audit_entry WHERE seq > ? ORDER BY seq", arguments: [seq])
         while let row = try rows.next() {
             let previous = [UInt8](row["prev_hash"] as Data)
@@ -119,7 +132,11 @@ public final class AuditLog: Sendable {
             let canonical = AuditEntry.canonical(
                 seq: row["seq"], time: row["time"], actor: row["actor"], action: row["action"], subject: subject,
                 canonicalDetails: row["details"], personal: (row["personal"] as Data?).map { [UInt8]($0) })
-            guard body(row["seq"], previous, [UInt8](row["hash"] as Data), AuditEntry.chainHash(previous: previous, canonical: canonical), subject) else { return }
+            guard
+                body(
+                    row["seq"], previous, [UInt8](row["hash"] as Data), AuditEntry.chainHash(previous: previous, canonical: canonical),
+                    subject)
+            else { return }
         }
     }
 
@@ -165,7 +182,8 @@ public final class AuditLog: Sendable {
     }
 
     private static func checkpoint(from row: Row) -> AuditCheckpoint {
-        AuditCheckpoint(seq: row["seq"], hash: [UInt8](row["hash"] as Data), time: row["time"], signature: [UInt8](row["signature"] as Data))
+        AuditCheckpoint(
+            seq: row["seq"], hash: [UInt8](row["hash"] as Data), time: row["time"], signature: [UInt8](row["signature"] as Data))
     }
 }
 

@@ -30,7 +30,8 @@ public struct AuditSeal: Sendable, Equatable {
 
     init?(json value: JSONValue) {
         guard let time = value["sealed_at"]?.stringValue, let lastSeq = value["last_seq"]?.intValue,
-            let head = value["head_hash"]?.stringValue.flatMap(Hex.decode), let digest = value["content_blake2b"]?.stringValue.flatMap(Hex.decode),
+            let head = value["head_hash"]?.stringValue.flatMap(Hex.decode),
+            let digest = value["content_blake2b"]?.stringValue.flatMap(Hex.decode),
             let signature = value["signature"]?.stringValue.flatMap(Hex.decode)
         else { return nil }
         self.init(time: time, lastSeq: lastSeq, headHash: head, contentDigest: digest, signature: signature)
@@ -49,7 +50,8 @@ public struct AuditSeal: Sendable, Equatable {
 
     static func message(time: String, lastSeq: Int, headHash: [UInt8], digest: [UInt8]) -> [UInt8] {
         let value: JSONValue = [
-            "type": "facegate-audit-seal", "sealed_at": .string(time), "last_seq": .int(lastSeq), "head_hash": .string(Hex.encode(headHash)),
+            "type": "facegate-audit-seal", "sealed_at": .string(time), "last_seq": .int(lastSeq),
+            "head_hash": .string(Hex.encode(headHash)),
             "content_blake2b": .string(Hex.encode(digest)),
         ]
         return Array(value.canonical.serialized.utf8)

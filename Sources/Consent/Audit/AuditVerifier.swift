@@ -27,7 +27,9 @@ public enum AuditVerifier {
                 "public_key_source": .string(keyFromExport ? "export" : "argument"),
             ]
             object["sealed_at"] = .string(sealedAt)
-            if let failure { object["failure"] = ["seq": .int(failure.seq), "line": .int(failure.line), "reason": .string(failure.reason)] }
+            if let failure {
+                object["failure"] = ["seq": .int(failure.seq), "line": .int(failure.line), "reason": .string(failure.reason)]
+            }
             return .object(object)
         }
     }
@@ -69,7 +71,9 @@ public enum AuditVerifier {
             case "header":
                 sawHeader = true
                 guard value["format"]?.stringValue == "facegate-audit-export" else {
-                    throw ConsentError(.verificationFailed, "line \(line): this is not a facegate audit export (format \(value["format"]?.stringValue ?? "missing"))")
+                    throw ConsentError(
+                        .verificationFailed,
+                        "line \(line): this is not a facegate audit export (format \(value["format"]?.stringValue ?? "missing"))")
                 }
                 if publicKey == nil {
                     guard let key = value["public_key"]?.stringValue.flatMap(Hex.decode), key.count == 32 else {
@@ -77,13 +81,16 @@ public enum AuditVerifier {
                     }
                     publicKey = key
                 } else if let key = value["public_key"]?.stringValue.flatMap(Hex.decode), key != publicKey {
-                    return fail(1, line, "the export was signed by another key than the one given (\(value["public_key"]?.stringValue ?? ""))")
+                    return fail(
+                        1, line, "the export was signed by another key than the one given (\(value["public_key"]?.stringValue ?? ""))")
                 }
                 exportedAt = value["exported_at"]?.stringValue
             case "entry":
                 guard let seq = value["seq"]?.intValue else { return fail(report.lastSeq + 1, line, "an entry without a sequence number") }
                 let expected = report.lastSeq + 1
-                if seq > expected { return fail(expected, line, "entry \(expected) is missing (entry \(seq) follows entry \(report.lastSeq))") }
+                if seq > expected {
+                    return fail(expected, line, "entry \(expected) is missing (entry \(seq) follows entry \(report.lastSeq))")
+                }
                 if seq < expected { return fail(seq, line, "entry \(seq) is out of order or repeated (after entry \(report.lastSeq))") }
                 guard let entry = entry(from: value) else { return fail(seq, line, "entry \(seq) is malformed") }
                 if entry.previousHash != previousHash {
@@ -103,14 +110,18 @@ public enum AuditVerifier {
                     let signature = value["signature"]?.stringValue.flatMap(Hex.decode)
                 else { return fail(report.lastSeq + 1, line, "a malformed checkpoint") }
                 guard let publicKey else { return fail(seq, line, "no public key before the first checkpoint; pass --public-key") }
-                guard SignatureVerifier.isValid(signature: signature, message: AuditCheckpoint.message(seq: seq, hash: hash, time: time), publicKey: publicKey) else {
+                guard
+                    SignatureVerifier.isValid(
+                        signature: signature, message: AuditCheckpoint.message(seq: seq, hash: hash, time: time), publicKey: publicKey)
+                else {
                     return fail(seq, line, "the checkpoint at entry \(seq) has an invalid signature")
                 }
                 guard let chained = hashes[seq] else {
                     return fail(seq, line, "the checkpoint at entry \(seq) refers to an entry that is not in the export")
                 }
                 guard chained == hash else {
-                    return fail(seq, line, "the signed checkpoint at entry \(seq) does not match the chain: entries up to \(seq) were rewritten")
+                    return fail(
+                        seq, line, "the signed checkpoint at entry \(seq) does not match the chain: entries up to \(seq) were rewritten")
                 }
                 report.checkpoints += 1
                 latestCheckpointTime = max(latestCheckpointTime, time)
@@ -132,7 +143,10 @@ public enum AuditVerifier {
         }
         if !sawHeader { throw ConsentError(.verificationFailed, "the file has no facegate audit export header") }
         if !sealed {
-            return fail(report.lastSeq + 1, lines.count, "the export does not end with the device's seal after entry \(report.lastSeq): it was cut short (perhaps back to an earlier checkpoint) or is not a complete export")
+            return fail(
+                report.lastSeq + 1, lines.count,
+                "the export does not end with the device's seal after entry \(report.lastSeq): it was cut short (perhaps back to an earlier checkpoint) or is not a complete export"
+            )
         }
         return report
     }
@@ -146,12 +160,15 @@ public enum AuditVerifier {
         if let failure = oldReport.failure { return "the earlier export does not verify: \(failure.reason)" }
         if let failure = newReport.failure { return "the export does not verify: \(failure.reason)" }
         let hashes = { (lines: [String]) in
-            Dictionary(lines.compactMap { try? JSONParser.parse($0) }.filter { $0["type"]?.stringValue == "entry" }
-                .compactMap { value in value["seq"]?.intValue.map { ($0, value["hash"]?.stringValue ?? "") } }, uniquingKeysWith: { a, _ in a })
+            Dictionary(
+                lines.compactMap { try? JSONParser.parse($0) }.filter { $0["type"]?.stringValue == "entry" }
+                    .compactMap { value in value["seq"]?.intValue.map { ($0, value["hash"]?.stringValue ?? "") } },
+                uniquingKeysWith: { a, _ in a })
         }
         let old = hashes(older), new = hashes(newer)
         if newReport.lastSeq < oldReport.lastSeq {
-            return "the export ends at entry \(newReport.lastSeq), before the earlier export's last entry \(oldReport.lastSeq): the log shrank"
+            return
+                "the export ends at entry \(newReport.lastSeq), before the earlier export's last entry \(oldReport.lastSeq): the log shrank"
         }
         if let forked = old.keys.sorted().first(where: { old[$0] != new[$0] }) {
             return "the log forked at entry \(forked): the earlier export holds a different entry there"

@@ -1,7 +1,7 @@
 public import FacegateCore
 import GRDB
-import Synchronization
 public import Logging
+import Synchronization
 public import Vault
 
 extension ConsentRegistry {

@@ -1,8 +1,9 @@
 import FacegateCore
 import FoundationEssentials
 import Vault
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A small file `restore` writes before it replaces the database, so that the next

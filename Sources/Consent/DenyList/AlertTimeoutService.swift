@@ -23,7 +23,9 @@ public struct AlertTimeoutService<C: Clock>: Service where C.Duration == Duratio
                 if registry.policy.denyList.isActive {
                     do {
                         let expired = try registry.expireAlerts()
-                        if !expired.isEmpty { logger.notice("door alerts expired without a decision", metadata: ["door.alerts": "\(expired.count)"]) }
+                        if !expired.isEmpty {
+                            logger.notice("door alerts expired without a decision", metadata: ["door.alerts": "\(expired.count)"])
+                        }
                     } catch {
                         logger.error("expiring door alerts failed", metadata: ["error": "\(error)"])
                     }

@@ -49,11 +49,14 @@ extension DenyListEntry {
     package func approving(by approver: String, reason: String, at time: Double, policy: Policy.DenyList) throws -> Transition {
         try requireDecisionPending()
         guard approver != roundProposedBy else {
-            throw ConsentError(.denyListRefused, "'\(approver)' proposed this \(round > 1 ? "renewal" : "entry") and cannot approve it: another admin must")
+            throw ConsentError(
+                .denyListRefused, "'\(approver)' proposed this \(round > 1 ? "renewal" : "entry") and cannot approve it: another admin must"
+            )
         }
         guard !currentApprovals.contains(where: { $0.approver == approver }) else {
             throw ConsentError(
-                .denyListRefused, "'\(approver)' already approved entry \(id); approvals must come from \(policy.approvalsRequired) distinct admins")
+                .denyListRefused,
+                "'\(approver)' already approved entry \(id); approvals must come from \(policy.approvalsRequired) distinct admins")
         }
         let approval = Approval(approver: approver, decision: Approval.approve, reason: reason, at: time, round: round)
         var next = self

@@ -58,10 +58,13 @@ public struct DenyListEntry: Sendable, Equatable {
             "reason": .string(reason), "evidence": .array(evidence.map(JSONValue.string)),
             "proposed_by": .string(proposedBy), "proposed_at": .string(Timestamp.iso8601(proposedAt)),
             "round": .int(round), "renewal_pending": .bool(renewalPending),
-            "approvals": .array(approvals.map {
-                ["approver": .string($0.approver), "decision": .string($0.decision), "reason": .string($0.reason),
-                 "at": .string(Timestamp.iso8601($0.at)), "round": .int($0.round)]
-            }),
+            "approvals": .array(
+                approvals.map {
+                    [
+                        "approver": .string($0.approver), "decision": .string($0.decision), "reason": .string($0.reason),
+                        "at": .string(Timestamp.iso8601($0.at)), "round": .int($0.round),
+                    ]
+                }),
             "activated_at": .string(activatedAt.map(Timestamp.iso8601)), "review_at": .string(reviewAt.map(Timestamp.iso8601)),
             "closed_at": .string(closedAt.map(Timestamp.iso8601)),
         ]

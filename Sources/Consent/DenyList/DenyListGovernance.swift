@@ -32,10 +32,16 @@ public final class DenyListGovernance: @unchecked Sendable {
     public func requireEnabled() throws {
         let policy = policies.policy.denyList
         guard policy.enabled else {
-            throw ConsentError(.denyListRefused, "the deny-list is disabled (the default); enabling it needs denylist.enabled = true and a denylist.dpia_reference in the policy")
+            throw ConsentError(
+                .denyListRefused,
+                "the deny-list is disabled (the default); enabling it needs denylist.enabled = true and a denylist.dpia_reference in the policy"
+            )
         }
         guard !policy.dpiaReference.isEmpty else {
-            throw ConsentError(.denyListRefused, "the deny-list is enabled but the policy has no denylist.dpia_reference: a DPIA must justify it before any entry can be made")
+            throw ConsentError(
+                .denyListRefused,
+                "the deny-list is enabled but the policy has no denylist.dpia_reference: a DPIA must justify it before any entry can be made"
+            )
         }
     }
 
@@ -47,11 +53,14 @@ public final class DenyListGovernance: @unchecked Sendable {
         try requireEnabled()
         let policy = policies.policy.denyList
         guard policy.categories.contains(category) else {
-            throw ConsentError(.invalidArgument, "unknown incident category '\(category)'; the policy allows: \(policy.categories.joined(separator: ", "))")
+            throw ConsentError(
+                .invalidArgument, "unknown incident category '\(category)'; the policy allows: \(policy.categories.joined(separator: ", "))"
+            )
         }
         try requireEnrolled(subject)
         let now = clock.now()
-        let incident = Incident(id: RandomToken.hex(8), subject: subject, category: category, note: note, recordedBy: actor.name, recordedAt: now)
+        let incident = Incident(
+            id: RandomToken.hex(8), subject: subject, category: category, note: note, recordedBy: actor.name, recordedAt: now)
         var proposed: DenyListEntry?
         try vault.write { db in
             try DenyListStore.insert(incident, vault: self.vault, in: db)
@@ -227,7 +236,8 @@ public final class DenyListGovernance: @unchecked Sendable {
 
     private func requireEnrolled(_ subject: SubjectID) throws {
         guard try vault.exists(subject), cache.consentInForce(of: subject, at: clock.now()) != nil else {
-            throw ConsentError(.denyListRefused, "only enrolled subjects with a consent in force can be on the deny-list; \(subject) is not one")
+            throw ConsentError(
+                .denyListRefused, "only enrolled subjects with a consent in force can be on the deny-list; \(subject) is not one")
         }
     }
 

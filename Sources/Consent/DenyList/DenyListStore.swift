@@ -20,7 +20,9 @@ enum DenyListStore {
 
     /// Everything the deny-list holds about a subject (an erasure removes it all).
     static func deleteRows(of subject: SubjectID, in db: Database) throws {
-        try db.execute(sql: "DELETE FROM denylist_approval WHERE entry_id IN (SELECT id FROM denylist_entry WHERE subject_id = ?)", arguments: [subject.rawValue])
+        try db.execute(
+            sql: "DELETE FROM denylist_approval WHERE entry_id IN (SELECT id FROM denylist_entry WHERE subject_id = ?)",
+            arguments: [subject.rawValue])
         try db.execute(sql: "DELETE FROM denylist_entry WHERE subject_id = ?", arguments: [subject.rawValue])
         try db.execute(sql: "DELETE FROM incident WHERE subject_id = ?", arguments: [subject.rawValue])
         try db.execute(sql: "DELETE FROM door_alert WHERE subject_id = ?", arguments: [subject.rawValue])
@@ -55,7 +57,8 @@ enum DenyListStore {
 
     /// A subject's incidents, oldest first, their notes opened.
     static func incidents(of subject: SubjectID, vault: VaultStore, in db: Database) throws -> [Incident] {
-        let rows = try Row.fetchAll(db, sql: "SELECT * FROM incident WHERE subject_id = ? ORDER BY recorded_at", arguments: [subject.rawValue])
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT * FROM incident WHERE subject_id = ? ORDER BY recorded_at", arguments: [subject.rawValue])
         return try rows.map { row in
             let note = try open(row["note"], for: subject, purpose: SealedPurpose.incident, vault: vault, in: db)
             return Incident(

@@ -19,9 +19,11 @@ public struct DoorAlert: Sendable, Equatable {
     public var decidedAt: Double?
 
     public var json: JSONValue {
-        ["alert": .string(id), "subject": .string(subject.rawValue), "entry": .string(entry), "status": .string(status.rawValue),
-         "raised_at": .string(Timestamp.iso8601(raisedAt)), "expires_at": .string(Timestamp.iso8601(expiresAt)),
-         "decision": .string(decision), "reason": .string(reason), "decided_by": .string(decidedBy),
-         "decided_at": .string(decidedAt.map(Timestamp.iso8601))]
+        [
+            "alert": .string(id), "subject": .string(subject.rawValue), "entry": .string(entry), "status": .string(status.rawValue),
+            "raised_at": .string(Timestamp.iso8601(raisedAt)), "expires_at": .string(Timestamp.iso8601(expiresAt)),
+            "decision": .string(decision), "reason": .string(reason), "decided_by": .string(decidedBy),
+            "decided_at": .string(decidedAt.map(Timestamp.iso8601)),
+        ]
     }
 }

@@ -51,12 +51,16 @@ public final class DoorAlerts: @unchecked Sendable {
         return try vault.write { db in
             let (status, subject) = try DenyListStore.alertStatus(id, in: db)
             guard status == DoorAlert.Status.open.rawValue else {
-                throw ConsentError(.conflict, "alert \(id) is \(status): \(status == DoorAlert.Status.expired.rawValue ? "nobody confirmed it in time, so no action was taken; a new match raises a new alert" : "it was already decided")")
+                throw ConsentError(
+                    .conflict,
+                    "alert \(id) is \(status): \(status == DoorAlert.Status.expired.rawValue ? "nobody confirmed it in time, so no action was taken; a new match raises a new alert" : "it was already decided")"
+                )
             }
             try DenyListStore.confirmAlert(
                 id, subject: subject, decision: decision, reason: reason, by: actor.name, at: now, vault: self.vault, in: db)
             try self.audit.append(
-                actor: actor.name, action: "door.confirm", subject: subject, details: ["alert": .string(id), "decision": .string(decision)],
+                actor: actor.name, action: "door.confirm", subject: subject,
+                details: ["alert": .string(id), "decision": .string(decision)],
                 personal: try self.vault.sealAuditText(["reason": .string(reason)], subject: subject, in: db), in: db)
             return try DenyListStore.alert(id, vault: self.vault, in: db)
         }

@@ -12,7 +12,9 @@ public struct Incident: Sendable, Equatable {
     public var recordedAt: Double
 
     public var json: JSONValue {
-        ["incident": .string(id), "subject": .string(subject.rawValue), "category": .string(category), "note": .string(note),
-         "recorded_by": .string(recordedBy), "recorded_at": .string(Timestamp.iso8601(recordedAt))]
+        [
+            "incident": .string(id), "subject": .string(subject.rawValue), "category": .string(category), "note": .string(note),
+            "recorded_by": .string(recordedBy), "recorded_at": .string(Timestamp.iso8601(recordedAt)),
+        ]
     }
 }

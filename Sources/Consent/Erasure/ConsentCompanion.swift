@@ -42,7 +42,8 @@ final class ConsentCompanion: VaultCompanion, @unchecked Sendable {
         // Read before anything writes a newer checkpoint over it.
         let anchor = audit.file.anchor().flatMap { checkpoint in
             SignatureVerifier.isValid(
-                signature: checkpoint.signature, message: AuditCheckpoint.message(seq: checkpoint.seq, hash: checkpoint.hash, time: checkpoint.time),
+                signature: checkpoint.signature,
+                message: AuditCheckpoint.message(seq: checkpoint.seq, hash: checkpoint.hash, time: checkpoint.time),
                 publicKey: audit.publicKey) ? checkpoint : nil
         }
         let outcome = try audit.reconcile(vault: vault, now: now)
@@ -53,7 +54,8 @@ final class ConsentCompanion: VaultCompanion, @unchecked Sendable {
             if let anchor, anchor.seq > headAfter, marker == nil {
                 try audit.recordBreach(
                     check: "audit_chain",
-                    problem: "the audit log ends at entry \(headAfter), but the device signed entry \(anchor.seq) on \(anchor.time) (\(audit.file.anchorPath)): the newest entries were removed from the database and from \(audit.file.path)",
+                    problem:
+                        "the audit log ends at entry \(headAfter), but the device signed entry \(anchor.seq) on \(anchor.time) (\(audit.file.anchorPath)): the newest entries were removed from the database and from \(audit.file.path)",
                     affectedSubjects: [], in: db)
                 try audit.checkpoint(in: db)  // the anchor moves to the log as it now is: reported once
             }
@@ -65,7 +67,9 @@ final class ConsentCompanion: VaultCompanion, @unchecked Sendable {
                     details["entries_not_on_this_device"] = .string("\(headAfter + 1)-\(anchor.seq)")
                 }
                 // Killed before the copy: the database is still the old one.
-                if details["backup_last_seq"]?.intValue != headBefore { details["outcome"] = "interrupted before the database was replaced" }
+                if details["backup_last_seq"]?.intValue != headBefore {
+                    details["outcome"] = "interrupted before the database was replaced"
+                }
                 if case .databaseCaughtUp(let entries, _) = outcome { details["entries_put_back"] = .int(entries) }
                 try audit.append(actor: marker.actor, action: "database.restore", details: details, in: db)
                 try audit.checkpoint(in: db)
@@ -76,19 +80,22 @@ final class ConsentCompanion: VaultCompanion, @unchecked Sendable {
             case .databaseCaughtUp(let entries, let after) where marker == nil:
                 try audit.recordBreach(
                     check: "audit_chain",
-                    problem: "\(entries) audit entries after entry \(after) were missing from the database and were put back from \(audit.file.path): the database was replaced outside `facegate restore`, or its newest entries were deleted",
+                    problem:
+                        "\(entries) audit entries after entry \(after) were missing from the database and were put back from \(audit.file.path): the database was replaced outside `facegate restore`, or its newest entries were deleted",
                     affectedSubjects: [], in: db)
             case .databaseCaughtUp:
                 break
             case .gapsFilled(let entries):
                 try audit.recordBreach(
                     check: "audit_chain",
-                    problem: "\(entries) audit entries had been deleted from the middle of the database's log; they were put back from \(audit.file.path)",
+                    problem:
+                        "\(entries) audit entries had been deleted from the middle of the database's log; they were put back from \(audit.file.path)",
                     affectedSubjects: [], in: db)
             case .forked(let seq, let archived):
                 try audit.recordBreach(
                     check: "audit_chain",
-                    problem: "the audit log in the database and \(audit.file.path) disagree from entry \(seq); the file was kept as \(archived) and a new one started from the database",
+                    problem:
+                        "the audit log in the database and \(audit.file.path) disagree from entry \(seq); the file was kept as \(archived) and a new one started from the database",
                     affectedSubjects: [], in: db)
             }
         }
@@ -96,11 +103,13 @@ final class ConsentCompanion: VaultCompanion, @unchecked Sendable {
     }
 
     func erasuresOnRecord(in db: Database) throws -> [ErasureJournal.Entry] {
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT subject_id, time, actor, action, details FROM audit_entry
-            WHERE subject_id IS NOT NULL
-              AND (action IN ('subject.erase', 'retention.expire') OR (action = 'consent.withdraw' AND details LIKE '%"erased":true%'))
-            """)
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT subject_id, time, actor, action, details FROM audit_entry
+                WHERE subject_id IS NOT NULL
+                  AND (action IN ('subject.erase', 'retention.expire') OR (action = 'consent.withdraw' AND details LIKE '%"erased":true%'))
+                """)
         let now = clock.now()
         return rows.compactMap { row -> ErasureJournal.Entry? in
             guard let subject = (row["subject_id"] as String?).flatMap(SubjectID.init) else { return nil }
@@ -109,7 +118,9 @@ final class ConsentCompanion: VaultCompanion, @unchecked Sendable {
                 switch action {
                 case "retention.expire": .retention
                 case "consent.withdraw": .withdrawal
-                default: (try? JSONParser.parse(row["details"] as String))?["reason"]?.stringValue.flatMap(ConsentRegistry.ErasureReason.init) ?? .request
+                default:
+                    (try? JSONParser.parse(row["details"] as String))?["reason"]?.stringValue.flatMap(ConsentRegistry.ErasureReason.init)
+                        ?? .request
                 }
             return ErasureJournal.Entry(
                 subject: subject, scope: .subject(reason: reason.rawValue), actor: row["actor"], at: Timestamp.parse(row["time"]) ?? now)
@@ -117,13 +128,14 @@ final class ConsentCompanion: VaultCompanion, @unchecked Sendable {
     }
 
     func subjectsHeld(among candidates: Set<SubjectID>, in db: Database) throws -> Set<SubjectID> {
-        let statement = try db.cachedStatement(sql: """
-            SELECT EXISTS(SELECT 1 FROM consent_record WHERE subject_id = ?1 AND erased_at IS NULL)
-                OR EXISTS(SELECT 1 FROM access_event WHERE subject_id = ?1)
-                OR EXISTS(SELECT 1 FROM incident WHERE subject_id = ?1)
-                OR EXISTS(SELECT 1 FROM denylist_entry WHERE subject_id = ?1)
-                OR EXISTS(SELECT 1 FROM door_alert WHERE subject_id = ?1)
-            """)
+        let statement = try db.cachedStatement(
+            sql: """
+                SELECT EXISTS(SELECT 1 FROM consent_record WHERE subject_id = ?1 AND erased_at IS NULL)
+                    OR EXISTS(SELECT 1 FROM access_event WHERE subject_id = ?1)
+                    OR EXISTS(SELECT 1 FROM incident WHERE subject_id = ?1)
+                    OR EXISTS(SELECT 1 FROM denylist_entry WHERE subject_id = ?1)
+                    OR EXISTS(SELECT 1 FROM door_alert WHERE subject_id = ?1)
+                """)
         return try candidates.filter { try Bool.fetchOne(statement, arguments: [$0.rawValue]) ?? false }
     }
 

@@ -16,7 +16,8 @@ public final class ConsentExports: @unchecked Sendable {
     let visitLog: VisitLog
 
     init(
-        vault: VaultStore, audit: AuditLog, policies: CurrentPolicy, clock: any WallClock, denyList: DenyListGovernance, doorAlerts: DoorAlerts,
+        vault: VaultStore, audit: AuditLog, policies: CurrentPolicy, clock: any WallClock, denyList: DenyListGovernance,
+        doorAlerts: DoorAlerts,
         visitLog: VisitLog
     ) {
         self.vault = vault
@@ -39,7 +40,9 @@ public final class ConsentExports: @unchecked Sendable {
     }
 
     /// Audits an export and signs a checkpoint that covers the export's own entry.
-    private func auditExport(_ action: String, actor: OSUser, subject: SubjectID? = nil, details: JSONObject = [:]) throws -> AuditCheckpoint? {
+    private func auditExport(_ action: String, actor: OSUser, subject: SubjectID? = nil, details: JSONObject = [:]) throws
+        -> AuditCheckpoint?
+    {
         try vault.write { db in
             try self.audit.append(actor: actor.name, action: action, subject: subject, details: details, in: db)
             return try self.audit.checkpoint(in: db)
@@ -86,13 +89,20 @@ public final class ConsentExports: @unchecked Sendable {
         let (entries, checkpoints) = try vault.read { db in (try AuditLog.entries(in: db), try AuditLog.checkpoints(in: db)) }
         switch format {
         case .csv:
-            var lines = [CSV.line(["seq", "time", "actor", "action", "subject", "details", "personal_sealed", "prev_hash", "hash", "checkpoint_signature"])]
+            var lines = [
+                CSV.line([
+                    "seq", "time", "actor", "action", "subject", "details", "personal_sealed", "prev_hash", "hash", "checkpoint_signature",
+                ])
+            ]
             let signatures = Dictionary(checkpoints.map { ($0.seq, Hex.encode($0.signature)) }, uniquingKeysWith: { a, _ in a })
             for entry in entries {
-                lines.append(CSV.line([
-                    String(entry.seq), entry.time, entry.actor, entry.action, entry.subject ?? "", JSONValue.object(entry.details).serialized,
-                    entry.personal.map(Hex.encode) ?? "", Hex.encode(entry.previousHash), Hex.encode(entry.hash), signatures[entry.seq] ?? "",
-                ]))
+                lines.append(
+                    CSV.line([
+                        String(entry.seq), entry.time, entry.actor, entry.action, entry.subject ?? "",
+                        JSONValue.object(entry.details).serialized,
+                        entry.personal.map(Hex.encode) ?? "", Hex.encode(entry.previousHash), Hex.encode(entry.hash),
+                        signatures[entry.seq] ?? "",
+                    ]))
             }
             return ExportDocument(format: .csv, text: lines.joined(separator: "\n") + "\n")
         case .jsonl, .json:
@@ -107,7 +117,8 @@ public final class ConsentExports: @unchecked Sendable {
                 }
             }
             let seal = AuditSeal.make(
-                lines: lines, lastSeq: entries.last?.seq ?? 0, headHash: entries.last?.hash ?? AuditEntry.genesisHash, time: time, sign: audit.sign)
+                lines: lines, lastSeq: entries.last?.seq ?? 0, headHash: entries.last?.hash ?? AuditEntry.genesisHash, time: time,
+                sign: audit.sign)
             lines.append(seal.json.serialized)
             return ExportDocument(format: .jsonl, text: lines.joined(separator: "\n") + "\n")
         case .markdown:
@@ -127,7 +138,10 @@ public final class ConsentExports: @unchecked Sendable {
                 "name": .string(policy.controller.name), "address": .string(policy.controller.address),
                 "contact": .string(policy.controller.contact), "dpo_contact": .string(policy.controller.dpoContact),
             ],
-            "b_purposes": .array(policy.purposes.map { ["id": .string($0.id), "description": .string($0.description), "legal_basis": .string($0.legalBasis)] }),
+            "b_purposes": .array(
+                policy.purposes.map {
+                    ["id": .string($0.id), "description": .string($0.description), "legal_basis": .string($0.legalBasis)]
+                }),
             "c_categories": [
                 "data_subjects": .array(policy.recordOfProcessing.dataSubjectCategories.map(JSONValue.string)),
                 "personal_data": .array(policy.recordOfProcessing.personalDataCategories.map(JSONValue.string)),
@@ -135,16 +149,23 @@ public final class ConsentExports: @unchecked Sendable {
             "d_recipients": .array(policy.recordOfProcessing.recipients.map(JSONValue.string)),
             "e_transfers": .string(policy.recordOfProcessing.transfers),
             "f_erasure_time_limits": [
-                "face_templates": .string("at most \(Self.days(policy.retention.templateDays)) after consent, and at once on withdrawal or erasure"),
+                "face_templates": .string(
+                    "at most \(Self.days(policy.retention.templateDays)) after consent, and at once on withdrawal or erasure"),
                 "access_events": .string("\(Self.days(policy.retention.accessEventDays)) rolling"),
                 "unknown_faces": "never stored: only daily counts of decisions",
                 "images": "never stored, not even temporarily",
-                "backups": .string("a restore re-applies every erasure made since the backup; \(Self.days(policy.retention.backupDays)) after an erasure, backups taken before it can no longer be read"),
+                "backups": .string(
+                    "a restore re-applies every erasure made since the backup; \(Self.days(policy.retention.backupDays)) after an erasure, backups taken before it can no longer be read"
+                ),
             ],
             "g_security_measures": .array(policy.recordOfProcessing.securityMeasures.map(JSONValue.string)),
-            "notices": .array(policy.notices.map { ["version": .string($0.version), "sha256": .string($0.sha256), "purposes": .array($0.purposes.map(JSONValue.string))] }),
+            "notices": .array(
+                policy.notices.map {
+                    ["version": .string($0.version), "sha256": .string($0.sha256), "purposes": .array($0.purposes.map(JSONValue.string))]
+                }),
             "deny_list": [
-                "enabled": .bool(policy.denyList.isActive), "dpia_reference": .string(policy.denyList.dpiaReference.isEmpty ? nil : policy.denyList.dpiaReference),
+                "enabled": .bool(policy.denyList.isActive),
+                "dpia_reference": .string(policy.denyList.dpiaReference.isEmpty ? nil : policy.denyList.dpiaReference),
                 "approvals_required": .int(policy.denyList.approvalsRequired), "review_days": .double(policy.denyList.reviewDays),
             ],
         ]
@@ -178,19 +199,28 @@ public final class ConsentExports: @unchecked Sendable {
         func render(_ value: JSONValue, indent: String) -> String {
             switch value {
             case .object(let object):
-                return object.entries.map { "\(indent)- **\($0.key)**:" + (isScalar($0.value) ? " " + render($0.value, indent: "") : "\n" + render($0.value, indent: indent + "  ")) }.joined(separator: "\n")
+                return object.entries.map {
+                    "\(indent)- **\($0.key)**:"
+                        + (isScalar($0.value) ? " " + render($0.value, indent: "") : "\n" + render($0.value, indent: indent + "  "))
+                }.joined(separator: "\n")
             case .array(let values):
-                return values.map { isScalar($0) ? "\(indent)- " + render($0, indent: "") : "\(indent)-\n" + render($0, indent: indent + "  ") }.joined(separator: "\n")
+                return values.map {
+                    isScalar($0) ? "\(indent)- " + render($0, indent: "") : "\(indent)-\n" + render($0, indent: indent + "  ")
+                }.joined(separator: "\n")
             case .string(let text): return text
             case .null: return "none"
             default: return value.serialized
             }
         }
         func isScalar(_ value: JSONValue) -> Bool {
-            switch value { case .object, .array: false; default: true }
+            switch value {
+            case .object, .array: false
+            default: true
+            }
         }
         for entry in record.objectValue?.entries ?? [] where entry.key != "type" {
-            out += "## \(entry.key)\n\n" + (isScalar(entry.value) ? render(entry.value, indent: "") : render(entry.value, indent: "")) + "\n\n"
+            out +=
+                "## \(entry.key)\n\n" + (isScalar(entry.value) ? render(entry.value, indent: "") : render(entry.value, indent: "")) + "\n\n"
         }
         return out
     }
@@ -218,7 +248,9 @@ public final class ConsentExports: @unchecked Sendable {
             ]
             biometric = [
                 "held": true,
-                "description": .string("\(summary.templateCount) face template(s): each a list of 128 numbers computed by dlib's ResNet model from a photo taken at enrolment. The photos were not kept. The templates are encrypted with a key that exists only for you; erasing it makes them unreadable on the device at once. A backup made before an erasure is erased again if it is ever restored, and \(Self.days(policy.retention.backupDays)) after the erasure no such backup can be read at all. The numbers themselves are not part of this export: they are only meaningful to the recognition software."),
+                "description": .string(
+                    "\(summary.templateCount) face template(s): each a list of 128 numbers computed by dlib's ResNet model from a photo taken at enrolment. The photos were not kept. The templates are encrypted with a key that exists only for you; erasing it makes them unreadable on the device at once. A backup made before an erasure is erased again if it is ever restored, and \(Self.days(policy.retention.backupDays)) after the erasure no such backup can be read at all. The numbers themselves are not part of this export: they are only meaningful to the recognition software."
+                ),
                 "templates": .int(summary.templateCount),
                 "created_at": .string(Timestamp.iso8601(summary.createdAt)),
                 "expires_at": .string(Timestamp.iso8601(summary.expiresAt)),
@@ -229,10 +261,16 @@ public final class ConsentExports: @unchecked Sendable {
         let document: JSONValue = [
             "type": "subject_access", "article": "GDPR Art. 15", "subject": .string(subject.rawValue),
             "generated_at": .string(Timestamp.iso8601(clock.now())),
-            "controller": ["name": .string(policy.controller.name), "contact": .string(policy.controller.contact), "dpo_contact": .string(policy.controller.dpoContact)],
+            "controller": [
+                "name": .string(policy.controller.name), "contact": .string(policy.controller.contact),
+                "dpo_contact": .string(policy.controller.dpoContact),
+            ],
             "personal_data": personal,
             "biometric_data": biometric,
-            "purposes": .array(policy.purposes.filter { consentedPurposes.contains($0.id) }.map { ["id": .string($0.id), "description": .string($0.description), "legal_basis": .string($0.legalBasis)] }),
+            "purposes": .array(
+                policy.purposes.filter { consentedPurposes.contains($0.id) }.map {
+                    ["id": .string($0.id), "description": .string($0.description), "legal_basis": .string($0.legalBasis)]
+                }),
             "consent_history": .array(records.map(\.json)),
             "visits": [
                 "recorded": .bool(consentedPurposes.contains(ConsentRegistry.analyticsPurpose)),
@@ -243,11 +281,15 @@ public final class ConsentExports: @unchecked Sendable {
             "retention": [
                 "face_templates": .string("at most \(Self.days(policy.retention.templateDays)) after consent, and at once on withdrawal"),
                 "visits": .string("\(Self.days(policy.retention.accessEventDays))"),
-                "backups": .string("a backup made before your erasure is erased again if restored, and unreadable \(Self.days(policy.retention.backupDays)) after it"),
+                "backups": .string(
+                    "a backup made before your erasure is erased again if restored, and unreadable \(Self.days(policy.retention.backupDays)) after it"
+                ),
             ],
             "source": "collected from you at enrolment, with your explicit consent",
-            "automated_decision_making": "The device only suggests: it opens the door for recognised members, and any alert is decided by a member of staff. No decision with legal or similarly significant effect is made by the device alone.",
-            "rights": "You may withdraw consent at any time (it takes effect at once), and ask for access, rectification, erasure or restriction by contacting the controller.",
+            "automated_decision_making":
+                "The device only suggests: it opens the door for recognised members, and any alert is decided by a member of staff. No decision with legal or similarly significant effect is made by the device alone.",
+            "rights":
+                "You may withdraw consent at any time (it takes effect at once), and ask for access, rectification, erasure or restriction by contacting the controller.",
             "complaint": .string("You may complain to \(policy.controller.supervisoryAuthority)."),
         ]
         return ExportDocument(format: .json, text: document.serialized + "\n")

@@ -25,7 +25,9 @@ public enum CSV {
 /// changed, added or removed: the last line carries the BLAKE2b of every line before
 /// it, the audit checkpoint at the time of export, and an Ed25519 signature of both.
 public enum ExportSignature {
-    public static func trailer(for lines: [String], checkpoint: AuditCheckpoint?, signingKey: (([UInt8]) -> [UInt8]), publicKey: [UInt8]) -> String {
+    public static func trailer(for lines: [String], checkpoint: AuditCheckpoint?, signingKey: (([UInt8]) -> [UInt8]), publicKey: [UInt8])
+        -> String
+    {
         let digest = Blake2b.hash(Array(lines.map { $0 + "\n" }.joined().utf8))
         var unsigned: JSONObject = [
             "type": "export_signature", "algorithm": "ed25519", "public_key": .string(Hex.encode(publicKey)),
@@ -42,7 +44,8 @@ public enum ExportSignature {
     public static func verify(lines: [String], publicKey trusted: [UInt8]?) throws -> Int {
         let content = lines.filter { !$0.isEmpty }
         guard let last = content.last, let trailer = try? JSONParser.parse(last), trailer["type"]?.stringValue == "export_signature" else {
-            throw ConsentError(.verificationFailed, "the export has no signature line at its end: it was truncated or is not a signed facegate export")
+            throw ConsentError(
+                .verificationFailed, "the export has no signature line at its end: it was truncated or is not a signed facegate export")
         }
         guard var object = trailer.objectValue, let signature = object["signature"]?.stringValue.flatMap(Hex.decode) else {
             throw ConsentError(.verificationFailed, "the signature line is malformed")
@@ -55,18 +58,24 @@ public enum ExportSignature {
         guard trusted == nil || trusted == embedded else {
             throw ConsentError(.verificationFailed, "the export was signed by another key than the one given")
         }
-        guard SignatureVerifier.isValid(signature: signature, message: Array(JSONValue.object(object).canonical.serialized.utf8), publicKey: key) else {
+        guard
+            SignatureVerifier.isValid(
+                signature: signature, message: Array(JSONValue.object(object).canonical.serialized.utf8), publicKey: key)
+        else {
             throw ConsentError(.verificationFailed, "the export's signature is invalid: the signature line was altered")
         }
         let body = Array(content.dropLast())
         let digest = Hex.encode(Blake2b.hash(Array(body.map { $0 + "\n" }.joined().utf8)))
         guard digest == object["content_blake2b"]?.stringValue else {
-            throw ConsentError(.verificationFailed, "the export's content does not match its signed digest: a line was changed, added or removed")
+            throw ConsentError(
+                .verificationFailed, "the export's content does not match its signed digest: a line was changed, added or removed")
         }
         if let checkpoint = object["audit_checkpoint"], checkpoint != .null {
             guard let seq = checkpoint["seq"]?.intValue, let hash = checkpoint["hash"]?.stringValue.flatMap(Hex.decode),
-                let time = checkpoint["time"]?.stringValue, let checkpointSignature = checkpoint["signature"]?.stringValue.flatMap(Hex.decode),
-                SignatureVerifier.isValid(signature: checkpointSignature, message: AuditCheckpoint.message(seq: seq, hash: hash, time: time), publicKey: key)
+                let time = checkpoint["time"]?.stringValue,
+                let checkpointSignature = checkpoint["signature"]?.stringValue.flatMap(Hex.decode),
+                SignatureVerifier.isValid(
+                    signature: checkpointSignature, message: AuditCheckpoint.message(seq: seq, hash: hash, time: time), publicKey: key)
             else {
                 throw ConsentError(.verificationFailed, "the audit checkpoint embedded in the export does not verify")
             }

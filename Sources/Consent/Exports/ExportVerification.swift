@@ -24,6 +24,8 @@ public enum ExportVerification {
             return Result(kind: "audit", valid: report.isValid, detail: report.json)
         }
         let count = try ExportSignature.verify(lines: lines, publicKey: publicKey)
-        return Result(kind: format.isEmpty ? "export" : format, valid: true, detail: ["lines": .int(count), "public_key_source": .string(publicKey == nil ? "export" : "argument")])
+        return Result(
+            kind: format.isEmpty ? "export" : format, valid: true,
+            detail: ["lines": .int(count), "public_key_source": .string(publicKey == nil ? "export" : "argument")])
     }
 }

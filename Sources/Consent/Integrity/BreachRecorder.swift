@@ -32,7 +32,8 @@ final class BreachRecorder: Sendable {
         guard !unreadable.isEmpty else { return }
         try recordOnce(
             check: "ciphertext",
-            problem: "\(unreadable.count) wrapped key(s) failed authentication (altered or damaged); those subjects cannot be recognised. Erase them (`facegate erase`) or restore a backup",
+            problem:
+                "\(unreadable.count) wrapped key(s) failed authentication (altered or damaged); those subjects cannot be recognised. Erase them (`facegate erase`) or restore a backup",
             affectedSubjects: unreadable)
     }
 }

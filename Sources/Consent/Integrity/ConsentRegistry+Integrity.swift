@@ -1,7 +1,7 @@
 import FacegateCore
+import FoundationEssentials
 import GRDB
 import Vault
-import FoundationEssentials
 
 extension ConsentRegistry {
     /// How much `checkIntegrity` covers.
@@ -37,9 +37,12 @@ extension ConsentRegistry {
             let failures = try vault.verifyCiphertexts(includeTemplates: true, sealed: sealed)
             report.subjects = try vault.counts().subjects
             for (field, group) in Dictionary(grouping: failures, by: \.field).sorted(by: { $0.key < $1.key }) {
-                report.problems.append(.init(
-                    check: "ciphertext", detail: "\(group.count) \(field == "audit" || field == "incident" || field == "denylist" || field == "door" ? "sealed \(field) field" : field)(s) failed authentication (altered, moved or damaged)",
-                    subjects: group.map(\.subject.rawValue)))
+                report.problems.append(
+                    .init(
+                        check: "ciphertext",
+                        detail:
+                            "\(group.count) \(field == "audit" || field == "incident" || field == "denylist" || field == "door" ? "sealed \(field) field" : field)(s) failed authentication (altered, moved or damaged)",
+                        subjects: group.map(\.subject.rawValue)))
             }
         }
         if !report.isSound {
@@ -54,7 +57,8 @@ extension ConsentRegistry {
         let publicKey = audit.publicKey
         func signed(_ checkpoint: AuditCheckpoint) -> Bool {
             SignatureVerifier.isValid(
-                signature: checkpoint.signature, message: AuditCheckpoint.message(seq: checkpoint.seq, hash: checkpoint.hash, time: checkpoint.time),
+                signature: checkpoint.signature,
+                message: AuditCheckpoint.message(seq: checkpoint.seq, hash: checkpoint.hash, time: checkpoint.time),
                 publicKey: publicKey)
         }
         var problem: IntegrityReport.Problem?
@@ -68,7 +72,9 @@ extension ConsentRegistry {
             var expected = 1
             if fromLastCheckpoint, let anchor = checkpoints.last(where: signed) {
                 guard let first = try AuditLog.entry(seq: anchor.seq, in: db), first.hash == anchor.hash else {
-                    problem = .init(check: "audit_chain", detail: "audit entry \(anchor.seq) in the database does not match its signed checkpoint", subjects: [])
+                    problem = .init(
+                        check: "audit_chain", detail: "audit entry \(anchor.seq) in the database does not match its signed checkpoint",
+                        subjects: [])
                     return []
                 }
                 previous = first.hash
@@ -78,11 +84,14 @@ extension ConsentRegistry {
             try AuditLog.forEachLink(after: expected - 1, in: db) { seq, link, hash, computed, subject in
                 count += 1
                 if seq != expected {
-                    problem = .init(check: "audit_chain", detail: "entry \(expected) is missing from the database's audit log", subjects: [])
+                    problem = .init(
+                        check: "audit_chain", detail: "entry \(expected) is missing from the database's audit log", subjects: [])
                     return false
                 }
                 if link != previous || computed != hash {
-                    problem = .init(check: "audit_chain", detail: "audit entry \(seq) in the database was altered or does not chain", subjects: subject.map { [$0] } ?? [])
+                    problem = .init(
+                        check: "audit_chain", detail: "audit entry \(seq) in the database was altered or does not chain",
+                        subjects: subject.map { [$0] } ?? [])
                     return false
                 }
                 previous = hash
@@ -98,7 +107,8 @@ extension ConsentRegistry {
             return
         }
         for checkpoint in checkpoints where !signed(checkpoint) || hashes[checkpoint.seq].map({ $0 != checkpoint.hash }) ?? false {
-            report.problems.append(.init(check: "audit_chain", detail: "the signed checkpoint at entry \(checkpoint.seq) does not verify", subjects: []))
+            report.problems.append(
+                .init(check: "audit_chain", detail: "the signed checkpoint at entry \(checkpoint.seq) does not verify", subjects: []))
             break
         }
     }
@@ -113,18 +123,26 @@ extension ConsentRegistry {
         }
         let file = try audit.file.entryHashes()
         if !file.badLines.isEmpty {
-            report.problems.append(.init(check: "audit_file", detail: "\(audit.file.path): unreadable lines \(file.badLines.prefix(5).map(String.init).joined(separator: ", "))", subjects: []))
+            report.problems.append(
+                .init(
+                    check: "audit_file",
+                    detail: "\(audit.file.path): unreadable lines \(file.badLines.prefix(5).map(String.init).joined(separator: ", "))",
+                    subjects: []))
         }
         let inFile = Dictionary(file.hashes.map { ($0.seq, $0.hash) }, uniquingKeysWith: { first, _ in first })
         if let differing = database.first(where: { inFile[$0.seq] != $0.hash }) {
-            report.problems.append(.init(
-                check: "audit_file",
-                detail: inFile[differing.seq] == nil
-                    ? "\(audit.file.path) lacks audit entry \(differing.seq) (it holds \(file.hashes.count) of \(database.count))"
-                    : "\(audit.file.path) and the database disagree at audit entry \(differing.seq)",
-                subjects: []))
+            report.problems.append(
+                .init(
+                    check: "audit_file",
+                    detail: inFile[differing.seq] == nil
+                        ? "\(audit.file.path) lacks audit entry \(differing.seq) (it holds \(file.hashes.count) of \(database.count))"
+                        : "\(audit.file.path) and the database disagree at audit entry \(differing.seq)",
+                    subjects: []))
         } else if file.hashes.count > database.count {
-            report.problems.append(.init(check: "audit_file", detail: "\(audit.file.path) holds entries the database lacks (after \(database.count))", subjects: []))
+            report.problems.append(
+                .init(
+                    check: "audit_file", detail: "\(audit.file.path) holds entries the database lacks (after \(database.count))",
+                    subjects: []))
         }
     }
 
@@ -132,7 +150,10 @@ extension ConsentRegistry {
     /// subject (those of erased subjects are unreadable by design, and left out).
     private func sealedFields() throws -> [SubjectID: [(purpose: String, bytes: [UInt8])]] {
         // (table, column, purpose of the associated data)
-        let fields = [("incident", "note", "incident"), ("denylist_entry", "reason", "denylist"), ("door_alert", "reason", "door"), ("audit_entry", "personal", "audit")]
+        let fields = [
+            ("incident", "note", "incident"), ("denylist_entry", "reason", "denylist"), ("door_alert", "reason", "door"),
+            ("audit_entry", "personal", "audit"),
+        ]
         return try vault.read { db in
             var sealed: [SubjectID: [(purpose: String, bytes: [UInt8])]] = [:]
             func add(_ rows: RowCursor, purpose: String) throws {
@@ -142,11 +163,16 @@ extension ConsentRegistry {
                 }
             }
             for (table, column, purpose) in fields {
-                try add(try Row.fetchCursor(db, sql: "SELECT subject_id, \(column) FROM \(table) WHERE \(column) IS NOT NULL"), purpose: purpose)
+                try add(
+                    try Row.fetchCursor(db, sql: "SELECT subject_id, \(column) FROM \(table) WHERE \(column) IS NOT NULL"), purpose: purpose
+                )
             }
-            try add(try Row.fetchCursor(db, sql: """
-                SELECT e.subject_id, a.reason FROM denylist_approval a JOIN denylist_entry e ON e.id = a.entry_id WHERE a.reason IS NOT NULL
-                """), purpose: "denylist")
+            try add(
+                try Row.fetchCursor(
+                    db,
+                    sql: """
+                        SELECT e.subject_id, a.reason FROM denylist_approval a JOIN denylist_entry e ON e.id = a.entry_id WHERE a.reason IS NOT NULL
+                        """), purpose: "denylist")
             return sealed
         }
     }

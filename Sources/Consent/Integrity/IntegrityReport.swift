@@ -25,7 +25,10 @@ public struct IntegrityReport: Sendable, Equatable {
         [
             "sound": .bool(isSound),
             "checked": ["audit_entries": .int(auditEntries), "subjects": .int(subjects), "sealed_fields": .int(sealedFields)],
-            "problems": .array(problems.map { ["check": .string($0.check), "detail": .string($0.detail), "subjects": .array($0.subjects.map(JSONValue.string))] }),
+            "problems": .array(
+                problems.map {
+                    ["check": .string($0.check), "detail": .string($0.detail), "subjects": .array($0.subjects.map(JSONValue.string))]
+                }),
             "affected_subjects": .array(affectedSubjects.map(JSONValue.string)),
         ]
     }

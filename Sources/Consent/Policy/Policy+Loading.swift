@@ -51,7 +51,8 @@ extension Policy {
 
         var recognitionTable = try root.table("recognition")!
         let recognition = Recognition(
-            threshold: try recognitionTable.number("threshold", default: 0.6, range: PolicyRange.threshold, unit: "(a face distance; 0.6 is dlib's own)"),
+            threshold: try recognitionTable.number(
+                "threshold", default: 0.6, range: PolicyRange.threshold, unit: "(a face distance; 0.6 is dlib's own)"),
             margin: try recognitionTable.number("margin", default: 0.04, range: PolicyRange.margin, unit: "(a face distance)"),
             minFacePixels: try recognitionTable.integer("min_face_px", default: 80, range: PolicyRange.minFacePixels),
             upsample: try recognitionTable.integer("upsample", default: 0, range: PolicyRange.upsample),
@@ -90,7 +91,8 @@ extension Policy {
             requiredPurpose: try consentTable.string("required_purpose", default: "entry"))
         try consentTable.rejectUnknownKeys()
         guard purposes.contains(where: { $0.id == consent.requiredPurpose }) else {
-            throw ConsentError(.invalidPolicy, "policy: 'consent.required_purpose' names '\(consent.requiredPurpose)', which is not in [purposes]")
+            throw ConsentError(
+                .invalidPolicy, "policy: 'consent.required_purpose' names '\(consent.requiredPurpose)', which is not in [purposes]")
         }
 
         var notices: [Notice] = []
@@ -113,16 +115,18 @@ extension Policy {
         }
 
         var auditTable = try root.table("audit", required: false)
-        let audit = Audit(checkpointEvery: try auditTable?.integer("checkpoint_every", default: 100, range: PolicyRange.checkpointEvery) ?? 100)
+        let audit = Audit(
+            checkpointEvery: try auditTable?.integer("checkpoint_every", default: 100, range: PolicyRange.checkpointEvery) ?? 100)
         try auditTable?.rejectUnknownKeys()
 
         var denyTable = try root.table("denylist")!
         var rules: [DenyList.Rule] = []
         for var rule in try denyTable.tables("rules") {
-            rules.append(DenyList.Rule(
-                category: try rule.string("category"),
-                incidents: try rule.integer("incidents", range: PolicyRange.ruleIncidents),
-                windowDays: try rule.number("window_days", range: PolicyRange.ruleWindowDays, unit: "days")))
+            rules.append(
+                DenyList.Rule(
+                    category: try rule.string("category"),
+                    incidents: try rule.integer("incidents", range: PolicyRange.ruleIncidents),
+                    windowDays: try rule.number("window_days", range: PolicyRange.ruleWindowDays, unit: "days")))
             try rule.rejectUnknownKeys()
         }
         let denyList = DenyList(
@@ -130,12 +134,14 @@ extension Policy {
             dpiaReference: try denyTable.string("dpia_reference", default: ""),
             approvalsRequired: try denyTable.integer("approvals_required", default: 2, range: PolicyRange.approvalsRequired),
             reviewDays: try denyTable.number("review_days", default: 90, range: PolicyRange.reviewDays, unit: "days"),
-            alertTimeoutSeconds: try denyTable.number("alert_timeout_seconds", default: 120, range: PolicyRange.alertTimeoutSeconds, unit: "seconds"),
+            alertTimeoutSeconds: try denyTable.number(
+                "alert_timeout_seconds", default: 120, range: PolicyRange.alertTimeoutSeconds, unit: "seconds"),
             categories: try denyTable.strings("categories", default: ["violence", "harassment", "theft"]),
             rules: rules)
         try denyTable.rejectUnknownKeys()
         for rule in rules where !denyList.categories.contains(rule.category) {
-            throw ConsentError(.invalidPolicy, "policy: a deny-list rule names category '\(rule.category)', which is not in 'denylist.categories'")
+            throw ConsentError(
+                .invalidPolicy, "policy: a deny-list rule names category '\(rule.category)', which is not in 'denylist.categories'")
         }
 
         var ropaTable = try root.table("record_of_processing")!
@@ -154,14 +160,20 @@ extension Policy {
             recordOfProcessing: ropa, sourcePath: path)
     }
 
-    private static func loadNotice(version: String, file: String, purposes: [String], relativeTo directory: String, key: String) throws -> Notice {
+    private static func loadNotice(version: String, file: String, purposes: [String], relativeTo directory: String, key: String) throws
+        -> Notice
+    {
         let path = file.hasPrefix("/") ? file : (directory.isEmpty ? file : directory + "/" + file)
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConsentError(.invalidPolicy, "policy: the notice file '\(path)' of '\(key)' (version \(version)) is missing; every notice must exist as a file")
+            throw ConsentError(
+                .invalidPolicy,
+                "policy: the notice file '\(path)' of '\(key)' (version \(version)) is missing; every notice must exist as a file")
         }
         guard !version.isEmpty else { throw ConsentError(.invalidPolicy, "policy: '\(key).version' is empty") }
         guard !purposes.isEmpty else { throw ConsentError(.invalidPolicy, "policy: '\(key).purposes' is empty") }
         let bytes = [UInt8](data)
-        return Notice(version: version, path: path, sha256: Hex.encode(SHA256.hash(bytes)), purposes: purposes, text: String(decoding: bytes, as: UTF8.self))
+        return Notice(
+            version: version, path: path, sha256: Hex.encode(SHA256.hash(bytes)), purposes: purposes,
+            text: String(decoding: bytes, as: UTF8.self))
     }
 }

@@ -68,7 +68,8 @@ struct PolicyReader {
         guard value.isFinite, range.contains(value) else {
             throw ConsentError(
                 .invalidPolicy,
-                "policy: '\(key(name))' must be between \(Self.format(range.lowerBound)) and \(Self.format(range.upperBound)) \(unit) (got \(value))")
+                "policy: '\(key(name))' must be between \(Self.format(range.lowerBound)) and \(Self.format(range.upperBound)) \(unit) (got \(value))"
+            )
         }
         return value
     }
@@ -80,7 +81,8 @@ struct PolicyReader {
             throw ConsentError(.invalidPolicy, "policy: '\(key(name))' is missing")
         }
         guard let integer = value.intValue, range.contains(integer) else {
-            throw ConsentError(.invalidPolicy, "policy: '\(key(name))' must be a whole number between \(range.lowerBound) and \(range.upperBound)")
+            throw ConsentError(
+                .invalidPolicy, "policy: '\(key(name))' must be a whole number between \(range.lowerBound) and \(range.upperBound)")
         }
         return integer
     }

@@ -8,7 +8,8 @@ enum TOMLDocument {
         do {
             return convert(try TOMLTable(string: text))
         } catch let error as TOMLParseError {
-            throw ConsentError(.invalidPolicy, "'\(path)' is not valid TOML: \(error.description) at \(error.source.begin.debugDescription)")
+            throw ConsentError(
+                .invalidPolicy, "'\(path)' is not valid TOML: \(error.description) at \(error.source.begin.debugDescription)")
         }
     }
 

@@ -44,12 +44,17 @@ public struct ConsentRecord: Sendable, Equatable {
     }
 
     /// The CSV header matching `csvRow`.
-    public static let csvHeader = ["record", "subject", "notice_version", "notice_sha256", "purposes", "method", "operator", "given_at", "expires_at", "withdrawn_at", "erased_at", "superseded_by"]
+    public static let csvHeader = [
+        "record", "subject", "notice_version", "notice_sha256", "purposes", "method", "operator", "given_at", "expires_at", "withdrawn_at",
+        "erased_at", "superseded_by",
+    ]
 
     public var csvRow: [String] {
-        [id, subject.rawValue, noticeVersion, noticeSHA256, purposes.joined(separator: " "), method, operatorName,
-         Timestamp.iso8601(givenAt), Timestamp.iso8601(expiresAt), withdrawnAt.map(Timestamp.iso8601) ?? "",
-         erasedAt.map(Timestamp.iso8601) ?? "", supersededBy ?? ""]
+        [
+            id, subject.rawValue, noticeVersion, noticeSHA256, purposes.joined(separator: " "), method, operatorName,
+            Timestamp.iso8601(givenAt), Timestamp.iso8601(expiresAt), withdrawnAt.map(Timestamp.iso8601) ?? "",
+            erasedAt.map(Timestamp.iso8601) ?? "", supersededBy ?? "",
+        ]
     }
 }
 

@@ -21,7 +21,8 @@ enum ConsentStore {
     static func records(of subject: SubjectID? = nil, in db: Database) throws -> [ConsentRecord] {
         let rows: [Row]
         if let subject {
-            rows = try Row.fetchAll(db, sql: "SELECT * FROM consent_record WHERE subject_id = ? ORDER BY given_at, id", arguments: [subject.rawValue])
+            rows = try Row.fetchAll(
+                db, sql: "SELECT * FROM consent_record WHERE subject_id = ? ORDER BY given_at, id", arguments: [subject.rawValue])
         } else {
             rows = try Row.fetchAll(db, sql: "SELECT * FROM consent_record ORDER BY given_at, id")
         }
@@ -41,7 +42,8 @@ enum ConsentStore {
     }
 
     static func markErased(_ subject: SubjectID, at time: Double, in db: Database) throws {
-        try db.execute(sql: "UPDATE consent_record SET erased_at = ? WHERE subject_id = ? AND erased_at IS NULL", arguments: [time, subject.rawValue])
+        try db.execute(
+            sql: "UPDATE consent_record SET erased_at = ? WHERE subject_id = ? AND erased_at IS NULL", arguments: [time, subject.rawValue])
     }
 
     static func supersede(_ old: String, by new: String, in db: Database) throws {
@@ -53,24 +55,31 @@ enum ConsentStore {
     /// of a second).
     static func activeConsents(at time: Double, in db: Database) throws -> [SubjectID: ConsentRegistry.ActiveConsent] {
         var active: [SubjectID: ConsentRegistry.ActiveConsent] = [:]
-        let rows = try Row.fetchCursor(db, sql: """
-            SELECT subject_id, id, purposes, expires_at FROM consent_record
-            WHERE withdrawn_at IS NULL AND erased_at IS NULL AND superseded_by IS NULL AND expires_at > ?
-            ORDER BY given_at, id
-            """, arguments: [time])
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT subject_id, id, purposes, expires_at FROM consent_record
+                WHERE withdrawn_at IS NULL AND erased_at IS NULL AND superseded_by IS NULL AND expires_at > ?
+                ORDER BY given_at, id
+                """, arguments: [time])
         while let row = try rows.next() {
             guard let subject = SubjectID(row[0] as String) else { continue }
-            active[subject] = ConsentRegistry.ActiveConsent(record: row[1], purposes: Set(StringArrayColumn.decode(row[2])), expiresAt: row[3])
+            active[subject] = ConsentRegistry.ActiveConsent(
+                record: row[1], purposes: Set(StringArrayColumn.decode(row[2])), expiresAt: row[3])
         }
         return active
     }
 
     /// The subjects with a consent in force at `time` (one query, for the sweep).
     static func subjectsWithActiveConsent(at time: Double, in db: Database) throws -> Set<SubjectID> {
-        Set(try String.fetchAll(db, sql: """
-            SELECT DISTINCT subject_id FROM consent_record
-            WHERE withdrawn_at IS NULL AND erased_at IS NULL AND superseded_by IS NULL AND expires_at > ?
-            """, arguments: [time]).compactMap(SubjectID.init))
+        Set(
+            try String.fetchAll(
+                db,
+                sql: """
+                    SELECT DISTINCT subject_id FROM consent_record
+                    WHERE withdrawn_at IS NULL AND erased_at IS NULL AND superseded_by IS NULL AND expires_at > ?
+                    """, arguments: [time]
+            ).compactMap(SubjectID.init))
     }
 
     private static func record(from row: Row) -> ConsentRecord? {

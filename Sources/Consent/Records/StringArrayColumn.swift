@@ -34,10 +34,13 @@ enum StringArrayColumn {
             }
             let punctuation = part.filter { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
             let expected: [UInt8] =
-                parts.count == 1 ? Array("[]".utf8)
-                : offset == 0 ? [UInt8(ascii: "[")]
-                : offset == parts.count - 1 ? [UInt8(ascii: "]")]
-                : [UInt8(ascii: ",")]
+                parts.count == 1
+                ? Array("[]".utf8)
+                : offset == 0
+                    ? [UInt8(ascii: "[")]
+                    : offset == parts.count - 1
+                        ? [UInt8(ascii: "]")]
+                        : [UInt8(ascii: ",")]
             guard punctuation == expected else { return nil }
         }
         return strings

@@ -51,12 +51,13 @@ public final class VisitLog: @unchecked Sendable {
             return [
                 "days": .int(days),
                 "counters": .array(byDay.map { ["day": .string($0.0), "counts": .object($0.1)] }),
-                "regulars": .array(regulars.map { regular in
-                    [
-                        "subject": .string(regular.subject), "visits": .int(regular.visits),
-                        "last_visit": .string(Timestamp.iso8601(regular.last)),
-                    ]
-                }),
+                "regulars": .array(
+                    regulars.map { regular in
+                        [
+                            "subject": .string(regular.subject), "visits": .int(regular.visits),
+                            "last_visit": .string(Timestamp.iso8601(regular.last)),
+                        ]
+                    }),
             ]
         }
     }

@@ -13,7 +13,8 @@ enum VisitStore {
 
     static func addToCounter(_ name: String, day: String, by amount: Int, in db: Database) throws {
         try db.execute(
-            sql: "INSERT INTO daily_counter (day, name, value) VALUES (?, ?, ?) ON CONFLICT(day, name) DO UPDATE SET value = value + excluded.value",
+            sql:
+                "INSERT INTO daily_counter (day, name, value) VALUES (?, ?, ?) ON CONFLICT(day, name) DO UPDATE SET value = value + excluded.value",
             arguments: [day, name, amount])
     }
 
@@ -31,11 +32,14 @@ enum VisitStore {
     /// The `top` most frequent visitors since `time`: their pseudonym (as stored),
     /// visits and last visit.
     static func regulars(since time: Double, top: Int, in db: Database) throws -> [(subject: String, visits: Int, last: Double)] {
-        try Row.fetchAll(db, sql: """
-            SELECT subject_id, COUNT(*) AS visits, MAX(time) AS last FROM access_event WHERE time >= ?
-            GROUP BY subject_id ORDER BY visits DESC, subject_id LIMIT ?
-            """, arguments: [time, top])
-            .map { row in (subject: row["subject_id"] as String, visits: row["visits"] as Int, last: row["last"] as Double) }
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT subject_id, COUNT(*) AS visits, MAX(time) AS last FROM access_event WHERE time >= ?
+                GROUP BY subject_id ORDER BY visits DESC, subject_id LIMIT ?
+                """, arguments: [time, top]
+        )
+        .map { row in (subject: row["subject_id"] as String, visits: row["visits"] as Int, last: row["last"] as Double) }
     }
 
     /// Forgets a subject's visits (an erasure, or attendance analytics withdrawn).

@@ -12,9 +12,11 @@ extension ConsentRegistry {
         public var keys: VaultStore.KeyMaintenance
 
         public var json: JSONValue {
-            ["erased_subjects": .array(erasedSubjects.map { .string($0.rawValue) }), "deleted_access_events": .int(deletedAccessEvents),
-             "deleted_counter_days": .int(deletedCounterDays), "lapsed_denylist_entries": .int(lapsedDenyListEntries),
-             "keys": keys.json]
+            [
+                "erased_subjects": .array(erasedSubjects.map { .string($0.rawValue) }), "deleted_access_events": .int(deletedAccessEvents),
+                "deleted_counter_days": .int(deletedCounterDays), "lapsed_denylist_entries": .int(lapsedDenyListEntries),
+                "keys": keys.json,
+            ]
         }
     }
 }

@@ -31,7 +31,10 @@ public struct RetentionService<C: Clock>: Service where C.Duration == Duration {
                     if !report.erasedSubjects.isEmpty || report.deletedAccessEvents > 0 {
                         logger.info(
                             "retention sweep",
-                            metadata: ["retention.erased_subjects": "\(report.erasedSubjects.count)", "retention.deleted_access_events": "\(report.deletedAccessEvents)"])
+                            metadata: [
+                                "retention.erased_subjects": "\(report.erasedSubjects.count)",
+                                "retention.deleted_access_events": "\(report.deletedAccessEvents)",
+                            ])
                     }
                     onSweep(report)
                 } catch {

@@ -32,7 +32,8 @@ public struct AdminDispatcher: Sendable {
     /// arguments are refused without an audit entry: nothing was done).
     public func dispatch(wire name: String, arguments: JSONObject, images: [ImageSource], caller: OSUser) async throws -> JSONValue {
         guard let command = AdminCommand.Name(wire: name) else {
-            throw AdminError(.unknownCommand, "unknown command '\(name)'; known commands: \(Self.commands.sorted().joined(separator: ", "))")
+            throw AdminError(
+                .unknownCommand, "unknown command '\(name)'; known commands: \(Self.commands.sorted().joined(separator: ", "))")
         }
         return try await run(command, images: images, caller: caller) { try AdminCommand(command, arguments: arguments) }
     }
@@ -43,7 +44,8 @@ public struct AdminDispatcher: Sendable {
         let operations = self.operations
         if name.access == .admin && !operations.isAdmin(caller) {
             operations.auditCommand(name.rawValue, caller: caller, outcome: AdminError.Code.notPermitted.rawValue)
-            throw AdminError(.notPermitted, "'\(caller.name)' may not run '\(name.rawValue)': only root, the service user and the admin group may")
+            throw AdminError(
+                .notPermitted, "'\(caller.name)' may not run '\(name.rawValue)': only root, the service user and the admin group may")
         }
         let command = try decode()
         let run: @Sendable () throws -> JSONValue = {
@@ -55,7 +57,9 @@ public struct AdminDispatcher: Sendable {
                 throw error  // malformed arguments: nothing was done
             } catch let error as any UserFacingError {
                 // A damaged database is not written to, not even an audit entry.
-                if error.errorCode != "corrupt_database" { operations.auditCommand(name.rawValue, caller: caller, outcome: error.errorCode) }
+                if error.errorCode != "corrupt_database" {
+                    operations.auditCommand(name.rawValue, caller: caller, outcome: error.errorCode)
+                }
                 throw error
             }
         }

@@ -1,4 +1,5 @@
 public import FaceEngine
+
 /// One admin command with the images that came with it, as a front door hands it to
 /// the dispatcher: the CLI builds it, the socket session decodes it from a line
 /// (`{"v":1,"id":"…","cmd":"erase","args":{"subject":"…"}}`).

@@ -3,8 +3,9 @@ package import FacegateCore
 import FoundationEssentials
 package import NIOCore
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One admin connection: parses each line as a versioned request, keeps the images
@@ -59,7 +60,8 @@ package final class AdminSession: Sendable {
         let request: JSONObject
         do {
             guard let object = try JSONParser.parse(bytes).objectValue else {
-                return Self.errorReply(id: .null, AdminError(.invalidRequest, "a request is a JSON object: {\"v\":1,\"id\":\"…\",\"cmd\":\"…\",\"args\":{…}}"))
+                return Self.errorReply(
+                    id: .null, AdminError(.invalidRequest, "a request is a JSON object: {\"v\":1,\"id\":\"…\",\"cmd\":\"…\",\"args\":{…}}"))
             }
             request = object
         } catch {
@@ -71,12 +73,17 @@ package final class AdminSession: Sendable {
         default: return Self.errorReply(id: .null, AdminError(.invalidRequest, "'id' must be a string or a number"))
         }
         guard request["v"]?.intValue == AdminRequest.protocolVersion else {
-            return Self.errorReply(id: id, AdminError(.unsupportedVersion, "this daemon speaks protocol version \(AdminRequest.protocolVersion); send \"v\":1"))
+            return Self.errorReply(
+                id: id, AdminError(.unsupportedVersion, "this daemon speaks protocol version \(AdminRequest.protocolVersion); send \"v\":1")
+            )
         }
         if let meant = request["state_dir"]?.stringValue, !StatePath.same(meant, stateDirectory) {
-            return Self.errorReply(id: id, AdminError(
-                .otherStateDirectory,
-                "the daemon on this socket serves the state directory '\(stateDirectory)', not '\(meant)'; reach that one's daemon with --socket (or stop it), nothing was done"))
+            return Self.errorReply(
+                id: id,
+                AdminError(
+                    .otherStateDirectory,
+                    "the daemon on this socket serves the state directory '\(stateDirectory)', not '\(meant)'; reach that one's daemon with --socket (or stop it), nothing was done"
+                ))
         }
         guard let command = request["cmd"]?.stringValue, !command.isEmpty, command.utf8.count <= 64 else {
             return Self.errorReply(id: id, AdminError(.invalidRequest, "'cmd' must name a command"))
@@ -104,7 +111,9 @@ package final class AdminSession: Sendable {
     /// `upload`: `{"upload":"ID"?,"name":"photo.jpg","data":"BASE64"}` appends a chunk.
     private func upload(_ arguments: JSONObject) throws -> JSONValue {
         guard let data = arguments["data"]?.stringValue, let chunk = Data(base64Encoded: data) else {
-            throw AdminError(.invalidRequest, "'upload' needs 'data': base64 bytes of the image (at most 36 KiB of image, 48 KiB of base64 text, per chunk)")
+            throw AdminError(
+                .invalidRequest,
+                "'upload' needs 'data': base64 bytes of the image (at most 36 KiB of image, 48 KiB of base64 text, per chunk)")
         }
         let name = arguments["name"]?.stringValue ?? "upload"
         return try uploads.withLock { uploads in
@@ -120,7 +129,10 @@ package final class AdminSession: Sendable {
                     dropped.wipe()
                     budget.release(dropped.count)
                 }
-                throw AdminError(.busy, "the daemon holds as many uploads as it may (\(budget.limit >> 20) MiB in all); this upload was dropped: send it again shortly")
+                throw AdminError(
+                    .busy,
+                    "the daemon holds as many uploads as it may (\(budget.limit >> 20) MiB in all); this upload was dropped: send it again shortly"
+                )
             }
             entry.chunks.append([UInt8](chunk))
             entry.count += chunk.count
@@ -135,7 +147,8 @@ package final class AdminSession: Sendable {
     private func takeImages(_ arguments: JSONObject) throws -> [ImageSource] {
         if arguments["images"] != nil {
             // A client-named path could be a FIFO, a device or someone else's file.
-            throw AdminError(.invalidRequest, "the daemon never opens a file a client names: send images with the upload command (the CLI does)")
+            throw AdminError(
+                .invalidRequest, "the daemon never opens a file a client names: send images with the upload command (the CLI does)")
         }
         guard let ids = arguments["uploads"]?.arrayValue else { return [] }
         let names = try ids.map { value -> String in

@@ -1,8 +1,9 @@
 import FaceEngine
 public import FacegateCore
 import FoundationEssentials
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The CLI's side of the admin socket: sends requests to a running daemon, one JSON
@@ -37,7 +38,9 @@ public final class AdminSocketClient {
             close(fd)
             if code == ENOENT || code == ECONNREFUSED { return nil }
             if code == EACCES || code == EPERM {
-                throw AdminError(.notPermitted, "permission denied on the admin socket '\(path)': ask to be added to the admin group (see the policy's admin_group)")
+                throw AdminError(
+                    .notPermitted,
+                    "permission denied on the admin socket '\(path)': ask to be added to the admin group (see the policy's admin_group)")
             }
             throw AdminError(.unavailable, "cannot connect to the admin socket '\(path)': \(String(cString: strerror(code)))")
         }
@@ -88,7 +91,9 @@ public final class AdminSocketClient {
     private func exchange(command: String, arguments: JSONObject) throws -> JSONValue {
         let id = String(nextID)
         nextID += 1
-        var line: JSONValue = ["v": .int(AdminRequest.protocolVersion), "id": .string(id), "cmd": .string(command), "args": .object(arguments)]
+        var line: JSONValue = [
+            "v": .int(AdminRequest.protocolVersion), "id": .string(id), "cmd": .string(command), "args": .object(arguments),
+        ]
         if let stateDirectory, case .object(var object) = line {
             object["state_dir"] = .string(stateDirectory)
             line = .object(object)
@@ -128,7 +133,9 @@ public final class AdminSocketClient {
             let n = recv(fd, &chunk, chunk.count, 0)
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else {
-                throw AdminError(.unavailable, n == 0 ? "the daemon closed the admin connection" : "no reply from the daemon: \(String(cString: strerror(errno)))")
+                throw AdminError(
+                    .unavailable,
+                    n == 0 ? "the daemon closed the admin connection" : "no reply from the daemon: \(String(cString: strerror(errno)))")
             }
             buffer += chunk[0..<n]
         }

@@ -1,7 +1,8 @@
 public import Consent
 public import Vault
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where the admin socket is, decided the same way by the daemon and by every
@@ -40,7 +41,8 @@ public enum AdminSocketPath {
         guard path.utf8.count <= maximumBytes else {
             throw AdminError(
                 .unavailable,
-                "the admin socket path '\(path)' is \(path.utf8.count) bytes, over the \(maximumBytes) a Unix socket allows; set [appliance] socket in the policy, or --socket, to a shorter path")
+                "the admin socket path '\(path)' is \(path.utf8.count) bytes, over the \(maximumBytes) a Unix socket allows; set [appliance] socket in the policy, or --socket, to a shorter path"
+            )
         }
     }
 }

@@ -1,15 +1,16 @@
 internal import CLinuxSupport
 import Consent
-import Vault
 import FacegateCore
-public import Logging
 import FoundationEssentials
+public import Logging
 import NIOCore
 import NIOPosix
 public import ServiceLifecycle
 import Synchronization
+import Vault
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The admin socket: a Unix stream socket (mode 0660, group from the policy) speaking
@@ -67,7 +68,8 @@ public struct AdminSocketServer: Service {
         if (try? AdminSocketClient.connect(path: path, timeoutSeconds: 2)) != nil {
             throw AdminError(
                 .socketInUse,
-                "another facegate daemon already listens on the admin socket '\(path)'; give each daemon its own socket (--socket, or [appliance] socket in its policy); nothing was started")
+                "another facegate daemon already listens on the admin socket '\(path)'; give each daemon its own socket (--socket, or [appliance] socket in its policy); nothing was started"
+            )
         }
     }
 
@@ -86,8 +88,10 @@ public struct AdminSocketServer: Service {
                             let activity = ConnectionActivity()
                             // After the line decoder, so that only complete requests count as
                             // activity: a client dripping a byte at a time is still idle.
-                            try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(BoundedLineDecoder(maxLength: limits.maxLineBytes)))
-                            try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .seconds(limits.idleTimeoutSeconds)))
+                            try channel.pipeline.syncOperations.addHandler(
+                                ByteToMessageHandler(BoundedLineDecoder(maxLength: limits.maxLineBytes)))
+                            try channel.pipeline.syncOperations.addHandler(
+                                IdleStateHandler(readTimeout: .seconds(limits.idleTimeoutSeconds)))
                             try channel.pipeline.syncOperations.addHandler(IdleCloser(activity: activity))
                             let wrapped = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                             return (wrapped, peer, activity)
@@ -95,7 +99,10 @@ public struct AdminSocketServer: Service {
                     }
                 }
         } catch {
-            throw AdminError(.unavailable, "cannot create the admin socket '\(path)': \(error); check that its directory exists and is writable by this user, or choose another with --socket or [appliance] socket")
+            throw AdminError(
+                .unavailable,
+                "cannot create the admin socket '\(path)': \(error); check that its directory exists and is writable by this user, or choose another with --socket or [appliance] socket"
+            )
         }
         restrictPermissions()
         var bound = stat()
@@ -134,7 +141,12 @@ public struct AdminSocketServer: Service {
         chmod(path, 0o660)
         if let group = getgrnam(dispatcher.operations.policy.appliance.adminGroup) {
             if chown(path, uid_t.max, group.pointee.gr_gid) != 0 {
-                logger.warning("cannot give the admin socket to the admin group", metadata: ["admin.group": "\(dispatcher.operations.policy.appliance.adminGroup)", "error": "\(String(cString: strerror(errno)))"])
+                logger.warning(
+                    "cannot give the admin socket to the admin group",
+                    metadata: [
+                        "admin.group": "\(dispatcher.operations.policy.appliance.adminGroup)",
+                        "error": "\(String(cString: strerror(errno)))",
+                    ])
             }
         }
     }
@@ -149,7 +161,11 @@ public struct AdminSocketServer: Service {
         guard dispatcher.operations.isAdmin(peer) else {
             dispatcher.operations.auditRefusal(peer)
             logger.notice("admin socket refused a caller", metadata: ["admin.uid": "\(peer.uid)"])
-            await Self.refuse(connection.channel, code: .notPermitted, message: "'\(peer.name)' (uid \(peer.uid)) may not use the admin socket: only root, the service user and members of '\(dispatcher.operations.policy.appliance.adminGroup)' may")
+            await Self.refuse(
+                connection.channel, code: .notPermitted,
+                message:
+                    "'\(peer.name)' (uid \(peer.uid)) may not use the admin socket: only root, the service user and members of '\(dispatcher.operations.policy.appliance.adminGroup)' may"
+            )
             return
         }
         let session = AdminSession(
@@ -167,7 +183,11 @@ public struct AdminSocketServer: Service {
                         try await outbound.write(ByteBuffer(string: reply.serialized + "\n"))
                     }
                 } catch is LineTooLong {
-                    let reply = AdminSession.errorReply(id: .null, AdminError(.tooLarge, "a request line is longer than \(limits.maxLineBytes) bytes; send images with the upload command in chunks"))
+                    let reply = AdminSession.errorReply(
+                        id: .null,
+                        AdminError(
+                            .tooLarge,
+                            "a request line is longer than \(limits.maxLineBytes) bytes; send images with the upload command in chunks"))
                     try? await outbound.write(ByteBuffer(string: reply.serialized + "\n"))
                 }
             }

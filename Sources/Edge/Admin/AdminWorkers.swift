@@ -1,5 +1,5 @@
-public import FacegateCore
 internal import CLinuxSupport
+public import FacegateCore
 import NIOPosix
 
 /// The threads that run admin commands' blocking work (identification, enrolment,

@@ -14,7 +14,9 @@ package struct BoundedLineDecoder: ByteToMessageDecoder {
             guard length <= maxLength else { throw LineTooLong() }
             var line = buffer.readSlice(length: length)!
             buffer.moveReaderIndex(forwardBy: 1)
-            if line.readableBytesView.last == UInt8(ascii: "\r") { line = line.getSlice(at: line.readerIndex, length: line.readableBytes - 1)! }
+            if line.readableBytesView.last == UInt8(ascii: "\r") {
+                line = line.getSlice(at: line.readerIndex, length: line.readableBytes - 1)!
+            }
             context.fireChannelRead(Self.wrapInboundOut(line))
             return .continue
         }

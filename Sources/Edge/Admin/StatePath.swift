@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Comparing state directories as the file system sees them (a symlink, a trailing

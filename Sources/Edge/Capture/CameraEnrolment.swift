@@ -1,4 +1,5 @@
 public import FaceEngine
+
 /// Picks the frames to enrol someone from a camera: frames with exactly one face at
 /// least `minFacePixels` wide, spaced `spacing` frames apart so that they differ,
 /// until `count` are collected or `maxFrames` have gone by. Only these frames are
@@ -39,7 +40,10 @@ public struct CameraEnrolment {
     public func collectAll(from source: any FrameSource, engine: FaceEngine) throws -> [RGBImage] {
         let chosen = try collect(from: source, engine: engine)
         guard chosen.count == count else {
-            throw OperationError(.enrolmentRefused, "only \(chosen.count) of \(count) good frames (exactly one face, at least \(minFacePixels) px wide) came from \(source.name); nothing was enrolled. Stand closer, alone, facing the camera")
+            throw OperationError(
+                .enrolmentRefused,
+                "only \(chosen.count) of \(count) good frames (exactly one face, at least \(minFacePixels) px wide) came from \(source.name); nothing was enrolled. Stand closer, alone, facing the camera"
+            )
         }
         return chosen
     }

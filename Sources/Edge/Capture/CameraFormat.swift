@@ -29,7 +29,9 @@ public enum CameraFormat {
     /// MJPEG), a plausible size, and rows at least 3 bytes per pixel.
     public static func accept(width: Int, height: Int, bytesPerLine: Int, isRGB24: Bool) -> String? {
         guard isRGB24 else { return "the camera cannot deliver RGB24, even through libv4l2's conversion" }
-        guard width >= 160, height >= 120, width <= 8192, height <= 8192 else { return "the camera granted an unusable size \(width)x\(height)" }
+        guard width >= 160, height >= 120, width <= 8192, height <= 8192 else {
+            return "the camera granted an unusable size \(width)x\(height)"
+        }
         guard bytesPerLine >= width * 3 else { return "the camera reported \(bytesPerLine) bytes per row for \(width) RGB pixels" }
         return nil
     }
@@ -66,5 +68,5 @@ public struct ReconnectPolicy: Sendable, Equatable {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

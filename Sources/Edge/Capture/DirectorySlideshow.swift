@@ -1,7 +1,8 @@
 public import FaceEngine
 import FoundationEssentials
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A folder of photos played as a video: each image (sorted by name) is shown for

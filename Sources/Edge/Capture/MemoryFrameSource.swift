@@ -1,4 +1,5 @@
 public import FaceEngine
+
 /// Frames composed in memory (benchmarks, tests): a list of images played in order
 /// at a nominal frame rate, never touching the disk.
 public final class MemoryFrameSource: FrameSource, @unchecked Sendable {

@@ -2,8 +2,9 @@ internal import CV4L2
 import FaceEngine
 import FacegateCore
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A V4L2 camera through libv4l2, so YUYV and MJPEG cameras both arrive as RGB24:
@@ -79,7 +80,8 @@ public final class V4L2Camera: FrameSource, @unchecked Sendable {
         }
         let caps = capability.device_caps != 0 ? capability.device_caps : capability.capabilities
         guard caps & UInt32(V4L2_CAP_VIDEO_CAPTURE) != 0, caps & UInt32(V4L2_CAP_STREAMING) != 0 else {
-            throw CaptureError(.unsupported, "\(device) cannot capture video by streaming (is it a metadata node? try the next /dev/videoN)")
+            throw CaptureError(
+                .unsupported, "\(device) cannot capture video by streaming (is it a metadata node? try the next /dev/videoN)")
         }
         var format = v4l2_format()
         format.type = UInt32(V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue)
@@ -89,12 +91,16 @@ public final class V4L2Camera: FrameSource, @unchecked Sendable {
         format.fmt.pix.field = UInt32(V4L2_FIELD_NONE.rawValue)
         guard fg_v4l2_ioctl(fd, FG_VIDIOC_S_FMT, &format) == 0 else {
             let code = errno
-            throw CaptureError(code == EBUSY ? .busy : .unsupported, "\(device) refused the format \(request.width)x\(request.height) RGB24: \(String(cString: strerror(code)))")
+            throw CaptureError(
+                code == EBUSY ? .busy : .unsupported,
+                "\(device) refused the format \(request.width)x\(request.height) RGB24: \(String(cString: strerror(code)))")
         }
         width = Int(format.fmt.pix.width)
         height = Int(format.fmt.pix.height)
         bytesPerLine = max(Int(format.fmt.pix.bytesperline), width * 3)
-        if let problem = CameraFormat.accept(width: width, height: height, bytesPerLine: bytesPerLine, isRGB24: format.fmt.pix.pixelformat == FG_V4L2_PIX_FMT_RGB24) {
+        if let problem = CameraFormat.accept(
+            width: width, height: height, bytesPerLine: bytesPerLine, isRGB24: format.fmt.pix.pixelformat == FG_V4L2_PIX_FMT_RGB24)
+        {
             throw CaptureError(.unsupported, "\(device): \(problem)")
         }
         var parameters = v4l2_streamparm()
@@ -130,7 +136,8 @@ public final class V4L2Camera: FrameSource, @unchecked Sendable {
         var type = Int32(V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue)
         guard fg_v4l2_ioctl(fd, FG_VIDIOC_STREAMON, &type) == 0 else {
             let code = errno
-            throw CaptureError(code == EBUSY ? .busy : .unsupported, "\(device): starting the stream failed: \(String(cString: strerror(code)))")
+            throw CaptureError(
+                code == EBUSY ? .busy : .unsupported, "\(device): starting the stream failed: \(String(cString: strerror(code)))")
         }
     }
 
@@ -197,7 +204,8 @@ public final class V4L2Camera: FrameSource, @unchecked Sendable {
         guard fg_v4l2_ioctl(fd, FG_VIDIOC_DQBUF, &buffer) == 0 else {
             let code = errno
             if code == EAGAIN { return .timeout }
-            return ReconnectPolicy.isDisconnection(errno: code) ? .gone : .failed("\(device): reading a frame failed: \(String(cString: strerror(code)))")
+            return ReconnectPolicy.isDisconnection(errno: code)
+                ? .gone : .failed("\(device): reading a frame failed: \(String(cString: strerror(code)))")
         }
         defer { _ = fg_v4l2_ioctl(fd, FG_VIDIOC_QBUF, &buffer) }
         let source = buffers[Int(buffer.index)].pointer

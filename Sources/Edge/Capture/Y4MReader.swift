@@ -1,7 +1,8 @@
 import FaceEngine
 import FacegateCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Reads YUV4MPEG2 (`.y4m`) video: 4:2:0 (any chroma siting) and 4:4:4, 8-bit.
@@ -30,7 +31,8 @@ public final class Y4MReader: FrameSource, @unchecked Sendable {
         }
         guard let file = fopen(path, "rbe") else {
             let code = errno
-            throw CaptureError(code == ENOENT ? .notFound : .malformed, "cannot open the video '\(path)': \(String(cString: strerror(code)))")
+            throw CaptureError(
+                code == ENOENT ? .notFound : .malformed, "cannot open the video '\(path)': \(String(cString: strerror(code)))")
         }
         self.file = file
         var header: [UInt8] = []
@@ -73,7 +75,10 @@ public final class Y4MReader: FrameSource, @unchecked Sendable {
                     chroma = .c420
                 } else {
                     fclose(file)
-                    throw CaptureError(.unsupported, "'\(path)' uses colour space C\(value); facegate reads 4:2:0 and 4:4:4 8-bit Y4M (convert with ffmpeg -pix_fmt yuv420p)")
+                    throw CaptureError(
+                        .unsupported,
+                        "'\(path)' uses colour space C\(value); facegate reads 4:2:0 and 4:4:4 8-bit Y4M (convert with ffmpeg -pix_fmt yuv420p)"
+                    )
                 }
             case "X":
                 if value == "COLORRANGE=FULL" { fullRange = true }

@@ -1,6 +1,6 @@
+import FacegateCore
 public import Logging
 import Synchronization
-import FacegateCore
 
 /// Writes each log record as one JSON line to standard error, where journald picks
 /// it up. Metadata keys are dotted (`consent.subject`); no handler here ever adds

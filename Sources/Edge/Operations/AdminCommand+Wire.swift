@@ -19,12 +19,16 @@ extension AdminCommand {
         case .status: self = .status
         case .subjects: self = .subjects(names: try args.bool("names"))
         case .enrol:
-            let fields = args["fields"]?.objectValue.map { object in
-                Dictionary(object.entries.compactMap { entry in entry.value.stringValue.map { (entry.key, $0) } }, uniquingKeysWith: { a, _ in a })
-            } ?? [:]
-            self = .enrol(EnrolmentRequest(
-                displayName: try args.string("name"), fields: fields, noticeVersion: try args.string("notice"),
-                purposes: try args.strings("purposes") ?? [], method: try args.string("method")))
+            let fields =
+                args["fields"]?.objectValue.map { object in
+                    Dictionary(
+                        object.entries.compactMap { entry in entry.value.stringValue.map { (entry.key, $0) } },
+                        uniquingKeysWith: { a, _ in a })
+                } ?? [:]
+            self = .enrol(
+                EnrolmentRequest(
+                    displayName: try args.string("name"), fields: fields, noticeVersion: try args.string("notice"),
+                    purposes: try args.strings("purposes") ?? [], method: try args.string("method")))
         case .identify: self = .identify
         case .erase: self = .erase(try args.subject())
         case .withdraw: self = .withdraw(try args.subject(), purposes: try args.strings("purposes"))
@@ -34,7 +38,8 @@ extension AdminCommand {
         case .exportRecordOfProcessing: self = .exportRecordOfProcessing(try args.exportFormat(default: .json))
         case .exportSubject: self = .exportSubject(try args.subject())
         case .exportUndelivered:
-            self = .exportUndelivered(export: try args.string("export"), outcome: try args.string("outcome"), reason: try args.string("reason"))
+            self = .exportUndelivered(
+                export: try args.string("export"), outcome: try args.string("outcome"), reason: try args.string("reason"))
         case .auditVerify:
             var key: [UInt8]?
             if let text = try args.optionalString("public_key") {
@@ -84,8 +89,10 @@ extension AdminCommand {
         case .enrol(let request):
             var fields = JSONObject()
             for (key, value) in request.fields.sorted(by: { $0.key < $1.key }) { fields[key] = .string(value) }
-            return ["name": .string(request.displayName), "notice": .string(request.noticeVersion),
-                    "purposes": .array(request.purposes.map(JSONValue.string)), "method": .string(request.method), "fields": .object(fields)]
+            return [
+                "name": .string(request.displayName), "notice": .string(request.noticeVersion),
+                "purposes": .array(request.purposes.map(JSONValue.string)), "method": .string(request.method), "fields": .object(fields),
+            ]
         case .erase(let subject), .exportSubject(let subject): return ["subject": .string(subject.rawValue)]
         case .withdraw(let subject, let purposes):
             var object: JSONObject = ["subject": .string(subject.rawValue)]
@@ -126,7 +133,9 @@ extension AdminArguments {
     /// An export format by its name (`jsonl`, `csv`, `json`, `md`).
     public static func exportFormat(parsing text: String) throws(AdminError) -> ExportDocument.Format {
         guard let format = ExportDocument.Format(rawValue: text) else {
-            throw AdminError(.invalidRequest, "unknown export format '\(text)'; use one of: \(ExportDocument.Format.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw AdminError(
+                .invalidRequest,
+                "unknown export format '\(text)'; use one of: \(ExportDocument.Format.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return format
     }

@@ -1,5 +1,5 @@
-public import FacegateCore
 import Consent
+public import FacegateCore
 import Logging
 
 extension ApplianceOperations {

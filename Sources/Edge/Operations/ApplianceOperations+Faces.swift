@@ -13,8 +13,10 @@ extension ApplianceOperations {
         public var expiresAt: Double
 
         public var json: JSONValue {
-            ["subject": .string(subject.rawValue), "templates": .int(templates), "consent_record": .string(consentRecord),
-             "expires_at": .string(Timestamp.iso8601(expiresAt))]
+            [
+                "subject": .string(subject.rawValue), "templates": .int(templates), "consent_record": .string(consentRecord),
+                "expires_at": .string(Timestamp.iso8601(expiresAt)),
+            ]
         }
     }
 
@@ -30,7 +32,8 @@ extension ApplianceOperations {
         defer { descriptors.forEach { $0.wipe() } }
         for image in images {
             guard let descriptor = try engine.describeFace(in: try image.decode(with: decoder), choosing: .largest, options: options) else {
-                throw OperationError(.enrolmentRefused, "'\(image.name)': no face found; use a frontal photo where the face is at least 40 px wide")
+                throw OperationError(
+                    .enrolmentRefused, "'\(image.name)': no face found; use a frontal photo where the face is at least 40 px wide")
             }
             descriptors.append(descriptor)
         }
@@ -40,14 +43,20 @@ extension ApplianceOperations {
             for j in (i + 1)..<descriptors.count {
                 let distance = a.distance(to: descriptors[j])
                 if Double(distance) >= threshold {
-                    throw OperationError(.enrolmentRefused, "'\(images[i].name)' and '\(images[j].name)' do not show the same person (distance \(Self.rounded(distance)) ≥ \(threshold)); enrol one person at a time")
+                    throw OperationError(
+                        .enrolmentRefused,
+                        "'\(images[i].name)' and '\(images[j].name)' do not show the same person (distance \(Self.rounded(distance)) ≥ \(threshold)); enrol one person at a time"
+                    )
                 }
             }
         }
         let (enrolled, record) = try enrolment.withLock { _ in
             for (index, descriptor) in descriptors.enumerated() {
                 if let match = registry.vault.gallery.search(descriptor, k: 1).first, Double(match.distance) < threshold {
-                    throw OperationError(.enrolmentRefused, "'\(images[index].name)' shows a face already enrolled as subject \(match.subject) (distance \(Self.rounded(match.distance))); erase that subject first, or keep the existing enrolment")
+                    throw OperationError(
+                        .enrolmentRefused,
+                        "'\(images[index].name)' shows a face already enrolled as subject \(match.subject) (distance \(Self.rounded(match.distance))); erase that subject first, or keep the existing enrolment"
+                    )
                 }
             }
             return try registry.enrol(request, embeddings: descriptors, by: caller)

@@ -11,20 +11,25 @@ extension ApplianceOperations {
         if includeNames {
             try registry.recordAudit(actor: caller, action: "subjects.list_names", details: ["subjects": .int(listing.count)])
         }
-        return ["subjects": .array(try listing.map { entry in
-            var object: JSONObject = [
-                "subject": .string(entry.subject.rawValue), "expires_at": .string(Timestamp.iso8601(entry.expiresAt)),
-                "purposes": .array(entry.purposes.map(JSONValue.string)),
-            ]
-            if includeNames { object["name"] = .string(try registry.vault.profile(of: entry.subject).displayName) }
-            return .object(object)
-        })]
+        return [
+            "subjects": .array(
+                try listing.map { entry in
+                    var object: JSONObject = [
+                        "subject": .string(entry.subject.rawValue), "expires_at": .string(Timestamp.iso8601(entry.expiresAt)),
+                        "purposes": .array(entry.purposes.map(JSONValue.string)),
+                    ]
+                    if includeNames { object["name"] = .string(try registry.vault.profile(of: entry.subject).displayName) }
+                    return .object(object)
+                })
+        ]
     }
 
     public func withdraw(_ subject: SubjectID, purposes: [String]?, caller: OSUser) throws -> JSONValue {
         let result = try registry.withdraw(subject, purposes: purposes, actor: caller)
-        return ["subject": .string(subject.rawValue), "withdrawn": .array(result.withdrawnPurposes.map(JSONValue.string)),
-                "erased": .bool(result.erased), "remaining_purposes": .array(result.remainingPurposes.map(JSONValue.string))]
+        return [
+            "subject": .string(subject.rawValue), "withdrawn": .array(result.withdrawnPurposes.map(JSONValue.string)),
+            "erased": .bool(result.erased), "remaining_purposes": .array(result.remainingPurposes.map(JSONValue.string)),
+        ]
     }
 
     public func erase(_ subject: SubjectID, caller: OSUser) throws -> JSONValue {

@@ -1,14 +1,15 @@
 import Consent
 public import FacegateCore
-import Vault
 import Logging
+import Vault
 
 extension ApplianceOperations {
     /// Non-personal facts about the appliance: in the daemon from memory (so it is
     /// answered at once, whatever else runs), in-process from the database.
     public func status() -> JSONValue {
         let policy = self.policy
-        let counts: (subjects: Int, templates: Int) = servesDoor
+        let counts: (subjects: Int, templates: Int) =
+            servesDoor
             ? (registry.vault.gallery.subjectCount, registry.vault.gallery.templateCount)
             : ((try? registry.vault.counts()) ?? (0, 0))
         return [

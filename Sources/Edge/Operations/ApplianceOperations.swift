@@ -60,13 +60,14 @@ public final class ApplianceOperations: @unchecked Sendable {
         case .enrol(let request): return try enrol(images: images, request: request, caller: caller).json
         case .identify:
             guard !images.isEmpty else { throw AdminError(.invalidRequest, "'identify' needs at least one image") }
-            return .array(images.map { image in
-                do { return try identify(image, caller: caller) } catch let error as any UserFacingError {
-                    return ["file": .string(image.name), "error": error.json]
-                } catch {
-                    return ["file": .string(image.name), "error": UnexpectedError(error).json]
-                }
-            })
+            return .array(
+                images.map { image in
+                    do { return try identify(image, caller: caller) } catch let error as any UserFacingError {
+                        return ["file": .string(image.name), "error": error.json]
+                    } catch {
+                        return ["file": .string(image.name), "error": UnexpectedError(error).json]
+                    }
+                })
         case .erase(let subject): return try erase(subject, caller: caller)
         case .withdraw(let subject, let purposes): return try withdraw(subject, purposes: purposes, caller: caller)
         case .purge: return try purge(caller: caller)
@@ -80,7 +81,8 @@ public final class ApplianceOperations: @unchecked Sendable {
         case .auditVerify(let export, let publicKey): return try ExportVerification.verify(text: export, publicKey: publicKey).json
         case .auditCheck: return try registry.checkIntegrity().json
         case .backupPrepare: return try registry.prepareBackup()
-        case .backupRecord(let destination, let epochs): return try registry.recordBackup(destination: destination, epochs: epochs, actor: caller)
+        case .backupRecord(let destination, let epochs):
+            return try registry.recordBackup(destination: destination, epochs: epochs, actor: caller)
         case .policyReload: return try reloadPolicy(caller: caller)
         case .stats(let days): return try registry.statistics(days: days)
         case .incidentAdd(let subject, let category, let note):

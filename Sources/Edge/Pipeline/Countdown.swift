@@ -15,6 +15,8 @@ final class Countdown: Sendable {
         if remaining.withLock({ value -> Bool in
             value -= 1
             return value == 0
-        }) { done() }
+        }) {
+            done()
+        }
     }
 }

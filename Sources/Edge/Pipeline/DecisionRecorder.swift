@@ -14,7 +14,10 @@ final class DecisionRecorder: Sendable {
     let logger: Logger
     let emit: @Sendable (PipelineEvent) -> Void
 
-    init(registry: ConsentRegistry, counters: PipelineCounters, relay: RelayHook?, logger: Logger, emit: @escaping @Sendable (PipelineEvent) -> Void) {
+    init(
+        registry: ConsentRegistry, counters: PipelineCounters, relay: RelayHook?, logger: Logger,
+        emit: @escaping @Sendable (PipelineEvent) -> Void
+    ) {
         self.registry = registry
         self.counters = counters
         self.relay = relay

@@ -63,7 +63,10 @@ public final class PipelineCounters: Sendable {
             var latency = JSONObject()
             for stage in state.samples.keys.sorted() {
                 if let stats = Statistics(state.samples[stage]!) {
-                    latency[stage] = ["median": .double((stats.median * 100).rounded() / 100), "p95": .double((stats.p95 * 100).rounded() / 100), "n": .int(stats.count)]
+                    latency[stage] = [
+                        "median": .double((stats.median * 100).rounded() / 100), "p95": .double((stats.p95 * 100).rounded() / 100),
+                        "n": .int(stats.count),
+                    ]
                 }
             }
             return [

@@ -1,6 +1,7 @@
 internal import CLinuxSupport
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A detached OS thread for long blocking work (dlib calls, waiting for a child
@@ -16,11 +17,13 @@ enum PipelineThread {
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
         pthread_attr_setstacksize(&attributes, stackSize)
-        let result = pthread_create(&thread, &attributes, { raw in
-            let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
-            box.body()
-            return nil
-        }, box)
+        let result = pthread_create(
+            &thread, &attributes,
+            { raw in
+                let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
+                box.body()
+                return nil
+            }, box)
         pthread_attr_destroy(&attributes)
         precondition(result == 0, "cannot start the \(name) thread")
         pthread_detach(thread)

@@ -4,8 +4,9 @@ public import FacegateCore
 public import Logging
 import Synchronization
 import Vault
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Turns frames into decisions, on two OS threads joined by a bounded queue:
@@ -141,7 +142,8 @@ public final class RecognitionPipeline: @unchecked Sendable {
             guard let frame = try source.nextFrame() else {
                 // A source that gives nothing would otherwise loop at full speed forever.
                 guard sinceRewind > 0 else {
-                    throw CaptureError(.malformed, "\(source.name) has no frame facegate can decode (an empty video, or a folder without readable images)")
+                    throw CaptureError(
+                        .malformed, "\(source.name) has no frame facegate can decode (an empty video, or a folder without readable images)")
                 }
                 if configuration.loop, !isStopped {
                     try source.rewind()

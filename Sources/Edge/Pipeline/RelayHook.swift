@@ -3,8 +3,9 @@ import FacegateCore
 public import Logging
 import Synchronization
 import Vault
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs the policy's relay command for each `member` decision (to open the door),
@@ -102,7 +103,9 @@ public final class RelayHook: Sendable {
         }
         running.withLock { _ = $0.remove(pid) }
         if timedOut {
-            logger.error("the relay command ran longer than relay_timeout_seconds and was killed", metadata: ["relay.timeout_s": "\(timeoutSeconds)"])
+            logger.error(
+                "the relay command ran longer than relay_timeout_seconds and was killed", metadata: ["relay.timeout_s": "\(timeoutSeconds)"]
+            )
         } else if (status & 0x7f) != 0 {
             logger.warning("the relay command was killed by a signal", metadata: ["relay.signal": "\(status & 0x7f)"])
         } else if (status >> 8) & 0xff != 0 {

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-public import FacegateCore
 import Dispatch
+public import FacegateCore
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Every enrolled template, decrypted, in one contiguous Float32 buffer in locked
 /// memory, searched exhaustively: exact answers, and with 2 threads about 2 ms for
@@ -235,7 +236,10 @@ public final class Gallery: @unchecked Sendable {
 
 /// The k best distinct subjects seen so far (k is small: 2 for the door's margin).
 struct NearestSubjects {
-    struct Entry { var slot: Int32; var squared: Float }
+    struct Entry {
+        var slot: Int32
+        var squared: Float
+    }
     let k: Int
     private(set) var entries: [Entry] = []
 

@@ -1,6 +1,7 @@
 import FacegateCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The device's keys on disk: the key-encryption key (KEK) that seals the epoch keys
@@ -41,7 +42,10 @@ public struct KeyDirectory: Sendable {
     public func initialize() throws -> [String] {
         try FileSystem.makeDirectory(path, mode: 0o700)
         for existing in [kekPath, signingKeyPath, publicKeyPath] where access(existing, F_OK) == 0 {
-            throw VaultError(.keysExist, "'\(existing)' already exists; keys are never overwritten. Move the old key directory away only if you mean to lose every enrolled subject")
+            throw VaultError(
+                .keysExist,
+                "'\(existing)' already exists; keys are never overwritten. Move the old key directory away only if you mean to lose every enrolled subject"
+            )
         }
         let kek = SecretKey.random()
         try FileSystem.writeNew(kekPath, bytes: UnsafeRawBufferPointer(kek.storage.bytes), mode: 0o400)
@@ -91,7 +95,8 @@ public struct KeyDirectory: Sendable {
         guard info.st_uid == geteuid() || info.st_uid == 0 || info.st_uid == directoryOwner else {
             throw VaultError(
                 .keyPermissions,
-                "'\(file)' belongs to uid \(info.st_uid), not to this user, root or the key directory's owner; someone else could have replaced it. Restore it from your key backup")
+                "'\(file)' belongs to uid \(info.st_uid), not to this user, root or the key directory's owner; someone else could have replaced it. Restore it from your key backup"
+            )
         }
     }
 
@@ -111,12 +116,18 @@ public struct KeyDirectory: Sendable {
         var info = stat()
         guard lstat(file, &info) == 0 else {
             if errno == ENOENT {
-                throw VaultError(.keyMissing, "the key file '\(file)' is missing; run `facegate keys init --dir \(path)` on a new device, or restore the key directory from its backup")
+                throw VaultError(
+                    .keyMissing,
+                    "the key file '\(file)' is missing; run `facegate keys init --dir \(path)` on a new device, or restore the key directory from its backup"
+                )
             }
             throw VaultError(.keyInvalid, "cannot stat the key file '\(file)': \(String(cString: strerror(errno)))")
         }
         if (info.st_mode & S_IFMT) == S_IFLNK {
-            throw VaultError(.keyInvalid, "the key file '\(file)' is a symbolic link; key files must be regular files in the key directory (a link could point anywhere)")
+            throw VaultError(
+                .keyInvalid,
+                "the key file '\(file)' is a symbolic link; key files must be regular files in the key directory (a link could point anywhere)"
+            )
         }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
             throw VaultError(.keyInvalid, "the key file '\(file)' is not a regular file")
@@ -124,10 +135,16 @@ public struct KeyDirectory: Sendable {
         if checkPermissions { try checkOwner(of: file, info) }
         if checkPermissions && (info.st_mode & 0o077) != 0 {
             let mode = String(info.st_mode & 0o777, radix: 8)
-            throw VaultError(.keyPermissions, "the key file '\(file)' is readable by group or others (mode \(mode)); run `chmod 400 \(file)` and check who could have copied it")
+            throw VaultError(
+                .keyPermissions,
+                "the key file '\(file)' is readable by group or others (mode \(mode)); run `chmod 400 \(file)` and check who could have copied it"
+            )
         }
         guard Int(info.st_size) == expectedBytes else {
-            throw VaultError(.keyInvalid, "the key file '\(file)' has \(info.st_size) bytes instead of \(expectedBytes); it is damaged or not a facegate key: restore it from your key backup")
+            throw VaultError(
+                .keyInvalid,
+                "the key file '\(file)' has \(info.st_size) bytes instead of \(expectedBytes); it is damaged or not a facegate key: restore it from your key backup"
+            )
         }
         let buffer = SecureBuffer(count: expectedBytes)
         try FileSystem.readExactly(file, into: buffer.bytes)

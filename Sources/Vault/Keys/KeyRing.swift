@@ -1,7 +1,8 @@
 import FacegateCore
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The keys that wrap subjects' data keys, one per *epoch*, so that old backups
@@ -74,11 +75,13 @@ public final class KeyRing: @unchecked Sendable {
         if let destroyed = found.1?.destroyedAt {
             throw VaultError(
                 .keyDestroyed,
-                "key epoch \(epoch) was destroyed on \(Timestamp.iso8601(destroyed)) (backups expire backup_days after an erasure); what it wrapped can no longer be read")
+                "key epoch \(epoch) was destroyed on \(Timestamp.iso8601(destroyed)) (backups expire backup_days after an erasure); what it wrapped can no longer be read"
+            )
         }
         throw VaultError(
             .keyMissing,
-            "key epoch \(epoch) is not in '\(directory.epochsPath)': this data was written with another key directory, or the key directory is an old copy; use the device's current key directory")
+            "key epoch \(epoch) is not in '\(directory.epochsPath)': this data was written with another key directory, or the key directory is an old copy; use the device's current key directory"
+        )
     }
 
     /// Throws unless `epoch`'s key exists and its deadline has not passed (a backup
@@ -88,7 +91,8 @@ public final class KeyRing: @unchecked Sendable {
         if epoch != currentEpoch, let deadline = state.withLock({ $0.epochs[epoch]?.destroyAfter }), deadline <= now {
             throw VaultError(
                 .keyDestroyed,
-                "key epoch \(epoch) expired on \(Timestamp.iso8601(deadline)) (backups expire backup_days after an erasure) and is destroyed at the next sweep")
+                "key epoch \(epoch) expired on \(Timestamp.iso8601(deadline)) (backups expire backup_days after an erasure) and is destroyed at the next sweep"
+            )
         }
     }
 
@@ -217,7 +221,8 @@ public final class KeyRing: @unchecked Sendable {
             guard SealedBox.open(sealed, key: root, associatedData: associatedData(number), into: storage.bytes) else {
                 throw VaultError(
                     .wrongKey,
-                    "the key-encryption key does not open epoch \(number) in '\(path)': the kek (or facegate-kek credential) and this key directory do not belong together; nothing was changed")
+                    "the key-encryption key does not open epoch \(number) in '\(path)': the kek (or facegate-kek credential) and this key directory do not belong together; nothing was changed"
+                )
             }
             state.sealed[number] = sealed
             state.keys[number] = SecretKey(storage: storage)

@@ -1,6 +1,7 @@
 internal import CLinuxSupport
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What the process does before it holds a key: no core dumps (a dump would write

@@ -60,7 +60,8 @@ public struct ErasureJournal: Sendable {
                 if Array(bytes[index..<(index + marker.count)]) == marker,
                     let subject = SubjectID(String(decoding: bytes[(index + marker.count)..<(index + marker.count + 32)], as: UTF8.self))
                 {
-                    found.append(Entry(subject: subject, scope: .subject(reason: "request"), actor: OSUser.system.name, at: Timestamp.now()))
+                    found.append(
+                        Entry(subject: subject, scope: .subject(reason: "request"), actor: OSUser.system.name, at: Timestamp.now()))
                     index += marker.count + 32
                 } else {
                     index += 1

@@ -1,6 +1,7 @@
 import FacegateCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The one-writer rule of a state directory: an exclusive advisory lock on the
@@ -27,7 +28,9 @@ public final class StateDirectoryLock: @unchecked Sendable {
     /// Takes the lock. A daemon holding it fails at once with `inUse` (its message
     /// says what to do: by default, stop the daemon before you `purpose`); another
     /// command holding it is waited for up to `waitSeconds`.
-    public init(location: VaultLocation, holder: Holder, purpose: String, whenDaemonRuns advice: String? = nil, waitSeconds: Double = 60) throws {
+    public init(location: VaultLocation, holder: Holder, purpose: String, whenDaemonRuns advice: String? = nil, waitSeconds: Double = 60)
+        throws
+    {
         self.location = location
         self.holder = holder
         let path = location.stateDirectory
@@ -36,7 +39,8 @@ public final class StateDirectoryLock: @unchecked Sendable {
             if errno == ENOENT {
                 throw VaultError(
                     .keyMissing,
-                    "the state directory '\(location.stateDirectory)' does not exist; run `facegate keys init --state-dir \(location.stateDirectory)` on a new device, or pass the right --state-dir")
+                    "the state directory '\(location.stateDirectory)' does not exist; run `facegate keys init --state-dir \(location.stateDirectory)` on a new device, or pass the right --state-dir"
+                )
             }
             throw VaultError(.storageFailure, "cannot open the state directory '\(path)': \(String(cString: strerror(errno)))")
         }
@@ -51,7 +55,8 @@ public final class StateDirectoryLock: @unchecked Sendable {
             let owner = Self.owner(location)
             if owner?.holder == .daemon {
                 close(fd)
-                throw Self.daemonRuns(location: location, pid: owner?.pid, advice: advice ?? "stop it (systemctl stop facegate) before you \(purpose)")
+                throw Self.daemonRuns(
+                    location: location, pid: owner?.pid, advice: advice ?? "stop it (systemctl stop facegate) before you \(purpose)")
             }
             // The holder writes who it is right after taking the lock: a holder that
             // stays unknown had its lock file deleted (a daemon, most likely).
@@ -61,7 +66,8 @@ public final class StateDirectoryLock: @unchecked Sendable {
                     close(fd)
                     throw VaultError(
                         .inUse,
-                        "another facegate process holds the state directory '\(location.stateDirectory)', and its lock file '\(location.lockFile)' was deleted; if it is the daemon (systemctl status facegate), go through it or stop it. Nothing was done")
+                        "another facegate process holds the state directory '\(location.stateDirectory)', and its lock file '\(location.lockFile)' was deleted; if it is the daemon (systemctl status facegate), go through it or stop it. Nothing was done"
+                    )
                 }
             } else {
                 unknownSince = nil
@@ -70,7 +76,8 @@ public final class StateDirectoryLock: @unchecked Sendable {
                 close(fd)
                 throw VaultError(
                     .inUse,
-                    "another facegate command\(owner.map { " (pid \($0.pid))" } ?? "") has held the state directory '\(location.stateDirectory)' for over \(Int(waitSeconds)) s; wait for it to finish, then retry")
+                    "another facegate command\(owner.map { " (pid \($0.pid))" } ?? "") has held the state directory '\(location.stateDirectory)' for over \(Int(waitSeconds)) s; wait for it to finish, then retry"
+                )
             }
             usleep(20_000)
         }

@@ -1,8 +1,9 @@
 import FacegateCore
 import GRDB
 import GRDBSQLite
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Opening the SQLite file with the settings erasure depends on, the vault's schema,
@@ -41,28 +42,29 @@ enum VaultDatabase {
     static func migrate(_ queue: DatabaseQueue, path: String, extra: (inout DatabaseMigrator) -> Void) throws {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("vault.v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE vault_meta (
-                    key TEXT PRIMARY KEY NOT NULL,
-                    value BLOB NOT NULL
-                );
-                CREATE TABLE subject (
-                    id TEXT PRIMARY KEY NOT NULL,
-                    wrapped_key BLOB NOT NULL,
-                    personal BLOB NOT NULL,
-                    created_at REAL NOT NULL,
-                    expires_at REAL NOT NULL
-                );
-                CREATE TABLE template (
-                    id TEXT PRIMARY KEY NOT NULL,
-                    subject_id TEXT NOT NULL REFERENCES subject(id) ON DELETE CASCADE,
-                    schema_version INTEGER NOT NULL,
-                    sealed BLOB NOT NULL,
-                    created_at REAL NOT NULL
-                );
-                CREATE INDEX template_subject ON template(subject_id);
-                CREATE INDEX subject_expiry ON subject(expires_at);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE vault_meta (
+                        key TEXT PRIMARY KEY NOT NULL,
+                        value BLOB NOT NULL
+                    );
+                    CREATE TABLE subject (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        wrapped_key BLOB NOT NULL,
+                        personal BLOB NOT NULL,
+                        created_at REAL NOT NULL,
+                        expires_at REAL NOT NULL
+                    );
+                    CREATE TABLE template (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        subject_id TEXT NOT NULL REFERENCES subject(id) ON DELETE CASCADE,
+                        schema_version INTEGER NOT NULL,
+                        sealed BLOB NOT NULL,
+                        created_at REAL NOT NULL
+                    );
+                    CREATE INDEX template_subject ON template(subject_id);
+                    CREATE INDEX subject_expiry ON subject(expires_at);
+                    """)
         }
         migrator.registerMigration("vault.v2.key-epochs") { db in
             // Which key epoch wraps each subject's data key (0: the root key, before
@@ -83,7 +85,8 @@ enum VaultDatabase {
         guard lstat(path, &info) == 0 else {
             throw VaultError(
                 .noDatabase,
-                "there is no database at '\(path)': run `facegate keys init` on a new device, or `facegate restore BACKUP` to bring one back")
+                "there is no database at '\(path)': run `facegate keys init` on a new device, or `facegate restore BACKUP` to bring one back"
+            )
         }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
             throw VaultError(.corruptDatabase, "'\(path)' is not a regular file; nothing was changed")
@@ -91,7 +94,8 @@ enum VaultDatabase {
         guard info.st_size > 0 else {
             throw VaultError(
                 .corruptDatabase,
-                "'\(path)' is empty (0 bytes): the database was lost or damaged; nothing was changed. Restore the latest backup with `facegate restore`")
+                "'\(path)' is empty (0 bytes): the database was lost or damaged; nothing was changed. Restore the latest backup with `facegate restore`"
+            )
         }
     }
 
@@ -104,14 +108,18 @@ enum VaultDatabase {
         guard let error = error as? DatabaseError else { return error }
         switch error.resultCode {
         case .SQLITE_NOTADB, .SQLITE_CORRUPT:
-            return VaultError(.corruptDatabase, "'\(path)' is not a facegate database or is damaged (SQLite: \(error.message ?? "corrupt")); nothing was changed. Restore the latest backup with `facegate restore`")
+            return VaultError(
+                .corruptDatabase,
+                "'\(path)' is not a facegate database or is damaged (SQLite: \(error.message ?? "corrupt")); nothing was changed. Restore the latest backup with `facegate restore`"
+            )
         case .SQLITE_FULL:
             return diskFull(path)
         case .SQLITE_IOERR where FileSystem.freeBytes(near: path).map({ $0 < 1 << 20 }) ?? false:
             // SQLite reports a failed -shm or -wal allocation as an I/O error.
             return diskFull(path)
         case .SQLITE_IOERR:
-            return VaultError(.storageFailure, "an I/O error on '\(path)' (SQLite: \(error.message ?? "I/O error")); check the storage device")
+            return VaultError(
+                .storageFailure, "an I/O error on '\(path)' (SQLite: \(error.message ?? "I/O error")); check the storage device")
         case .SQLITE_CANTOPEN:
             return VaultError(.storageFailure, "cannot open the database '\(path)'; check that its directory exists and is writable")
         case .SQLITE_READONLY:

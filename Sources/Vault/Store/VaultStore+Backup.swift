@@ -1,8 +1,9 @@
 import FacegateCore
-import GRDB
 import FoundationEssentials
+import GRDB
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension VaultStore {
@@ -72,7 +73,8 @@ extension VaultStore {
         let backup = try VaultDatabase.openQueue(path: source, configuration: configuration)
         defer { try? backup.close() }
         let check = try? backup.read { db in try Data.fetchOne(db, sql: "SELECT value FROM vault_meta WHERE key = 'kek_check'") }
-        guard let sealed = check ?? nil, SealedBox.open([UInt8](sealed), key: keys.root, associatedData: AssociatedData.kekCheck) != nil else {
+        guard let sealed = check ?? nil, SealedBox.open([UInt8](sealed), key: keys.root, associatedData: AssociatedData.kekCheck) != nil
+        else {
             throw VaultError(.wrongKey, "the backup '\(source)' is not a facegate vault this device's key opens; nothing was changed")
         }
         let (subjects, epochs) = try backup.read { db -> (Int, [Int]) in

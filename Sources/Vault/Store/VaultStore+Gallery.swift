@@ -1,6 +1,6 @@
 import FacegateCore
-import GRDB
 import FoundationEssentials
+import GRDB
 import Logging
 
 extension VaultStore {
@@ -19,11 +19,13 @@ extension VaultStore {
         try read { db in
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM template") ?? 0
             gallery.reserve(capacity: total)
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT t.subject_id, s.wrapped_key, t.id, t.schema_version, t.sealed, s.kek_epoch
-                FROM template t JOIN subject s ON s.id = t.subject_id
-                ORDER BY t.subject_id
-                """)
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT t.subject_id, s.wrapped_key, t.id, t.schema_version, t.sealed, s.kek_epoch
+                    FROM template t JOIN subject s ON s.id = t.subject_id
+                    ORDER BY t.subject_id
+                    """)
             var current: String?
             var keyIsValid = false
             while let row = try rows.next() {
@@ -68,6 +70,7 @@ extension VaultStore {
                 "\(affected.count) subject(s) have data that failed authentication (altered, moved or damaged ciphertext): \(affected.joined(separator: ", ")). Nothing was changed; restore a backup or erase these subjects with `facegate erase`",
                 affectedSubjects: affected)
         }
-        logger.info("gallery loaded", metadata: ["vault.templates": "\(gallery.templateCount)", "vault.subjects": "\(gallery.subjectCount)"])
+        logger.info(
+            "gallery loaded", metadata: ["vault.templates": "\(gallery.templateCount)", "vault.subjects": "\(gallery.subjectCount)"])
     }
 }

@@ -1,6 +1,6 @@
 import FacegateCore
-import GRDB
 import FoundationEssentials
+import GRDB
 
 extension VaultStore {
     /// One ciphertext that failed authentication.
@@ -15,7 +15,9 @@ extension VaultStore {
     /// purpose and the ciphertext), and returns what fails authentication: altered,
     /// moved or damaged. One pass in subject order with one reused key buffer, so
     /// 100,000 subjects take seconds, not minutes. Changes nothing.
-    public func verifyCiphertexts(includeTemplates: Bool, sealed: [SubjectID: [(purpose: String, bytes: [UInt8])]] = [:]) throws -> [CiphertextFailure] {
+    public func verifyCiphertexts(includeTemplates: Bool, sealed: [SubjectID: [(purpose: String, bytes: [UInt8])]] = [:]) throws
+        -> [CiphertextFailure]
+    {
         var failures: [CiphertextFailure] = []
         let scratch = SecureBuffer(count: SecretKey.byteCount)
         let key = SecretKey(storage: scratch)
@@ -28,11 +30,13 @@ extension VaultStore {
         try read { db in
             // One cursor over subjects and their templates, in subject order: the key
             // is unwrapped once per subject, with no query per subject.
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT s.id, s.wrapped_key, s.kek_epoch, s.personal, t.id AS template, t.schema_version, t.sealed
-                FROM subject s LEFT JOIN template t ON t.subject_id = s.id AND ?
-                ORDER BY s.id
-                """, arguments: [includeTemplates])
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT s.id, s.wrapped_key, s.kek_epoch, s.personal, t.id AS template, t.schema_version, t.sealed
+                    FROM subject s LEFT JOIN template t ON t.subject_id = s.id AND ?
+                    ORDER BY s.id
+                    """, arguments: [includeTemplates])
             var current: String?
             var keyIsValid = false
             var templateFailed = false
@@ -43,18 +47,24 @@ extension VaultStore {
                     current = id
                     templateFailed = false
                     let wrapped = [UInt8](row[1] as Data)
-                    keyIsValid = (try? keys.key(forEpoch: row[2])).map {
-                        SealedBox.open(wrapped, key: $0, associatedData: AssociatedData.wrappedKey(subject), into: scratch.bytes)
-                    } ?? false
+                    keyIsValid =
+                        (try? keys.key(forEpoch: row[2])).map {
+                            SealedBox.open(wrapped, key: $0, associatedData: AssociatedData.wrappedKey(subject), into: scratch.bytes)
+                        } ?? false
                     guard keyIsValid else {
                         failures.append(CiphertextFailure(subject: subject, field: "wrapped_key"))
                         continue
                     }
-                    if !SealedBox.authenticates([UInt8](row[3] as Data), key: key, associatedData: AssociatedData.personal(subject, purpose: "profile"), scratch: &plaintext) {
+                    if !SealedBox.authenticates(
+                        [UInt8](row[3] as Data), key: key, associatedData: AssociatedData.personal(subject, purpose: "profile"),
+                        scratch: &plaintext)
+                    {
                         failures.append(CiphertextFailure(subject: subject, field: "profile"))
                     }
                     for field in sealed[subject] ?? []
-                    where !SealedBox.authenticates(field.bytes, key: key, associatedData: AssociatedData.personal(subject, purpose: field.purpose), scratch: &plaintext) {
+                    where !SealedBox.authenticates(
+                        field.bytes, key: key, associatedData: AssociatedData.personal(subject, purpose: field.purpose), scratch: &plaintext
+                    ) {
                         failures.append(CiphertextFailure(subject: subject, field: field.purpose))
                         break
                     }

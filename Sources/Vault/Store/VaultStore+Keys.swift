@@ -1,6 +1,6 @@
 public import FacegateCore
-import GRDB
 import FoundationEssentials
+import GRDB
 import Logging
 import Synchronization
 
@@ -19,8 +19,10 @@ extension VaultStore {
         public var unreadable: [String] = []
 
         public var json: JSONValue {
-            ["begun_epoch": begunEpoch.map(JSONValue.int) ?? .null, "rewrapped_subjects": .int(rewrapped),
-             "destroyed_epochs": .array(destroyedEpochs.map(JSONValue.int)), "unreadable_subjects": .int(unreadable.count)]
+            [
+                "begun_epoch": begunEpoch.map(JSONValue.int) ?? .null, "rewrapped_subjects": .int(rewrapped),
+                "destroyed_epochs": .array(destroyedEpochs.map(JSONValue.int)), "unreadable_subjects": .int(unreadable.count),
+            ]
         }
     }
 
@@ -46,10 +48,14 @@ extension VaultStore {
         if begun != nil || rewrapped > 0 || !destroyed.isEmpty {
             logger.notice(
                 "key epochs maintained",
-                metadata: ["vault.epoch": "\(keys.currentEpoch)", "vault.rewrapped": "\(rewrapped)", "vault.destroyed_epochs": "\(destroyed)"])
+                metadata: [
+                    "vault.epoch": "\(keys.currentEpoch)", "vault.rewrapped": "\(rewrapped)", "vault.destroyed_epochs": "\(destroyed)",
+                ])
         }
         if !unreadable.isEmpty {
-            logger.error("wrapped keys failed authentication and were left under their epoch", metadata: ["vault.unreadable_subjects": "\(unreadable.count)"])
+            logger.error(
+                "wrapped keys failed authentication and were left under their epoch",
+                metadata: ["vault.unreadable_subjects": "\(unreadable.count)"])
         }
         let report = KeyMaintenance(begunEpoch: begun, rewrapped: rewrapped, destroyedEpochs: destroyed, unreadable: unreadable)
         lastKeyMaintenance.withLock { $0 = report }
@@ -62,7 +68,8 @@ extension VaultStore {
         let dataKey = SecretKey(storage: scratch)
         defer { scratch.wipe() }
         return try write { db -> (Int, [String]) in
-            let rows = try Row.fetchCursor(db, sql: "SELECT id, wrapped_key, kek_epoch FROM subject WHERE kek_epoch != ?", arguments: [current.epoch])
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT id, wrapped_key, kek_epoch FROM subject WHERE kek_epoch != ?", arguments: [current.epoch])
             let update = try db.makeStatement(sql: "UPDATE subject SET wrapped_key = ?, kek_epoch = ? WHERE id = ?")
             var pending: [(String, [UInt8])] = []
             var unreadable: [String] = []
@@ -75,7 +82,13 @@ extension VaultStore {
                     unreadable.append(subject.rawValue)
                     continue
                 }
-                pending.append((subject.rawValue, SealedBox.seal(UnsafeRawBufferPointer(dataKey.storage.bytes), key: current.key, associatedData: AssociatedData.wrappedKey(subject))))
+                pending.append(
+                    (
+                        subject.rawValue,
+                        SealedBox.seal(
+                            UnsafeRawBufferPointer(dataKey.storage.bytes), key: current.key,
+                            associatedData: AssociatedData.wrappedKey(subject))
+                    ))
             }
             for (id, rewrapped) in pending {
                 try update.execute(arguments: [Data(rewrapped), current.epoch, id])

@@ -1,10 +1,11 @@
 public import FacegateCore
+import FoundationEssentials
 public import GRDB
 public import Logging
-import FoundationEssentials
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The encrypted template store: subjects with wrapped data keys and encrypted
@@ -148,7 +149,8 @@ public final class VaultStore: @unchecked Sendable {
         for subject in subjects {
             let id = SubjectID.random()
             let dataKey = SecretKey.random()
-            let wrapped = SealedBox.seal(UnsafeRawBufferPointer(dataKey.storage.bytes), key: wrapping.key, associatedData: AssociatedData.wrappedKey(id))
+            let wrapped = SealedBox.seal(
+                UnsafeRawBufferPointer(dataKey.storage.bytes), key: wrapping.key, associatedData: AssociatedData.wrappedKey(id))
             let personal = try sealProfile(subject.profile, subject: id, key: dataKey)
             let templates = subject.embeddings.map { _ in TemplateID.random() }
             let sealed = zip(templates, subject.embeddings).map { template, embedding in
@@ -158,7 +160,8 @@ public final class VaultStore: @unchecked Sendable {
                         associatedData: AssociatedData.template(id, template, schemaVersion: Self.templateSchemaVersion))
                 }
             }
-            rows.append((EnrolledSubject(id: id, templates: templates, createdAt: now, expiresAt: subject.expiresAt), wrapped, personal, sealed))
+            rows.append(
+                (EnrolledSubject(id: id, templates: templates, createdAt: now, expiresAt: subject.expiresAt), wrapped, personal, sealed))
         }
         try write { db in
             for (index, (record, wrapped, personal, sealed)) in rows.enumerated() {
@@ -209,7 +212,8 @@ public final class VaultStore: @unchecked Sendable {
             // The journal holds it: it is not lost, only unfinished.
             throw VaultError(
                 .storageFailure,
-                "\(error.message.split(separator: ";").first.map(String.init) ?? error.message); the erasure is recorded in the journal and is completed as soon as there is room: at the next command or door decision")
+                "\(error.message.split(separator: ";").first.map(String.init) ?? error.message); the erasure is recorded in the journal and is completed as soon as there is room: at the next command or door decision"
+            )
         }
     }
 
@@ -218,7 +222,8 @@ public final class VaultStore: @unchecked Sendable {
             if entry.erasesSubject {
                 // Checked again inside the transaction: two erasures of one subject at
                 // once (or a replay racing one) record it once.
-                guard try self.rowExists(entry.subject, in: db) || !self.companion.subjectsHeld(among: [entry.subject], in: db).isEmpty else {
+                guard try self.rowExists(entry.subject, in: db) || !self.companion.subjectsHeld(among: [entry.subject], in: db).isEmpty
+                else {
                     return false
                 }
                 try Self.deleteRows(of: entry.subject, in: db)
@@ -235,7 +240,8 @@ public final class VaultStore: @unchecked Sendable {
         if entry.erasesSubject { gallery.remove(entry.subject) }
         companion.didForget(entry)
         if entry.erasesSubject {
-            logger.info("subject erased", metadata: ["vault.templates_in_gallery": "\(gallery.templateCount)", "vault.replayed": "\(replayed)"])
+            logger.info(
+                "subject erased", metadata: ["vault.templates_in_gallery": "\(gallery.templateCount)", "vault.replayed": "\(replayed)"])
         }
     }
 
@@ -330,7 +336,10 @@ public final class VaultStore: @unchecked Sendable {
             }
             usleep(UInt32(min(100_000, 2_000 * (attempt + 1))))
         }
-        throw VaultError(.storageFailure, "the write-ahead log of '\(path)' could not be truncated: another process keeps reading the database; stop it and run `facegate purge` again")
+        throw VaultError(
+            .storageFailure,
+            "the write-ahead log of '\(path)' could not be truncated: another process keeps reading the database; stop it and run `facegate purge` again"
+        )
     }
 
     // MARK: Reading
@@ -368,11 +377,14 @@ public final class VaultStore: @unchecked Sendable {
 
     public func subjects() throws -> [SubjectSummary] {
         try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT s.id, s.created_at, s.expires_at, COUNT(t.id) AS templates
-                FROM subject s LEFT JOIN template t ON t.subject_id = s.id
-                GROUP BY s.id ORDER BY s.created_at, s.id
-                """).map { row in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT s.id, s.created_at, s.expires_at, COUNT(t.id) AS templates
+                    FROM subject s LEFT JOIN template t ON t.subject_id = s.id
+                    GROUP BY s.id ORDER BY s.created_at, s.id
+                    """
+            ).map { row in
                 SubjectSummary(
                     id: SubjectID(unchecked: row["id"]), createdAt: row["created_at"], expiresAt: row["expires_at"],
                     templateCount: row["templates"])
@@ -412,13 +424,16 @@ public final class VaultStore: @unchecked Sendable {
         guard try rowExists(subject, in: db) else { return nil }
         let key = try dataKey(of: subject, in: db)
         guard let plain = SealedBox.open(sealed, key: key, associatedData: AssociatedData.personal(subject, purpose: purpose)) else {
-            throw VaultError(.integrityFailure, "a sealed field of subject \(subject) failed authentication: the database was altered", affectedSubjects: [subject.rawValue])
+            throw VaultError(
+                .integrityFailure, "a sealed field of subject \(subject) failed authentication: the database was altered",
+                affectedSubjects: [subject.rawValue])
         }
         return [UInt8](UnsafeRawBufferPointer(plain.bytes))
     }
 
     func dataKey(of subject: SubjectID, in db: Database) throws -> SecretKey {
-        guard let row = try Row.fetchOne(db, sql: "SELECT wrapped_key, kek_epoch FROM subject WHERE id = ?", arguments: [subject.rawValue]) else {
+        guard let row = try Row.fetchOne(db, sql: "SELECT wrapped_key, kek_epoch FROM subject WHERE id = ?", arguments: [subject.rawValue])
+        else {
             throw VaultError(.notFound, "no subject \(subject) in the vault")
         }
         return try unwrapKey(subject: subject, wrapped: [UInt8](row["wrapped_key"] as Data), epoch: row["kek_epoch"])
@@ -449,7 +464,10 @@ public final class VaultStore: @unchecked Sendable {
         let check = try read { db in try Data.fetchOne(db, sql: "SELECT value FROM vault_meta WHERE key = 'kek_check'") }
         if let check {
             guard SealedBox.open([UInt8](check), key: keys.root, associatedData: AssociatedData.kekCheck) != nil else {
-                throw VaultError(.wrongKey, "the key-encryption key does not open '\(path)': this database was created with another key directory. Use that key directory (or its systemd credential); nothing was changed")
+                throw VaultError(
+                    .wrongKey,
+                    "the key-encryption key does not open '\(path)': this database was created with another key directory. Use that key directory (or its systemd credential); nothing was changed"
+                )
             }
             return
         }
@@ -465,8 +483,14 @@ public final class VaultStore: @unchecked Sendable {
 
     func unwrapKey(subject: SubjectID, wrapped: [UInt8], epoch: Int) throws -> SecretKey {
         let storage = SecureBuffer(count: SecretKey.byteCount)
-        guard SealedBox.open(wrapped, key: try keys.key(forEpoch: epoch), associatedData: AssociatedData.wrappedKey(subject), into: storage.bytes) else {
-            throw VaultError(.integrityFailure, "the wrapped key of subject \(subject) failed authentication: the database was altered or damaged; restore a backup or erase the subject", affectedSubjects: [subject.rawValue])
+        guard
+            SealedBox.open(
+                wrapped, key: try keys.key(forEpoch: epoch), associatedData: AssociatedData.wrappedKey(subject), into: storage.bytes)
+        else {
+            throw VaultError(
+                .integrityFailure,
+                "the wrapped key of subject \(subject) failed authentication: the database was altered or damaged; restore a backup or erase the subject",
+                affectedSubjects: [subject.rawValue])
         }
         return SecretKey(storage: storage)
     }
@@ -479,7 +503,9 @@ public final class VaultStore: @unchecked Sendable {
 
     func openProfile(_ sealed: [UInt8], subject: SubjectID, key: SecretKey) throws -> SubjectProfile {
         guard let plain = SealedBox.open(sealed, key: key, associatedData: AssociatedData.personal(subject, purpose: "profile")) else {
-            throw VaultError(.integrityFailure, "the profile of subject \(subject) failed authentication: the database was altered or damaged", affectedSubjects: [subject.rawValue])
+            throw VaultError(
+                .integrityFailure, "the profile of subject \(subject) failed authentication: the database was altered or damaged",
+                affectedSubjects: [subject.rawValue])
         }
         return try JSONDecoder().decode(SubjectProfile.self, from: Data(UnsafeRawBufferPointer(plain.bytes)))
     }
