@@ -151,4 +151,15 @@ struct DenyListEntryTests {
         #expect(transition.entry.isInForce(at: start + 85 * day))
         #expect(!transition.entry.isInForce(at: start + 91 * day))
     }
+
+    @Test("a renewal after a refused one takes a new round number, so the refused round's approvals never count")
+    func renewalAfterRefusal() throws {
+        let renewing = try active().renewing(by: "bob", at: start + 60 * day).entry
+        let approved = try renewing.approving(by: "alice", reason: "agree", at: start + 61 * day, policy: Self.policy).entry
+        let refused = try approved.rejecting(by: "carol", reason: "no", at: start + 62 * day).entry
+        let again = try refused.renewing(by: "bob", at: start + 70 * day).entry
+        #expect(again.round == 3)
+        let once = try again.approving(by: "alice", reason: "agree again", at: start + 71 * day, policy: Self.policy)
+        #expect(once.step == .approved && once.entry.renewalPending)
+    }
 }

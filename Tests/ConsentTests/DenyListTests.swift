@@ -143,6 +143,25 @@ struct DenyListTests {
         #expect(registry.isDenyListed(subject))
     }
 
+    @Test("after a refused renewal, the next renewal needs all its approvals again, and its approvers may approve")
+    func renewalAfterRefusal() throws {
+        let (fixture, registry, subject) = try setUp()
+        let entry = try activeEntry(registry, subject)
+        fixture.clock.advance(days: 60)
+        _ = try registry.renewDenyListEntry(entry.id, reason: "still a risk", actor: bob)
+        _ = try registry.approveDenyListEntry(entry.id, reason: "agree", actor: alice)
+        let refused = try registry.rejectDenyListEntry(entry.id, reason: "not any more", actor: carol)
+        #expect(!refused.renewalPending)
+        fixture.clock.advance(days: 10)
+        let again = try registry.renewDenyListEntry(entry.id, reason: "a new incident", actor: bob)
+        #expect(again.renewalPending && again.round == 3, "a new round number, past the refused one")
+        // Alice's approval of the refused round does not count, and she may approve again.
+        let once = try registry.approveDenyListEntry(entry.id, reason: "agree again", actor: alice)
+        #expect(once.renewalPending, "one approval of this round is not enough")
+        let renewed = try registry.approveDenyListEntry(entry.id, reason: "agree", actor: carol)
+        #expect(!renewed.renewalPending && renewed.activatedRound == 3)
+    }
+
     @Test("a match raises an alert a person confirms with a reason; unanswered, it expires and nothing happens")
     func alerts() throws {
         let (fixture, registry, subject) = try setUp()

@@ -97,7 +97,9 @@ extension DenyListEntry {
                 .denyListRefused, "only an active entry without a pending renewal can be renewed (entry \(id) is \(state.rawValue))")
         }
         var next = self
-        next.round = round + 1
+        // A new number, past any refused renewal's: its approvals and rejections are
+        // history, never counted towards this round (nor a reason to refuse an approval).
+        next.round = max(round, approvals.map(\.round).max() ?? 0) + 1
         next.roundProposedBy = admin
         return Transition(step: .renewalStarted, entry: next, decision: nil)
     }

@@ -117,8 +117,8 @@ enum DenyListStore {
             try db.execute(sql: "UPDATE denylist_entry SET round = activated_round WHERE id = ?", arguments: [entry.id])
         case .renewalStarted:
             try db.execute(
-                sql: "UPDATE denylist_entry SET round = round + 1, round_proposed_by = ? WHERE id = ?",
-                arguments: [entry.roundProposedBy, entry.id])
+                sql: "UPDATE denylist_entry SET round = ?, round_proposed_by = ? WHERE id = ?",
+                arguments: [entry.round, entry.roundProposedBy, entry.id])
         }
     }
 

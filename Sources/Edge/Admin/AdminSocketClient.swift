@@ -98,8 +98,16 @@ public final class AdminSocketClient {
             object["state_dir"] = .string(stateDirectory)
             line = .object(object)
         }
-        try write(line.serialized + "\n")
-        let reply = try readLine()
+        let reply: [UInt8]
+        do {
+            try write(line.serialized + "\n")
+            reply = try readLine()
+        } catch let failure as AdminError where failure.code == .unavailable {
+            // A daemon that refuses a caller answers at once and closes: the request
+            // may then fail to send, but the refusal is waiting to be read.
+            guard let refusal = try? readLine() else { throw failure }
+            reply = refusal
+        }
         guard let object = try? JSONParser.parse(reply) else {
             throw AdminError(.invalidRequest, "the daemon sent a reply that is not JSON")
         }
