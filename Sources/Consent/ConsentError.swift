@@ -2,7 +2,7 @@ public import FacegateCore
 
 /// Why a consent, retention, audit or policy operation failed; messages name the
 /// key, record or entry and say what to do, and never contain personal data.
-public struct ConsentError: Error, Sendable, Equatable, UserFacingError {
+public struct ConsentError: Error, Sendable, Equatable, ModuleError {
     public enum Code: String, Sendable, Equatable, CaseIterable {
         /// The policy file is malformed or fails validation.
         case invalidPolicy = "invalid_policy"
@@ -32,13 +32,9 @@ public struct ConsentError: Error, Sendable, Equatable, UserFacingError {
         self.code = code
         self.message = message
     }
-
-    public var errorCode: String { code.rawValue }
-
-    public var exitStatus: ExitStatus { code.exitStatus }
 }
 
-extension ConsentError.Code {
+extension ConsentError.Code: ErrorCode {
     /// The exit status a failure of this kind ends a command with, in-process or
     /// through the admin socket.
     public var exitStatus: ExitStatus {

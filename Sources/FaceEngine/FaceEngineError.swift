@@ -2,7 +2,7 @@ public import FacegateCore
 
 /// Why a face-engine operation failed, with a message that names the file or model
 /// involved and says what to do. Never carries pixels, landmarks or descriptors.
-public struct FaceEngineError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct FaceEngineError: Error, Sendable, Equatable, ModuleError, CustomStringConvertible {
     /// What kind of failure this is; the CLI maps it to an exit code.
     public enum Code: String, Sendable, Equatable, CaseIterable {
         /// An input file does not exist.
@@ -35,13 +35,7 @@ public struct FaceEngineError: Error, Sendable, Equatable, CustomStringConvertib
     public var description: String { message }
 }
 
-extension FaceEngineError: UserFacingError {
-    public var errorCode: String { code.rawValue }
-
-    public var exitStatus: ExitStatus { code.exitStatus }
-}
-
-extension FaceEngineError.Code {
+extension FaceEngineError.Code: ErrorCode {
     /// The exit status a failure of this kind ends a command with, in-process or
     /// through the admin socket.
     public var exitStatus: ExitStatus {

@@ -2,7 +2,7 @@ public import FacegateCore
 
 /// Why a clip could not be written (`make-clip`): a bad size, a file that exists or
 /// cannot be created, a write that failed. Messages name the file.
-public struct ClipError: Error, Sendable, Equatable, UserFacingError {
+public struct ClipError: Error, Sendable, Equatable, ModuleError {
     public enum Code: String, Sendable, Equatable, CaseIterable {
         /// The size or frame rate cannot make a clip, or a frame does not fit it.
         case invalidArgument = "invalid_argument"
@@ -18,13 +18,9 @@ public struct ClipError: Error, Sendable, Equatable, UserFacingError {
         self.code = code
         self.message = message
     }
-
-    public var errorCode: String { code.rawValue }
-
-    public var exitStatus: ExitStatus { code.exitStatus }
 }
 
-extension ClipError.Code {
+extension ClipError.Code: ErrorCode {
     /// The exit status a failure of this kind ends a command with.
     public var exitStatus: ExitStatus {
         switch self {

@@ -3,7 +3,7 @@ public import FacegateCore
 /// Why an evaluation could not run: a pair or label list that is missing or
 /// malformed, or a result file that could not be written. Messages name the file and
 /// the line, never a person or a descriptor.
-public struct EvaluationError: Error, Sendable, Equatable, UserFacingError {
+public struct EvaluationError: Error, Sendable, Equatable, ModuleError {
     public enum Code: String, Sendable, Equatable, CaseIterable {
         /// A line of a pair or label list does not have the expected fields.
         case malformedList = "malformed_list"
@@ -25,13 +25,9 @@ public struct EvaluationError: Error, Sendable, Equatable, UserFacingError {
         self.code = code
         self.message = message
     }
-
-    public var errorCode: String { code.rawValue }
-
-    public var exitStatus: ExitStatus { code.exitStatus }
 }
 
-extension EvaluationError.Code {
+extension EvaluationError.Code: ErrorCode {
     /// The exit status a failure of this kind ends a command with, in-process or
     /// through the admin socket.
     public var exitStatus: ExitStatus {

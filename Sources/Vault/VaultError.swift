@@ -2,7 +2,7 @@ public import FacegateCore
 
 /// Why a vault operation failed. Messages name the file, key or record involved and
 /// what to do; they never contain a name, a personal field or an embedding.
-public struct VaultError: Error, Sendable, Equatable, UserFacingError {
+public struct VaultError: Error, Sendable, Equatable, ModuleError {
     public enum Code: String, Sendable, Equatable, CaseIterable {
         /// `keys init` found key files already there.
         case keysExist = "keys_exist"
@@ -43,13 +43,9 @@ public struct VaultError: Error, Sendable, Equatable, UserFacingError {
         self.message = message
         self.affectedSubjects = affectedSubjects
     }
-
-    public var errorCode: String { code.rawValue }
-
-    public var exitStatus: ExitStatus { code.exitStatus }
 }
 
-extension VaultError.Code {
+extension VaultError.Code: ErrorCode {
     /// The exit status a failure of this kind ends a command with, in-process or
     /// through the admin socket.
     public var exitStatus: ExitStatus {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FaceEngine
+import FacegateCore
 
 /// Detection options shared by the commands that look at photos.
 struct FaceCommandOptions: ParsableArguments {

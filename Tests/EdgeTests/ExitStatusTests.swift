@@ -19,22 +19,20 @@ struct ExitStatusTests {
         var exitStatus: FacegateCore.ExitStatus
     }
 
-    static func reported<Code: RawRepresentable<String> & CaseIterable>(_ codes: Code.Type, _ status: (Code) -> FacegateCore.ExitStatus)
-        -> [any UserFacingError]
-    {
-        codes.allCases.map { Reported(errorCode: $0.rawValue, exitStatus: status($0)) }
+    static func reported<Code: ErrorCode>(_ codes: Code.Type) -> [any UserFacingError] {
+        codes.allCases.map { Reported(errorCode: $0.rawValue, exitStatus: $0.exitStatus) }
     }
 
     static var everyError: [any UserFacingError] {
         var errors: [any UserFacingError] = []
-        errors += reported(VaultError.Code.self, \.exitStatus)
-        errors += reported(ConsentError.Code.self, \.exitStatus)
-        errors += reported(FaceEngineError.Code.self, \.exitStatus)
-        errors += reported(CaptureError.Code.self, \.exitStatus)
-        errors += reported(EvaluationError.Code.self, \.exitStatus)
-        errors += reported(ClipError.Code.self, \.exitStatus)
-        errors += reported(AdminError.Code.self, \.exitStatus)
-        errors += reported(OperationError.Code.self, \.exitStatus)
+        errors += reported(VaultError.Code.self)
+        errors += reported(ConsentError.Code.self)
+        errors += reported(FaceEngineError.Code.self)
+        errors += reported(CaptureError.Code.self)
+        errors += reported(EvaluationError.Code.self)
+        errors += reported(ClipError.Code.self)
+        errors += reported(AdminError.Code.self)
+        errors += reported(OperationError.Code.self)
         errors.append(UnexpectedError(CancellationError()))
         return errors
     }

@@ -156,7 +156,7 @@ struct RunEndToEndTests {
         process.standardError = err
         try process.run()
         // Wait for the first decision, then ask it to stop.
-        let firstLine = try await Task.detached { () -> String in
+        let firstLine = await Task.detached { () -> String in
             var line = Data()
             while true {
                 let byte = out.fileHandleForReading.readData(ofLength: 1)

@@ -1,7 +1,7 @@
 public import FacegateCore
 
 /// A protocol-level failure: a malformed or unknown request, a refused caller.
-public struct AdminError: Error, Sendable, UserFacingError {
+public struct AdminError: Error, Sendable, ModuleError {
     public enum Code: String, Sendable, CaseIterable {
         case invalidRequest = "invalid_request"
         case unknownCommand = "unknown_command"
@@ -24,13 +24,9 @@ public struct AdminError: Error, Sendable, UserFacingError {
         self.code = code
         self.message = message
     }
-
-    public var errorCode: String { code.rawValue }
-
-    public var exitStatus: ExitStatus { code.exitStatus }
 }
 
-extension AdminError.Code {
+extension AdminError.Code: ErrorCode {
     /// The exit status a failure of this kind ends a command with, in-process or
     /// through the admin socket.
     public var exitStatus: ExitStatus {

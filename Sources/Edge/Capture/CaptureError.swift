@@ -1,7 +1,7 @@
 public import FacegateCore
 
 /// Why a frame source failed, with what to do.
-public struct CaptureError: Error, Sendable, Equatable {
+public struct CaptureError: Error, Sendable, Equatable, ModuleError {
     public enum Code: String, Sendable, CaseIterable {
         case notFound = "source_not_found"
         case busy = "source_busy"
@@ -21,13 +21,7 @@ public struct CaptureError: Error, Sendable, Equatable {
     }
 }
 
-extension CaptureError: UserFacingError {
-    public var errorCode: String { code.rawValue }
-
-    public var exitStatus: ExitStatus { code.exitStatus }
-}
-
-extension CaptureError.Code {
+extension CaptureError.Code: ErrorCode {
     /// The exit status a failure of this kind ends a command with, in-process or
     /// through the admin socket.
     public var exitStatus: ExitStatus {

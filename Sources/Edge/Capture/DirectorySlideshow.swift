@@ -1,4 +1,5 @@
 public import FaceEngine
+import FacegateCore
 import FoundationEssentials
 
 #if canImport(Glibc)

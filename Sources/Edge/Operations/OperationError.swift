@@ -4,7 +4,7 @@ public import FacegateCore
 /// faces in the photos, the caller's rights) rather than a record's or a file's.
 /// Codes and statuses are those the same refusals have elsewhere (`ExitStatusTests`
 /// holds every module to one status per code).
-public struct OperationError: Error, Sendable, Equatable, UserFacingError {
+public struct OperationError: Error, Sendable, Equatable, ModuleError {
     public enum Code: String, Sendable, Equatable, CaseIterable {
         /// The photos cannot enrol anyone: no face, two people, a face already enrolled.
         case enrolmentRefused = "enrolment_refused"
@@ -22,13 +22,9 @@ public struct OperationError: Error, Sendable, Equatable, UserFacingError {
         self.code = code
         self.message = message
     }
-
-    public var errorCode: String { code.rawValue }
-
-    public var exitStatus: ExitStatus { code.exitStatus }
 }
 
-extension OperationError.Code {
+extension OperationError.Code: ErrorCode {
     /// The exit status a failure of this kind ends a command with, in-process or
     /// through the admin socket.
     public var exitStatus: ExitStatus {
