@@ -28,12 +28,12 @@ int32_t fail(fg_error *error, int32_t code, const char *message) {
 }
 
 int32_t too_large(fg_error *error, uint64_t width, uint64_t height, uint64_t max_pixels) {
-    error->code = FG_E_DECODE;
+    error->code = FG_E_TOO_LARGE;
     std::snprintf(error->message, sizeof error->message,
                   "the image header says %llux%llu pixels, over the limit of %llu pixels",
                   static_cast<unsigned long long>(width), static_cast<unsigned long long>(height),
                   static_cast<unsigned long long>(max_pixels));
-    return FG_E_DECODE;
+    return FG_E_TOO_LARGE;
 }
 
 fg_image *new_image(int32_t width, int32_t height) {

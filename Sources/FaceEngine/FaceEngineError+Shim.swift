@@ -7,6 +7,7 @@ extension FaceEngineError.Code {
         case Int32(FG_E_DECODE): self = .invalidImage
         case Int32(FG_E_MODEL): self = .invalidModel
         case Int32(FG_E_MEMORY): self = .outOfMemory
+        case Int32(FG_E_TOO_LARGE): self = .imageTooLarge
         default: self = .internalFailure
         }
     }

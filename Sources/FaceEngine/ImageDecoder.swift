@@ -50,7 +50,8 @@ public struct ImageDecoder: Sendable {
             base.assumingMemoryBound(to: UInt8.self), bytes.count, UInt64(maxPixels), &handle, &error)
         guard status == FG_OK, let handle else {
             let message = error.text
-            if message.contains("over the limit") {
+            // Told apart by the shim's status, never by its wording.
+            if status == FG_E_TOO_LARGE {
                 throw FaceEngineError(.imageTooLarge, "\(message); raise --max-pixels if this image is genuine")
             }
             throw FaceEngineError(

@@ -31,6 +31,7 @@ enum {
     FG_E_MODEL = 3,      ///< a model file is unreadable or of the wrong kind
     FG_E_MEMORY = 4,     ///< an allocation failed
     FG_E_INTERNAL = 5,   ///< anything else dlib threw
+    FG_E_TOO_LARGE = 6,  ///< the image header claims more pixels than the caller's limit
 };
 
 /// An error: a code and a NUL-terminated message for a person to read.
