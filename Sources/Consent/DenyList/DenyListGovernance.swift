@@ -124,7 +124,6 @@ public final class DenyListGovernance: @unchecked Sendable {
         let entry = try vault.write { db -> DenyListEntry in
             let transition = try DenyListStore.entry(id, vault: self.vault, in: db)
                 .approving(by: actor.name, reason: reason, at: now, policy: policy)
-            try DenyListStore.apply(transition, vault: self.vault, in: db)
             let approved = transition.entry
             var details: JSONObject = [
                 "entry": .string(id), "round": .int(approved.round), "approvals": .int(approved.currentApprovals.count),
@@ -134,10 +133,7 @@ public final class DenyListGovernance: @unchecked Sendable {
                 details["activated"] = true
                 details["review_at"] = .string(Timestamp.iso8601(review))
             }
-            try self.audit.append(
-                actor: actor.name, action: "denylist.approve", subject: approved.subject, details: details,
-                personal: try self.vault.sealAuditText(["reason": .string(reason)], subject: approved.subject, in: db), in: db)
-            return try DenyListStore.entry(id, vault: self.vault, in: db)
+            return try self.record(transition, action: "denylist.approve", details: details, reason: reason, actor: actor, in: db)
         }
         refreshInForce(entry)
         return entry
@@ -153,12 +149,10 @@ public final class DenyListGovernance: @unchecked Sendable {
         let now = clock.now()
         let entry = try vault.write { db -> DenyListEntry in
             let entry = try DenyListStore.entry(id, vault: self.vault, in: db)
-            try DenyListStore.apply(try entry.rejecting(by: actor.name, reason: reason, at: now), vault: self.vault, in: db)
-            try self.audit.append(
-                actor: actor.name, action: "denylist.reject", subject: entry.subject,
-                details: ["entry": .string(id), "round": .int(entry.round)],
-                personal: try self.vault.sealAuditText(["reason": .string(reason)], subject: entry.subject, in: db), in: db)
-            return try DenyListStore.entry(id, vault: self.vault, in: db)
+            // The round the rejection was given in (a refused renewal goes back a round).
+            return try self.record(
+                try entry.rejecting(by: actor.name, reason: reason, at: now), action: "denylist.reject",
+                details: ["entry": .string(id), "round": .int(entry.round)], reason: reason, actor: actor, in: db)
         }
         refreshInForce(entry)
         return entry
@@ -171,13 +165,9 @@ public final class DenyListGovernance: @unchecked Sendable {
         let now = clock.now()
         return try vault.write { db in
             let transition = try DenyListStore.entry(id, vault: self.vault, in: db).renewing(by: actor.name, at: now)
-            try DenyListStore.apply(transition, vault: self.vault, in: db)
-            let renewing = transition.entry
-            try self.audit.append(
-                actor: actor.name, action: "denylist.renew", subject: renewing.subject,
-                details: ["entry": .string(id), "round": .int(renewing.round)],
-                personal: try self.vault.sealAuditText(["reason": .string(reason)], subject: renewing.subject, in: db), in: db)
-            return try DenyListStore.entry(id, vault: self.vault, in: db)
+            return try self.record(
+                transition, action: "denylist.renew", details: ["entry": .string(id), "round": .int(transition.entry.round)],
+                reason: reason, actor: actor, in: db)
         }
     }
 
@@ -225,6 +215,20 @@ public final class DenyListGovernance: @unchecked Sendable {
     }
 
     // MARK: Helpers
+
+    /// Writes one step of the approval process with its audit entry (the reason sealed
+    /// with the subject's key, so an erasure makes it unreadable), in the caller's
+    /// transaction; returns the entry as stored.
+    private func record(
+        _ transition: DenyListEntry.Transition, action: String, details: JSONObject, reason: String, actor: OSUser, in db: Database
+    ) throws -> DenyListEntry {
+        let entry = transition.entry
+        try DenyListStore.apply(transition, vault: vault, in: db)
+        try audit.append(
+            actor: actor.name, action: action, subject: entry.subject, details: details,
+            personal: try vault.sealAuditText(["reason": .string(reason)], subject: entry.subject, in: db), in: db)
+        return try DenyListStore.entry(entry.id, vault: vault, in: db)
+    }
 
     private func refreshInForce(_ entry: DenyListEntry) {
         if entry.state == .active, let review = entry.reviewAt {

@@ -98,16 +98,21 @@ public final class AdminSocketClient {
             object["state_dir"] = .string(stateDirectory)
             line = .object(object)
         }
-        let reply: [UInt8]
         do {
             try write(line.serialized + "\n")
-            reply = try readLine()
         } catch let failure as AdminError where failure.code == .unavailable {
             // A daemon that refuses a caller answers at once and closes: the request
-            // may then fail to send, but the refusal is waiting to be read.
+            // may then fail to send, but the refusal is waiting to be read. (Only a
+            // failed send is retried as a read: a reply that timed out is not waited
+            // for twice.)
             guard let refusal = try? readLine() else { throw failure }
-            reply = refusal
+            return try Self.result(of: refusal)
         }
+        return try Self.result(of: try readLine())
+    }
+
+    /// The result in a reply line, or the daemon's error.
+    private static func result(of reply: [UInt8]) throws -> JSONValue {
         guard let object = try? JSONParser.parse(reply) else {
             throw AdminError(.invalidRequest, "the daemon sent a reply that is not JSON")
         }
