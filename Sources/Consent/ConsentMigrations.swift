@@ -110,5 +110,6 @@ enum ConsentMigrations {
             // The erasures on record (ConsentCompanion.erasuresOnRecord) are looked up at every open.
             try db.execute(sql: "CREATE INDEX audit_action ON audit_entry(action)")
         }
+        CardStore.register(&migrator)
     }
 }

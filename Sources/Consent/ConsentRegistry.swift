@@ -12,7 +12,7 @@ public import Vault
 ///
 /// The registry itself opens and closes, holds the policy in force, enrols, withdraws
 /// and erases; the other concerns are components sharing its vault, audit log, clock,
-/// policy and caches: `denyList`, `doorAlerts`, `visitLog`, `exports` and
+/// policy and caches: `denyList`, `doorAlerts`, `visitLog`, `cards`, `exports` and
 /// `retentionSweep`. Its methods for those (`ConsentRegistry+Components.swift`) only
 /// forward to them.
 public final class ConsentRegistry: @unchecked Sendable {
@@ -29,6 +29,8 @@ public final class ConsentRegistry: @unchecked Sendable {
     public let exports: ConsentExports
     /// The retention policy, applied.
     public let retentionSweep: RetentionSweep
+    /// Members' cards, stored as keyed digests.
+    public let cards: MemberCards
     let clock: any WallClock
     let logger: Logger
     let policies: CurrentPolicy
@@ -104,8 +106,11 @@ public final class ConsentRegistry: @unchecked Sendable {
         self.doorAlerts = doorAlerts
         let visitLog = VisitLog(vault: vault, cache: cache, clock: clock)
         self.visitLog = visitLog
+        let cards = MemberCards(vault: vault, audit: audit, clock: clock)
+        self.cards = cards
         exports = ConsentExports(
-            vault: vault, audit: audit, policies: policies, clock: clock, denyList: denyList, doorAlerts: doorAlerts, visitLog: visitLog)
+            vault: vault, audit: audit, policies: policies, clock: clock, denyList: denyList, doorAlerts: doorAlerts, visitLog: visitLog,
+            cards: cards)
         retentionSweep = RetentionSweep(
             vault: vault, audit: audit, policies: policies, clock: clock, breaches: breaches, denyList: denyList, doorAlerts: doorAlerts)
     }
@@ -204,6 +209,7 @@ public final class ConsentRegistry: @unchecked Sendable {
         EnrolledSubject, ConsentRecord
     )] {
         let notices = try people.map { try validate($0.request) }
+        let cardDigests = try people.map { person in try person.request.card.map { try cards.digest(of: $0) } }
         let now = clock.now()
         let expiresAt = now + policy.retention.templateDays * 86_400
         var records: [ConsentRecord?] = Array(repeating: nil, count: people.count)
@@ -221,17 +227,23 @@ public final class ConsentRegistry: @unchecked Sendable {
                 id: RandomToken.hex(16), subject: enrolled.id, noticeVersion: notice.version, noticeSHA256: notice.sha256,
                 purposes: purposes, method: request.method, operatorName: staff.name, givenAt: now, expiresAt: expiresAt)
             try ConsentStore.insert(created, in: db)
+            if let digest = cardDigests[index] {
+                guard try CardStore.holder(of: digest, in: db) == nil else {
+                    throw MemberCards.taken
+                }
+                try CardStore.set(digest, for: enrolled.id, at: now, in: db)
+            }
             let personal = try self.vault.sealPersonal(
                 Array(JSONValue.object(["display_name": .string(request.displayName)]).serialized.utf8),
                 for: enrolled.id, purpose: "audit", in: db)
+            var details: JSONObject = [
+                "consent_record": .string(created.id), "notice_version": .string(notice.version),
+                "purposes": .array(purposes.map(JSONValue.string)), "method": .string(request.method),
+                "templates": .int(embeddings.count),
+            ]
+            if request.card != nil { details["card"] = true }
             try self.audit.append(
-                actor: staff.name, action: "subject.enrol", subject: enrolled.id,
-                details: [
-                    "consent_record": .string(created.id), "notice_version": .string(notice.version),
-                    "purposes": .array(purposes.map(JSONValue.string)), "method": .string(request.method),
-                    "templates": .int(embeddings.count),
-                ],
-                personal: personal, in: db)
+                actor: staff.name, action: "subject.enrol", subject: enrolled.id, details: details, personal: personal, in: db)
             records[index] = created
         }
         let result = try zip(enrolled, records).map { subject, record in

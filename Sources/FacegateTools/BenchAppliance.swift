@@ -32,6 +32,8 @@ public struct BenchAppliance {
             dpo_contact = "bench"
             supervisory_authority = "bench"
             [recognition]
+            trigger = "always"
+            dpia_reference = "benchmark: every face processed, the worst case"
             [retention]
             [consent]
             [purposes.entry]

@@ -157,7 +157,9 @@ extension Facegate {
 
     /// Decisions at the door.
     struct Door: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Confirm alerts at the door.", subcommands: [Confirm.self, Alerts.self])
+        static let configuration = CommandConfiguration(
+            abstract: "Confirm alerts at the door; claims and card-only entries from a card reader.",
+            subcommands: [Confirm.self, Alerts.self, Claim.self, Admit.self])
 
         struct Confirm: AsyncParsableCommand {
             static let configuration = CommandConfiguration(

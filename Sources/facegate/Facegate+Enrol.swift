@@ -36,6 +36,12 @@ extension Facegate {
             name: .customLong("field"), help: ArgumentHelp("Another personal field, KEY=VALUE (stored encrypted).", valueName: "KEY=VALUE"))
         var fields: [String] = []
 
+        @Option(
+            help: ArgumentHelp(
+                "Link this membership card (badge number, QR code, PIN) for card-and-face entry; stored as a keyed digest, never in the clear.",
+                valueName: "NUMBER"))
+        var card: String?
+
         @Flag(help: "Enrol from the camera instead of photos: the person looks at it until enough good frames are taken.")
         var camera = false
 
@@ -63,7 +69,7 @@ extension Facegate {
                     personal[parts[0]] = parts.count > 1 ? parts[1] : ""  // the last one given wins
                 }
                 let request = EnrolmentRequest(
-                    displayName: name, fields: personal, noticeVersion: notice, purposes: purposes, method: method)
+                    displayName: name, fields: personal, noticeVersion: notice, purposes: purposes, method: method, card: card)
                 let result = try await AdminCommandRunner(global: global, state: state).run(
                     .enrol(request), images: camera ? try cameraFrames() : images.map(ImageSource.file), loadGallery: true,
                     inProcessOnly: camera)

@@ -12,9 +12,11 @@ extension Facegate {
             commandName: "make-clip",
             abstract: "Write a Y4M video made of still photos, for demos and tests.",
             discussion: """
-                Each SCENE is PATH:SECONDS[:FACE_PX]. With FACE_PX the photo is scaled so that its \
-                largest face is FACE_PX wide and centred (a person at the door); without it the whole \
-                photo is fitted into the frame. blank:SECONDS is an empty grey frame. This writes a \
+                Each SCENE is PATH:SECONDS[:FACE_PX[:X,Y[:X2,Y2]]]. With FACE_PX the photo is scaled so \
+                that its largest face is FACE_PX wide, its centre at X,Y (fractions of the frame; default \
+                0.5,0.5: a person at the door); with X2,Y2 the face moves there over the scene (a \
+                passer-by). Without FACE_PX the whole photo is fitted into the frame. blank:SECONDS is an \
+                empty grey frame. This writes a \
                 video file because you ask it to; the appliance itself never writes frames.
                 """)
 
@@ -43,34 +45,45 @@ extension Facegate {
                 let writer: Y4MWriter
                 writer = try Y4MWriter(path: output, width: width, height: height, fps: fps)
                 var frames = 0
-                for scene in scenes {
-                    let fields = scene.split(separator: ":").map(String.init)
-                    guard fields.count >= 2, let seconds = Double(fields[1]), seconds > 0 else {
-                        throw CommandError(.invalidArgument, "scene '\(scene)' must be PATH:SECONDS[:FACE_PX] or blank:SECONDS")
-                    }
-                    let frame = FrameComposer.canvas(width: width, height: height)
-                    if fields[0] != "blank" {
-                        let photo = try ImageDecoder().decode(file: fields[0])
-                        if fields.count >= 3, let facePixels = Int(fields[2]), facePixels > 0 {
+                for text in scenes {
+                    let scene = try ClipScene(parsing: text)
+                    let count = max(1, Int((scene.seconds * Double(fps)).rounded()))
+                    // The photo, scaled so that its face is the asked width, and where that face's centre is in it.
+                    var placed: (image: RGBImage, faceX: Double, faceY: Double)?
+                    if let path = scene.path {
+                        let photo = try ImageDecoder().decode(file: path)
+                        if let facePixels = scene.facePixels {
                             guard
                                 let face = try engine.detect(in: photo, options: DetectionOptions(upsample: 1)).max(by: {
                                     $0.area < $1.area
                                 })
                             else {
-                                throw CommandError(.invalidArgument, "scene '\(scene)': no face found to scale to \(facePixels) px")
+                                throw CommandError(.invalidArgument, "scene '\(text)': no face found to scale to \(facePixels) px")
                             }
                             let scale = Double(facePixels) / Double(face.width)
                             let scaled = FrameComposer.resized(
                                 photo, width: max(1, Int(Double(photo.width) * scale)), height: max(1, Int(Double(photo.height) * scale)))
-                            FrameComposer.place(
-                                scaled, on: frame, x: width / 2 - Int(face.centerX * scale), y: height / 2 - Int(face.centerY * scale))
+                            placed = (scaled, face.centerX * scale, face.centerY * scale)
                         } else {
                             let fitted = FrameComposer.fitted(photo, width: width, height: height)
-                            FrameComposer.place(fitted, on: frame, x: (width - fitted.width) / 2, y: (height - fitted.height) / 2)
+                            placed = (fitted, Double(fitted.width) / 2, Double(fitted.height) / 2)
                         }
                     }
-                    for _ in 0..<max(1, Int((seconds * Double(fps)).rounded())) {
-                        try writer.append(frame)
+                    var still: RGBImage?
+                    for index in 0..<count {
+                        if scene.to == nil, let still {
+                            try writer.append(still)
+                        } else {
+                            let frame = FrameComposer.canvas(width: width, height: height)
+                            if let placed {
+                                let point = scene.position(at: count > 1 ? Double(index) / Double(count - 1) : 0)
+                                FrameComposer.place(
+                                    placed.image, on: frame, x: Int(point.x * Double(width) - placed.faceX),
+                                    y: Int(point.y * Double(height) - placed.faceY))
+                            }
+                            try writer.append(frame)
+                            still = frame
+                        }
                         frames += 1
                     }
                 }

@@ -74,11 +74,14 @@ extension Facegate {
                 }
                 logger.info(
                     "facegate running",
-                    metadata: ["source": "\(frames.name)", "gallery.subjects": "\(registry.vault.gallery.subjectCount)"])
+                    metadata: [
+                        "source": "\(frames.name)", "gallery.subjects": "\(registry.vault.gallery.subjectCount)",
+                        "trigger": "\(policy.recognition.trigger.rawValue)",
+                    ])
                 // Admin work gets engines of its own: an `identify` of a large photo
                 // holding the door's detector would stall the door for seconds.
                 let operations = ApplianceOperations(
-                    registry: registry, models: engine.models, engine: try engine.makeSibling(), servesDoor: true, logger: logger)
+                    registry: registry, models: engine.models, engine: try engine.makeSibling(), door: pipeline.door, logger: logger)
                 var limits = AdminSocketServer.Limits()
                 limits.idleTimeoutSeconds = Int64(max(1, adminIdleTimeout))
                 let socketPath = AdminSocketPath.forDaemon(
@@ -107,7 +110,9 @@ extension Facegate {
                         logger: logger))
                 try await group.run()
                 await workers.shutdown()
-                StandardStreams.writeError(JSONValue.object(["summary": pipeline.counters.json]).serialized + "\n")
+                var summary = pipeline.counters.json.objectValue ?? [:]
+                summary["gallery_searches"] = .int(registry.vault.gallery.searches)
+                StandardStreams.writeError(JSONValue.object(["summary": .object(summary)]).serialized + "\n")
             }
         }
 

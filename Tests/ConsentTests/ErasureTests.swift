@@ -19,7 +19,7 @@ struct ErasureTests {
     static func traces(of subject: SubjectID, in registry: ConsentRegistry) throws -> [String: Int] {
         try registry.vault.read { db in
             var counts: [String: Int] = [:]
-            for table in ["subject", "access_event", "incident", "denylist_entry", "door_alert"] {
+            for table in ["subject", "access_event", "incident", "denylist_entry", "door_alert", "member_card"] {
                 let column = table == "subject" ? "id" : "subject_id"
                 counts[table] = try Int.fetchOne(
                     db, sql: "SELECT COUNT(*) FROM \(table) WHERE \(column) = ?", arguments: [subject.rawValue])
@@ -47,7 +47,7 @@ struct ErasureTests {
     }
 
     /// A subject with everything an erasure must remove: visits, incidents, an
-    /// active deny-list entry and a door alert.
+    /// active deny-list entry, a door alert and a card.
     func enrolWithHistory(_ registry: ConsentRegistry, _ fixture: ConsentFixture, name: String) throws -> SubjectID {
         let subject = try registry.enrol(
             ConsentFixture.request(name, purposes: ["entry", "attendance-analytics"]), embeddings: [VaultFixture.randomDescriptor()],
@@ -59,6 +59,7 @@ struct ErasureTests {
         _ = try registry.approveDenyListEntry(entry.id, reason: "seen on camera", actor: bob)
         _ = try registry.approveDenyListEntry(entry.id, reason: "agreed", actor: fixture.staff)
         #expect(try registry.raiseAlert(for: subject) != nil)
+        try registry.cards.set("card of \(name)", for: subject, actor: alice)
         return subject
     }
 

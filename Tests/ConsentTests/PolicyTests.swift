@@ -19,9 +19,54 @@ struct PolicyTests {
         #expect(policy.retention.accessEventDays == 180)
         #expect(policy.denyList.enabled == false)
         #expect(policy.denyList.isActive == false)
-        #expect(policy.notices.count == 1)
+        #expect(policy.notices.map(\.version) == ["2026-01", "2026-12"])
         #expect(policy.notices[0].sha256.count == 64)
         #expect(Set(policy.purposes.map(\.id)) == ["entry", "attendance-analytics", "offers"])
+        // Only the people who ask: the door zone by default.
+        #expect(policy.recognition.trigger == .zone)
+        #expect(policy.recognition.zone == DoorZone(x0: 0.25, y0: 0.1, x1: 0.75, y1: 0.9))
+        #expect(policy.recognition.zoneMinFaceFraction == 0.2)
+        #expect(policy.recognition.zoneDwellFrames == 3)
+    }
+
+    @Test("the newest notice says who the camera processes and that a card alone is enough")
+    func noticeSaysTheTrigger() throws {
+        let notice = try #require(try load { $0 }.notice(version: "2026-12"))
+        #expect(notice.text.contains("Only people who ask"))
+        #expect(notice.text.contains("If you use your\ncard, the device processes no image of you at all"))
+    }
+
+    @Test(
+        "a trigger, zone or dwell outside what the door can mean is refused, naming the key",
+        arguments: [
+            ("trigger = \"zone\"", "trigger = \"everyone\"", "recognition.trigger"),
+            ("trigger = \"zone\"", "trigger = \"always\"", "recognition.dpia_reference"),
+            ("zone = [0.25, 0.1, 0.75, 0.9]", "zone = [0.75, 0.1, 0.25, 0.9]", "recognition.zone"),
+            ("zone = [0.25, 0.1, 0.75, 0.9]", "zone = [0.25, 0.1, 1.5]", "recognition.zone"),
+            ("zone_min_face_fraction = 0.2", "zone_min_face_fraction = 0", "recognition.zone_min_face_fraction"),
+            ("zone_dwell_frames = 3", "zone_dwell_frames = 0", "recognition.zone_dwell_frames"),
+            ("claim_seconds = 10", "claim_seconds = 3600", "recognition.claim_seconds"),
+        ])
+    func badTrigger(original: String, replacement: String, key: String) {
+        let error = #expect(throws: ConsentError.self) { try load { $0.replacingOccurrences(of: original, with: replacement) } }
+        #expect(error?.code == .invalidPolicy)
+        #expect(error?.message.contains(key) == true, "\(error?.message ?? "")")
+    }
+
+    @Test("always is accepted with a DPIA reference, and refused with a blank one")
+    func alwaysWithDPIA() throws {
+        func always(dpia: String) throws -> Policy {
+            try load {
+                $0.replacingOccurrences(of: "trigger = \"zone\"", with: "trigger = \"always\"")
+                    .replacingOccurrences(
+                        of: "dpia_reference = \"\"            # required", with: "dpia_reference = \"\(dpia)\" # required")
+            }
+        }
+        let blank = #expect(throws: ConsentError.self) { try always(dpia: "   ") }
+        #expect(blank?.message.contains("recognition.dpia_reference") == true)
+        let policy = try always(dpia: " DPIA-2026-07 ")
+        #expect(policy.recognition.trigger == .always)
+        #expect(policy.recognition.dpiaReference == "DPIA-2026-07")
     }
 
     @Test("the notice names the controller, the purposes and how to withdraw; its hash is of its exact bytes")
@@ -92,10 +137,9 @@ struct PolicyTests {
     func noNotice() {
         #expect(throws: ConsentError.self) {
             try load { text in
-                text.replacingOccurrences(
-                    of:
-                        "[[notices]]\nversion = \"2026-01\"\nfile = \"notices/membership-2026-01.md\"\npurposes = [\"entry\", \"attendance-analytics\", \"offers\"]\n",
-                    with: "")
+                // Every [[notices]] table, up to the next table.
+                guard let start = text.range(of: "[[notices]]"), let end = text.range(of: "[audit]") else { return text }
+                return String(text[..<start.lowerBound] + text[end.lowerBound...])
             }
         }
     }

@@ -49,6 +49,12 @@ struct AdminCommandTests {
         .denyListRenew(entry: "e1", reason: "still relevant"),
         .doorConfirm(alert: "a1", decision: "deny", reason: "confirmed by staff"),
         .doorAlerts,
+        .enrol(
+            EnrolmentRequest(displayName: "Bea", noticeVersion: "2026-12", purposes: ["entry"], method: "signed-form", card: "0451 7781")),
+        .doorClaim(card: "0451 7781"),
+        .doorAdmit(card: "99"),
+        .cardSet(subject, card: "0451 7781"),
+        .cardClear(subject),
     ]
 
     @Test("the examples cover every command")

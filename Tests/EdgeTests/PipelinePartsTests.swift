@@ -106,10 +106,15 @@ struct PipelinePartsTests {
         let (member, _) = try registry.enrol(
             ConsentFixture.request("Barack Obama"), embeddings: [try #require(enrolment.largestFace?.descriptor)], by: fixture.staff)
 
-        let portrait = FrameComposer.fitted(try TestEngine.image("obama2.jpg"), width: 260, height: 400)
+        // A person at the door: the face 160 px wide (a quarter of the frame) in the
+        // middle, as the default door zone asks, swaying a little.
+        let photo = try TestEngine.image("obama2.jpg")
+        let face = try #require(try engine.detect(in: photo, options: DetectionOptions(upsample: 1)).max { $0.area < $1.area })
+        let scale = 160 / Double(face.width)
+        let portrait = FrameComposer.resized(photo, width: Int(Double(photo.width) * scale), height: Int(Double(photo.height) * scale))
         let frames = (0..<12).map { step in
             let frame = FrameComposer.canvas(width: 640, height: 480)
-            FrameComposer.place(portrait, on: frame, x: 150 + step * 3, y: 40)
+            FrameComposer.place(portrait, on: frame, x: 300 - Int(face.centerX * scale) + step * 3, y: 240 - Int(face.centerY * scale))
             return frame
         }
         let probes = Mutex<[FaceDescriptor]>([])

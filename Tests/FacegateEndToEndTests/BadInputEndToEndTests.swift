@@ -62,6 +62,12 @@ struct BadInputEndToEndTests {
             name: "min_face_px 5", policy: replace("min_face_px = 80", "min_face_px = 5"), arguments: ["status"], status: 78,
             says: ["recognition.min_face_px"]),
         Case(
+            name: "trigger always without a DPIA", policy: replace("trigger = \"zone\"", "trigger = \"always\""), arguments: ["status"],
+            status: 78, says: ["recognition.dpia_reference", "\"zone\""]),
+        Case(
+            name: "a zone upside down", policy: replace("zone = [0.25, 0.1, 0.75, 0.9]", "zone = [0.25, 0.9, 0.75, 0.1]"),
+            arguments: ["status"], status: 78, says: ["recognition.zone"]),
+        Case(
             name: "vote_frames 0", policy: replace("vote_frames = 3", "vote_frames = 0"), arguments: ["status"], status: 78,
             says: ["recognition.vote_frames"]),
         Case(

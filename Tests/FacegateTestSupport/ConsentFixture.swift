@@ -23,9 +23,10 @@ public final class ConsentFixture: @unchecked Sendable {
         directory = TemporaryDirectory(prefix: "fgc", base: base)
         clock = ManualWallClock()
         try FileManager.default.createDirectory(atPath: directory.file("policy/notices"), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(
-            atPath: TestResources.repositoryRoot + "/policy/notices/membership-2026-01.md",
-            toPath: directory.file("policy/notices/membership-2026-01.md"))
+        for notice in try FileManager.default.contentsOfDirectory(atPath: TestResources.repositoryRoot + "/policy/notices") {
+            try FileManager.default.copyItem(
+                atPath: TestResources.repositoryRoot + "/policy/notices/" + notice, toPath: directory.file("policy/notices/" + notice))
+        }
         let text = edit(Self.defaultPolicyText).replacingOccurrences(
             of: "state_dir = \"/var/lib/facegate\"", with: "state_dir = \"\(directory.file("state"))\""
         )

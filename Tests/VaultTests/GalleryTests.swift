@@ -16,6 +16,28 @@ struct GalleryTests {
         return best.sorted { $0.value < $1.value || ($0.value == $1.value && $0.key < $1.key) }.prefix(k).map { ($0.key, $0.value) }
     }
 
+    @Test("verify measures the claimed subject's templates only, and is not a search")
+    func verifyOneToOne() {
+        var generator = SplitMix64(seed: 11)
+        let gallery = Gallery(capacity: 16)
+        let claimed = SubjectID.random(), other = SubjectID.random()
+        var rows: [(SubjectID, [Float])] = []
+        for subject in [claimed, claimed, other] {
+            let values = (0..<128).map { _ in Float.random(in: -0.2...0.2, using: &generator) }
+            rows.append((subject, values))
+            values.withUnsafeBufferPointer { gallery.add(subject: subject, template: .random(), values: $0) }
+        }
+        // The probe is the other subject's template: a search would find them at 0.
+        let probe = rows[2].1
+        let expected = Self.bruteForce(rows.filter { $0.0 == claimed }, probe: probe, k: 1)[0].1
+        let distance = gallery.verify(FaceDescriptor(probe), against: claimed)
+        #expect(distance.map { abs($0 - expected) < 1e-5 } == true)
+        #expect(gallery.verify(FaceDescriptor(probe), against: .random()) == nil, "no template, no distance")
+        #expect(gallery.searches == 0)
+        _ = gallery.search(FaceDescriptor(probe))
+        #expect(gallery.searches == 1)
+    }
+
     @Test("search returns exactly the brute-force nearest subjects on random data", arguments: [1, 2, 5])
     func exactness(k: Int) {
         var generator = SplitMix64(seed: UInt64(k) * 7919)

@@ -6,8 +6,8 @@ import Vault
 
 /// The consent module's side of the vault (`VaultCompanion`): its tables, the audit
 /// log catching up with its file when the vault opens, and what every erasure and
-/// withdrawal does to consent records, visits, incidents, the deny-list and door
-/// alerts, with the audit entry, in the vault's transaction.
+/// withdrawal does to consent records, visits, incidents, the deny-list, door
+/// alerts and cards, with the audit entry, in the vault's transaction.
 ///
 /// It is the only code that runs when a subject leaves, whatever the way (erase,
 /// withdrawal, retention, a replayed journal after a crash, a restore or another
@@ -135,6 +135,7 @@ final class ConsentCompanion: VaultCompanion, @unchecked Sendable {
                     OR EXISTS(SELECT 1 FROM incident WHERE subject_id = ?1)
                     OR EXISTS(SELECT 1 FROM denylist_entry WHERE subject_id = ?1)
                     OR EXISTS(SELECT 1 FROM door_alert WHERE subject_id = ?1)
+                    OR EXISTS(SELECT 1 FROM member_card WHERE subject_id = ?1)
                 """)
         return try candidates.filter { try Bool.fetchOne(statement, arguments: [$0.rawValue]) ?? false }
     }
@@ -148,6 +149,7 @@ final class ConsentCompanion: VaultCompanion, @unchecked Sendable {
         try ConsentStore.markErased(subject, at: entry.at, in: db)
         try VisitStore.deleteVisits(of: subject, in: db)
         try DenyListStore.deleteRows(of: subject, in: db)
+        try CardStore.delete(of: subject, in: db)
         var details: JSONObject = ["reason": .string(reason.rawValue)]
         if reason == .withdrawal {
             details["purposes"] = .array((purposes ?? []).map(JSONValue.string))

@@ -14,11 +14,11 @@ public final class ConsentExports: @unchecked Sendable {
     let denyList: DenyListGovernance
     let doorAlerts: DoorAlerts
     let visitLog: VisitLog
+    let cards: MemberCards
 
     init(
         vault: VaultStore, audit: AuditLog, policies: CurrentPolicy, clock: any WallClock, denyList: DenyListGovernance,
-        doorAlerts: DoorAlerts,
-        visitLog: VisitLog
+        doorAlerts: DoorAlerts, visitLog: VisitLog, cards: MemberCards
     ) {
         self.vault = vault
         self.audit = audit
@@ -27,6 +27,31 @@ public final class ConsentExports: @unchecked Sendable {
         self.denyList = denyList
         self.doorAlerts = doorAlerts
         self.visitLog = visitLog
+        self.cards = cards
+    }
+
+    /// Which trigger is in force and what it means: the same words in the record of
+    /// processing and in every access answer.
+    static func trigger(_ recognition: Policy.Recognition) -> JSONValue {
+        var object: JSONObject = [
+            "trigger": .string(recognition.trigger.rawValue), "meaning": .string(recognition.trigger.meaning),
+            "card_alternative":
+                "A member who does not want face recognition gets in with a card alone: no camera image of them is processed and nothing about their face is stored.",
+        ]
+        switch recognition.trigger {
+        case .zone:
+            let zone = recognition.zone
+            object["zone"] = .string(
+                "from \(Int(zone.x0 * 100))% to \(Int(zone.x1 * 100))% of the picture's width and \(Int(zone.y0 * 100))% to \(Int(zone.y1 * 100))% of its height; faces at least \(Int(recognition.zoneMinFaceFraction * 100))% of the picture's width, still for \(recognition.zoneDwellFrames) frames"
+            )
+        case .claim:
+            object["claim_window"] = .string("a card's claim waits \(Int(recognition.claimSeconds)) seconds for a face")
+        case .always:
+            object["dpia_reference"] = .string(recognition.dpiaReference)
+            object["processing"] =
+                "1:N identification of every face above the minimum size: a processing different from the opt-in triggers"
+        }
+        return .object(object)
     }
 
     private var policy: Policy { policies.policy }
@@ -163,6 +188,7 @@ public final class ConsentExports: @unchecked Sendable {
                 policy.notices.map {
                     ["version": .string($0.version), "sha256": .string($0.sha256), "purposes": .array($0.purposes.map(JSONValue.string))]
                 }),
+            "recognition_trigger": Self.trigger(policy.recognition),
             "deny_list": [
                 "enabled": .bool(policy.denyList.isActive),
                 "dpia_reference": .string(policy.denyList.dpiaReference.isEmpty ? nil : policy.denyList.dpiaReference),
@@ -256,6 +282,13 @@ public final class ConsentExports: @unchecked Sendable {
                 "expires_at": .string(Timestamp.iso8601(summary.expiresAt)),
             ]
         }
+        if case .object(var fields) = personal {
+            fields["card"] = .string(
+                try cards.hasCard(subject)
+                    ? "a membership card is linked to you, stored only as a keyed digest of its number (the number itself is not kept)"
+                    : "no card is linked to you")
+            personal = .object(fields)
+        }
         let consentedPurposes = Set(records.filter { $0.supersededBy == nil }.flatMap(\.purposes))
         let visits = try visitLog.visits(of: subject)
         let document: JSONValue = [
@@ -285,6 +318,7 @@ public final class ConsentExports: @unchecked Sendable {
                     "a backup made before your erasure is erased again if restored, and unreadable \(Self.days(policy.retention.backupDays)) after it"
                 ),
             ],
+            "recognition_trigger": Self.trigger(policy.recognition),
             "source": "collected from you at enrolment, with your explicit consent",
             "automated_decision_making":
                 "The device only suggests: it opens the door for recognised members, and any alert is decided by a member of staff. No decision with legal or similarly significant effect is made by the device alone.",

@@ -58,10 +58,23 @@ extension Policy {
             upsample: try recognitionTable.integer("upsample", default: 0, range: PolicyRange.upsample),
             voteFrames: try recognitionTable.integer("vote_frames", default: 3, range: PolicyRange.voteFrames),
             recheckFrames: try recognitionTable.integer("recheck_frames", default: 15, range: PolicyRange.recheckFrames),
-            lowLightLuma: try recognitionTable.number("low_light_luma", default: 70, range: PolicyRange.lowLightLuma, unit: "(mean luma)"))
+            lowLightLuma: try recognitionTable.number("low_light_luma", default: 70, range: PolicyRange.lowLightLuma, unit: "(mean luma)"),
+            trigger: try recognitionTable.trigger(),
+            zone: try recognitionTable.zone(),
+            zoneMinFaceFraction: try recognitionTable.number(
+                "zone_min_face_fraction", default: 0.2, range: PolicyRange.zoneMinFaceFraction, unit: "(of the frame's width)"),
+            zoneDwellFrames: try recognitionTable.integer("zone_dwell_frames", default: 3, range: PolicyRange.zoneDwellFrames),
+            claimSeconds: try recognitionTable.number("claim_seconds", default: 10, range: PolicyRange.claimSeconds, unit: "seconds"),
+            dpiaReference: String(try recognitionTable.string("dpia_reference", default: "").trimmingWhiteSpace))
         try recognitionTable.rejectUnknownKeys()
         guard recognition.margin < recognition.threshold else {
             throw ConsentError(.invalidPolicy, "policy: 'recognition.margin' must be below the threshold (got \(recognition.margin))")
+        }
+        if recognition.trigger == .always && recognition.dpiaReference.isEmpty {
+            throw ConsentError(
+                .invalidPolicy,
+                "policy: 'recognition.trigger' is \"always\" (every face the camera sees is compared), which needs 'recognition.dpia_reference': the data-protection impact assessment that justifies it. Set it, or use \"zone\" or \"claim\""
+            )
         }
 
         var retentionTable = try root.table("retention")!

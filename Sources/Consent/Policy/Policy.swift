@@ -58,6 +58,20 @@ public struct Policy: Sendable, Equatable {
         public var recheckFrames: Int
         /// Mean luminance (0-255) below which low-light enhancement runs.
         public var lowLightLuma: Double
+        /// Who is processed: see `DoorTrigger`.
+        public var trigger: DoorTrigger
+        /// The door zone, as fractions of the frame: a face counts as inside when its
+        /// centre is.
+        public var zone: DoorZone
+        /// A face narrower than this fraction of the frame's width is too far from the
+        /// door to be someone stepping up to it.
+        public var zoneMinFaceFraction: Double
+        /// Frames a face must stay inside the zone, still, before it is processed.
+        public var zoneDwellFrames: Int
+        /// How long a claimed identity (`door claim`) waits for a face.
+        public var claimSeconds: Double
+        /// The data-protection impact assessment that justifies `trigger = "always"`.
+        public var dpiaReference: String
     }
 
     public struct Retention: Sendable, Equatable {

@@ -25,4 +25,11 @@ enum PolicyRange {
     static let ruleIncidents = 1...100
     static let ruleWindowDays = 1.0...3650.0
     static let relayTimeoutSeconds = 0.5...300.0
+    /// Fractions of the frame.
+    static let zoneEdge = 0.0...1.0
+    /// Below 0.02 a face is a few pixels wide on any camera: no longer a person at the door.
+    static let zoneMinFaceFraction = 0.02...1.0
+    /// Up to 20 s at 15 fps.
+    static let zoneDwellFrames = 1...300
+    static let claimSeconds = 1.0...300.0
 }

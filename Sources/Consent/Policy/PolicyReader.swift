@@ -74,6 +74,21 @@ struct PolicyReader {
         return value
     }
 
+    /// A list of exactly `count` numbers, each within `range`.
+    mutating func numbers(_ name: String, default fallback: [Double], count: Int, range: ClosedRange<Double>) throws -> [Double] {
+        read.insert(name)
+        guard let value = table[name] else { return fallback }
+        guard let array = value.arrayValue, array.count == count, let numbers = Optional(array.compactMap(\.doubleValue)),
+            numbers.count == count, numbers.allSatisfy({ $0.isFinite && range.contains($0) })
+        else {
+            throw ConsentError(
+                .invalidPolicy,
+                "policy: '\(key(name))' must be a list of \(count) numbers between \(Self.format(range.lowerBound)) and \(Self.format(range.upperBound))"
+            )
+        }
+        return numbers
+    }
+
     mutating func integer(_ name: String, default fallback: Int? = nil, range: ClosedRange<Int>) throws -> Int {
         read.insert(name)
         guard let value = table[name] else {
@@ -130,5 +145,29 @@ struct PolicyReader {
             let known = read.sorted().joined(separator: ", ")
             throw ConsentError(.invalidPolicy, "policy: unknown key '\(key(name))'; known keys here: \(known). Check the spelling")
         }
+    }
+}
+
+extension PolicyReader {
+    /// `[recognition] trigger`: one of `DoorTrigger`'s names.
+    mutating func trigger() throws -> DoorTrigger {
+        let text = try string("trigger", default: DoorTrigger.zone.rawValue)
+        guard let trigger = DoorTrigger(rawValue: text) else {
+            throw ConsentError(
+                .invalidPolicy,
+                "policy: '\(path).trigger' must be one of \(DoorTrigger.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")) (got \"\(text)\")"
+            )
+        }
+        return trigger
+    }
+
+    /// `[recognition] zone = [x0, y0, x1, y1]`, fractions of the frame, with x0 < x1 and y0 < y1.
+    mutating func zone() throws -> DoorZone {
+        let values = try numbers("zone", default: DoorZone.default.array, count: 4, range: PolicyRange.zoneEdge)
+        guard values[0] < values[2], values[1] < values[3] else {
+            throw ConsentError(
+                .invalidPolicy, "policy: '\(path).zone' is [x0, y0, x1, y1] with x0 < x1 and y0 < y1 (got \(values))")
+        }
+        return DoorZone(x0: values[0], y0: values[1], x1: values[2], y1: values[3])
     }
 }

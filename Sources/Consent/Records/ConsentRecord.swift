@@ -65,12 +65,17 @@ public struct EnrolmentRequest: Sendable, Equatable {
     public var noticeVersion: String
     public var purposes: [String]
     public var method: String
+    /// A membership card to link (stored as a keyed digest), for claims at the door.
+    public var card: String?
 
-    public init(displayName: String, fields: [String: String] = [:], noticeVersion: String, purposes: [String], method: String) {
+    public init(
+        displayName: String, fields: [String: String] = [:], noticeVersion: String, purposes: [String], method: String, card: String? = nil
+    ) {
         self.displayName = displayName
         self.fields = fields
         self.noticeVersion = noticeVersion
         self.purposes = purposes
         self.method = method
+        self.card = card
     }
 }

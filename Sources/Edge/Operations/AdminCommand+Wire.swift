@@ -28,7 +28,7 @@ extension AdminCommand {
             self = .enrol(
                 EnrolmentRequest(
                     displayName: try args.string("name"), fields: fields, noticeVersion: try args.string("notice"),
-                    purposes: try args.strings("purposes") ?? [], method: try args.string("method")))
+                    purposes: try args.strings("purposes") ?? [], method: try args.string("method"), card: try args.optionalString("card")))
         case .identify: self = .identify
         case .erase: self = .erase(try args.subject())
         case .withdraw: self = .withdraw(try args.subject(), purposes: try args.strings("purposes"))
@@ -78,6 +78,10 @@ extension AdminCommand {
         case .doorConfirm:
             self = .doorConfirm(alert: try args.string("alert"), decision: try args.string("decision"), reason: try args.string("reason"))
         case .doorAlerts: self = .doorAlerts
+        case .doorClaim: self = .doorClaim(card: try args.string("card"))
+        case .doorAdmit: self = .doorAdmit(card: try args.string("card"))
+        case .cardSet: self = .cardSet(try args.subject(), card: try args.string("card"))
+        case .cardClear: self = .cardClear(try args.subject())
         }
     }
 
@@ -89,11 +93,15 @@ extension AdminCommand {
         case .enrol(let request):
             var fields = JSONObject()
             for (key, value) in request.fields.sorted(by: { $0.key < $1.key }) { fields[key] = .string(value) }
-            return [
+            var object: JSONObject = [
                 "name": .string(request.displayName), "notice": .string(request.noticeVersion),
                 "purposes": .array(request.purposes.map(JSONValue.string)), "method": .string(request.method), "fields": .object(fields),
             ]
-        case .erase(let subject), .exportSubject(let subject): return ["subject": .string(subject.rawValue)]
+            if let card = request.card { object["card"] = .string(card) }
+            return object
+        case .erase(let subject), .exportSubject(let subject), .cardClear(let subject): return ["subject": .string(subject.rawValue)]
+        case .doorClaim(let card), .doorAdmit(let card): return ["card": .string(card)]
+        case .cardSet(let subject, let card): return ["subject": .string(subject.rawValue), "card": .string(card)]
         case .withdraw(let subject, let purposes):
             var object: JSONObject = ["subject": .string(subject.rawValue)]
             if let purposes { object["purposes"] = .array(purposes.map(JSONValue.string)) }

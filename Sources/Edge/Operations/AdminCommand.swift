@@ -51,6 +51,15 @@ public enum AdminCommand: Sendable, Equatable {
     case doorConfirm(alert: String, decision: String, reason: String)
     /// The open door alerts.
     case doorAlerts
+    /// A card presented at the door under the claim trigger: the next face in the zone
+    /// is compared with its holder's templates only.
+    case doorClaim(card: String)
+    /// A card-only entry: no face is processed; the door opens.
+    case doorAdmit(card: String)
+    /// Links a membership card to an enrolled subject (replacing theirs).
+    case cardSet(SubjectID, card: String)
+    /// Unlinks a subject's card.
+    case cardClear(SubjectID)
 
     /// The commands' names on the wire, in the order `docs/ADMIN-PROTOCOL.md` lists them.
     public enum Name: String, Sendable, CaseIterable {
@@ -79,6 +88,10 @@ public enum AdminCommand: Sendable, Equatable {
         case denyListRenew = "denylist.renew"
         case doorConfirm = "door.confirm"
         case doorAlerts = "door.alerts"
+        case doorClaim = "door.claim"
+        case doorAdmit = "door.admit"
+        case cardSet = "card.set"
+        case cardClear = "card.clear"
         case stats
 
         /// Names a client may still send for a command (the protocol's first spelling).
@@ -137,6 +150,10 @@ public enum AdminCommand: Sendable, Equatable {
         case .denyListRenew: .denyListRenew
         case .doorConfirm: .doorConfirm
         case .doorAlerts: .doorAlerts
+        case .doorClaim: .doorClaim
+        case .doorAdmit: .doorAdmit
+        case .cardSet: .cardSet
+        case .cardClear: .cardClear
         }
     }
 }

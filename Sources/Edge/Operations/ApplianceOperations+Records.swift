@@ -45,6 +45,15 @@ extension ApplianceOperations {
     /// file changes nothing).
     public func reloadPolicy(caller: OSUser) throws -> JSONValue {
         let fresh = try Policy.load(path: policy.sourcePath)
+        // The running door was built with the recognition settings (the trigger, the
+        // zone, the thresholds): a record of processing must not describe a trigger
+        // the door does not run, so such a change waits for a restart.
+        if servesDoor, fresh.recognition != policy.recognition {
+            throw OperationError(
+                .restartRequired,
+                "the policy's [recognition] section changed (trigger \"\(fresh.recognition.trigger.rawValue)\", was \"\(policy.recognition.trigger.rawValue)\"); the running door applies it only at start: restart it (systemctl restart facegate). Nothing was reloaded"
+            )
+        }
         try registry.reload(policy: fresh, actor: caller)
         return ["policy": .string(fresh.sourcePath), "deny_list": .string(fresh.denyList.isActive ? "enabled" : "disabled")]
     }

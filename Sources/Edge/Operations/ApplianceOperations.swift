@@ -21,11 +21,17 @@ public final class ApplianceOperations: @unchecked Sendable {
 
     /// True in the daemon: its gallery is loaded and serves the door.
     public let servesDoor: Bool
+    /// The running door (claims, card entries), in the daemon.
+    public let door: DoorDesk?
 
-    public init(registry: ConsentRegistry, models: ModelFiles, engine: FaceEngine? = nil, servesDoor: Bool = false, logger: Logger) {
+    public init(
+        registry: ConsentRegistry, models: ModelFiles, engine: FaceEngine? = nil, servesDoor: Bool = false, door: DoorDesk? = nil,
+        logger: Logger
+    ) {
         self.registry = registry
         self.models = models
-        self.servesDoor = servesDoor
+        self.servesDoor = servesDoor || door != nil
+        self.door = door
         self.decoder = ImageDecoder()
         self.logger = logger
         loadedEngine.withLock { $0 = engine }
@@ -99,6 +105,13 @@ public final class ApplianceOperations: @unchecked Sendable {
         case .doorConfirm(let alert, let decision, let reason):
             return try registry.confirmAlert(alert, decision: decision, reason: reason, actor: caller).json
         case .doorAlerts: return ["alerts": .array(try registry.alerts().filter { $0.status == .open }.map(\.json))]
+        case .doorClaim(let card): return try claim(card: card)
+        case .doorAdmit(let card): return try admit(card: card)
+        case .cardSet(let subject, let card):
+            try registry.cards.set(card, for: subject, actor: caller)
+            return ["subject": .string(subject.rawValue), "card": "set"]
+        case .cardClear(let subject):
+            return ["subject": .string(subject.rawValue), "cleared": .bool(try registry.cards.clear(subject, actor: caller))]
         }
     }
 

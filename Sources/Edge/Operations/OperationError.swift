@@ -12,6 +12,14 @@ public struct OperationError: Error, Sendable, Equatable, ModuleError {
         case invalidArgument = "invalid_argument"
         /// The caller may not do this (names are for admins).
         case notPermitted = "not_permitted"
+        /// A door operation (a claim, a card entry) with no door running.
+        case doorNotRunning = "door_not_running"
+        /// A claim while the policy's trigger is not `claim`.
+        case claimsOff = "claims_off"
+        /// A card no member (with recognition consent in force) holds.
+        case unknownCard = "unknown_card"
+        /// A policy change the running daemon applies only at start.
+        case restartRequired = "restart_required"
     }
 
     public let code: Code
@@ -32,6 +40,10 @@ extension OperationError.Code: ErrorCode {
         case .enrolmentRefused: .dataError
         case .invalidArgument: .usage
         case .notPermitted: .noPermission
+        case .doorNotRunning: .unavailable
+        case .claimsOff: .configuration
+        case .unknownCard: .notFound
+        case .restartRequired: .configuration
         }
     }
 }

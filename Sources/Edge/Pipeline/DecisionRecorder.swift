@@ -2,10 +2,10 @@ import Consent
 import FacegateCore
 import Logging
 
-/// What happens once a track's vote settles, besides deciding: an alert raised for a
-/// person to confirm (never a refusal by itself), the counters, the event emitted, the
-/// daily counter, a member's visit (only with analytics consent, the registry decides)
-/// and the relay. Kept apart from the pipeline's threads so that the record-keeping
+/// What happens once a track's vote settles (or a claim or a card is answered),
+/// besides deciding: an alert raised for a person to confirm (never a refusal by
+/// itself), the counters, the event emitted, the daily counter, a member's visit (only
+/// with analytics consent, the registry decides) and the relay (members and cards). Kept apart from the pipeline's threads so that the record-keeping
 /// can be read, and tested, on its own.
 final class DecisionRecorder: Sendable {
     let registry: ConsentRegistry
@@ -36,12 +36,16 @@ final class DecisionRecorder: Sendable {
             }
         }
         counters.decision(event.decision.kind)
-        counters.sample("decision", milliseconds: event.latencyMilliseconds)
+        if event.claim != nil, event.decision.kind == .member || event.decision.kind == .alert { counters.claimMatched() }
+        // Latency is a face's, from its frame: a card or a timeout has none.
+        if event.track != nil { counters.sample("decision", milliseconds: event.latencyMilliseconds) }
         emit(event)
         do {
             try registry.count(event.decision.kind.rawValue, at: event.time)
-            if event.decision.kind == .member, let subject = event.decision.subject {
-                try registry.recordVisit(of: subject, decision: "member", at: event.time)
+            if event.decision.kind.opensDoor {
+                if let subject = event.decision.subject {
+                    try registry.recordVisit(of: subject, decision: event.decision.kind.rawValue, at: event.time)
+                }
                 relay?.fire(event)
             }
         } catch {

@@ -6,6 +6,10 @@ import Vault
 /// the door is embedded a few times (the vote), decided once, and then only
 /// re-checked every `recheckFrames` frames instead of on every frame.
 ///
+/// With a `gate` (the `zone` and `claim` triggers) every face is tracked, but only a
+/// face that has stood in the door zone for the gate's dwell is ever embedded: the
+/// others are `outside` (or still `waiting`), never aligned, embedded or decided.
+///
 /// Not thread-safe; the pipeline keeps it behind a lock.
 public struct FaceTracker: Sendable {
     public struct Track: Sendable {
@@ -17,6 +21,26 @@ public struct FaceTracker: Sendable {
         public var votes: [MatchDecision] = []
         public var decision: MatchDecision?
         public var lastEmbedded: Int = Int.min / 2
+        /// Consecutive frames this face has stood still in the door zone.
+        public var dwell = 0
+    }
+
+    /// Where a face is relative to the door gate.
+    public enum Place: Sendable, Equatable {
+        /// Outside the zone, too small, or walking: never processed.
+        case outside
+        /// In the zone, not yet for the gate's dwell.
+        case waiting
+        /// Stepped up to the door (or no gate): may be processed.
+        case inside
+    }
+
+    /// One face of a frame: its track, and whether to embed it now.
+    public struct Assignment: Sendable, Equatable {
+        public var track: Int
+        public var box: FaceBox
+        public var embed: Bool
+        public var place: Place
     }
 
     public var voteFrames: Int
@@ -25,18 +49,22 @@ public struct FaceTracker: Sendable {
     public var maxMissedFrames = 8
     /// Minimum box overlap to continue a track.
     public var minimumIoU = 0.3
+    /// Which faces may be processed; nil processes every face (`trigger = "always"`).
+    public var gate: DoorGate?
     public private(set) var tracks: [Track] = []
     private var nextID = 1
 
-    public init(voteFrames: Int, recheckFrames: Int) {
+    public init(voteFrames: Int, recheckFrames: Int, gate: DoorGate? = nil) {
         self.voteFrames = max(1, voteFrames)
         self.recheckFrames = max(1, recheckFrames)
+        self.gate = gate
     }
 
     /// Matches this frame's boxes to tracks (greedily, best overlap first), opens
-    /// tracks for new faces, drops stale ones. Returns, per box, its track id and
-    /// whether it should be embedded in this frame.
-    public mutating func update(frame: Int, boxes: [FaceBox]) -> [(track: Int, box: FaceBox, embed: Bool)] {
+    /// tracks for new faces, drops stale ones. Returns, per box, its track id, where
+    /// it is relative to the gate (in a `width`x`height` frame) and whether it should
+    /// be embedded in this frame.
+    public mutating func update(frame: Int, boxes: [FaceBox], width: Int = 0, height: Int = 0) -> [Assignment] {
         tracks.removeAll { frame - $0.lastSeen > maxMissedFrames }
         var pairs: [(iou: Double, box: Int, track: Int)] = []
         for (b, box) in boxes.enumerated() {
@@ -52,11 +80,14 @@ public struct FaceTracker: Sendable {
             boxTrack[pair.box] = pair.track
             usedTracks.insert(pair.track)
         }
-        var result: [(track: Int, box: FaceBox, embed: Bool)] = []
+        var result: [Assignment] = []
         for (b, box) in boxes.enumerated() {
             let index: Int
+            var still = false
             if let existing = boxTrack[b] {
                 index = existing
+                // Still only when seen in the frame just before, and barely moved.
+                still = tracks[index].lastSeen == frame - 1 && (gate?.isStill(box, after: tracks[index].box) ?? true)
                 tracks[index].box = box
                 tracks[index].lastSeen = frame
             } else {
@@ -64,12 +95,32 @@ public struct FaceTracker: Sendable {
                 nextID += 1
                 index = tracks.count - 1
             }
+            let place: Place
+            if let gate {
+                if gate.admits(box, width: width, height: height) {
+                    tracks[index].dwell = still ? tracks[index].dwell + 1 : 1
+                } else {
+                    tracks[index].dwell = 0
+                }
+                let dwell = tracks[index].dwell
+                place = dwell == 0 ? .outside : (dwell >= gate.dwellFrames ? .inside : .waiting)
+            } else {
+                place = .inside
+            }
             let track = tracks[index]
-            let embed = track.decision == nil || frame - track.lastEmbedded >= recheckFrames
+            let embed = place == .inside && (track.decision == nil || frame - track.lastEmbedded >= recheckFrames)
             if embed { tracks[index].lastEmbedded = frame }
-            result.append((track.id, box, embed))
+            result.append(Assignment(track: track.id, box: box, embed: embed, place: place))
         }
         return result
+    }
+
+    /// Starts a track's vote again, to be embedded at once: a card's claim that binds
+    /// to a face already decided needs a decision of its own.
+    public mutating func restartVote(track id: Int) {
+        guard let index = tracks.firstIndex(where: { $0.id == id }) else { return }
+        tracks[index].decision = nil
+        tracks[index].votes = []
     }
 
     /// Adds one frame's decision to a track's vote. Returns the track's decision when

@@ -10,7 +10,11 @@ public final class PipelineCounters: Sendable {
         var enhancedFrames = 0
         var faces = 0
         var smallFaces = 0
+        var outsideZone = 0
         var embeddings = 0
+        var verifications = 0
+        var claims = 0
+        var claimsMatched = 0
         var decisions: [String: Int] = ["member": 0, "unknown": 0, "alert": 0]
         var samples: [String: [Double]] = [:]
         var started: ContinuousClock.Instant?
@@ -31,14 +35,23 @@ public final class PipelineCounters: Sendable {
         }
     }
 
-    func faces(kept: Int, tooSmall: Int) {
+    func faces(kept: Int, tooSmall: Int, outsideZone: Int) {
         state.withLock {
             $0.faces += kept
             $0.smallFaces += tooSmall
+            $0.outsideZone += outsideZone
         }
     }
 
     func embeddings(_ count: Int) { state.withLock { $0.embeddings += count } }
+
+    /// One face compared with a claimed subject's templates only (1:1).
+    func verification() { state.withLock { $0.verifications += 1 } }
+
+    /// A card presented for a claim (known or not).
+    func claimOpened() { state.withLock { $0.claims += 1 } }
+
+    func claimMatched() { state.withLock { $0.claimsMatched += 1 } }
 
     func decision(_ kind: MatchDecision.Kind) { state.withLock { $0.decisions[kind.rawValue, default: 0] += 1 } }
 
@@ -52,9 +65,13 @@ public final class PipelineCounters: Sendable {
     }
 
     public var embeddingCount: Int { state.withLock { $0.embeddings } }
+    public var verificationCount: Int { state.withLock { $0.verifications } }
     public var frameCount: Int { state.withLock { $0.frames } }
 
-    /// `{"frames":…,"faces":…,"embeddings":…,"decisions":{…},"fps":…,"latency_ms":{stage:{median,p95}}}`.
+    /// `{"frames":…,"faces":…,"outside_zone":…,"embeddings":…,"decisions":{…},"claims":…,"claim_matched":…,
+    /// "claim_mismatch":…,"claim_timeout":…,"fps":…,"latency_ms":{stage:{median,p95}}}`. `faces` counts the faces
+    /// wide enough in each frame, `outside_zone` those of them that were not stepping up to the door (never
+    /// processed), `verifications` the 1:1 comparisons made for claims.
     public var json: JSONValue {
         state.withLock { state in
             var elapsed = 0.0
@@ -71,7 +88,13 @@ public final class PipelineCounters: Sendable {
             }
             return [
                 "frames": .int(state.frames), "enhanced_frames": .int(state.enhancedFrames), "faces": .int(state.faces),
-                "small_faces_skipped": .int(state.smallFaces), "embeddings": .int(state.embeddings),
+                "small_faces_skipped": .int(state.smallFaces), "outside_zone": .int(state.outsideZone),
+                "embeddings": .int(state.embeddings), "verifications": .int(state.verifications), "claims": .int(state.claims),
+                "claim_matched": .int(state.claimsMatched),
+                "claim_mismatch": .int(state.decisions[MatchDecision.Kind.claimMismatch.rawValue] ?? 0),
+                "claim_timeout": .int(state.decisions[MatchDecision.Kind.claimTimeout.rawValue] ?? 0),
+                "claim_unknown_card": .int(state.decisions[MatchDecision.Kind.claimUnknownCard.rawValue] ?? 0),
+                "card_entries": .int(state.decisions[MatchDecision.Kind.card.rawValue] ?? 0),
                 "decisions": .object(JSONObject(state.decisions.keys.sorted().map { ($0, .int(state.decisions[$0]!)) })),
                 "fps": .double((fps * 10).rounded() / 10), "latency_ms": .object(latency),
             ]

@@ -12,11 +12,16 @@ import Vault
 /// Turns frames into decisions, on two OS threads joined by a bounded queue:
 /// `fg-detect` reads the source, enhances low light, runs HOG on a frame downscaled so
 /// that `min_face_px` fills the detection window and tracks faces; `fg-embed` computes
-/// landmarks and descriptors, asks the `Recognizer` (1:N search, probe wiped at once,
-/// consent and deny-list) and votes per track; a settled vote goes to the
-/// `DecisionRecorder`. Faces narrower than `min_face_px` are never aligned or embedded;
-/// nothing about a face that is not a member is stored beyond a daily counter; no
-/// frame or crop is ever written anywhere.
+/// landmarks and descriptors, asks the `Recognizer` (1:N search, or 1:1 against a
+/// card's claimed subject; probe wiped at once; consent and deny-list) and votes per
+/// track; a settled vote goes to the `DecisionRecorder`.
+///
+/// Only the people who ask are processed (the policy's `trigger`): under `zone` a
+/// face is embedded only once it has stood in the door zone (`DoorGate`); under
+/// `claim` only the first such face while a card's claim is open (`DoorClaims`), and
+/// only against that card's holder; under `always` every face. Faces narrower than
+/// `min_face_px` are never aligned or embedded; nothing about a face that is not a
+/// member is stored beyond a daily counter; no frame or crop is ever written anywhere.
 public final class RecognitionPipeline: @unchecked Sendable {
     public struct Configuration: Sendable {
         public var threshold: Double
@@ -26,6 +31,12 @@ public final class RecognitionPipeline: @unchecked Sendable {
         public var voteFrames: Int
         public var recheckFrames: Int
         public var lowLightLuma: Double
+        /// Who is processed.
+        public var trigger: DoorTrigger
+        /// The door zone faces must stand in (nil under `always`).
+        public var gate: DoorGate?
+        /// How long a card's claim waits for a face.
+        public var claimSeconds: Double
         /// Pace a file source at its frame rate instead of as fast as possible.
         public var realtime: Bool
         /// Start a file source again at its end.
@@ -39,6 +50,9 @@ public final class RecognitionPipeline: @unchecked Sendable {
             voteFrames = policy.voteFrames
             recheckFrames = policy.recheckFrames
             lowLightLuma = policy.lowLightLuma
+            trigger = policy.trigger
+            gate = DoorGate(policy: policy)
+            claimSeconds = policy.claimSeconds
             self.realtime = realtime
             self.loop = loop
         }
@@ -54,6 +68,8 @@ public final class RecognitionPipeline: @unchecked Sendable {
     }
 
     public let counters = PipelineCounters()
+    /// What the admin operations reach of this door: claims and card entries.
+    public let door: DoorDesk
     let engine: FaceEngine
     let recognizer: Recognizer
     let recorder: DecisionRecorder
@@ -68,10 +84,17 @@ public final class RecognitionPipeline: @unchecked Sendable {
     private let enhancer: LowLightEnhancer
 
     private struct Work {
+        struct Face {
+            let track: Int
+            let box: FaceBox
+            /// The card's claim this face answers (1:1), under the claim trigger.
+            let claim: DoorClaims.Claim?
+        }
+
         let image: RGBImage
         let frameIndex: Int
         let receivedAt: ContinuousClock.Instant
-        let faces: [(track: Int, box: FaceBox)]
+        let faces: [Face]
     }
 
     public init(
@@ -88,7 +111,11 @@ public final class RecognitionPipeline: @unchecked Sendable {
         self.hooks = hooks
         self.logger = logger
         recorder = DecisionRecorder(registry: registry, counters: counters, relay: relay, logger: logger, emit: emit)
-        tracker = Mutex(FaceTracker(voteFrames: configuration.voteFrames, recheckFrames: configuration.recheckFrames))
+        door = DoorDesk(
+            trigger: configuration.trigger, claims: DoorClaims(seconds: configuration.claimSeconds), recorder: recorder, counters: counters,
+            clock: clock)
+        tracker = Mutex(
+            FaceTracker(voteFrames: configuration.voteFrames, recheckFrames: configuration.recheckFrames, gate: configuration.gate))
         enhancer = LowLightEnhancer(threshold: configuration.lowLightLuma)
     }
 
@@ -171,10 +198,12 @@ public final class RecognitionPipeline: @unchecked Sendable {
             let boxes = try engine.detect(in: image, options: detection)
             let kept = boxes.filter { $0.width >= configuration.minFacePixels }
             counters.frame(enhanced: enhanced != nil, at: received)
-            counters.faces(kept: kept.count, tooSmall: boxes.count - kept.count)
             counters.sample("detect", milliseconds: (ContinuousClock.now - received).milliseconds)
-            let assignments = tracker.withLock { $0.update(frame: sequence, boxes: kept) }
-            let toEmbed = assignments.filter(\.embed).map { ($0.track, $0.box) }
+            // Every face is tracked; only those stepping up to the door may be embedded.
+            let assignments = tracker.withLock { $0.update(frame: sequence, boxes: kept, width: image.width, height: image.height) }
+            counters.faces(
+                kept: kept.count, tooSmall: boxes.count - kept.count, outsideZone: assignments.filter { $0.place == .outside }.count)
+            let toEmbed = faces(toEmbed: assignments)
             if toEmbed.isEmpty {
                 counters.sample("frame", milliseconds: (ContinuousClock.now - received).milliseconds)
                 continue
@@ -184,6 +213,25 @@ public final class RecognitionPipeline: @unchecked Sendable {
                 counters.sample("frame", milliseconds: (ContinuousClock.now - received).milliseconds)
             }
         }
+    }
+
+    /// The faces of this frame to embed: under `claim` only the face bound to the open
+    /// claim (the first to step into the zone while it is open), otherwise every face
+    /// the tracker says may be.
+    private func faces(toEmbed assignments: [FaceTracker.Assignment]) -> [Work.Face] {
+        guard configuration.trigger == .claim else {
+            return assignments.filter(\.embed).map { Work.Face(track: $0.track, box: $0.box, claim: nil) }
+        }
+        door.expireClaim()
+        var faces: [Work.Face] = []
+        let now = clock.now()
+        for assignment in assignments where assignment.embed {
+            guard let (claim, bound) = door.claims.claim(forTrack: assignment.track, at: now) else { continue }
+            // A face decided before this card needs a decision of its own.
+            if bound { tracker.withLock { $0.restartVote(track: assignment.track) } }
+            faces.append(Work.Face(track: assignment.track, box: assignment.box, claim: claim))
+        }
+        return faces
     }
 
     // MARK: Stage 2: landmarks, descriptors, search, vote, decision
@@ -203,11 +251,24 @@ public final class RecognitionPipeline: @unchecked Sendable {
                 logger.error("applying erasures from the journal failed", metadata: ["error": "\(error)"])
             }
             for (face, descriptor) in zip(work.faces, descriptors) {
-                let decision = recognizer.decide(descriptor, afterWipe: hooks.afterProbeWiped)
+                let decision: MatchDecision
+                if let claim = face.claim {
+                    // 1:1: the card's holder only; the gallery is never searched.
+                    decision = recognizer.verify(descriptor, claimed: claim.subject, afterWipe: hooks.afterProbeWiped)
+                    counters.verification()
+                } else {
+                    decision = recognizer.decide(descriptor, afterWipe: hooks.afterProbeWiped)
+                }
                 guard let settled = tracker.withLock({ $0.vote(track: face.track, decision) }) else { continue }
+                var outcome = settled.decision
+                if let claim = face.claim {
+                    // Timed out, or another card came, while this face was voting.
+                    guard door.claims.close(claim.id) != nil else { continue }
+                    if outcome.kind == .unknown { outcome = MatchDecision(kind: .claimMismatch, subject: claim.subject, distance: nil) }
+                }
                 let event = PipelineEvent(
-                    time: clock.now(), track: face.track, decision: settled.decision, frames: settled.frames,
-                    latencyMilliseconds: (ContinuousClock.now - work.receivedAt).milliseconds)
+                    time: clock.now(), track: face.track, decision: outcome, frames: settled.frames,
+                    latencyMilliseconds: (ContinuousClock.now - work.receivedAt).milliseconds, claim: face.claim?.id)
                 recorder.record(event)
             }
             counters.sample("frame", milliseconds: (ContinuousClock.now - work.receivedAt).milliseconds)

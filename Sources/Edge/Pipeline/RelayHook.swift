@@ -8,10 +8,10 @@ import Vault
     import Glibc
 #endif
 
-/// Runs the policy's relay command for each `member` decision (to open the door),
-/// with the decision in its environment: FACEGATE_DECISION, FACEGATE_SUBJECT,
-/// FACEGATE_TRACK, FACEGATE_DISTANCE. Never for `alert` or `unknown`: the appliance
-/// opens for members and never refuses by itself. The command's output is discarded.
+/// Runs the policy's relay command for each `member` decision and card-only entry
+/// (to open the door), with the decision in its environment: FACEGATE_DECISION
+/// (`member` or `card`), FACEGATE_SUBJECT, FACEGATE_TRACK, FACEGATE_DISTANCE. Never
+/// for anything else: the appliance opens for members and never refuses by itself. The command's output is discarded.
 ///
 /// Each run is its own process group, killed (the shell and whatever it started)
 /// when it outlives `timeoutSeconds` and at shutdown, so that a hanging relay cannot
@@ -33,8 +33,9 @@ public final class RelayHook: Sendable {
     public var runningCount: Int { running.withLock { $0.count } }
 
     func fire(_ event: PipelineEvent) {
-        guard event.decision.kind == .member else { return }
-        var environment = ["PATH=/usr/local/bin:/usr/bin:/bin", "FACEGATE_DECISION=member", "FACEGATE_TRACK=\(event.track)"]
+        guard event.decision.kind.opensDoor else { return }
+        var environment = ["PATH=/usr/local/bin:/usr/bin:/bin", "FACEGATE_DECISION=\(event.decision.kind.rawValue)"]
+        if let track = event.track { environment.append("FACEGATE_TRACK=\(track)") }
         if let subject = event.decision.subject { environment.append("FACEGATE_SUBJECT=\(subject.rawValue)") }
         if let distance = event.decision.distance { environment.append("FACEGATE_DISTANCE=\(distance)") }
         guard let pid = spawn(environment: environment) else { return }

@@ -1,15 +1,28 @@
 import FacegateCore
 public import Vault
 
-/// What the appliance concludes about one face.
+/// What the door concludes: about one face (member, unknown, alert, or not the
+/// card's holder), or about a claim or a card with no face at all.
 public struct MatchDecision: Sendable, Equatable {
-    public enum Kind: String, Sendable {
+    public enum Kind: String, Sendable, CaseIterable {
         /// A consenting member: the door may open.
         case member
         /// Nobody enrolled (or not sure enough): no decision, nothing stored.
         case unknown
         /// A member with an active deny-list entry: a person must decide.
         case alert
+        /// The face at the door is not the holder of the card presented (1:1): no
+        /// distance is given, and the gallery is not searched for who it is.
+        case claimMismatch = "claim_mismatch"
+        /// A card was presented and no face stepped into the zone in time.
+        case claimTimeout = "claim_timeout"
+        /// A card no member holds was presented for a claim: refused.
+        case claimUnknownCard = "claim_unknown_card"
+        /// A card-only entry: no face processed at all (`door admit`).
+        case card
+
+        /// The kinds that open the door (the relay runs for them).
+        public var opensDoor: Bool { self == .member || self == .card }
     }
 
     public var kind: Kind
@@ -37,5 +50,17 @@ public struct MatchDecision: Sendable, Equatable {
         if matches.count > 1, Double(matches[1].distance - best.distance) < margin { return .unknown }
         guard hasConsent(best.subject) else { return .unknown }
         return MatchDecision(kind: isDenyListed(best.subject) ? .alert : .member, subject: best.subject, distance: best.distance)
+    }
+
+    /// Decides whether a face is the claimed subject's (1:1): `distance` is to that
+    /// subject's templates only (nil when none is held). Below `threshold` with consent
+    /// in force it is the member (or an alert); anything else is `unknown` for the
+    /// vote, which the door reports as a mismatch. No margin: there is no second
+    /// subject to beat.
+    public static func verify(
+        claimed subject: SubjectID, distance: Float?, threshold: Double, hasConsent: Bool, isDenyListed: Bool
+    ) -> MatchDecision {
+        guard let distance, Double(distance) < threshold, hasConsent else { return .unknown }
+        return MatchDecision(kind: isDenyListed ? .alert : .member, subject: subject, distance: distance)
     }
 }

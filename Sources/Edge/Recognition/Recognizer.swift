@@ -1,6 +1,6 @@
 public import Consent
 public import FacegateCore
-import Vault
+public import Vault
 
 /// One probe descriptor to one decision: the 1:N search (the two nearest subjects),
 /// the probe wiped at once, then `MatchDecision` with the consent and deny-list in
@@ -27,6 +27,17 @@ public struct Recognizer: Sendable {
     /// the next decision. A failure is returned for the caller to log or throw.
     public func catchUpWithErasures() throws {
         try registry.catchUpWithErasures()
+    }
+
+    /// Decides whether `probe` is `claimed` (1:1, for a card's claim), and wipes it.
+    /// Only the claimed subject's templates are read: the gallery is never searched.
+    public func verify(_ probe: FaceDescriptor, claimed: SubjectID, afterWipe: (FaceDescriptor) -> Void = { _ in }) -> MatchDecision {
+        let distance = registry.vault.gallery.verify(probe, against: claimed)
+        probe.wipe()
+        afterWipe(probe)
+        return MatchDecision.verify(
+            claimed: claimed, distance: distance, threshold: threshold, hasConsent: registry.activeConsent(of: claimed) != nil,
+            isDenyListed: registry.isDenyListed(claimed))
     }
 
     /// Decides who `probe` is, and wipes it: after this call the descriptor is zeros,

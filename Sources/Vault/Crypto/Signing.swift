@@ -73,6 +73,17 @@ public enum Blake2b {
         _ = crypto_generichash(&out, outputBytes, message, UInt64(message.count), nil, 0)
         return out
     }
+
+    /// BLAKE2b keyed with `key`: a digest only the key's holder can compute, so that a
+    /// low-entropy value (a card number) cannot be found again from its digest by
+    /// trying every candidate.
+    public static func keyedHash(_ message: [UInt8], key: SecretKey, outputBytes: Int = 32) -> [UInt8] {
+        Sodium.ensureReady()
+        var out = [UInt8](repeating: 0, count: outputBytes)
+        _ = crypto_generichash(
+            &out, outputBytes, message, UInt64(message.count), key.storage.base.assumingMemoryBound(to: UInt8.self), key.storage.count)
+        return out
+    }
 }
 
 /// SHA-256, for the digests of consent notices.

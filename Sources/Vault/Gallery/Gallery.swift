@@ -38,6 +38,7 @@ public final class Gallery: @unchecked Sendable {
 
     static let dimensions = FaceDescriptor.dimensions
     private let rows: Mutex<Rows>
+    private let searchCount = Atomic<Int>(0)
     /// Galleries at least this large are searched on all cores.
     public var parallelThreshold = 16_384
     private let workers: Int
@@ -139,6 +140,7 @@ public final class Gallery: @unchecked Sendable {
 
     public func search(_ probe: UnsafeBufferPointer<Float>, k: Int = 2) -> [Match] {
         precondition(probe.count == Self.dimensions && k > 0)
+        searchCount.add(1, ordering: .relaxed)
         return rows.withLock { rows in
             let count = rows.count
             guard count > 0 else { return [] }
@@ -161,6 +163,33 @@ public final class Gallery: @unchecked Sendable {
             return merged.sorted.map { Match(subject: rows.subjects[Int($0.slot)], distance: $0.squared.squareRoot()) }
         }
     }
+
+    /// The distance from `probe` to the closest template of `subject` alone (1:1
+    /// verification, for a claimed identity): no other subject's template is read.
+    /// Nil when the subject has no template here.
+    public func verify(_ probe: FaceDescriptor, against subject: SubjectID) -> Float? {
+        probe.withUnsafeValues { probe in
+            rows.withLock { rows -> Float? in
+                guard let slot = rows.subjectIndex[subject], let owned = rows.rowsOfSubject[slot], !owned.isEmpty else { return nil }
+                let base = UnsafePointer(rows.buffer.base.assumingMemoryBound(to: Float.self))
+                var best = Float.infinity
+                for row in owned {
+                    var sum: Float = 0
+                    let template = base + row * Self.dimensions
+                    for index in 0..<Self.dimensions {
+                        let difference = template[index] - probe[index]
+                        sum += difference * difference
+                    }
+                    best = min(best, sum)
+                }
+                return best.squareRoot()
+            }
+        }
+    }
+
+    /// 1:N searches made since this gallery was created: how a test proves that a
+    /// claimed identity (1:1) never falls back to searching everyone.
+    public var searches: Int { searchCount.load(ordering: .relaxed) }
 
     /// The pointers one search shares between its worker threads; each thread reads
     /// them and writes only its own slot of `results`, inside the gallery's lock.

@@ -348,6 +348,11 @@ public final class VaultStore: @unchecked Sendable {
         try read { db in try rowExists(subject, in: db) }
     }
 
+    /// Whether `subject` is held, inside the caller's transaction.
+    public func exists(_ subject: SubjectID, in db: Database) throws -> Bool {
+        try rowExists(subject, in: db)
+    }
+
     func rowExists(_ subject: SubjectID, in db: Database) throws -> Bool {
         try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM subject WHERE id = ?)", arguments: [subject.rawValue]) ?? false
     }

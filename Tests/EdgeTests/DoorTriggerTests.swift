@@ -1,0 +1,106 @@
+import Consent
+import Edge
+import FaceEngine
+import FacegateCore
+import Testing
+import Vault
+
+/// Only the people who ask: the door zone (where, how close, how still, how long),
+/// claims opened by a card, and the 1:1 decision.
+@Suite("Door zone, claims and 1:1 decisions")
+struct DoorTriggerTests {
+    let gate = DoorGate(zone: .default, minFaceFraction: 0.2, dwellFrames: 3)
+
+    /// A `size`-pixel face centred at (`x`, `y`) of a 640x480 frame.
+    func face(_ x: Int, _ y: Int, size: Int = 140) -> FaceBox {
+        FaceBox(left: x - size / 2, top: y - size / 2, right: x - size / 2 + size - 1, bottom: y - size / 2 + size - 1)
+    }
+
+    func places(_ tracker: inout FaceTracker, _ boxes: [[FaceBox]]) -> [[FaceTracker.Place]] {
+        boxes.enumerated().map { frame, boxes in tracker.update(frame: frame, boxes: boxes, width: 640, height: 480).map(\.place) }
+    }
+
+    @Test("the gate admits a face centred in the zone and close enough; not one at the side, nor a far one")
+    func zone() {
+        #expect(gate.admits(face(320, 240), width: 640, height: 480))
+        #expect(!gate.admits(face(80, 240), width: 640, height: 480), "at the side of the frame")
+        #expect(!gate.admits(face(320, 20, size: 40), width: 640, height: 480), "above the zone")
+        #expect(!gate.admits(face(320, 240, size: 120), width: 640, height: 480), "120 px is under 20 % of 640: too far")
+        #expect(gate.admits(face(320, 240, size: 128), width: 640, height: 480))
+    }
+
+    @Test("a face is embedded only after standing in the zone for the dwell; faces outside never are")
+    func dwell() {
+        var tracker = FaceTracker(voteFrames: 3, recheckFrames: 15, gate: gate)
+        let frames = (0..<6).map { step in [face(320 + step, 240), face(70, 100 + step * 5)] }
+        let seen = places(&tracker, frames)
+        #expect(seen.map { $0[0] } == [.waiting, .waiting, .inside, .inside, .inside, .inside])
+        #expect(seen.map { $0[1] }.allSatisfy { $0 == .outside })
+        var embedded = FaceTracker(voteFrames: 3, recheckFrames: 15, gate: gate)
+        let embeds = frames.enumerated().map { frame, boxes in
+            embedded.update(frame: frame, boxes: boxes, width: 640, height: 480).map(\.embed)
+        }
+        #expect(embeds.map { $0[0] } == [false, false, true, true, true, true])
+        #expect(embeds.map { $0[1] }.allSatisfy { !$0 }, "the face at the side is tracked, never embedded")
+    }
+
+    @Test("a person walking across the zone is never still for the dwell, so never embedded")
+    func walkingPast() {
+        var tracker = FaceTracker(voteFrames: 3, recheckFrames: 15, gate: gate)
+        // 48 px a frame with a 140 px face: 34 % of its width, a walking pace at 15 fps.
+        let frames = (0..<12).map { step in [face(60 + step * 48, 240)] }
+        let embeds = frames.enumerated().flatMap { frame, boxes in
+            tracker.update(frame: frame, boxes: boxes, width: 640, height: 480).map(\.embed)
+        }
+        #expect(!embeds.contains(true))
+        #expect(tracker.tracks.count == 1, "one track followed across the frame")
+    }
+
+    @Test("stepping out of the zone starts the dwell again")
+    func leavingResets() {
+        var tracker = FaceTracker(voteFrames: 3, recheckFrames: 15, gate: gate)
+        // 200 is in the zone but a big step from 320; 100 is outside; 250 is back in.
+        let path = [320, 320, 320, 200, 100, 250, 250, 250].map { [face($0, 240)] }
+        let seen = places(&tracker, path).map { $0[0] }
+        #expect(seen == [.waiting, .waiting, .inside, .waiting, .outside, .waiting, .waiting, .inside])
+    }
+
+    @Test("without a gate (always) every face is processed at once")
+    func always() {
+        var tracker = FaceTracker(voteFrames: 3, recheckFrames: 15)
+        #expect(tracker.update(frame: 0, boxes: [face(70, 100)], width: 640, height: 480).map(\.embed) == [true])
+    }
+
+    @Test("a claim binds to the first face that asks, serves only it, and ends once: closed, expired or replaced")
+    func claims() throws {
+        let claims = DoorClaims(seconds: 10)
+        let alice = SubjectID.random(), bob = SubjectID.random()
+        #expect(claims.claim(forTrack: 1, at: 0) == nil, "no claim open: nobody is processed")
+        let (first, ended) = claims.open(for: alice, at: 100)
+        #expect(ended == nil && first.expiresAt == 110)
+        let bound = try #require(claims.claim(forTrack: 7, at: 101))
+        #expect(bound.bound && bound.claim.track == 7 && bound.claim.subject == alice)
+        #expect(claims.claim(forTrack: 8, at: 101) == nil, "another face is not compared")
+        #expect(claims.claim(forTrack: 7, at: 102)?.bound == false)
+        #expect(claims.close(first.id)?.id == first.id)
+        #expect(claims.close(first.id) == nil, "closed once")
+        let (second, _) = claims.open(for: bob, at: 200)
+        #expect(claims.expire(at: 209) == nil)
+        #expect(claims.claim(forTrack: 3, at: 210) == nil, "its window has passed")
+        #expect(claims.expire(at: 210)?.id == second.id)
+        let (third, _) = claims.open(for: alice, at: 300)
+        let (_, replaced) = claims.open(for: bob, at: 301)
+        #expect(replaced?.id == third.id, "a new card ends the claim before it")
+    }
+
+    @Test("1:1: the claimed subject below the threshold with consent; anything else is no match, never another subject")
+    func verify() {
+        let alice = SubjectID.random()
+        let member = MatchDecision.verify(claimed: alice, distance: 0.4, threshold: 0.6, hasConsent: true, isDenyListed: false)
+        #expect(member == MatchDecision(kind: .member, subject: alice, distance: 0.4))
+        #expect(MatchDecision.verify(claimed: alice, distance: 0.4, threshold: 0.6, hasConsent: true, isDenyListed: true).kind == .alert)
+        #expect(MatchDecision.verify(claimed: alice, distance: 0.61, threshold: 0.6, hasConsent: true, isDenyListed: false) == .unknown)
+        #expect(MatchDecision.verify(claimed: alice, distance: 0.4, threshold: 0.6, hasConsent: false, isDenyListed: false) == .unknown)
+        #expect(MatchDecision.verify(claimed: alice, distance: nil, threshold: 0.6, hasConsent: true, isDenyListed: false) == .unknown)
+    }
+}
