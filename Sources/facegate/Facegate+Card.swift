@@ -16,10 +16,10 @@ extension Facegate.Door {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var state: StateOptions
         @OptionGroup var options: AdminOptions
-        @Option(help: ArgumentHelp("The card's number, as the reader sends it.", valueName: "NUMBER")) var card: String
+        @Option(help: CardNumber.help) var card: String
 
         func run() async throws {
-            try await runAdmin(.doorClaim(card: card), global: global, state: state, json: options.json) { result in
+            try await runAdmin(.doorClaim(card: try CardNumber.read(card)), global: global, state: state, json: options.json) { result in
                 "claim \(result["claim"]?.stringValue ?? "?") for \(result["subject"]?.stringValue ?? "?") open until \(result["expires_at"]?.stringValue ?? "?")"
             }
         }
@@ -37,10 +37,10 @@ extension Facegate.Door {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var state: StateOptions
         @OptionGroup var options: AdminOptions
-        @Option(help: ArgumentHelp("The card's number, as the reader sends it.", valueName: "NUMBER")) var card: String
+        @Option(help: CardNumber.help) var card: String
 
         func run() async throws {
-            try await runAdmin(.doorAdmit(card: card), global: global, state: state, json: options.json) { result in
+            try await runAdmin(.doorAdmit(card: try CardNumber.read(card)), global: global, state: state, json: options.json) { result in
                 result["subject"]?.stringValue.map { "admitted member \($0) by card" } ?? "admitted by card"
             }
         }
@@ -59,12 +59,13 @@ extension Facegate {
             @OptionGroup var global: GlobalOptions
             @OptionGroup var state: StateOptions
             @OptionGroup var options: AdminOptions
-            @Option(help: ArgumentHelp("The card's number.", valueName: "NUMBER")) var card: String
+            @Option(help: CardNumber.help) var card: String
             @Argument(help: ArgumentHelp("The subject's pseudonym.", valueName: "SUBJECT")) var subject: String
 
             func run() async throws {
                 try await runAdmin(
-                    .cardSet(try AdminArguments.subject(parsing: subject), card: card), global: global, state: state, json: options.json
+                    .cardSet(try AdminArguments.subject(parsing: subject), card: try CardNumber.read(card)), global: global, state: state,
+                    json: options.json
                 ) { _ in "linked a card to \(subject)" }
             }
         }

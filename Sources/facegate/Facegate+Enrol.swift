@@ -38,7 +38,7 @@ extension Facegate {
 
         @Option(
             help: ArgumentHelp(
-                "Link this membership card (badge number, QR code, PIN) for card-and-face entry; stored as a keyed digest, never in the clear.",
+                "Link this membership card (badge number, QR code, PIN; - reads it from standard input) for card-and-face entry; stored as a keyed digest, never in the clear.",
                 valueName: "NUMBER"))
         var card: String?
 
@@ -69,7 +69,8 @@ extension Facegate {
                     personal[parts[0]] = parts.count > 1 ? parts[1] : ""  // the last one given wins
                 }
                 let request = EnrolmentRequest(
-                    displayName: name, fields: personal, noticeVersion: notice, purposes: purposes, method: method, card: card)
+                    displayName: name, fields: personal, noticeVersion: notice, purposes: purposes, method: method,
+                    card: try card.map(CardNumber.read))
                 let result = try await AdminCommandRunner(global: global, state: state).run(
                     .enrol(request), images: camera ? try cameraFrames() : images.map(ImageSource.file), loadGallery: true,
                     inProcessOnly: camera)

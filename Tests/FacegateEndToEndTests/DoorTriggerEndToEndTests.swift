@@ -132,7 +132,9 @@ struct DoorTriggerEndToEndTests {
         #expect(!unknown.stderr.contains("9999"))
         #expect(Self.waitForEvent(daemon) { $0["decision"] as? String == "claim_unknown_card" } != nil)
         // A card alone: the door opens with no face processed.
-        let admit = try appliance.run(["door", "admit", "--json", "--card", "0451-7781"])
+        // The number piped, as a reader integration should (arguments are visible in `ps`).
+        let admit = try appliance.facegate.run(
+            ["door", "admit", "--json", "--card", "-", "--policy", appliance.fixture.policyPath], stdin: Data("0451-7781\n".utf8))
         #expect(admit.status == 0 && admit.jsonLines.first?["subject"] as? String == obama, "\(admit.stderr)")
         #expect(Self.waitForEvent(daemon) { $0["decision"] as? String == "card" && $0["track"] is NSNull } != nil)
         #expect(daemon.stop() == 0)
