@@ -44,6 +44,8 @@ struct MemberCardsTests {
         let bea = try registry.enrol(ConsentFixture.request("Bea"), embeddings: [VaultFixture.randomDescriptor()], by: fixture.staff).0.id
         #expect(throws: ConsentError.self) { try registry.cards.set("77", for: bea, actor: fixture.staff) }
         #expect(throws: ConsentError.self) { try registry.cards.set("  ", for: bea, actor: fixture.staff) }
+        #expect(throws: ConsentError.self) { try registry.cards.set(String(repeating: "7", count: 257), for: bea, actor: fixture.staff) }
+        #expect(throws: ConsentError.self) { try registry.cards.set("12\u{0}34", for: bea, actor: fixture.staff) }
         #expect(throws: ConsentError.self) { try registry.cards.set("12", for: .random(), actor: fixture.staff) }
         // Replacing one's own card, then clearing it: both audited, without the number.
         try registry.cards.set("78", for: ada, actor: fixture.staff)

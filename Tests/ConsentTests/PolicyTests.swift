@@ -44,6 +44,8 @@ struct PolicyTests {
             ("zone = [0.25, 0.1, 0.75, 0.9]", "zone = [0.75, 0.1, 0.25, 0.9]", "recognition.zone"),
             ("zone = [0.25, 0.1, 0.75, 0.9]", "zone = [0.25, 0.1, 1.5]", "recognition.zone"),
             ("zone_min_face_fraction = 0.2", "zone_min_face_fraction = 0", "recognition.zone_min_face_fraction"),
+            ("zone_min_face_fraction = 0.2", "zone_min_face_fraction = 0.9", "recognition.zone_min_face_fraction"),
+            ("zone = [0.25, 0.1, 0.75, 0.9]", "zone = [0.5, 0.5, 0.5001, 0.5001]", "recognition.zone"),
             ("zone_dwell_frames = 3", "zone_dwell_frames = 0", "recognition.zone_dwell_frames"),
             ("claim_seconds = 10", "claim_seconds = 3600", "recognition.claim_seconds"),
         ])

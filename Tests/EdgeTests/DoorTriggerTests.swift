@@ -56,6 +56,31 @@ struct DoorTriggerTests {
         #expect(tracker.tracks.count == 1, "one track followed across the frame")
     }
 
+    @Test("a slow walker is never still long enough, at 15 fps or at 30")
+    func slowWalker() {
+        for rate in [15.0, 30.0] {
+            var tracker = FaceTracker(voteFrames: 3, recheckFrames: 15, gate: gate)
+            // Across the frame in 2.4 s: about 1.7 face-widths a second (25 cm/s).
+            let frames = Int(2.4 * rate)
+            let embeds = (0..<frames).flatMap { frame in
+                tracker.update(
+                    frame: frame, time: Double(frame) / rate, boxes: [face(60 + frame * 520 / frames, 240)], width: 640, height: 480
+                ).map(\.embed)
+            }
+            #expect(!embeds.contains(true), "at \(rate) fps")
+        }
+    }
+
+    @Test("a faster camera must keep the face still as long, not merely as many frames")
+    func fastCamera() {
+        var tracker = FaceTracker(voteFrames: 3, recheckFrames: 15, gate: gate)
+        let seen = (0..<6).map { frame in
+            tracker.update(frame: frame, time: Double(frame) / 30, boxes: [face(320, 240)], width: 640, height: 480)[0].place
+        }
+        // 3 frames at 15 fps last 0.133 s: at 30 fps, 5 frames.
+        #expect(seen == [.waiting, .waiting, .waiting, .waiting, .inside, .inside])
+    }
+
     @Test("stepping out of the zone starts the dwell again")
     func leavingResets() {
         var tracker = FaceTracker(voteFrames: 3, recheckFrames: 15, gate: gate)
@@ -82,7 +107,9 @@ struct DoorTriggerTests {
         #expect(bound.bound && bound.claim.track == 7 && bound.claim.subject == alice)
         #expect(claims.claim(forTrack: 8, at: 101) == nil, "another face is not compared")
         #expect(claims.claim(forTrack: 7, at: 102)?.bound == false)
+        #expect(claims.isOpen(first.id))
         #expect(claims.close(first.id)?.id == first.id)
+        #expect(!claims.isOpen(first.id), "a face still queued for it no longer votes")
         #expect(claims.close(first.id) == nil, "closed once")
         let (second, _) = claims.open(for: bob, at: 200)
         #expect(claims.expire(at: 209) == nil)

@@ -73,10 +73,12 @@ struct DoorTriggerEndToEndTests {
     }
 
     /// A stranger crossing the side of the frame (faces up to 140 px, never inside the
-    /// zone), then a passer-by walking straight across it (never still).
+    /// zone), then a passer-by walking straight across it (never still), then one
+    /// strolling across in 2.4 s (about 25 cm/s).
     static let passersBy = [
         TestResources.fixture("biden.jpg") + ":2:140:0.12,0.15:0.12,0.85",
         TestResources.fixture("biden.jpg") + ":0.8:140:0.05,0.5:0.95,0.5",
+        TestResources.fixture("biden.jpg") + ":2.4:140:0.05,0.5:0.95,0.5",
     ]
 
     @Test("under zone, passers-by at the side or walking across are never embedded nor decided; a member stepping up is")
@@ -92,6 +94,15 @@ struct DoorTriggerEndToEndTests {
         #expect(summary["gallery_searches"] as? Int == 0)
         #expect((summary["faces"] as? Int ?? 0) > 30, "the passers-by were detected and tracked: \(summary)")
         #expect((summary["outside_zone"] as? Int ?? 0) > 30)
+        // The same crossing from a 30 fps camera: still never embedded.
+        let fast = appliance.fixture.directory.file("passing30.y4m")
+        #expect(
+            try appliance.facegate.run(
+                ["make-clip", "--output", fast, "--fps", "30", TestResources.fixture("biden.jpg") + ":1.2:140:0.05,0.5:0.95,0.5"]
+            ).status == 0)
+        let thirty = try appliance.run(["run", "--source", "y4m:" + fast, "--log-level", "warning"])
+        #expect(Appliance.summary(thirty.stderr)?["embeddings"] as? Int == 0, "\(thirty.stderr)")
+        #expect(thirty.jsonLines.isEmpty)
         let member = try appliance.clip("member.y4m", [TestResources.fixture("obama3.jpg") + ":2:160"])
         let stepping = try appliance.run(["run", "--source", "y4m:" + member, "--log-level", "warning"])
         #expect(stepping.jsonLines.map { $0["decision"] as? String } == ["member"], "\(stepping.stdout)")

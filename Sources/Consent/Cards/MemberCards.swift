@@ -23,10 +23,25 @@ public final class MemberCards: @unchecked Sendable {
         ConsentError(.conflict, "this card is already another member's; clear it from them first (facegate card clear SUBJECT)")
     }
 
-    /// The digest a card number is looked up by. A blank number is refused.
+    /// The longest card number accepted, in bytes: badge numbers and QR payloads of
+    /// membership cards are far shorter.
+    public static let maximumBytes = 256
+
+    /// The digest a card number is looked up by. A blank number, a control character
+    /// or an over-long number is refused (the number is never repeated). The bytes are
+    /// hashed as given, white space around them aside: readers send the same bytes
+    /// for the same card.
     func digest(of card: String) throws -> [UInt8] {
-        guard card.contains(where: { !$0.isWhitespace }) else {
+        let trimmed = card.trimmingWhiteSpace
+        guard !trimmed.isEmpty else {
             throw ConsentError(.invalidArgument, "the card number is empty; give the number the reader sends")
+        }
+        guard trimmed.utf8.count <= Self.maximumBytes,
+            !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else {
+            throw ConsentError(
+                .invalidArgument,
+                "the card number must be at most \(Self.maximumBytes) bytes of printable text; check what the reader sends")
         }
         return vault.keys.cardDigest(card)
     }

@@ -30,6 +30,9 @@ public final class ConsentExports: @unchecked Sendable {
         self.cards = cards
     }
 
+    /// A fraction as a whole percentage, rounded (0.29 is 29 %, not 28).
+    static func percent(_ fraction: Double) -> Int { Int((fraction * 100).rounded()) }
+
     /// Which trigger is in force and what it means: the same words in the record of
     /// processing and in every access answer.
     static func trigger(_ recognition: Policy.Recognition) -> JSONValue {
@@ -42,7 +45,7 @@ public final class ConsentExports: @unchecked Sendable {
         case .zone:
             let zone = recognition.zone
             object["zone"] = .string(
-                "from \(Int(zone.x0 * 100))% to \(Int(zone.x1 * 100))% of the picture's width and \(Int(zone.y0 * 100))% to \(Int(zone.y1 * 100))% of its height; faces at least \(Int(recognition.zoneMinFaceFraction * 100))% of the picture's width, still for \(recognition.zoneDwellFrames) frames"
+                "from \(Self.percent(zone.x0))% to \(Self.percent(zone.x1))% of the picture's width and \(Self.percent(zone.y0))% to \(Self.percent(zone.y1))% of its height; faces at least \(Self.percent(recognition.zoneMinFaceFraction))% of the picture's width, still for \(recognition.zoneDwellFrames) frames"
             )
         case .claim:
             object["claim_window"] = .string("a card's claim waits \(Int(recognition.claimSeconds)) seconds for a face")

@@ -27,8 +27,12 @@ enum PolicyRange {
     static let relayTimeoutSeconds = 0.5...300.0
     /// Fractions of the frame.
     static let zoneEdge = 0.0...1.0
-    /// Below 0.02 a face is a few pixels wide on any camera: no longer a person at the door.
-    static let zoneMinFaceFraction = 0.02...1.0
+    /// Below 0.02 a face is a few pixels wide on any camera: no longer a person at the
+    /// door; above 0.8 nobody could ever be processed (a face filling the frame is cut off).
+    static let zoneMinFaceFraction = 0.02...0.8
+    /// The zone's least width and height, as fractions of the frame: a smaller one is
+    /// a typing slip that would turn recognition off without a word.
+    static let zoneMinimumSide = 0.1
     /// Up to 20 s at 15 fps.
     static let zoneDwellFrames = 1...300
     static let claimSeconds = 1.0...300.0

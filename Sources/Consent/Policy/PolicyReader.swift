@@ -164,9 +164,11 @@ extension PolicyReader {
     /// `[recognition] zone = [x0, y0, x1, y1]`, fractions of the frame, with x0 < x1 and y0 < y1.
     mutating func zone() throws -> DoorZone {
         let values = try numbers("zone", default: DoorZone.default.array, count: 4, range: PolicyRange.zoneEdge)
-        guard values[0] < values[2], values[1] < values[3] else {
+        guard values[2] - values[0] >= PolicyRange.zoneMinimumSide, values[3] - values[1] >= PolicyRange.zoneMinimumSide else {
             throw ConsentError(
-                .invalidPolicy, "policy: '\(path).zone' is [x0, y0, x1, y1] with x0 < x1 and y0 < y1 (got \(values))")
+                .invalidPolicy,
+                "policy: '\(path).zone' is [x0, y0, x1, y1] with x1 - x0 and y1 - y0 at least \(PolicyRange.zoneMinimumSide) of the frame (got \(values))"
+            )
         }
         return DoorZone(x0: values[0], y0: values[1], x1: values[2], y1: values[3])
     }

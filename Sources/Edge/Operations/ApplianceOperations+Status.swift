@@ -20,7 +20,6 @@ extension ApplianceOperations {
             "templates": .int(counts.templates),
             "deny_list": .string(policy.denyList.isActive ? "enabled" : "disabled"),
             "trigger": .string((door?.trigger ?? policy.recognition.trigger).rawValue),
-            "claim_open": .bool(door?.claims.current.map { $0.expiresAt > registry.now } ?? false),
             "policy": .string(policy.sourcePath),
             "time": .string(Timestamp.iso8601(registry.now)),
         ]

@@ -3,8 +3,8 @@ import Synchronization
 public import Vault
 
 /// The claimed identity at the door (`trigger = "claim"`): a card presented through
-/// `door claim` opens a window of `claim_seconds`; the first face to step into the
-/// zone during it is bound to the claim and compared with the claimed subject's
+/// `door claim` opens a window of `claim_seconds`; the first face to stand in the
+/// zone during it (the largest, when several do at once) is bound to the claim and compared with the claimed subject's
 /// templates only. One claim at a time: a new card ends the one before (as a
 /// timeout), as a reader does when the next person badges.
 ///
@@ -59,6 +59,9 @@ public final class DoorClaims: Sendable {
             return claim
         }
     }
+
+    /// Whether the claim `id` is still open (a face queued for it may still vote).
+    public func isOpen(_ id: String) -> Bool { open.withLock { $0?.id == id } }
 
     /// Ends and returns the open claim when its window has passed at `now`.
     public func expire(at now: Double) -> Claim? {

@@ -31,10 +31,11 @@ public final class DoorDesk: Sendable {
         return claim
     }
 
-    /// Ends the open claim if its window has passed (the pipeline asks at every frame).
-    func expireClaim() {
+    /// Ends the open claim if its window has passed (the pipeline asks at every frame),
+    /// or whatever its window when `force` (the door stops).
+    func expireClaim(force: Bool = false) {
         let now = clock.now()
-        if let expired = claims.expire(at: now) {
+        if let expired = claims.expire(at: force ? .infinity : now) {
             recorder.record(.withoutFace(.claimTimeout, subject: expired.subject, time: now, claim: expired.id))
         }
     }

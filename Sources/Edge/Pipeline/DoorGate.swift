@@ -4,19 +4,27 @@ public import FaceEngine
 /// Where a face is relative to the door zone (`trigger = "zone"` and `"claim"`): a
 /// face counts as someone stepping up to the door when its centre is inside the
 /// zone, it is at least `minFaceFraction` of the frame's width (close to the camera),
-/// and it has stayed so, still, for `dwellFrames` frames. A person walking past moves
-/// more than a quarter of their face's width from one frame to the next (at 1.4 m/s
-/// and 15 fps a 15 cm face moves about 9 cm, 60 % of its width); a person waiting at
-/// the door moves a few percent.
+/// and it has stayed there, still, for `dwellFrames` frames and at least as long as
+/// those frames last at 15 fps.
 ///
-/// Pure: the tracker keeps each track's dwell count and asks this type.
+/// "Still" is measured against where the face was when its dwell began, not from
+/// frame to frame, and the dwell is also a time, so that neither a fast camera nor a
+/// slow walker gets through: a face must stay within `stillRadius` face-widths of
+/// that point for `minimumSeconds`. With the defaults (0.15 widths, 3 frames = 0.13
+/// s) only a face moving slower than about 1.1 widths a second (17 cm/s) qualifies:
+/// a person walking past moves about 9 widths a second, a person waiting at the door
+/// a fraction of one, and the detector's own jitter (a few pixels) does not add up.
+///
+/// Pure: the tracker keeps each track's dwell and asks this type.
 public struct DoorGate: Sendable, Equatable {
     public var zone: DoorZone
     public var minFaceFraction: Double
     public var dwellFrames: Int
-    /// A face whose centre moves more than this fraction of its width between two
-    /// frames is walking, not standing at the door: its dwell starts again.
-    public static let maxStepFraction = 0.25
+    /// How far (in widths of the face) a face may move from where its dwell began.
+    public static let stillRadius = 0.15
+    /// The frame rate `zone_dwell_frames` is counted at: a faster camera must keep the
+    /// face still for as long as these frames last, not merely as many frames.
+    public static let referenceFrameRate = 15.0
 
     public init(zone: DoorZone, minFaceFraction: Double, dwellFrames: Int) {
         self.zone = zone
@@ -31,6 +39,9 @@ public struct DoorGate: Sendable, Equatable {
         self.init(zone: policy.zone, minFaceFraction: policy.zoneMinFaceFraction, dwellFrames: policy.zoneDwellFrames)
     }
 
+    /// The shortest dwell, first frame to last: `dwellFrames` at 15 fps.
+    public var minimumSeconds: Double { Double(dwellFrames - 1) / Self.referenceFrameRate }
+
     /// Whether `box` is inside the zone and close enough, in a `width`x`height` frame.
     public func admits(_ box: FaceBox, width: Int, height: Int) -> Bool {
         guard width > 0, height > 0 else { return false }
@@ -38,9 +49,14 @@ public struct DoorGate: Sendable, Equatable {
             && Double(box.width) >= minFaceFraction * Double(width)
     }
 
-    /// Whether a face that was at `previous` one frame ago and is now at `box` stood still.
-    public func isStill(_ box: FaceBox, after previous: FaceBox) -> Bool {
-        let dx = box.centerX - previous.centerX, dy = box.centerY - previous.centerY
-        return (dx * dx + dy * dy).squareRoot() <= Self.maxStepFraction * Double(max(box.width, previous.width))
+    /// Whether a face now at `box` is still where its dwell began (`anchor`, a centre).
+    public func isStill(_ box: FaceBox, since anchor: (x: Double, y: Double)) -> Bool {
+        let dx = box.centerX - anchor.x, dy = box.centerY - anchor.y
+        return (dx * dx + dy * dy).squareRoot() <= Self.stillRadius * Double(box.width)
+    }
+
+    /// Whether a dwell of `frames` frames over `seconds` (first to last) is enough.
+    public func hasDwelt(frames: Int, seconds: Double) -> Bool {
+        frames >= dwellFrames && seconds >= minimumSeconds - 1e-6
     }
 }

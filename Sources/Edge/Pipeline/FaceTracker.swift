@@ -23,6 +23,9 @@ public struct FaceTracker: Sendable {
         public var lastEmbedded: Int = Int.min / 2
         /// Consecutive frames this face has stood still in the door zone.
         public var dwell = 0
+        /// Where (the centre) and when its dwell began.
+        var dwellAnchor: (x: Double, y: Double) = (0, 0)
+        var dwellStart = 0.0
     }
 
     /// Where a face is relative to the door gate.
@@ -62,9 +65,10 @@ public struct FaceTracker: Sendable {
 
     /// Matches this frame's boxes to tracks (greedily, best overlap first), opens
     /// tracks for new faces, drops stale ones. Returns, per box, its track id, where
-    /// it is relative to the gate (in a `width`x`height` frame) and whether it should
-    /// be embedded in this frame.
-    public mutating func update(frame: Int, boxes: [FaceBox], width: Int = 0, height: Int = 0) -> [Assignment] {
+    /// it is relative to the gate (in a `width`x`height` frame taken at `time`
+    /// seconds) and whether it should be embedded in this frame.
+    public mutating func update(frame: Int, time: Double? = nil, boxes: [FaceBox], width: Int = 0, height: Int = 0) -> [Assignment] {
+        let time = time ?? Double(frame) / DoorGate.referenceFrameRate
         tracks.removeAll { frame - $0.lastSeen > maxMissedFrames }
         var pairs: [(iou: Double, box: Int, track: Int)] = []
         for (b, box) in boxes.enumerated() {
@@ -83,11 +87,11 @@ public struct FaceTracker: Sendable {
         var result: [Assignment] = []
         for (b, box) in boxes.enumerated() {
             let index: Int
-            var still = false
+            // A dwell goes on only from the frame just before.
+            var continued = false
             if let existing = boxTrack[b] {
                 index = existing
-                // Still only when seen in the frame just before, and barely moved.
-                still = tracks[index].lastSeen == frame - 1 && (gate?.isStill(box, after: tracks[index].box) ?? true)
+                continued = tracks[index].lastSeen == frame - 1
                 tracks[index].box = box
                 tracks[index].lastSeen = frame
             } else {
@@ -97,13 +101,19 @@ public struct FaceTracker: Sendable {
             }
             let place: Place
             if let gate {
-                if gate.admits(box, width: width, height: height) {
-                    tracks[index].dwell = still ? tracks[index].dwell + 1 : 1
-                } else {
+                if !gate.admits(box, width: width, height: height) {
                     tracks[index].dwell = 0
+                } else if continued, tracks[index].dwell > 0, gate.isStill(box, since: tracks[index].dwellAnchor) {
+                    tracks[index].dwell += 1
+                } else {
+                    tracks[index].dwell = 1
+                    tracks[index].dwellAnchor = (box.centerX, box.centerY)
+                    tracks[index].dwellStart = time
                 }
-                let dwell = tracks[index].dwell
-                place = dwell == 0 ? .outside : (dwell >= gate.dwellFrames ? .inside : .waiting)
+                let track = tracks[index]
+                place =
+                    track.dwell == 0
+                    ? .outside : (gate.hasDwelt(frames: track.dwell, seconds: time - track.dwellStart) ? .inside : .waiting)
             } else {
                 place = .inside
             }

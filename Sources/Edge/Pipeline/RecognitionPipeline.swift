@@ -150,6 +150,8 @@ public final class RecognitionPipeline: @unchecked Sendable {
             }
         }
         source.close()
+        // A claim still open when the door stops is answered: no face came in time.
+        door.expireClaim(force: true)
         relay?.terminateAll()
         if let error = failure.withLock({ $0 }) { throw error }
     }
@@ -165,6 +167,10 @@ public final class RecognitionPipeline: @unchecked Sendable {
         let start = ContinuousClock.now
         var played = 0
         var sinceRewind = 0
+        // The media time of the frames, going on across loops of a file source: how
+        // long a face has stood at the door is counted in it.
+        var timeOffset = 0.0
+        var lastTime = 0.0
         while !isStopped {
             guard let frame = try source.nextFrame() else {
                 // A source that gives nothing would otherwise loop at full speed forever.
@@ -175,11 +181,13 @@ public final class RecognitionPipeline: @unchecked Sendable {
                 if configuration.loop, !isStopped {
                     try source.rewind()
                     sinceRewind = 0
+                    timeOffset = lastTime + 1 / (source.frameRate ?? DoorGate.referenceFrameRate)
                     continue
                 }
                 break
             }
             sinceRewind += 1
+            lastTime = timeOffset + frame.timestamp
             if configuration.realtime, let rate = source.frameRate, rate > 0 {
                 let due = start.advanced(by: .seconds(Double(played) / rate))
                 let wait = (due - ContinuousClock.now).milliseconds
@@ -200,7 +208,9 @@ public final class RecognitionPipeline: @unchecked Sendable {
             counters.frame(enhanced: enhanced != nil, at: received)
             counters.sample("detect", milliseconds: (ContinuousClock.now - received).milliseconds)
             // Every face is tracked; only those stepping up to the door may be embedded.
-            let assignments = tracker.withLock { $0.update(frame: sequence, boxes: kept, width: image.width, height: image.height) }
+            let assignments = tracker.withLock {
+                $0.update(frame: sequence, time: lastTime, boxes: kept, width: image.width, height: image.height)
+            }
             counters.faces(
                 kept: kept.count, tooSmall: boxes.count - kept.count, outsideZone: assignments.filter { $0.place == .outside }.count)
             let toEmbed = faces(toEmbed: assignments)
@@ -216,8 +226,8 @@ public final class RecognitionPipeline: @unchecked Sendable {
     }
 
     /// The faces of this frame to embed: under `claim` only the face bound to the open
-    /// claim (the first to step into the zone while it is open), otherwise every face
-    /// the tracker says may be.
+    /// claim (the first to stand in the zone while it is open; of several at once, the
+    /// largest: the nearest to the camera), otherwise every face the tracker says may be.
     private func faces(toEmbed assignments: [FaceTracker.Assignment]) -> [Work.Face] {
         guard configuration.trigger == .claim else {
             return assignments.filter(\.embed).map { Work.Face(track: $0.track, box: $0.box, claim: nil) }
@@ -225,7 +235,7 @@ public final class RecognitionPipeline: @unchecked Sendable {
         door.expireClaim()
         var faces: [Work.Face] = []
         let now = clock.now()
-        for assignment in assignments where assignment.embed {
+        for assignment in assignments.filter(\.embed).sorted(by: { $0.box.area > $1.box.area }) {
             guard let (claim, bound) = door.claims.claim(forTrack: assignment.track, at: now) else { continue }
             // A face decided before this card needs a decision of its own.
             if bound { tracker.withLock { $0.restartVote(track: assignment.track) } }
@@ -252,7 +262,13 @@ public final class RecognitionPipeline: @unchecked Sendable {
             }
             for (face, descriptor) in zip(work.faces, descriptors) {
                 let decision: MatchDecision
-                if let claim = face.claim {
+                if let claim = face.claim, !door.claims.isOpen(claim.id) {
+                    // Queued for a claim that has ended (answered, timed out, or replaced by
+                    // a new card): its vote must not count towards another claim.
+                    descriptor.wipe()
+                    hooks.afterProbeWiped(descriptor)
+                    continue
+                } else if let claim = face.claim {
                     // 1:1: the card's holder only; the gallery is never searched.
                     decision = recognizer.verify(descriptor, claimed: claim.subject, afterWipe: hooks.afterProbeWiped)
                     counters.verification()
