@@ -104,13 +104,17 @@ public struct OpenSetEvaluation: Sendable {
         let sizes = Array(Set(syntheticSubjects)).sorted()
         var evaluated = [Int](repeating: 0, count: sizes.count)
         var falseAccepts = [Int](repeating: 0, count: sizes.count)
+        var nearestBelow = [Int](repeating: 0, count: sizes.count)
         // Probe-to-stranger distances of the strangers added on the way to each size.
         var strangerDistances = [[Float]](repeating: [], count: sizes.count)
         var probesWithoutFit = 0
         for (personIndex, person) in people.enumerated() {
             let own = indicesOf[person, default: []]
             let others = probes.indices.filter { probes[$0].person != person }
-            let fit = FittedGaussian(samples: others.map { probes[$0].descriptor.values.map(Double.init) }, shrinkage: shrinkage)
+            var samples = others.map { probes[$0].descriptor.withUnsafeValues { $0.map(Double.init) } }
+            let fit = FittedGaussian(samples: samples, shrinkage: shrinkage)
+            // The copies are descriptors too: wiped, like the descriptors they came from.
+            for index in samples.indices { samples[index].withUnsafeMutableBytes { wipeMemory($0.baseAddress, $0.count) } }
             // Without strangers to draw, the other real people need no fit.
             guard fit != nil || (sizes.last ?? 0) == 0 else {
                 probesWithoutFit += own.count
@@ -145,9 +149,9 @@ public struct OpenSetEvaluation: Sendable {
                     let decision = MatchDecision.decide(matches, threshold: threshold, margin: margin, hasConsent: { _ in true })
                     evaluated[sizeIndex] += 1
                     if decision.kind != .unknown { falseAccepts[sizeIndex] += 1 }
+                    if let best = matches.first, Double(best.distance) < threshold { nearestBelow[sizeIndex] += 1 }
                 }
             }
-            wipeMemory(&stranger, stranger.count * MemoryLayout<Float>.stride)
         }
 
         let real = OpenSetReport.DistanceSummary(realImpostor, threshold: threshold)
@@ -158,6 +162,7 @@ public struct OpenSetEvaluation: Sendable {
             let strangers = OpenSetReport.DistanceSummary(cumulative, threshold: threshold)
             return OpenSetReport.GalleryResult(
                 syntheticSubjects: sizes[k], subjects: subjects, probes: evaluated[k], falseAccepts: falseAccepts[k],
+                nearestBelowThreshold: nearestBelow[k],
                 expectedFalseAcceptRate: claimRate.map { Self.expectedRate(perSubject: $0, subjects: subjects) },
                 strangerDistances: strangers,
                 distancesComparable: strangers.flatMap { s in real.map { OpenSetReport.comparable(s, $0) } })

@@ -18,6 +18,7 @@ extension OpenSetReport {
                 "subjects": .int(gallery.subjects),
                 "probes": .int(gallery.probes),
                 "false_accepts": .int(gallery.falseAccepts),
+                "nearest_below_threshold": .int(gallery.nearestBelowThreshold),
                 "far": rate(gallery.falseAcceptRate),
                 "expected_far": rate(gallery.expectedFalseAcceptRate),
                 "synthetic_distance": summary(gallery.strangerDistances),
@@ -53,8 +54,8 @@ extension OpenSetReport {
             let real = gallery.subjects - gallery.syntheticSubjects
             lines.append(
                 "  1:N, \(gallery.syntheticSubjects) synthetic + \(real) real subjects: FAR \(rate(gallery.falseAcceptRate)) "
-                    + "(\(gallery.falseAccepts)/\(gallery.probes) probes), 1-(1-p)^\(gallery.subjects) from 1:1: "
-                    + rate(gallery.expectedFalseAcceptRate))
+                    + "(\(gallery.falseAccepts)/\(gallery.probes) probes; nearest below the threshold for "
+                    + "\(gallery.nearestBelowThreshold)), 1-(1-p)^\(gallery.subjects) from 1:1: \(rate(gallery.expectedFalseAcceptRate))")
         }
         if probesWithoutFit > 0 {
             lines.append("  \(probesWithoutFit) probes not searched 1:N: fewer than 2 descriptors of other people to fit strangers to")

@@ -34,6 +34,10 @@ public struct OpenSetReport: Sendable, Equatable {
         /// Probes searched (those whose person left enough other descriptors to fit).
         public var probes: Int
         public var falseAccepts: Int
+        /// Probes whose nearest subject is below the threshold: the false accepts there
+        /// would be without the margin, which turns crowded near strangers into no
+        /// decision (and would do the same to the probe's own person, were it enrolled).
+        public var nearestBelowThreshold: Int
         /// 1 - (1 - p)^subjects, p the 1:1 rate; nil without claims.
         public var expectedFalseAcceptRate: Double?
         /// Probe-to-stranger distances; nil when no stranger was drawn.

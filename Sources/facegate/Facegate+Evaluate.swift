@@ -23,7 +23,8 @@ extension Facegate {
                 its nearest template of that person is below the threshold (rate over claims). 1:N: it \
                 is searched among the other real people plus N synthetic strangers, a false accept when \
                 the door's rule (best below the threshold and --margin ahead of the second) names \
-                anyone (rate over probes). The strangers are drawn, seeded by --seed, from a Gaussian \
+                anyone (rate over probes; also shown: for how many the nearest subject is below the \
+                threshold, margin or not). The strangers are drawn, seeded by --seed, from a Gaussian \
                 with full covariance (shrunk 10% towards the identity) fitted to the descriptors of \
                 the people other than the probe's; random vectors would never come near a face. \
                 Beside each measured 1:N rate is 1-(1-p)^S, p the 1:1 rate and S the subjects in the \
@@ -33,7 +34,8 @@ extension Facegate {
                 (comparable when the medians are within 10%). JSON: an `open_set` object with \
                 `claims` {total, false_accepts, far}, `real_impostor_distance` {n, median, p01, \
                 below_threshold} and `galleries`, one per N, with synthetic_subjects, subjects, \
-                probes, false_accepts, far, expected_far, synthetic_distance and distances_comparable.
+                probes, false_accepts, nearest_below_threshold, far, expected_far, synthetic_distance \
+                and distances_comparable.
                 """)
 
         @OptionGroup var global: GlobalOptions

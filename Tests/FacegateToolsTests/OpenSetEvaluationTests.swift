@@ -67,6 +67,7 @@ struct OpenSetEvaluationTests {
         // 1:N, X's best (Y, 0.5) beats the second (Z, 0.52) by less than the margin:
         // unknown. Y's best is X at 0.5, Z at 0.72: named, a false accept; Z likewise.
         #expect(report.galleries.first?.falseAccepts == 2)
+        #expect(report.galleries.first?.nearestBelowThreshold == 3, "X's nearest is below the threshold, margin or not")
         let withoutMargin = OpenSetEvaluation(syntheticSubjects: [0], threshold: 0.6, margin: 0).run(probes)
         #expect(withoutMargin.galleries.first?.falseAccepts == 3)
     }
