@@ -16,7 +16,7 @@ extension PairEvaluationReport {
         let roc: [JSONValue] = m.roc.map {
             ["threshold": .double($0.threshold), "far": .double($0.falseAcceptRate), "tar": .double($0.trueAcceptRate)]
         }
-        return [
+        var document: JSONObject = [
             "pairs": [
                 "total": .int(totalPairs), "used": .int(usedPairs), "excluded": .int(excludedPairs),
                 "same": .int(m.samePairs), "different": .int(m.differentPairs),
@@ -39,6 +39,8 @@ extension PairEvaluationReport {
             "roc": .array(roc),
             "embedding_seconds": .double((embeddingSeconds * 1000).rounded() / 1000),
         ]
+        if let openSet { document["open_set"] = openSet.json }
+        return .object(document)
     }
 
     public func text(upsample: Int, rocFile: String?) -> String {
@@ -82,6 +84,7 @@ extension PairEvaluationReport {
         if !imagesWithoutFace.isEmpty {
             lines.append("no face found in: " + imagesWithoutFace.joined(separator: ", "))
         }
+        if let openSet { lines.append(openSet.text) }
         return lines.joined(separator: "\n")
     }
 }

@@ -22,6 +22,8 @@ public struct PairEvaluationReport: Sendable {
     public var metrics: VerificationMetrics
     /// Wall-clock seconds spent embedding the images.
     public var embeddingSeconds: Double
+    /// The 1:1 against 1:N false-accept comparison, when it was asked for.
+    public var openSet: OpenSetReport? = nil
 
     public var excludedPairs: Int { totalPairs - usedPairs }
 }

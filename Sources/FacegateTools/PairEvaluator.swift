@@ -48,6 +48,25 @@ public struct PairEvaluator: Sendable {
     /// Embeds the images of `pairs` and computes the metrics. Throws only when a
     /// sibling engine cannot be made; an image that fails is reported, not thrown.
     public func evaluate(_ pairs: [VerificationPair], engine: FaceEngine) throws(FaceEngineError) -> PairEvaluationReport {
+        try evaluate(pairs, engine: engine, openSet: nil)
+    }
+
+    /// Evaluates every pair of `labels` and, with `openSet`, compares 1:1 and 1:N
+    /// false accepts on the same descriptors (each image that gave a face is a probe).
+    public func evaluate(_ labels: LabelList, openSet: OpenSetEvaluation?, engine: FaceEngine) throws(FaceEngineError)
+        -> PairEvaluationReport
+    {
+        try evaluate(labels.allPairs, engine: engine) { descriptors in
+            openSet?.run(
+                labels.entries.compactMap { entry in
+                    descriptors[entry.file].map { OpenSetEvaluation.Probe(person: entry.person, descriptor: $0) }
+                })
+        }
+    }
+
+    private func evaluate(
+        _ pairs: [VerificationPair], engine: FaceEngine, openSet: (([String: FaceDescriptor]) -> OpenSetReport?)?
+    ) throws(FaceEngineError) -> PairEvaluationReport {
         var files: [String] = []
         var seen = Set<String>()
         for pair in pairs {
@@ -78,7 +97,7 @@ public struct PairEvaluator: Sendable {
             totalPairs: pairs.count, usedPairs: scores.count, images: files.count,
             imagesWithoutFace: withoutFace.sorted(), unreadableImages: failures.sorted { $0.file < $1.file },
             metrics: VerificationMetrics(scores: scores, threshold: threshold, farTargets: farTargets),
-            embeddingSeconds: seconds)
+            embeddingSeconds: seconds, openSet: openSet?(descriptors))
     }
 
     enum Outcome: Sendable {

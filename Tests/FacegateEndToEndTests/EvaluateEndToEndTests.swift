@@ -106,6 +106,39 @@ struct EvaluateEndToEndTests {
         #expect(report["accuracy"] as? Double == 1)
     }
 
+    @Test("--open-set compares 1:1 claims with 1:N searches among synthetic subjects, and needs --labels")
+    func openSet() throws {
+        let directory = TemporaryDirectory()
+        for name in ["obama.jpg", "obama2.jpg", "obama3.jpg", "biden.jpg", "t1.jpg"] {
+            try FileManager.default.createSymbolicLink(atPath: directory.file(name), withDestinationPath: TestResources.fixture(name))
+        }
+        let labels = try directory.write(
+            "labels.csv", text: "file,person\nobama.jpg,obama\nobama2.jpg,obama\nobama3.jpg,obama\nbiden.jpg,biden\nt1.jpg,t1\n")
+        let result = try facegate.run(["evaluate", "--labels", labels, "--open-set", "0,50", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try #require(result.jsonLines.first)
+        #expect((report["pairs"] as? [String: Int])?["used"] == 10, "the pair metrics are still there")
+        let openSet = try #require(report["open_set"] as? [String: Any])
+        #expect(openSet["probes"] as? Int == 5 && openSet["people"] as? Int == 3)
+        #expect(openSet["seed"] as? Int == 1 && openSet["margin"] as? Double == 0.04)
+        // Each of the 5 images claims the 2 other people; no two people are within 0.6.
+        let claims = try #require(openSet["claims"] as? [String: Any])
+        #expect(claims["total"] as? Int == 10 && claims["false_accepts"] as? Int == 0 && claims["far"] as? Double == 0)
+        // obama-biden 3, obama-t1 3, biden-t1 1.
+        #expect((openSet["real_impostor_distance"] as? [String: Any])?["n"] as? Int == 7)
+        let galleries = try #require(openSet["galleries"] as? [[String: Any]])
+        #expect(galleries.map { $0["synthetic_subjects"] as? Int } == [0, 50])
+        #expect(galleries.map { $0["subjects"] as? Int } == [2, 52], "the two other real people are enrolled too")
+        #expect(galleries.allSatisfy { $0["probes"] as? Int == 5 })
+        #expect(galleries[0]["false_accepts"] as? Int == 0)
+        #expect(galleries.allSatisfy { $0["expected_far"] as? Double == 0 }, "p = 0 predicts no false accept")
+        #expect(galleries[0]["synthetic_distance"] is NSNull)
+        #expect((galleries[1]["synthetic_distance"] as? [String: Any])?["n"] as? Int == 5 * 50)
+
+        #expect(try facegate.run(["evaluate", "--pairs", labels, "--open-set", "1000"]).status == 64)
+        #expect(try facegate.run(["evaluate", "--labels", labels, "--open-set", "1000,lots"]).status == 64)
+    }
+
     @Test("a malformed line is an error naming its line number; no list is a usage error")
     func badInput() throws {
         let directory = TemporaryDirectory()
