@@ -90,9 +90,10 @@ extension Facegate {
                 try AdminSocketServer.ensureFree(socketPath)
                 lock.record(socket: socketPath)
                 let workers = AdminWorkers()
+                let requests = AdminRequestLog(write: operations.auditRequests)
                 let socket = AdminSocketServer(
                     path: socketPath, dispatcher: AdminDispatcher(operations: operations, worker: workers.run),
-                    limits: limits, logger: logger)
+                    limits: limits, requests: requests, logger: logger)
                 let alerts = AlertTimeoutService(registry: registry, clock: ContinuousClock(), logger: logger)
                 let retention = RetentionService(
                     registry: registry, clock: ContinuousClock(), interval: .seconds(policy.retention.sweepIntervalMinutes * 60),
@@ -104,6 +105,7 @@ extension Facegate {
                             .init(service: PipelineService(pipeline: pipeline), successTerminationBehavior: .gracefullyShutdownGroup),
                             .init(service: retention),
                             .init(service: socket),
+                            .init(service: AdminRequestLogService(log: requests, clock: ContinuousClock())),
                             .init(service: alerts),
                         ],
                         gracefulShutdownSignals: [.sigterm, .sigint],

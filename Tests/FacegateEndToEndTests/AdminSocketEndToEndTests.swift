@@ -131,19 +131,31 @@ struct AdminSocketEndToEndTests {
         #expect(appliance.daemon.stop() == 0)
     }
 
-    @Test("a caller who is neither root, the service user nor an admin is refused by SO_PEERCRED, and audited")
+    @Test("a caller who is neither root, the service user nor an admin is refused by SO_PEERCRED; refusals, reads and malformed lines are audited, a flood bounded")
     func refusesOtherUsers() throws {
         let appliance = try Appliance(denyList: false)
         chmod(appliance.fixture.socketPath, 0o666)  // let the file permissions through: the peer check must still refuse
         let refused = try appliance.cli(uid: 65534, gid: 65534, ["status", "--json"])
         #expect(refused.status == 77, "\(refused.stdout)\(refused.stderr)")
         #expect(refused.stdout.contains("not_permitted"))
-        let entries = try appliance.auditActions()
-        let refusal = entries.first { $0["action"] as? String == "admin.refused" }
-        #expect((refusal?["details"] as? [String: Any])?["uid"] as? Int == 65534)
         // A member of the admin group is let in.
         let admin = try appliance.cli(uid: 60001, gid: Self.staffGID, ["status", "--json"])
         #expect(admin.status == 0, "\(admin.stdout)\(admin.stderr)")
+        // Both are in the audit log: the refusal, and the read.
+        let requests = try appliance.auditActions().filter { $0["action"] as? String == "admin.requests" }.compactMap {
+            $0["details"] as? [String: Any]
+        }
+        #expect(requests.contains { $0["uid"] as? Int == 65534 && $0["request"] as? String == "connect" && $0["outcome"] as? String == "not_permitted" })
+        #expect(requests.contains { $0["uid"] as? Int == 60001 && $0["request"] as? String == "status" && $0["outcome"] as? String == "ok" })
+        // A flood of malformed lines adds at most a summary a minute, not a line each.
+        let before = try appliance.auditActions().count
+        let socket = try #require(RawAdminSocket(path: appliance.fixture.socketPath))
+        for index in 0..<300 {
+            #expect(socket.send(line: "not json \(index)"))
+            #expect(socket.readLine()?.contains("invalid_request") == true)
+        }
+        let after = try appliance.auditActions()
+        #expect(after.count - before <= 6, "\(after.count - before) entries for 300 malformed lines")
     }
 
     @Test(

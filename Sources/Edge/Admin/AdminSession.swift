@@ -45,17 +45,42 @@ package final class AdminSession: Sendable {
 
     /// The state directory the daemon serves.
     let stateDirectory: String
+    /// Where every answered request is audited (per client and minute).
+    let requests: AdminRequestLog?
 
-    package init(caller: OSUser, dispatcher: AdminDispatcher, maxUploadBytes: Int, budget: UploadBudget, stateDirectory: String) {
+    package init(
+        caller: OSUser, dispatcher: AdminDispatcher, maxUploadBytes: Int, budget: UploadBudget, stateDirectory: String,
+        requests: AdminRequestLog? = nil
+    ) {
         self.caller = caller
         self.stateDirectory = stateDirectory
+        self.requests = requests
         self.dispatcher = dispatcher
         self.maxUploadBytes = maxUploadBytes
         self.budget = budget
     }
 
-    /// The reply to one request line.
+    /// The reply to one request line; the request and its outcome go to the request
+    /// log (a command by its name, anything else as `malformed` or `unknown`: no text a
+    /// client chose reaches the audit log).
     package func handle(line: ByteBuffer) async -> JSONValue {
+        let (reply, request) = await answer(line)
+        let outcome = reply["ok"]?.boolValue == true ? "ok" : (reply["error"]?["code"]?.stringValue ?? "error")
+        requests?.record(caller, request: request, outcome: outcome)
+        return reply
+    }
+
+    /// The reply, and the name the request is logged under.
+    private func answer(_ line: ByteBuffer) async -> (JSONValue, String) {
+        var command: String?
+        let reply = await reply(to: line, naming: &command)
+        guard let command else { return (reply, "malformed") }
+        if command == "upload" { return (reply, command) }
+        return (reply, AdminCommand.Name(wire: command)?.rawValue ?? "unknown")
+    }
+
+    /// The reply; `named` is set to the command the line names, once it names one.
+    private func reply(to line: ByteBuffer, naming named: inout String?) async -> JSONValue {
         let bytes = Array(line.readableBytesView)
         let request: JSONObject
         do {
@@ -88,6 +113,7 @@ package final class AdminSession: Sendable {
         guard let command = request["cmd"]?.stringValue, !command.isEmpty, command.utf8.count <= 64 else {
             return Self.errorReply(id: id, AdminError(.invalidRequest, "'cmd' must name a command"))
         }
+        named = command
         let arguments: JSONObject
         switch request["args"] {
         case nil, .null?: arguments = [:]

@@ -41,17 +41,22 @@ public struct AdminSocketServer: Service {
     let dispatcher: AdminDispatcher
     let limits: Limits
     let logger: Logger
+    /// Every request answered and every caller refused, audited per client and minute.
+    let requests: AdminRequestLog
     /// Called once the socket is listening (tests wait for it).
     let onListening: @Sendable () -> Void
 
+    /// `requests` defaults to a log writing to the dispatcher's audit log; the daemon
+    /// passes its own, which a service flushes every minute.
     public init(
-        path: String, dispatcher: AdminDispatcher, limits: Limits = Limits(), logger: Logger,
+        path: String, dispatcher: AdminDispatcher, limits: Limits = Limits(), requests: AdminRequestLog? = nil, logger: Logger,
         onListening: @escaping @Sendable () -> Void = {}
     ) {
         self.path = path
         self.dispatcher = dispatcher
         self.limits = limits
         self.logger = logger
+        self.requests = requests ?? AdminRequestLog(write: dispatcher.operations.auditRequests)
         self.onListening = onListening
     }
 
@@ -117,6 +122,7 @@ public struct AdminSocketServer: Service {
                     for try await connection in connections {
                         let uid = connection.peer?.uid ?? UInt32.max
                         if let refusal = active.enter(uid: uid, limits: limits) {
+                            if let peer = connection.peer { requests.record(peer, request: "connect", outcome: AdminError.Code.busy.rawValue) }
                             group.addTask { await Self.refuse(connection.channel, code: .busy, message: refusal) }
                             continue
                         }
@@ -159,7 +165,7 @@ public struct AdminSocketServer: Service {
             return
         }
         guard dispatcher.operations.isAdmin(peer) else {
-            dispatcher.operations.auditRefusal(peer)
+            requests.record(peer, request: "connect", outcome: AdminError.Code.notPermitted.rawValue)
             logger.notice("admin socket refused a caller", metadata: ["admin.uid": "\(peer.uid)"])
             await Self.refuse(
                 connection.channel, code: .notPermitted,
@@ -170,7 +176,7 @@ public struct AdminSocketServer: Service {
         }
         let session = AdminSession(
             caller: peer, dispatcher: dispatcher, maxUploadBytes: limits.maxUploadBytes, budget: budget,
-            stateDirectory: dispatcher.operations.registry.location.stateDirectory)
+            stateDirectory: dispatcher.operations.registry.location.stateDirectory, requests: requests)
         defer { session.wipe() }
         do {
             try await connection.channel.executeThenClose { inbound, outbound in
@@ -183,6 +189,7 @@ public struct AdminSocketServer: Service {
                         try await outbound.write(ByteBuffer(string: reply.serialized + "\n"))
                     }
                 } catch is LineTooLong {
+                    requests.record(peer, request: "malformed", outcome: AdminError.Code.tooLarge.rawValue)
                     let reply = AdminSession.errorReply(
                         id: .null,
                         AdminError(

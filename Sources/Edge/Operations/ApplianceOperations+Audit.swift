@@ -9,9 +9,9 @@ extension ApplianceOperations {
         audit(caller, "admin.command", ["command": .string(command), "outcome": .string(outcome), "uid": .int(Int(caller.uid))])
     }
 
-    /// Audits a caller the admin socket refused.
-    public func auditRefusal(_ caller: OSUser) {
-        audit(caller, "admin.refused", ["uid": .int(Int(caller.uid)), "gid": .int(Int(caller.gid))])
+    /// Audits what the admin request log summed up for `caller` (`AdminRequestLog`).
+    public func auditRequests(_ caller: OSUser, _ details: JSONObject) {
+        audit(caller, "admin.requests", details)
     }
 
     /// The command has been answered already: a failed audit write is logged, not thrown.

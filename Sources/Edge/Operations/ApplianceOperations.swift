@@ -60,6 +60,14 @@ public final class ApplianceOperations: @unchecked Sendable {
     /// one place a command meets its operation: the dispatcher checks access and audits
     /// around it.
     public func perform(_ command: AdminCommand, images: [ImageSource], caller: OSUser) throws -> JSONValue {
+        if servesDoor, command != .status {
+            // An erasure another process made takes effect before anything is answered,
+            // even while no face is in front of the camera (the door catches up itself
+            // before each decision).
+            do { try registry.catchUpWithErasures() } catch {
+                logger.error("applying erasures from the journal failed", metadata: ["error": "\(error)"])
+            }
+        }
         switch command {
         case .status: return status()
         case .subjects(let names): return try subjects(caller: caller, includeNames: names)
