@@ -34,11 +34,20 @@ public enum TestResources {
         return path
     }
 
-    /// `../shared/faces` beside the checkout, when present (development data, not fetched).
-    public static var sharedFaces: String? {
-        let path = URL(fileURLWithPath: repositoryRoot).deletingLastPathComponent().path + "/shared/faces"
+    /// `../shared/<relativePath>` beside the checkout, when present: data CI keeps
+    /// beside the clone and the repository never copies (development photos, third-party
+    /// test vectors).
+    public static func shared(_ relativePath: String) -> String? {
+        let path = URL(fileURLWithPath: repositoryRoot).deletingLastPathComponent().path + "/shared/" + relativePath
         return FileManager.default.fileExists(atPath: path) ? path : nil
     }
+
+    /// `../shared/faces` beside the checkout, when present (development data, not fetched).
+    public static var sharedFaces: String? { shared("faces") }
+
+    /// `../shared/vectors/wycheproof` beside the checkout, when present: the Wycheproof
+    /// test vectors (see its README), read in place and never copied into the repository.
+    public static var wycheproofVectors: String? { shared("vectors/wycheproof") }
 
     /// The directory of the test binary, where SwiftPM also puts the `facegate` executable.
     public static let productsDirectory: String = {

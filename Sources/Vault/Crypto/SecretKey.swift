@@ -32,12 +32,27 @@ public enum SealedBox {
     public static let tagBytes = Int(crypto_aead_xchacha20poly1305_ietf_ABYTES)
     public static let overhead = nonceBytes + tagBytes
 
-    /// Encrypts `plaintext`, binding it to `associatedData`.
+    /// Encrypts `plaintext`, binding it to `associatedData`, under a fresh random nonce.
     public static func seal(_ plaintext: UnsafeRawBufferPointer, key: SecretKey, associatedData: [UInt8]) -> [UInt8] {
+        var nonce = [UInt8](repeating: 0, count: nonceBytes)
+        nonce.withUnsafeMutableBytes { Sodium.randomFill($0) }
+        return seal(plaintext, key: key, associatedData: associatedData, nonce: nonce)
+    }
+
+    /// Encrypts `plaintext` under the given 24-byte `nonce`: the step every sealing
+    /// above is built on, after it has drawn its random nonce. It exists so that
+    /// known-answer tests (the Wycheproof XChaCha20-Poly1305 vectors) can check the
+    /// vault's own sealing byte for byte, which a random nonce makes impossible.
+    /// Behind an SPI so that product code cannot call it by accident: sealing two
+    /// messages under one key and one nonce reveals both, so the product never
+    /// chooses a nonce itself.
+    @_spi(KnownAnswerTests)
+    public static func seal(_ plaintext: UnsafeRawBufferPointer, key: SecretKey, associatedData: [UInt8], nonce: [UInt8]) -> [UInt8] {
+        precondition(nonce.count == nonceBytes, "an XChaCha20-Poly1305 nonce is \(nonceBytes) bytes")
         Sodium.ensureReady()
         var sealed = [UInt8](repeating: 0, count: overhead + plaintext.count)
         sealed.withUnsafeMutableBytes { out in
-            Sodium.randomFill(UnsafeMutableRawBufferPointer(rebasing: out[0..<nonceBytes]))
+            out.copyBytes(from: nonce)
             let nonce = out.baseAddress!.assumingMemoryBound(to: UInt8.self)
             let cipher = nonce + nonceBytes
             var written: UInt64 = 0
