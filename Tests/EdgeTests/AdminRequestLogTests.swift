@@ -11,8 +11,14 @@ struct AdminRequestLogTests {
     let root = OSUser(uid: 0, gid: 0, name: "root")
     let mallory = OSUser(uid: 4242, gid: 4242, name: "mallory")
 
-    func log(_ clock: ManualWallClock) -> (AdminRequestLog, Mutex<[(String, JSONObject)]>) {
-        let written = Mutex<[(String, JSONObject)]>([])
+    /// The entries a log wrote: (actor, details).
+    final class Written: Sendable {
+        let entries = Mutex<[(String, JSONObject)]>([])
+        func withLock<R>(_ body: (inout [(String, JSONObject)]) -> R) -> R { entries.withLock { body(&$0) } }
+    }
+
+    func log(_ clock: ManualWallClock) -> (AdminRequestLog, Written) {
+        let written = Written()
         let log = AdminRequestLog(clock: clock) { caller, details in written.withLock { $0.append((caller.name, details)) } }
         return (log, written)
     }

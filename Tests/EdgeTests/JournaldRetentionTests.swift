@@ -8,9 +8,11 @@ import Testing
 /// policy keeps visits, and the unit keeps frames and probes out of swap.
 @Suite("Journal retention and the unit's memory")
 struct JournaldRetentionTests {
-    @Test("systemd time spans read as journald reads them", arguments: [
-        ("180day", 180.0), ("180d", 180), ("6month", 182.625), ("2w", 14), ("1d 12h", 1.5), ("86400", 1), ("1y", 365.25),
-    ])
+    @Test(
+        "systemd time spans read as journald reads them",
+        arguments: [
+            ("180day", 180.0), ("180d", 180), ("6month", 182.625), ("2w", 14), ("1d 12h", 1.5), ("86400", 1), ("1y", 365.25),
+        ])
     func spans(text: String, days: Double) {
         let read = JournaldRetention.days(inConfiguration: "[Journal]\nMaxRetentionSec=\(text)\n")
         #expect(read.map { abs($0 - days) < 1e-9 } == true, "\(text): \(String(describing: read))")

@@ -131,7 +131,9 @@ struct AdminSocketEndToEndTests {
         #expect(appliance.daemon.stop() == 0)
     }
 
-    @Test("a caller who is neither root, the service user nor an admin is refused by SO_PEERCRED; refusals, reads and malformed lines are audited, a flood bounded")
+    @Test(
+        "a caller who is neither root, the service user nor an admin is refused by SO_PEERCRED; refusals, reads and malformed lines are audited, a flood bounded"
+    )
     func refusesOtherUsers() throws {
         let appliance = try Appliance(denyList: false)
         chmod(appliance.fixture.socketPath, 0o666)  // let the file permissions through: the peer check must still refuse
@@ -145,8 +147,12 @@ struct AdminSocketEndToEndTests {
         let requests = try appliance.auditActions().filter { $0["action"] as? String == "admin.requests" }.compactMap {
             $0["details"] as? [String: Any]
         }
-        #expect(requests.contains { $0["uid"] as? Int == 65534 && $0["request"] as? String == "connect" && $0["outcome"] as? String == "not_permitted" })
-        #expect(requests.contains { $0["uid"] as? Int == 60001 && $0["request"] as? String == "status" && $0["outcome"] as? String == "ok" })
+        #expect(
+            requests.contains {
+                $0["uid"] as? Int == 65534 && $0["request"] as? String == "connect" && $0["outcome"] as? String == "not_permitted"
+            })
+        #expect(
+            requests.contains { $0["uid"] as? Int == 60001 && $0["request"] as? String == "status" && $0["outcome"] as? String == "ok" })
         // A flood of malformed lines adds at most a summary a minute, not a line each.
         let before = try appliance.auditActions().count
         let socket = try #require(RawAdminSocket(path: appliance.fixture.socketPath))

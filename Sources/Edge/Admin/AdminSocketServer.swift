@@ -122,7 +122,9 @@ public struct AdminSocketServer: Service {
                     for try await connection in connections {
                         let uid = connection.peer?.uid ?? UInt32.max
                         if let refusal = active.enter(uid: uid, limits: limits) {
-                            if let peer = connection.peer { requests.record(peer, request: "connect", outcome: AdminError.Code.busy.rawValue) }
+                            if let peer = connection.peer {
+                                requests.record(peer, request: "connect", outcome: AdminError.Code.busy.rawValue)
+                            }
                             group.addTask { await Self.refuse(connection.channel, code: .busy, message: refusal) }
                             continue
                         }

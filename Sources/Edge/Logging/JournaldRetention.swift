@@ -1,3 +1,5 @@
+import FacegateCore
+
 /// How long a journald configuration keeps entries (`MaxRetentionSec=` of its
 /// `[Journal]` section), so that `doctor` and the tests can hold the journal namespace
 /// the decision events go to within the policy's `access_event_days`.
