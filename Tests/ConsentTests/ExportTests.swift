@@ -39,6 +39,50 @@ struct ExportTests {
         #expect(csv.split(separator: "\n").count == 3)
     }
 
+    @Test("a partial withdrawal is in the consent log and the audit as a withdrawal of those purposes, not as a new consent")
+    func partialWithdrawalInTheLog() throws {
+        let fixture = try ConsentFixture()
+        let registry = try fixture.open()
+        let (subject, first) = try registry.enrol(
+            ConsentFixture.request("A", purposes: ["entry", "attendance-analytics", "offers"]),
+            embeddings: [VaultFixture.randomDescriptor()],
+            by: fixture.staff)
+        let given = fixture.clock.now()
+        fixture.clock.advance(days: 3)
+        let clerk = OSUser(uid: 1001, gid: 1000, name: "dpo-clerk")
+        _ = try registry.withdraw(subject.id, purposes: ["attendance-analytics"], actor: clerk)
+
+        let lines = try registry.exportConsentLog(format: .jsonl, actor: fixture.staff).text.split(separator: "\n").map(String.init)
+        let records = try lines.map { try JSONParser.parse($0) }.filter { $0["type"]?.stringValue == "consent_record" }
+        #expect(records.count == 2)
+        let original = try #require(records.first { $0["record"]?.stringValue == first.id })
+        let remaining = try #require(records.first { $0["record"]?.stringValue != first.id })
+        #expect(original["reason"]?.stringValue == "consent")
+        #expect(original["withdrawn_purposes"] == .array([]))
+        #expect(original["superseded_by"] == remaining["record"])
+        #expect(remaining["reason"]?.stringValue == "partial_withdrawal")
+        #expect(remaining["withdrawn_purposes"] == .array(["attendance-analytics"]))
+        #expect(remaining["withdrawn_purposes_at"]?.stringValue == Timestamp.iso8601(fixture.clock.now()))
+        #expect(remaining["purposes"] == .array(["entry", "offers"]))
+        // Consent to what remains was given at enrolment, by the operator who recorded it.
+        #expect(remaining["given_at"]?.stringValue == Timestamp.iso8601(given))
+        #expect(remaining["operator"] == original["operator"])
+        #expect(records.last?["record"] == remaining["record"], "listed when it was recorded, after the consent it changed")
+        let csv = try registry.exportConsentLog(format: .csv, actor: fixture.staff).text
+        #expect(csv.contains(",partial_withdrawal,attendance-analytics,"), "\(csv)")
+
+        let entry = try #require(
+            try registry.vault.read { db in try AuditLog.entries(in: db) }.last { $0.action == "consent.withdraw" })
+        #expect(entry.actor == "dpo-clerk")
+        #expect(entry.details["reason"] == "partial_withdrawal")
+        #expect(entry.details["purposes"] == .array(["attendance-analytics"]))
+        #expect(entry.details["replaces"] == .string(first.id))
+        #expect(entry.details["remaining_purposes"] == .array(["entry", "offers"]))
+        #expect(entry.details["erased"] == .bool(false))
+        // The record still answers for the consent in force.
+        #expect(try registry.consentRecords(of: subject.id).last?.partialWithdrawal?.purposes == ["attendance-analytics"])
+    }
+
     @Test("the record of processing fills Art. 30(1)(a)-(g) from a filled-in policy, and is not a draft")
     func recordOfProcessing() throws {
         let fixture = try ConsentFixture(edit: ConsentFixture.fillingInController)
