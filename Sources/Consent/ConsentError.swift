@@ -6,6 +6,9 @@ public struct ConsentError: Error, Sendable, Equatable, ModuleError {
     public enum Code: String, Sendable, Equatable, CaseIterable {
         /// The policy file is malformed or fails validation.
         case invalidPolicy = "invalid_policy"
+        /// The record of processing would name empty or placeholder Art. 30 fields
+        /// (exported only as a draft until the policy fills them).
+        case recordOfProcessingIncomplete = "record_of_processing_incomplete"
         /// No valid consent for what was asked (enrolment without a record, an unknown notice or purpose).
         case consentRequired = "consent_required"
         /// An enrolment image was refused (no face, another subject's face, ...).
@@ -39,7 +42,7 @@ extension ConsentError.Code: ErrorCode {
     /// through the admin socket.
     public var exitStatus: ExitStatus {
         switch self {
-        case .invalidPolicy: .configuration
+        case .invalidPolicy, .recordOfProcessingIncomplete: .configuration
         case .consentRequired, .enrolmentRefused, .verificationFailed: .dataError
         case .notFound: .notFound
         case .invalidArgument: .usage

@@ -111,5 +111,14 @@ enum ConsentMigrations {
             try db.execute(sql: "CREATE INDEX audit_action ON audit_entry(action)")
         }
         CardStore.register(&migrator)
+        migrator.registerMigration("consent.v5.partial-withdrawal") { db in
+            // A partial withdrawal's record said only "given at the withdrawal's time",
+            // like a fresh consent; it now says which purposes were withdrawn, and when.
+            try db.execute(
+                sql: """
+                    ALTER TABLE consent_record ADD COLUMN withdrawn_purposes TEXT;
+                    ALTER TABLE consent_record ADD COLUMN withdrawn_purposes_at REAL;
+                    """)
+        }
     }
 }

@@ -56,6 +56,16 @@ extension Facegate {
                 } else {
                     add("admin group", .ok, "'\(group)' exists")
                 }
+                // A warning, not a failure: the door runs, but the DPO's record would be no one's.
+                let unfilled = policy.unfilledRecordOfProcessingFields
+                if unfilled.isEmpty {
+                    add("record of processing", .ok, "every Art. 30 field of the policy is filled in")
+                } else {
+                    add(
+                        "record of processing", .warn,
+                        "\(unfilled.joined(separator: ", ")) \(unfilled.count == 1 ? "is" : "are") empty or still the shipped example: fill \(unfilled.count == 1 ? "it" : "them") in \(policy.sourcePath); until then `facegate export ropa` only exports a draft (--draft)"
+                    )
+                }
             }
             // The admin socket a daemon would listen on, and whether one does.
             do {

@@ -50,10 +50,15 @@ extension Facegate {
             @OptionGroup var state: StateOptions
             @OptionGroup var output: Output
             @Option(help: "json or md.") var format: String = "json"
+            @Flag(
+                help: ArgumentHelp(
+                    "Export even while Art. 30 fields are empty or the shipped example, marked as a draft (without it, that is refused, exit 78)."
+                ))
+            var draft = false
             func run() async throws {
                 try await runExport(
-                    .exportRecordOfProcessing(try AdminArguments.exportFormat(parsing: format)), global: global, state: state,
-                    output: output)
+                    .exportRecordOfProcessing(try AdminArguments.exportFormat(parsing: format), draft: draft), global: global,
+                    state: state, output: output)
             }
         }
 

@@ -72,12 +72,14 @@ extension Facegate {
                 ) { event in
                     CommandOutput.json(event.json)
                 }
-                logger.info(
-                    "facegate running",
-                    metadata: [
-                        "source": "\(frames.name)", "gallery.subjects": "\(registry.vault.gallery.subjectCount)",
-                        "trigger": "\(policy.recognition.trigger.rawValue)",
-                    ])
+                // The source by its kind (and a folder by its number of photos), never by
+                // its path: file names are often people's names.
+                var running: Logger.Metadata = [
+                    "source": "\(spec.loggedName)", "gallery.subjects": "\(registry.vault.gallery.subjectCount)",
+                    "trigger": "\(policy.recognition.trigger.rawValue)",
+                ]
+                if let slideshow = frames as? DirectorySlideshow { running["source.images"] = "\(slideshow.imageCount)" }
+                logger.info("facegate running", metadata: running)
                 // Admin work gets engines of its own: an `identify` of a large photo
                 // holding the door's detector would stall the door for seconds.
                 let operations = ApplianceOperations(
@@ -98,11 +100,12 @@ extension Facegate {
                 let retention = RetentionService(
                     registry: registry, clock: ContinuousClock(), interval: .seconds(policy.retention.sweepIntervalMinutes * 60),
                     logger: logger)
+                let pipelineService = PipelineService(pipeline: pipeline)
                 let group = ServiceGroup(
                     configuration: .init(
                         services: [
                             .init(service: EarlyStop.Service(), successTerminationBehavior: .gracefullyShutdownGroup),
-                            .init(service: PipelineService(pipeline: pipeline), successTerminationBehavior: .gracefullyShutdownGroup),
+                            .init(service: pipelineService, successTerminationBehavior: .gracefullyShutdownGroup),
                             .init(service: retention),
                             .init(service: socket),
                             .init(service: AdminRequestLogService(log: requests, clock: ContinuousClock())),
@@ -112,6 +115,7 @@ extension Facegate {
                         logger: logger))
                 try await group.run()
                 await workers.shutdown()
+                try pipelineService.rethrowFailure()
                 var summary = pipeline.counters.json.objectValue ?? [:]
                 summary["gallery_searches"] = .int(registry.vault.gallery.searches)
                 StandardStreams.writeError(JSONValue.object(["summary": .object(summary)]).serialized + "\n")

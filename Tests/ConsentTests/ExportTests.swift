@@ -2,6 +2,7 @@ import Consent
 import FacegateCore
 import FacegateTestSupport
 import Foundation
+import GRDB
 import Testing
 import Vault
 
@@ -38,10 +39,55 @@ struct ExportTests {
         #expect(csv.split(separator: "\n").count == 3)
     }
 
-    @Test("the record of processing fills Art. 30(1)(a)-(g) from the policy")
-    func recordOfProcessing() throws {
+    @Test("a partial withdrawal is in the consent log and the audit as a withdrawal of those purposes, not as a new consent")
+    func partialWithdrawalInTheLog() throws {
         let fixture = try ConsentFixture()
         let registry = try fixture.open()
+        let (subject, first) = try registry.enrol(
+            ConsentFixture.request("A", purposes: ["entry", "attendance-analytics", "offers"]),
+            embeddings: [VaultFixture.randomDescriptor()],
+            by: fixture.staff)
+        let given = fixture.clock.now()
+        fixture.clock.advance(days: 3)
+        let clerk = OSUser(uid: 1001, gid: 1000, name: "dpo-clerk")
+        _ = try registry.withdraw(subject.id, purposes: ["attendance-analytics"], actor: clerk)
+
+        let lines = try registry.exportConsentLog(format: .jsonl, actor: fixture.staff).text.split(separator: "\n").map(String.init)
+        let records = try lines.map { try JSONParser.parse($0) }.filter { $0["type"]?.stringValue == "consent_record" }
+        #expect(records.count == 2)
+        let original = try #require(records.first { $0["record"]?.stringValue == first.id })
+        let remaining = try #require(records.first { $0["record"]?.stringValue != first.id })
+        #expect(original["reason"]?.stringValue == "consent")
+        #expect(original["withdrawn_purposes"] == .array([]))
+        #expect(original["superseded_by"] == remaining["record"])
+        #expect(remaining["reason"]?.stringValue == "partial_withdrawal")
+        #expect(remaining["withdrawn_purposes"] == .array(["attendance-analytics"]))
+        #expect(remaining["withdrawn_purposes_at"]?.stringValue == Timestamp.iso8601(fixture.clock.now()))
+        #expect(remaining["purposes"] == .array(["entry", "offers"]))
+        // Consent to what remains was given at enrolment, by the operator who recorded it.
+        #expect(remaining["given_at"]?.stringValue == Timestamp.iso8601(given))
+        #expect(remaining["operator"] == original["operator"])
+        #expect(records.last?["record"] == remaining["record"], "listed when it was recorded, after the consent it changed")
+        let csv = try registry.exportConsentLog(format: .csv, actor: fixture.staff).text
+        #expect(csv.contains(",partial_withdrawal,attendance-analytics,"), "\(csv)")
+
+        let entry = try #require(
+            try registry.vault.read { db in try AuditLog.entries(in: db) }.last { $0.action == "consent.withdraw" })
+        #expect(entry.actor == "dpo-clerk")
+        #expect(entry.details["reason"] == "partial_withdrawal")
+        #expect(entry.details["purposes"] == .array(["attendance-analytics"]))
+        #expect(entry.details["replaces"] == .string(first.id))
+        #expect(entry.details["remaining_purposes"] == .array(["entry", "offers"]))
+        #expect(entry.details["erased"] == .bool(false))
+        // The record still answers for the consent in force.
+        #expect(try registry.consentRecords(of: subject.id).last?.partialWithdrawal?.purposes == ["attendance-analytics"])
+    }
+
+    @Test("the record of processing fills Art. 30(1)(a)-(g) from a filled-in policy, and is not a draft")
+    func recordOfProcessing() throws {
+        let fixture = try ConsentFixture(edit: ConsentFixture.fillingInController)
+        let registry = try fixture.open()
+        #expect(fixture.policy.unfilledRecordOfProcessingFields == [])
         let json = try JSONParser.parse(registry.exportRecordOfProcessing(format: .json, actor: fixture.staff).text)
         for key in [
             "a_controller", "b_purposes", "c_categories", "d_recipients", "e_transfers", "f_erasure_time_limits", "g_security_measures",
@@ -49,10 +95,73 @@ struct ExportTests {
             let value = try #require(json[key], "missing \(key)")
             #expect(value != .null && value != .array([]) && value != .string(""), "\(key) is empty")
         }
-        #expect(json["a_controller"]?["dpo_contact"]?.stringValue == "dpo@example.org")
+        #expect(json["a_controller"]?["dpo_contact"]?.stringValue == "dpo@riverside-climbing.test")
         #expect(json["f_erasure_time_limits"]?["access_events"]?.stringValue?.contains("180") == true)
+        #expect(json["draft"] == .bool(false) && json["unfilled_fields"] == nil)
         let markdown = try registry.exportRecordOfProcessing(format: .markdown, actor: fixture.staff).text
         #expect(markdown.contains("g_security_measures"))
+        #expect(markdown.hasPrefix("# Record of processing"))
+        #expect(!markdown.contains("DRAFT"))
+    }
+
+    @Test("with the shipped placeholders the record of processing is refused, naming every unfilled field, and nothing is exported")
+    func recordOfProcessingRefusedWithPlaceholders() throws {
+        let fixture = try ConsentFixture()
+        let registry = try fixture.open()
+        let before = try registry.vault.read { db in try AuditLog.entries(in: db) }.count
+        for format in [ExportDocument.Format.json, .markdown] {
+            let error = try #require(throws: ConsentError.self) {
+                try registry.exportRecordOfProcessing(format: format, actor: fixture.staff)
+            }
+            #expect(error.code == .recordOfProcessingIncomplete)
+            #expect(error.exitStatus == .configuration)
+            for key in ["controller.name", "controller.address", "controller.contact", "controller.dpo_contact"] {
+                #expect(error.message.contains(key), "\(key) is not named: \(error.message)")
+            }
+            #expect(error.message.contains(fixture.policyPath) && error.message.contains("--draft"))
+            #expect(!error.message.contains("Example Venue Ltd"), "the field is named, not its value")
+        }
+        #expect(try registry.vault.read { db in try AuditLog.entries(in: db) }.count == before, "nothing was disclosed, so no export entry")
+    }
+
+    @Test("every Art. 30 field is checked: an empty value, an empty list or a placeholder anywhere is unfilled")
+    func unfilledFields() throws {
+        let fixture = try ConsentFixture { text in
+            ConsentFixture.fillingInController(text)
+                .replacingOccurrences(
+                    of: "supervisory_authority = \"the national data-protection authority\"", with: "supervisory_authority = \" \""
+                )
+                .replacingOccurrences(
+                    of: "transfers = \"None: all processing happens on the device at the entrance\"", with: "transfers = \"\""
+                )
+                .replacingOccurrences(
+                    of:
+                        "recipients = [\"venue staff at the entrance (decisions only)\", \"the venue's data-protection officer (exports)\"]",
+                    with: "recipients = [\"venue staff\", \"the DPO, dpo@Example.com\"]")
+        }
+        #expect(
+            fixture.policy.unfilledRecordOfProcessingFields == [
+                "controller.supervisory_authority", "record_of_processing.recipients", "record_of_processing.transfers",
+            ])
+        #expect(Policy.isUnfilled("Example Venue Ltd") && Policy.isUnfilled("") && Policy.isUnfilled("a@EXAMPLE.ORG"))
+        #expect(!Policy.isUnfilled("Riverside Climbing Club Ltd"))
+    }
+
+    @Test("with --draft the record of processing is exported, marked as a draft with the fields still to fill")
+    func recordOfProcessingDraft() throws {
+        let fixture = try ConsentFixture()
+        let registry = try fixture.open()
+        let json = try JSONParser.parse(registry.exportRecordOfProcessing(format: .json, draft: true, actor: fixture.staff).text)
+        #expect(json["draft"] == .bool(true))
+        let unfilled = try #require(json["unfilled_fields"]?.arrayValue).compactMap(\.stringValue)
+        #expect(unfilled == ["controller.name", "controller.address", "controller.contact", "controller.dpo_contact"])
+        #expect(json["g_security_measures"] != nil)
+        let markdown = try registry.exportRecordOfProcessing(format: .markdown, draft: true, actor: fixture.staff).text
+        let firstLine = try #require(markdown.split(separator: "\n").first)
+        #expect(firstLine.hasPrefix("DRAFT — not a record of processing until"))
+        #expect(firstLine.contains("controller.name") && firstLine.contains("controller.dpo_contact"))
+        let exports = try registry.vault.read { db in try AuditLog.entries(in: db) }.filter { $0.action == "export.ropa" }
+        #expect(exports.count == 2 && exports.allSatisfy { $0.details["draft"] == .bool(true) })
     }
 
     @Test("the access response is complete JSON and never contains the template's numbers")

@@ -75,7 +75,7 @@ struct MemberCardsTests {
         var request = ConsentFixture.request("Ada")
         request.card = "4242"
         let ada = try registry.enrol(request, embeddings: [VaultFixture.randomDescriptor()], by: fixture.staff).0.id
-        let ropa = try JSONParser.parse(registry.exportRecordOfProcessing(format: .json, actor: fixture.staff).text)
+        let ropa = try JSONParser.parse(registry.exportRecordOfProcessing(format: .json, draft: true, actor: fixture.staff).text)
         #expect(ropa["recognition_trigger"]?["trigger"]?.stringValue == "zone")
         #expect(ropa["recognition_trigger"]?["meaning"]?.stringValue == DoorTrigger.zone.meaning)
         #expect(ropa["recognition_trigger"]?["card_alternative"]?.stringValue?.contains("card alone") == true)
@@ -93,7 +93,7 @@ struct MemberCardsTests {
                     of: "dpia_reference = \"\"            # required", with: "dpia_reference = \"DPIA-2026-09\" # required")
         }
         let registry = try fixture.open()
-        let ropa = try JSONParser.parse(registry.exportRecordOfProcessing(format: .json, actor: fixture.staff).text)
+        let ropa = try JSONParser.parse(registry.exportRecordOfProcessing(format: .json, draft: true, actor: fixture.staff).text)
         #expect(ropa["recognition_trigger"]?["dpia_reference"]?.stringValue == "DPIA-2026-09")
         #expect(ropa["recognition_trigger"]?["processing"]?.stringValue?.contains("different") == true)
     }

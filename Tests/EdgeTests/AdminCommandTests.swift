@@ -29,7 +29,8 @@ struct AdminCommandTests {
         .purge,
         .exportConsentLog(.csv),
         .exportAudit(.jsonl),
-        .exportRecordOfProcessing(.markdown),
+        .exportRecordOfProcessing(.markdown, draft: false),
+        .exportRecordOfProcessing(.json, draft: true),
         .exportSubject(subject),
         .exportUndelivered(export: "export.audit", outcome: "refused", reason: "the output file exists"),
         .auditVerify(export: "{\"format\":\"x\"}\n", publicKey: nil),
@@ -77,7 +78,7 @@ struct AdminCommandTests {
     func defaults() throws {
         #expect(try AdminCommand(.stats, arguments: [:]) == .stats(days: AdminCommand.defaultStatisticsDays))
         #expect(try AdminCommand(.exportAudit, arguments: [:]) == .exportAudit(.jsonl))
-        #expect(try AdminCommand(.exportRecordOfProcessing, arguments: [:]) == .exportRecordOfProcessing(.json))
+        #expect(try AdminCommand(.exportRecordOfProcessing, arguments: [:]) == .exportRecordOfProcessing(.json, draft: false))
         #expect(try AdminCommand(.subjects, arguments: [:]) == .subjects(names: false))
         #expect(try AdminCommand(.backupRecord, arguments: ["destination": "/b"]) == .backupRecord(destination: "/b", keyEpochs: []))
     }
@@ -96,6 +97,7 @@ struct AdminCommandTests {
             (.erase, ["subject": "not-a-pseudonym"], "not-a-pseudonym"),
             (.withdraw, ["subject": .string(Self.subject.rawValue), "purposes": "entry"], "'purposes'"),
             (.subjects, ["names": "yes"], "'names'"),
+            (.exportRecordOfProcessing, ["draft": "yes"], "'draft'"),
             (.stats, ["days": 0], "'days'"),
             (.stats, ["days": "ten"], "'days'"),
             (.exportAudit, ["format": "xml"], "'xml'"),

@@ -99,10 +99,13 @@ struct AdminSocketEndToEndTests {
         let names = try appliance.cli(["subjects", "--json", "--names"])
         #expect((names.jsonLines.first?["subjects"] as? [[String: Any]])?.first?["name"] as? String == "Barack Obama")
         #expect(try appliance.cli(["stats"]).jsonLines.first?["regulars"] != nil)
-        for export in [["export", "consent-log"], ["export", "ropa"], ["export", "subject", obama]] {
+        for export in [["export", "consent-log"], ["export", "ropa", "--draft"], ["export", "subject", obama]] {
             let result = try appliance.cli(export)
             #expect(result.status == 0 && !result.stdout.isEmpty, "\(export): \(result.stderr)")
         }
+        // The default policy's placeholders: the daemon refuses the final record with the same status.
+        let ropa = try appliance.cli(["export", "ropa"])
+        #expect(ropa.status == 78 && ropa.stderr.contains("controller.name"), "\(ropa.stderr)")
         // audit.verify over the socket, on an export made over the socket.
         let export = try appliance.cli(["export", "audit"]).stdout
         let socket = try #require(RawAdminSocket(path: appliance.fixture.socketPath))

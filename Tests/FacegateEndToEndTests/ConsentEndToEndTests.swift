@@ -131,9 +131,54 @@ struct ConsentEndToEndTests {
         #expect(tampered.status == 65)
         #expect(tampered.stderr.contains("entry: 1"))
 
-        let ropa = try appliance.run(["export", "ropa"])
+        let ropa = try appliance.run(["export", "ropa", "--draft"])
         #expect(ropa.status == 0)
         #expect(ropa.stdout.contains("g_security_measures"))
+    }
+
+    @Test("with the shipped placeholders export ropa exits 78 naming every unfilled field, exports nothing, and is audited as refused")
+    func recordOfProcessingRefused() throws {
+        let appliance = try Appliance()
+        let output = appliance.fixture.directory.file("ropa.json")
+        let refused = try appliance.run(["export", "ropa", "--output", output])
+        #expect(refused.status == 78, "\(refused.stdout)\(refused.stderr)")
+        for key in ["controller.name", "controller.address", "controller.contact", "controller.dpo_contact"] {
+            #expect(refused.stderr.contains(key), "\(key) is not named: \(refused.stderr)")
+        }
+        #expect(refused.stderr.contains("--draft") && refused.stderr.contains(appliance.fixture.policyPath))
+        #expect(!FileManager.default.fileExists(atPath: output), "nothing was exported")
+        let markdown = try appliance.run(["export", "ropa", "--format", "md"])
+        #expect(markdown.status == 78 && markdown.stdout.isEmpty)
+
+        let audit = try appliance.run(["export", "audit"]).jsonLines
+        #expect(!audit.contains { $0["action"] as? String == "export.ropa" }, "no record of processing was disclosed")
+        let refusals = audit.filter {
+            $0["action"] as? String == "admin.command" && ($0["details"] as? [String: Any])?["command"] as? String == "export.ropa"
+        }
+        #expect(refusals.count == 2)
+        #expect(refusals.allSatisfy { ($0["details"] as? [String: Any])?["outcome"] as? String == "record_of_processing_incomplete" })
+
+        let draft = try appliance.run(["export", "ropa", "--draft", "--output", output])
+        #expect(draft.status == 0, "\(draft.stderr)")
+        let document = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output))) as? [String: Any])
+        #expect(document["draft"] as? Bool == true)
+        #expect((document["unfilled_fields"] as? [String])?.contains("controller.name") == true)
+        let draftMarkdown = try appliance.run(["export", "ropa", "--draft", "--format", "md"])
+        #expect(draftMarkdown.stdout.hasPrefix("DRAFT — not a record of processing until"), "\(draftMarkdown.stdout.prefix(200))")
+    }
+
+    @Test("once the policy names the controller, export ropa needs no --draft and is not marked as one")
+    func recordOfProcessingFilledIn() throws {
+        let fixture = try ConsentFixture(edit: ConsentFixture.fillingInController)
+        let facegate = FacegateProcess()
+        let ropa = try facegate.run(["export", "ropa", "--policy", fixture.policyPath])
+        #expect(ropa.status == 0, "\(ropa.stderr)")
+        #expect(ropa.jsonLines.first?["draft"] as? Bool == false)
+        #expect(ropa.jsonLines.first?["unfilled_fields"] == nil)
+        #expect(ropa.stdout.contains("Riverside Climbing Club Ltd"))
+        let markdown = try facegate.run(["export", "ropa", "--format", "md", "--policy", fixture.policyPath])
+        #expect(markdown.status == 0 && markdown.stdout.hasPrefix("# Record of processing"))
     }
 
     @Test("a policy error names the key and exits with the configuration status")

@@ -119,7 +119,7 @@ struct DoorTriggerEndToEndTests {
         let summary = try #require(Appliance.summary(result.stderr))
         #expect((summary["embeddings"] as? Int ?? 0) > 0)
         #expect(!result.jsonLines.isEmpty && result.jsonLines.allSatisfy { $0["decision"] as? String == "unknown" })
-        let ropa = try appliance.run(["export", "ropa"])
+        let ropa = try appliance.run(["export", "ropa", "--draft"])
         #expect(ropa.stdout.contains("DPIA-2026-11") && ropa.stdout.contains("\"trigger\":\"always\""), "\(ropa.stdout)")
     }
 

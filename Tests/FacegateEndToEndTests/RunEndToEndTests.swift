@@ -216,7 +216,7 @@ struct RunEndToEndTests {
         #expect(refused.stderr.contains("good frames"))
     }
 
-    @Test("doctor reports every check, and fails on missing models")
+    @Test("doctor reports every check, warns about an unfilled record of processing, and fails on missing models")
     func doctor() throws {
         let appliance = try Appliance()
         let result = try appliance.run(["doctor", "--json"])
@@ -225,6 +225,16 @@ struct RunEndToEndTests {
         #expect(names.isSuperset(of: ["policy", "models", "blas", "keys", "state directory", "database", "camera", "core dumps"]))
         #expect(checks.first { $0["name"] == "blas" }?["level"] == "ok", "OpenBLAS is expected: \(checks)")
         #expect(checks.first { $0["name"] == "models" }?["level"] == "ok")
+        // The shipped placeholders are a warning, naming the fields, not a failure.
+        let record = try #require(checks.first { $0["name"] == "record of processing" })
+        #expect(record["level"] == "warn")
+        #expect(record["detail"]?.contains("controller.name, controller.address, controller.contact, controller.dpo_contact") == true)
+        #expect(result.status == 0, "\(result.stdout)")
+        let filledIn = try ConsentFixture(edit: ConsentFixture.fillingInController)
+        let filledChecks = try #require(
+            try appliance.facegate.run(["doctor", "--json", "--policy", filledIn.policyPath]).jsonLines.first?["checks"]
+                as? [[String: String]])
+        #expect(filledChecks.first { $0["name"] == "record of processing" }?["level"] == "ok")
         let broken = try appliance.run(["doctor", "--json", "--models", "/nonexistent"])
         #expect(broken.status == 78)
     }

@@ -18,6 +18,16 @@ public final class ConsentFixture: @unchecked Sendable {
         (try? String(contentsOfFile: TestResources.repositoryRoot + "/policy/default.toml", encoding: .utf8)) ?? ""
     }
 
+    /// Replaces the default policy's placeholder controller (`Example Venue Ltd`,
+    /// `example.org`, ...) with a venue's own details, as an operator would before
+    /// exporting the record of processing: pass it as `edit`, or call it inside one.
+    public static func fillingInController(_ text: String) -> String {
+        text.replacingOccurrences(of: "name = \"Example Venue Ltd\"", with: "name = \"Riverside Climbing Club Ltd\"")
+            .replacingOccurrences(of: "address = \"1 Example Street, Example Town\"", with: "address = \"4 Mill Lane, Northbridge\"")
+            .replacingOccurrences(of: "contact = \"privacy@example.org\"", with: "contact = \"privacy@riverside-climbing.test\"")
+            .replacingOccurrences(of: "dpo_contact = \"dpo@example.org\"", with: "dpo_contact = \"dpo@riverside-climbing.test\"")
+    }
+
     /// `edit` may change the policy text before it is parsed (state_dir is set to the fixture's).
     public init(base: String = "/tmp", edit: (String) -> String = { $0 }) throws {
         directory = TemporaryDirectory(prefix: "fgc", base: base)

@@ -168,11 +168,12 @@ final class ConsentCompanion: VaultCompanion, @unchecked Sendable {
         else { return }
         let withdrawn = Set(purposes).intersection(current.purposes)
         guard !withdrawn.isEmpty else { return }  // already withdrawn: a replay
+        // Not a new consent: the remaining purposes keep the time and the operator of
+        // the consent they were given with; the record says what was withdrawn, when.
         var replacement = current
         replacement.id = RandomToken.hex(16)
         replacement.purposes = current.purposes.filter { !withdrawn.contains($0) }
-        replacement.givenAt = entry.at
-        replacement.operatorName = entry.actor
+        replacement.partialWithdrawal = .init(purposes: withdrawn.sorted(), at: entry.at)
         try ConsentStore.insert(replacement, in: db)
         try ConsentStore.supersede(current.id, by: replacement.id, in: db)
         if withdrawn.contains(ConsentRegistry.analyticsPurpose) {
@@ -180,6 +181,8 @@ final class ConsentCompanion: VaultCompanion, @unchecked Sendable {
         }
         var details: JSONObject = [
             "purposes": .array(withdrawn.sorted().map(JSONValue.string)), "erased": false, "consent_record": .string(replacement.id),
+            "reason": "partial_withdrawal", "replaces": .string(current.id),
+            "remaining_purposes": .array(replacement.purposes.map(JSONValue.string)),
         ]
         if replayed { details["replayed"] = true }
         try audit.append(actor: entry.actor, action: "consent.withdraw", subject: entry.subject, details: details, in: db)

@@ -157,11 +157,25 @@ public final class ConsentExports: @unchecked Sendable {
     /// The Art. 30 record of processing, filled from the policy: (a) controller and
     /// DPO, (b) purposes, (c) categories of subjects and data, (d) recipients, (e)
     /// transfers, (f) erasure time limits, (g) security measures.
-    public func recordOfProcessing(format: ExportDocument.Format, actor: OSUser) throws -> ExportDocument {
-        _ = try auditExport("export.ropa", actor: actor)
+    ///
+    /// A record naming an empty or shipped placeholder field (`Policy.placeholderMarkers`)
+    /// is no one's record of processing: it is refused, naming every such field,
+    /// unless `draft`, which marks the document as a draft (JSON `"draft": true` and
+    /// `unfilled_fields`; Markdown a first line saying so). The refusal happens before
+    /// anything is disclosed; the dispatcher audits it as a refused command.
+    public func recordOfProcessing(format: ExportDocument.Format, draft: Bool = false, actor: OSUser) throws -> ExportDocument {
         let policy = self.policy
-        let record: JSONValue = [
+        let unfilled = policy.unfilledRecordOfProcessingFields
+        guard draft || unfilled.isEmpty else {
+            throw ConsentError(
+                .recordOfProcessingIncomplete,
+                "the record of processing is not filled in: \(unfilled.joined(separator: ", ")) \(unfilled.count == 1 ? "is" : "are") empty or still the shipped example; fill \(unfilled.count == 1 ? "it" : "them") in \(policy.sourcePath.isEmpty ? "/etc/facegate/policy.toml" : policy.sourcePath) (and run `facegate policy reload` if the daemon runs), or pass --draft to export a draft; nothing was exported"
+            )
+        }
+        _ = try auditExport("export.ropa", actor: actor, details: draft ? ["draft": true] : [:])
+        var record: JSONObject = [
             "type": "record_of_processing", "article": "GDPR Art. 30(1)", "generated_at": .string(Timestamp.iso8601(clock.now())),
+            "draft": .bool(draft),
             "a_controller": [
                 "name": .string(policy.controller.name), "address": .string(policy.controller.address),
                 "contact": .string(policy.controller.contact), "dpo_contact": .string(policy.controller.dpoContact),
@@ -198,11 +212,27 @@ public final class ConsentExports: @unchecked Sendable {
                 "approvals_required": .int(policy.denyList.approvalsRequired), "review_days": .double(policy.denyList.reviewDays),
             ],
         ]
+        if draft {
+            // Beside the draft flag, where a reader sees it first.
+            var marked = JSONObject()
+            for entry in record.entries {
+                marked[entry.key] = entry.value
+                if entry.key == "draft" { marked["unfilled_fields"] = .array(unfilled.map(JSONValue.string)) }
+            }
+            record = marked
+        }
         switch format {
         case .json, .jsonl:
-            return ExportDocument(format: .json, text: record.serialized + "\n")
+            return ExportDocument(format: .json, text: JSONValue.object(record).serialized + "\n")
         case .markdown:
-            return ExportDocument(format: .markdown, text: Self.markdown(record))
+            let banner =
+                draft
+                ? "DRAFT — not a record of processing until "
+                    + (unfilled.isEmpty
+                        ? "it is exported without --draft"
+                        : "these fields are filled in the policy: \(unfilled.joined(separator: ", "))") + "\n\n"
+                : ""
+            return ExportDocument(format: .markdown, text: banner + Self.markdown(.object(record)))
         case .csv:
             throw ConsentError(.invalidArgument, "the record of processing exports as json or md")
         }
@@ -247,7 +277,8 @@ public final class ConsentExports: @unchecked Sendable {
             default: true
             }
         }
-        for entry in record.objectValue?.entries ?? [] where entry.key != "type" {
+        // The draft marking is the document's first line, not a section.
+        for entry in record.objectValue?.entries ?? [] where !["type", "draft", "unfilled_fields"].contains(entry.key) {
             out +=
                 "## \(entry.key)\n\n" + (isScalar(entry.value) ? render(entry.value, indent: "") : render(entry.value, indent: "")) + "\n\n"
         }

@@ -20,6 +20,25 @@ public struct ConsentRecord: Sendable, Equatable {
     public var erasedAt: Double?
     /// A record that replaced this one (a purpose withdrawn, a renewal).
     public var supersededBy: String?
+    /// Set on the record a partial withdrawal leaves: the purposes withdrawn, and when.
+    /// Such a record is not a new consent: its `givenAt` stays the time the remaining
+    /// purposes were consented to, and the export calls it a `partial_withdrawal`.
+    public var partialWithdrawal: PartialWithdrawal?
+
+    /// Purposes withdrawn from a consent that otherwise stays in force.
+    public struct PartialWithdrawal: Sendable, Equatable {
+        public var purposes: [String]
+        public var at: Double
+    }
+
+    /// Why the record exists, as the consent log says it: `consent` (given at
+    /// enrolment) or `partial_withdrawal` (some purposes withdrawn from the record it
+    /// replaced).
+    public var reason: String { partialWithdrawal == nil ? "consent" : "partial_withdrawal" }
+
+    /// When the record was made: a consent when it was given, a partial withdrawal
+    /// when the purposes were withdrawn. Records are listed in this order.
+    public var recordedAt: Double { partialWithdrawal?.at ?? givenAt }
 
     /// In force at `time`: not withdrawn, not superseded, not expired.
     public func isActive(at time: Double) -> Bool {
@@ -40,20 +59,24 @@ public struct ConsentRecord: Sendable, Equatable {
             "withdrawn_at": .string(withdrawnAt.map(Timestamp.iso8601)),
             "erased_at": .string(erasedAt.map(Timestamp.iso8601)),
             "superseded_by": .string(supersededBy),
+            "reason": .string(reason),
+            "withdrawn_purposes": .array((partialWithdrawal?.purposes ?? []).map(JSONValue.string)),
+            "withdrawn_purposes_at": .string(partialWithdrawal.map { Timestamp.iso8601($0.at) }),
         ]
     }
 
     /// The CSV header matching `csvRow`.
     public static let csvHeader = [
         "record", "subject", "notice_version", "notice_sha256", "purposes", "method", "operator", "given_at", "expires_at", "withdrawn_at",
-        "erased_at", "superseded_by",
+        "erased_at", "superseded_by", "reason", "withdrawn_purposes", "withdrawn_purposes_at",
     ]
 
     public var csvRow: [String] {
         [
             id, subject.rawValue, noticeVersion, noticeSHA256, purposes.joined(separator: " "), method, operatorName,
             Timestamp.iso8601(givenAt), Timestamp.iso8601(expiresAt), withdrawnAt.map(Timestamp.iso8601) ?? "",
-            erasedAt.map(Timestamp.iso8601) ?? "", supersededBy ?? "",
+            erasedAt.map(Timestamp.iso8601) ?? "", supersededBy ?? "", reason, (partialWithdrawal?.purposes ?? []).joined(separator: " "),
+            partialWithdrawal.map { Timestamp.iso8601($0.at) } ?? "",
         ]
     }
 }

@@ -8,13 +8,14 @@ enum ConsentStore {
         try db.execute(
             sql: """
                 INSERT INTO consent_record (id, subject_id, notice_version, notice_sha256, purposes, method, operator,
-                    given_at, expires_at, withdrawn_at, erased_at, superseded_by)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    given_at, expires_at, withdrawn_at, erased_at, superseded_by, withdrawn_purposes, withdrawn_purposes_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 record.id, record.subject.rawValue, record.noticeVersion, record.noticeSHA256,
                 StringArrayColumn.encode(record.purposes), record.method, record.operatorName,
                 record.givenAt, record.expiresAt, record.withdrawnAt, record.erasedAt, record.supersededBy,
+                record.partialWithdrawal.map { StringArrayColumn.encode($0.purposes) }, record.partialWithdrawal?.at,
             ])
     }
 
@@ -22,9 +23,10 @@ enum ConsentStore {
         let rows: [Row]
         if let subject {
             rows = try Row.fetchAll(
-                db, sql: "SELECT * FROM consent_record WHERE subject_id = ? ORDER BY given_at, id", arguments: [subject.rawValue])
+                db, sql: "SELECT * FROM consent_record WHERE subject_id = ? ORDER BY COALESCE(withdrawn_purposes_at, given_at), id",
+                arguments: [subject.rawValue])
         } else {
-            rows = try Row.fetchAll(db, sql: "SELECT * FROM consent_record ORDER BY given_at, id")
+            rows = try Row.fetchAll(db, sql: "SELECT * FROM consent_record ORDER BY COALESCE(withdrawn_purposes_at, given_at), id")
         }
         return rows.compactMap(record(from:))
     }
@@ -60,7 +62,7 @@ enum ConsentStore {
             sql: """
                 SELECT subject_id, id, purposes, expires_at FROM consent_record
                 WHERE withdrawn_at IS NULL AND erased_at IS NULL AND superseded_by IS NULL AND expires_at > ?
-                ORDER BY given_at, id
+                ORDER BY COALESCE(withdrawn_purposes_at, given_at), id
                 """, arguments: [time])
         while let row = try rows.next() {
             guard let subject = SubjectID(row[0] as String) else { continue }
@@ -89,6 +91,9 @@ enum ConsentStore {
             id: row["id"], subject: subject, noticeVersion: row["notice_version"], noticeSHA256: row["notice_sha256"],
             purposes: purposes, method: row["method"], operatorName: row["operator"], givenAt: row["given_at"],
             expiresAt: row["expires_at"], withdrawnAt: row["withdrawn_at"], erasedAt: row["erased_at"],
-            supersededBy: row["superseded_by"])
+            supersededBy: row["superseded_by"],
+            partialWithdrawal: (row["withdrawn_purposes"] as String?).flatMap { text in
+                (row["withdrawn_purposes_at"] as Double?).map { .init(purposes: StringArrayColumn.decode(text), at: $0) }
+            })
     }
 }

@@ -20,6 +20,9 @@ public final class DirectorySlideshow: FrameSource, @unchecked Sendable {
     private var frameIndex = 0
     public private(set) var skipped: [String] = []
 
+    /// How many photos the folder holds: what the logs say about it instead of names.
+    public var imageCount: Int { files.count }
+
     /// Told once per image that does not decode: its position, the count and the
     /// error code (not its name, which may be a person's).
     private let onSkip: @Sendable (Int, Int, String) -> Void

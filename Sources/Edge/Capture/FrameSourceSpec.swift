@@ -10,6 +10,18 @@ public enum FrameSourceSpec: Sendable, Equatable {
 
     public static let defaultCamera = "/dev/video0"
 
+    /// What a log line may say about the source: its kind, and a camera's device; never
+    /// a file's or a folder's path, because photos and clips are often named after the
+    /// person in them (`Barack Obama.jpg`). The user who named the path is told it as
+    /// command output, not through the logs.
+    public var loggedName: String {
+        switch self {
+        case .v4l2(let device, _, _, _): "v4l2:" + device
+        case .y4m: "y4m"
+        case .directory: "dir"
+        }
+    }
+
     public init(parsing text: String) throws(CaptureError) {
         guard let colon = text.firstIndex(of: ":") else {
             throw CaptureError(.invalidArgument, "'\(text)' is not a source; use v4l2:/dev/video0, y4m:PATH or dir:PATH")

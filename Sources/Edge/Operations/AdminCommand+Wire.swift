@@ -35,7 +35,8 @@ extension AdminCommand {
         case .purge: self = .purge
         case .exportConsentLog: self = .exportConsentLog(try args.exportFormat(default: .jsonl))
         case .exportAudit: self = .exportAudit(try args.exportFormat(default: .jsonl))
-        case .exportRecordOfProcessing: self = .exportRecordOfProcessing(try args.exportFormat(default: .json))
+        case .exportRecordOfProcessing:
+            self = .exportRecordOfProcessing(try args.exportFormat(default: .json), draft: try args.bool("draft"))
         case .exportSubject: self = .exportSubject(try args.subject())
         case .exportUndelivered:
             self = .exportUndelivered(
@@ -106,8 +107,8 @@ extension AdminCommand {
             var object: JSONObject = ["subject": .string(subject.rawValue)]
             if let purposes { object["purposes"] = .array(purposes.map(JSONValue.string)) }
             return object
-        case .exportConsentLog(let format), .exportAudit(let format), .exportRecordOfProcessing(let format):
-            return ["format": .string(format.rawValue)]
+        case .exportConsentLog(let format), .exportAudit(let format): return ["format": .string(format.rawValue)]
+        case .exportRecordOfProcessing(let format, let draft): return ["format": .string(format.rawValue), "draft": .bool(draft)]
         case .exportUndelivered(let export, let outcome, let reason):
             return ["export": .string(export), "outcome": .string(outcome), "reason": .string(reason)]
         case .auditVerify(let export, let publicKey):

@@ -24,7 +24,9 @@ public enum AdminCommand: Sendable, Equatable {
     case purge
     case exportConsentLog(ExportDocument.Format)
     case exportAudit(ExportDocument.Format)
-    case exportRecordOfProcessing(ExportDocument.Format)
+    /// The Art. 30 record; refused while the policy has empty or placeholder fields
+    /// unless `draft`, which marks it as a draft.
+    case exportRecordOfProcessing(ExportDocument.Format, draft: Bool)
     /// The Art. 15 access response.
     case exportSubject(SubjectID)
     /// Records that an export was refused or failed on the caller's side.

@@ -87,7 +87,8 @@ public final class ApplianceOperations: @unchecked Sendable {
         case .purge: return try purge(caller: caller)
         case .exportConsentLog(let format): return try registry.exportConsentLog(format: format, actor: caller).json
         case .exportAudit(let format): return try registry.exportAudit(format: format, actor: caller).json
-        case .exportRecordOfProcessing(let format): return try registry.exportRecordOfProcessing(format: format, actor: caller).json
+        case .exportRecordOfProcessing(let format, let draft):
+            return try registry.exportRecordOfProcessing(format: format, draft: draft, actor: caller).json
         case .exportSubject(let subject): return try registry.exportSubjectAccess(subject, actor: caller).json
         case .exportUndelivered(let export, let outcome, let reason):
             try registry.recordUndeliveredExport(export, outcome: outcome, reason: reason, actor: caller)
