@@ -135,6 +135,21 @@ extension Facegate {
                 }
             }
 
+            // The journal the decision events go to (LogNamespace=facegate), when installed.
+            let journald = "/etc/systemd/journald@facegate.conf"
+            if let policy, let data = FileManager.default.contents(atPath: journald) {
+                let text = String(decoding: data, as: UTF8.self)
+                let limit = policy.retention.accessEventDays
+                if let days = JournaldRetention.days(inConfiguration: text), days <= limit {
+                    add("journal", .ok, "\(journald) keeps decision events \(Int(days)) days (access_event_days: \(Int(limit)))")
+                } else {
+                    add(
+                        "journal", .warn,
+                        "\(journald) keeps decision events longer than access_event_days (\(Int(limit))): set MaxRetentionSec=\(Int(limit))day in its [Journal] section"
+                    )
+                }
+            }
+
             // Camera.
             let cameras = V4L2Camera.availableDevices()
             if cameras.isEmpty {

@@ -127,17 +127,17 @@ struct ExportTests {
     @Test("every Art. 30 field is checked: an empty value, an empty list or a placeholder anywhere is unfilled")
     func unfilledFields() throws {
         let fixture = try ConsentFixture { text in
-            ConsentFixture.fillingInController(text)
-                .replacingOccurrences(
-                    of: "supervisory_authority = \"the national data-protection authority\"", with: "supervisory_authority = \" \""
-                )
-                .replacingOccurrences(
-                    of: "transfers = \"None: all processing happens on the device at the entrance\"", with: "transfers = \"\""
-                )
-                .replacingOccurrences(
-                    of:
-                        "recipients = [\"venue staff at the entrance (decisions only)\", \"the venue's data-protection officer (exports)\"]",
-                    with: "recipients = [\"venue staff\", \"the DPO, dpo@Example.com\"]")
+            ConsentFixture.fillingInController(
+                text.replacingOccurrences(
+                    of: "supervisory_authority = \"the national data-protection authority\"", with: "supervisory_authority = \" \"")
+            )
+            .replacingOccurrences(
+                of: "transfers = \"None: all processing happens on the device at the entrance\"", with: "transfers = \"\""
+            )
+            .replacingOccurrences(
+                of:
+                    "recipients = [\"venue staff at the entrance (decisions only)\", \"the venue's data-protection officer (exports)\"]",
+                with: "recipients = [\"venue staff\", \"the DPO, dpo@Example.com\"]")
         }
         #expect(
             fixture.policy.unfilledRecordOfProcessingFields == [

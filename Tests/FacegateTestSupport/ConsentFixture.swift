@@ -26,6 +26,9 @@ public final class ConsentFixture: @unchecked Sendable {
             .replacingOccurrences(of: "address = \"1 Example Street, Example Town\"", with: "address = \"4 Mill Lane, Northbridge\"")
             .replacingOccurrences(of: "contact = \"privacy@example.org\"", with: "contact = \"privacy@riverside-climbing.test\"")
             .replacingOccurrences(of: "dpo_contact = \"dpo@example.org\"", with: "dpo_contact = \"dpo@riverside-climbing.test\"")
+            .replacingOccurrences(
+                of: "supervisory_authority = \"the national data-protection authority\"",
+                with: "supervisory_authority = \"the Information Commissioner's Office\"")
     }
 
     /// `edit` may change the policy text before it is parsed (state_dir is set to the fixture's).

@@ -5,7 +5,9 @@ extension Policy {
     /// of processing naming them is not a record of anyone's processing, so the export
     /// refuses it (unless asked for a draft) and `doctor` warns. A value containing
     /// any of these (case-insensitively) counts as unfilled. Defined here once.
-    public static let placeholderMarkers = ["Example Venue Ltd", "Example Street", "Example Town", "example.org", "example.com"]
+    public static let placeholderMarkers = [
+        "Example Venue Ltd", "Example Street", "Example Town", "example.org", "example.com", "the national data-protection authority",
+    ]
 
     /// Whether `value` is empty (or blank) or still contains a shipped placeholder.
     public static func isUnfilled(_ value: String) -> Bool {
