@@ -11,7 +11,7 @@ extension Facegate {
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Export records for the DPO (JSON Lines signed by the device, or CSV).",
-            subcommands: [ConsentLog.self, Audit.self, Ropa.self, Subject.self])
+            subcommands: [ConsentLog.self, Audit.self, Ropa.self, Dpia.self, Subject.self])
 
         struct Output: ParsableArguments {
             @Option(
@@ -59,6 +59,25 @@ extension Facegate {
                 try await runExport(
                     .exportRecordOfProcessing(try AdminArguments.exportFormat(parsing: format), draft: draft), global: global,
                     state: state, output: output)
+            }
+        }
+
+        struct Dpia: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "A draft data-protection impact assessment (Art. 35(7)) from the policy and the device, for the DPO to complete.",
+                discussion: """
+                    Describes the processing (the trigger in force, what is stored, where, for how long, who \
+                    sees what), its necessity and proportionality (the card alternative, data minimisation), \
+                    the risks to people with facegate's measures and the requirements whose tests prove them \
+                    (docs/PRIVACY.md), and the open items only the controller can complete. Always a draft.
+                    """)
+            @OptionGroup var global: GlobalOptions
+            @OptionGroup var state: StateOptions
+            @OptionGroup var output: Output
+            @Option(help: "md or json.") var format: String = "md"
+            func run() async throws {
+                try await runExport(
+                    .exportImpactAssessment(try AdminArguments.exportFormat(parsing: format)), global: global, state: state, output: output)
             }
         }
 

@@ -154,7 +154,10 @@ struct ExportTests {
         let json = try JSONParser.parse(registry.exportRecordOfProcessing(format: .json, draft: true, actor: fixture.staff).text)
         #expect(json["draft"] == .bool(true))
         let unfilled = try #require(json["unfilled_fields"]?.arrayValue).compactMap(\.stringValue)
-        #expect(unfilled == ["controller.name", "controller.address", "controller.contact", "controller.dpo_contact"])
+        #expect(
+            unfilled == [
+                "controller.name", "controller.address", "controller.contact", "controller.dpo_contact", "controller.supervisory_authority",
+            ])
         #expect(json["g_security_measures"] != nil)
         let markdown = try registry.exportRecordOfProcessing(format: .markdown, draft: true, actor: fixture.staff).text
         let firstLine = try #require(markdown.split(separator: "\n").first)

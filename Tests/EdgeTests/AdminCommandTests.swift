@@ -31,6 +31,7 @@ struct AdminCommandTests {
         .exportAudit(.jsonl),
         .exportRecordOfProcessing(.markdown, draft: false),
         .exportRecordOfProcessing(.json, draft: true),
+        .exportImpactAssessment(.json),
         .exportSubject(subject),
         .exportUndelivered(export: "export.audit", outcome: "refused", reason: "the output file exists"),
         .auditVerify(export: "{\"format\":\"x\"}\n", publicKey: nil),

@@ -99,7 +99,7 @@ struct AdminSocketEndToEndTests {
         let names = try appliance.cli(["subjects", "--json", "--names"])
         #expect((names.jsonLines.first?["subjects"] as? [[String: Any]])?.first?["name"] as? String == "Barack Obama")
         #expect(try appliance.cli(["stats"]).jsonLines.first?["regulars"] != nil)
-        for export in [["export", "consent-log"], ["export", "ropa", "--draft"], ["export", "subject", obama]] {
+        for export in [["export", "consent-log"], ["export", "ropa", "--draft"], ["export", "dpia"], ["export", "subject", obama]] {
             let result = try appliance.cli(export)
             #expect(result.status == 0 && !result.stdout.isEmpty, "\(export): \(result.stderr)")
         }
@@ -127,7 +127,9 @@ struct AdminSocketEndToEndTests {
         let names2 = Set(commands.compactMap { ($0["details"] as? [String: Any])?["command"] as? String })
         #expect(
             names2.isSuperset(of: [
-                "enrol", "identify", "subjects", "stats", "export.consent_log", "export.ropa", "export.subject", "audit.verify", "purge",
+                "enrol", "identify", "subjects", "stats", "export.consent_log", "export.ropa", "export.dpia", "export.subject",
+                "audit.verify",
+                "purge",
                 "policy.reload", "consent.withdraw", "erase",
             ]))
         #expect(commands.allSatisfy { $0["actor"] as? String == "root" })

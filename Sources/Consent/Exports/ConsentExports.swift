@@ -57,7 +57,7 @@ public final class ConsentExports: @unchecked Sendable {
         return .object(object)
     }
 
-    private var policy: Policy { policies.policy }
+    var policy: Policy { policies.policy }
 
     private func header(_ format: String, actor: OSUser, time: String? = nil) -> JSONValue {
         [
@@ -68,7 +68,7 @@ public final class ConsentExports: @unchecked Sendable {
     }
 
     /// Audits an export and signs a checkpoint that covers the export's own entry.
-    private func auditExport(_ action: String, actor: OSUser, subject: SubjectID? = nil, details: JSONObject = [:]) throws
+    func auditExport(_ action: String, actor: OSUser, subject: SubjectID? = nil, details: JSONObject = [:]) throws
         -> AuditCheckpoint?
     {
         try vault.write { db in
@@ -253,8 +253,9 @@ public final class ConsentExports: @unchecked Sendable {
         value == value.rounded() ? "\(Int(value)) days" : "\(value) days"
     }
 
-    private static func markdown(_ record: JSONValue) -> String {
-        var out = "# Record of processing activities (GDPR Art. 30(1))\n\n"
+    /// A JSON document as Markdown: one section per top-level key, nested lists below.
+    static func markdown(_ record: JSONValue, title: String = "Record of processing activities (GDPR Art. 30(1))") -> String {
+        var out = "# \(title)\n\n"
         func render(_ value: JSONValue, indent: String) -> String {
             switch value {
             case .object(let object):

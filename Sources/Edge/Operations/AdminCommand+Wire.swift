@@ -37,6 +37,7 @@ extension AdminCommand {
         case .exportAudit: self = .exportAudit(try args.exportFormat(default: .jsonl))
         case .exportRecordOfProcessing:
             self = .exportRecordOfProcessing(try args.exportFormat(default: .json), draft: try args.bool("draft"))
+        case .exportImpactAssessment: self = .exportImpactAssessment(try args.exportFormat(default: .markdown))
         case .exportSubject: self = .exportSubject(try args.subject())
         case .exportUndelivered:
             self = .exportUndelivered(
@@ -109,6 +110,7 @@ extension AdminCommand {
             return object
         case .exportConsentLog(let format), .exportAudit(let format): return ["format": .string(format.rawValue)]
         case .exportRecordOfProcessing(let format, let draft): return ["format": .string(format.rawValue), "draft": .bool(draft)]
+        case .exportImpactAssessment(let format): return ["format": .string(format.rawValue)]
         case .exportUndelivered(let export, let outcome, let reason):
             return ["export": .string(export), "outcome": .string(outcome), "reason": .string(reason)]
         case .auditVerify(let export, let publicKey):

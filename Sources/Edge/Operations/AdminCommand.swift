@@ -27,6 +27,8 @@ public enum AdminCommand: Sendable, Equatable {
     /// The Art. 30 record; refused while the policy has empty or placeholder fields
     /// unless `draft`, which marks it as a draft.
     case exportRecordOfProcessing(ExportDocument.Format, draft: Bool)
+    /// A draft data-protection impact assessment (Art. 35(7)) from the policy and the device.
+    case exportImpactAssessment(ExportDocument.Format)
     /// The Art. 15 access response.
     case exportSubject(SubjectID)
     /// Records that an export was refused or failed on the caller's side.
@@ -75,6 +77,7 @@ public enum AdminCommand: Sendable, Equatable {
         case exportConsentLog = "export.consent_log"
         case exportAudit = "export.audit"
         case exportRecordOfProcessing = "export.ropa"
+        case exportImpactAssessment = "export.dpia"
         case exportSubject = "export.subject"
         case auditVerify = "audit.verify"
         case auditCheck = "audit.check"
@@ -136,6 +139,7 @@ public enum AdminCommand: Sendable, Equatable {
         case .exportConsentLog: .exportConsentLog
         case .exportAudit: .exportAudit
         case .exportRecordOfProcessing: .exportRecordOfProcessing
+        case .exportImpactAssessment: .exportImpactAssessment
         case .exportSubject: .exportSubject
         case .exportUndelivered: .exportUndelivered
         case .auditVerify: .auditVerify

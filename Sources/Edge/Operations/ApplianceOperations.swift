@@ -89,6 +89,7 @@ public final class ApplianceOperations: @unchecked Sendable {
         case .exportAudit(let format): return try registry.exportAudit(format: format, actor: caller).json
         case .exportRecordOfProcessing(let format, let draft):
             return try registry.exportRecordOfProcessing(format: format, draft: draft, actor: caller).json
+        case .exportImpactAssessment(let format): return try registry.exports.impactAssessment(format: format, actor: caller).json
         case .exportSubject(let subject): return try registry.exportSubjectAccess(subject, actor: caller).json
         case .exportUndelivered(let export, let outcome, let reason):
             try registry.recordUndeliveredExport(export, outcome: outcome, reason: reason, actor: caller)
