@@ -127,11 +127,13 @@ struct DenyListTests {
         #expect(try registry.denyListEntries(of: subject).first?.state == .lapsed)
     }
 
-    @Test("a renewal needs N fresh approvals, not from the renewer, and extends the review date")
+    @Test("a renewal needs a reason and N fresh approvals, not from the renewer, and extends the review date")
     func renewal() throws {
         let (fixture, registry, subject) = try setUp()
         let entry = try activeEntry(registry, subject)
         fixture.clock.advance(days: 80)
+        let blank = #expect(throws: ConsentError.self) { try registry.renewDenyListEntry(entry.id, reason: " \t", actor: bob) }
+        #expect(blank?.message.contains("reason") == true)
         let renewing = try registry.renewDenyListEntry(entry.id, reason: "still a risk", actor: bob)
         #expect(renewing.renewalPending)
         #expect(throws: ConsentError.self) { try registry.approveDenyListEntry(entry.id, reason: "mine", actor: bob) }

@@ -162,6 +162,9 @@ public final class DenyListGovernance: @unchecked Sendable {
     /// the same approvals again before its review date, or it lapses.
     public func renew(_ id: String, reason: String, actor: OSUser) throws -> DenyListEntry {
         try requireEnabled()
+        guard !reason.trimmingPrefix(while: \.isWhitespace).isEmpty else {
+            throw ConsentError(.denyListRefused, "a renewal needs a reason: why the entry is still needed")
+        }
         let now = clock.now()
         return try vault.write { db in
             let transition = try DenyListStore.entry(id, vault: self.vault, in: db).renewing(by: actor.name, at: now)
