@@ -120,5 +120,6 @@ enum ConsentMigrations {
                     ALTER TABLE consent_record ADD COLUMN withdrawn_purposes_at REAL;
                     """)
         }
+        DenyListActivationStore.register(&migrator)
     }
 }

@@ -82,10 +82,10 @@ extension Facegate {
     struct DenyList: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "denylist",
-            abstract: "Propose, approve, reject, renew and list deny-list entries (off unless the policy enables it with a DPIA).",
+            abstract: "Enable the deny-list; propose, approve, reject, renew and list its entries (off by default).",
             discussion:
-                "An entry is in force only after approvals from the policy's number of distinct admins, none of them its proposer; it lapses at its review date unless renewed the same way.",
-            subcommands: [List.self, Propose.self, Approve.self, Reject.self, Renew.self])
+                "The deny-list is off until the policy's number of distinct admins ask for it with the same DPIA reference (denylist enable), or the policy enables it with a DPIA reference. An entry is in force only after approvals from that many distinct admins, none of them its proposer; it lapses at its review date unless renewed the same way.",
+            subcommands: [List.self, Propose.self, Approve.self, Reject.self, Renew.self, Enable.self, Disable.self])
 
         struct List: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "List entries.")
@@ -138,6 +138,42 @@ extension Facegate {
                 abstract: "Ask for an active entry to be renewed (it needs the approvals again).")
             @OptionGroup var decision: EntryDecisionOptions
             func run() async throws { try await decision.send { .denyListRenew(entry: $0, reason: $1) } }
+        }
+
+        struct Enable: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract:
+                    "Ask for the deny-list to be enabled under a DPIA; it is once enough distinct admins have asked with the same reference."
+            )
+            @OptionGroup var global: GlobalOptions
+            @OptionGroup var state: StateOptions
+            @OptionGroup var options: AdminOptions
+            @Option(help: ArgumentHelp("The reference of the DPIA that justifies the deny-list.", valueName: "REF")) var dpia: String
+            @Option(help: "Why.") var reason: String
+
+            func run() async throws {
+                try await runAdmin(.denyListEnable(dpiaReference: dpia, reason: reason), global: global, state: state, json: options.json) {
+                    result in
+                    let admins = 1 + (result["approvals"]?.arrayValue?.count ?? 0)
+                    return result["state"]?.stringValue == "active"
+                        ? "the deny-list is enabled under DPIA \(result["dpia_reference"]?.stringValue ?? "?") (\(admins) admins asked)"
+                        : "asked to enable the deny-list under DPIA \(result["dpia_reference"]?.stringValue ?? "?"): \(admins) admin(s) so far; another admin must ask too"
+                }
+            }
+        }
+
+        struct Disable: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Switch off the deny-list the admins enabled (one admin suffices).")
+            @OptionGroup var global: GlobalOptions
+            @OptionGroup var state: StateOptions
+            @OptionGroup var options: AdminOptions
+            @Option(help: "Why.") var reason: String
+
+            func run() async throws {
+                try await runAdmin(.denyListDisable(reason: reason), global: global, state: state, json: options.json) { _ in
+                    "the deny-list is disabled"
+                }
+            }
         }
 
         /// What approving, rejecting and renewing an entry take: the entry and a reason.

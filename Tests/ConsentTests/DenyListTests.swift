@@ -37,6 +37,39 @@ struct DenyListTests {
         #expect(!registry.isDenyListed(subject))
     }
 
+    @Test(
+        "two distinct admins enable it by command under a DPIA reference, each step audited with it; one admin disables it")
+    func enabledByAdmins() throws {
+        let (fixture, registry, subject) = try setUp { $0 }
+        #expect(throws: ConsentError.self) { try registry.denyList.enable(dpiaReference: "  ", reason: "fights", actor: alice) }
+        #expect(throws: ConsentError.self) { try registry.denyList.enable(dpiaReference: "DPIA-7", reason: " ", actor: alice) }
+        let proposed = try registry.denyList.enable(dpiaReference: " DPIA-7 ", reason: "fights at the door", actor: alice)
+        #expect(!proposed.isActive && !registry.denyList.isEnabled, "one admin is not enough")
+        #expect(throws: ConsentError.self) { try registry.addIncident(subject, category: "violence", note: nil, actor: alice) }
+        let twice = #expect(throws: ConsentError.self) {
+            try registry.denyList.enable(dpiaReference: "DPIA-7", reason: "again", actor: alice)
+        }
+        #expect(twice?.message.contains("another admin") == true)
+        #expect(throws: ConsentError.self) { try registry.denyList.enable(dpiaReference: "DPIA-8", reason: "other", actor: bob) }
+        let enabled = try registry.denyList.enable(dpiaReference: "DPIA-7", reason: "agreed", actor: bob)
+        #expect(enabled.isActive && registry.denyList.isEnabled && registry.denyList.dpiaReference == "DPIA-7")
+        _ = try registry.addIncident(subject, category: "violence", note: nil, actor: alice)
+        let steps = try registry.vault.read { db in try AuditLog.entries(in: db) }.filter { $0.action == "denylist.enable" }
+        #expect(steps.map(\.actor) == ["alice", "bob"])
+        #expect(steps.allSatisfy { $0.details["dpia_reference"] == .string("DPIA-7") })
+        #expect(steps.last?.details["step"] == .string("enabled"))
+        let ropa = try JSONParser.parse(registry.exportRecordOfProcessing(format: .json, draft: true, actor: fixture.staff).text)
+        #expect(ropa["deny_list"]?["enabled"] == .bool(true) && ropa["deny_list"]?["dpia_reference"] == .string("DPIA-7"))
+        // It stays enabled across a restart, until one admin disables it.
+        registry.close()
+        let reopened = try fixture.open()
+        #expect(reopened.denyList.isEnabled)
+        _ = try reopened.denyList.disable(reason: "the DPIA is under review", actor: carol)
+        #expect(!reopened.denyList.isEnabled)
+        #expect(throws: ConsentError.self) { try reopened.addIncident(subject, category: "violence", note: nil, actor: alice) }
+        #expect(throws: ConsentError.self) { try reopened.denyList.disable(reason: "again", actor: carol) }
+    }
+
     @Test("enabled without a DPIA reference is refused")
     func needsDPIA() throws {
         let (_, registry, subject) = try setUp { $0.replacingOccurrences(of: "enabled = false", with: "enabled = true") }

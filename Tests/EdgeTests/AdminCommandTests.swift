@@ -49,6 +49,8 @@ struct AdminCommandTests {
         .denyListApprove(entry: "e1", reason: "seen the evidence"),
         .denyListReject(entry: "e1", reason: "not enough"),
         .denyListRenew(entry: "e1", reason: "still relevant"),
+        .denyListEnable(dpiaReference: "DPIA-2026-004", reason: "repeated violence at the door"),
+        .denyListDisable(reason: "the DPIA expired"),
         .doorConfirm(alert: "a1", decision: "deny", reason: "confirmed by staff"),
         .doorAlerts,
         .enrol(

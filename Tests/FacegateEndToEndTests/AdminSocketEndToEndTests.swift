@@ -169,6 +169,23 @@ struct AdminSocketEndToEndTests {
         #expect(after.count - before <= 6, "\(after.count - before) entries for 300 malformed lines")
     }
 
+    @Test("two admins enable the deny-list through the socket under one DPIA reference; the running door follows")
+    func enableByTwoAdmins() throws {
+        let appliance = try Appliance(denyList: false)
+        let first = try appliance.cli(["denylist", "enable", "--dpia", "DPIA-2026-009", "--reason", "fights at the door"])
+        #expect(first.status == 0 && first.stdout.contains("another admin must ask too"), "\(first.stdout)\(first.stderr)")
+        #expect(try appliance.cli(["status", "--json"]).jsonLines.first?["deny_list"] as? String == "disabled")
+        let again = try appliance.cli(["denylist", "enable", "--dpia", "DPIA-2026-009", "--reason", "again"])
+        #expect(again.status != 0, "the same admin twice counts once")
+        let second = try appliance.cli(
+            uid: 60001, gid: Self.staffGID, ["denylist", "enable", "--dpia", "DPIA-2026-009", "--reason", "agreed"])
+        #expect(second.status == 0 && second.stdout.contains("is enabled"), "\(second.stdout)\(second.stderr)")
+        #expect(try appliance.cli(["status", "--json"]).jsonLines.first?["deny_list"] as? String == "enabled")
+        let steps = try appliance.auditActions().filter { $0["action"] as? String == "denylist.enable" }
+        #expect(steps.count == 2 && steps.allSatisfy { ($0["details"] as? [String: Any])?["dpia_reference"] as? String == "DPIA-2026-009" })
+        #expect(appliance.daemon.stop() == 0)
+    }
+
     @Test(
         "while the daemon holds the state directory, restore and a second daemon are refused; once it stops, a restored backup keeps the erasures made since"
     )

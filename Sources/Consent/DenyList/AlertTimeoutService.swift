@@ -20,7 +20,7 @@ public struct AlertTimeoutService<C: Clock>: Service where C.Duration == Duratio
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 // The policy may be reloaded to enable the deny-list: keep checking.
-                if registry.policy.denyList.isActive {
+                if registry.denyList.isEnabled {
                     do {
                         let expired = try registry.expireAlerts()
                         if !expired.isEmpty {

@@ -1,9 +1,10 @@
 public import FacegateCore
 import GRDB
+import Synchronization
 public import Vault
 
-/// The deny-list, governed by people: off unless the policy enables it with a DPIA
-/// reference; entries only for enrolled, consenting subjects; proposed by a rule
+/// The deny-list, governed by people: off unless enabled with a DPIA reference, by
+/// the policy or by distinct admins (`enable`, `DenyListActivation`); entries only for enrolled, consenting subjects; proposed by a rule
 /// over recorded incidents or by an admin with a reason and evidence; in force only
 /// after approvals from N distinct admins, none of whom proposed it; lapsing at its
 /// review date unless renewed the same way; and a match only ever raises an alert
@@ -19,6 +20,8 @@ public final class DenyListGovernance: @unchecked Sendable {
     let cache: ConsentCache
     let policies: CurrentPolicy
     let clock: any WallClock
+    /// The open activation by admins (proposed or active), as last read or written.
+    private let activation = Mutex<DenyListActivation?>(nil)
 
     init(vault: VaultStore, audit: AuditLog, cache: ConsentCache, policies: CurrentPolicy, clock: any WallClock) {
         self.vault = vault
@@ -28,13 +31,25 @@ public final class DenyListGovernance: @unchecked Sendable {
         self.clock = clock
     }
 
+    /// Whether the deny-list is in force: enabled by the policy with a DPIA reference,
+    /// or by the admins' activation.
+    public var isEnabled: Bool { policies.policy.denyList.isActive || activation.withLock { $0?.isActive ?? false } }
+
+    /// The DPIA reference the deny-list is in force under; nil when it is off.
+    public var dpiaReference: String? {
+        let policy = policies.policy.denyList
+        if policy.isActive { return policy.dpiaReference }
+        return activation.withLock { $0?.isActive == true ? $0?.dpiaReference : nil }
+    }
+
     /// Throws unless the deny-list is enabled and justified by a DPIA.
     public func requireEnabled() throws {
+        guard !isEnabled else { return }
         let policy = policies.policy.denyList
         guard policy.enabled else {
             throw ConsentError(
                 .denyListRefused,
-                "the deny-list is disabled (the default); enabling it needs denylist.enabled = true and a denylist.dpia_reference in the policy"
+                "the deny-list is disabled (the default); enabling it needs two admins (`facegate denylist enable --dpia REF --reason TEXT`, once each), or denylist.enabled = true and a denylist.dpia_reference in the policy"
             )
         }
         guard !policy.dpiaReference.isEmpty else {
@@ -205,16 +220,103 @@ public final class DenyListGovernance: @unchecked Sendable {
 
     /// The subject's entry in force now, if the deny-list is active (in memory).
     func entryInForce(of subject: SubjectID) -> String? {
-        guard policies.policy.denyList.isActive else { return nil }
+        guard isEnabled else { return nil }
         let now = clock.now()
         guard let inForce = cache.denyListEntry(of: subject), inForce.reviewAt > now else { return nil }
         return inForce.entry
     }
 
-    /// Loads the entries in force into the door's cache (at open).
+    /// Loads the entries in force into the door's cache, and the admins' activation (at open).
     func reloadInForce() throws {
         let now = clock.now()
         cache.replaceDenyList(try vault.read { db in try DenyListStore.entriesInForce(at: now, in: db) })
+        let open = try vault.read { db in try DenyListActivationStore.open(in: db) }
+        activation.withLock { $0 = open }
+    }
+
+    // MARK: Enabling by admins
+
+    /// One admin's request to enable the deny-list under the DPIA `dpiaReference`: the
+    /// first proposes, and once the policy's `approvals_required` distinct admins (the
+    /// proposer among them) have asked with the same reference it is in force. Every
+    /// step is audited with the reference and the reason. A blank reference or reason,
+    /// the same admin twice, or another reference while one is pending are refused.
+    public func enable(dpiaReference rawReference: String, reason rawReason: String, actor: OSUser) throws -> DenyListActivation {
+        let reference = String(rawReference.trimmingWhiteSpace), reason = String(rawReason.trimmingWhiteSpace)
+        guard !reference.isEmpty else {
+            throw ConsentError(.denyListRefused, "enabling the deny-list needs the reference of the DPIA that justifies it (--dpia)")
+        }
+        guard !reason.isEmpty else { throw ConsentError(.denyListRefused, "enabling the deny-list needs a reason (--reason)") }
+        let required = policies.policy.denyList.approvalsRequired
+        let now = clock.now()
+        let result = try vault.write { db -> DenyListActivation in
+            var step = "proposed"
+            var current: DenyListActivation
+            if var open = try DenyListActivationStore.open(in: db) {
+                guard !open.isActive else {
+                    throw ConsentError(
+                        .denyListRefused,
+                        "the deny-list is already enabled (DPIA \(open.dpiaReference)); `facegate denylist disable` first to change its reference"
+                    )
+                }
+                guard open.dpiaReference == reference else {
+                    throw ConsentError(
+                        .denyListRefused,
+                        "enabling under DPIA \(open.dpiaReference) is pending; ask with the same --dpia, or `facegate denylist disable` it first"
+                    )
+                }
+                guard open.proposedBy != actor.name, !open.approvals.contains(actor.name) else {
+                    throw ConsentError(
+                        .denyListRefused, "'\(actor.name)' has already asked to enable the deny-list: another admin must ask too")
+                }
+                open.approvals.append(actor.name)
+                step = "approved"
+                current = open
+            } else {
+                current = DenyListActivation(
+                    id: RandomToken.hex(8), dpiaReference: reference, reason: reason, proposedBy: actor.name, proposedAt: now,
+                    approvals: [])
+            }
+            if current.approvals.count + 1 >= required {
+                current.activatedAt = now
+                step = "enabled"
+            }
+            try DenyListActivationStore.save(current, in: db)
+            try audit.append(
+                actor: actor.name, action: "denylist.enable",
+                details: [
+                    "activation": .string(current.id), "dpia_reference": .string(reference), "reason": .string(reason),
+                    "step": .string(step), "admins": .int(current.approvals.count + 1), "required": .int(required),
+                ], in: db)
+            return current
+        }
+        activation.withLock { $0 = result }
+        return result
+    }
+
+    /// Switches the admins' activation off (pending or in force): one admin suffices,
+    /// since turning the deny-list off only protects people. A deny-list enabled by the
+    /// policy file is turned off there.
+    public func disable(reason rawReason: String, actor: OSUser) throws -> DenyListActivation {
+        let reason = String(rawReason.trimmingWhiteSpace)
+        guard !reason.isEmpty else { throw ConsentError(.denyListRefused, "disabling the deny-list needs a reason (--reason)") }
+        let result = try vault.write { db -> DenyListActivation in
+            guard var open = try DenyListActivationStore.open(in: db) else {
+                throw ConsentError(
+                    .notFound,
+                    policies.policy.denyList.isActive
+                        ? "the deny-list is enabled by the policy file: set denylist.enabled = false there and reload it"
+                        : "the deny-list is not enabled by the admins; nothing to disable")
+            }
+            open.closedAt = clock.now()
+            try DenyListActivationStore.save(open, in: db)
+            try audit.append(
+                actor: actor.name, action: "denylist.disable",
+                details: ["activation": .string(open.id), "dpia_reference": .string(open.dpiaReference), "reason": .string(reason)], in: db)
+            return open
+        }
+        activation.withLock { $0 = nil }
+        return result
     }
 
     // MARK: Helpers

@@ -31,10 +31,9 @@ extension ConsentExports {
                     "justify processing every face in the picture (trigger \"always\", DPIA reference \(recognition.dpiaReference)) rather than only the people who ask"
                 ))
         }
-        if policy.denyList.isActive {
+        if let reference = denyList.dpiaReference {
             openItems.append(
-                .string(
-                    "attach the deny-list's own assessment (\(policy.denyList.dpiaReference)): categories, rules, approvals and reviews"))
+                .string("attach the deny-list's own assessment (\(reference)): categories, rules, approvals and reviews"))
         }
         let document: JSONObject = [
             "type": "dpia_draft", "article": "GDPR Art. 35(7)", "draft": true, "generated_at": .string(Timestamp.iso8601(clock.now())),
@@ -66,7 +65,7 @@ extension ConsentExports {
                 "transfers": .string(policy.recordOfProcessing.transfers),
                 "device_now": [
                     "enrolled_people": .int(counts.subjects), "templates": .int(counts.templates),
-                    "deny_list": .string(policy.denyList.isActive ? "enabled (\(policy.denyList.dpiaReference))" : "off"),
+                    "deny_list": .string(denyList.dpiaReference.map { "enabled (\($0))" } ?? "off"),
                     "notices": .array(policy.notices.map { .string("\($0.version) (sha256 \($0.sha256))") }),
                 ],
             ],

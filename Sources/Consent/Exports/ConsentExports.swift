@@ -207,8 +207,8 @@ public final class ConsentExports: @unchecked Sendable {
                 }),
             "recognition_trigger": Self.trigger(policy.recognition),
             "deny_list": [
-                "enabled": .bool(policy.denyList.isActive),
-                "dpia_reference": .string(policy.denyList.dpiaReference.isEmpty ? nil : policy.denyList.dpiaReference),
+                "enabled": .bool(denyList.isEnabled),
+                "dpia_reference": .string(denyList.dpiaReference),
                 "approvals_required": .int(policy.denyList.approvalsRequired), "review_days": .double(policy.denyList.reviewDays),
             ],
         ]

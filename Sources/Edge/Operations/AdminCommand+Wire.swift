@@ -77,6 +77,8 @@ extension AdminCommand {
         case .denyListApprove: self = .denyListApprove(entry: try args.string("entry"), reason: try args.string("reason"))
         case .denyListReject: self = .denyListReject(entry: try args.string("entry"), reason: try args.string("reason"))
         case .denyListRenew: self = .denyListRenew(entry: try args.string("entry"), reason: try args.string("reason"))
+        case .denyListEnable: self = .denyListEnable(dpiaReference: try args.string("dpia_reference"), reason: try args.string("reason"))
+        case .denyListDisable: self = .denyListDisable(reason: try args.string("reason"))
         case .doorConfirm:
             self = .doorConfirm(alert: try args.string("alert"), decision: try args.string("decision"), reason: try args.string("reason"))
         case .doorAlerts: self = .doorAlerts
@@ -129,6 +131,8 @@ extension AdminCommand {
             return ["subject": .string(subject.rawValue), "reason": .string(reason), "evidence": .array(evidence.map(JSONValue.string))]
         case .denyListApprove(let entry, let reason), .denyListReject(let entry, let reason), .denyListRenew(let entry, let reason):
             return ["entry": .string(entry), "reason": .string(reason)]
+        case .denyListEnable(let reference, let reason): return ["dpia_reference": .string(reference), "reason": .string(reason)]
+        case .denyListDisable(let reason): return ["reason": .string(reason)]
         case .doorConfirm(let alert, let decision, let reason):
             return ["alert": .string(alert), "decision": .string(decision), "reason": .string(reason)]
         }

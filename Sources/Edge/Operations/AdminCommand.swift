@@ -51,6 +51,10 @@ public enum AdminCommand: Sendable, Equatable {
     case denyListApprove(entry: String, reason: String)
     case denyListReject(entry: String, reason: String)
     case denyListRenew(entry: String, reason: String)
+    /// One admin's request to enable the deny-list under a DPIA (distinct admins needed).
+    case denyListEnable(dpiaReference: String, reason: String)
+    /// Switches the admins' activation of the deny-list off.
+    case denyListDisable(reason: String)
     /// A person's decision on a door alert (`deny` or `admit`).
     case doorConfirm(alert: String, decision: String, reason: String)
     /// The open door alerts.
@@ -91,6 +95,8 @@ public enum AdminCommand: Sendable, Equatable {
         case denyListApprove = "denylist.approve"
         case denyListReject = "denylist.reject"
         case denyListRenew = "denylist.renew"
+        case denyListEnable = "denylist.enable"
+        case denyListDisable = "denylist.disable"
         case doorConfirm = "door.confirm"
         case doorAlerts = "door.alerts"
         case doorClaim = "door.claim"
@@ -154,6 +160,8 @@ public enum AdminCommand: Sendable, Equatable {
         case .denyListApprove: .denyListApprove
         case .denyListReject: .denyListReject
         case .denyListRenew: .denyListRenew
+        case .denyListEnable: .denyListEnable
+        case .denyListDisable: .denyListDisable
         case .doorConfirm: .doorConfirm
         case .doorAlerts: .doorAlerts
         case .doorClaim: .doorClaim

@@ -55,6 +55,6 @@ extension ApplianceOperations {
             )
         }
         try registry.reload(policy: fresh, actor: caller)
-        return ["policy": .string(fresh.sourcePath), "deny_list": .string(fresh.denyList.isActive ? "enabled" : "disabled")]
+        return ["policy": .string(fresh.sourcePath), "deny_list": .string(registry.denyList.isEnabled ? "enabled" : "disabled")]
     }
 }

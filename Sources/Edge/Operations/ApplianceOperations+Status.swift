@@ -18,7 +18,7 @@ extension ApplianceOperations {
             "state_dir": .string(registry.location.stateDirectory),
             "subjects": .int(counts.subjects),
             "templates": .int(counts.templates),
-            "deny_list": .string(policy.denyList.isActive ? "enabled" : "disabled"),
+            "deny_list": .string(registry.denyList.isEnabled ? "enabled" : "disabled"),
             "trigger": .string((door?.trigger ?? policy.recognition.trigger).rawValue),
             "policy": .string(policy.sourcePath),
             "time": .string(Timestamp.iso8601(registry.now)),

@@ -112,6 +112,9 @@ public final class ApplianceOperations: @unchecked Sendable {
         case .denyListApprove(let entry, let reason): return try registry.approveDenyListEntry(entry, reason: reason, actor: caller).json
         case .denyListReject(let entry, let reason): return try registry.rejectDenyListEntry(entry, reason: reason, actor: caller).json
         case .denyListRenew(let entry, let reason): return try registry.renewDenyListEntry(entry, reason: reason, actor: caller).json
+        case .denyListEnable(let reference, let reason):
+            return try registry.denyList.enable(dpiaReference: reference, reason: reason, actor: caller).json
+        case .denyListDisable(let reason): return try registry.denyList.disable(reason: reason, actor: caller).json
         case .doorConfirm(let alert, let decision, let reason):
             return try registry.confirmAlert(alert, decision: decision, reason: reason, actor: caller).json
         case .doorAlerts: return ["alerts": .array(try registry.alerts().filter { $0.status == .open }.map(\.json))]
