@@ -141,7 +141,13 @@ struct AdminSocketEndToEndTests {
     )
     func refusesOtherUsers() throws {
         let appliance = try Appliance(denyList: false)
-        chmod(appliance.fixture.socketPath, 0o666)  // let the file permissions through: the peer check must still refuse
+        // The server narrows its socket to 0660 just after it starts listening: wait for
+        // that, then let the file permissions through, so that the peer check is what
+        // refuses (a connect refused by the file mode never reaches the daemon).
+        let deadline = Date().addingTimeInterval(10)
+        var info = stat()
+        while Date() < deadline, stat(appliance.fixture.socketPath, &info) != 0 || info.st_mode & 0o777 != 0o660 { usleep(20_000) }
+        chmod(appliance.fixture.socketPath, 0o666)
         let refused = try appliance.cli(uid: 65534, gid: 65534, ["status", "--json"])
         #expect(refused.status == 77, "\(refused.stdout)\(refused.stderr)")
         #expect(refused.stdout.contains("not_permitted"))
