@@ -9,13 +9,18 @@ import Vault
 /// and described in the exports together with the trigger in force.
 @Suite("Member cards")
 struct MemberCardsTests {
+    /// Enrols a subject named `name` with `card` linked; returns the pseudonym.
+    static func enrol(_ name: String, card: String, in registry: ConsentRegistry, by staff: OSUser) throws -> SubjectID {
+        var request = ConsentFixture.request(name)
+        request.card = card
+        return try registry.enrol(request, embeddings: [VaultFixture.randomDescriptor()], by: staff).0.id
+    }
+
     @Test("a card linked at enrolment finds its holder; the number is nowhere in the database's files")
     func enrolWithCard() throws {
         let fixture = try ConsentFixture()
         let registry = try fixture.open()
-        var request = ConsentFixture.request("Ada")
-        request.card = "0451-7781-2290"
-        let ada = try registry.enrol(request, embeddings: [VaultFixture.randomDescriptor()], by: fixture.staff).0.id
+        let ada = try Self.enrol("Ada", card: "0451-7781-2290", in: registry, by: fixture.staff)
         #expect(try registry.cards.holder(of: "0451-7781-2290") == ada)
         #expect(try registry.cards.holder(of: " 0451-7781-2290\r\n") == ada, "a reader's white space is not part of the number")
         #expect(try registry.cards.holder(of: "0451-7781-2291") == nil)
@@ -61,9 +66,7 @@ struct MemberCardsTests {
     func erasure() throws {
         let fixture = try ConsentFixture()
         let registry = try fixture.open()
-        var request = ConsentFixture.request("Ada")
-        request.card = "4242"
-        let ada = try registry.enrol(request, embeddings: [VaultFixture.randomDescriptor()], by: fixture.staff).0.id
+        let ada = try Self.enrol("Ada", card: "4242", in: registry, by: fixture.staff)
         try registry.erase(ada, reason: .request, actor: fixture.staff)
         #expect(try registry.cards.holder(of: "4242") == nil)
     }
@@ -72,9 +75,7 @@ struct MemberCardsTests {
     func exports() throws {
         let fixture = try ConsentFixture()
         let registry = try fixture.open()
-        var request = ConsentFixture.request("Ada")
-        request.card = "4242"
-        let ada = try registry.enrol(request, embeddings: [VaultFixture.randomDescriptor()], by: fixture.staff).0.id
+        let ada = try Self.enrol("Ada", card: "4242", in: registry, by: fixture.staff)
         let ropa = try JSONParser.parse(registry.exportRecordOfProcessing(format: .json, draft: true, actor: fixture.staff).text)
         #expect(ropa["recognition_trigger"]?["trigger"]?.stringValue == "zone")
         #expect(ropa["recognition_trigger"]?["meaning"]?.stringValue == DoorTrigger.zone.meaning)

@@ -63,12 +63,7 @@ struct AdminSocketEndToEndTests {
         }
 
         func waitForEvent(_ predicate: ([String: Any]) -> Bool, seconds: Double = 20) -> [String: Any]? {
-            let deadline = Date().addingTimeInterval(seconds)
-            while Date() < deadline {
-                if let event = daemon.events.first(where: predicate) { return event }
-                usleep(100_000)
-            }
-            return nil
+            daemon.waitForEvent(seconds: seconds, predicate)
         }
 
         deinit { daemon?.stop() }

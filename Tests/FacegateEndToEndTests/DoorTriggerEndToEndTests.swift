@@ -50,26 +50,6 @@ struct DoorTriggerEndToEndTests {
                 arguments: ["--source", "y4m:" + clip, "--loop", "--realtime", "--policy", fixture.policyPath, "--log-level", "warning"],
                 socketPath: fixture.socketPath)
         }
-
-        static func summary(_ stderr: String) -> [String: Any]? {
-            for line in stderr.split(separator: "\n").reversed() {
-                if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                    let summary = object["summary"] as? [String: Any]
-                {
-                    return summary
-                }
-            }
-            return nil
-        }
-    }
-
-    static func waitForEvent(_ daemon: DaemonProcess, seconds: Double = 20, _ predicate: ([String: Any]) -> Bool) -> [String: Any]? {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if let event = daemon.events.first(where: predicate) { return event }
-            usleep(100_000)
-        }
-        return nil
     }
 
     /// A stranger crossing the side of the frame (faces up to 140 px, never inside the
@@ -89,7 +69,7 @@ struct DoorTriggerEndToEndTests {
         let result = try appliance.run(["run", "--source", "y4m:" + passing, "--log-level", "warning"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.jsonLines.isEmpty, "no decision about anyone: \(result.stdout)")
-        let summary = try #require(Appliance.summary(result.stderr))
+        let summary = try #require(RunSummary.parse(result.stderr))
         #expect(summary["embeddings"] as? Int == 0)
         #expect(summary["gallery_searches"] as? Int == 0)
         #expect((summary["faces"] as? Int ?? 0) > 30, "the passers-by were detected and tracked: \(summary)")
@@ -101,7 +81,7 @@ struct DoorTriggerEndToEndTests {
                 ["make-clip", "--output", fast, "--fps", "30", TestResources.fixture("biden.jpg") + ":1.2:140:0.05,0.5:0.95,0.5"]
             ).status == 0)
         let thirty = try appliance.run(["run", "--source", "y4m:" + fast, "--log-level", "warning"])
-        #expect(Appliance.summary(thirty.stderr)?["embeddings"] as? Int == 0, "\(thirty.stderr)")
+        #expect(RunSummary.parse(thirty.stderr)?["embeddings"] as? Int == 0, "\(thirty.stderr)")
         #expect(thirty.jsonLines.isEmpty)
         let member = try appliance.clip("member.y4m", [TestResources.fixture("obama3.jpg") + ":2:160"])
         let stepping = try appliance.run(["run", "--source", "y4m:" + member, "--log-level", "warning"])
@@ -116,7 +96,7 @@ struct DoorTriggerEndToEndTests {
         let passing = try appliance.clip("passing.y4m", Self.passersBy)
         let result = try appliance.run(["run", "--source", "y4m:" + passing, "--log-level", "warning"])
         #expect(result.status == 0, "\(result.stderr)")
-        let summary = try #require(Appliance.summary(result.stderr))
+        let summary = try #require(RunSummary.parse(result.stderr))
         #expect((summary["embeddings"] as? Int ?? 0) > 0)
         #expect(!result.jsonLines.isEmpty && result.jsonLines.allSatisfy { $0["decision"] as? String == "unknown" })
         let ropa = try appliance.run(["export", "ropa", "--draft"])
@@ -134,22 +114,22 @@ struct DoorTriggerEndToEndTests {
         let claim = try appliance.run(["door", "claim", "--json", "--card", "0451-7781"])
         #expect(claim.status == 0, "\(claim.stderr)")
         let id = try #require(claim.jsonLines.first?["claim"] as? String)
-        let matched = try #require(Self.waitForEvent(daemon) { $0["claim"] as? String == id }, "\(daemon.events)")
+        let matched = try #require(daemon.waitForEvent { $0["claim"] as? String == id }, "\(daemon.events)")
         #expect(matched["decision"] as? String == "member" && matched["subject"] as? String == obama)
         #expect((matched["distance"] as? Double ?? 1) < 0.6)
         // An unknown card: refused, its own event, the number nowhere.
         let unknown = try appliance.run(["door", "claim", "--card", "9999-0000"])
         #expect(unknown.status == 67 && unknown.stderr.contains("door admit"), "\(unknown.stderr)")
         #expect(!unknown.stderr.contains("9999"))
-        #expect(Self.waitForEvent(daemon) { $0["decision"] as? String == "claim_unknown_card" } != nil)
+        #expect(daemon.waitForEvent { $0["decision"] as? String == "claim_unknown_card" } != nil)
         // A card alone: the door opens with no face processed.
         // The number piped, as a reader integration should (arguments are visible in `ps`).
         let admit = try appliance.facegate.run(
             ["door", "admit", "--json", "--card", "-", "--policy", appliance.fixture.policyPath], stdin: Data("0451-7781\n".utf8))
         #expect(admit.status == 0 && admit.jsonLines.first?["subject"] as? String == obama, "\(admit.stderr)")
-        #expect(Self.waitForEvent(daemon) { $0["decision"] as? String == "card" && $0["track"] is NSNull } != nil)
+        #expect(daemon.waitForEvent { $0["decision"] as? String == "card" && $0["track"] is NSNull } != nil)
         #expect(daemon.stop() == 0)
-        let summary = try #require(Appliance.summary(daemon.errorText))
+        let summary = try #require(RunSummary.parse(daemon.errorText))
         #expect(summary["gallery_searches"] as? Int == 0, "a claim never searches the gallery: \(summary)")
         #expect(summary["claims"] as? Int == 2 && summary["claim_matched"] as? Int == 1 && summary["claim_unknown_card"] as? Int == 1)
         #expect((summary["verifications"] as? Int ?? 0) >= 3 && summary["verifications"] as? Int == summary["embeddings"] as? Int)
@@ -166,19 +146,19 @@ struct DoorTriggerEndToEndTests {
         let daemon = try appliance.daemon(try appliance.clip("biden.y4m", [TestResources.fixture("biden.jpg") + ":2:160"]))
         let claim = try appliance.run(["door", "claim", "--json", "--card", "0451-7781"])
         let id = try #require(claim.jsonLines.first?["claim"] as? String, "\(claim.stderr)")
-        let mismatch = try #require(Self.waitForEvent(daemon) { $0["claim"] as? String == id }, "\(daemon.events)")
+        let mismatch = try #require(daemon.waitForEvent { $0["claim"] as? String == id }, "\(daemon.events)")
         #expect(mismatch["decision"] as? String == "claim_mismatch")
         #expect(mismatch["subject"] as? String == obama, "the card's holder, whose card it was")
         #expect(mismatch["distance"] is NSNull)
         #expect(daemon.stop() == 0)
-        let summary = try #require(Appliance.summary(daemon.errorText))
+        let summary = try #require(RunSummary.parse(daemon.errorText))
         #expect(summary["gallery_searches"] as? Int == 0, "a failed 1:1 match is never followed by a search: \(summary)")
         #expect(summary["claim_mismatch"] as? Int == 1 && summary["claim_matched"] as? Int == 0)
 
         let empty = try appliance.daemon(try appliance.clip("empty.y4m", ["blank:1"]))
         let waiting = try appliance.run(["door", "claim", "--json", "--card", "0451-7781"])
         let second = try #require(waiting.jsonLines.first?["claim"] as? String, "\(waiting.stderr)")
-        let timeout = try #require(Self.waitForEvent(empty, seconds: 10) { $0["claim"] as? String == second }, "\(empty.events)")
+        let timeout = try #require(empty.waitForEvent(seconds: 10) { $0["claim"] as? String == second }, "\(empty.events)")
         #expect(timeout["decision"] as? String == "claim_timeout" && timeout["subject"] as? String == obama)
         #expect(empty.stop() == 0)
     }

@@ -35,16 +35,7 @@ struct RunEndToEndTests {
             return path
         }
 
-        static func summary(_ result: FacegateProcess.Result) -> [String: Any]? {
-            for line in result.stderr.split(separator: "\n").reversed() {
-                if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                    let summary = object["summary"] as? [String: Any]
-                {
-                    return summary
-                }
-            }
-            return nil
-        }
+        static func summary(_ result: FacegateProcess.Result) -> [String: Any]? { RunSummary.parse(result.stderr) }
     }
 
     @Test("a clip with an enrolled and a non-enrolled person gives member then unknown")

@@ -137,6 +137,16 @@ public final class DaemonProcess: @unchecked Sendable {
 
     public var errorText: String { collected.errorText }
 
+    /// The first event matching `predicate` within `seconds`, polling what was printed.
+    public func waitForEvent(seconds: Double = 20, _ predicate: ([String: Any]) -> Bool) -> [String: Any]? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let event = events.first(where: predicate) { return event }
+            usleep(100_000)
+        }
+        return nil
+    }
+
     /// Stops the daemon; returns its exit status.
     @discardableResult
     public func stop() -> Int32 {
