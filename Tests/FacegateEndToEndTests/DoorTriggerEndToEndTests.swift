@@ -132,7 +132,10 @@ struct DoorTriggerEndToEndTests {
         let summary = try #require(RunSummary.parse(daemon.errorText))
         #expect(summary["gallery_searches"] as? Int == 0, "a claim never searches the gallery: \(summary)")
         #expect(summary["claims"] as? Int == 2 && summary["claim_matched"] as? Int == 1 && summary["claim_unknown_card"] as? Int == 1)
-        #expect((summary["verifications"] as? Int ?? 0) >= 3 && summary["verifications"] as? Int == summary["embeddings"] as? Int)
+        // Every face embedded was compared 1:1 or, queued after its claim had ended,
+        // wiped without a comparison: never searched.
+        let verifications = summary["verifications"] as? Int ?? 0
+        #expect(verifications >= 3 && verifications <= summary["embeddings"] as? Int ?? 0, "\(summary)")
         #expect(summary["card_entries"] as? Int == 1)
         // Claims and cards need the door: without a daemon they say so.
         let offline = try appliance.run(["door", "claim", "--card", "0451-7781"])
