@@ -56,7 +56,7 @@ struct AdminCommandRunner {
             (try? global.locateModels())
             ?? ModelFiles(directory: ModelFiles.candidateDirectories(environment: ProcessEnvironment.current).first ?? ".cache/models")
         let operations = ApplianceOperations(registry: registry, models: models, logger: logger)
-        return try await AdminDispatcher(operations: operations).dispatch(request, caller: OSUser.current())
+        return try await AdminDispatcher(operations: operations).dispatch(request, caller: .user(OSUser.current()))
     }
 }
 

@@ -23,14 +23,14 @@ public struct AdminDispatcher: Sendable {
     public static var commands: [String] { AdminCommand.Name.allCases.map(\.rawValue) }
 
     /// Runs a typed request (the CLI in-process, the console).
-    public func dispatch(_ request: AdminRequest, caller: OSUser) async throws -> JSONValue {
+    public func dispatch(_ request: AdminRequest, caller: Caller) async throws -> JSONValue {
         try await run(request.command.name, images: request.images, caller: caller) { request.command }
     }
 
     /// Runs a request as it came over the socket: the command name is checked, then the
     /// caller's access (a refusal is audited), then the arguments are decoded (malformed
     /// arguments are refused without an audit entry: nothing was done).
-    public func dispatch(wire name: String, arguments: JSONObject, images: [ImageSource], caller: OSUser) async throws -> JSONValue {
+    public func dispatch(wire name: String, arguments: JSONObject, images: [ImageSource], caller: Caller) async throws -> JSONValue {
         guard let command = AdminCommand.Name(wire: name) else {
             throw AdminError(
                 .unknownCommand, "unknown command '\(name)'; known commands: \(Self.commands.sorted().joined(separator: ", "))")
@@ -39,13 +39,12 @@ public struct AdminDispatcher: Sendable {
     }
 
     private func run(
-        _ name: AdminCommand.Name, images: [ImageSource], caller: OSUser, decode: () throws -> AdminCommand
+        _ name: AdminCommand.Name, images: [ImageSource], caller: Caller, decode: () throws -> AdminCommand
     ) async throws -> JSONValue {
         let operations = self.operations
-        if name.access == .admin && !operations.isAdmin(caller) {
+        if !operations.mayRun(name, caller) {
             operations.auditCommand(name.rawValue, caller: caller, outcome: AdminError.Code.notPermitted.rawValue)
-            throw AdminError(
-                .notPermitted, "'\(caller.name)' may not run '\(name.rawValue)': only root, the service user and the admin group may")
+            throw AdminError(.notPermitted, operations.refusal(name, caller))
         }
         let command = try decode()
         let run: @Sendable () throws -> JSONValue = {

@@ -125,7 +125,7 @@ package final class AdminSession: Sendable {
             let images = try takeImages(arguments)
             // The uploads' memory goes back to the budget once the command is done.
             defer { budget.release(images.reduce(0) { $0 + $1.byteCount }) }
-            let result = try await dispatcher.dispatch(wire: command, arguments: arguments, images: images, caller: caller)
+            let result = try await dispatcher.dispatch(wire: command, arguments: arguments, images: images, caller: .user(caller))
             return Self.okReply(id: id, result)
         } catch let error as any UserFacingError {
             return Self.errorReply(id: id, error)

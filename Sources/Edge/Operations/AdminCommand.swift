@@ -118,6 +118,25 @@ public enum AdminCommand: Sendable, Equatable {
         /// the service user and the admin group.
         public var access: Access { self == .status ? .anyone : .admin }
 
+        /// The console roles that may run it. Staff act at the door; admins manage
+        /// members, cards and the deny-list; the DPO reads and verifies but runs no
+        /// biometric operation. Backups, policy reloads and accounts stay on the
+        /// admin socket (a root shell's business).
+        public var consoleRoles: Set<ConsoleRole> {
+            switch self {
+            case .status: [.staff, .admin, .dpo]
+            case .identify, .incidentAdd, .doorAlerts, .doorConfirm, .doorClaim, .doorAdmit: [.staff, .admin]
+            case .enrol, .erase, .withdraw, .purge, .cardSet, .cardClear, .denyListList, .denyListPropose, .denyListApprove,
+                .denyListReject, .denyListRenew, .denyListEnable, .denyListDisable:
+                [.admin]
+            case .subjects, .exportSubject, .stats: [.admin, .dpo]
+            case .exportConsentLog, .exportAudit, .exportRecordOfProcessing, .exportImpactAssessment, .exportUndelivered,
+                .auditVerify, .auditCheck:
+                [.dpo]
+            case .backupPrepare, .backupRecord, .policyReload: []
+            }
+        }
+
         /// False for answers from memory (`status`): they never wait behind blocking work.
         public var blocks: Bool { self != .status }
 

@@ -3,10 +3,16 @@ public import FacegateCore
 import Logging
 
 extension ApplianceOperations {
-    /// Audits an admin command (all but `status`) with the OS user who ran it.
-    public func auditCommand(_ command: String, caller: OSUser, outcome: String) {
+    /// Audits a command (all but `status`) with who ran it: the OS user and uid, or the
+    /// console account (`console:NAME`) and its role.
+    public func auditCommand(_ command: String, caller: Caller, outcome: String) {
         guard command != "status" else { return }
-        audit(caller, "admin.command", ["command": .string(command), "outcome": .string(outcome), "uid": .int(Int(caller.uid))])
+        var details: JSONObject = ["command": .string(command), "outcome": .string(outcome)]
+        switch caller {
+        case .user(let user): details["uid"] = .int(Int(user.uid))
+        case .console(let account): details["role"] = .string(account.role.rawValue)
+        }
+        audit(caller.actor, "admin.command", details)
     }
 
     /// Audits what the admin request log summed up for `caller` (`AdminRequestLog`).

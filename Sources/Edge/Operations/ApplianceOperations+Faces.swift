@@ -23,7 +23,7 @@ extension ApplianceOperations {
     /// Enrols one person from photos (the largest face of each), with their consent, in
     /// one transaction. Refuses, storing nothing, when an image has no face, when the
     /// photos do not show the same person, or when the face is already enrolled.
-    public func enrol(images: [ImageSource], request: EnrolmentRequest, caller: OSUser) throws -> Enrolled {
+    public func enrol(images: [ImageSource], request: EnrolmentRequest, caller: Caller) throws -> Enrolled {
         _ = try registry.validate(request)
         guard !images.isEmpty else { throw OperationError(.invalidArgument, "enrolment needs at least one photo of the person") }
         let engine = try engine()
@@ -59,19 +59,19 @@ extension ApplianceOperations {
                     )
                 }
             }
-            return try registry.enrol(request, embeddings: descriptors, by: caller)
+            return try registry.enrol(request, embeddings: descriptors, by: caller.actor)
         }
         return Enrolled(subject: enrolled.id, templates: enrolled.templates.count, consentRecord: record.id, expiresAt: enrolled.expiresAt)
     }
 
     /// Who is in a photo: per face, the matching subject, distance and decision.
     /// Stores nothing; the descriptors are wiped as soon as they are matched.
-    public func identify(_ image: ImageSource, caller: OSUser) throws -> JSONValue {
+    public func identify(_ image: ImageSource, caller: Caller) throws -> JSONValue {
         let engine = try engine()
         let decoded = try image.decode(with: decoder)
         let recognition = policy.recognition
         let analysis = try engine.analyze(decoded, options: DetectionOptions(upsample: max(1, recognition.upsample)), describe: true)
-        let showNames = isAdmin(caller)
+        let showNames = seesNames(caller)
         let recognizer = Recognizer(registry: registry)
         try recognizer.catchUpWithErasures()
         var faces: [JSONValue] = []

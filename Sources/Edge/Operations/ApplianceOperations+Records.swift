@@ -3,13 +3,13 @@ public import FacegateCore
 public import Vault
 
 extension ApplianceOperations {
-    public func subjects(caller: OSUser, includeNames: Bool) throws -> JSONValue {
-        if includeNames && !isAdmin(caller) {
+    public func subjects(caller: Caller, includeNames: Bool) throws -> JSONValue {
+        if includeNames && !seesNames(caller) {
             throw OperationError(.notPermitted, "only root or members of '\(policy.appliance.adminGroup)' may list names")
         }
         let listing = try registry.subjects()
         if includeNames {
-            try registry.recordAudit(actor: caller, action: "subjects.list_names", details: ["subjects": .int(listing.count)])
+            try registry.recordAudit(actor: caller.actor, action: "subjects.list_names", details: ["subjects": .int(listing.count)])
         }
         return [
             "subjects": .array(
@@ -24,26 +24,26 @@ extension ApplianceOperations {
         ]
     }
 
-    public func withdraw(_ subject: SubjectID, purposes: [String]?, caller: OSUser) throws -> JSONValue {
-        let result = try registry.withdraw(subject, purposes: purposes, actor: caller)
+    public func withdraw(_ subject: SubjectID, purposes: [String]?, caller: Caller) throws -> JSONValue {
+        let result = try registry.withdraw(subject, purposes: purposes, actor: caller.actor)
         return [
             "subject": .string(subject.rawValue), "withdrawn": .array(result.withdrawnPurposes.map(JSONValue.string)),
             "erased": .bool(result.erased), "remaining_purposes": .array(result.remainingPurposes.map(JSONValue.string)),
         ]
     }
 
-    public func erase(_ subject: SubjectID, caller: OSUser) throws -> JSONValue {
-        try registry.erase(subject, reason: .request, actor: caller)
+    public func erase(_ subject: SubjectID, caller: Caller) throws -> JSONValue {
+        try registry.erase(subject, reason: .request, actor: caller.actor)
         return ["subject": .string(subject.rawValue), "erased": true]
     }
 
-    public func purge(caller: OSUser) throws -> JSONValue {
-        try registry.sweep(actor: caller).json
+    public func purge(caller: Caller) throws -> JSONValue {
+        try registry.sweep(actor: caller.actor).json
     }
 
     /// Reloads the policy file the appliance was started with (validated first; a bad
     /// file changes nothing).
-    public func reloadPolicy(caller: OSUser) throws -> JSONValue {
+    public func reloadPolicy(caller: Caller) throws -> JSONValue {
         let fresh = try Policy.load(path: policy.sourcePath)
         // The running door was built with the recognition settings (the trigger, the
         // zone, the thresholds): a record of processing must not describe a trigger
@@ -54,7 +54,7 @@ extension ApplianceOperations {
                 "the policy's [recognition] section changed (trigger \"\(fresh.recognition.trigger.rawValue)\", was \"\(policy.recognition.trigger.rawValue)\"); the running door applies it only at start: restart it (systemctl restart facegate). Nothing was reloaded"
             )
         }
-        try registry.reload(policy: fresh, actor: caller)
+        try registry.reload(policy: fresh, actor: caller.actor)
         return ["policy": .string(fresh.sourcePath), "deny_list": .string(registry.denyList.isEnabled ? "enabled" : "disabled")]
     }
 }

@@ -56,10 +56,49 @@ public final class ApplianceOperations: @unchecked Sendable {
         caller.uid == 0 || caller.name == policy.appliance.serviceUser || caller.isMember(ofGroup: policy.appliance.adminGroup)
     }
 
+    /// Whether `caller` may run `command`: an OS account by the command's access (the
+    /// admin group), a console account by its role.
+    public func mayRun(_ command: AdminCommand.Name, _ caller: Caller) -> Bool {
+        switch caller {
+        case .user(let user): command.access == .anyone || isAdmin(user)
+        case .console(let account): command.consoleRoles.contains(account.role)
+        }
+    }
+
+    /// Why `caller` may not run `command`, for the refusal.
+    func refusal(_ command: AdminCommand.Name, _ caller: Caller) -> String {
+        switch caller {
+        case .user(let user):
+            return "'\(user.name)' may not run '\(command.rawValue)': only root, the service user and the admin group may"
+        case .console(let account):
+            let roles = ConsoleRole.allCases.filter(command.consoleRoles.contains).map(\.rawValue)
+            return roles.isEmpty
+                ? "'\(command.rawValue)' is not available from the console; run it on the device with the facegate command"
+                : "the \(account.role.rawValue) role may not run '\(command.rawValue)'; it needs the role \(roles.joined(separator: " or "))"
+        }
+    }
+
+    /// Whether `caller` sees members' names: admins on the device; any console role
+    /// (staff identify people at the door; the DPO finds a person's records).
+    public func seesNames(_ caller: Caller) -> Bool {
+        switch caller {
+        case .user(let user): isAdmin(user)
+        case .console: true
+        }
+    }
+
+    /// Whether `caller` sees a member's incidents and deny-list status.
+    func seesGovernance(_ caller: Caller) -> Bool {
+        switch caller {
+        case .user(let user): isAdmin(user)
+        case .console(let account): account.role == .admin
+        }
+    }
+
     /// Runs one command for `caller` and shapes its result as the protocol's JSON. The
     /// one place a command meets its operation: the dispatcher checks access and audits
     /// around it.
-    public func perform(_ command: AdminCommand, images: [ImageSource], caller: OSUser) throws -> JSONValue {
+    public func perform(_ command: AdminCommand, images: [ImageSource], caller: Caller) throws -> JSONValue {
         if servesDoor, command != .status {
             // An erasure another process made takes effect before anything is answered,
             // even while no face is in front of the camera (the door catches up itself
@@ -85,46 +124,48 @@ public final class ApplianceOperations: @unchecked Sendable {
         case .erase(let subject): return try erase(subject, caller: caller)
         case .withdraw(let subject, let purposes): return try withdraw(subject, purposes: purposes, caller: caller)
         case .purge: return try purge(caller: caller)
-        case .exportConsentLog(let format): return try registry.exportConsentLog(format: format, actor: caller).json
-        case .exportAudit(let format): return try registry.exportAudit(format: format, actor: caller).json
+        case .exportConsentLog(let format): return try registry.exportConsentLog(format: format, actor: caller.actor).json
+        case .exportAudit(let format): return try registry.exportAudit(format: format, actor: caller.actor).json
         case .exportRecordOfProcessing(let format, let draft):
-            return try registry.exportRecordOfProcessing(format: format, draft: draft, actor: caller).json
-        case .exportImpactAssessment(let format): return try registry.exports.impactAssessment(format: format, actor: caller).json
-        case .exportSubject(let subject): return try registry.exportSubjectAccess(subject, actor: caller).json
+            return try registry.exportRecordOfProcessing(format: format, draft: draft, actor: caller.actor).json
+        case .exportImpactAssessment(let format): return try registry.exports.impactAssessment(format: format, actor: caller.actor).json
+        case .exportSubject(let subject): return try registry.exportSubjectAccess(subject, actor: caller.actor).json
         case .exportUndelivered(let export, let outcome, let reason):
-            try registry.recordUndeliveredExport(export, outcome: outcome, reason: reason, actor: caller)
+            try registry.recordUndeliveredExport(export, outcome: outcome, reason: reason, actor: caller.actor)
             return ["recorded": true]
         case .auditVerify(let export, let publicKey): return try ExportVerification.verify(text: export, publicKey: publicKey).json
         case .auditCheck: return try registry.checkIntegrity().json
         case .backupPrepare: return try registry.prepareBackup()
         case .backupRecord(let destination, let epochs):
-            return try registry.recordBackup(destination: destination, epochs: epochs, actor: caller)
+            return try registry.recordBackup(destination: destination, epochs: epochs, actor: caller.actor)
         case .policyReload: return try reloadPolicy(caller: caller)
         case .stats(let days): return try registry.statistics(days: days)
         case .incidentAdd(let subject, let category, let note):
-            let (incident, proposed) = try registry.addIncident(subject, category: category, note: note, actor: caller)
+            let (incident, proposed) = try registry.addIncident(subject, category: category, note: note, actor: caller.actor)
             return ["incident": incident.json, "proposed_entry": proposed?.json ?? .null]
         case .denyListList(let subject):
             try registry.requireDenyList()
             return ["entries": .array(try registry.denyListEntries(of: subject).map(\.json))]
         case .denyListPropose(let subject, let reason, let evidence):
-            return try registry.proposeDenyListEntry(subject, reason: reason, evidence: evidence, actor: caller).json
-        case .denyListApprove(let entry, let reason): return try registry.approveDenyListEntry(entry, reason: reason, actor: caller).json
-        case .denyListReject(let entry, let reason): return try registry.rejectDenyListEntry(entry, reason: reason, actor: caller).json
-        case .denyListRenew(let entry, let reason): return try registry.renewDenyListEntry(entry, reason: reason, actor: caller).json
+            return try registry.proposeDenyListEntry(subject, reason: reason, evidence: evidence, actor: caller.actor).json
+        case .denyListApprove(let entry, let reason):
+            return try registry.approveDenyListEntry(entry, reason: reason, actor: caller.actor).json
+        case .denyListReject(let entry, let reason):
+            return try registry.rejectDenyListEntry(entry, reason: reason, actor: caller.actor).json
+        case .denyListRenew(let entry, let reason): return try registry.renewDenyListEntry(entry, reason: reason, actor: caller.actor).json
         case .denyListEnable(let reference, let reason):
-            return try registry.denyList.enable(dpiaReference: reference, reason: reason, actor: caller).json
-        case .denyListDisable(let reason): return try registry.denyList.disable(reason: reason, actor: caller).json
+            return try registry.denyList.enable(dpiaReference: reference, reason: reason, actor: caller.actor).json
+        case .denyListDisable(let reason): return try registry.denyList.disable(reason: reason, actor: caller.actor).json
         case .doorConfirm(let alert, let decision, let reason):
-            return try registry.confirmAlert(alert, decision: decision, reason: reason, actor: caller).json
+            return try registry.confirmAlert(alert, decision: decision, reason: reason, actor: caller.actor).json
         case .doorAlerts: return ["alerts": .array(try registry.alerts().filter { $0.status == .open }.map(\.json))]
         case .doorClaim(let card): return try claim(card: card)
         case .doorAdmit(let card): return try admit(card: card)
         case .cardSet(let subject, let card):
-            try registry.cards.set(card, for: subject, actor: caller)
+            try registry.cards.set(card, for: subject, actor: caller.actor)
             return ["subject": .string(subject.rawValue), "card": "set"]
         case .cardClear(let subject):
-            return ["subject": .string(subject.rawValue), "cleared": .bool(try registry.cards.clear(subject, actor: caller))]
+            return ["subject": .string(subject.rawValue), "cleared": .bool(try registry.cards.clear(subject, actor: caller.actor))]
         }
     }
 
