@@ -121,5 +121,6 @@ enum ConsentMigrations {
                     """)
         }
         DenyListActivationStore.register(&migrator)
+        ConsoleAccountStore.register(&migrator)
     }
 }

@@ -12,8 +12,8 @@ public import Vault
 ///
 /// The registry itself opens and closes, holds the policy in force, enrols, withdraws
 /// and erases; the other concerns are components sharing its vault, audit log, clock,
-/// policy and caches: `denyList`, `doorAlerts`, `visitLog`, `cards`, `exports` and
-/// `retentionSweep`. Its methods for those (`ConsentRegistry+Components.swift`) only
+/// policy and caches: `denyList`, `doorAlerts`, `visitLog`, `cards`, `accounts`,
+/// `exports` and `retentionSweep`. Its methods for those (`ConsentRegistry+Components.swift`) only
 /// forward to them.
 public final class ConsentRegistry: @unchecked Sendable {
     public let vault: VaultStore
@@ -31,6 +31,8 @@ public final class ConsentRegistry: @unchecked Sendable {
     public let retentionSweep: RetentionSweep
     /// Members' cards, stored as keyed digests.
     public let cards: MemberCards
+    /// The web console's accounts (Argon2id password hashes) and API tokens (digests).
+    public let accounts: ConsoleAccounts
     let clock: any WallClock
     let logger: Logger
     let policies: CurrentPolicy
@@ -108,6 +110,7 @@ public final class ConsentRegistry: @unchecked Sendable {
         self.visitLog = visitLog
         let cards = MemberCards(vault: vault, audit: audit, clock: clock)
         self.cards = cards
+        accounts = ConsoleAccounts(vault: vault, audit: audit, clock: clock)
         exports = ConsentExports(
             vault: vault, audit: audit, policies: policies, clock: clock, denyList: denyList, doorAlerts: doorAlerts, visitLog: visitLog,
             cards: cards)

@@ -1,0 +1,114 @@
+import FoundationEssentials
+import GRDB
+
+/// SQL of the console's accounts (`console_account`: a name, a role, an Argon2id hash
+/// of the password) and their bearer tokens (`console_token`: a BLAKE2b digest of the
+/// token, never the token); inside the caller's transaction.
+///
+/// A removed account's row is deleted; its tokens stay, revoked, so that a name added
+/// again later does not bring an old token back to life.
+enum ConsoleAccountStore {
+    static func register(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("consent.v7.console-accounts") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE console_account (
+                        name TEXT PRIMARY KEY NOT NULL,
+                        role TEXT NOT NULL,
+                        password_hash TEXT NOT NULL,
+                        created_at REAL NOT NULL,
+                        password_set_at REAL NOT NULL
+                    );
+                    CREATE TABLE console_token (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        account TEXT NOT NULL,
+                        role TEXT NOT NULL,
+                        digest BLOB NOT NULL UNIQUE,
+                        created_at REAL NOT NULL,
+                        revoked_at REAL
+                    );
+                    CREATE INDEX console_token_account ON console_token(account);
+                    """)
+        }
+    }
+
+    /// An account as stored: its role as text (a role this version does not know is
+    /// the caller's to refuse) and its password hash.
+    struct Account {
+        var role: String
+        var passwordHash: String
+    }
+
+    static func account(named name: String, in db: Database) throws -> Account? {
+        try Row.fetchOne(db, sql: "SELECT role, password_hash FROM console_account WHERE name = ?", arguments: [name]).map { row in
+            Account(role: row["role"], passwordHash: row["password_hash"])
+        }
+    }
+
+    static func insert(_ name: String, role: String, passwordHash: String, at time: Double, in db: Database) throws {
+        try db.execute(
+            sql: "INSERT INTO console_account (name, role, password_hash, created_at, password_set_at) VALUES (?, ?, ?, ?, ?)",
+            arguments: [name, role, passwordHash, time, time])
+    }
+
+    /// Deletes an account; returns whether there was one.
+    static func delete(_ name: String, in db: Database) throws -> Bool {
+        try db.execute(sql: "DELETE FROM console_account WHERE name = ?", arguments: [name])
+        return db.changesCount > 0
+    }
+
+    /// Replaces an account's password hash; returns whether the account exists.
+    static func setPasswordHash(_ hash: String, of name: String, at time: Double, in db: Database) throws -> Bool {
+        try db.execute(
+            sql: "UPDATE console_account SET password_hash = ?, password_set_at = ? WHERE name = ?", arguments: [hash, time, name])
+        return db.changesCount > 0
+    }
+
+    /// Every account by name, with the ids of its live tokens; the role as text.
+    static func listings(in db: Database) throws -> [(name: String, role: String, createdAt: Double, tokens: [String])] {
+        let tokens = Dictionary(
+            grouping: try Row.fetchAll(db, sql: "SELECT account, id FROM console_token WHERE revoked_at IS NULL ORDER BY created_at, id"),
+            by: { $0["account"] as String }
+        ).mapValues { rows in rows.map { $0["id"] as String } }
+        return try Row.fetchAll(db, sql: "SELECT name, role, created_at FROM console_account ORDER BY name").map { row in
+            let name: String = row["name"]
+            return (name, row["role"], row["created_at"], tokens[name] ?? [])
+        }
+    }
+
+    static func insertToken(id: String, account: String, role: String, digest: [UInt8], at time: Double, in db: Database) throws {
+        try db.execute(
+            sql: "INSERT INTO console_token (id, account, role, digest, created_at) VALUES (?, ?, ?, ?, ?)",
+            arguments: [id, account, role, Data(digest), time])
+    }
+
+    /// Revokes every live token of `account`; returns how many there were.
+    static func revokeTokens(of account: String, at time: Double, in db: Database) throws -> Int {
+        try db.execute(
+            sql: "UPDATE console_token SET revoked_at = ? WHERE account = ? AND revoked_at IS NULL", arguments: [time, account])
+        return db.changesCount
+    }
+
+    /// A token by id: its account and whether it is revoked already.
+    static func token(id: String, in db: Database) throws -> (account: String, revoked: Bool)? {
+        try Row.fetchOne(db, sql: "SELECT account, revoked_at FROM console_token WHERE id = ?", arguments: [id]).map { row in
+            (row["account"], row["revoked_at"] as Double? != nil)
+        }
+    }
+
+    static func revokeToken(id: String, at time: Double, in db: Database) throws {
+        try db.execute(sql: "UPDATE console_token SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [time, id])
+    }
+
+    /// The account and role of the live token with `digest`, if its account still exists.
+    static func bearer(digest: [UInt8], in db: Database) throws -> (account: String, role: String)? {
+        try Row.fetchOne(
+            db,
+            sql: """
+                SELECT t.account, t.role FROM console_token t JOIN console_account a ON a.name = t.account
+                WHERE t.digest = ? AND t.revoked_at IS NULL
+                """,
+            arguments: [Data(digest)]
+        ).map { row in (row["account"], row["role"]) }
+    }
+}
