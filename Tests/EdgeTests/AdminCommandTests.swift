@@ -59,6 +59,13 @@ struct AdminCommandTests {
         .doorAdmit(card: "99"),
         .cardSet(subject, card: "0451 7781"),
         .cardClear(subject),
+        .consoleUserAdd(name: "ada.lovelace", role: .admin, password: SecretBytes(utf8: "correct horse battery staple")),
+        .consoleUserRemove(name: "ada.lovelace"),
+        .consoleUserList,
+        .consoleUserPassword(name: "ada.lovelace", password: SecretBytes(utf8: "a brand new pass phrase")),
+        .consoleTokenAdd(name: "ada.lovelace", role: nil),
+        .consoleTokenAdd(name: "door-tablet", role: .staff),
+        .consoleTokenRevoke(tokenID: "0123456789abcdef"),
     ]
 
     @Test("the examples cover every command")
@@ -108,6 +115,10 @@ struct AdminCommandTests {
             (.backupRecord, ["destination": "/b", "key_epochs": ["one"]], "'key_epochs'"),
             (.enrol, ["name": "Ada", "notice": "2026-01", "purposes": ["entry"]], "'method'"),
             (.doorConfirm, ["alert": "a", "decision": "deny"], "'reason'"),
+            (.consoleUserAdd, ["name": "ada", "role": "root", "password": "correct horse battery staple"], "'root'"),
+            (.consoleUserAdd, ["name": "ada", "role": "staff"], "'password'"),
+            (.consoleTokenAdd, ["name": "ada", "role": "owner"], "'owner'"),
+            (.consoleTokenRevoke, [:], "'token_id'"),
         ]
         for (name, arguments, mention) in cases {
             #expect {
@@ -117,6 +128,27 @@ struct AdminCommandTests {
                 return error.code == .invalidRequest && error.exitStatus == .usage && error.message.contains(mention)
             }
         }
+    }
+
+    @Test("the console's accounts are managed on the device only, and a command never shows its password")
+    func consoleAccountCommands() throws {
+        let names: [AdminCommand.Name] = [
+            .consoleUserAdd, .consoleUserRemove, .consoleUserList, .consoleUserPassword, .consoleTokenAdd, .consoleTokenRevoke,
+        ]
+        for name in names {
+            #expect(name.access == .admin && name.consoleRoles.isEmpty, "\(name.rawValue)")
+        }
+        let command = AdminCommand.consoleUserAdd(name: "ada", role: .staff, password: SecretBytes(utf8: "correct horse battery staple"))
+        for shown in [String(describing: command), String(reflecting: command), "\(command)"] {
+            #expect(!shown.contains("correct horse"), "\(shown)")
+        }
+        var dumped = ""
+        dump(command, to: &dumped)
+        #expect(!dumped.contains("correct horse"), "\(dumped)")
+        let refused = #expect(throws: AdminError.self) {
+            try AdminCommand(.consoleUserAdd, arguments: ["name": "ada", "role": "root", "password": "correct horse battery staple"])
+        }
+        #expect(refused?.message.contains("correct horse") == false)
     }
 
     @Test("docs/ADMIN-PROTOCOL.md lists exactly the commands the dispatcher runs")

@@ -86,13 +86,23 @@ extension AdminCommand {
         case .doorAdmit: self = .doorAdmit(card: try args.string("card"))
         case .cardSet: self = .cardSet(try args.subject(), card: try args.string("card"))
         case .cardClear: self = .cardClear(try args.subject())
+        case .consoleUserAdd:
+            self = .consoleUserAdd(name: try args.string("name"), role: try args.consoleRole("role"), password: try args.secret("password"))
+        case .consoleUserRemove: self = .consoleUserRemove(name: try args.string("name"))
+        case .consoleUserList: self = .consoleUserList
+        case .consoleUserPassword: self = .consoleUserPassword(name: try args.string("name"), password: try args.secret("password"))
+        case .consoleTokenAdd:
+            var role: ConsoleRole?
+            if let text = try args.optionalString("role") { role = try AdminArguments.consoleRole(parsing: text) }
+            self = .consoleTokenAdd(name: try args.string("name"), role: role)
+        case .consoleTokenRevoke: self = .consoleTokenRevoke(tokenID: try args.string("token_id"))
         }
     }
 
     /// The `args` object this command travels with.
     public var arguments: JSONObject {
         switch self {
-        case .status, .identify, .purge, .auditCheck, .backupPrepare, .policyReload, .doorAlerts: return [:]
+        case .status, .identify, .purge, .auditCheck, .backupPrepare, .policyReload, .doorAlerts, .consoleUserList: return [:]
         case .subjects(let names): return ["names": .bool(names)]
         case .enrol(let request):
             var fields = JSONObject()
@@ -135,11 +145,40 @@ extension AdminCommand {
         case .denyListDisable(let reason): return ["reason": .string(reason)]
         case .doorConfirm(let alert, let decision, let reason):
             return ["alert": .string(alert), "decision": .string(decision), "reason": .string(reason)]
+        case .consoleUserAdd(let name, let role, let password):
+            return ["name": .string(name), "role": .string(role.rawValue), "password": .string(password.text)]
+        case .consoleUserRemove(let name): return ["name": .string(name)]
+        case .consoleUserPassword(let name, let password): return ["name": .string(name), "password": .string(password.text)]
+        case .consoleTokenAdd(let name, let role):
+            var object: JSONObject = ["name": .string(name)]
+            if let role { object["role"] = .string(role.rawValue) }
+            return object
+        case .consoleTokenRevoke(let id): return ["token_id": .string(id)]
         }
     }
 }
 
 extension AdminArguments {
+    /// A secret argument (a password): its bytes, wiped when the command is released.
+    /// Its value never appears in an error.
+    func secret(_ name: String) throws(AdminError) -> SecretBytes {
+        SecretBytes(utf8: try string(name))
+    }
+
+    func consoleRole(_ name: String) throws(AdminError) -> ConsoleRole {
+        try Self.consoleRole(parsing: try string(name))
+    }
+
+    /// A console role by its name (`admin`, `dpo`, `staff`).
+    public static func consoleRole(parsing text: String) throws(AdminError) -> ConsoleRole {
+        guard let role = ConsoleRole(rawValue: text) else {
+            throw AdminError(
+                .invalidRequest,
+                "unknown console role '\(text)'; use one of: \(ConsoleRole.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return role
+    }
+
     func exportFormat(default fallback: ExportDocument.Format) throws(AdminError) -> ExportDocument.Format {
         guard let text = try optionalString("format") else { return fallback }
         return try Self.exportFormat(parsing: text)

@@ -1,4 +1,5 @@
 public import Consent
+public import FacegateCore
 public import Vault
 
 /// Every operation of the appliance, with its arguments typed: defined once, built by
@@ -68,6 +69,18 @@ public enum AdminCommand: Sendable, Equatable {
     case cardSet(SubjectID, card: String)
     /// Unlinks a subject's card.
     case cardClear(SubjectID)
+    /// Adds a web console account; its password is hashed (Argon2id) and wiped.
+    case consoleUserAdd(name: String, role: ConsoleRole, password: SecretBytes)
+    /// Removes a console account and revokes its tokens.
+    case consoleUserRemove(name: String)
+    /// The console accounts, with the ids of their live tokens.
+    case consoleUserList
+    /// Replaces a console account's password.
+    case consoleUserPassword(name: String, password: SecretBytes)
+    /// Issues an API token for a console account (its role unless `role`), shown once.
+    case consoleTokenAdd(name: String, role: ConsoleRole?)
+    /// Revokes an API token by its id.
+    case consoleTokenRevoke(tokenID: String)
 
     /// The commands' names on the wire, in the order `docs/ADMIN-PROTOCOL.md` lists them.
     public enum Name: String, Sendable, CaseIterable {
@@ -104,6 +117,12 @@ public enum AdminCommand: Sendable, Equatable {
         case cardSet = "card.set"
         case cardClear = "card.clear"
         case stats
+        case consoleUserAdd = "console.user.add"
+        case consoleUserRemove = "console.user.remove"
+        case consoleUserList = "console.user.list"
+        case consoleUserPassword = "console.user.passwd"
+        case consoleTokenAdd = "console.token.add"
+        case consoleTokenRevoke = "console.token.revoke"
 
         /// Names a client may still send for a command (the protocol's first spelling).
         static let aliases: [String: Name] = ["enroll": .enrol]
@@ -133,7 +152,9 @@ public enum AdminCommand: Sendable, Equatable {
             case .exportConsentLog, .exportAudit, .exportRecordOfProcessing, .exportImpactAssessment, .exportUndelivered,
                 .auditVerify, .auditCheck:
                 [.dpo]
-            case .backupPrepare, .backupRecord, .policyReload: []
+            case .backupPrepare, .backupRecord, .policyReload, .consoleUserAdd, .consoleUserRemove, .consoleUserList,
+                .consoleUserPassword, .consoleTokenAdd, .consoleTokenRevoke:
+                []
             }
         }
 
@@ -187,6 +208,12 @@ public enum AdminCommand: Sendable, Equatable {
         case .doorAdmit: .doorAdmit
         case .cardSet: .cardSet
         case .cardClear: .cardClear
+        case .consoleUserAdd: .consoleUserAdd
+        case .consoleUserRemove: .consoleUserRemove
+        case .consoleUserList: .consoleUserList
+        case .consoleUserPassword: .consoleUserPassword
+        case .consoleTokenAdd: .consoleTokenAdd
+        case .consoleTokenRevoke: .consoleTokenRevoke
         }
     }
 }

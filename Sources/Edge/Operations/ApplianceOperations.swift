@@ -166,6 +166,13 @@ public final class ApplianceOperations: @unchecked Sendable {
             return ["subject": .string(subject.rawValue), "card": "set"]
         case .cardClear(let subject):
             return ["subject": .string(subject.rawValue), "cleared": .bool(try registry.cards.clear(subject, actor: caller.actor))]
+        case .consoleUserAdd(let name, let role, let password):
+            return try addConsoleUser(name, role: role, password: password, caller: caller)
+        case .consoleUserRemove(let name): return try removeConsoleUser(name, caller: caller)
+        case .consoleUserList: return try consoleUsers()
+        case .consoleUserPassword(let name, let password): return try setConsolePassword(name, password: password, caller: caller)
+        case .consoleTokenAdd(let name, let role): return try addConsoleToken(name, role: role, caller: caller)
+        case .consoleTokenRevoke(let id): return try revokeConsoleToken(id, caller: caller)
         }
     }
 
