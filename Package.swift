@@ -28,6 +28,12 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        // The web console. No default traits: they bring swift-configuration and full
+        // Foundation, which the console does not need.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // C++17 shim over dlib: the only code that includes dlib headers. Optimised even
@@ -119,6 +125,28 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
+        // The venue console: the web pages and the JSON API over the same operations as
+        // the CLI and the admin socket, served by the daemon (Hummingbird, TLS off loopback).
+        .target(
+            name: "Console",
+            dependencies: [
+                "Edge",
+                "FaceEngine",
+                "FacegateCore",
+                "Vault",
+                "Consent",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSwift
+        ),
         // Offline tooling above the daemon: accuracy evaluation, benchmarks, the clip
         // writer and the compositor that builds test scenes from photos.
         .target(
@@ -139,6 +167,7 @@ let package = Package(
                 "FaceEngine",
                 "FacegateTools",
                 "Edge",
+                "Console",
                 "FacegateCore",
                 "Vault",
                 "Consent",

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Consent
+import Console
 import Edge
 import FaceEngine
 import FacegateCore
@@ -65,6 +66,13 @@ extension Facegate {
                         "record of processing", .warn,
                         "\(unfilled.joined(separator: ", ")) \(unfilled.count == 1 ? "is" : "are") empty or still the shipped example: fill \(unfilled.count == 1 ? "it" : "them") in \(policy.sourcePath); until then `facegate export ropa` only exports a draft (--draft)"
                     )
+                }
+            }
+            if let policy {
+                do {
+                    add("console", .ok, try ConsoleService.describe(listen: policy.console.listen, settings: policy.console))
+                } catch {
+                    add("console", .fail, Self.message(error))
                 }
             }
             // The admin socket a daemon would listen on, and whether one does.

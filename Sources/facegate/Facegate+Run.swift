@@ -1,5 +1,6 @@
 import ArgumentParser
 import Consent
+import Console
 import Edge
 import FaceEngine
 import FacegateCore
@@ -17,8 +18,11 @@ extension Facegate {
                 Sources: v4l2:/dev/video0[?width=640&height=480&fps=15] (a camera), y4m:PATH (a video), \
                 dir:PATH[?hold=5] (a folder of photos as a slideshow). A file source is processed as fast \
                 as the pipeline goes (--realtime paces it) and `run` exits at its end (--loop repeats it). \
+                --source none runs without a camera (the console and the admin socket only). \
                 SIGTERM or SIGINT stop it cleanly. Nothing about faces that are not members is stored. \
-                The admin socket (--socket, else the policy's, else $RUNTIME_DIRECTORY/admin.sock under \
+                The web console listens on the policy's [console] listen (default 127.0.0.1:8080; \
+                --console overrides it, --console off turns it off); an address off this machine needs \
+                [console] tls_certificate and tls_key. The admin socket (--socket, else the policy's, else $RUNTIME_DIRECTORY/admin.sock under \
                 systemd, else STATE_DIR/admin.sock) serves the admin commands while it runs.
                 """)
 
@@ -27,6 +31,11 @@ extension Facegate {
 
         @Option(help: ArgumentHelp("Frame source (default: the policy's, else /dev/video0 if present).", valueName: "SOURCE"))
         var source: String?
+
+        @Option(
+            help: ArgumentHelp(
+                "Where the web console listens: HOST:PORT, or off (default: the policy's [console] listen).", valueName: "ADDRESS"))
+        var console: String?
 
         @Flag(help: "Pace a file source at its frame rate.")
         var realtime = false
@@ -45,6 +54,8 @@ extension Facegate {
                 let logger = Logger(label: "facegate.run")
                 let policy = try state.loadPolicy()
                 let spec = try resolveSource(policy: policy)
+                let listen = try consoleAddress(policy: policy)
+                try ConsoleService.check(listen: listen, settings: policy.console)
                 let location = state.location(policy: policy)
                 // Before the open: it replays the erasure journal and migrates. A command
                 // finishing in-process is waited for; another daemon is refused.
@@ -60,30 +71,38 @@ extension Facegate {
                         metadata: ["integrity.problems": "\(integrity.problems.count)"])
                 }
                 let engine = try FaceEngine(models: try global.locateModels(), logger: logger)
-                let frames: any FrameSource
-                frames = try spec.open(logger: logger)
-                let pipeline = RecognitionPipeline(
-                    engine: engine, registry: registry, source: frames,
-                    configuration: .init(policy: policy.recognition, realtime: realtime, loop: loop),
-                    relay: policy.appliance.relayCommand.map {
-                        RelayHook(command: $0, timeoutSeconds: policy.appliance.relayTimeoutSeconds, logger: logger)
-                    },
-                    logger: logger
-                ) { event in
-                    CommandOutput.json(event.json)
+                // No source: the console and the admin socket only (an office PC, a DPO's box).
+                let pipeline = try spec.map { spec in
+                    let frames = try spec.open(logger: logger)
+                    let pipeline = RecognitionPipeline(
+                        engine: engine, registry: registry, source: frames,
+                        configuration: .init(policy: policy.recognition, realtime: realtime, loop: loop),
+                        relay: policy.appliance.relayCommand.map {
+                            RelayHook(command: $0, timeoutSeconds: policy.appliance.relayTimeoutSeconds, logger: logger)
+                        },
+                        logger: logger
+                    ) { event in
+                        CommandOutput.json(event.json)
+                    }
+                    // The source by its kind (and a folder by its number of photos), never by
+                    // its path: file names are often people's names.
+                    var running: Logger.Metadata = [
+                        "source": "\(spec.loggedName)", "gallery.subjects": "\(registry.vault.gallery.subjectCount)",
+                        "trigger": "\(policy.recognition.trigger.rawValue)",
+                    ]
+                    if let slideshow = frames as? DirectorySlideshow { running["source.images"] = "\(slideshow.imageCount)" }
+                    logger.info("facegate running", metadata: running)
+                    return pipeline
                 }
-                // The source by its kind (and a folder by its number of photos), never by
-                // its path: file names are often people's names.
-                var running: Logger.Metadata = [
-                    "source": "\(spec.loggedName)", "gallery.subjects": "\(registry.vault.gallery.subjectCount)",
-                    "trigger": "\(policy.recognition.trigger.rawValue)",
-                ]
-                if let slideshow = frames as? DirectorySlideshow { running["source.images"] = "\(slideshow.imageCount)" }
-                logger.info("facegate running", metadata: running)
+                if pipeline == nil {
+                    logger.info(
+                        "facegate running without a camera", metadata: ["gallery.subjects": "\(registry.vault.gallery.subjectCount)"])
+                }
                 // Admin work gets engines of its own: an `identify` of a large photo
                 // holding the door's detector would stall the door for seconds.
                 let operations = ApplianceOperations(
-                    registry: registry, models: engine.models, engine: try engine.makeSibling(), door: pipeline.door, logger: logger)
+                    registry: registry, models: engine.models, engine: try engine.makeSibling(), servesDoor: true, door: pipeline?.door,
+                    logger: logger)
                 var limits = AdminSocketServer.Limits()
                 limits.idleTimeoutSeconds = Int64(max(1, adminIdleTimeout))
                 let socketPath = AdminSocketPath.forDaemon(
@@ -93,28 +112,36 @@ extension Facegate {
                 lock.record(socket: socketPath)
                 let workers = AdminWorkers()
                 let requests = AdminRequestLog(write: operations.auditRequests)
-                let socket = AdminSocketServer(
-                    path: socketPath, dispatcher: AdminDispatcher(operations: operations, worker: workers.run),
-                    limits: limits, requests: requests, logger: logger)
+                let dispatcher = AdminDispatcher(operations: operations, worker: workers.run)
+                let socket = AdminSocketServer(path: socketPath, dispatcher: dispatcher, limits: limits, requests: requests, logger: logger)
                 let alerts = AlertTimeoutService(registry: registry, clock: ContinuousClock(), logger: logger)
                 let retention = RetentionService(
                     registry: registry, clock: ContinuousClock(), interval: .seconds(policy.retention.sweepIntervalMinutes * 60),
                     logger: logger)
-                let pipelineService = PipelineService(pipeline: pipeline)
+                let pipelineService = pipeline.map { PipelineService(pipeline: $0) }
+                var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+                    .init(service: EarlyStop.Service(), successTerminationBehavior: .gracefullyShutdownGroup),
+                    .init(service: retention),
+                    .init(service: socket),
+                    .init(service: AdminRequestLogService(log: requests, clock: ContinuousClock())),
+                    .init(service: alerts),
+                ]
+                if let pipelineService {
+                    services.append(.init(service: pipelineService, successTerminationBehavior: .gracefullyShutdownGroup))
+                }
+                if case .address = listen {
+                    let console = try ConsoleService(
+                        listen: listen, settings: policy.console, dispatcher: dispatcher, clock: SystemWallClock(), logger: logger)
+                    services.append(.init(service: console))
+                }
                 let group = ServiceGroup(
                     configuration: .init(
-                        services: [
-                            .init(service: EarlyStop.Service(), successTerminationBehavior: .gracefullyShutdownGroup),
-                            .init(service: pipelineService, successTerminationBehavior: .gracefullyShutdownGroup),
-                            .init(service: retention),
-                            .init(service: socket),
-                            .init(service: AdminRequestLogService(log: requests, clock: ContinuousClock())),
-                            .init(service: alerts),
-                        ],
+                        services: services,
                         gracefulShutdownSignals: [.sigterm, .sigint],
                         logger: logger))
                 try await group.run()
                 await workers.shutdown()
+                guard let pipeline, let pipelineService else { return }
                 try pipelineService.rethrowFailure()
                 var summary = pipeline.counters.json.objectValue ?? [:]
                 summary["gallery_searches"] = .int(registry.vault.gallery.searches)
@@ -122,11 +149,25 @@ extension Facegate {
             }
         }
 
-        private func resolveSource(policy: Policy) throws -> FrameSourceSpec {
+        /// The frame source, or nil for `--source none`.
+        private func resolveSource(policy: Policy) throws -> FrameSourceSpec? {
+            if source == "none" { return nil }
             if let source { return try FrameSourceSpec(parsing: source) }
             if let configured = policy.appliance.source { return try FrameSourceSpec(parsing: configured) }
             return try FrameSourceSpec.firstCamera(
                 otherwise: "plug one in, or pass --source y4m:PATH or --source dir:PATH (a folder of photos)")
+        }
+
+        /// `--console`, else `FACEGATE_CONSOLE` (the systemd unit's switch), else the
+        /// policy's `[console] listen`.
+        private func consoleAddress(policy: Policy) throws -> ConsoleListen {
+            let given = console ?? ProcessEnvironment.current["FACEGATE_CONSOLE"].flatMap { $0.isEmpty ? nil : $0 }
+            guard let console = given else { return policy.console.listen }
+            guard let listen = ConsoleListen(parsing: console) else {
+                throw ValidationError(
+                    "--console (or FACEGATE_CONSOLE) takes HOST:PORT (for example 127.0.0.1:8080) or off, not '\(console)'")
+            }
+            return listen
         }
     }
 }

@@ -39,4 +39,21 @@ struct JournaldRetentionTests {
         // A box without console or fleet talks to nobody.
         #expect(unit.contains("\nPrivateNetwork=yes\n") && unit.contains("\nRestrictAddressFamilies=AF_UNIX\n"))
     }
+
+    @Test("the unit keeps the console off; its drop-in opens only the console's port, to this machine")
+    func consoleDropIn() throws {
+        let root = TestResources.repositoryRoot
+        let unit = try String(contentsOfFile: root + "/deploy/facegate.service", encoding: .utf8)
+        #expect(unit.contains("\nEnvironment=FACEGATE_CONSOLE=off\n"))
+        let dropIn = try String(contentsOfFile: root + "/deploy/facegate.service.d/console.conf", encoding: .utf8)
+        let lines = Set(dropIn.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("#") && !$0.isEmpty })
+        #expect(
+            lines == [
+                "[Service]", "Environment=FACEGATE_CONSOLE=", "PrivateNetwork=no", "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
+                "SocketBindDeny=any", "SocketBindAllow=tcp:8080", "IPAddressDeny=any", "IPAddressAllow=localhost",
+            ])
+        // The port it opens is the one the shipped policy listens on.
+        let policy = try ConsentFixture.defaultPolicyText
+        #expect(policy.contains("\nlisten = \"127.0.0.1:8080\""))
+    }
 }

@@ -44,6 +44,8 @@ public final class ConsentFixture: @unchecked Sendable {
             of: "state_dir = \"/var/lib/facegate\"", with: "state_dir = \"\(directory.file("state"))\""
         )
         .replacingOccurrences(of: "# socket = \"/run/facegate/admin.sock\"", with: "socket = \"\(directory.file("admin.sock"))\"")
+        // Daemons of tests running at once each get a free port for their console.
+        .replacingOccurrences(of: "listen = \"127.0.0.1:8080\"", with: "listen = \"127.0.0.1:0\"")
         let policyPath = try directory.write("policy/policy.toml", text: text)
         policy = try Policy.load(path: policyPath)
         try location.keys.initialize()

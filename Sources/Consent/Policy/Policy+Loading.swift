@@ -166,11 +166,40 @@ extension Policy {
             securityMeasures: try ropaTable.strings("security_measures"))
         try ropaTable.rejectUnknownKeys()
 
+        let console = try Self.console(try root.table("console", required: false))
+
         try root.rejectUnknownKeys()
         return Policy(
             appliance: appliance, controller: controller, recognition: recognition, retention: retention,
             consent: consent, purposes: purposes, notices: notices, audit: audit, denyList: denyList,
-            recordOfProcessing: ropa, sourcePath: path)
+            recordOfProcessing: ropa, console: console, sourcePath: path)
+    }
+
+    /// `[console]` (optional: the defaults serve the console on loopback only).
+    private static func console(_ table: PolicyReader?) throws -> Console {
+        guard var table else { return .defaults }
+        let defaults = Console.defaults
+        let text = try table.string("listen", default: defaults.listen.description)
+        guard let listen = ConsoleListen(parsing: text) else {
+            throw ConsentError(
+                .invalidPolicy, "policy: 'console.listen' is \"\(text)\"; use \"off\" or HOST:PORT (for example \"127.0.0.1:8080\")")
+        }
+        let console = Console(
+            listen: listen,
+            tlsCertificate: try table.optionalString("tls_certificate"),
+            tlsKey: try table.optionalString("tls_key"),
+            sessionIdleMinutes: try table.number(
+                "session_idle_minutes", default: defaults.sessionIdleMinutes, range: PolicyRange.sessionIdleMinutes, unit: "minutes"),
+            sessionHours: try table.number("session_hours", default: defaults.sessionHours, range: PolicyRange.sessionHours, unit: "hours"),
+            loginAttempts: try table.integer("login_attempts", default: defaults.loginAttempts, range: PolicyRange.loginAttempts),
+            lockoutMinutes: try table.number(
+                "lockout_minutes", default: defaults.lockoutMinutes, range: PolicyRange.lockoutMinutes, unit: "minutes"),
+            maxUploadMB: try table.integer("max_upload_mb", default: defaults.maxUploadMB, range: PolicyRange.maxUploadMB))
+        try table.rejectUnknownKeys()
+        guard (console.tlsCertificate == nil) == (console.tlsKey == nil) else {
+            throw ConsentError(.invalidPolicy, "policy: 'console.tls_certificate' and 'console.tls_key' go together; set both or neither")
+        }
+        return console
     }
 
     private static func loadNotice(version: String, file: String, purposes: [String], relativeTo directory: String, key: String) throws

@@ -13,6 +13,7 @@ public struct Policy: Sendable, Equatable {
     public var audit: Audit
     public var denyList: DenyList
     public var recordOfProcessing: RecordOfProcessing
+    public var console: Console
     /// The file this policy was read from.
     public var sourcePath: String
 
@@ -128,6 +129,26 @@ public struct Policy: Sendable, Equatable {
         public var recipients: [String]
         public var transfers: String
         public var securityMeasures: [String]
+    }
+
+    /// The web console (`facegate run` serves it; `run --console` overrides `listen`).
+    public struct Console: Sendable, Equatable {
+        public var listen: ConsoleListen
+        /// PEM files; required when `listen` is not a loopback address.
+        public var tlsCertificate: String?
+        public var tlsKey: String?
+        /// A session ends after this long without a request, and after `sessionHours` in all.
+        public var sessionIdleMinutes: Double
+        public var sessionHours: Double
+        /// Wrong passwords in a row before an account is locked for `lockoutMinutes`.
+        public var loginAttempts: Int
+        public var lockoutMinutes: Double
+        /// The largest request body (one photo or several) the console accepts.
+        public var maxUploadMB: Int
+
+        public static let defaults = Console(
+            listen: .loopbackDefault, tlsCertificate: nil, tlsKey: nil, sessionIdleMinutes: 30, sessionHours: 12, loginAttempts: 5,
+            lockoutMinutes: 15, maxUploadMB: 25)
     }
 
     public func purpose(_ id: String) -> Purpose? { purposes.first { $0.id == id } }

@@ -36,4 +36,13 @@ enum PolicyRange {
     /// Up to 20 s at 15 fps.
     static let zoneDwellFrames = 1...300
     static let claimSeconds = 1.0...300.0
+    /// Console sessions: idle from 5 minutes (a door tablet) to 12 hours (a shift).
+    static let sessionIdleMinutes = 5.0...720.0
+    static let sessionHours = 1.0...72.0
+    /// Below 3 a typing slip locks a person out; above 20 guessing gets cheap.
+    static let loginAttempts = 3...20
+    static let lockoutMinutes = 1.0...1440.0
+    /// A 36-megapixel phone photo is under 20 MB as JPEG; 64 MB bounds what a request
+    /// may make the daemon hold.
+    static let maxUploadMB = 1...64
 }

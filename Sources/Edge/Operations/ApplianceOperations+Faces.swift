@@ -87,9 +87,28 @@ extension ApplianceOperations {
             ]
             if showNames, let subject = decision.subject, let profile = try? registry.vault.profile(of: subject) {
                 object["name"] = .string(profile.displayName)
+                object.entries.append(contentsOf: try memberFacts(subject, caller: caller).entries)
             }
             faces.append(.object(object))
         }
         return ["file": .string(image.name), "faces": .array(faces)]
+    }
+
+    /// What a person identifying a member may see beside the name: the purposes and
+    /// expiry of their consent; their recent visits only if they consented to
+    /// attendance analytics; for admins, their incidents and deny-list status.
+    func memberFacts(_ subject: SubjectID, caller: Caller) throws -> JSONObject {
+        var facts = JSONObject()
+        guard let consent = registry.activeConsent(of: subject) else { return facts }
+        facts["purposes"] = .array(consent.purposes.sorted().map(JSONValue.string))
+        facts["consent_expires_at"] = .string(Timestamp.iso8601(consent.expiresAt))
+        if consent.purposes.contains(ConsentRegistry.analyticsPurpose) {
+            facts["recent_visits"] = .array(try registry.visits(of: subject).suffix(5).reversed().map { .string(Timestamp.iso8601($0)) })
+        }
+        if seesGovernance(caller) {
+            facts["incidents"] = .int(try registry.incidents(of: subject).count)
+            facts["deny_listed"] = .bool(registry.isDenyListed(subject))
+        }
+        return facts
     }
 }

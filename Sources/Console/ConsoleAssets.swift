@@ -1,0 +1,162 @@
+import FacegateCore
+import Logging
+
+/// The console's stylesheet and script, served by the console itself (no CDN, no
+/// font from elsewhere: it works on a LAN with no internet).
+enum ConsoleAssets {
+    static let css = """
+        :root { --fg: #1b1f24; --muted: #5c6670; --line: #d6dbe0; --accent: #0b63c5; --ok: #1a7f37; --bad: #b42318; --alert: #b54708; }
+        * { box-sizing: border-box; }
+        body { margin: 0; font: 16px/1.45 system-ui, sans-serif; color: var(--fg); background: #f6f7f9; }
+        header { display: flex; gap: 1.5rem; align-items: center; padding: .6rem 1.2rem; background: #fff; border-bottom: 1px solid var(--line); flex-wrap: wrap; }
+        .brand { font-size: 1.15rem; }
+        nav a { margin-right: 1rem; color: var(--accent); text-decoration: none; }
+        nav a[aria-current] { font-weight: 600; border-bottom: 2px solid var(--accent); }
+        .signout { margin-left: auto; display: flex; gap: .5rem; align-items: center; color: var(--muted); }
+        main { max-width: 1100px; margin: 0 auto; padding: 1rem 1.2rem 3rem; }
+        .card { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 1rem; display: grid; gap: .8rem; max-width: 720px; }
+        label { display: grid; gap: .25rem; }
+        label.check { display: flex; gap: .5rem; align-items: flex-start; }
+        input, button { font: inherit; padding: .45rem .6rem; }
+        button { background: var(--accent); color: #fff; border: 0; border-radius: 6px; cursor: pointer; justify-self: start; }
+        .danger button { background: var(--bad); }
+        .error { color: var(--bad); font-weight: 600; }
+        .ok { color: var(--ok); }
+        table { border-collapse: collapse; width: 100%; background: #fff; }
+        th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid var(--line); }
+        .notice { border-left: 4px solid var(--line); padding-left: 1rem; max-height: 22rem; overflow: auto; }
+        .result { display: grid; gap: .6rem; margin: 1rem 0; }
+        .result canvas { max-width: 100%; height: auto; border: 1px solid var(--line); }
+        .face { padding: .4rem .6rem; background: #fff; border-left: 4px solid var(--muted); }
+        .face.member { border-color: var(--ok); }
+        .face.alert { border-color: var(--alert); }
+        video { max-width: 320px; border: 1px solid var(--line); }
+        pre { white-space: pre-wrap; background: #fff; padding: .6rem; border: 1px solid var(--line); }
+        """
+
+    static let script = #"""
+        "use strict";
+        // facegate console: draws identify results, takes camera photos for enrolment,
+        // filters the member list. No photo leaves the page but to this console.
+        const csrf = () => (document.querySelector('meta[name="csrf"]') || {}).content || "";
+        const colours = { member: "#1a7f37", alert: "#b54708", unknown: "#5c6670" };
+
+        function el(tag, attrs, text) {
+          const node = document.createElement(tag);
+          for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+          if (text !== undefined) node.textContent = text;
+          return node;
+        }
+
+        function describe(face) {
+          if (face.decision === "member" && face.name) {
+            const parts = [face.name];
+            if (face.purposes) parts.push("purposes: " + face.purposes.join(", "));
+            if (face.consent_expires_at) parts.push("consent until " + face.consent_expires_at.slice(0, 10));
+            if (face.recent_visits && face.recent_visits.length) parts.push("last visits: " + face.recent_visits.map(v => v.slice(0, 10)).join(", "));
+            if (face.incidents !== undefined) parts.push("incidents: " + face.incidents);
+            if (face.deny_listed) parts.push("DENY-LIST ENTRY IN FORCE: a person decides");
+            return parts.join(" · ");
+          }
+          if (face.decision === "member") return "member";
+          if (face.decision === "alert") return "alert: a person must decide";
+          return "not a member";
+        }
+
+        async function identifyOne(file, results) {
+          const body = new FormData();
+          body.append("image", file, "photo");
+          const response = await fetch("/api/v1/identify", { method: "POST", body, headers: { "X-CSRF-Token": csrf() }, credentials: "same-origin" });
+          const answer = await response.json();
+          const block = el("section", { class: "result" });
+          results.appendChild(block);
+          if (!response.ok || answer.error) {
+            block.appendChild(el("p", { class: "error" }, (answer.error && answer.error.message) || ("HTTP " + response.status)));
+            return;
+          }
+          const url = URL.createObjectURL(file);
+          const image = new Image();
+          await new Promise((resolve, reject) => { image.onload = resolve; image.onerror = reject; image.src = url; });
+          const canvas = el("canvas", { "data-faces": String(answer.faces.length) });
+          canvas.width = image.naturalWidth; canvas.height = image.naturalHeight;
+          const g = canvas.getContext("2d");
+          g.drawImage(image, 0, 0);
+          URL.revokeObjectURL(url);
+          const stroke = Math.max(2, Math.round(canvas.width / 300));
+          g.font = Math.max(14, Math.round(canvas.width / 45)) + "px system-ui, sans-serif";
+          const list = el("div", { class: "faces" });
+          answer.faces.forEach((face, i) => {
+            const b = face.box, colour = colours[face.decision] || colours.unknown;
+            g.lineWidth = stroke; g.strokeStyle = colour;
+            g.strokeRect(b.left, b.top, b.right - b.left, b.bottom - b.top);
+            const label = (i + 1) + " " + (face.name || (face.decision === "member" ? "member" : face.decision === "alert" ? "alert" : "not a member"));
+            const h = parseInt(g.font, 10) + 6, w = g.measureText(label).width + 8;
+            g.fillStyle = colour; g.fillRect(b.left, Math.max(0, b.top - h), w, h);
+            g.fillStyle = "#fff"; g.fillText(label, b.left + 4, Math.max(h - 6, b.top - 6));
+            list.appendChild(el("div", { class: "face " + face.decision, "data-decision": face.decision }, (i + 1) + ". " + describe(face)));
+          });
+          block.appendChild(canvas);
+          block.appendChild(el("p", {}, answer.faces.length + " face(s)"));
+          block.appendChild(list);
+        }
+
+        function setUpIdentify() {
+          const form = document.getElementById("identify-form");
+          if (!form) return;
+          form.addEventListener("submit", async (event) => {
+            event.preventDefault();
+            const files = Array.from(document.getElementById("identify-photos").files);
+            const results = document.getElementById("identify-results");
+            const status = document.getElementById("identify-status");
+            results.replaceChildren();
+            status.textContent = "Looking…";
+            for (const file of files) {
+              try { await identifyOne(file, results); } catch (error) { results.appendChild(el("p", { class: "error" }, String(error))); }
+            }
+            status.textContent = "Done: " + files.length + " photo(s).";
+            status.setAttribute("data-done", "1");
+          });
+        }
+
+        function setUpCamera() {
+          const start = document.getElementById("camera-start");
+          if (!start) return;
+          const video = document.getElementById("camera-view"), take = document.getElementById("camera-take");
+          const input = document.getElementById("enrol-photos"), count = document.getElementById("camera-count");
+          const taken = [];
+          start.addEventListener("click", async () => {
+            try {
+              video.srcObject = await navigator.mediaDevices.getUserMedia({ video: { width: 1280, height: 720 }, audio: false });
+              video.hidden = false; take.hidden = false; start.hidden = true;
+            } catch (error) { count.textContent = "The camera is not available: " + error.message; }
+          });
+          take.addEventListener("click", () => {
+            const canvas = document.createElement("canvas");
+            canvas.width = video.videoWidth; canvas.height = video.videoHeight;
+            canvas.getContext("2d").drawImage(video, 0, 0);
+            canvas.toBlob((blob) => {
+              taken.push(new File([blob], "camera-" + (taken.length + 1) + ".jpg", { type: "image/jpeg" }));
+              const all = new DataTransfer();
+              for (const file of input.files) if (!file.name.startsWith("camera-")) all.items.add(file);
+              taken.forEach((file) => all.items.add(file));
+              input.files = all.files;
+              count.textContent = taken.length + " photo(s) taken";
+            }, "image/jpeg", 0.92);
+          });
+          document.getElementById("enrol-form").addEventListener("submit", () => {
+            if (video.srcObject) video.srcObject.getTracks().forEach((track) => track.stop());
+          });
+        }
+
+        function setUpFilter() {
+          const filter = document.getElementById("member-filter");
+          if (!filter) return;
+          filter.addEventListener("input", () => {
+            const text = filter.value.trim().toLowerCase();
+            for (const row of document.querySelectorAll("#members tbody tr")) row.hidden = text !== "" && !row.textContent.toLowerCase().includes(text);
+          });
+        }
+
+        document.addEventListener("DOMContentLoaded", () => { setUpIdentify(); setUpCamera(); setUpFilter(); });
+        """#
+}

@@ -1,0 +1,60 @@
+import Consent
+import FacegateCore
+import Logging
+import Synchronization
+
+/// The console's sessions, in memory: opened at sign-in, ended by sign-out, by
+/// `session_idle_minutes` without a request, by `session_hours` in all, and when the
+/// account is removed.
+final class ConsoleSessions: Sendable {
+    private let sessions = Mutex<[String: ConsoleSession]>([:])
+    let idleSeconds: Double
+    let maxSeconds: Double
+    let clock: any WallClock
+
+    init(idleSeconds: Double, maxSeconds: Double, clock: any WallClock) {
+        self.idleSeconds = idleSeconds
+        self.maxSeconds = maxSeconds
+        self.clock = clock
+    }
+
+    func open(for account: ConsoleAccount) -> ConsoleSession {
+        let now = clock.now()
+        let session = ConsoleSession(id: RandomToken.hex(32), account: account, csrf: RandomToken.hex(32), created: now, lastSeen: now)
+        sessions.withLock { sessions in
+            sessions = sessions.filter { live($0.value, at: now) }
+            sessions[session.id] = session
+        }
+        return session
+    }
+
+    /// The live session with this id, its idle clock restarted; nil when unknown or over.
+    func session(_ id: String) -> ConsoleSession? {
+        let now = clock.now()
+        return sessions.withLock { sessions in
+            guard var session = sessions[id] else { return nil }
+            guard live(session, at: now) else {
+                sessions[id] = nil
+                return nil
+            }
+            session.lastSeen = now
+            sessions[id] = session
+            return session
+        }
+    }
+
+    func close(_ id: String) {
+        _ = sessions.withLock { $0.removeValue(forKey: id) }
+    }
+
+    /// Ends every session of `name` (the account was removed).
+    func close(account name: String) {
+        sessions.withLock { sessions in sessions = sessions.filter { $0.value.account.name != name } }
+    }
+
+    var count: Int { sessions.withLock { $0.count } }
+
+    private func live(_ session: ConsoleSession, at now: Double) -> Bool {
+        now - session.lastSeen < idleSeconds && now - session.created < maxSeconds
+    }
+}

@@ -1,0 +1,82 @@
+import FacegateCore
+import Logging
+
+/// The API's OpenAPI 3.1 description, served at `/api/v1/openapi.json` (for API
+/// clients and for the fuzz run in the tests). Kept beside the routes it describes.
+enum OpenAPIDocument {
+    static let json = #"""
+        {
+          "openapi": "3.1.0",
+          "info": {"title": "facegate console API", "version": "1",
+            "description": "The venue console's operations. Authenticate with 'Authorization: Bearer TOKEN' (facegate console token add) or a console session cookie plus 'X-CSRF-Token' on POST. Errors are {\"error\":{\"code\",\"message\",\"exit\"}}."},
+          "servers": [{"url": "/"}],
+          "security": [{"bearer": []}],
+          "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+              "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message", "exit"],
+                "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "exit": {"type": "integer"}}}}},
+              "Box": {"type": "object", "required": ["left", "top", "right", "bottom"], "properties": {"left": {"type": "integer"}, "top": {"type": "integer"}, "right": {"type": "integer"}, "bottom": {"type": "integer"}}},
+              "Face": {"type": "object", "required": ["box", "decision"], "properties": {
+                "box": {"$ref": "#/components/schemas/Box"},
+                "decision": {"type": "string", "enum": ["member", "unknown", "alert"]},
+                "subject": {"type": ["string", "null"]}, "distance": {"type": ["number", "null"]},
+                "name": {"type": "string"}, "purposes": {"type": "array", "items": {"type": "string"}},
+                "consent_expires_at": {"type": "string"}, "recent_visits": {"type": "array", "items": {"type": "string"}},
+                "incidents": {"type": "integer"}, "deny_listed": {"type": "boolean"}}},
+              "Identified": {"type": "object", "properties": {"faces": {"type": "array", "items": {"$ref": "#/components/schemas/Face"}},
+                "images": {"type": "array"}, "error": {"type": "object"}}},
+              "Subjects": {"type": "object", "required": ["subjects"], "properties": {"subjects": {"type": "array", "items": {"type": "object",
+                "properties": {"subject": {"type": "string"}, "name": {"type": "string"}, "expires_at": {"type": "string"}, "purposes": {"type": "array", "items": {"type": "string"}}}}}}},
+              "Export": {"type": "object", "required": ["format", "content"], "properties": {"format": {"type": "string"}, "content": {"type": "string"}}}
+            },
+            "responses": {
+              "Refused": {"description": "A refusal: 400 bad request, 401 not signed in, 403 role or CSRF, 404 unknown, 409 conflict, 413 too large, 422 no face, 503 busy", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+            },
+            "parameters": {
+              "subject": {"name": "subject", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"}}
+            }
+          },
+          "paths": {
+            "/api/v1/status": {"get": {"summary": "Non-personal facts about the device", "responses": {
+              "200": {"description": "Status", "content": {"application/json": {"schema": {"type": "object"}}}},
+              "default": {"$ref": "#/components/responses/Refused"}}}},
+            "/api/v1/identify": {"post": {"summary": "Who is in a photo (staff, admin). Nothing is stored.",
+              "requestBody": {"required": true, "content": {
+                "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+                "image/png": {"schema": {"type": "string", "format": "binary"}},
+                "multipart/form-data": {"schema": {"type": "object", "required": ["image"], "properties": {"image": {"type": "string", "format": "binary"}}}}}},
+              "responses": {"200": {"description": "The faces found, each with its decision", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Identified"}}}},
+                "default": {"$ref": "#/components/responses/Refused"}}}},
+            "/api/v1/subjects": {
+              "get": {"summary": "Enrolled members with their names (admin, dpo)", "responses": {
+                "200": {"description": "Members", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Subjects"}}}},
+                "default": {"$ref": "#/components/responses/Refused"}}},
+              "post": {"summary": "Enrol one person with their consent (admin)",
+                "requestBody": {"required": true, "content": {"multipart/form-data": {"schema": {"type": "object", "required": ["name", "purposes", "photo"],
+                  "properties": {"name": {"type": "string"}, "notice": {"type": "string"}, "method": {"type": "string"}, "card": {"type": "string"},
+                    "purposes": {"type": "array", "items": {"type": "string"}}, "photo": {"type": "array", "items": {"type": "string", "format": "binary"}}}}}}},
+                "responses": {"200": {"description": "Enrolled", "content": {"application/json": {"schema": {"type": "object"}}}},
+                  "default": {"$ref": "#/components/responses/Refused"}}}},
+            "/api/v1/subjects/{subject}": {"get": {"summary": "A member's access answer, Art. 15 (admin, dpo)",
+              "parameters": [{"$ref": "#/components/parameters/subject"}],
+              "responses": {"200": {"description": "The answer", "content": {"application/json": {"schema": {"type": "object"}}}},
+                "default": {"$ref": "#/components/responses/Refused"}}}},
+            "/api/v1/subjects/{subject}/erase": {"post": {"summary": "Erase a member now, Art. 17 (admin)",
+              "parameters": [{"$ref": "#/components/parameters/subject"}],
+              "responses": {"200": {"description": "Erased", "content": {"application/json": {"schema": {"type": "object"}}}},
+                "default": {"$ref": "#/components/responses/Refused"}}}},
+            "/api/v1/subjects/{subject}/withdraw": {"post": {"summary": "Withdraw consent to some purposes, or all (admin)",
+              "parameters": [{"$ref": "#/components/parameters/subject"}],
+              "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {"purposes": {"type": "array", "items": {"type": "string"}, "minItems": 1}}}}}},
+              "responses": {"200": {"description": "Withdrawn", "content": {"application/json": {"schema": {"type": "object"}}}},
+                "default": {"$ref": "#/components/responses/Refused"}}}},
+            "/api/v1/exports/{kind}": {"get": {"summary": "A DPO export (dpo)",
+              "parameters": [{"name": "kind", "in": "path", "required": true, "schema": {"type": "string", "enum": ["consent_log", "audit", "ropa", "ropa_draft", "dpia"]}},
+                {"name": "format", "in": "query", "required": false, "schema": {"type": "string", "enum": ["jsonl", "csv", "json", "md"]}}],
+              "responses": {"200": {"description": "The export", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Export"}}}},
+                "default": {"$ref": "#/components/responses/Refused"}}}}
+          }
+        }
+        """#
+}

@@ -1,0 +1,149 @@
+public import Consent
+public import Edge
+import FaceEngine
+public import FacegateCore
+import HTTPTypes
+import Hummingbird
+public import Logging
+import NIOCore
+
+/// The venue console's routes over the appliance's operations: every page and API
+/// call becomes one `AdminCommand` dispatched for a console account
+/// (`Caller.console`), so that roles, audit and refusals are those of the CLI and the
+/// admin socket. Uploads stay in memory: bodies are collected into a buffer, copied
+/// once into `ImageBytes` (wiped when the command is done) and the buffer wiped.
+public final class VenueConsole: Sendable {
+    let dispatcher: AdminDispatcher
+    let sessions: ConsoleSessions
+    let throttle: LoginThrottle
+    let settings: Policy.Console
+    let tls: Bool
+    let pages: ConsolePages
+    let logger: Logger
+
+    public init(dispatcher: AdminDispatcher, settings: Policy.Console, tls: Bool, clock: any WallClock, logger: Logger) throws {
+        self.dispatcher = dispatcher
+        self.settings = settings
+        self.tls = tls
+        self.sessions = ConsoleSessions(
+            idleSeconds: settings.sessionIdleMinutes * 60, maxSeconds: settings.sessionHours * 3600, clock: clock)
+        self.throttle = LoginThrottle(attempts: settings.loginAttempts, lockoutSeconds: settings.lockoutMinutes * 60, clock: clock)
+        self.pages = try ConsolePages()
+        self.logger = logger
+    }
+
+    var registry: ConsentRegistry { dispatcher.operations.registry }
+    var maxBodyBytes: Int { settings.maxUploadMB << 20 }
+
+    /// The router: pages, the API, the assets; security headers on everything.
+    func router() -> Router<ConsoleContext> {
+        let router = Router(context: ConsoleContext.self)
+        router.add(middleware: SecurityHeaders(tls: tls))
+        addSignIn(to: router)
+        addPages(to: router)
+        addAPI(to: router)
+        router.get("/assets/console.css") { _, _ in ConsoleResponse.text(ConsoleAssets.css, type: "text/css; charset=utf-8") }
+        router.get("/assets/console.js") { _, _ in ConsoleResponse.text(ConsoleAssets.script, type: "text/javascript; charset=utf-8") }
+        return router
+    }
+
+    // MARK: Who is asking
+
+    /// The account behind a request: a bearer token (API clients), or a live session
+    /// cookie. Nothing else is read, so a request with neither is refused (401).
+    func account(_ request: Request, _ context: ConsoleContext) throws -> (ConsoleAccount, ConsoleSession?) {
+        if let header = request.headers[.authorization] {
+            guard header.lowercased().hasPrefix("bearer ") else {
+                throw ConsoleError(.signInRequired, "the Authorization header must be 'Bearer TOKEN' (facegate console token add)")
+            }
+            let token = String(header.dropFirst(7).trimmingWhiteSpace)
+            guard let account = try registry.accounts.account(bearer: token) else {
+                throw ConsoleError(.signInRequired, "the bearer token is unknown or revoked; ask an administrator for a new one")
+            }
+            return (account, nil)
+        }
+        if let id = request.cookies[Self.sessionCookie]?.value, let session = sessions.session(id) {
+            // An account removed since sign-in loses its sessions at its next request.
+            guard try registry.accounts.list().contains(where: { $0.name == session.account.name }) else {
+                sessions.close(account: session.account.name)
+                throw ConsoleError(.signInRequired, "this account no longer exists; sign in with another")
+            }
+            return (session.account, session)
+        }
+        throw ConsoleError(.signInRequired, "sign in first (the session may have ended), or send a bearer token")
+    }
+
+    /// A state-changing request made with a session must carry the session's CSRF token
+    /// (the `X-CSRF-Token` header, or the form's `csrf` field). Token requests need none:
+    /// a browser never sends a bearer token by itself.
+    func checkCSRF(_ session: ConsoleSession?, _ request: Request, field: String?) throws {
+        guard let session else { return }
+        let sent = request.headers[.init("X-CSRF-Token")!] ?? field ?? ""
+        guard Self.constantTimeEqual(sent, session.csrf) else {
+            throw ConsoleError(.csrfInvalid, "the form is out of date or did not come from this console; reload the page and try again")
+        }
+    }
+
+    static let sessionCookie = "fg_session"
+
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var difference: UInt8 = 0
+        for index in x.indices { difference |= x[index] ^ y[index] }
+        return difference == 0
+    }
+
+    // MARK: Operations
+
+    /// Runs one command for a console account, with the photos that came with it.
+    func perform(_ command: AdminCommand, images: [ImageSource] = [], for account: ConsoleAccount) async throws -> JSONValue {
+        try await dispatcher.dispatch(AdminRequest(command, images: images), caller: .console(account))
+    }
+
+    // MARK: Bodies
+
+    /// The request's body, at most `console.max_upload_mb`, in one buffer.
+    func body(_ request: Request) async throws -> ByteBuffer {
+        do {
+            return try await request.body.collect(upTo: maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            throw ConsoleError(.tooLarge, "the upload is larger than \(settings.maxUploadMB) MB (console.max_upload_mb)")
+        }
+    }
+
+    /// The photos in a body: a multipart form's files under `field`, or the body itself
+    /// when it is `image/jpeg` or `image/png`. The body buffer is wiped before this returns.
+    func photos(
+        _ request: Request, field: String, _ body: inout ByteBuffer
+    ) throws -> (images: [ImageSource], form: MultipartForm?) {
+        defer { Self.wipe(&body) }
+        let type = request.headers[.contentType] ?? ""
+        let media = type.split(separator: ";").first.map { $0.trimmingWhiteSpace.lowercased() } ?? ""
+        if media == "image/jpeg" || media == "image/png" {
+            guard body.readableBytes > 0 else { throw ConsoleError(.invalidRequest, "the request has no image in its body") }
+            let bytes = body.readBytes(length: body.readableBytes) ?? []
+            return ([.bytes(name: "upload", ImageBytes(bytes))], nil)
+        }
+        guard let boundary = MultipartForm.boundary(of: type) else {
+            throw ConsoleError(
+                .invalidRequest, "send the photo as image/jpeg or image/png, or as multipart/form-data with the field '\(field)'")
+        }
+        var form = try body.withUnsafeReadableBytes { raw throws(ConsoleError) in try MultipartForm(raw, boundary: boundary) }
+        var images: [ImageSource] = []
+        for index in form.parts.indices where form.parts[index].name == field && form.parts[index].filename != nil {
+            guard !form.parts[index].bytes.isEmpty else { continue }
+            let name = "photo \(images.count + 1)"  // never the file's own name: it may be a person's
+            images.append(.bytes(name: name, ImageBytes(form.parts[index].bytes)))
+            form.parts[index].bytes = []
+        }
+        return (images, form)
+    }
+
+    /// Overwrites a request body's bytes in place (uploads never outlive their use).
+    static func wipe(_ buffer: inout ByteBuffer) {
+        buffer.moveReaderIndex(to: 0)
+        buffer.withUnsafeMutableReadableBytes { wipeMemory($0.baseAddress, $0.count) }
+        buffer.clear()
+    }
+}

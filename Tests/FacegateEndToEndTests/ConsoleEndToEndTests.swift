@@ -1,0 +1,310 @@
+import FacegateTestSupport
+import Foundation
+import Testing
+
+/// The venue console over real HTTP against a real daemon (`run --source none`):
+/// sign-in, roles, CSRF, every API route, bad uploads, TLS off loopback, and that no
+/// uploaded photo reaches the disk.
+@Suite("Venue console", .serialized)
+struct ConsoleEndToEndTests {
+    static let password = "correct horse battery staple"
+
+    final class Console: @unchecked Sendable {
+        let fixture: ConsentFixture
+        let facegate = FacegateProcess()
+        let daemon: DaemonProcess
+        let base: String
+        var tokens: [String: String] = [:]
+
+        init(
+            edit: @escaping (String) -> String = { $0 },
+            accounts: [(String, String)] = [("ana", "admin"), ("ben", "admin"), ("sam", "staff"), ("dee", "dpo")]
+        ) throws {
+            fixture = try ConsentFixture { text in edit(ConsentFixture.fillingInController(text)) }
+            daemon = try DaemonProcess(
+                arguments: ["--source", "none", "--policy", fixture.policyPath, "--log-level", "info"], socketPath: fixture.socketPath)
+            base = try Self.address(of: daemon)
+            for (name, role) in accounts {
+                let added = try cli(["console", "user", "add", name, "--role", role], stdin: ConsoleEndToEndTests.password + "\n")
+                #expect(added.status == 0, "\(added.stderr)")
+                let token = try cli(["console", "token", "add", name])
+                #expect(token.status == 0, "\(token.stderr)")
+                tokens[name] = token.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+        }
+
+        /// The console's address, from the daemon's log line.
+        static func address(of daemon: DaemonProcess) throws -> String {
+            let deadline = Date().addingTimeInterval(20)
+            while Date() < deadline {
+                for line in daemon.errorText.split(separator: "\n") where line.contains("console listening") {
+                    if let range = line.range(of: #"https?://[0-9.]+:[0-9]+"#, options: .regularExpression) { return String(line[range]) }
+                }
+                usleep(50_000)
+            }
+            throw NSError(
+                domain: "console-tests", code: 1, userInfo: [NSLocalizedDescriptionKey: "no console address in: \(daemon.errorText)"])
+        }
+
+        func cli(_ arguments: [String], stdin: String? = nil) throws -> FacegateProcess.Result {
+            try facegate.run(arguments + ["--socket", fixture.socketPath], stdin: stdin.map { Data($0.utf8) })
+        }
+
+        func client(_ name: String? = nil) -> ConsoleClient { ConsoleClient(base: base, bearer: name.flatMap { tokens[$0] }) }
+
+        func photo(_ name: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: TestResources.fixture(name))) }
+
+        /// Enrols through the API as `admin`; returns the subject.
+        func enrol(_ name: String, photos: [String], purposes: [String] = ["entry", "attendance-analytics"], as admin: String = "ana")
+            throws -> String
+        {
+            let (body, type) = ConsoleClient.multipart(
+                fields: [("name", name), ("notice", "2026-01")] + purposes.map { ("purposes", $0) },
+                files: try photos.map { (field: "photo", filename: $0, type: "image/jpeg", data: try photo($0)) })
+            let reply = try client(admin).request("POST", "/api/v1/subjects", body: body, contentType: type)
+            #expect(reply.status == 200, "\(reply.text)")
+            return try #require(reply.json["subject"] as? String, "\(reply.text)")
+        }
+
+        func identify(_ file: String, as name: String) throws -> ConsoleClient.Reply {
+            try client(name).request("POST", "/api/v1/identify", body: try photo(file), contentType: "image/jpeg")
+        }
+
+        func auditEntries() throws -> [[String: Any]] {
+            try cli(["export", "audit"]).jsonLines.filter { $0["type"] as? String == "entry" }
+        }
+    }
+
+    @Test("signing in opens a strict session; no credentials, a wrong password or a missing CSRF token are refused")
+    func signsIn() throws {
+        let console = try Console()
+        let anonymous = console.client()
+        #expect(try anonymous.request("GET", "/api/v1/subjects").status == 401)
+        #expect(try anonymous.request("GET", "/api/v1/subjects").errorCode == "sign_in_required")
+        let page = try anonymous.request("GET", "/identify")
+        #expect(page.status == 303 && page.headers["location"] == "/login")
+        let login = try anonymous.request("GET", "/login")
+        #expect(login.headers["content-security-policy"]?.contains("script-src 'self'") == true)
+        #expect(login.headers["content-security-policy"]?.contains("unsafe-inline") == false)
+        #expect(login.headers["x-frame-options"] == "DENY" && login.headers["cache-control"] == "no-store")
+
+        let wrong = console.client()
+        #expect(try wrong.signIn("sam", "not the password at all").status == 401)
+        #expect(wrong.cookies["fg_session"] == nil)
+
+        let sam = console.client()
+        let signedIn = try sam.signIn("sam", Self.password)
+        #expect(signedIn.status == 303 && signedIn.headers["location"] == "/identify")
+        let cookie = try #require(signedIn.setCookies.first { $0.hasPrefix("fg_session=") })
+        #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && !cookie.contains("Secure"))
+        #expect(sam.csrf != nil)
+        #expect(try sam.request("GET", "/identify").status == 200)
+
+        // A state-changing call with the session needs the session's CSRF token.
+        let noToken = try sam.request("POST", "/api/v1/identify", body: try console.photo("obama.jpg"), contentType: "image/jpeg")
+        #expect(noToken.status == 403 && noToken.errorCode == "csrf_invalid")
+        let withToken = try sam.request(
+            "POST", "/api/v1/identify", body: try console.photo("obama.jpg"), contentType: "image/jpeg",
+            headers: ["X-CSRF-Token": sam.csrf!])
+        #expect(withToken.status == 200, "\(withToken.text)")
+        #expect((withToken.json["faces"] as? [[String: Any]])?.first?["decision"] as? String == "unknown")
+
+        // Staff may not open the members page; signing out ends the session.
+        #expect(try sam.request("GET", "/members").status == 403)
+        let out = try sam.request(
+            "POST", "/logout", body: Data("csrf=\(sam.csrf!)".utf8), contentType: "application/x-www-form-urlencoded")
+        #expect(out.status == 303)
+        sam.cookies["fg_session"] = cookie.split(separator: ";")[0].split(separator: "=")[1].description
+        #expect(try sam.request("GET", "/api/v1/status").status == 401)
+
+        // Five wrong passwords lock the account: then even the right one waits.
+        let guesser = console.client()
+        for attempt in 1...5 { #expect(try guesser.signIn("ben", "wrong guess number \(attempt)").status == 401) }
+        #expect(try guesser.signIn("ben", Self.password).status == 429)
+        let actions = try console.auditEntries().filter { $0["action"] as? String == "console.sign_in" }
+        #expect(actions.contains { $0["actor"] as? String == "console:sam" })
+        #expect(!actions.contains { ($0["actor"] as? String)?.contains("not the password") == true })
+        #expect(console.daemon.stop() == 0)
+    }
+
+    @Test("roles decide: admins enrol and erase, staff identify by name, the DPO exports; every action names the console account")
+    func rolesDecide() throws {
+        let console = try Console()
+        let obama = try console.enrol("Barack Obama", photos: ["obama.jpg", "obama2.jpg"])
+        let group = try console.enrol("Ada Lovelace", photos: ["t1.jpg"], purposes: ["entry"])
+
+        let staff = try console.identify("obama3.jpg", as: "sam")
+        #expect(staff.status == 200, "\(staff.text)")
+        let face = try #require((staff.json["faces"] as? [[String: Any]])?.first)
+        #expect(face["decision"] as? String == "member" && face["subject"] as? String == obama && face["name"] as? String == "Barack Obama")
+        #expect((face["purposes"] as? [String])?.contains("attendance-analytics") == true && face["incidents"] == nil)
+        let crowd = try #require(try console.identify("t1.jpg", as: "ana").json["faces"] as? [[String: Any]])
+        #expect(crowd.count >= 5)
+        #expect(crowd.filter { $0["decision"] as? String == "member" }.map { $0["subject"] as? String } == [group])
+        #expect(crowd.filter { $0["decision"] as? String == "unknown" }.allSatisfy { $0["name"] == nil && $0["subject"] is NSNull })
+
+        #expect(try console.identify("obama3.jpg", as: "dee").status == 403)
+        #expect(try console.client("sam").request("GET", "/api/v1/exports/consent_log").status == 403)
+        let log = try console.client("dee").request("GET", "/api/v1/exports/consent_log")
+        #expect(log.status == 200 && (log.json["content"] as? String)?.contains(obama) == true)
+        #expect(try console.client("dee").request("GET", "/api/v1/subjects").status == 200)
+        #expect(try console.client("dee").request("GET", "/api/v1/subjects/\(obama)").status == 200)
+        #expect(try console.client("ana").request("GET", "/api/v1/exports/nothing").status == 404)
+
+        // Admin pages show the name in the body, never in an address.
+        let ana = console.client()
+        try ana.signIn("ana", Self.password)
+        let members = try ana.request("GET", "/members")
+        #expect(members.status == 200 && members.text.contains("Barack Obama") && members.text.contains("/members/\(obama)"))
+        let page = try ana.request("GET", "/members/\(obama)")
+        #expect(page.status == 200 && page.text.contains("Consent history"))
+        let notConfirmed = try ana.request(
+            "POST", "/members/\(obama)/erase", body: Data("csrf=\(ana.csrf!)&confirm=yes".utf8),
+            contentType: "application/x-www-form-urlencoded")
+        #expect(notConfirmed.status == 400)
+
+        #expect(try console.client("sam").request("POST", "/api/v1/subjects/\(obama)/erase").status == 403)
+        let withdrawn = try console.client("ana").request(
+            "POST", "/api/v1/subjects/\(obama)/withdraw", body: Data(#"{"purposes":["attendance-analytics"]}"#.utf8),
+            contentType: "application/json")
+        #expect(withdrawn.status == 200 && withdrawn.json["erased"] as? Bool == false, "\(withdrawn.text)")
+        let erased = try ana.request(
+            "POST", "/members/\(obama)/erase", body: Data("csrf=\(ana.csrf!)&confirm=erase".utf8),
+            contentType: "application/x-www-form-urlencoded")
+        #expect(erased.status == 303)
+        let after = try #require((try console.identify("obama3.jpg", as: "sam").json["faces"] as? [[String: Any]])?.first)
+        #expect(after["decision"] as? String == "unknown" && after["name"] == nil)
+
+        let entries = try console.auditEntries()
+        let commands = entries.filter { $0["action"] as? String == "admin.command" }
+        #expect(
+            commands.contains {
+                $0["actor"] as? String == "console:ana" && ($0["details"] as? [String: Any])?["command"] as? String == "enrol"
+            })
+        #expect(
+            commands.contains {
+                $0["actor"] as? String == "console:sam" && ($0["details"] as? [String: Any])?["outcome"] as? String == "not_permitted"
+            })
+        #expect(
+            entries.contains { $0["action"] as? String == "subject.erase" && $0["actor"] as? String == "console:ana" }
+                || entries.contains { ($0["action"] as? String)?.contains("eras") == true })
+        #expect(console.daemon.stop() == 0)
+    }
+
+    @Test("bad uploads get a clear refusal with a status and a code, and the daemon stays up")
+    func refusesBadUploads() throws {
+        let console = try Console(
+            edit: { $0.replacingOccurrences(of: "max_upload_mb = 25", with: "max_upload_mb = 1") }, accounts: [("ana", "admin")])
+        let ana = console.client("ana")
+        let corrupt = try ana.request("POST", "/api/v1/identify", body: Data(repeating: 0x41, count: 5000), contentType: "image/jpeg")
+        #expect((400..<500).contains(corrupt.status) && corrupt.errorCode != nil, "\(corrupt.text)")
+        let big = try ana.request("POST", "/api/v1/identify", body: Data(repeating: 0xFF, count: 3 << 20), contentType: "image/jpeg")
+        #expect(big.status == 413 && big.errorCode == "too_large", "\(big.text)")
+        #expect(try ana.request("POST", "/api/v1/identify", body: Data("hello".utf8), contentType: "text/plain").status == 400)
+        #expect(try ana.request("POST", "/api/v1/identify", body: Data(), contentType: "image/jpeg").status == 400)
+        let cut = Data("--b\r\nContent-Disposition: form-data; name=\"image\"; filename=\"x\"\r\n\r\nabc".utf8)
+        #expect(
+            try ana.request("POST", "/api/v1/identify", body: cut, contentType: "multipart/form-data; boundary=b").errorCode
+                == "invalid_request")
+        let (noFace, type) = ConsoleClient.multipart(fields: [("name", "Nobody"), ("purposes", "entry")], files: [])
+        #expect(try ana.request("POST", "/api/v1/subjects", body: noFace, contentType: type).status == 400)
+        let (blank, blankType) = ConsoleClient.multipart(
+            fields: [("name", "Nobody"), ("purposes", "entry")],
+            files: [(field: "photo", filename: "blank.png", type: "image/png", data: Data(SyntheticPNG.gradient(width: 64, height: 64)))])
+        #expect(try ana.request("POST", "/api/v1/subjects", body: blank, contentType: blankType).status == 422)
+        #expect(try ana.request("POST", "/api/v1/subjects/not-a-subject/erase").status == 404)
+        #expect(try ana.request("POST", "/api/v1/subjects/\(String(repeating: "0", count: 32))/erase").status == 404)
+        #expect(try ana.request("GET", "/no/such/page").status == 404)
+        #expect(
+            try ana.request("POST", "/api/v1/subjects/\(String(repeating: "0", count: 32))/withdraw", body: Data("[1".utf8)).status == 400)
+        #expect(try ana.request("GET", "/api/v1/status").status == 200)
+        #expect(console.daemon.process.isRunning)
+        #expect(console.daemon.stop() == 0)
+    }
+
+    @Test("after 100 uploads no byte of the photo is on the disk, in the state directory or any temporary directory")
+    func noPhotoOnDisk() throws {
+        let console = try Console(accounts: [("sam", "staff")])
+        let photo = try console.photo("obama2.jpg")
+        let started = Date()
+        for _ in 0..<100 {
+            let reply = try console.identify("obama2.jpg", as: "sam")
+            #expect(reply.status == 200)
+        }
+        #expect(console.daemon.stop() == 0)
+        // A run of bytes from the middle of the JPEG's entropy-coded data.
+        let probe = photo.subdata(in: (photo.count / 2)..<(photo.count / 2 + 64))
+        let fixtures = URL(fileURLWithPath: TestResources.fixtureDirectory).resolvingSymlinksInPath().path
+        var scanned = 0
+        for root in [console.fixture.directory.path, NSTemporaryDirectory(), "/tmp", "/var/tmp", "/dev/shm"] {
+            guard let walker = FileManager.default.enumerator(atPath: root) else { continue }
+            for case let relative as String in walker {
+                let path = root + "/" + relative
+                guard !path.hasPrefix(fixtures), let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+                    attributes[.type] as? FileAttributeType == .typeRegular,
+                    let modified = attributes[.modificationDate] as? Date, modified >= started,
+                    let size = attributes[.size] as? Int, size >= probe.count, size < 256 << 20,
+                    let data = FileManager.default.contents(atPath: path)
+                else { continue }
+                scanned += 1
+                #expect(data.range(of: probe) == nil, "photo bytes found in \(path)")
+            }
+        }
+        #expect(scanned > 0)
+    }
+
+    @Test("an address off this machine needs TLS: refused without it (78), served over HTTPS with it")
+    func tlsOffLoopback() throws {
+        let fixture = try ConsentFixture()
+        let refused = try FacegateProcess().run(["run", "--source", "none", "--console", "0.0.0.0:18443", "--policy", fixture.policyPath])
+        #expect(
+            refused.status == 78 && refused.stderr.contains("console_tls_required") || refused.stderr.contains("without TLS"),
+            "\(refused.stderr)")
+        let certificate = fixture.directory.file("console.crt"), key = fixture.directory.file("console.key")
+        let openssl = Process()
+        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        openssl.arguments = [
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+            "-keyout", key, "-out", certificate,
+        ]
+        openssl.standardError = FileHandle.nullDevice
+        try openssl.run()
+        openssl.waitUntilExit()
+        let policy = try String(contentsOfFile: fixture.policyPath, encoding: .utf8).replacingOccurrences(
+            of: "# tls_certificate = \"/etc/facegate/console.crt\"", with: "tls_certificate = \"\(certificate)\""
+        ).replacingOccurrences(of: "# tls_key = \"/etc/facegate/console.key\"", with: "tls_key = \"\(key)\"")
+        try policy.write(toFile: fixture.policyPath, atomically: true, encoding: .utf8)
+        let daemon = try DaemonProcess(
+            arguments: ["--source", "none", "--policy", fixture.policyPath, "--log-level", "info"], socketPath: fixture.socketPath)
+        let base = try Console.address(of: daemon)
+        #expect(base.hasPrefix("https://"))
+        let curl = Process()
+        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        curl.arguments = ["-sS", "-k", "-i", base + "/login"]
+        let out = Pipe()
+        curl.standardOutput = out
+        try curl.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        curl.waitUntilExit()
+        #expect(text.contains("200 OK") && text.contains("Strict-Transport-Security") && text.contains("Secure"), "\(text.prefix(600))")
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test("the OpenAPI document is served and every path it names answers (401 without credentials, never 404)")
+    func openAPI() throws {
+        let console = try Console(accounts: [])
+        let anonymous = console.client()
+        let document = try anonymous.request("GET", "/api/v1/openapi.json")
+        #expect(document.status == 200 && document.json["openapi"] as? String == "3.1.0")
+        let paths = try #require(document.json["paths"] as? [String: [String: Any]])
+        #expect(paths.count >= 7)
+        for (path, operations) in paths {
+            let concrete = path.replacingOccurrences(of: "{subject}", with: String(repeating: "a", count: 32))
+                .replacingOccurrences(of: "{kind}", with: "audit")
+            for method in operations.keys {
+                #expect(try anonymous.request(method.uppercased(), concrete).status == 401, "\(method) \(path)")
+            }
+        }
+        #expect(console.daemon.stop() == 0)
+    }
+}
