@@ -166,7 +166,7 @@ enum ConsoleTemplates {
         </form>
         <h2>Retention</h2>
         <p>{{subjects}} member(s) enrolled. Templates are kept {{template_days}} days, visits {{access_event_days}} days;
-        the sweep runs every {{sweep_minutes}} minutes.</p>
+        the sweep runs every {{sweep_minutes}} minutes; it last ran: {{last_sweep}}.</p>
         <table><thead><tr><th>Next expiries</th><th>Subject</th></tr></thead><tbody>
         {{#expiries}}<tr><td>{{expires_at}}</td><td><a href="/members/{{subject}}"><code>{{subject}}</code></a></td></tr>{{/expiries}}
         </tbody></table>

@@ -252,6 +252,7 @@ extension VenueConsole {
             [
                 "subjects": subjects.count, "expiries": Array(expiries), "template_days": Int(policy.retention.templateDays),
                 "access_event_days": Int(policy.retention.accessEventDays), "sweep_minutes": Int(policy.retention.sweepIntervalMinutes),
+                "last_sweep": registry.retentionSweep.lastRun.map { Timestamp.iso8601($0) } ?? "not yet since the daemon started",
             ], account, session)
     }
 

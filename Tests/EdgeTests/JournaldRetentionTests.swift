@@ -53,7 +53,7 @@ struct JournaldRetentionTests {
                 "SocketBindDeny=any", "SocketBindAllow=tcp:8080", "IPAddressDeny=any", "IPAddressAllow=localhost",
             ])
         // The port it opens is the one the shipped policy listens on.
-        let policy = try ConsentFixture.defaultPolicyText
+        let policy = ConsentFixture.defaultPolicyText
         #expect(policy.contains("\nlisten = \"127.0.0.1:8080\""))
     }
 }

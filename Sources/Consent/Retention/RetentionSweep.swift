@@ -1,5 +1,6 @@
 public import FacegateCore
 import GRDB
+import Synchronization
 import Vault
 
 /// The retention policy applied: who has no consent left is erased, old visits and
@@ -14,6 +15,10 @@ public final class RetentionSweep: @unchecked Sendable {
     let breaches: BreachRecorder
     let denyList: DenyListGovernance
     let doorAlerts: DoorAlerts
+    private let lastRunTime = Mutex<Double?>(nil)
+
+    /// When the sweep last finished in this process (the console's DPO page shows it).
+    public var lastRun: Double? { lastRunTime.withLock { $0 } }
 
     init(
         vault: VaultStore, audit: AuditLog, policies: CurrentPolicy, clock: any WallClock, breaches: BreachRecorder,
@@ -70,6 +75,7 @@ public final class RetentionSweep: @unchecked Sendable {
         }
         let lapsed = try denyList.lapseOverdue(actor: actor)
         _ = try doorAlerts.expireOverdue()
+        lastRunTime.withLock { $0 = clock.now() }
         return ConsentRegistry.RetentionReport(
             erasedSubjects: erased, deletedAccessEvents: events, deletedCounterDays: days, lapsedDenyListEntries: lapsed, keys: keys)
     }
