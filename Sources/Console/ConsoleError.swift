@@ -25,6 +25,8 @@ public struct ConsoleError: Error, Sendable, Equatable, ModuleError {
         case notPermitted = "not_permitted"
         /// No such page, subject or export (HTTP 404).
         case notFound = "not_found"
+        /// As many uploads are in memory as the console allows at once (HTTP 503).
+        case busy = "busy"
         /// The address cannot be listened on (in use, not this machine's).
         case cannotListen = "console_cannot_listen"
     }
@@ -47,6 +49,7 @@ extension ConsoleError.Code: ErrorCode {
         case .tooLarge, .invalidRequest: .usage
         case .notFound: .notFound
         case .cannotListen: .unavailable
+        case .busy: .temporaryFailure
         }
     }
 }

@@ -74,7 +74,9 @@ public struct ConsoleService: Service {
     }
 
     public func run() async throws {
-        let server: HTTPServerBuilder = try tlsConfiguration.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1()
+        // A client that opens a connection and sends nothing is dropped after 30 s.
+        let http: HTTPServerBuilder = .http1(configuration: .init(idleTimeout: .seconds(30)))
+        let server: HTTPServerBuilder = try tlsConfiguration.map { try .tls(http, tlsConfiguration: $0) } ?? http
         let scheme = tlsConfiguration == nil ? "http" : "https"
         let logger = self.logger
         let onListening = self.onListening

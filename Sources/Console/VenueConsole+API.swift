@@ -99,7 +99,7 @@ extension VenueConsole {
     ) async -> Response {
         do {
             let (account, session) = try account(request, context)
-            return ConsoleResponse.json(try await body(account, session))
+            return ConsoleResponse.json(try await reserving(request) { try await body(account, session) })
         } catch let error as any UserFacingError {
             return ConsoleResponse.apiError(error)
         } catch {

@@ -152,7 +152,7 @@ extension VenueConsole {
             if let command, !command.consoleRoles.contains(account.role) {
                 throw ConsoleError(.notPermitted, "the \(account.role.rawValue) role cannot use this page")
             }
-            return try await body(account, session)
+            return try await reserving(request) { try await body(account, session) }
         } catch let error as ConsoleError where error.code == .signInRequired {
             return ConsoleResponse.redirect("/login")
         } catch let error as any UserFacingError {

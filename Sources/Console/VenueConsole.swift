@@ -20,6 +20,8 @@ public final class VenueConsole: Sendable {
     let tls: Bool
     let pages: ConsolePages
     let logger: Logger
+    /// The memory all requests' bodies may hold at once: three of the largest uploads.
+    let uploads: UploadBudget
 
     public init(dispatcher: AdminDispatcher, settings: Policy.Console, tls: Bool, clock: any WallClock, logger: Logger) throws {
         self.dispatcher = dispatcher
@@ -30,6 +32,7 @@ public final class VenueConsole: Sendable {
         self.throttle = LoginThrottle(attempts: settings.loginAttempts, lockoutSeconds: settings.lockoutMinutes * 60, clock: clock)
         self.pages = try ConsolePages()
         self.logger = logger
+        self.uploads = UploadBudget(limit: 3 * (settings.maxUploadMB << 20))
     }
 
     var registry: ConsentRegistry { dispatcher.operations.registry }
@@ -102,6 +105,24 @@ public final class VenueConsole: Sendable {
     }
 
     // MARK: Bodies
+
+    /// Runs `work` with the memory the request's body may take reserved: a body
+    /// declared larger than `max_upload_mb` is refused before a byte is read, and when
+    /// the bodies in flight would pass the budget the request is refused (503) rather
+    /// than the daemon grown.
+    func reserving<T>(_ request: Request, _ work: () async throws -> T) async throws -> T {
+        guard request.method != .get, request.method != .head else { return try await work() }
+        let declared = request.headers[.contentLength].flatMap { Int($0) }
+        if let declared, declared > maxBodyBytes {
+            throw ConsoleError(.tooLarge, "the upload is larger than \(settings.maxUploadMB) MB (console.max_upload_mb)")
+        }
+        let bytes = declared ?? maxBodyBytes
+        guard uploads.reserve(bytes) else {
+            throw ConsoleError(.busy, "the console is receiving as many uploads as it may at once; send this one again shortly")
+        }
+        defer { uploads.release(bytes) }
+        return try await work()
+    }
 
     /// The request's body, at most `console.max_upload_mb`, in one buffer.
     func body(_ request: Request) async throws -> ByteBuffer {

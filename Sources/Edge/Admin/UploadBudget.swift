@@ -10,7 +10,7 @@ package final class UploadBudget: Sendable {
 
     package init(limit: Int) { self.limit = limit }
 
-    func reserve(_ bytes: Int) -> Bool {
+    package func reserve(_ bytes: Int) -> Bool {
         used.withLock { used in
             guard used + bytes <= limit else { return false }
             used += bytes
@@ -18,7 +18,7 @@ package final class UploadBudget: Sendable {
         }
     }
 
-    func release(_ bytes: Int) {
+    package func release(_ bytes: Int) {
         guard bytes > 0 else { return }
         let idle = used.withLock { used -> Bool in
             used = max(0, used - bytes)
