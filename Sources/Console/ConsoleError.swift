@@ -25,6 +25,8 @@ public struct ConsoleError: Error, Sendable, Equatable, ModuleError {
         case notPermitted = "not_permitted"
         /// No such page, subject or export (HTTP 404).
         case notFound = "not_found"
+        /// An API path asked with a method it does not take (HTTP 405, with `Allow`).
+        case methodNotAllowed = "method_not_allowed"
         /// The address cannot be listened on (in use, not this machine's).
         case cannotListen = "console_cannot_listen"
     }
@@ -44,7 +46,7 @@ extension ConsoleError.Code: ErrorCode {
         case .tlsRequired, .tlsInvalid: .configuration
         case .signInRequired, .csrfInvalid, .notPermitted: .noPermission
         case .locked: .temporaryFailure
-        case .tooLarge, .invalidRequest: .usage
+        case .tooLarge, .invalidRequest, .methodNotAllowed: .usage
         case .notFound: .notFound
         case .cannotListen: .unavailable
         }
