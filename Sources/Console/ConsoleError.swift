@@ -27,6 +27,8 @@ public struct ConsoleError: Error, Sendable, Equatable, ModuleError {
         case notFound = "not_found"
         /// As many uploads are in memory as the console allows at once (HTTP 503).
         case busy = "busy"
+        /// An API path asked with a method it does not take (HTTP 405, with `Allow`).
+        case methodNotAllowed = "method_not_allowed"
         /// The address cannot be listened on (in use, not this machine's).
         case cannotListen = "console_cannot_listen"
     }
@@ -46,7 +48,7 @@ extension ConsoleError.Code: ErrorCode {
         case .tlsRequired, .tlsInvalid: .configuration
         case .signInRequired, .csrfInvalid, .notPermitted: .noPermission
         case .locked: .temporaryFailure
-        case .tooLarge, .invalidRequest: .usage
+        case .tooLarge, .invalidRequest, .methodNotAllowed: .usage
         case .notFound: .notFound
         case .cannotListen: .unavailable
         case .busy: .temporaryFailure

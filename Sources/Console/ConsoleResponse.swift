@@ -46,6 +46,7 @@ enum ConsoleResponse {
         case ConsoleError.Code.signInRequired.rawValue: return .unauthorized
         case ConsoleError.Code.locked.rawValue: return .tooManyRequests
         case "too_large": return .contentTooLarge
+        case ConsoleError.Code.methodNotAllowed.rawValue: return .methodNotAllowed
         case "busy": return .serviceUnavailable
         default: break
         }

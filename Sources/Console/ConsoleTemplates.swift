@@ -107,8 +107,9 @@ enum ConsoleTemplates {
 
     static let members = """
         <h1>Members</h1>
+        {{#message}}<p class="ok" role="status">{{message}}</p>{{/message}}
         <p>{{count}} enrolled. Names are decrypted in the device's memory for this page only.</p>
-        <label>Find <input id="member-filter" type="search" placeholder="Type part of a name" autocomplete="off"></label>
+        <label class="filter">Find <input id="member-filter" type="search" placeholder="Type part of a name" autocomplete="off"></label>
         <table id="members"><thead><tr><th>Name</th><th>Purposes</th><th>Consent until</th></tr></thead><tbody>
         {{#subjects}}
         <tr><td><a href="/members/{{subject}}">{{name}}</a></td><td>{{purposes}}</td><td>{{expires_at}}</td></tr>
@@ -141,7 +142,7 @@ enum ConsoleTemplates {
         <form method="post" action="/members/{{subject}}/erase" class="card danger">
         <input type="hidden" name="csrf" value="{{csrf}}">
         <p>Erasure destroys the member's key: their templates and name can never be read again, on any copy.</p>
-        <label>Type <strong>erase</strong> to confirm <input name="confirm" autocomplete="off" required></label>
+        <label><span>Type <strong>erase</strong> to confirm</span> <input name="confirm" autocomplete="off" required></label>
         <button type="submit">Erase this member</button>
         </form>
         {{/admin}}

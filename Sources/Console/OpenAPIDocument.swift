@@ -28,20 +28,22 @@ enum OpenAPIDocument {
                 "images": {"type": "array"}, "error": {"type": "object"}}},
               "Subjects": {"type": "object", "required": ["subjects"], "properties": {"subjects": {"type": "array", "items": {"type": "object",
                 "properties": {"subject": {"type": "string"}, "name": {"type": "string"}, "expires_at": {"type": "string"}, "purposes": {"type": "array", "items": {"type": "string"}}}}}}},
+              "Enrolled": {"type": "object", "required": ["subject", "templates", "consent_record", "expires_at"], "properties": {"subject": {"type": "string"},
+                "templates": {"type": "integer"}, "consent_record": {"type": "string"}, "expires_at": {"type": "string"}}},
               "Export": {"type": "object", "required": ["format", "content"], "properties": {"format": {"type": "string"}, "content": {"type": "string"}}}
             },
             "responses": {
-              "Refused": {"description": "A refusal: 400 bad request, 401 not signed in, 403 role or CSRF, 404 unknown, 409 conflict, 413 too large, 422 no face, 503 busy", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+              "Refused": {"description": "A refusal: 400 bad request, 401 not signed in, 403 role or CSRF, 404 unknown, 405 method not allowed, 409 conflict, 413 too large, 422 no face, 429 locked, 503 busy", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
             },
             "parameters": {
               "subject": {"name": "subject", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"}}
             }
           },
           "paths": {
-            "/api/v1/status": {"get": {"summary": "Non-personal facts about the device", "responses": {
+            "/api/v1/status": {"get": {"operationId": "status", "summary": "Non-personal facts about the device", "responses": {
               "200": {"description": "Status", "content": {"application/json": {"schema": {"type": "object"}}}},
               "default": {"$ref": "#/components/responses/Refused"}}}},
-            "/api/v1/identify": {"post": {"summary": "Who is in a photo (staff, admin). Nothing is stored.",
+            "/api/v1/identify": {"post": {"operationId": "identify", "summary": "Who is in a photo (staff, admin). Nothing is stored.",
               "requestBody": {"required": true, "content": {
                 "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
                 "image/png": {"schema": {"type": "string", "format": "binary"}},
@@ -49,29 +51,39 @@ enum OpenAPIDocument {
               "responses": {"200": {"description": "The faces found, each with its decision", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Identified"}}}},
                 "default": {"$ref": "#/components/responses/Refused"}}}},
             "/api/v1/subjects": {
-              "get": {"summary": "Enrolled members with their names (admin, dpo)", "responses": {
-                "200": {"description": "Members", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Subjects"}}}},
+              "get": {"operationId": "listSubjects", "summary": "Enrolled members with their names (admin, dpo)", "responses": {
+                "200": {"description": "Members", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Subjects"}}},
+                  "links": {
+                    "access": {"operationId": "subjectAccess", "parameters": {"subject": "$response.body#/subjects/0/subject"}},
+                    "withdraw": {"operationId": "withdraw", "parameters": {"subject": "$response.body#/subjects/0/subject"}},
+                    "erase": {"operationId": "erase", "parameters": {"subject": "$response.body#/subjects/0/subject"}}}},
                 "default": {"$ref": "#/components/responses/Refused"}}},
-              "post": {"summary": "Enrol one person with their consent (admin)",
+              "post": {"operationId": "enrol", "summary": "Enrol one person with their consent (admin)",
                 "requestBody": {"required": true, "content": {"multipart/form-data": {"schema": {"type": "object", "required": ["name", "purposes", "photo"],
-                  "properties": {"name": {"type": "string"}, "notice": {"type": "string"}, "method": {"type": "string"}, "card": {"type": "string"},
-                    "purposes": {"type": "array", "items": {"type": "string"}}, "photo": {"type": "array", "items": {"type": "string", "format": "binary"}}}}}}},
-                "responses": {"200": {"description": "Enrolled", "content": {"application/json": {"schema": {"type": "object"}}}},
+                  "properties": {"name": {"type": "string", "minLength": 1, "pattern": "\\S"}, "notice": {"type": "string"}, "method": {"type": "string"},
+                    "card": {"type": "string"}, "purposes": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                    "photo": {"type": "array", "items": {"type": "string", "format": "binary"}, "minItems": 1}}}}}},
+                "responses": {"200": {"description": "Enrolled", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Enrolled"}}},
+                    "links": {
+                      "access": {"operationId": "subjectAccess", "parameters": {"subject": "$response.body#/subject"}},
+                      "withdraw": {"operationId": "withdraw", "parameters": {"subject": "$response.body#/subject"}},
+                      "erase": {"operationId": "erase", "parameters": {"subject": "$response.body#/subject"}}}},
                   "default": {"$ref": "#/components/responses/Refused"}}}},
-            "/api/v1/subjects/{subject}": {"get": {"summary": "A member's access answer, Art. 15 (admin, dpo)",
+            "/api/v1/subjects/{subject}": {"get": {"operationId": "subjectAccess", "summary": "A member's access answer, Art. 15 (admin, dpo)",
               "parameters": [{"$ref": "#/components/parameters/subject"}],
               "responses": {"200": {"description": "The answer", "content": {"application/json": {"schema": {"type": "object"}}}},
                 "default": {"$ref": "#/components/responses/Refused"}}}},
-            "/api/v1/subjects/{subject}/erase": {"post": {"summary": "Erase a member now, Art. 17 (admin)",
+            "/api/v1/subjects/{subject}/erase": {"post": {"operationId": "erase", "summary": "Erase a member now, Art. 17 (admin)",
               "parameters": [{"$ref": "#/components/parameters/subject"}],
-              "responses": {"200": {"description": "Erased", "content": {"application/json": {"schema": {"type": "object"}}}},
+              "responses": {"200": {"description": "Erased", "content": {"application/json": {"schema": {"type": "object", "required": ["subject", "erased"],
+                "properties": {"subject": {"type": "string"}, "erased": {"type": "boolean"}}}}}},
                 "default": {"$ref": "#/components/responses/Refused"}}}},
-            "/api/v1/subjects/{subject}/withdraw": {"post": {"summary": "Withdraw consent to some purposes, or all (admin)",
+            "/api/v1/subjects/{subject}/withdraw": {"post": {"operationId": "withdraw", "summary": "Withdraw consent to some purposes, or all (admin)",
               "parameters": [{"$ref": "#/components/parameters/subject"}],
               "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {"purposes": {"type": "array", "items": {"type": "string"}, "minItems": 1}}}}}},
               "responses": {"200": {"description": "Withdrawn", "content": {"application/json": {"schema": {"type": "object"}}}},
                 "default": {"$ref": "#/components/responses/Refused"}}}},
-            "/api/v1/exports/{kind}": {"get": {"summary": "A DPO export (dpo)",
+            "/api/v1/exports/{kind}": {"get": {"operationId": "export", "summary": "A DPO export (dpo)",
               "parameters": [{"name": "kind", "in": "path", "required": true, "schema": {"type": "string", "enum": ["consent_log", "audit", "ropa", "ropa_draft", "dpia"]}},
                 {"name": "format", "in": "query", "required": false, "schema": {"type": "string", "enum": ["jsonl", "csv", "json", "md"]}}],
               "responses": {"200": {"description": "The export", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Export"}}}},

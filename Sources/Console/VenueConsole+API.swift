@@ -14,11 +14,20 @@ import Vault
 extension VenueConsole {
     func addAPI(to router: Router<ConsoleContext>) {
         let api = router.group("/api/v1")
-        api.get("/openapi.json") { _, _ in ConsoleResponse.text(OpenAPIDocument.json, type: "application/json; charset=utf-8") }
-        api.get("/status") { request, context in
+        // The methods each path answers: any other gets 405 with `Allow` (RFC 9110), not 404.
+        var routes = MethodNotAllowed<ConsoleContext>(prefix: "/api/v1")
+        func on(
+            _ method: HTTPRequest.Method, _ path: String,
+            _ handler: @escaping @Sendable (Request, ConsoleContext) async throws -> Response
+        ) {
+            api.on(RouterPath(path), method: method, use: handler)
+            routes.add(method, path)
+        }
+        on(.get, "/openapi.json") { _, _ in ConsoleResponse.text(OpenAPIDocument.json, type: "application/json; charset=utf-8") }
+        on(.get, "/status") { request, context in
             await self.api(request, context) { account, _ in try await self.perform(.status, for: account) }
         }
-        api.post("/identify") { request, context in
+        on(.post, "/identify") { request, context in
             await self.api(request, context) { account, session in
                 try self.checkCSRF(session, request, field: nil)
                 var body = try await self.body(request)
@@ -34,10 +43,10 @@ extension VenueConsole {
                 return ["images": .array(answers)]
             }
         }
-        api.get("/subjects") { request, context in
+        on(.get, "/subjects") { request, context in
             await self.api(request, context) { account, _ in try await self.perform(.subjects(names: true), for: account) }
         }
-        api.post("/subjects") { request, context in
+        on(.post, "/subjects") { request, context in
             await self.api(request, context) { account, session in
                 var body = try await self.body(request)
                 let (images, form) = try self.photos(request, field: "photo", &body)
@@ -48,20 +57,20 @@ extension VenueConsole {
                 return try await self.perform(.enrol(try self.enrolment(form)), images: images, for: account)
             }
         }
-        api.get("/subjects/:subject") { request, context in
+        on(.get, "/subjects/:subject") { request, context in
             await self.api(request, context) { account, _ in
                 let subject = try Self.subject(context)
                 let answer = try await self.perform(.exportSubject(subject), for: account)
                 return JSONParser.parseIfObject(answer["content"]?.stringValue) ?? answer
             }
         }
-        api.post("/subjects/:subject/erase") { request, context in
+        on(.post, "/subjects/:subject/erase") { request, context in
             await self.api(request, context) { account, session in
                 try self.checkCSRF(session, request, field: nil)
                 return try await self.perform(.erase(try Self.subject(context)), for: account)
             }
         }
-        api.post("/subjects/:subject/withdraw") { request, context in
+        on(.post, "/subjects/:subject/withdraw") { request, context in
             await self.api(request, context) { account, session in
                 try self.checkCSRF(session, request, field: nil)
                 var body = try await self.body(request)
@@ -83,13 +92,15 @@ extension VenueConsole {
                 return try await self.perform(.withdraw(try Self.subject(context), purposes: purposes), for: account)
             }
         }
-        api.get("/exports/:kind") { request, context in
+        on(.get, "/exports/:kind") { request, context in
             await self.api(request, context) { account, _ in
                 let kind = context.parameters.get("kind") ?? ""
                 let format = request.uri.queryParameters.get("format")
                 return try await self.perform(try Self.export(kind, format: format), for: account)
             }
         }
+        // Added last, it wraps only the router's "no route" answer.
+        router.add(middleware: routes)
     }
 
     /// Runs an API handler: the account first (401), then the work; a refusal becomes

@@ -48,7 +48,8 @@ extension VenueConsole {
                         "expires_at": Self.day(entry["expires_at"]?.stringValue),
                     ]
                 }.sorted { ($0["name"] as? String ?? "") < ($1["name"] as? String ?? "") }
-                return self.html("members", ["subjects": subjects, "count": subjects.count], account, session)
+                let message: Any = request.uri.queryParameters.get("done").flatMap { Self.doneMessages[$0] } ?? false
+                return self.html("members", ["subjects": subjects, "count": subjects.count, "message": message], account, session)
             }
         }
         router.get("/members/:subject") { request, context in

@@ -7,73 +7,9 @@ import Testing
 /// uploaded photo reaches the disk.
 @Suite("Venue console", .serialized)
 struct ConsoleEndToEndTests {
-    static let password = "correct horse battery staple"
+    static let password = ConsoleDaemon.password
 
-    final class Console: @unchecked Sendable {
-        let fixture: ConsentFixture
-        let facegate = FacegateProcess()
-        let daemon: DaemonProcess
-        let base: String
-        var tokens: [String: String] = [:]
-
-        init(
-            edit: @escaping (String) -> String = { $0 },
-            accounts: [(String, String)] = [("ana", "admin"), ("ben", "admin"), ("sam", "staff"), ("dee", "dpo")]
-        ) throws {
-            fixture = try ConsentFixture { text in edit(ConsentFixture.fillingInController(text)) }
-            daemon = try DaemonProcess(
-                arguments: ["--source", "none", "--policy", fixture.policyPath, "--log-level", "info"], socketPath: fixture.socketPath)
-            base = try Self.address(of: daemon)
-            for (name, role) in accounts {
-                let added = try cli(["console", "user", "add", name, "--role", role], stdin: ConsoleEndToEndTests.password + "\n")
-                #expect(added.status == 0, "\(added.stderr)")
-                let token = try cli(["console", "token", "add", name])
-                #expect(token.status == 0, "\(token.stderr)")
-                tokens[name] = token.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-            }
-        }
-
-        /// The console's address, from the daemon's log line.
-        static func address(of daemon: DaemonProcess) throws -> String {
-            let deadline = Date().addingTimeInterval(20)
-            while Date() < deadline {
-                for line in daemon.errorText.split(separator: "\n") where line.contains("console listening") {
-                    if let range = line.range(of: #"https?://[0-9.]+:[0-9]+"#, options: .regularExpression) { return String(line[range]) }
-                }
-                usleep(50_000)
-            }
-            throw NSError(
-                domain: "console-tests", code: 1, userInfo: [NSLocalizedDescriptionKey: "no console address in: \(daemon.errorText)"])
-        }
-
-        func cli(_ arguments: [String], stdin: String? = nil) throws -> FacegateProcess.Result {
-            try facegate.run(arguments + ["--socket", fixture.socketPath], stdin: stdin.map { Data($0.utf8) })
-        }
-
-        func client(_ name: String? = nil) -> ConsoleClient { ConsoleClient(base: base, bearer: name.flatMap { tokens[$0] }) }
-
-        func photo(_ name: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: TestResources.fixture(name))) }
-
-        /// Enrols through the API as `admin`; returns the subject.
-        func enrol(_ name: String, photos: [String], purposes: [String] = ["entry", "attendance-analytics"], as admin: String = "ana")
-            throws -> String
-        {
-            let (body, type) = ConsoleClient.multipart(
-                fields: [("name", name), ("notice", "2026-01")] + purposes.map { ("purposes", $0) },
-                files: try photos.map { (field: "photo", filename: $0, type: "image/jpeg", data: try photo($0)) })
-            let reply = try client(admin).request("POST", "/api/v1/subjects", body: body, contentType: type)
-            #expect(reply.status == 200, "\(reply.text)")
-            return try #require(reply.json["subject"] as? String, "\(reply.text)")
-        }
-
-        func identify(_ file: String, as name: String) throws -> ConsoleClient.Reply {
-            try client(name).request("POST", "/api/v1/identify", body: try photo(file), contentType: "image/jpeg")
-        }
-
-        func auditEntries() throws -> [[String: Any]] {
-            try cli(["export", "audit"]).jsonLines.filter { $0["type"] as? String == "entry" }
-        }
-    }
+    typealias Console = ConsoleDaemon
 
     @Test("signing in opens a strict session; no credentials, a wrong password or a missing CSRF token are refused")
     func signsIn() throws {
