@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// The tools outside SwiftPM that the browser test and the API fuzz run use: Debian's
 /// `chromium` and `chromium-driver` (`make deps`) and a Python venv with Selenium and
@@ -57,7 +57,7 @@ public enum ExternalTestTools {
         timeout seconds: Int
     ) throws -> Result {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("facegate-tool-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: log) }
         let handle = try FileHandle(forWritingTo: log)
         defer { try? handle.close() }
