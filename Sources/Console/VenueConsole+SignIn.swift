@@ -1,4 +1,5 @@
 import Consent
+import Dispatch
 import FacegateCore
 import HTTPTypes
 import Hummingbird
@@ -62,7 +63,7 @@ extension VenueConsole {
             )
         }
         let account: ConsoleAccount?
-        do { account = try registry.accounts.authenticate(name, password: password) } catch {
+        do { account = try await checkPassword(name, password) } catch {
             logger.error("console sign-in could not read the accounts", metadata: ["error": "\(error)"])
             return signInPage(
                 message: "The console cannot check passwords now; see the device's log.", request: request, status: .serviceUnavailable)
@@ -83,6 +84,21 @@ extension VenueConsole {
             HTTPField(name: .setCookie, value: cookie(Self.sessionCookie, session.id, maxAge: Int(settings.sessionHours * 3600))))
         return ConsoleResponse.redirect(account.role == .dpo ? "/dpo" : "/identify", headers: headers)
     }
+
+    /// Checks a password off the server's event loop, one at a time: an Argon2id
+    /// verification takes 64 MiB and a good part of a second on a small board, so
+    /// sign-ins sent at once queue here instead of multiplying the daemon's memory or
+    /// stalling every other request.
+    private func checkPassword(_ name: String, _ password: [UInt8]) async throws -> ConsoleAccount? {
+        let accounts = registry.accounts
+        return try await withCheckedThrowingContinuation { continuation in
+            Self.passwordChecks.async {
+                continuation.resume(with: Result { try accounts.authenticate(name, password: password) })
+            }
+        }
+    }
+
+    static let passwordChecks = DispatchQueue(label: "facegate.console.password-checks", qos: .utility)
 
     func cookie(_ name: String, _ value: String, maxAge: Int) -> String {
         "\(name)=\(value); Path=/; Max-Age=\(maxAge); HttpOnly; SameSite=Strict" + (tls ? "; Secure" : "")
