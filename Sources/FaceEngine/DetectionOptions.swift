@@ -9,6 +9,18 @@ public struct DetectionOptions: Sendable, Equatable {
         case cnn
     }
 
+    /// How the resolution HOG works at is decided.
+    public enum Resolution: Sendable, Equatable {
+        /// At the image's size (or `hogScale`), doubled `upsample` times: the
+        /// reference's behaviour, and the camera pipeline's.
+        case fixed
+        /// Chosen per image by `DetectionPlan` so that every face at least
+        /// `smallestFace` px wide is found on as few pixels as possible, HOG scanning
+        /// at most `pixelBudget` pixels when one is given. `upsample` and `hogScale`
+        /// are ignored; landmarks and descriptors still use the full image.
+        case planned(smallestFace: Int, pixelBudget: Int?)
+    }
+
     /// The side of the HOG detection window: faces much smaller than this are missed.
     public static let hogWindowSize = 80
 
@@ -33,6 +45,31 @@ public struct DetectionOptions: Sendable, Equatable {
     /// minimum face's scale but counts the smaller faces it sees before dropping them).
     public var explicitScale: Double?
 
+    /// Fixed (the reference's full resolution) unless made by `photo`.
+    public var resolution: Resolution = .fixed
+
+    /// The options for photos: HOG (or `model`), with the working resolution chosen
+    /// per photo. An explicit `upsample` keeps the photo at full size, as asked. An
+    /// explicit `minFace` is the smallest face to find, at whatever cost, and narrower
+    /// faces are dropped; without one, faces from 60 px are looked for within the
+    /// default pixel budget, so a very large photo stays cheap.
+    public static func photo(model: Model = .hog, upsample: Int? = nil, minFace: Int? = nil) -> DetectionOptions {
+        if let upsample {
+            return DetectionOptions(model: model, upsample: upsample, minFaceSize: minFace)
+        }
+        var options = DetectionOptions(model: model, upsample: 0, minFaceSize: minFace)
+        options.resolution = .planned(
+            smallestFace: minFace ?? DetectionPlan.defaultSmallestFace,
+            pixelBudget: minFace == nil ? DetectionPlan.defaultPixelBudget : nil)
+        return options
+    }
+
+    /// The plan for an image of this size, nil with a fixed resolution.
+    public func plan(width: Int, height: Int) -> DetectionPlan? {
+        guard case .planned(let smallestFace, let pixelBudget) = resolution else { return nil }
+        return DetectionPlan(width: width, height: height, smallestFace: smallestFace, pixelBudget: pixelBudget)
+    }
+
     /// The factor the image is resized by before HOG (1 = unchanged).
     public var hogScale: Double {
         if let explicitScale { return explicitScale }
@@ -43,6 +80,9 @@ public struct DetectionOptions: Sendable, Equatable {
     func validate() throws(FaceEngineError) {
         guard (0...4).contains(upsample) else {
             throw FaceEngineError(.invalidArgument, "upsample must be between 0 and 4 (got \(upsample))")
+        }
+        if case .planned(let smallestFace, let pixelBudget) = resolution, smallestFace < 1 || (pixelBudget ?? 1) < 1 {
+            throw FaceEngineError(.invalidArgument, "the smallest face and the pixel budget must be positive")
         }
         if let minFaceSize, minFaceSize < 1 {
             throw FaceEngineError(.invalidArgument, "the minimum face size must be at least 1 pixel (got \(minFaceSize))")

@@ -65,31 +65,53 @@ public final class FaceEngine: @unchecked Sendable {
     // MARK: Stages
 
     /// Finds faces. Boxes are in `image`'s coordinates; faces narrower than
-    /// `options.minFaceSize` are dropped.
+    /// `options.minFaceSize` are dropped. With a planned resolution the image is first
+    /// downscaled to the plan's working size (area averaging) and the boxes mapped back.
     public func detect(in image: RGBImage, options: DetectionOptions) throws(FaceEngineError) -> [FaceBox] {
         try options.validate()
         var boxes: [FaceBox]
-        switch options.model {
-        case .hog:
-            boxes = try hog.withLock { (handle: inout ShimHandle) throws(FaceEngineError) in
-                try Self.collectRects { out, capacity, count, error in
-                    fg_hog_detect(handle.pointer, image.view, Int32(options.upsample), options.hogScale, out, capacity, count, error)
-                }
+        if let plan = options.plan(width: image.width, height: image.height) {
+            logger.debug(
+                "detection planned",
+                metadata: [
+                    "image": "\(plan.imageWidth)x\(plan.imageHeight)", "working": "\(plan.workingWidth)x\(plan.workingHeight)",
+                    "upsample": "\(plan.upsample)", "smallest_face_px": "\(plan.smallestFace)",
+                ])
+            if plan.isDownscaled {
+                let working = try image.downscaled(toWidth: plan.workingWidth, height: plan.workingHeight)
+                boxes = try run(options.model, on: working, upsample: plan.upsample, scale: 1).map(plan.mapToOriginal)
+            } else {
+                boxes = try run(options.model, on: image, upsample: plan.upsample, scale: 1)
             }
-        case .cnn:
-            boxes = try mmod.withLock { (handle: inout ShimHandle?) throws(FaceEngineError) in
-                guard let handle else {
-                    throw FaceEngineError(.invalidArgument, "the CNN detector was not loaded; create the engine with loadCNN")
-                }
-                return try Self.collectRects { out, capacity, count, error in
-                    fg_mmod_detect(handle.pointer, image.view, Int32(options.upsample), out, capacity, count, error)
-                }
-            }
+        } else {
+            boxes = try run(options.model, on: image, upsample: options.upsample, scale: options.hogScale)
         }
         if let minFaceSize = options.minFaceSize {
             boxes.removeAll { $0.width < minFaceSize }
         }
         return boxes
+    }
+
+    private func run(_ model: DetectionOptions.Model, on image: RGBImage, upsample: Int, scale: Double) throws(FaceEngineError)
+        -> [FaceBox]
+    {
+        switch model {
+        case .hog:
+            return try hog.withLock { (handle: inout ShimHandle) throws(FaceEngineError) in
+                try Self.collectRects { out, capacity, count, error in
+                    fg_hog_detect(handle.pointer, image.view, Int32(upsample), scale, out, capacity, count, error)
+                }
+            }
+        case .cnn:
+            return try mmod.withLock { (handle: inout ShimHandle?) throws(FaceEngineError) in
+                guard let handle else {
+                    throw FaceEngineError(.invalidArgument, "the CNN detector was not loaded; create the engine with loadCNN")
+                }
+                return try Self.collectRects { out, capacity, count, error in
+                    fg_mmod_detect(handle.pointer, image.view, Int32(upsample), out, capacity, count, error)
+                }
+            }
+        }
     }
 
     /// Fits the 5-point landmarks in each box.

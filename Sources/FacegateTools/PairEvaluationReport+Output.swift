@@ -2,7 +2,7 @@ public import FacegateCore
 
 /// How `facegate evaluate` shows its results: one JSON document, or lines for a person.
 extension PairEvaluationReport {
-    public func json(upsample: Int, rocFile: String?) -> JSONValue {
+    public func json(upsample: Int?, rocFile: String?) -> JSONValue {
         let m = metrics
         let tarAtFAR: [JSONValue] = m.operatingPoints.map { point in
             [
@@ -28,7 +28,7 @@ extension PairEvaluationReport {
                 "files_without_face": .array(imagesWithoutFace.map(JSONValue.string)),
                 "unreadable_files": .array(unreadableImages.map { ["file": .string($0.file), "error": $0.error.json] }),
             ],
-            "upsample": .int(upsample),
+            "upsample": upsample.map(JSONValue.int) ?? .null,
             "threshold": .double(m.threshold),
             "accuracy": .double(m.accuracy),
             "far": .double(m.falseAcceptRate),
@@ -43,7 +43,7 @@ extension PairEvaluationReport {
         return .object(document)
     }
 
-    public func text(upsample: Int, rocFile: String?) -> String {
+    public func text(upsample: Int?, rocFile: String?) -> String {
         let m = metrics
         func rate(_ value: Double?) -> String { value.map { TextFormatting.fixed($0, 4) } ?? "n/a" }
         var lines: [String] = []
@@ -52,7 +52,8 @@ extension PairEvaluationReport {
                 + (excludedPairs > 0 ? "; \(excludedPairs) left out" : ""))
         lines.append(
             "images: \(images), \(imagesWithoutFace.count) with no face, \(unreadableImages.count) unreadable"
-                + " (embedded in \(TextFormatting.fixed(embeddingSeconds, 1)) s, upsample \(upsample))")
+                + " (embedded in \(TextFormatting.fixed(embeddingSeconds, 1)) s, upsample \(upsample.map(String.init) ?? "chosen per image"))"
+        )
         let acceptedDifferent = m.falseAcceptRate.map { Int(($0 * Double(m.differentPairs)).rounded()) }
         let rejectedSame = m.falseRejectRate.map { Int(($0 * Double(m.samePairs)).rounded()) }
         lines.append(

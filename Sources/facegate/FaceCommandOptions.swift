@@ -7,14 +7,31 @@ struct FaceCommandOptions: ParsableArguments {
     @Flag(help: "One JSON document per image on standard output.")
     var json = false
 
-    @Option(help: "Times to double the image before detection, to find faces smaller than 80 px (0-4).")
-    var upsample: Int = 1
+    @Option(
+        help: ArgumentHelp(
+            "Times to double the image before detection, at full size (0-4; default: chosen from the image's size and --min-face).",
+            valueName: "N"))
+    var upsample: Int?
+
+    @Option(
+        name: .customLong("min-face"),
+        help: ArgumentHelp(
+            "The narrowest face to find; narrower ones are ignored. Large images are downscaled so this size fills the 80 px detection window (default: 60 px; on a very large image, about 1/20 of its shorter side).",
+            valueName: "PX"))
+    var minFace: Int?
 
     @Option(name: .customLong("max-pixels"), help: "Refuse images whose header claims more pixels than this.")
     var maxPixels: Int = ImageDecoder.defaultMaxPixels
 
+    /// The detection options these flags ask for: the working resolution is chosen
+    /// per image unless --upsample is given.
+    func detection(model: DetectionOptions.Model = .hog) -> DetectionOptions {
+        .photo(model: model, upsample: upsample, minFace: minFace)
+    }
+
     func validate() throws {
-        guard (0...4).contains(upsample) else { throw ValidationError("--upsample must be between 0 and 4") }
+        if let upsample, !(0...4).contains(upsample) { throw ValidationError("--upsample must be between 0 and 4") }
+        if let minFace, minFace < 1 { throw ValidationError("--min-face must be at least 1 pixel") }
         guard maxPixels > 0 else { throw ValidationError("--max-pixels must be positive") }
     }
 }

@@ -29,7 +29,7 @@ extension Facegate {
             try await runReportingErrors(json: options.json) {
                 let engine = try FaceEngine(models: try global.locateModels(), logger: global.makeLogger())
                 let decoder = ImageDecoder(maxPixels: options.maxPixels)
-                let detection = DetectionOptions(upsample: options.upsample)
+                let detection = options.detection()
                 let a = try largestDescriptor(imageA, engine: engine, decoder: decoder, detection: detection)
                 let b = try largestDescriptor(imageB, engine: engine, decoder: decoder, detection: detection)
                 let distance = Double(a.distance(to: b))
@@ -49,7 +49,7 @@ extension Facegate {
             guard let descriptor = try engine.describeFace(in: try decoder.decode(file: file), choosing: .largest, options: detection)
             else {
                 throw CommandError(
-                    .invalidImage, "no face found in '\(file)'; use a photo where the face is frontal and at least 40 px wide")
+                    .invalidImage, "no face found in '\(file)'; use a photo where the face is frontal and at least 60 px wide")
             }
             return descriptor
         }

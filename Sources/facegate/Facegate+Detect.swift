@@ -11,13 +11,6 @@ extension Facegate {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var options: FaceCommandOptions
 
-        @Option(
-            name: .customLong("min-face"),
-            help: ArgumentHelp(
-                "Ignore faces narrower than this; large images are downscaled so this size fills the 80 px detection window.",
-                valueName: "PX"))
-        var minFace: Int?
-
         @Option(help: "Detector: hog (fast, frontal) or cnn (slow, finds turned faces).")
         var model: DetectionOptions.Model = .hog
 
@@ -25,16 +18,11 @@ extension Facegate {
         var images: [String]
 
         func validate() throws {
-            if let minFace, minFace < 1 { throw ValidationError("--min-face must be at least 1 pixel") }
             if images.isEmpty { throw ValidationError("name at least one image") }
         }
 
         func run() async throws {
-            // With --min-face the downscale does the work an upsample would undo,
-            // so the upsample defaults to 0 unless given explicitly.
-            let upsample = minFace != nil && !CommandLine.arguments.contains("--upsample") ? 0 : options.upsample
-            let detection = DetectionOptions(model: model, upsample: upsample, minFaceSize: minFace)
-            try await analyzeFiles(images, global: global, options: options, detection: detection, describe: false)
+            try await analyzeFiles(images, global: global, options: options, detection: options.detection(model: model), describe: false)
         }
     }
 }

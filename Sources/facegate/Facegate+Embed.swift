@@ -19,8 +19,7 @@ extension Facegate {
         }
 
         func run() async throws {
-            let detection = DetectionOptions(model: .hog, upsample: options.upsample)
-            try await analyzeFiles(images, global: global, options: options, detection: detection, describe: true)
+            try await analyzeFiles(images, global: global, options: options, detection: options.detection(), describe: true)
         }
     }
 }

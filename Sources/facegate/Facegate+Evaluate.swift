@@ -71,8 +71,11 @@ extension Facegate {
         @Flag(help: "Print one JSON document.")
         var json = false
 
-        @Option(help: "Times to double each image before detection, to find faces smaller than 80 px (0-4).")
-        var upsample: Int = 1
+        @Option(
+            help: ArgumentHelp(
+                "Times to double each image before detection, at full size (0-4; default: chosen from each image's size, faces from 60 px).",
+                valueName: "N"))
+        var upsample: Int?
 
         @Option(name: .customLong("max-pixels"), help: "Refuse images whose header claims more pixels than this.")
         var maxPixels: Int = ImageDecoder.defaultMaxPixels
@@ -80,7 +83,7 @@ extension Facegate {
         func validate() throws {
             guard (pairs == nil) != (labels == nil) else { throw ValidationError("give either --pairs or --labels") }
             guard threshold > 0 && threshold < 4 else { throw ValidationError("--threshold must be between 0 and 4") }
-            guard (0...4).contains(upsample) else { throw ValidationError("--upsample must be between 0 and 4") }
+            if let upsample, !(0...4).contains(upsample) { throw ValidationError("--upsample must be between 0 and 4") }
             guard maxPixels > 0 else { throw ValidationError("--max-pixels must be positive") }
             if openSet != nil {
                 guard labels != nil else { throw ValidationError("--open-set needs --labels: it compares people, not pairs") }
@@ -110,7 +113,7 @@ extension Facegate {
                 let labelList = try labels.map { try LabelList(file: $0) }
                 let engine = try FaceEngine(models: try global.locateModels(), logger: global.makeLogger())
                 let evaluator = PairEvaluator(
-                    root: root ?? Self.directory(of: list), detection: DetectionOptions(upsample: upsample),
+                    root: root ?? Self.directory(of: list), detection: .photo(upsample: upsample),
                     decoder: ImageDecoder(maxPixels: maxPixels), threshold: threshold)
                 let openSetEvaluation = try gallerySizes().map {
                     OpenSetEvaluation(syntheticSubjects: $0, threshold: threshold, margin: margin, seed: seed)

@@ -83,6 +83,12 @@ int32_t fg_image_decode(const uint8_t *_Nonnull data, size_t size, uint64_t max_
 fg_rgb_view fg_image_view(const fg_image *_Nonnull image);
 void fg_image_destroy(fg_image *_Nullable image);
 
+/// Downscales `source` to `width` x `height` (each at most the source's) by area
+/// averaging: every destination pixel is the mean of the source area it covers.
+/// Writes packed RGB rows (width * 3 bytes each) to `out`.
+int32_t fg_image_downscale(fg_rgb_view source, int32_t width, int32_t height, uint8_t *_Nonnull out,
+                           fg_error *_Nonnull error);
+
 // MARK: HOG detection
 
 typedef struct fg_hog_detector fg_hog_detector;

@@ -27,13 +27,15 @@ extension ApplianceOperations {
         _ = try registry.validate(request)
         guard !images.isEmpty else { throw OperationError(.invalidArgument, "enrolment needs at least one photo of the person") }
         let engine = try engine()
-        let options = DetectionOptions(upsample: 1)
+        // The working resolution is chosen per photo: a phone photo is enrolled in a
+        // fraction of a second, its face described at full resolution.
+        let options = DetectionOptions.photo()
         var descriptors: [FaceDescriptor] = []
         defer { descriptors.forEach { $0.wipe() } }
         for image in images {
             guard let descriptor = try engine.describeFace(in: try image.decode(with: decoder), choosing: .largest, options: options) else {
                 throw OperationError(
-                    .enrolmentRefused, "'\(image.name)': no face found; use a frontal photo where the face is at least 40 px wide")
+                    .enrolmentRefused, "'\(image.name)': no face found; use a frontal photo where the face is at least 60 px wide")
             }
             descriptors.append(descriptor)
         }
@@ -69,8 +71,7 @@ extension ApplianceOperations {
     public func identify(_ image: ImageSource, caller: Caller) throws -> JSONValue {
         let engine = try engine()
         let decoded = try image.decode(with: decoder)
-        let recognition = policy.recognition
-        let analysis = try engine.analyze(decoded, options: DetectionOptions(upsample: max(1, recognition.upsample)), describe: true)
+        let analysis = try engine.analyze(decoded, options: .photo(), describe: true)
         let showNames = seesNames(caller)
         let recognizer = Recognizer(registry: registry)
         try recognizer.catchUpWithErasures()

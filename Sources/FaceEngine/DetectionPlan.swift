@@ -1,0 +1,116 @@
+/// The resolution HOG works at for one photo: a downscale and an upsample count chosen
+/// from the photo's size and the smallest face worth finding in it.
+///
+/// HOG's window is 80 px: at upsample 0 it finds faces of about 80 px and larger, and
+/// each doubling halves that. Its cost grows with the pixels it scans. So a face of
+/// `smallestFace` px in the original is found whenever the photo is scanned at
+/// `80 / smallestFace` of its size, and scanning at more than that only buys faces
+/// nobody asked for: a 36-megapixel portrait scanned at full size with one upsample
+/// (the reference's default) scans 144 million pixels to find one face of 800.
+///
+/// The plan scans the fewest pixels that still fit an `smallestFace` face into the
+/// window: it downscales (area averaging) when the photo is larger than that needs,
+/// and upsamples only when it must (small photos, small faces). With a pixel budget it
+/// never scans more than the budget: on very large photos the smallest face found then
+/// grows with the photo (`smallestFace` says how far). Pure arithmetic, no pixels.
+public struct DetectionPlan: Sendable, Equatable, CustomStringConvertible {
+    /// The side of the HOG window in pixels: the smallest face found at upsample 0.
+    public static let window = DetectionOptions.hogWindowSize
+    /// The smallest face worth finding in a photo when nobody says: below about 60 px
+    /// a face gives a chip upscaled from too few pixels to be recognised reliably.
+    public static let defaultSmallestFace = 60
+    /// Pixels HOG may scan in one photo when no minimum face size was asked for: about
+    /// what the reference's upsample-1 pass costs on a 1-megapixel photo, a fraction of
+    /// a second. Photos up to 2.25 megapixels keep finding 60 px faces; a 36-megapixel
+    /// photo (7360x4912) finds faces from 240 px, a twentieth of its shorter side.
+    public static let defaultPixelBudget = 4_000_000
+    /// dlib's HOG accepts at most four doublings.
+    public static let maxUpsample = 4
+    /// A downscale by less than this fraction is skipped: it saves little scanning and
+    /// costs a resampling pass and some sharpness.
+    static let negligibleDownscale = 0.95
+
+    public let imageWidth: Int
+    public let imageHeight: Int
+    /// The size the photo is downscaled to before HOG (the photo's own when not).
+    public let workingWidth: Int
+    public let workingHeight: Int
+    /// Times the working image is doubled (dlib's pyramid_up) before HOG.
+    public let upsample: Int
+    /// The narrowest face, in the original's pixels, that fills HOG's window under
+    /// this plan: every face at least this wide can be found.
+    public let smallestFace: Int
+
+    /// Chooses the plan for an image of `width` x `height` that must find every face at
+    /// least `smallestFace` px wide; with `pixelBudget`, HOG scans no more than that
+    /// many pixels even if the smallest face found must grow.
+    public init(width: Int, height: Int, smallestFace: Int, pixelBudget: Int? = nil) {
+        precondition(width > 0 && height > 0, "an image needs a positive size")
+        precondition(smallestFace > 0, "the smallest face must be at least 1 pixel")
+        precondition(pixelBudget.map { $0 > 0 } ?? true, "a pixel budget must be positive")
+        imageWidth = width
+        imageHeight = height
+        let area = Double(width) * Double(height)
+        // The factor the photo must be scanned at: the smallest face maps onto the window.
+        var factor = Double(Self.window) / Double(smallestFace)
+        var bounded = false
+        if let pixelBudget, area * factor * factor > Double(pixelBudget) {
+            factor = (Double(pixelBudget) / area).squareRoot()
+            bounded = true
+        }
+        let doublings = factor > 1 ? Int(factor.log2Ceiling) : 0
+        upsample = min(Self.maxUpsample, doublings)
+        var scale = min(1, factor / Double(1 << upsample))
+        if !bounded && scale >= Self.negligibleDownscale { scale = 1 }
+        if scale >= 1 {
+            workingWidth = width
+            workingHeight = height
+        } else if bounded {
+            // Rounded down, so the budget holds.
+            workingWidth = max(1, Int((Double(width) * scale).rounded(.down)))
+            workingHeight = max(1, Int((Double(height) * scale).rounded(.down)))
+        } else {
+            // Rounded up, so the smallest face still fills the window.
+            workingWidth = min(width, Int((Double(width) * scale).rounded(.up)))
+            workingHeight = min(height, Int((Double(height) * scale).rounded(.up)))
+        }
+        let reached = Double(workingWidth) / Double(width) * Double(1 << upsample)
+        let found = Int((Double(Self.window) / reached - 1e-9).rounded(.up))
+        self.smallestFace = bounded ? found : min(smallestFace, found)
+    }
+
+    /// Whether the photo is downscaled before HOG.
+    public var isDownscaled: Bool { workingWidth < imageWidth || workingHeight < imageHeight }
+
+    /// The pixels HOG scans at its finest level (after the upsamples).
+    public var scannedPixels: Int { (workingWidth * workingHeight) << (2 * upsample) }
+
+    /// Maps a box found on the working image back to the original's pixels (dlib's
+    /// convention: right and bottom inclusive, so the far edge is `right + 1`).
+    public func mapToOriginal(_ box: FaceBox) -> FaceBox {
+        guard isDownscaled else { return box }
+        let sx = Double(imageWidth) / Double(workingWidth)
+        let sy = Double(imageHeight) / Double(workingHeight)
+        return FaceBox(
+            left: Int((Double(box.left) * sx).rounded()), top: Int((Double(box.top) * sy).rounded()),
+            right: Int((Double(box.right + 1) * sx).rounded()) - 1, bottom: Int((Double(box.bottom + 1) * sy).rounded()) - 1,
+            confidence: box.confidence)
+    }
+
+    public var description: String {
+        "\(imageWidth)x\(imageHeight) scanned at \(workingWidth)x\(workingHeight), upsample \(upsample), faces from \(smallestFace) px"
+    }
+}
+
+extension Double {
+    /// The smallest n with 2^n ≥ self (self > 1), robust to 2^k computed inexactly.
+    fileprivate var log2Ceiling: Double {
+        var n = 0.0
+        var power = 1.0
+        while power < self * (1 - 1e-12) {
+            power *= 2
+            n += 1
+        }
+        return n
+    }
+}
