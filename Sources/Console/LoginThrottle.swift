@@ -13,6 +13,8 @@ final class LoginThrottle: Sendable {
         var lockedUntil = 0.0
     }
 
+    /// Beyond this many names (or addresses), stale entries are dropped.
+    static let maximumEntries = 10_000
     private let byAccount = Mutex<[String: Failures]>([:])
     private let byClient = Mutex<[String: Failures]>([:])
     let attempts: Int
@@ -48,9 +50,15 @@ final class LoginThrottle: Sendable {
     }
 
     private static func count(
-        _ table: borrowing Mutex<[String: Failures]>, key: String, limit: Int, lockout: Double, now: Double
+        _ table: borrowing Mutex<[String: Failures]>, key: String, limit: Int, lockout: Double, now: Double,
+        maximumEntries: Int = LoginThrottle.maximumEntries
     ) -> Bool {
         table.withLock { table in
+            // Names and addresses tried long ago are forgotten, so that guessing many
+            // names cannot grow the table without bound.
+            if table.count >= maximumEntries {
+                table = table.filter { now - $0.value.first <= lockout || $0.value.lockedUntil > now }
+            }
             var entry = table[key] ?? Failures()
             if now - entry.first > lockout { entry = Failures(count: 0, first: now) }
             entry.count += 1

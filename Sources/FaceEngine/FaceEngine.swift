@@ -26,9 +26,16 @@ public final class FaceEngine: @unchecked Sendable {
         self.logger = logger
         try models.checkReadable(models.shapePredictor, what: "5-point landmark model")
         try models.checkReadable(models.resnet, what: "ResNet face descriptor model")
-        shapeModel = try ShapeModel(path: models.shapePredictor)
-        hog = Mutex(try ShimHandle.hogDetector())
-        resnet = Mutex(try ShimHandle.resnet(path: models.resnet))
+        let detector = ParallelLoad { () throws(FaceEngineError) in try ShimHandle.hogDetector() }
+        do {
+            shapeModel = try ShapeModel(path: models.shapePredictor)
+            resnet = Mutex(try ShimHandle.resnet(path: models.resnet))
+        } catch {
+            // The detector is not leaked when a model file fails.
+            if let handle = try? detector.value() { handle.destroy() }
+            throw error
+        }
+        hog = Mutex(try detector.value())
         if loadCNN {
             try models.checkReadable(models.mmod, what: "MMOD CNN face detector model")
             mmod = Mutex(try ShimHandle.mmod(path: models.mmod))
