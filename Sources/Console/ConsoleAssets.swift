@@ -37,6 +37,26 @@ enum ConsoleAssets {
         .face.alert { border-color: var(--alert); }
         video { max-width: 320px; border: 1px solid var(--line); }
         pre { white-space: pre-wrap; background: #fff; padding: .6rem; border: 1px solid var(--line); }
+        /* Door: the live door view */
+        .door-state p { margin: .2rem 0; }
+        .muted { color: var(--muted); }
+        .door-rule { max-width: 60rem; }
+        #camera-health[data-camera=up] { color: var(--ok); }
+        #camera-health[data-camera=down] { color: var(--bad); font-weight: 600; }
+        #door-alerts { display: grid; gap: .8rem; margin: 1rem 0; }
+        .alert-card { background: #fff; border: 2px solid var(--alert); border-radius: 8px; padding: 1rem; max-width: 720px; }
+        .alert-card h3 { margin: 0 0 .4rem; color: var(--alert); }
+        .alert-card p { margin: .3rem 0; }
+        .alert-card form { display: grid; gap: .6rem; }
+        .alert-card fieldset { display: flex; gap: 1.5rem; border: 0; padding: 0; margin: 0; }
+        .alert-card .countdown { font-weight: 600; }
+        .alert-card[data-state=expired] { border-color: var(--muted); opacity: .8; }
+        .alert-card[data-state=expired] h3, .alert-card[data-state=expired] .countdown { color: var(--muted); }
+        .alert-card[data-state=confirmed] { border-color: var(--ok); }
+        #door-stream[data-state=live] { color: var(--ok); }
+        #door-stream[data-state=closed], #door-stream[data-state=reconnecting] { color: var(--bad); }
+        #door-events tr.member td:nth-child(2) { color: var(--ok); font-weight: 600; }
+        #door-events tr.alert td:nth-child(2) { color: var(--alert); font-weight: 600; }
         """
 
     static let script = #"""
@@ -168,5 +188,149 @@ enum ConsoleAssets {
         }
 
         document.addEventListener("DOMContentLoaded", () => { setUpIdentify(); setUpCamera(); setUpFilter(); });
+
+        // Door: the live door view. Decisions arrive as server-sent events from
+        // /api/v1/events; an alert is a card a person confirms (deny or admit, with a
+        // reason) before it expires; camera health is polled from /api/v1/status.
+        function setUpDoor() {
+          const table = document.getElementById("door-events");
+          if (!table) return;
+          const rows = table.querySelector("tbody"), alerts = document.getElementById("door-alerts");
+          const state = document.getElementById("door-stream"), health = document.getElementById("camera-health");
+          const labels = {
+            member: "Member", unknown: "Not a member", alert: "Alert", card: "Card entry",
+            claim_mismatch: "Card: another face", claim_timeout: "Card: no face in time", claim_unknown_card: "Unknown card",
+          };
+          const cards = new Map();
+          let skew = 0; // the daemon's clock minus this tablet's, from /api/v1/status
+          const clock = (iso) => (iso ? new Date(iso).toLocaleTimeString() : "");
+
+          function addRow(event) {
+            const empty = rows.querySelector("tr.empty");
+            if (empty) empty.remove();
+            const row = el("tr", { class: event.decision, "data-decision": event.decision });
+            row.appendChild(el("td", {}, clock(event.ts)));
+            row.appendChild(el("td", {}, labels[event.decision] || event.decision));
+            const who = event.name || (event.decision === "member" || event.decision === "alert" ? "a member" : "—");
+            row.appendChild(el("td", { class: "who" }, who));
+            rows.insertBefore(row, rows.firstChild);
+            while (rows.rows.length > 50) rows.deleteRow(rows.rows.length - 1);
+          }
+
+          function settle(id, text, outcome) {
+            const entry = cards.get(id);
+            if (!entry || entry.card.getAttribute("data-state") !== "open") return;
+            clearInterval(entry.timer);
+            entry.card.setAttribute("data-state", outcome);
+            const form = entry.card.querySelector("form");
+            if (form) form.remove();
+            entry.countdown.textContent = text;
+          }
+
+          function decided(decision) { return "Confirmed: " + (decision === "deny" ? "entry denied." : "admitted."); }
+
+          function addAlert(event) {
+            if (!event.alert || cards.has(event.alert)) return;
+            const card = el("article", { class: "alert-card", "data-alert": event.alert, "data-state": "open" });
+            card.appendChild(el("h3", {}, "Alert: " + (event.name || "a member on the deny-list")));
+            card.appendChild(el("p", {}, "Raised at " + clock(event.ts) + ". A person decides; nothing happens by itself."));
+            const countdown = el("p", { class: "countdown", role: "timer" });
+            card.appendChild(countdown);
+            const form = el("form", { class: "confirm" });
+            const choice = el("fieldset");
+            choice.appendChild(el("legend", {}, "Decision"));
+            for (const [value, label] of [["deny", "Deny entry"], ["admit", "Admit"]]) {
+              const option = el("label", { class: "check" });
+              option.appendChild(el("input", { type: "radio", name: "decision", value, required: "" }));
+              option.appendChild(el("span", {}, label));
+              choice.appendChild(option);
+            }
+            form.appendChild(choice);
+            const reasonLabel = el("label", {}, "Reason");
+            const reason = el("input", { name: "reason", required: "", maxlength: "500", autocomplete: "off" });
+            reasonLabel.appendChild(reason);
+            form.appendChild(reasonLabel);
+            form.appendChild(el("button", { type: "submit" }, "Confirm"));
+            const problem = el("p", { class: "error", role: "alert" });
+            form.appendChild(problem);
+            card.appendChild(form);
+            alerts.insertBefore(card, alerts.firstChild);
+            const entry = { card, countdown, timer: 0 };
+            cards.set(event.alert, entry);
+            const expires = Date.parse(event.alert_expires_at);
+            const tick = () => {
+              const left = Math.ceil((expires - (Date.now() + skew)) / 1000);
+              if (!(left > 0)) { settle(event.alert, "Expired — nothing was done.", "expired"); return; }
+              countdown.textContent = "Expires in " + Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0") + " unless a person decides.";
+            };
+            entry.timer = setInterval(tick, 1000);
+            tick();
+            form.addEventListener("submit", async (submitted) => {
+              submitted.preventDefault();
+              const decision = form.querySelector("input[name=decision]:checked");
+              const response = await fetch("/api/v1/alerts/" + encodeURIComponent(event.alert) + "/confirm", {
+                method: "POST", credentials: "same-origin",
+                headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() },
+                body: JSON.stringify({ decision: decision ? decision.value : "", reason: reason.value }),
+              });
+              const answer = await response.json().catch(() => ({}));
+              if (!response.ok) { problem.textContent = (answer.error && answer.error.message) || "HTTP " + response.status; return; }
+              settle(event.alert, decided(answer.decision), "confirmed");
+            });
+          }
+
+          const source = new EventSource("/api/v1/events");
+          source.addEventListener("open", () => {
+            state.textContent = "Live: decisions appear here as they happen.";
+            state.setAttribute("data-state", "live");
+          });
+          source.addEventListener("error", () => {
+            const closed = source.readyState === EventSource.CLOSED;
+            state.textContent = closed ? "Disconnected from the door: reload the page (or sign in again)." : "Reconnecting to the door…";
+            state.setAttribute("data-state", closed ? "closed" : "reconnecting");
+          });
+          source.addEventListener("decision", (message) => {
+            const event = JSON.parse(message.data);
+            addRow(event);
+            if (event.decision === "alert") addAlert(event);
+          });
+          source.addEventListener("alert_open", (message) => addAlert(JSON.parse(message.data)));
+          source.addEventListener("alert_confirmed", (message) => {
+            const event = JSON.parse(message.data);
+            settle(event.alert, decided(event.decision), "confirmed");
+          });
+          source.addEventListener("alert_expired", (message) => settle(JSON.parse(message.data).alert, "Expired — nothing was done.", "expired"));
+
+          async function poll() {
+            try {
+              const response = await fetch("/api/v1/status", { credentials: "same-origin" });
+              const status = await response.json();
+              if (!response.ok) throw new Error((status.error && status.error.message) || "HTTP " + response.status);
+              if (status.time) skew = Date.parse(status.time) - Date.now();
+              const camera = status.camera;
+              if (!camera) {
+                health.textContent = "Camera: no camera.";
+                health.setAttribute("data-camera", "none");
+                return;
+              }
+              const parts = [
+                camera.up ? "up" : "DOWN",
+                Number(camera.fps || 0).toFixed(1) + " frames/s",
+                camera.last_frame_seconds_ago === null || camera.last_frame_seconds_ago === undefined
+                  ? "no frame yet" : "last frame " + Number(camera.last_frame_seconds_ago).toFixed(1) + " s ago",
+                Math.round(Number(camera.enhanced_share || 0) * 100) + "% of frames enhanced for low light",
+              ];
+              health.textContent = "Camera: " + parts.join(" · ");
+              health.setAttribute("data-camera", camera.up ? "up" : "down");
+            } catch (error) {
+              health.textContent = "Camera: status unavailable (" + error.message + ").";
+              health.setAttribute("data-camera", "unknown");
+            }
+          }
+          poll();
+          setInterval(poll, 5000);
+        }
+
+        document.addEventListener("DOMContentLoaded", setUpDoor);
         """#
 }

@@ -29,8 +29,12 @@ struct ConsolePages: Sendable {
     /// The pages a role can use, in order.
     static func navigation(for role: ConsoleRole) -> [(String, String, String)] {
         switch role {
-        case .staff: [("/identify", "Identify", "identify")]
-        case .admin: [("/identify", "Identify", "identify"), ("/enrol", "Enrol", "enrol"), ("/members", "Members", "members")]
+        case .staff: [("/door", "Door", "door"), ("/identify", "Identify", "identify")]
+        case .admin:
+            [
+                ("/door", "Door", "door"), ("/identify", "Identify", "identify"), ("/enrol", "Enrol", "enrol"),
+                ("/members", "Members", "members"),
+            ]
         case .dpo: [("/dpo", "Data protection", "dpo"), ("/members", "Members", "members")]
         }
     }

@@ -24,15 +24,16 @@ public struct ConsoleService: Service {
 
     /// Checks the address and the TLS files, then builds the console.
     public init(
-        listen: ConsoleListen, settings: Policy.Console, dispatcher: AdminDispatcher, clock: any WallClock, logger: Logger,
-        onListening: @escaping @Sendable (String) -> Void = { _ in }
+        listen: ConsoleListen, settings: Policy.Console, dispatcher: AdminDispatcher, clock: any WallClock,
+        doorEvents: DoorEventHub = DoorEventHub(), logger: Logger, onListening: @escaping @Sendable (String) -> Void = { _ in }
     ) throws {
         try Self.check(listen: listen, settings: settings)
         guard case .address(let host, let port) = listen else {
             throw ConsoleError(.invalidRequest, "the console is off; nothing to serve")
         }
         let tls = try Self.tlsConfiguration(settings)
-        self.console = try VenueConsole(dispatcher: dispatcher, settings: settings, tls: tls != nil, clock: clock, logger: logger)
+        self.console = try VenueConsole(
+            dispatcher: dispatcher, settings: settings, tls: tls != nil, clock: clock, doorEvents: doorEvents, logger: logger)
         self.host = host
         self.port = port
         self.tlsConfiguration = tls
@@ -91,7 +92,13 @@ public struct ConsoleService: Service {
             },
             logger: logger)
         do {
-            try await app.run()
+            // The server's graceful shutdown waits for open requests, and a door page's
+            // event stream never ends by itself: end them first.
+            try await withGracefulShutdownHandler {
+                try await app.run()
+            } onGracefulShutdown: { [console] in
+                console.doorEvents.close()
+            }
         } catch let error as IOError {
             throw ConsoleError(
                 .cannotListen,

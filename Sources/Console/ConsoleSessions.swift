@@ -43,6 +43,13 @@ final class ConsoleSessions: Sendable {
         }
     }
 
+    /// Whether the session with this id is still live, without restarting its idle
+    /// clock (an open event stream is not activity).
+    func isLive(_ id: String) -> Bool {
+        let now = clock.now()
+        return sessions.withLock { sessions in sessions[id].map { live($0, at: now) } ?? false }
+    }
+
     func close(_ id: String) {
         _ = sessions.withLock { $0.removeValue(forKey: id) }
     }

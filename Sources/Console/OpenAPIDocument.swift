@@ -30,7 +30,12 @@ enum OpenAPIDocument {
                 "properties": {"subject": {"type": "string"}, "name": {"type": "string"}, "expires_at": {"type": "string"}, "purposes": {"type": "array", "items": {"type": "string"}}}}}}},
               "Enrolled": {"type": "object", "required": ["subject", "templates", "consent_record", "expires_at"], "properties": {"subject": {"type": "string"},
                 "templates": {"type": "integer"}, "consent_record": {"type": "string"}, "expires_at": {"type": "string"}}},
-              "Export": {"type": "object", "required": ["format", "content"], "properties": {"format": {"type": "string"}, "content": {"type": "string"}}}
+              "Export": {"type": "object", "required": ["format", "content"], "properties": {"format": {"type": "string"}, "content": {"type": "string"}}},
+              "Alert": {"type": "object", "required": ["alert", "subject", "status", "raised_at", "expires_at"], "properties": {
+                "alert": {"type": "string"}, "subject": {"type": "string"}, "entry": {"type": "string"},
+                "status": {"type": "string", "enum": ["open", "confirmed", "expired"]}, "raised_at": {"type": "string"}, "expires_at": {"type": "string"},
+                "decision": {"type": ["string", "null"]}, "reason": {"type": ["string", "null"]}, "decided_by": {"type": ["string", "null"]},
+                "decided_at": {"type": ["string", "null"]}, "name": {"type": "string"}}}
             },
             "responses": {
               "Refused": {"description": "A refusal: 400 bad request, 401 not signed in, 403 role or CSRF, 404 unknown, 405 method not allowed, 409 conflict, 413 too large, 422 no face, 429 locked, 503 busy", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
@@ -87,6 +92,20 @@ enum OpenAPIDocument {
               "parameters": [{"name": "kind", "in": "path", "required": true, "schema": {"type": "string", "enum": ["consent_log", "audit", "ropa", "ropa_draft", "dpia"]}},
                 {"name": "format", "in": "query", "required": false, "schema": {"type": "string", "enum": ["jsonl", "csv", "json", "md"]}}],
               "responses": {"200": {"description": "The export", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Export"}}}},
+                "default": {"$ref": "#/components/responses/Refused"}}}},
+            "/api/v1/events": {"get": {"operationId": "doorEvents", "summary": "The door's decisions and alerts as they happen (staff, admin)",
+              "description": "Server-sent events (text/event-stream) that never end by themselves: first an alert_open event per alert still open, then decision, alert_confirmed and alert_expired events, and a comment line every 15 s. Each event's data is one JSON object: ts, decision, track, frames, latency_ms, subject, name (for roles that may see names), alert and alert_expires_at for alerts; alert_confirmed and alert_expired carry ts, alert, status and the decision. No image. The stream ends when the session ends or the token is revoked, and when the daemon stops. 503 busy when as many streams are open as the console allows.",
+              "responses": {"200": {"description": "The event stream", "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+                "default": {"$ref": "#/components/responses/Refused"}}}},
+            "/api/v1/alerts": {"get": {"operationId": "doorAlerts", "summary": "Door alerts still open, waiting for a person (staff, admin)",
+              "responses": {"200": {"description": "The open alerts", "content": {"application/json": {"schema": {"type": "object", "required": ["alerts"],
+                "properties": {"alerts": {"type": "array", "items": {"$ref": "#/components/schemas/Alert"}}}}}}},
+                "default": {"$ref": "#/components/responses/Refused"}}}},
+            "/api/v1/alerts/{alert}/confirm": {"post": {"operationId": "confirmAlert", "summary": "A person's decision on a door alert, with a reason, before it expires (staff, admin)",
+              "parameters": [{"name": "alert", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[0-9a-f]{16}$"}}],
+              "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["decision", "reason"],
+                "properties": {"decision": {"type": "string", "enum": ["deny", "admit"]}, "reason": {"type": "string", "minLength": 1, "pattern": "\\S"}}}}}},
+              "responses": {"200": {"description": "The alert, decided", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Alert"}}}},
                 "default": {"$ref": "#/components/responses/Refused"}}}}
           }
         }

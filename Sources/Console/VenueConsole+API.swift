@@ -99,6 +99,7 @@ extension VenueConsole {
                 return try await self.perform(try Self.export(kind, format: format), for: account)
             }
         }
+        addDoorAPI(on)
         // Added last, it wraps only the router's "no route" answer.
         router.add(middleware: routes)
     }

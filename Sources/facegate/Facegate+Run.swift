@@ -71,6 +71,9 @@ extension Facegate {
                         metadata: ["integrity.problems": "\(integrity.problems.count)"])
                 }
                 let engine = try FaceEngine(models: try global.locateModels(), logger: logger)
+                // The door's decisions and alerts, live, for the console's door pages.
+                let doorEvents = DoorEventHub()
+                registry.doorAlerts.observe { doorEvents.publish(.alertChanged($0)) }
                 // No source: the console and the admin socket only (an office PC, a DPO's box).
                 let pipeline = try spec.map { spec in
                     let frames = try spec.open(logger: logger)
@@ -83,6 +86,7 @@ extension Facegate {
                         logger: logger
                     ) { event in
                         CommandOutput.json(event.json)
+                        doorEvents.publish(.decision(event))
                     }
                     // The source by its kind (and a folder by its number of photos), never by
                     // its path: file names are often people's names.
@@ -131,7 +135,8 @@ extension Facegate {
                 }
                 if case .address = listen {
                     let console = try ConsoleService(
-                        listen: listen, settings: policy.console, dispatcher: dispatcher, clock: SystemWallClock(), logger: logger)
+                        listen: listen, settings: policy.console, dispatcher: dispatcher, clock: SystemWallClock(), doorEvents: doorEvents,
+                        logger: logger)
                     services.append(.init(service: console))
                 }
                 let group = ServiceGroup(

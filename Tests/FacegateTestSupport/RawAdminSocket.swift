@@ -137,6 +137,13 @@ public final class DaemonProcess: @unchecked Sendable {
 
     public var errorText: String { collected.errorText }
 
+    /// Each decision event with when its line arrived on standard output.
+    public var eventArrivals: [(arrived: Date, event: [String: Any])] {
+        collected.lines.compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.text.utf8)) as? [String: Any]).map { (line.arrived, $0) }
+        }
+    }
+
     /// The first event matching `predicate` within `seconds`, polling what was printed.
     public func waitForEvent(seconds: Double = 20, _ predicate: ([String: Any]) -> Bool) -> [String: Any]? {
         let deadline = Date().addingTimeInterval(seconds)
@@ -166,10 +173,24 @@ final class OutputCollector: @unchecked Sendable {
     private let lock = NSLock()
     private var out = Data()
     private var err = Data()
+    private var pending = Data()
+    private var arrived: [(text: String, arrived: Date)] = []
     func append(_ data: Data) {
+        let now = Date()
         lock.lock()
         out.append(data)
+        pending.append(data)
+        while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+            arrived.append((String(decoding: pending[pending.startIndex..<newline], as: UTF8.self), now))
+            pending = Data(pending[pending.index(after: newline)...])
+        }
         lock.unlock()
+    }
+    /// Standard output's complete lines, each with when it arrived.
+    var lines: [(text: String, arrived: Date)] {
+        lock.lock()
+        defer { lock.unlock() }
+        return arrived
     }
     func appendError(_ data: Data) {
         lock.lock()

@@ -1,5 +1,6 @@
 public import FacegateCore
 import GRDB
+import Synchronization
 public import Vault
 
 /// Alerts at the door: a match on an entry in force only ever raises an alert,
@@ -11,6 +12,9 @@ public final class DoorAlerts: @unchecked Sendable {
     let denyList: DenyListGovernance
     let policies: CurrentPolicy
     let clock: any WallClock
+    /// Told of every confirmation and expiry once it is committed (the daemon's door
+    /// pages), whichever front door or timer caused it.
+    private let observers = Mutex<[@Sendable (DoorAlertChange) -> Void]>([])
 
     init(vault: VaultStore, audit: AuditLog, denyList: DenyListGovernance, policies: CurrentPolicy, clock: any WallClock) {
         self.vault = vault
@@ -18,6 +22,18 @@ public final class DoorAlerts: @unchecked Sendable {
         self.denyList = denyList
         self.policies = policies
         self.clock = clock
+    }
+
+    /// Calls `observer` after each confirmation and each expiry is committed, on the
+    /// thread that made it: it must return at once.
+    public func observe(_ observer: @escaping @Sendable (DoorAlertChange) -> Void) {
+        observers.withLock { $0.append(observer) }
+    }
+
+    private func notify(_ changes: [DoorAlertChange]) {
+        guard !changes.isEmpty else { return }
+        let observers = self.observers.withLock { $0 }
+        for change in changes { for observer in observers { observer(change) } }
     }
 
     /// Records an alert for a match on an entry in force; a person must confirm it.
@@ -48,7 +64,7 @@ public final class DoorAlerts: @unchecked Sendable {
         }
         _ = try expireOverdue()
         let now = clock.now()
-        return try vault.write { db in
+        let confirmed = try vault.write { db in
             let (status, subject) = try DenyListStore.alertStatus(id, in: db)
             guard status == DoorAlert.Status.open.rawValue else {
                 throw ConsentError(
@@ -64,13 +80,15 @@ public final class DoorAlerts: @unchecked Sendable {
                 personal: try self.vault.sealAuditText(["reason": .string(reason)], subject: subject, in: db), in: db)
             return try DenyListStore.alert(id, vault: self.vault, in: db)
         }
+        notify([DoorAlertChange(alert: id, status: .confirmed, decision: decision, time: now)])
+        return confirmed
     }
 
     /// Expires open alerts past their timeout: no confirmation means no action.
     @discardableResult
     public func expireOverdue() throws -> [String] {
         let now = clock.now()
-        return try vault.write { db in
+        let expired = try vault.write { db in
             let due = try DenyListStore.alertsDueToExpire(at: now, in: db)
             for (id, subject) in due {
                 try DenyListStore.markExpired(id, in: db)
@@ -80,6 +98,8 @@ public final class DoorAlerts: @unchecked Sendable {
             }
             return due.map(\.id)
         }
+        notify(expired.map { DoorAlertChange(alert: $0, status: .expired, time: now) })
+        return expired
     }
 
     /// Alerts (all, or a subject's), oldest first.

@@ -30,7 +30,9 @@ final class DecisionRecorder: Sendable {
         if event.decision.kind == .alert, let subject = event.decision.subject {
             // A person must confirm; the appliance takes no action by itself.
             do {
-                event.alert = try registry.raiseAlert(for: subject)?.id
+                let alert = try registry.raiseAlert(for: subject)
+                event.alert = alert?.id
+                event.alertExpiresAt = alert?.expiresAt
             } catch {
                 logger.error("recording an alert failed", metadata: ["error": "\(error)"])
             }

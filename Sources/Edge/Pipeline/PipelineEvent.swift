@@ -17,6 +17,9 @@ public struct PipelineEvent: Sendable {
     public var latencyMilliseconds: Double
     /// For an `alert`: the alert a person confirms with `facegate door confirm`.
     public var alert: String?
+    /// For an `alert`: when it expires unconfirmed (on the door's event stream, not on
+    /// standard output).
+    public var alertExpiresAt: Double?
     /// The claim (a card presented at the door) this event answers.
     public var claim: String?
 

@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""Drives the live door page in a real browser (headless Chromium through Selenium).
+
+Run by Tests/FacegateEndToEndTests/DoorViewEndToEndTests.swift against a daemon
+playing a clip of a member on the deny-list (so each pass at the door raises an
+alert), with a staff account it created through the CLI:
+
+    door_browser.py --base http://127.0.0.1:PORT --staff sam --password-file FILE \
+        --screenshots DIR --downloads DIR
+
+What a person at the door would do: sign in as staff, open the door page, see a
+decision appear without reloading, confirm an alert by clicking (deny, with a
+reason), watch an alert nobody confirms turn to "expired — nothing was done", and
+see the camera health line with and without the daemon's camera block. Exit status
+0 when every check held, 1 when one failed, 2 when the browser could not start.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.support.ui import WebDriverWait
+
+from console_browser import CHROMEDRIVER, CheckFailed, ConsoleBrowser, check
+
+# The clip loops every two seconds; a debug build on a busy machine is slower.
+LIVE_SECONDS = 60
+
+
+class DoorBrowser(ConsoleBrowser):
+    """The door page's steps."""
+
+    def wait_until(self, condition, seconds, what):
+        try:
+            return WebDriverWait(self.driver, seconds).until(lambda d: condition())
+        except Exception:
+            raise CheckFailed(f"{what} did not happen within {seconds}s on {self.path()}: {self.body()}") from None
+
+    def open_door(self):
+        self.open("/door")
+        self.expect_heading("At the door")
+        check(self.find("#door-camera").get_attribute("data-door") == "running", "the page says no camera runs")
+        self.wait_until(lambda: self.find("#door-stream").get_attribute("data-state") == "live", 20, "the stream going live")
+        self.log("door page open, stream live")
+
+    def sees_decision_live(self, name):
+        """A decision row appears without a reload, with the member's name."""
+        marker = self.driver.execute_script("window.doorMarker = 1; return window.doorMarker")
+        self.wait_until(lambda: len(self.find_all("#door-events tbody tr[data-decision]")) > 0, LIVE_SECONDS, "a decision row")
+        check(self.driver.execute_script("return window.doorMarker") == marker, "the page reloaded")
+        who = [cell.text for cell in self.find_all("#door-events tbody tr[data-decision] td.who")]
+        check(name in who, f"no row names {name}: {who}")
+        check(not self.find_all("#door-events img, #door-alerts img"), "an image on the door page")
+        self.screenshot("door-live")
+        self.log(f"decisions live: {who[:5]}")
+
+    def confirms_alert(self, name):
+        """Confirms the newest open alert card: deny, with a reason, by clicking."""
+        self.wait_until(lambda: self.find_all(".alert-card[data-state=open] form"), LIVE_SECONDS, "an open alert card")
+        card = self.find_all(".alert-card[data-state=open]")[0]
+        alert = card.get_attribute("data-alert")
+        check(name in card.find_element("css selector", "h3").text, f"the card does not name {name}")
+        check("Expires in" in card.find_element("css selector", ".countdown").text, "no countdown on the card")
+        self.screenshot("door-alert-open")
+        card.find_element("css selector", "input[name=decision][value=deny]").click()
+        card.find_element("css selector", "input[name=reason]").send_keys("pushed a guard last week")
+        card.find_element("css selector", "button[type=submit]").click()
+        selector = f".alert-card[data-alert='{alert}']"
+        self.wait_until(lambda: self.find(selector).get_attribute("data-state") == "confirmed", 15, "the alert confirmed")
+        text = self.find(selector + " .countdown").text
+        check("entry denied" in text, f"the confirmed card says {text!r}")
+        self.screenshot("door-alert-confirmed")
+        self.log(f"alert {alert} confirmed by clicking")
+        return alert
+
+    def sees_alert_expire(self):
+        """An alert nobody confirms turns to expired, and says nothing was done."""
+        self.wait_until(lambda: self.find_all(".alert-card[data-state=expired]"), LIVE_SECONDS, "an alert expiring")
+        text = self.find(".alert-card[data-state=expired] .countdown").text
+        check("nothing was done" in text, f"the expired card says {text!r}")
+        check(not self.find_all(".alert-card[data-state=expired] form"), "an expired alert can still be confirmed")
+        self.screenshot("door-alert-expired")
+        self.log("an unconfirmed alert expired visibly")
+
+    def camera_health(self):
+        """Without the daemon's camera block: 'no camera'; with one: its figures."""
+        self.wait_until(lambda: self.find("#camera-health").get_attribute("data-camera") != "unknown", 15, "camera health")
+        state = self.find("#camera-health").get_attribute("data-camera")
+        # Until the daemon reports a camera block, the page must say so, not invent one.
+        check(state in ("none", "up", "down"), f"camera health is {state}")
+        self.log(f"camera health as the daemon reports it: {self.find('#camera-health').text}")
+        # The block's shape, as the status answer will carry it: the page renders it.
+        self.driver.execute_script(
+            """
+            const real = window.fetch;
+            window.fetch = async (url, options) => {
+              const response = await real(url, options);
+              if (!String(url).endsWith('/api/v1/status')) return response;
+              const status = await response.json();
+              status.camera = {up: true, fps: 14.6, last_frame_seconds_ago: 0.1, enhanced_share: 0.25};
+              return new Response(JSON.stringify(status), {status: 200, headers: {'Content-Type': 'application/json'}});
+            };
+            """
+        )
+        self.wait_until(lambda: self.find("#camera-health").get_attribute("data-camera") == "up", 15, "the camera block shown")
+        text = self.find("#camera-health").text
+        check("14.6 frames/s" in text and "25%" in text and "0.1 s ago" in text, f"camera health reads {text!r}")
+        self.screenshot("door-camera-health")
+        self.log(f"camera block rendered: {text}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--base", required=True)
+    parser.add_argument("--staff", required=True, help="a staff account")
+    parser.add_argument("--name", required=True, help="the enrolled member's name")
+    parser.add_argument("--password-file", required=True)
+    parser.add_argument("--screenshots", required=True)
+    parser.add_argument("--downloads", required=True)
+    arguments = parser.parse_args()
+    password = Path(arguments.password_file).read_text(encoding="utf-8").strip()
+    try:
+        browser = DoorBrowser(arguments.base, arguments.screenshots, arguments.downloads)
+    except WebDriverException as error:
+        print(f"could not start headless Chromium through {CHROMEDRIVER}: {error.msg}", file=sys.stderr)
+        return 2
+    try:
+        browser.sign_in(arguments.staff, password, landing="/identify")
+        browser.open_door()
+        browser.screenshot("door-opened")
+        browser.sees_decision_live(arguments.name)
+        browser.confirms_alert(arguments.name)
+        browser.sees_alert_expire()
+        browser.camera_health()
+    except CheckFailed as failure:
+        print(f"FAILED at {browser.path()}: {failure}", file=sys.stderr)
+        try:
+            browser.screenshot("failure")
+        except WebDriverException:
+            pass
+        return 1
+    finally:
+        browser.close()
+    browser.log(f"all checks passed; {browser.shots} screenshots in {arguments.screenshots}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
