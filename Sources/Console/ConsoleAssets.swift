@@ -306,7 +306,8 @@ enum ConsoleAssets {
               const response = await fetch("/api/v1/status", { credentials: "same-origin" });
               const status = await response.json();
               if (!response.ok) throw new Error((status.error && status.error.message) || "HTTP " + response.status);
-              if (status.time) skew = Date.parse(status.time) - Date.now();
+              // The daemon's time is to the second: only a larger difference is a skew.
+              if (status.time) { const off = Date.parse(status.time) - Date.now(); skew = Math.abs(off) > 2000 ? off : 0; }
               const camera = status.camera;
               if (!camera) {
                 health.textContent = "Camera: no camera.";

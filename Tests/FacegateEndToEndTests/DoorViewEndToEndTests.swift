@@ -181,6 +181,28 @@ struct DoorViewEndToEndTests {
         #expect(console.daemon.stop() == 0)
     }
 
+    @Test("without a camera (--source none) the door page says no camera runs, and the stream opens with nothing to tell")
+    func withoutCamera() throws {
+        let console = try ConsoleDaemon(accounts: [("sam", "staff"), ("dee", "dpo")])
+        let staff = console.client()
+        try staff.signIn("sam", ConsoleDaemon.password)
+        let page = try staff.request("GET", "/door")
+        #expect(page.status == 200 && page.text.contains("No camera runs on this device"), "\(page.text)")
+        #expect(page.text.contains("Nothing is ever refused automatically"))
+        #expect(page.text.contains("href=\"/door\""), "the door is in the staff's navigation")
+        let dpo = console.client()
+        try dpo.signIn("dee", ConsoleDaemon.password)
+        let refused = try dpo.request("GET", "/door")
+        #expect(refused.status == 403 && !refused.text.contains("href=\"/door\""))
+        let stream = try Self.stream(console, as: "sam")
+        #expect(stream.waitForText(": facegate door events", seconds: 10), "\(stream.text)")
+        #expect(stream.events.isEmpty && stream.isOpen)
+        let started = Date()
+        #expect(console.daemon.stop() == 0)
+        #expect(Date().timeIntervalSince(started) < 5)
+        #expect(stream.waitForEnd(seconds: 2))
+    }
+
     static let missing = ExternalTestTools.missingForBrowser
 
     @Test(

@@ -78,6 +78,16 @@ public final class EventStreamReader: @unchecked Sendable {
         return nil
     }
 
+    /// Waits up to `seconds` for `expected` in what was read; true when it came.
+    public func waitForText(_ expected: String, seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if text.contains(expected) { return true }
+            usleep(50_000)
+        }
+        return false
+    }
+
     /// Waits up to `seconds` for the server to end the stream; true when it did.
     public func waitForEnd(seconds: Double) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
