@@ -160,6 +160,11 @@ extension VenueConsole {
             group.addTask {
                 while !Task.isCancelled {
                     try await Task.sleep(for: Self.streamCheck)
+                    // A client that went away frees its place within a second, not at the next write.
+                    guard channel.isActive else {
+                        feed.finish()
+                        return
+                    }
                     if let since = pendingWrite.since.withLock({ $0 }), hub.isClosed || since.duration(to: .now) > Self.stalledWrite {
                         channel.close(promise: nil)
                         return
