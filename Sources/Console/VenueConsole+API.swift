@@ -99,6 +99,8 @@ extension VenueConsole {
                 return try await self.perform(try Self.export(kind, format: format), for: account)
             }
         }
+        addDenyListAPI(on)
+        addStatisticsAPI(on)
         // Added last, it wraps only the router's "no route" answer.
         router.add(middleware: routes)
     }

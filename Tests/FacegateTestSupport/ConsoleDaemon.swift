@@ -16,12 +16,16 @@ public final class ConsoleDaemon: @unchecked Sendable {
     /// Each account's bearer token, by account name.
     public private(set) var tokens: [String: String] = [:]
 
-    /// `accounts` are (name, role) pairs; `edit` changes the policy text first.
+    /// `accounts` are (name, role) pairs; `edit` changes the policy text first;
+    /// `prepare` runs before the daemon starts, with the fixture (whose registry a test
+    /// may open with its manual clock to make records of past days).
     public init(
         edit: @escaping (String) -> String = { $0 },
-        accounts: [(String, String)] = [("ana", "admin"), ("ben", "admin"), ("sam", "staff"), ("dee", "dpo")]
+        accounts: [(String, String)] = [("ana", "admin"), ("ben", "admin"), ("sam", "staff"), ("dee", "dpo")],
+        prepare: (ConsentFixture) throws -> Void = { _ in }
     ) throws {
         fixture = try ConsentFixture { text in edit(ConsentFixture.fillingInController(text)) }
+        try prepare(fixture)
         daemon = try DaemonProcess(
             arguments: ["--source", "none", "--policy", fixture.policyPath, "--log-level", "info"], socketPath: fixture.socketPath)
         base = try Self.address(of: daemon)
