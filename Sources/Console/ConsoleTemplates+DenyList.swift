@@ -63,6 +63,7 @@ extension ConsoleTemplates {
         {{^review_soon}}<p>No entry in force reaches its review date within {{notice_days}} days.</p>{{/review_soon}}
         {{#review_soon}}<p class="pending">{{name}}: review on {{review_at}}{{#renewal}}, renewal pending{{/renewal}}.</p>{{/review_soon}}
         <h2>In force</h2>
+        {{^active}}<p id="none-active">No entry is in force.</p>{{/active}}
         <table id="active"><thead><tr><th>Member</th><th>Reason</th><th>Review</th><th>Renew</th></tr></thead><tbody>
         {{#active}}
         <tr><td><a href="/denylist/members/{{subject}}">{{name}}</a></td><td>{{reason}}</td><td>{{review_at}}{{#review_soon}} <strong>soon</strong>{{/review_soon}}</td>

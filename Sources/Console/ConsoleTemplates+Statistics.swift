@@ -14,7 +14,7 @@ extension ConsoleTemplates {
         <nav class="periods" aria-label="Period">Period: {{#choices}}<a href="/stats?days={{days}}"{{#current}} aria-current="page"{{/current}}>{{days}} days</a> {{/choices}}
         <span class="muted">(visits are kept {{kept_days}} days)</span></nav>
         <h2>Decisions per day</h2>
-        <p>Counts only: about faces that are not members' nothing is kept but these daily numbers. Days are UTC.</p>
+        <p>Counts only: of faces that are not members, nothing is kept but these daily numbers. Days are UTC.</p>
         <figure class="chart-box" id="decisions-chart">{{{decisions_svg}}}</figure>
         <details><summary>The numbers</summary>
         <table id="daily"><thead><tr><th>Day</th><th>Member</th><th>Unknown</th><th>Alert</th></tr></thead><tbody>

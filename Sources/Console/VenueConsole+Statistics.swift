@@ -42,7 +42,13 @@ extension VenueConsole {
     ) {
         on(.get, "/stats") { request, context in
             await self.api(request, context) { account, _ in
-                let names = request.uri.queryParameters.get("names") == "true"
+                let names: Bool
+                switch request.uri.queryParameters.getAll("names") {
+                case []: names = false
+                case ["true"]: names = true
+                case ["false"]: names = false
+                default: throw ConsoleError(.invalidRequest, "'names' must be true or false, once")
+                }
                 return try await self.perform(.stats(days: try self.statisticsDays(request), names: names), for: account)
             }
         }
@@ -62,10 +68,11 @@ extension VenueConsole {
     /// or the longest offered when that is longer than visits are kept).
     func statisticsDays(_ request: Request) throws -> Int {
         let choices = statisticsChoices
-        guard let text = request.uri.queryParameters.get("days") else {
+        let given = request.uri.queryParameters.getAll("days")
+        guard let text = given.first else {
             return choices.contains(AdminCommand.defaultStatisticsDays) ? AdminCommand.defaultStatisticsDays : choices.last ?? 1
         }
-        guard let days = Int(text), choices.contains(days) else {
+        guard given.count == 1, let days = Int(text), choices.contains(days) else {
             throw ConsoleError(
                 .invalidRequest,
                 "'days' must be one of \(choices.map(String.init).joined(separator: ", ")) (visits are kept \(Int(registry.policy.retention.accessEventDays)) days)"
