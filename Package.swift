@@ -226,6 +226,11 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .testTarget(
+            name: "ConsoleTests",
+            dependencies: ["Console", "FacegateCore"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
             name: "FacegateEndToEndTests",
             dependencies: ["FacegateTestSupport", "facegate"],
             exclude: ["Snapshots"],

@@ -82,8 +82,8 @@ extension ConsentRegistry {
         try visitLog.visits(of: subject)
     }
 
-    public func statistics(days: Int = 30, top: Int = 10) throws -> JSONValue {
-        try visitLog.statistics(days: days, top: top)
+    public func statistics(days: Int = 30) throws -> JSONValue {
+        try visitLog.statistics(days: days)
     }
 
     // MARK: Exports (`ConsentExports`)

@@ -57,6 +57,31 @@ enum ConsoleAssets {
         #door-stream[data-state=closed], #door-stream[data-state=reconnecting] { color: var(--bad); }
         #door-events tr.member td:nth-child(2) { color: var(--ok); font-weight: 600; }
         #door-events tr.alert td:nth-child(2) { color: var(--alert); font-weight: 600; }
+        /* Deny-list workflow (issue 16) */
+        .state { padding: .6rem .8rem; border-left: 4px solid var(--muted); background: #fff; }
+        .state.on { border-color: var(--alert); }
+        .pending { padding: .4rem .8rem; border-left: 4px solid var(--alert); background: #fff; }
+        .entry { margin: .8rem 0; }
+        .entry h3 { margin: 0; }
+        .decision { display: flex; gap: .6rem; align-items: end; flex-wrap: wrap; }
+        .decision label { flex: 1 1 18rem; }
+        button.reject { background: var(--bad); }
+        .tag { font-size: .8rem; padding: .1rem .4rem; border-radius: 4px; background: var(--line); }
+        form.inline { display: flex; gap: .4rem; }
+        select { font: inherit; padding: .4rem; }
+        /* Statistics (issue 16) */
+        .periods a { margin-right: .6rem; color: var(--accent); }
+        .periods a[aria-current] { font-weight: 600; }
+        .chart-box { margin: .5rem 0; background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: .5rem; max-width: 760px; }
+        .chart { width: 100%; height: auto; display: block; }
+        .chart text { font-size: 11px; fill: var(--muted); }
+        .chart .axis line { stroke: var(--muted); stroke-width: 1; }
+        .chart .series-0 { fill: var(--ok); }
+        .chart .series-1 { fill: #8c959f; }
+        .chart .series-2 { fill: var(--alert); }
+        .chart .bar:hover { opacity: .75; }
+        #hours-chart .series-0 { fill: var(--accent); }
+        .rule { font-style: italic; }
         """
 
     static let script = #"""

@@ -33,9 +33,9 @@ struct ConsolePages: Sendable {
         case .admin:
             [
                 ("/door", "Door", "door"), ("/identify", "Identify", "identify"), ("/enrol", "Enrol", "enrol"),
-                ("/members", "Members", "members"),
+                ("/members", "Members", "members"), ("/denylist", "Deny-list", "denylist"), ("/stats", "Statistics", "stats"),
             ]
-        case .dpo: [("/dpo", "Data protection", "dpo"), ("/members", "Members", "members")]
+        case .dpo: [("/dpo", "Data protection", "dpo"), ("/members", "Members", "members"), ("/stats", "Statistics", "stats")]
         }
     }
 }

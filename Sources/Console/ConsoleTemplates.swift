@@ -8,13 +8,13 @@ enum ConsoleTemplates {
     static let titles = [
         "login": "Sign in", "identify": "Identify", "enrol": "Enrol a member", "enrolled": "Enrolled", "members": "Members",
         "member": "Member", "dpo": "Data protection", "verified": "Export verification", "message": "facegate",
-    ].merging(doorTitles) { $1 }
+    ].merging(doorTitles.merging(denyListTitles.merging(statisticsTitles) { $1 }) { $1 }) { $1 }
 
     static var all: [(String, String)] {
         [
             ("layout", layout), ("login", login), ("identify", identify), ("enrol", enrol), ("enrolled", enrolled),
             ("members", members), ("member", member), ("dpo", dpo), ("verified", verified), ("message", message),
-        ] + doorPages
+        ] + doorPages + denyListPages + statisticsPages
     }
 
     static let layout = """
@@ -128,7 +128,7 @@ enum ConsoleTemplates {
         <h2>Visits</h2>
         {{#analytics}}<p>{{visit_count}} visit(s) recorded{{#last_visit}}, the last on {{last_visit}}{{/last_visit}}.</p>{{/analytics}}
         {{^analytics}}<p>No visits are recorded: the member did not consent to attendance analytics.</p>{{/analytics}}
-        {{#governance}}<p>Incidents: {{incidents}}. Deny-list: {{deny_listed}}.</p>{{/governance}}
+        {{#governance}}<p>Incidents: {{incidents}}. Deny-list: {{deny_listed}}. <a href="/denylist/members/{{subject}}">Incidents and deny-list</a></p>{{/governance}}
         <p><a href="/members/{{subject}}/access.json">Download their access answer (Art. 15)</a></p>
         {{#admin}}
         <h2>Withdraw consent</h2>

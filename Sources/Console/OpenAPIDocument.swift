@@ -41,7 +41,12 @@ enum OpenAPIDocument {
               "Refused": {"description": "A refusal: 400 bad request, 401 not signed in, 403 role or CSRF, 404 unknown, 405 method not allowed, 409 conflict, 413 too large, 422 no face, 429 locked, 503 busy", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
             },
             "parameters": {
-              "subject": {"name": "subject", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"}}
+              "subject": {"name": "subject", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"}},
+              "entry": {"name": "entry", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[0-9a-f]{16}$"}}
+            },
+            "requestBodies": {
+              "Reason": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["reason"],
+                "properties": {"reason": {"type": "string", "minLength": 1}}}}}}
             }
           },
           "paths": {
@@ -106,6 +111,48 @@ enum OpenAPIDocument {
               "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["decision", "reason"],
                 "properties": {"decision": {"type": "string", "enum": ["deny", "admit"]}, "reason": {"type": "string", "minLength": 1, "pattern": "\\S"}}}}}},
               "responses": {"200": {"description": "The alert, decided", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Alert"}}}},
+                "default": {"$ref": "#/components/responses/Refused"}}}},
+            "/api/v1/denylist": {"get": {"operationId": "denyList", "summary": "Whether the deny-list is on, under which DPIA, and its entries (admin)",
+              "responses": {"200": {"description": "The deny-list", "content": {"application/json": {"schema": {"type": "object",
+                "required": ["enabled", "entries"], "properties": {"enabled": {"type": "boolean"}, "dpia_reference": {"type": ["string", "null"]},
+                  "entries": {"type": "array", "items": {"type": "object"}}}}}}},
+                "default": {"$ref": "#/components/responses/Refused"}}}},
+            "/api/v1/denylist/enable": {"post": {"operationId": "denyListEnable", "summary": "One admin's request to enable the deny-list under a DPIA; distinct admins needed (admin)",
+              "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["dpia_reference", "reason"],
+                "properties": {"dpia_reference": {"type": "string", "minLength": 1}, "reason": {"type": "string", "minLength": 1}}}}}},
+              "responses": {"200": {"description": "The activation", "content": {"application/json": {"schema": {"type": "object"}}}},
+                "default": {"$ref": "#/components/responses/Refused"}}}},
+            "/api/v1/denylist/entries": {"post": {"operationId": "denyListPropose", "summary": "Propose an entry with a reason and incidents as evidence (admin)",
+              "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["subject", "reason", "evidence"],
+                "properties": {"subject": {"type": "string", "pattern": "^[0-9a-f]{32}$"}, "reason": {"type": "string", "minLength": 1},
+                  "evidence": {"type": "array", "items": {"type": "string"}, "minItems": 1}}}}}},
+              "responses": {"200": {"description": "The proposed entry", "content": {"application/json": {"schema": {"type": "object"}}}},
+                "default": {"$ref": "#/components/responses/Refused"}}}},
+            "/api/v1/denylist/entries/{entry}/approve": {"post": {"operationId": "denyListApprove", "summary": "Approve an entry; never its proposer (admin)",
+              "parameters": [{"$ref": "#/components/parameters/entry"}], "requestBody": {"$ref": "#/components/requestBodies/Reason"},
+              "responses": {"200": {"description": "The entry", "content": {"application/json": {"schema": {"type": "object"}}}},
+                "default": {"$ref": "#/components/responses/Refused"}}}},
+            "/api/v1/denylist/entries/{entry}/reject": {"post": {"operationId": "denyListReject", "summary": "Reject an entry or its renewal (admin)",
+              "parameters": [{"$ref": "#/components/parameters/entry"}], "requestBody": {"$ref": "#/components/requestBodies/Reason"},
+              "responses": {"200": {"description": "The entry", "content": {"application/json": {"schema": {"type": "object"}}}},
+                "default": {"$ref": "#/components/responses/Refused"}}}},
+            "/api/v1/denylist/entries/{entry}/renew": {"post": {"operationId": "denyListRenew", "summary": "Start a renewal, approved as a proposal is (admin)",
+              "parameters": [{"$ref": "#/components/parameters/entry"}], "requestBody": {"$ref": "#/components/requestBodies/Reason"},
+              "responses": {"200": {"description": "The entry", "content": {"application/json": {"schema": {"type": "object"}}}},
+                "default": {"$ref": "#/components/responses/Refused"}}}},
+            "/api/v1/incidents": {"post": {"operationId": "incidentAdd", "summary": "Record an incident against a member (staff, admin)",
+              "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["subject", "category"],
+                "properties": {"subject": {"type": "string", "pattern": "^[0-9a-f]{32}$"}, "category": {"type": "string", "minLength": 1}, "note": {"type": "string"}}}}}},
+              "responses": {"200": {"description": "The incident, and the entry the policy's rule proposed, if any", "content": {"application/json": {"schema": {"type": "object",
+                "properties": {"incident": {"type": "object"}, "proposed_entry": {"type": ["object", "null"]}}}}}},
+                "default": {"$ref": "#/components/responses/Refused"}}}},
+            "/api/v1/stats": {"get": {"operationId": "statistics", "summary": "Daily decision counts, visits by hour, regulars (admin); aggregates only (dpo)",
+              "parameters": [{"name": "days", "in": "query", "required": false, "schema": {"type": "integer", "enum": [7, 30, 90]}},
+                {"name": "names", "in": "query", "required": false, "schema": {"type": "boolean"}}],
+              "responses": {"200": {"description": "The statistics", "content": {"application/json": {"schema": {"type": "object",
+                "required": ["days", "counters", "visits_by_hour", "segments"], "properties": {"days": {"type": "integer"}, "counters": {"type": "array"},
+                  "visits_by_hour": {"type": "array", "items": {"type": "integer"}, "minItems": 24, "maxItems": 24}, "segments": {"type": "object"},
+                  "regulars": {"type": "array", "items": {"type": "object"}}}}}}},
                 "default": {"$ref": "#/components/responses/Refused"}}}}
           }
         }

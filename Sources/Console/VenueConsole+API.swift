@@ -100,6 +100,8 @@ extension VenueConsole {
             }
         }
         addDoorAPI(on)
+        addDenyListAPI(on)
+        addStatisticsAPI(on)
         // Added last, it wraps only the router's "no route" answer.
         router.add(middleware: routes)
     }

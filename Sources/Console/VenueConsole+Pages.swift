@@ -182,7 +182,7 @@ extension VenueConsole {
         return html("message", values.merging(["back": "/"]) { $1 }, account, session, status: status)
     }
 
-    private func formFields(_ request: Request) async throws -> FormFields {
+    func formFields(_ request: Request) async throws -> FormFields {
         var body = try await request.body.collect(upTo: 64 << 10)
         defer { Self.wipe(&body) }
         return FormFields(body.getString(at: body.readerIndex, length: body.readableBytes) ?? "")

@@ -52,6 +52,8 @@ public final class VenueConsole: Sendable {
         addSignIn(to: router)
         addPages(to: router)
         addDoor(to: router)
+        addDenyList(to: router)
+        addStatistics(to: router)
         router.get("/assets/console.css") { _, _ in ConsoleResponse.text(ConsoleAssets.css, type: "text/css; charset=utf-8") }
         router.get("/assets/console.js") { _, _ in ConsoleResponse.text(ConsoleAssets.script, type: "text/javascript; charset=utf-8") }
         addAPI(to: router)  // last: its 405 middleware must wrap no other route

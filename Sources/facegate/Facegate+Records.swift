@@ -120,7 +120,7 @@ extension Facegate {
 
         func run() async throws {
             try await runReportingErrors(json: true) {
-                CommandOutput.json(try await AdminCommandRunner(global: global, state: state).run(.stats(days: days)))
+                CommandOutput.json(try await AdminCommandRunner(global: global, state: state).run(.stats(days: days, names: false)))
             }
         }
     }

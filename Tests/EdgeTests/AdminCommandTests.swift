@@ -40,7 +40,7 @@ struct AdminCommandTests {
         .backupPrepare,
         .backupRecord(destination: "/var/backups/facegate.sqlite", keyEpochs: [3, 4]),
         .policyReload,
-        .stats(days: 7),
+        .stats(days: 7, names: true),
         .incidentAdd(subject, category: "theft", note: "a note"),
         .incidentAdd(subject, category: "violence", note: nil),
         .denyListList(subject: nil),
@@ -86,7 +86,7 @@ struct AdminCommandTests {
 
     @Test("arguments left out take their documented defaults")
     func defaults() throws {
-        #expect(try AdminCommand(.stats, arguments: [:]) == .stats(days: AdminCommand.defaultStatisticsDays))
+        #expect(try AdminCommand(.stats, arguments: [:]) == .stats(days: AdminCommand.defaultStatisticsDays, names: false))
         #expect(try AdminCommand(.exportAudit, arguments: [:]) == .exportAudit(.jsonl))
         #expect(try AdminCommand(.exportRecordOfProcessing, arguments: [:]) == .exportRecordOfProcessing(.json, draft: false))
         #expect(try AdminCommand(.subjects, arguments: [:]) == .subjects(names: false))

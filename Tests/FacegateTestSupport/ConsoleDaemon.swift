@@ -16,15 +16,19 @@ public final class ConsoleDaemon: @unchecked Sendable {
     /// Each account's bearer token, by account name.
     public private(set) var tokens: [String: String] = [:]
 
-    /// `accounts` are (name, role) pairs; `edit` changes the policy text first; `source`
-    /// gives the run's frame source arguments, made with the fixture's directory (a
-    /// clip written there), instead of `--source none`.
+    /// `accounts` are (name, role) pairs; `edit` changes the policy text first;
+    /// `prepare` runs before the daemon starts, with the fixture (whose registry a test
+    /// may open with its manual clock to make records of past days); `source` gives the
+    /// run's frame source arguments, made with the fixture's directory (a clip written
+    /// there), instead of `--source none`.
     public init(
         edit: @escaping (String) -> String = { $0 },
         accounts: [(String, String)] = [("ana", "admin"), ("ben", "admin"), ("sam", "staff"), ("dee", "dpo")],
+        prepare: (ConsentFixture) throws -> Void = { _ in },
         source: (ConsentFixture) throws -> [String] = { _ in ["--source", "none"] }
     ) throws {
         fixture = try ConsentFixture { text in edit(ConsentFixture.fillingInController(text)) }
+        try prepare(fixture)
         daemon = try DaemonProcess(
             arguments: try source(fixture) + ["--policy", fixture.policyPath, "--log-level", "info"], socketPath: fixture.socketPath)
         base = try Self.address(of: daemon)

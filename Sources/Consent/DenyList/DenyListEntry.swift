@@ -44,6 +44,15 @@ public struct DenyListEntry: Sendable, Equatable {
         state == .active && (reviewAt ?? 0) > time
     }
 
+    /// How many days before its review date an entry in force is listed as due for
+    /// review (the console's "review soon"), so that a renewal can gather its approvals in time.
+    public static let reviewNoticeDays = 14.0
+
+    /// In force at `time` with its review date within `reviewNoticeDays`.
+    public func reviewIsNear(at time: Double) -> Bool {
+        isInForce(at: time) && (reviewAt ?? 0) - time <= Self.reviewNoticeDays * 86_400
+    }
+
     /// Approvals of the current round.
     public var currentApprovals: [Approval] { approvals.filter { $0.round == round && $0.decision == "approve" } }
 
@@ -57,7 +66,7 @@ public struct DenyListEntry: Sendable, Equatable {
             "entry": .string(id), "subject": .string(subject.rawValue), "state": .string(state.rawValue),
             "reason": .string(reason), "evidence": .array(evidence.map(JSONValue.string)),
             "proposed_by": .string(proposedBy), "proposed_at": .string(Timestamp.iso8601(proposedAt)),
-            "round": .int(round), "renewal_pending": .bool(renewalPending),
+            "round": .int(round), "round_proposed_by": .string(roundProposedBy), "renewal_pending": .bool(renewalPending),
             "approvals": .array(
                 approvals.map {
                     [

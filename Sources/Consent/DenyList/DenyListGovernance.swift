@@ -42,6 +42,10 @@ public final class DenyListGovernance: @unchecked Sendable {
         return activation.withLock { $0?.isActive == true ? $0?.dpiaReference : nil }
     }
 
+    /// The admins' open activation, pending or in force (nil when none is open): what
+    /// the console shows beside `isEnabled`, so that the second admin sees what to join.
+    public var openActivation: DenyListActivation? { activation.withLock { $0 } }
+
     /// Throws unless the deny-list is enabled and justified by a DPIA.
     public func requireEnabled() throws {
         guard !isEnabled else { return }
@@ -192,6 +196,11 @@ public final class DenyListGovernance: @unchecked Sendable {
     /// Entries (all, or a subject's), with their reasons decrypted.
     public func entries(of subject: SubjectID? = nil) throws -> [DenyListEntry] {
         try vault.read { db in try DenyListStore.entries(of: subject, vault: self.vault, in: db) }
+    }
+
+    /// Whether `entry` is in force with its review date near now (`DenyListEntry.reviewNoticeDays`).
+    public func isReviewNear(_ entry: DenyListEntry) -> Bool {
+        entry.reviewIsNear(at: clock.now())
     }
 
     /// Marks entries whose review date passed as lapsed (audited). Run by the sweeper.

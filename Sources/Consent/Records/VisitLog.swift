@@ -37,9 +37,14 @@ public final class VisitLog: @unchecked Sendable {
         try vault.read { db in try VisitStore.visitTimes(of: subject, in: db) }
     }
 
-    /// Simple statistics: daily counters and the most frequent consenting visitors.
-    public func statistics(days: Int = 30, top: Int = 10) throws -> JSONValue {
-        let since = clock.now() - Double(days) * 86_400
+    /// The statistics of the last `days` days: the anonymous daily counters, visits by
+    /// hour of the day, and the regulars (members whose consent in force includes
+    /// attendance analytics, most frequent first) with their first and last visit,
+    /// the average gap between visits and their segment (`VisitorSegment`). Whoever
+    /// may not see people gets the answer without `regulars` (`aggregate`).
+    public func statistics(days: Int = 30) throws -> JSONValue {
+        let now = clock.now()
+        let since = now - Double(days) * 86_400
         let sinceDay = String(Timestamp.iso8601(since).prefix(10))
         return try vault.read { db in
             var byDay: [(String, JSONObject)] = []
@@ -47,18 +52,39 @@ public final class VisitLog: @unchecked Sendable {
                 if byDay.last?.0 != counter.day { byDay.append((counter.day, [:])) }
                 byDay[byDay.count - 1].1[counter.name] = .int(counter.value)
             }
-            let regulars = try VisitStore.regulars(since: since, top: top, in: db)
+            // Visits are stored only with the purpose; a consent that lapsed since is
+            // checked again here, so nobody is listed without it in force.
+            let regulars = try VisitStore.regulars(since: since, in: db).filter { regular in
+                guard let subject = SubjectID(regular.subject) else { return false }
+                return self.cache.consentInForce(of: subject, at: now)?.purposes.contains(ConsentRegistry.analyticsPurpose) == true
+            }
+            var segments = JSONObject()
+            for segment in VisitorSegment.allCases { segments[segment.rawValue] = 0 }
+            let rows = regulars.map { regular -> JSONValue in
+                let gap = regular.visits > 1 ? (regular.last - regular.first) / Double(regular.visits - 1) / 86_400 : nil
+                let segment = VisitorSegment(visits: regular.visits, averageGapDays: gap)
+                segments[segment.rawValue] = .int((segments[segment.rawValue]?.intValue ?? 0) + 1)
+                return [
+                    "subject": .string(regular.subject), "visits": .int(regular.visits),
+                    "first_visit": .string(Timestamp.iso8601(regular.first)), "last_visit": .string(Timestamp.iso8601(regular.last)),
+                    "average_gap_days": gap.map { .double(($0 * 10).rounded() / 10) } ?? .null, "segment": .string(segment.rawValue),
+                ]
+            }
             return [
-                "days": .int(days),
+                "days": .int(days), "since": .string(Timestamp.iso8601(since)),
                 "counters": .array(byDay.map { ["day": .string($0.0), "counts": .object($0.1)] }),
-                "regulars": .array(
-                    regulars.map { regular in
-                        [
-                            "subject": .string(regular.subject), "visits": .int(regular.visits),
-                            "last_visit": .string(Timestamp.iso8601(regular.last)),
-                        ]
-                    }),
+                "visits_by_hour": .array(try VisitStore.visitsByHour(since: since, in: db).map(JSONValue.int)),
+                "segment_rule": .string(VisitorSegment.rule), "segments": .object(segments),
+                "regular_count": .int(rows.count), "regulars": .array(rows),
             ]
         }
+    }
+
+    /// The statistics without anything about a person: `statistics` less its
+    /// `regulars` (for the DPO, who sees aggregates only).
+    public static func aggregate(_ statistics: JSONValue) -> JSONValue {
+        guard var object = statistics.objectValue else { return statistics }
+        object.entries.removeAll { $0.key == "regulars" }
+        return .object(object)
     }
 }

@@ -29,17 +29,35 @@ enum VisitStore {
             .map { row in (day: row["day"] as String, name: row["name"] as String, value: row["value"] as Int) }
     }
 
-    /// The `top` most frequent visitors since `time`: their pseudonym (as stored),
-    /// visits and last visit.
-    static func regulars(since time: Double, top: Int, in db: Database) throws -> [(subject: String, visits: Int, last: Double)] {
+    /// Every visitor since `time`, most frequent first: their pseudonym (as stored),
+    /// visits, first and last visit.
+    static func regulars(since time: Double, in db: Database) throws -> [(subject: String, visits: Int, first: Double, last: Double)] {
         try Row.fetchAll(
             db,
             sql: """
-                SELECT subject_id, COUNT(*) AS visits, MAX(time) AS last FROM access_event WHERE time >= ?
-                GROUP BY subject_id ORDER BY visits DESC, subject_id LIMIT ?
-                """, arguments: [time, top]
+                SELECT subject_id, COUNT(*) AS visits, MIN(time) AS first, MAX(time) AS last FROM access_event WHERE time >= ?
+                GROUP BY subject_id ORDER BY visits DESC, subject_id
+                """, arguments: [time]
         )
-        .map { row in (subject: row["subject_id"] as String, visits: row["visits"] as Int, last: row["last"] as Double) }
+        .map { row in
+            (subject: row["subject_id"] as String, visits: row["visits"] as Int, first: row["first"] as Double, last: row["last"] as Double)
+        }
+    }
+
+    /// Visits since `time` by hour of the day (UTC), 24 counts from midnight.
+    static func visitsByHour(since time: Double, in db: Database) throws -> [Int] {
+        var hours = [Int](repeating: 0, count: 24)
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT CAST(strftime('%H', time, 'unixepoch') AS INTEGER) AS hour, COUNT(*) AS visits FROM access_event
+                WHERE time >= ? GROUP BY hour
+                """, arguments: [time])
+        for row in rows {
+            let hour = row["hour"] as Int
+            if hours.indices.contains(hour) { hours[hour] = row["visits"] as Int }
+        }
+        return hours
     }
 
     /// Forgets a subject's visits (an erasure, or attendance analytics withdrawn).

@@ -68,7 +68,7 @@ extension AdminCommand {
             guard Self.statisticsDays.contains(days) else {
                 throw AdminError(.invalidRequest, "'stats': 'days' must be a whole number from 1 to 3650")
             }
-            self = .stats(days: days)
+            self = .stats(days: days, names: try args.bool("names"))
         case .incidentAdd:
             self = .incidentAdd(try args.subject(), category: try args.string("category"), note: try args.optionalString("note"))
         case .denyListList: self = .denyListList(subject: try args.optionalSubject())
@@ -131,7 +131,7 @@ extension AdminCommand {
             return object
         case .backupRecord(let destination, let epochs):
             return ["destination": .string(destination), "key_epochs": .array(epochs.map(JSONValue.int))]
-        case .stats(let days): return ["days": .int(days)]
+        case .stats(let days, let names): return ["days": .int(days), "names": .bool(names)]
         case .incidentAdd(let subject, let category, let note):
             var object: JSONObject = ["subject": .string(subject.rawValue), "category": .string(category)]
             if let note { object["note"] = .string(note) }

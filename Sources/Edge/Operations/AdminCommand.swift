@@ -44,8 +44,9 @@ public enum AdminCommand: Sendable, Equatable {
     case backupRecord(destination: String, keyEpochs: [Int])
     /// Reloads the policy file (validated first).
     case policyReload
-    /// Daily decision counts and regulars over `days`.
-    case stats(days: Int)
+    /// Daily decision counts, visits by hour and regulars over `days`; `names` (admins
+    /// only, audited) adds the regulars' display names. A console DPO gets aggregates only.
+    case stats(days: Int, names: Bool)
     case incidentAdd(SubjectID, category: String, note: String?)
     case denyListList(subject: SubjectID?)
     case denyListPropose(SubjectID, reason: String, evidence: [String])

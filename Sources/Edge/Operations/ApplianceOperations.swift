@@ -139,13 +139,20 @@ public final class ApplianceOperations: @unchecked Sendable {
         case .backupRecord(let destination, let epochs):
             return try registry.recordBackup(destination: destination, epochs: epochs, actor: caller.actor)
         case .policyReload: return try reloadPolicy(caller: caller)
-        case .stats(let days): return try registry.statistics(days: days)
+        case .stats(let days, let names): return try statistics(days: days, names: names, caller: caller)
         case .incidentAdd(let subject, let category, let note):
             let (incident, proposed) = try registry.addIncident(subject, category: category, note: note, actor: caller.actor)
             return ["incident": incident.json, "proposed_entry": proposed?.json ?? .null]
         case .denyListList(let subject):
             try registry.requireDenyList()
-            return ["entries": .array(try registry.denyListEntries(of: subject).map(\.json))]
+            return [
+                "entries": .array(
+                    try registry.denyListEntries(of: subject).map { entry in
+                        var object = entry.json.objectValue ?? [:]
+                        object["review_soon"] = .bool(registry.denyList.isReviewNear(entry))
+                        return .object(object)
+                    })
+            ]
         case .denyListPropose(let subject, let reason, let evidence):
             return try registry.proposeDenyListEntry(subject, reason: reason, evidence: evidence, actor: caller.actor).json
         case .denyListApprove(let entry, let reason):
