@@ -30,8 +30,12 @@ struct ConsolePages: Sendable {
     static func navigation(for role: ConsoleRole) -> [(String, String, String)] {
         switch role {
         case .staff: [("/identify", "Identify", "identify")]
-        case .admin: [("/identify", "Identify", "identify"), ("/enrol", "Enrol", "enrol"), ("/members", "Members", "members")]
-        case .dpo: [("/dpo", "Data protection", "dpo"), ("/members", "Members", "members")]
+        case .admin:
+            [
+                ("/identify", "Identify", "identify"), ("/enrol", "Enrol", "enrol"), ("/members", "Members", "members"),
+                ("/health", "Health", "health"),
+            ]
+        case .dpo: [("/dpo", "Data protection", "dpo"), ("/members", "Members", "members"), ("/health", "Health", "health")]
         }
     }
 }

@@ -24,15 +24,16 @@ public struct ConsoleService: Service {
 
     /// Checks the address and the TLS files, then builds the console.
     public init(
-        listen: ConsoleListen, settings: Policy.Console, dispatcher: AdminDispatcher, clock: any WallClock, logger: Logger,
-        onListening: @escaping @Sendable (String) -> Void = { _ in }
+        listen: ConsoleListen, settings: Policy.Console, dispatcher: AdminDispatcher, clock: any WallClock,
+        metrics: ConsoleMetrics = ConsoleMetrics(), logger: Logger, onListening: @escaping @Sendable (String) -> Void = { _ in }
     ) throws {
         try Self.check(listen: listen, settings: settings)
         guard case .address(let host, let port) = listen else {
             throw ConsoleError(.invalidRequest, "the console is off; nothing to serve")
         }
         let tls = try Self.tlsConfiguration(settings)
-        self.console = try VenueConsole(dispatcher: dispatcher, settings: settings, tls: tls != nil, clock: clock, logger: logger)
+        self.console = try VenueConsole(
+            dispatcher: dispatcher, settings: settings, tls: tls != nil, clock: clock, metrics: metrics, logger: logger)
         self.host = host
         self.port = port
         self.tlsConfiguration = tls

@@ -22,9 +22,15 @@ public final class VenueConsole: Sendable {
     let logger: Logger
     /// The memory all requests' bodies may hold at once: three of the largest uploads.
     let uploads: UploadBudget
+    /// What `/metrics` serves: the daemon's registry.
+    let metrics: ConsoleMetrics
 
-    public init(dispatcher: AdminDispatcher, settings: Policy.Console, tls: Bool, clock: any WallClock, logger: Logger) throws {
+    public init(
+        dispatcher: AdminDispatcher, settings: Policy.Console, tls: Bool, clock: any WallClock, metrics: ConsoleMetrics = ConsoleMetrics(),
+        logger: Logger
+    ) throws {
         self.dispatcher = dispatcher
+        self.metrics = metrics
         self.settings = settings
         self.tls = tls
         self.sessions = ConsoleSessions(
@@ -44,6 +50,7 @@ public final class VenueConsole: Sendable {
         router.add(middleware: SecurityHeaders(tls: tls))
         addSignIn(to: router)
         addPages(to: router)
+        addMonitoring(to: router)
         router.get("/assets/console.css") { _, _ in ConsoleResponse.text(ConsoleAssets.css, type: "text/css; charset=utf-8") }
         router.get("/assets/console.js") { _, _ in ConsoleResponse.text(ConsoleAssets.script, type: "text/javascript; charset=utf-8") }
         addAPI(to: router)  // last: its 405 middleware must wrap no other route

@@ -17,13 +17,17 @@ public final class ConsoleDaemon: @unchecked Sendable {
     public private(set) var tokens: [String: String] = [:]
 
     /// `accounts` are (name, role) pairs; `edit` changes the policy text first.
+    /// `source` gives the run's source arguments (default `--source none`) once the
+    /// fixture exists and before the daemon starts: there a test may enrol members or
+    /// make a clip in the fixture's directory.
     public init(
         edit: @escaping (String) -> String = { $0 },
-        accounts: [(String, String)] = [("ana", "admin"), ("ben", "admin"), ("sam", "staff"), ("dee", "dpo")]
+        accounts: [(String, String)] = [("ana", "admin"), ("ben", "admin"), ("sam", "staff"), ("dee", "dpo")],
+        source: (ConsentFixture) throws -> [String] = { _ in ["--source", "none"] }
     ) throws {
         fixture = try ConsentFixture { text in edit(ConsentFixture.fillingInController(text)) }
         daemon = try DaemonProcess(
-            arguments: ["--source", "none", "--policy", fixture.policyPath, "--log-level", "info"], socketPath: fixture.socketPath)
+            arguments: try source(fixture) + ["--policy", fixture.policyPath, "--log-level", "info"], socketPath: fixture.socketPath)
         base = try Self.address(of: daemon)
         for (name, role) in accounts {
             let added = try cli(["console", "user", "add", name, "--role", role], stdin: Self.password + "\n")
