@@ -175,4 +175,41 @@ struct MonitoringEndToEndTests {
             environment: ["PYTHONUNBUFFERED": "1"], directory: TestResources.repositoryRoot + "/Tests/Browser", timeout: 180)
         #expect(result.status == 0, "monitoring_browser.py exited \(result.status):\n\(result.output)")
     }
+
+    @Test("the shipped Prometheus scrape config and alert rules are valid, and alert on metrics the console exports")
+    func prometheusFiles() throws {
+        let directory = TestResources.repositoryRoot + "/deploy/prometheus"
+        let rules = try String(contentsOfFile: directory + "/alerts.yml", encoding: .utf8)
+        // Debian's promtool (package prometheus) when it is there; the structure otherwise.
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool") {
+            let config = try ExternalTestTools.run(
+                "/usr/bin/promtool", ["check", "config", "--syntax-only", directory + "/prometheus.yml"], timeout: 60)
+            #expect(config.status == 0, "\(config.output)")
+            let checked = try ExternalTestTools.run("/usr/bin/promtool", ["check", "rules", directory + "/alerts.yml"], timeout: 60)
+            #expect(checked.status == 0 && checked.output.contains("5 rules found"), "\(checked.output)")
+        }
+        let alerts = rules.split(separator: "\n").filter { $0.contains("- alert: ") }.map {
+            $0.split(separator: " ").last.map(String.init) ?? ""
+        }
+        #expect(
+            alerts == [
+                "FacegateCameraDown", "FacegateNoFrames", "FacegateRetentionSweepOverdue", "FacegateAuditCheckpointStale",
+                "FacegateRecognitionDrift",
+            ])
+        // Every metric an alert reads is one the console serves.
+        let exported: Set<String> = [
+            "facegate_camera_up", "facegate_frames_total", "facegate_retention_sweep_last_run_timestamp_seconds",
+            "facegate_retention_sweep_interval_seconds", "facegate_audit_checkpoint_timestamp_seconds", "facegate_quality_out_of_band",
+        ]
+        let sources =
+            try ["ConsoleMetrics.swift"].map {
+                try String(contentsOfFile: TestResources.repositoryRoot + "/Sources/Console/" + $0, encoding: .utf8)
+            }.joined()
+            + (try String(contentsOfFile: TestResources.repositoryRoot + "/Sources/Edge/Pipeline/PipelineMetrics.swift", encoding: .utf8))
+        for line in rules.split(separator: "\n") where line.contains("expr:") {
+            for word in line.split(whereSeparator: { !($0.isLetter || $0 == "_") }) where word.hasPrefix("facegate_") {
+                #expect(exported.contains(String(word)) && sources.contains("\"\(word)\""), "\(word)")
+            }
+        }
+    }
 }
