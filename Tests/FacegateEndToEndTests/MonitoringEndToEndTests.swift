@@ -65,6 +65,8 @@ struct MonitoringEndToEndTests {
         #expect(Set(camera.keys) == ["up", "fps", "last_frame_seconds_ago", "enhanced_share"], "\(camera)")
         #expect(camera["up"] as? Bool == false)
         #expect((camera["last_frame_seconds_ago"] as? Double ?? -1) >= 0)
+        let statusLine = try console.cli(["status"]).stdout
+        #expect(statusLine.contains("; camera down ("), "\(statusLine)")
 
         // From loopback, without credentials.
         let scraped = try Self.scrape(console.base)
