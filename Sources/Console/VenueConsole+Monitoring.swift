@@ -82,16 +82,19 @@ extension VenueConsole {
         var warnings: [String] = []
         for (key, title, decimals, percent) in [
             ("median_distance", "Median best distance of member decisions", 2, false),
-            ("low_margin_share", "Share of low-margin decisions", 2, true),
+            ("low_margin_share", "Share of low-margin decisions (%)", 0, true),
         ] {
             let summary = quality[key] ?? .null
             let band = summary["band"].flatMap { band -> ClosedRange<Double>? in
                 guard let low = band["low"]?.doubleValue, let high = band["high"]?.doubleValue, low <= high else { return nil }
                 return low...high
             }
+            // A share is drawn in percent, as the page writes it.
+            let scale = percent ? 100.0 : 1
             let chart = LineChart(
-                title: title, points: days.map { LineChart.Point(label: $0["day"]?.stringValue ?? "", value: $0[key]?.doubleValue) },
-                band: band, decimals: decimals)
+                title: title,
+                points: days.map { LineChart.Point(label: $0["day"]?.stringValue ?? "", value: $0[key]?.doubleValue.map { $0 * scale }) },
+                band: band.map { ($0.lowerBound * scale)...($0.upperBound * scale) }, decimals: decimals)
             let latest = summary["latest"]?.doubleValue
             let show: (Double) -> String = { percent ? LineChart.fixed($0 * 100, 0) + " %" : LineChart.fixed($0, 3) }
             let outside = summary["out_of_band"]?.boolValue == true
