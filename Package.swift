@@ -34,6 +34,10 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        // /metrics: the pipeline counts through swift-metrics objects made by a Prometheus
+        // factory the daemon owns (the global MetricsSystem is never bootstrapped).
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C++17 shim over dlib: the only code that includes dlib headers. Optimised even
@@ -122,6 +126,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: strictSwift
         ),
@@ -144,6 +149,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strictSwift
         ),
@@ -232,7 +239,8 @@ let package = Package(
         ),
         .testTarget(
             name: "FacegateEndToEndTests",
-            dependencies: ["FacegateTestSupport", "facegate"],
+            // Consent: the monitoring test seeds days of recognition-quality aggregates in-process.
+            dependencies: ["FacegateTestSupport", "facegate", "Consent"],
             exclude: ["Snapshots"],
             swiftSettings: strictSwift
         ),

@@ -122,5 +122,6 @@ enum ConsentMigrations {
         }
         DenyListActivationStore.register(&migrator)
         ConsoleAccountStore.register(&migrator)
+        QualityStore.register(&migrator)
     }
 }

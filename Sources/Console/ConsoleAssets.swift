@@ -82,6 +82,19 @@ enum ConsoleAssets {
         .chart .bar:hover { opacity: .75; }
         #hours-chart .series-0 { fill: var(--accent); }
         .rule { font-style: italic; }
+        /* Monitoring: the health page's charts (LineChart's SVG classes) and warnings. */
+        .chart-card { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: .6rem 1rem; margin: 0 0 1rem; max-width: 720px; }
+        .chart-card.outside { border-color: var(--bad); }
+        .chart-card h3 { margin: .2rem 0; font-size: 1rem; }
+        .chart { width: 100%; height: auto; display: block; }
+        .chart-band { fill: #0b63c5; fill-opacity: .12; }
+        .chart-grid { stroke: var(--line); stroke-width: 1; }
+        .chart-label { fill: var(--muted); font-size: 11px; }
+        .chart-line { fill: none; stroke: var(--accent); stroke-width: 2; }
+        .chart-point { fill: var(--accent); }
+        .chart-point.chart-latest { fill: var(--fg); }
+        .chart-card.outside .chart-latest { fill: var(--bad); }
+        .drift-warning { border-left: 4px solid var(--bad); padding: .4rem .6rem; background: #fff; }
         """
 
     static let script = #"""

@@ -34,8 +34,13 @@ struct ConsolePages: Sendable {
             [
                 ("/door", "Door", "door"), ("/identify", "Identify", "identify"), ("/enrol", "Enrol", "enrol"),
                 ("/members", "Members", "members"), ("/denylist", "Deny-list", "denylist"), ("/stats", "Statistics", "stats"),
+                ("/health", "Health", "health"),
             ]
-        case .dpo: [("/dpo", "Data protection", "dpo"), ("/members", "Members", "members"), ("/stats", "Statistics", "stats")]
+        case .dpo:
+            [
+                ("/dpo", "Data protection", "dpo"), ("/members", "Members", "members"), ("/stats", "Statistics", "stats"),
+                ("/health", "Health", "health"),
+            ]
         }
     }
 }

@@ -25,7 +25,8 @@ public struct ConsoleService: Service {
     /// Checks the address and the TLS files, then builds the console.
     public init(
         listen: ConsoleListen, settings: Policy.Console, dispatcher: AdminDispatcher, clock: any WallClock,
-        doorEvents: DoorEventHub = DoorEventHub(), logger: Logger, onListening: @escaping @Sendable (String) -> Void = { _ in }
+        doorEvents: DoorEventHub = DoorEventHub(), metrics: ConsoleMetrics = ConsoleMetrics(), logger: Logger,
+        onListening: @escaping @Sendable (String) -> Void = { _ in }
     ) throws {
         try Self.check(listen: listen, settings: settings)
         guard case .address(let host, let port) = listen else {
@@ -33,7 +34,8 @@ public struct ConsoleService: Service {
         }
         let tls = try Self.tlsConfiguration(settings)
         self.console = try VenueConsole(
-            dispatcher: dispatcher, settings: settings, tls: tls != nil, clock: clock, doorEvents: doorEvents, logger: logger)
+            dispatcher: dispatcher, settings: settings, tls: tls != nil, clock: clock, doorEvents: doorEvents, metrics: metrics,
+            logger: logger)
         self.host = host
         self.port = port
         self.tlsConfiguration = tls

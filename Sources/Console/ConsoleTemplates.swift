@@ -8,13 +8,13 @@ enum ConsoleTemplates {
     static let titles = [
         "login": "Sign in", "identify": "Identify", "enrol": "Enrol a member", "enrolled": "Enrolled", "members": "Members",
         "member": "Member", "dpo": "Data protection", "verified": "Export verification", "message": "facegate",
-    ].merging(doorTitles.merging(denyListTitles.merging(statisticsTitles) { $1 }) { $1 }) { $1 }
+    ].merging(doorTitles.merging(denyListTitles.merging(statisticsTitles.merging(monitoringTitles) { $1 }) { $1 }) { $1 }) { $1 }
 
     static var all: [(String, String)] {
         [
             ("layout", layout), ("login", login), ("identify", identify), ("enrol", enrol), ("enrolled", enrolled),
             ("members", members), ("member", member), ("dpo", dpo), ("verified", verified), ("message", message),
-        ] + doorPages + denyListPages + statisticsPages
+        ] + doorPages + denyListPages + statisticsPages + monitoringPages
     }
 
     static let layout = """

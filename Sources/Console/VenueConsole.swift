@@ -25,13 +25,16 @@ public final class VenueConsole: Sendable {
     /// The door's decisions and alerts, for the door pages (nothing is published on it
     /// when no camera runs but alerts expiring).
     let doorEvents: DoorEventHub
+    /// What `/metrics` serves: the daemon's registry.
+    let metrics: ConsoleMetrics
 
     public init(
         dispatcher: AdminDispatcher, settings: Policy.Console, tls: Bool, clock: any WallClock, doorEvents: DoorEventHub = DoorEventHub(),
-        logger: Logger
+        metrics: ConsoleMetrics = ConsoleMetrics(), logger: Logger
     ) throws {
         self.dispatcher = dispatcher
         self.doorEvents = doorEvents
+        self.metrics = metrics
         self.settings = settings
         self.tls = tls
         self.sessions = ConsoleSessions(
@@ -54,6 +57,7 @@ public final class VenueConsole: Sendable {
         addDoor(to: router)
         addDenyList(to: router)
         addStatistics(to: router)
+        addMonitoring(to: router)
         router.get("/assets/console.css") { _, _ in ConsoleResponse.text(ConsoleAssets.css, type: "text/css; charset=utf-8") }
         router.get("/assets/console.js") { _, _ in ConsoleResponse.text(ConsoleAssets.script, type: "text/javascript; charset=utf-8") }
         addAPI(to: router)  // last: its 405 middleware must wrap no other route

@@ -26,7 +26,11 @@ extension Facegate {
 
         func run() async throws {
             try await runAdmin(.status, global: global, state: state, json: options.json) { result in
-                "\(result["subjects"]?.intValue ?? 0) subject(s), \(result["templates"]?.intValue ?? 0) template(s); deny-list \(result["deny_list"]?.stringValue ?? "?"); policy \(result["policy"]?.stringValue ?? "?")"
+                let camera = result["camera"].map { camera in
+                    "; camera \(camera["up"]?.boolValue == true ? "up" : "down") (\(camera["fps"]?.doubleValue ?? 0) fps)"
+                }
+                return
+                    "\(result["subjects"]?.intValue ?? 0) subject(s), \(result["templates"]?.intValue ?? 0) template(s); deny-list \(result["deny_list"]?.stringValue ?? "?"); policy \(result["policy"]?.stringValue ?? "?")\(camera ?? "")"
             }
         }
     }

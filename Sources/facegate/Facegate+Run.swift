@@ -18,7 +18,8 @@ extension Facegate {
                 Sources: v4l2:/dev/video0[?width=640&height=480&fps=15] (a camera), y4m:PATH (a video), \
                 dir:PATH[?hold=5] (a folder of photos as a slideshow). A file source is processed as fast \
                 as the pipeline goes (--realtime paces it) and `run` exits at its end (--loop repeats it). \
-                --source none runs without a camera (the console and the admin socket only). \
+                --source none runs without a camera (the console and the admin socket only); --keep-serving keeps \
+                them up after a file source ends. \
                 SIGTERM or SIGINT stop it cleanly. Nothing about faces that are not members is stored. \
                 The web console listens on the policy's [console] listen (default 127.0.0.1:8080; \
                 --console overrides it, --console off turns it off); an address off this machine needs \
@@ -42,6 +43,9 @@ extension Facegate {
 
         @Flag(help: "Repeat a file source forever.")
         var loop = false
+
+        @Flag(help: "When a file source ends, keep the console and the admin socket up until SIGTERM or SIGINT.")
+        var keepServing = false
 
         @Option(
             name: .customLong("admin-idle-timeout"),
@@ -74,6 +78,8 @@ extension Facegate {
                 // The door's decisions and alerts, live, for the console's door pages.
                 let doorEvents = DoorEventHub()
                 registry.doorAlerts.observe { doorEvents.publish(.alertChanged($0)) }
+                // The daemon's metrics registry: the pipeline counts into it, the console serves it.
+                let metrics = ConsoleMetrics()
                 // No source: the console and the admin socket only (an office PC, a DPO's box).
                 let pipeline = try spec.map { spec in
                     let frames = try spec.open(logger: logger)
@@ -83,7 +89,7 @@ extension Facegate {
                         relay: policy.appliance.relayCommand.map {
                             RelayHook(command: $0, timeoutSeconds: policy.appliance.relayTimeoutSeconds, logger: logger)
                         },
-                        logger: logger
+                        metrics: metrics.factory, logger: logger
                     ) { event in
                         CommandOutput.json(event.json)
                         doorEvents.publish(.decision(event))
@@ -131,11 +137,12 @@ extension Facegate {
                     .init(service: alerts),
                 ]
                 if let pipelineService {
-                    services.append(.init(service: pipelineService, successTerminationBehavior: .gracefullyShutdownGroup))
+                    services.append(
+                        .init(service: pipelineService, successTerminationBehavior: keepServing ? .ignore : .gracefullyShutdownGroup))
                 }
                 if case .address = listen {
                     let console = try ConsoleService(
-                        listen: listen, settings: policy.console, dispatcher: dispatcher, clock: SystemWallClock(), doorEvents: doorEvents,
+                        listen: listen, settings: policy.console, dispatcher: dispatcher, clock: SystemWallClock(), doorEvents: doorEvents, metrics: metrics,
                         logger: logger)
                     services.append(.init(service: console))
                 }

@@ -41,6 +41,7 @@ struct AdminCommandTests {
         .backupRecord(destination: "/var/backups/facegate.sqlite", keyEpochs: [3, 4]),
         .policyReload,
         .stats(days: 7, names: true),
+        .health,
         .incidentAdd(subject, category: "theft", note: "a note"),
         .incidentAdd(subject, category: "violence", note: nil),
         .denyListList(subject: nil),

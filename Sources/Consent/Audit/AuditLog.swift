@@ -164,6 +164,11 @@ public final class AuditLog: Sendable {
         try Row.fetchOne(db, sql: "SELECT * FROM audit_entry ORDER BY seq DESC LIMIT 1").map(entry(from:))
     }
 
+    /// The time of the newest checkpoint (as written, ISO 8601), if any.
+    static func latestCheckpointTime(in db: Database) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT time FROM audit_checkpoint ORDER BY seq DESC LIMIT 1")
+    }
+
     public static func checkpoints(in db: Database) throws -> [AuditCheckpoint] {
         try checkpoints(after: 0, in: db)
     }

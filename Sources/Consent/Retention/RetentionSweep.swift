@@ -4,7 +4,7 @@ import Synchronization
 import Vault
 
 /// The retention policy applied: who has no consent left is erased, old visits and
-/// counters go, backups keep expiring, overdue deny-list entries lapse and unanswered
+/// counters (with the recognition-quality aggregates) go, backups keep expiring, overdue deny-list entries lapse and unanswered
 /// door alerts expire. `RetentionService` runs it on a schedule; a restore runs it
 /// before anything is served.
 public final class RetentionSweep: @unchecked Sendable {
@@ -54,18 +54,21 @@ public final class RetentionSweep: @unchecked Sendable {
         }
         let cutoff = now - policy.retention.accessEventDays * 86_400
         let cutoffDay = String(Timestamp.iso8601(cutoff).prefix(10))
-        let (events, days) = try vault.write { db -> (Int, Int) in
+        let (events, days, quality) = try vault.write { db -> (Int, Int, Int) in
             let events = try VisitStore.deleteVisits(before: cutoff, in: db)
             let days = try VisitStore.deleteCounters(before: cutoffDay, in: db)
-            if events > 0 || days > 0 {
-                try self.audit.append(
-                    actor: actor.name, action: "retention.purge_events",
-                    details: ["access_events": .int(events), "counter_days": .int(days), "older_than": .string(Timestamp.iso8601(cutoff))],
-                    in: db)
+            // The recognition-quality aggregates are daily counters too, and go with them.
+            let quality = try QualityStore.delete(before: cutoffDay, in: db)
+            if events > 0 || days > 0 || quality > 0 {
+                var details: JSONObject = [
+                    "access_events": .int(events), "counter_days": .int(days), "older_than": .string(Timestamp.iso8601(cutoff)),
+                ]
+                if quality > 0 { details["quality_rows"] = .int(quality) }
+                try self.audit.append(actor: actor.name, action: "retention.purge_events", details: details, in: db)
             }
-            return (events, days)
+            return (events, days, quality)
         }
-        if events > 0 || days > 0 { try vault.truncateWAL() }
+        if events > 0 || days > 0 || quality > 0 { try vault.truncateWAL() }
         let keys = try vault.maintainKeys()
         try breaches.reportUnreadableKeys()
         if keys.begunEpoch != nil || !keys.destroyedEpochs.isEmpty {

@@ -69,6 +69,7 @@ extension AdminCommand {
                 throw AdminError(.invalidRequest, "'stats': 'days' must be a whole number from 1 to 3650")
             }
             self = .stats(days: days, names: try args.bool("names"))
+        case .health: self = .health
         case .incidentAdd:
             self = .incidentAdd(try args.subject(), category: try args.string("category"), note: try args.optionalString("note"))
         case .denyListList: self = .denyListList(subject: try args.optionalSubject())
@@ -102,7 +103,7 @@ extension AdminCommand {
     /// The `args` object this command travels with.
     public var arguments: JSONObject {
         switch self {
-        case .status, .identify, .purge, .auditCheck, .backupPrepare, .policyReload, .doorAlerts, .consoleUserList: return [:]
+        case .status, .identify, .purge, .auditCheck, .backupPrepare, .policyReload, .doorAlerts, .consoleUserList, .health: return [:]
         case .subjects(let names): return ["names": .bool(names)]
         case .enrol(let request):
             var fields = JSONObject()

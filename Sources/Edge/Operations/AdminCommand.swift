@@ -47,6 +47,9 @@ public enum AdminCommand: Sendable, Equatable {
     /// Daily decision counts, visits by hour and regulars over `days`; `names` (admins
     /// only, audited) adds the regulars' display names. A console DPO gets aggregates only.
     case stats(days: Int, names: Bool)
+    /// Recognition-quality drift (anonymous daily aggregates against the band learned
+    /// over 30 days) and, in a daemon with a camera, the camera's health.
+    case health
     case incidentAdd(SubjectID, category: String, note: String?)
     case denyListList(subject: SubjectID?)
     case denyListPropose(SubjectID, reason: String, evidence: [String])
@@ -118,6 +121,7 @@ public enum AdminCommand: Sendable, Equatable {
         case cardSet = "card.set"
         case cardClear = "card.clear"
         case stats
+        case health
         case consoleUserAdd = "console.user.add"
         case consoleUserRemove = "console.user.remove"
         case consoleUserList = "console.user.list"
@@ -149,7 +153,7 @@ public enum AdminCommand: Sendable, Equatable {
             case .enrol, .erase, .withdraw, .purge, .cardSet, .cardClear, .denyListList, .denyListPropose, .denyListApprove,
                 .denyListReject, .denyListRenew, .denyListEnable, .denyListDisable:
                 [.admin]
-            case .subjects, .exportSubject, .stats: [.admin, .dpo]
+            case .subjects, .exportSubject, .stats, .health: [.admin, .dpo]
             case .exportConsentLog, .exportAudit, .exportRecordOfProcessing, .exportImpactAssessment, .exportUndelivered,
                 .auditVerify, .auditCheck:
                 [.dpo]
@@ -195,6 +199,7 @@ public enum AdminCommand: Sendable, Equatable {
         case .backupRecord: .backupRecord
         case .policyReload: .policyReload
         case .stats: .stats
+        case .health: .health
         case .incidentAdd: .incidentAdd
         case .denyListList: .denyListList
         case .denyListPropose: .denyListPropose

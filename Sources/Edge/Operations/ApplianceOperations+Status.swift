@@ -5,14 +5,15 @@ import Vault
 
 extension ApplianceOperations {
     /// Non-personal facts about the appliance: in the daemon from memory (so it is
-    /// answered at once, whatever else runs), in-process from the database.
+    /// answered at once, whatever else runs), in-process from the database. A daemon
+    /// with a camera adds its health (`camera`, `CameraHealth.json`).
     public func status() -> JSONValue {
         let policy = self.policy
         let counts: (subjects: Int, templates: Int) =
             servesDoor
             ? (registry.vault.gallery.subjectCount, registry.vault.gallery.templateCount)
             : ((try? registry.vault.counts()) ?? (0, 0))
-        return [
+        var answer: JSONObject = [
             "version": .string(FacegateVersion.current),
             "daemon": .bool(servesDoor),
             "state_dir": .string(registry.location.stateDirectory),
@@ -23,5 +24,10 @@ extension ApplianceOperations {
             "policy": .string(policy.sourcePath),
             "time": .string(Timestamp.iso8601(registry.now)),
         ]
+        if let camera = cameraHealth() { answer["camera"] = camera.json }
+        return .object(answer)
     }
+
+    /// The running door's camera health, in a daemon with a camera (nil elsewhere).
+    public func cameraHealth() -> CameraHealth? { door?.counters.cameraHealth() }
 }

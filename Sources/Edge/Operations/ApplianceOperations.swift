@@ -140,6 +140,7 @@ public final class ApplianceOperations: @unchecked Sendable {
             return try registry.recordBackup(destination: destination, epochs: epochs, actor: caller.actor)
         case .policyReload: return try reloadPolicy(caller: caller)
         case .stats(let days, let names): return try statistics(days: days, names: names, caller: caller)
+        case .health: return try health()
         case .incidentAdd(let subject, let category, let note):
             let (incident, proposed) = try registry.addIncident(subject, category: category, note: note, actor: caller.actor)
             return ["incident": incident.json, "proposed_entry": proposed?.json ?? .null]

@@ -4,7 +4,8 @@ import Logging
 
 /// What happens once a track's vote settles (or a claim or a card is answered),
 /// besides deciding: an alert raised for a person to confirm (never a refusal by
-/// itself), the counters, the event emitted, the daily counter, a member's visit (only
+/// itself), the counters, the event emitted, the daily counter (and, for a member, the
+/// day's recognition-quality bins), a member's visit (only
 /// with analytics consent, the registry decides) and the relay (members and cards). Kept apart from the pipeline's threads so that the record-keeping
 /// can be read, and tested, on its own.
 final class DecisionRecorder: Sendable {
@@ -44,6 +45,13 @@ final class DecisionRecorder: Sendable {
         emit(event)
         do {
             try registry.count(event.decision.kind.rawValue, at: event.time)
+            if event.decision.kind == .member || event.decision.kind == .alert, let distance = event.decision.distance {
+                // The day's recognition quality: a bin of best distances and a low-margin count, no subject.
+                let recognition = registry.policy.recognition
+                try registry.visitLog.recordQuality(
+                    distance: Double(distance), runnerUp: event.decision.runnerUp.map(Double.init), threshold: recognition.threshold,
+                    margin: recognition.margin, at: event.time)
+            }
             if event.decision.kind.opensDoor {
                 if let subject = event.decision.subject {
                     try registry.recordVisit(of: subject, decision: event.decision.kind.rawValue, at: event.time)

@@ -152,13 +152,16 @@ public struct FaceTracker: Sendable {
     }
 
     /// A strict majority of the votes for one subject makes the decision (the member or
-    /// alert it was); anything less is unknown. The distance is the best of the winner's.
+    /// alert it was); anything less is unknown. The distance is the best of the winner's
+    /// (with that vote's runner-up).
     static func tally(_ votes: [MatchDecision]) -> MatchDecision {
         var counts: [SubjectID: Int] = [:]
         for vote in votes { if let subject = vote.subject { counts[subject, default: 0] += 1 } }
         guard let (winner, count) = counts.max(by: { $0.value < $1.value }), count * 2 > votes.count else { return .unknown }
         let theirs = votes.filter { $0.subject == winner }
         let kind: MatchDecision.Kind = theirs.contains { $0.kind == .alert } ? .alert : .member
-        return MatchDecision(kind: kind, subject: winner, distance: theirs.compactMap(\.distance).min())
+        // The closest of the winner's votes gives the distance, and its runner-up.
+        let closest = theirs.filter { $0.distance != nil }.min { $0.distance! < $1.distance! }
+        return MatchDecision(kind: kind, subject: winner, distance: closest?.distance, runnerUp: closest?.runnerUp)
     }
 }

@@ -1,9 +1,12 @@
+public import CoreMetrics
 public import FacegateCore
 import Synchronization
 
 /// What the pipeline has done: frames, faces, embeddings, decisions by kind, and the
 /// latency of each stage (recent samples, for medians and 95th percentiles). Counts,
-/// never identities.
+/// never identities. The same events also go to swift-metrics objects made by the
+/// injected factory (`PipelineMetrics`: the daemon's `/metrics`), and the recent
+/// frames' times to `cameraHealth(at:)`.
 public final class PipelineCounters: Sendable {
     struct State {
         var frames = 0
@@ -19,12 +22,20 @@ public final class PipelineCounters: Sendable {
         var samples: [String: [Double]] = [:]
         var started: ContinuousClock.Instant?
         var lastFrame: ContinuousClock.Instant?
+        /// The frames of the last `CameraHealth.recentSeconds`: when, and whether enhanced.
+        var recent: [CameraHealth.Frame] = []
+        var running = false
     }
 
     private let state = Mutex(State())
+    private let metrics: PipelineMetrics
     static let sampleLimit = 20_000
 
-    public init() {}
+    /// `metrics` makes the swift-metrics objects the pipeline also counts through (the
+    /// daemon's Prometheus factory); by default they count nowhere.
+    public init(metrics: any MetricsFactory = NOOPMetricsHandler.instance) {
+        self.metrics = PipelineMetrics(factory: metrics)
+    }
 
     func frame(enhanced: Bool, at instant: ContinuousClock.Instant) {
         state.withLock { state in
@@ -32,7 +43,11 @@ public final class PipelineCounters: Sendable {
             state.lastFrame = instant
             state.frames += 1
             if enhanced { state.enhancedFrames += 1 }
+            state.recent.append(CameraHealth.Frame(at: instant, enhanced: enhanced))
+            let horizon = instant - .seconds(CameraHealth.recentSeconds)
+            if let first = state.recent.firstIndex(where: { $0.at >= horizon }), first > 0 { state.recent.removeFirst(first) }
         }
+        metrics.frames.increment()
     }
 
     func faces(kept: Int, tooSmall: Int, outsideZone: Int) {
@@ -41,9 +56,24 @@ public final class PipelineCounters: Sendable {
             $0.smallFaces += tooSmall
             $0.outsideZone += outsideZone
         }
+        metrics.faces.increment(by: kept)
     }
 
-    func embeddings(_ count: Int) { state.withLock { $0.embeddings += count } }
+    func embeddings(_ count: Int) {
+        state.withLock { $0.embeddings += count }
+        metrics.embeddings.increment(by: count)
+    }
+
+    /// The pipeline's threads started (true) or both ended (false).
+    func running(_ running: Bool) { state.withLock { $0.running = running } }
+
+    /// The camera's health now: whether frames are arriving, at what rate, and how many
+    /// needed low-light enhancement.
+    public func cameraHealth(at now: ContinuousClock.Instant = .now) -> CameraHealth {
+        state.withLock { state in
+            CameraHealth(running: state.running, recent: state.recent, lastFrame: state.lastFrame, now: now)
+        }
+    }
 
     /// One face compared with a claimed subject's templates only (1:1).
     func verification() { state.withLock { $0.verifications += 1 } }
@@ -53,7 +83,10 @@ public final class PipelineCounters: Sendable {
 
     func claimMatched() { state.withLock { $0.claimsMatched += 1 } }
 
-    func decision(_ kind: MatchDecision.Kind) { state.withLock { $0.decisions[kind.rawValue, default: 0] += 1 } }
+    func decision(_ kind: MatchDecision.Kind) {
+        state.withLock { $0.decisions[kind.rawValue, default: 0] += 1 }
+        metrics.decisions[kind.rawValue]?.increment()
+    }
 
     func sample(_ stage: String, milliseconds: Double) {
         state.withLock { state in
@@ -62,6 +95,7 @@ public final class PipelineCounters: Sendable {
             values.append(milliseconds)
             state.samples[stage] = values
         }
+        metrics.stageSeconds[stage]?.recordNanoseconds(Int64((milliseconds * 1_000_000).rounded()))
     }
 
     public var embeddingCount: Int { state.withLock { $0.embeddings } }

@@ -1,4 +1,5 @@
 public import Consent
+public import CoreMetrics
 public import FaceEngine
 public import FacegateCore
 public import Logging
@@ -67,7 +68,7 @@ public final class RecognitionPipeline: @unchecked Sendable {
         public init() {}
     }
 
-    public let counters = PipelineCounters()
+    public let counters: PipelineCounters
     /// What the admin operations reach of this door: claims and card entries.
     public let door: DoorDesk
     let engine: FaceEngine
@@ -99,9 +100,11 @@ public final class RecognitionPipeline: @unchecked Sendable {
 
     public init(
         engine: FaceEngine, registry: ConsentRegistry, source: any FrameSource, configuration: Configuration,
-        clock: any WallClock = SystemWallClock(), relay: RelayHook? = nil, hooks: Hooks = Hooks(), logger: Logger,
+        clock: any WallClock = SystemWallClock(), relay: RelayHook? = nil, hooks: Hooks = Hooks(),
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance, logger: Logger,
         emit: @escaping @Sendable (PipelineEvent) -> Void
     ) {
+        self.counters = PipelineCounters(metrics: metrics)
         self.engine = engine
         self.recognizer = Recognizer(registry: registry, threshold: configuration.threshold, margin: configuration.margin)
         self.source = source
@@ -130,6 +133,8 @@ public final class RecognitionPipeline: @unchecked Sendable {
     /// run on two threads of their own.
     public func run() async throws {
         BLASThreads.limit(to: 1)
+        counters.running(true)
+        defer { counters.running(false) }
         source.stopWaiting { [weak self] in self?.isStopped ?? true }
         let queue = BoundedQueue<Work>(capacity: 2)
         let failure = Mutex<(any Error)?>(nil)

@@ -28,11 +28,15 @@ public struct MatchDecision: Sendable, Equatable {
     public var kind: Kind
     public var subject: SubjectID?
     public var distance: Float?
+    /// The second-nearest subject's distance, when a 1:N search found one: how clear
+    /// the decision was (the recognition-quality statistics count it, anonymously).
+    public var runnerUp: Float?
 
-    public init(kind: Kind, subject: SubjectID?, distance: Float?) {
+    public init(kind: Kind, subject: SubjectID?, distance: Float?, runnerUp: Float? = nil) {
         self.kind = kind
         self.subject = subject
         self.distance = distance
+        self.runnerUp = runnerUp
     }
 
     public static let unknown = MatchDecision(kind: .unknown, subject: nil, distance: nil)
@@ -49,7 +53,9 @@ public struct MatchDecision: Sendable, Equatable {
         guard let best = matches.first, Double(best.distance) < threshold else { return .unknown }
         if matches.count > 1, Double(matches[1].distance - best.distance) < margin { return .unknown }
         guard hasConsent(best.subject) else { return .unknown }
-        return MatchDecision(kind: isDenyListed(best.subject) ? .alert : .member, subject: best.subject, distance: best.distance)
+        return MatchDecision(
+            kind: isDenyListed(best.subject) ? .alert : .member, subject: best.subject, distance: best.distance,
+            runnerUp: matches.count > 1 ? matches[1].distance : nil)
     }
 
     /// Decides whether a face is the claimed subject's (1:1): `distance` is to that

@@ -1,0 +1,69 @@
+import Consent
+public import CoreMetrics
+import Edge
+import FacegateCore
+import Prometheus
+import Vault
+
+/// The daemon's metrics in Prometheus' text format (`GET /metrics`): one
+/// `PrometheusCollectorRegistry` that the daemon owns, and the swift-metrics factory
+/// over it that the pipeline counts through (`factory`: frames, faces, embeddings,
+/// decisions by kind, stage latencies). Gauges read at each scrape: the camera's
+/// health, the gallery's size, the last retention sweep and audit checkpoint (Unix
+/// times), and the latest day's recognition quality. No label names a person: the only
+/// labels are a decision's kind, a stage and a quality series.
+public final class ConsoleMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    /// What the pipeline makes its counters and timers with (`RecognitionPipeline(metrics:)`).
+    public let factory: any MetricsFactory
+
+    public init() {
+        factory = PrometheusMetricsFactory(registry: registry)
+    }
+
+    /// The text a scrape gets, with the gauges set from `operations` now.
+    func scrape(_ operations: ApplianceOperations) throws -> String {
+        let registry = operations.registry
+        gauge("facegate_camera_up", "1 while the pipeline runs and a frame came in the last 5 seconds; 0 without a camera")
+            .set(Int64(operations.cameraHealth()?.up == true ? 1 : 0))
+        gauge("facegate_gallery_subjects", "Subjects whose templates the gallery holds")
+            .set(Int64(registry.vault.gallery.subjectCount))
+        gauge("facegate_retention_sweep_interval_seconds", "How often the retention sweep runs (policy retention.sweep_interval_minutes)")
+            .set(registry.policy.retention.sweepIntervalMinutes * 60)
+        // Times that have not happened yet are left out, not written as 0 (1970).
+        if let last = registry.retentionSweep.lastRun {
+            gauge("facegate_retention_sweep_last_run_timestamp_seconds", "When the retention sweep last finished (Unix time)").set(last)
+        }
+        if let checkpoint = try registry.lastAuditCheckpointTime() {
+            gauge("facegate_audit_checkpoint_timestamp_seconds", "When the audit log was last signed (Unix time)").set(checkpoint)
+        }
+        let quality = try registry.qualityReport()
+        if let latest = quality.latest {
+            gauge("facegate_quality_decisions", "Member decisions on the latest day with any").set(Int64(latest.decisions))
+            for (name, series) in [("median_distance", quality.medianDistance), ("low_margin_share", quality.lowMarginShare)] {
+                if let value = series.latest {
+                    gauge("facegate_quality_\(name)", Self.qualityHelp[name] ?? "").set(value)
+                }
+                outOfBandGauge(name).set(Int64(series.outOfBand ? 1 : 0))
+            }
+        }
+        return self.registry.emitToString()
+    }
+
+    static let qualityHelp = [
+        "median_distance": "Median best distance of the latest day's member decisions",
+        "low_margin_share": "Share of the latest day's member decisions that were low-margin",
+    ]
+
+    private func gauge(_ name: String, _ help: String) -> Prometheus.Gauge {
+        registry.makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help))
+    }
+
+    private func outOfBandGauge(_ series: String) -> Prometheus.Gauge {
+        registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                metricName: "facegate_quality_out_of_band", unitName: "",
+                helpText: "1 when the latest day's value left the band learned over the 30 days before it"),
+            labels: [("series", series)])
+    }
+}

@@ -1,0 +1,13 @@
+import Consent
+public import FacegateCore
+
+extension ApplianceOperations {
+    /// `{"quality": QualityReport.json, "camera": CameraHealth.json}`: how well the door
+    /// recognises members, day by day against its learned band, and (in a daemon with a
+    /// camera) whether frames arrive. Anonymous aggregates only: no subject, no name.
+    public func health() throws -> JSONValue {
+        var answer: JSONObject = ["quality": try registry.qualityReport().json]
+        if let camera = cameraHealth() { answer["camera"] = camera.json }
+        return .object(answer)
+    }
+}
