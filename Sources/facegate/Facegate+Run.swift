@@ -142,7 +142,8 @@ extension Facegate {
                 }
                 if case .address = listen {
                     let console = try ConsoleService(
-                        listen: listen, settings: policy.console, dispatcher: dispatcher, clock: SystemWallClock(), doorEvents: doorEvents, metrics: metrics,
+                        listen: listen, settings: policy.console, dispatcher: dispatcher, clock: SystemWallClock(), doorEvents: doorEvents,
+                        metrics: metrics,
                         logger: logger)
                     services.append(.init(service: console))
                 }

@@ -56,10 +56,13 @@ struct BrowserEndToEndTests {
             Issue.record("FACEGATE_REQUIRE_BROWSER=1 but the browser test cannot run: missing \(Self.missing.joined(separator: ", "))")
             return
         }
-        let console = try ConsoleDaemon(accounts: [("ana", "admin"), ("ben", "admin"), ("cy", "admin"), ("dee", "dpo")]) { fixture in
-            _ = try fixture.recordHistory(
-                members: [("Mallory Example", ["entry"]), ("Rita Regular", ["entry", "attendance-analytics"])], visitDaysAgo: [1, 3, 6, 9])
-        }
+        let console = try ConsoleDaemon(
+            accounts: [("ana", "admin"), ("ben", "admin"), ("cy", "admin"), ("dee", "dpo")],
+            prepare: { fixture in
+                _ = try fixture.recordHistory(
+                    members: [("Mallory Example", ["entry"]), ("Rita Regular", ["entry", "attendance-analytics"])],
+                    visitDaysAgo: [1, 3, 6, 9])
+            })
         let passwordFile = try console.fixture.directory.write("password", text: ConsoleDaemon.password + "\n")
         let screenshots = TestResources.repositoryRoot + "/.build/console-screenshots/governance"
         try? FileManager.default.removeItem(atPath: screenshots)

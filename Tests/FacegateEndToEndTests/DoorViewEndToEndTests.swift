@@ -12,12 +12,18 @@ struct DoorViewEndToEndTests {
 
     /// A console daemon playing Obama stepping up to the door, again and again.
     static func console(edit: @escaping (String) -> String = { $0 }) throws -> ConsoleDaemon {
-        try ConsoleDaemon(edit: edit, accounts: [("ana", "admin"), ("sam", "staff"), ("dee", "dpo")]) { fixture in
-            let clip = fixture.directory.file("door.y4m")
-            let made = try FacegateProcess().run(["make-clip", "--output", clip, TestResources.fixture("obama3.jpg") + ":1:160", "blank:1"])
-            guard made.status == 0 else { throw NSError(domain: "door-view", code: 1, userInfo: [NSLocalizedDescriptionKey: made.stderr]) }
-            return ["--source", "y4m:" + clip, "--loop", "--realtime"]
-        }
+        try ConsoleDaemon(
+            edit: edit, accounts: [("ana", "admin"), ("sam", "staff"), ("dee", "dpo")],
+            source: { fixture in
+                let clip = fixture.directory.file("door.y4m")
+                let made = try FacegateProcess().run([
+                    "make-clip", "--output", clip, TestResources.fixture("obama3.jpg") + ":1:160", "blank:1",
+                ])
+                guard made.status == 0 else {
+                    throw NSError(domain: "door-view", code: 1, userInfo: [NSLocalizedDescriptionKey: made.stderr])
+                }
+                return ["--source", "y4m:" + clip, "--loop", "--realtime"]
+            })
     }
 
     static func stream(_ console: ConsoleDaemon, as name: String) throws -> EventStreamReader {

@@ -31,9 +31,11 @@ struct GovernanceEndToEndTests {
     @Test("two admins enable the deny-list; ana proposes, her approval is refused, ben and cy approve; staff and the DPO get 403")
     func twoPersonRule() throws {
         var subjects: [String] = []
-        let console = try ConsoleDaemon(accounts: Self.admins) { fixture in
-            subjects = try fixture.recordHistory(members: [("Mallory Example", ["entry"])])
-        }
+        let console = try ConsoleDaemon(
+            accounts: Self.admins,
+            prepare: { fixture in
+                subjects = try fixture.recordHistory(members: [("Mallory Example", ["entry"])])
+            })
         let member = try #require(subjects.first)
         let ana = console.client("ana"), ben = console.client("ben"), cy = console.client("cy")
 
@@ -121,10 +123,12 @@ struct GovernanceEndToEndTests {
     func statistics() throws {
         let daysWithData = [1, 3, 6, 9]
         var subjects: [String] = []
-        let console = try ConsoleDaemon(accounts: Self.admins) { fixture in
-            subjects = try fixture.recordHistory(
-                members: [("Rita Regular", ["entry", "attendance-analytics"]), ("Pete Private", ["entry"])], visitDaysAgo: daysWithData)
-        }
+        let console = try ConsoleDaemon(
+            accounts: Self.admins,
+            prepare: { fixture in
+                subjects = try fixture.recordHistory(
+                    members: [("Rita Regular", ["entry", "attendance-analytics"]), ("Pete Private", ["entry"])], visitDaysAgo: daysWithData)
+            })
         let rita = subjects[0], pete = subjects[1]
         let ana = console.client()
         try ana.signIn("ana", ConsoleDaemon.password)

@@ -37,21 +37,23 @@ struct MonitoringEndToEndTests {
             return
         }
         var obama = ""
-        let console = try ConsoleDaemon(accounts: [("ana", "admin"), ("sam", "staff")]) { fixture in
-            let facegate = FacegateProcess()
-            let enrolled = try facegate.run([
-                "enroll", "--json", "--name", "Barack Obama", "--notice", "2026-01", "--purpose", "entry", "--method", "signed-form",
-                TestResources.fixture("obama.jpg"), TestResources.fixture("obama2.jpg"), "--policy", fixture.policyPath,
-            ])
-            obama = try #require(enrolled.jsonLines.first?["subject"] as? String, "\(enrolled.stderr)")
-            let clip = fixture.directory.file("door.y4m")
-            let made = try facegate.run(
-                ["make-clip", "--output", clip, "--size", "640x480", "--fps", "15"] + [
-                    TestResources.fixture("obama3.jpg") + ":2:160", "blank:1", TestResources.fixture("biden.jpg") + ":2:160",
+        let console = try ConsoleDaemon(
+            accounts: [("ana", "admin"), ("sam", "staff")],
+            source: { fixture in
+                let facegate = FacegateProcess()
+                let enrolled = try facegate.run([
+                    "enroll", "--json", "--name", "Barack Obama", "--notice", "2026-01", "--purpose", "entry", "--method", "signed-form",
+                    TestResources.fixture("obama.jpg"), TestResources.fixture("obama2.jpg"), "--policy", fixture.policyPath,
                 ])
-            try #require(made.status == 0, "\(made.stderr)")
-            return ["--source", "y4m:" + clip, "--keep-serving"]
-        }
+                obama = try #require(enrolled.jsonLines.first?["subject"] as? String, "\(enrolled.stderr)")
+                let clip = fixture.directory.file("door.y4m")
+                let made = try facegate.run(
+                    ["make-clip", "--output", clip, "--size", "640x480", "--fps", "15"] + [
+                        TestResources.fixture("obama3.jpg") + ":2:160", "blank:1", TestResources.fixture("biden.jpg") + ":2:160",
+                    ])
+                try #require(made.status == 0, "\(made.stderr)")
+                return ["--source", "y4m:" + clip, "--keep-serving"]
+            })
         let daemon = console.daemon
         // Both decisions, then the clip's end: the pipeline has stopped, so the camera is down.
         #expect(daemon.waitForEvent(seconds: 120) { $0["decision"] as? String == "unknown" } != nil, "\(daemon.errorText)")
@@ -125,25 +127,27 @@ struct MonitoringEndToEndTests {
 
     @Test("the health page plots both series and warns when the latest day leaves the band; staff may not see it")
     func healthPageWarns() throws {
-        let console = try ConsoleDaemon(accounts: [("ana", "admin"), ("sam", "staff"), ("dee", "dpo")]) { fixture in
-            // Eleven days of anonymous aggregates, made in-process with the manual clock.
-            let registry = try fixture.open(loadGallery: false)
-            defer { registry.close() }
-            fixture.clock.set(Date().timeIntervalSince1970 - 10 * 86_400)
-            for _ in 0..<10 {
-                for distance in [0.36, 0.38, 0.39, 0.40, 0.40, 0.41, 0.42, 0.57] {
-                    try registry.visitLog.recordQuality(
-                        distance: distance, runnerUp: 0.8, threshold: 0.6, margin: 0.04, at: fixture.clock.now())
+        let console = try ConsoleDaemon(
+            accounts: [("ana", "admin"), ("sam", "staff"), ("dee", "dpo")],
+            source: { fixture in
+                // Eleven days of anonymous aggregates, made in-process with the manual clock.
+                let registry = try fixture.open(loadGallery: false)
+                defer { registry.close() }
+                fixture.clock.set(Date().timeIntervalSince1970 - 10 * 86_400)
+                for _ in 0..<10 {
+                    for distance in [0.36, 0.38, 0.39, 0.40, 0.40, 0.41, 0.42, 0.57] {
+                        try registry.visitLog.recordQuality(
+                            distance: distance, runnerUp: 0.8, threshold: 0.6, margin: 0.04, at: fixture.clock.now())
+                    }
+                    fixture.clock.advance(days: 1)
                 }
-                fixture.clock.advance(days: 1)
-            }
-            // Today: the lens is dirty; every member is far and near the threshold.
-            for distance in [0.52, 0.54, 0.55, 0.56, 0.57, 0.58] {
-                try registry.visitLog.recordQuality(
-                    distance: distance, runnerUp: nil, threshold: 0.6, margin: 0.04, at: fixture.clock.now())
-            }
-            return ["--source", "none"]
-        }
+                // Today: the lens is dirty; every member is far and near the threshold.
+                for distance in [0.52, 0.54, 0.55, 0.56, 0.57, 0.58] {
+                    try registry.visitLog.recordQuality(
+                        distance: distance, runnerUp: nil, threshold: 0.6, margin: 0.04, at: fixture.clock.now())
+                }
+                return ["--source", "none"]
+            })
         let page = try console.client("ana").request("GET", "/health")
         #expect(page.status == 200)
         #expect(page.text.contains("drift-warning"), "\(page.text)")
