@@ -44,8 +44,8 @@ struct LineChart: Sendable, Equatable {
     /// The `<svg>` element.
     var svg: String {
         var parts: [String] = [
-            "<svg class=\"chart\" viewBox=\"0 0 \(Self.number(width)) \(Self.number(height))\" role=\"img\" aria-label=\"\(Self.escape(title))\">",
-            "<title>\(Self.escape(title))</title>",
+            "<svg class=\"chart\" viewBox=\"0 0 \(Self.number(width)) \(Self.number(height))\" role=\"img\" aria-label=\"\(NoticeHTML.escape(title))\">",
+            "<title>\(NoticeHTML.escape(title))</title>",
         ]
         let left = Self.margin.left, right = width - Self.margin.right
         if let band {
@@ -65,10 +65,10 @@ struct LineChart: Sendable, Equatable {
         }
         if let first = points.first, let last = points.last {
             let base = Self.number(height - 8)
-            parts.append("<text class=\"chart-label\" x=\"\(Self.number(left))\" y=\"\(base)\">\(Self.escape(first.label))</text>")
+            parts.append("<text class=\"chart-label\" x=\"\(Self.number(left))\" y=\"\(base)\">\(NoticeHTML.escape(first.label))</text>")
             if points.count > 1 {
                 parts.append(
-                    "<text class=\"chart-label\" x=\"\(Self.number(right))\" y=\"\(base)\" text-anchor=\"end\">\(Self.escape(last.label))</text>"
+                    "<text class=\"chart-label\" x=\"\(Self.number(right))\" y=\"\(base)\" text-anchor=\"end\">\(NoticeHTML.escape(last.label))</text>"
                 )
             }
         }
@@ -88,7 +88,7 @@ struct LineChart: Sendable, Equatable {
             guard let value = point.value else { continue }
             let latest = index == points.count - 1
             parts.append(
-                "<circle class=\"chart-point\(latest ? " chart-latest" : "")\" cx=\"\(Self.number(x(index)))\" cy=\"\(Self.number(y(value)))\" r=\"\(latest ? 5 : 3)\"><title>\(Self.escape(point.label)): \(Self.fixed(value, decimals + 1))</title></circle>"
+                "<circle class=\"chart-point\(latest ? " chart-latest" : "")\" cx=\"\(Self.number(x(index)))\" cy=\"\(Self.number(y(value)))\" r=\"\(latest ? 5 : 3)\"><title>\(NoticeHTML.escape(point.label)): \(Self.fixed(value, decimals + 1))</title></circle>"
             )
         }
         parts.append("</svg>")
@@ -109,19 +109,5 @@ struct LineChart: Sendable, Equatable {
         guard decimals > 0 else { return sign + String(whole) }
         let fraction = String(magnitude % Int(scale))
         return sign + String(whole) + "." + String(repeating: "0", count: decimals - fraction.count) + fraction
-    }
-
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(character)
-            }
-        }
-        return out
     }
 }
