@@ -306,6 +306,30 @@ class ConsoleBrowser:
         return records
 
 
+def run_in_browser(make_browser, steps, screenshots):
+    """Starts headless Chromium with `make_browser()`, runs `steps(browser)` and gives the
+    script's exit status: 0 when every check held, 1 when one failed (the reason on
+    standard error, the page saved as a screenshot), 2 when the browser could not start."""
+    try:
+        browser = make_browser()
+    except WebDriverException as error:
+        print(f"could not start headless Chromium through {CHROMEDRIVER}: {error.msg}", file=sys.stderr)
+        return 2
+    try:
+        steps(browser)
+    except CheckFailed as failure:
+        print(f"FAILED at {browser.path()}: {failure}", file=sys.stderr)
+        try:
+            browser.screenshot("failure")
+        except WebDriverException:
+            pass
+        return 1
+    finally:
+        browser.close()
+    browser.log(f"all checks passed; {browser.shots} screenshots in {screenshots}")
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", required=True, help="the console's address, e.g. http://127.0.0.1:8080")
@@ -321,12 +345,7 @@ def main():
     def photo(name):
         return os.path.join(arguments.photos, name)
 
-    try:
-        browser = ConsoleBrowser(arguments.base, arguments.screenshots, arguments.downloads)
-    except WebDriverException as error:
-        print(f"could not start headless Chromium through {CHROMEDRIVER}: {error.msg}", file=sys.stderr)
-        return 2
-    try:
+    def steps(browser):
         browser.sign_in(arguments.admin, password, landing="/identify")
         browser.screenshot("identify-empty")
         browser.required_purpose_is_enforced(photo("obama.jpg"))
@@ -343,17 +362,8 @@ def main():
         browser.sign_in(arguments.dpo, password, landing="/dpo")
         browser.download_consent_log([obama, ada])
         browser.sign_out()
-    except CheckFailed as failure:
-        print(f"FAILED at {browser.path()}: {failure}", file=sys.stderr)
-        try:
-            browser.screenshot("failure")
-        except WebDriverException:
-            pass
-        return 1
-    finally:
-        browser.close()
-    browser.log(f"all checks passed; {browser.shots} screenshots in {arguments.screenshots}")
-    return 0
+
+    return run_in_browser(lambda: ConsoleBrowser(arguments.base, arguments.screenshots, arguments.downloads), steps, arguments.screenshots)
 
 
 if __name__ == "__main__":

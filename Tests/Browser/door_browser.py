@@ -19,10 +19,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import WebDriverWait
 
-from console_browser import CHROMEDRIVER, CheckFailed, ConsoleBrowser, check
+from console_browser import CheckFailed, ConsoleBrowser, check, run_in_browser
 
 # The clip loops every two seconds; a debug build on a busy machine is slower.
 LIVE_SECONDS = 60
@@ -105,12 +104,8 @@ def main():
     parser.add_argument("--downloads", required=True)
     arguments = parser.parse_args()
     password = Path(arguments.password_file).read_text(encoding="utf-8").strip()
-    try:
-        browser = DoorBrowser(arguments.base, arguments.screenshots, arguments.downloads)
-    except WebDriverException as error:
-        print(f"could not start headless Chromium through {CHROMEDRIVER}: {error.msg}", file=sys.stderr)
-        return 2
-    try:
+
+    def steps(browser):
         browser.sign_in(arguments.staff, password, landing="/identify")
         browser.open_door()
         browser.screenshot("door-opened")
@@ -118,17 +113,8 @@ def main():
         browser.confirms_alert(arguments.name)
         browser.sees_alert_expire()
         browser.camera_health()
-    except CheckFailed as failure:
-        print(f"FAILED at {browser.path()}: {failure}", file=sys.stderr)
-        try:
-            browser.screenshot("failure")
-        except WebDriverException:
-            pass
-        return 1
-    finally:
-        browser.close()
-    browser.log(f"all checks passed; {browser.shots} screenshots in {arguments.screenshots}")
-    return 0
+
+    return run_in_browser(lambda: DoorBrowser(arguments.base, arguments.screenshots, arguments.downloads), steps, arguments.screenshots)
 
 
 if __name__ == "__main__":

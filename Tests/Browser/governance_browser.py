@@ -21,8 +21,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from console_browser import CheckFailed, ConsoleBrowser, CHROMEDRIVER, check
-from selenium.common.exceptions import WebDriverException
+from console_browser import CheckFailed, ConsoleBrowser, check, run_in_browser
 from selenium.webdriver.support.ui import Select
 
 DPIA = "DPIA-2026-016"
@@ -128,12 +127,7 @@ def main():
     arguments = parser.parse_args()
     password = Path(arguments.password_file).read_text(encoding="utf-8").strip()
     ana, ben, cy = arguments.admins.split(",")
-    try:
-        browser = GovernanceBrowser(arguments.base, arguments.screenshots, arguments.downloads)
-    except WebDriverException as error:
-        print(f"could not start headless Chromium through {CHROMEDRIVER}: {error.msg}", file=sys.stderr)
-        return 2
-    try:
+    def steps(browser):
         browser.sign_in(ana, password, landing="/identify")
         browser.ask_to_enable(ana, expect_on=False)
         browser.sign_out()
@@ -153,17 +147,8 @@ def main():
         browser.sign_in(arguments.dpo, password, landing="/dpo")
         browser.statistics(arguments.dpo, arguments.regular, sees_names=False)
         browser.sign_out()
-    except CheckFailed as failure:
-        print(f"FAILED at {browser.path()}: {failure}", file=sys.stderr)
-        try:
-            browser.screenshot("failure")
-        except WebDriverException:
-            pass
-        return 1
-    finally:
-        browser.close()
-    browser.log(f"all checks passed; {browser.shots} screenshots in {arguments.screenshots}")
-    return 0
+
+    return run_in_browser(lambda: GovernanceBrowser(arguments.base, arguments.screenshots, arguments.downloads), steps, arguments.screenshots)
 
 
 if __name__ == "__main__":
