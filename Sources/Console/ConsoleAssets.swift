@@ -359,6 +359,9 @@ enum ConsoleAssets {
                   ? "no frame yet" : "last frame " + Number(camera.last_frame_seconds_ago).toFixed(1) + " s ago",
                 Math.round(Number(camera.enhanced_share || 0) * 100) + "% of frames enhanced for low light",
               ];
+              if (camera.needs_light) {
+                parts.push("THE DOOR NEEDS LIGHT: " + Math.round(Number(camera.too_dark_share || 0) * 100) + "% of frames too dark to find faces");
+              }
               health.textContent = "Camera: " + parts.join(" · ");
               health.setAttribute("data-camera", camera.up ? "up" : "down");
             } catch (error) {

@@ -13,6 +13,9 @@ extension ConsoleTemplates {
         {{#camera}}
         <p class="camera {{#up}}ok{{/up}}{{^up}}error{{/up}}">{{#up}}Up{{/up}}{{^up}}Down: no frame in the last 5 seconds{{/up}}.
         {{fps}} frames per second; last frame {{last_frame}}; {{enhanced_percent}} % of recent frames needed low-light enhancement.</p>
+        {{#needs_light}}<p class="error needs-light" role="alert">The door needs light: {{too_dark_percent}} % of recent
+        frames are too dark to find a face, even enhanced. Light the faces of people at the door (see the lighting notes
+        in the README) or use an infrared camera with its illuminator.</p>{{/needs_light}}
         {{/camera}}
         {{^camera}}<p>This console's daemon runs without a camera.</p>{{/camera}}
         <h2>Recognition quality</h2>

@@ -60,6 +60,8 @@ extension VenueConsole {
                 "up": camera["up"]?.boolValue == true, "fps": LineChart.fixed(camera["fps"]?.doubleValue ?? 0, 1),
                 "last_frame": since.map { LineChart.fixed($0, 1) + " s ago" } ?? "none yet",
                 "enhanced_percent": LineChart.fixed((camera["enhanced_share"]?.doubleValue ?? 0) * 100, 0),
+                "needs_light": camera["needs_light"]?.boolValue == true,
+                "too_dark_percent": LineChart.fixed((camera["too_dark_share"]?.doubleValue ?? 0) * 100, 0),
             ]
         } else {
             values["camera"] = false

@@ -42,10 +42,29 @@ public struct LowLightEnhancer: Sendable {
         return (Double(sum) / Double(max(1, count)), histogram)
     }
 
+    /// Mean luma below which a frame is too dark for enhancement to help: under it HOG
+    /// finds fewer than half the faces it finds in full light, even enhanced (measured
+    /// with `facegate bench lowlight --brightness 0.1,0.07,0.05`: see docs/DESIGN.md,
+    /// "Night"). Fixed, not a policy value: it is a property of the detector, not of
+    /// the venue.
+    public static let tooDarkLuma = 7.0
+
+    /// The light of a frame and, when it is dark, its enhanced copy. Detection still
+    /// runs on a frame that is too dark (an infrared face may still show); the light is
+    /// what the door counts.
+    public func prepare(_ image: RGBImage) -> (enhanced: RGBImage?, light: FrameLight) {
+        let mean = Self.lumaHistogram(image).mean
+        guard mean < threshold else { return (nil, mean < Self.tooDarkLuma ? .tooDark : .normal) }
+        let enhanced = brightened(image)
+        return (enhanced, mean < Self.tooDarkLuma ? .tooDark : (enhanced == nil ? .normal : .enhanced))
+    }
+
     /// The enhanced copy of a dark frame, or nil when the frame is bright enough.
     public func enhance(_ image: RGBImage) -> RGBImage? {
-        let (mean, _) = Self.lumaHistogram(image)
-        guard mean < threshold else { return nil }
+        prepare(image).enhanced
+    }
+
+    private func brightened(_ image: RGBImage) -> RGBImage? {
         let width = image.width, height = image.height
         var luma = [UInt8](repeating: 0, count: width * height)
         image.withUnsafePixels { src in

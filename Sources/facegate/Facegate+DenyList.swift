@@ -28,6 +28,7 @@ extension Facegate {
             try await runAdmin(.status, global: global, state: state, json: options.json) { result in
                 let camera = result["camera"].map { camera in
                     "; camera \(camera["up"]?.boolValue == true ? "up" : "down") (\(camera["fps"]?.doubleValue ?? 0) fps)"
+                        + (CameraHealth.lightWarning(camera).map { "; " + $0 } ?? "")
                 }
                 return
                     "\(result["subjects"]?.intValue ?? 0) subject(s), \(result["templates"]?.intValue ?? 0) template(s); deny-list \(result["deny_list"]?.stringValue ?? "?"); policy \(result["policy"]?.stringValue ?? "?")\(camera ?? "")"

@@ -171,6 +171,18 @@ extension Facegate {
                             ? "" : "; no access to \(unreadable.joined(separator: ", ")): add this user to the 'video' group"))
             }
 
+            // The door's light, from the running daemon (if one answers on its socket).
+            if let client = try? AdminSocketClient.connect(path: state.socket(policy: policy), timeoutSeconds: 5),
+                let camera = (try? client.send(AdminRequest(.status)))?["camera"]
+            {
+                if let warning = CameraHealth.lightWarning(camera) {
+                    add("light", .warn, warning)
+                } else {
+                    let percent = Int(((camera["too_dark_share"]?.doubleValue ?? 0) * 100).rounded())
+                    add("light", .ok, "the running door's camera: \(percent)% of recent frames too dark")
+                }
+            }
+
             if json {
                 CommandOutput.json([
                     "checks": .array(

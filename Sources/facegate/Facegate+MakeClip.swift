@@ -31,6 +31,9 @@ extension Facegate {
         @Option(help: "Frames per second.")
         var fps: Int = 15
 
+        @Option(help: "Scale every frame's brightness to this (0-1, with noise of 8 grey levels): a door at night.")
+        var brightness: Double = 1
+
         @Argument(help: ArgumentHelp("Scenes, in order.", valueName: "SCENE"))
         var scenes: [String]
 
@@ -39,6 +42,13 @@ extension Facegate {
                 let parts = size.split(separator: "x").compactMap { Int($0) }
                 guard parts.count == 2, parts[0] >= 64, parts[1] >= 64, fps > 0 else {
                     throw CommandError(.invalidArgument, "--size must be WIDTHxHEIGHT (at least 64x64) and --fps positive")
+                }
+                guard brightness > 0 && brightness <= 1 else {
+                    throw CommandError(.invalidArgument, "--brightness must be above 0 and at most 1")
+                }
+                // A darkened frame with the same noise seed each time: still scenes stay still.
+                func lit(_ frame: RGBImage) -> RGBImage {
+                    brightness < 1 ? FrameComposer.darkened(frame, brightness: brightness, noise: 8, seed: 1) : frame
                 }
                 let (width, height) = (parts[0], parts[1])
                 let engine = try FaceEngine(models: try global.locateModels(), logger: global.makeLogger())
@@ -81,8 +91,9 @@ extension Facegate {
                                     placed.image, on: frame, x: Int(point.x * Double(width) - placed.faceX),
                                     y: Int(point.y * Double(height) - placed.faceY))
                             }
-                            try writer.append(frame)
-                            still = frame
+                            let shown = lit(frame)
+                            try writer.append(shown)
+                            still = shown
                         }
                         frames += 1
                     }

@@ -1,4 +1,5 @@
 import Edge
+import FaceEngine
 import FacegateCore
 import Testing
 
@@ -9,7 +10,7 @@ struct CameraHealthTests {
         let start = ContinuousClock.now
         // 12 s of frames at 10 per second, the last 2 s of them enhanced (the lights dimmed).
         let frames = (0..<120).map { index in
-            CameraHealth.Frame(at: start.advanced(by: .milliseconds(100 * index)), enhanced: index >= 100)
+            CameraHealth.Frame(at: start.advanced(by: .milliseconds(100 * index)), light: index >= 100 ? .enhanced : .normal)
         }
         let last = frames[frames.count - 1].at
         let now = last.advanced(by: .milliseconds(450))
@@ -28,6 +29,50 @@ struct CameraHealthTests {
         let fresh = CameraHealth(running: true, recent: [], lastFrame: nil, now: now)
         #expect(!fresh.up && fresh.secondsSinceLastFrame == nil && fresh.framesPerSecond == 0 && fresh.enhancedShare == 0)
         #expect(fresh.json["last_frame_seconds_ago"] == .null)
-        #expect(Set(health.json.objectValue?.entries.map(\.key) ?? []) == ["up", "fps", "last_frame_seconds_ago", "enhanced_share"])
+        #expect(
+            Set(health.json.objectValue?.entries.map(\.key) ?? []) == [
+                "up", "fps", "last_frame_seconds_ago", "enhanced_share", "too_dark_share", "needs_light",
+            ])
+        #expect(health.tooDarkShare == 0 && !health.needsLight)
+    }
+
+    @Test("the door needs light when most recent frames are too dark, not when a few are")
+    func needsLight() {
+        let start = ContinuousClock.now
+        // 10 s at 10 frames per second; the lamp goes out after `litFrames` of them.
+        func health(litFrames: Int) -> CameraHealth {
+            let frames = (0..<100).map { index in
+                CameraHealth.Frame(at: start.advanced(by: .milliseconds(100 * index)), light: index < litFrames ? .normal : .tooDark)
+            }
+            return CameraHealth(running: true, recent: frames, lastFrame: frames[99].at, now: frames[99].at)
+        }
+        let shadow = health(litFrames: 90)
+        #expect(abs(shadow.tooDarkShare - 0.1) < 1e-9 && !shadow.needsLight)
+        #expect(abs(shadow.enhancedShare - 0.1) < 1e-9)
+        let night = health(litFrames: 30)
+        #expect(abs(night.tooDarkShare - 0.7) < 1e-9 && night.needsLight)
+        #expect(night.json["needs_light"] == .bool(true))
+        // Exactly half is not most.
+        #expect(!health(litFrames: 50).needsLight)
+    }
+
+    @Test("a frame's light: bright frames pass, dark ones are enhanced, near-black ones are too dark")
+    func frameLight() {
+        func flat(_ level: UInt8) -> RGBImage {
+            let image = RGBImage(width: 64, height: 48)
+            image.withUnsafeMutablePixels { pixels in
+                for i in 0..<pixels.count { pixels[i] = i % 7 == 0 ? level &+ 6 : level }
+            }
+            return image
+        }
+        let enhancer = LowLightEnhancer(threshold: 70)
+        #expect(enhancer.prepare(flat(120)).light == .normal)
+        #expect(enhancer.prepare(flat(120)).enhanced == nil)
+        let dim = enhancer.prepare(flat(40))
+        #expect(dim.light == .enhanced && dim.enhanced != nil)
+        let black = enhancer.prepare(flat(UInt8(LowLightEnhancer.tooDarkLuma) - 4))
+        #expect(black.light == .tooDark)
+        // With enhancement off (threshold 0), a black frame is still reported too dark.
+        #expect(LowLightEnhancer(threshold: 0).prepare(flat(2)).light == .tooDark)
     }
 }

@@ -110,9 +110,40 @@ struct CaptureTests {
                 1920, 1080,
             ])
         #expect(CameraFormat.chooseSize(offered: [], request: .init(width: 640, height: 480, fps: 15)) == nil)
-        #expect(CameraFormat.accept(width: 640, height: 480, bytesPerLine: 1920, isRGB24: true) == nil)
-        #expect(CameraFormat.accept(width: 640, height: 480, bytesPerLine: 1280, isRGB24: true) != nil)
-        #expect(CameraFormat.accept(width: 640, height: 480, bytesPerLine: 1920, isRGB24: false) != nil)
+        #expect(CameraFormat.accept(width: 640, height: 480, bytesPerLine: 1920, format: .rgb24) == nil)
+        #expect(CameraFormat.accept(width: 640, height: 480, bytesPerLine: 1280, format: .rgb24) != nil)
+        #expect(CameraFormat.accept(width: 640, height: 480, bytesPerLine: 1920, format: nil) != nil)
+        #expect(CameraFormat.accept(width: 640, height: 480, bytesPerLine: 640, format: .grey) == nil)
+        #expect(CameraFormat.accept(width: 640, height: 480, bytesPerLine: 1280, format: .grey16(bits: 10)) == nil)
+        #expect(CameraFormat.accept(width: 640, height: 480, bytesPerLine: 640, format: .grey16(bits: 16)) != nil)
+    }
+
+    @Test("infrared and monochrome camera formats are read as grey, from the luma's top 8 bits")
+    func lumaFormats() {
+        #expect(CameraPixelFormat(fourcc: CameraPixelFormat.fourcc("GREY")) == .grey)
+        #expect(CameraPixelFormat(fourcc: CameraPixelFormat.fourcc("Y10 ")) == .grey16(bits: 10))
+        #expect(CameraPixelFormat(fourcc: CameraPixelFormat.fourcc("Y12 ")) == .grey16(bits: 12))
+        #expect(CameraPixelFormat(fourcc: CameraPixelFormat.fourcc("Y16 ")) == .grey16(bits: 16))
+        #expect(CameraPixelFormat(fourcc: CameraPixelFormat.fourcc("RGB3")) == .rgb24)
+        #expect(CameraPixelFormat(fourcc: CameraPixelFormat.fourcc("YUYV")) == nil)
+        // 'GREY' is 0x59455247 in V4L2's headers.
+        #expect(CameraPixelFormat.fourcc("GREY") == 0x5945_5247)
+        func convert(_ format: CameraPixelFormat, _ bytes: [UInt8], width: Int) -> [UInt8] {
+            var out = [UInt8](repeating: 0, count: width * 3)
+            bytes.withUnsafeBytes { source in
+                out.withUnsafeMutableBufferPointer { format.convertRow(source.baseAddress!, width: width, into: $0.baseAddress!) }
+            }
+            return out
+        }
+        #expect(convert(.grey, [0, 17, 255], width: 3) == [0, 0, 0, 17, 17, 17, 255, 255, 255])
+        // Y10: 1023 is white, 512 mid-grey, 4 is 1; a value past 10 bits is clamped, not wrapped.
+        #expect(
+            convert(.grey16(bits: 10), [0xFF, 0x03, 0x00, 0x02, 0x04, 0x00, 0xFF, 0xFF], width: 4) == [
+                255, 255, 255, 128, 128, 128, 1, 1, 1, 255, 255, 255,
+            ])
+        // Y16 little-endian: 0xABCD reads as 0xAB.
+        #expect(convert(.grey16(bits: 16), [0xCD, 0xAB, 0x00, 0x01], width: 2) == [0xAB, 0xAB, 0xAB, 1, 1, 1])
+        #expect(convert(.grey16(bits: 12), [0xFF, 0x0F], width: 1) == [255, 255, 255])
     }
 
     @Test("reconnection backs off to a ceiling and treats unplugging as transient")

@@ -52,4 +52,25 @@ struct BenchEndToEndTests {
         #expect(missingLabels.status == 66, "\(missingLabels.stdout)\(missingLabels.stderr)")
         #expect(missingLabels.stderr.contains(directory.file("lowlight.csv")) && missingLabels.stdout.isEmpty)
     }
+
+    @Test("bench lowlight measures a curve: faces found fall with the light, and near-black frames are counted too dark")
+    func lowLightCurve() throws {
+        let directory = TemporaryDirectory()
+        for name in ["obama.jpg", "biden.jpg"] {
+            try FileManager.default.createSymbolicLink(atPath: directory.file(name), withDestinationPath: TestResources.fixture(name))
+        }
+        let result = try FacegateProcess().run(["bench", "lowlight", "--images", directory.path, "--brightness", "0.6,0.02", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let document = try #require(result.jsonLines.first)
+        let levels = try #require(document["levels"] as? [[String: Any]])
+        #expect(levels.map { $0["brightness"] as? Double } == [0.6, 0.02])
+        #expect(levels.map { $0["faces"] as? Int } == [2, 2])
+        // At 60% light both faces are found; at 2% the frames are too dark and at most one is.
+        #expect(levels[0]["rate_enhanced"] as? Double == 1 && levels[0]["too_dark_images"] as? Int == 0)
+        #expect(levels[1]["too_dark_images"] as? Int == 2)
+        #expect((levels[1]["rate_enhanced"] as? Double ?? 1) <= 0.5)
+        #expect((document["images"] as? [[String: Any]])?.count == 4)
+        let invalid = try FacegateProcess().run(["bench", "lowlight", "--brightness", "0.2,2"])
+        #expect(invalid.status == 64 && invalid.stderr.contains("--brightness"), "\(invalid.stderr)")
+    }
 }

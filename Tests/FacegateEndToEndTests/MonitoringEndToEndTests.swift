@@ -64,7 +64,8 @@ struct MonitoringEndToEndTests {
             if camera["up"] as? Bool == false, camera["last_frame_seconds_ago"] is Double { break }
             usleep(250_000)
         }
-        #expect(Set(camera.keys) == ["up", "fps", "last_frame_seconds_ago", "enhanced_share"], "\(camera)")
+        #expect(
+            Set(camera.keys) == ["up", "fps", "last_frame_seconds_ago", "enhanced_share", "too_dark_share", "needs_light"], "\(camera)")
         #expect(camera["up"] as? Bool == false)
         #expect((camera["last_frame_seconds_ago"] as? Double ?? -1) >= 0)
         let statusLine = try console.cli(["status"]).stdout
@@ -182,6 +183,43 @@ struct MonitoringEndToEndTests {
         #expect(result.status == 0, "monitoring_browser.py exited \(result.status):\n\(result.output)")
     }
 
+    @Test("a door in the dark: status, doctor, the health page and /metrics say the door needs light")
+    func doorNeedsLight() throws {
+        let console = try ConsoleDaemon(
+            accounts: [("ana", "admin")],
+            source: { fixture in
+                // Black frames, paced and looped like a camera at night.
+                let clip = fixture.directory.file("night.y4m")
+                let made = try FacegateProcess().run([
+                    "make-clip", "--output", clip, "--size", "320x240", "--fps", "10", "--brightness", "0.03", "blank:2",
+                ])
+                try #require(made.status == 0, "\(made.stderr)")
+                return ["--source", "y4m:" + clip, "--loop", "--realtime"]
+            })
+        var camera: [String: Any] = [:]
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            camera = try console.client("ana").request("GET", "/api/v1/status").json["camera"] as? [String: Any] ?? [:]
+            if camera["needs_light"] as? Bool == true { break }
+            usleep(250_000)
+        }
+        #expect(camera["needs_light"] as? Bool == true, "\(camera)")
+        #expect(camera["too_dark_share"] as? Double == 1, "\(camera)")
+        #expect(camera["up"] as? Bool == true, "\(camera)")
+        let statusLine = try console.cli(["status"]).stdout
+        #expect(statusLine.contains("the door needs light: 100% of recent frames are too dark"), "\(statusLine)")
+        let doctor = try console.cli(["doctor", "--json", "--policy", console.fixture.policyPath])
+        let checks = doctor.jsonLines.first?["checks"] as? [[String: Any]] ?? []
+        let light = checks.first { $0["name"] as? String == "light" }
+        #expect(light?["level"] as? String == "warn", "\(doctor.stdout) \(doctor.stderr)")
+        #expect((light?["detail"] as? String ?? "").contains("the door needs light"))
+        let page = try console.client("ana").request("GET", "/health")
+        #expect(page.text.contains("The door needs light: 100 % of recent"), "\(page.text)")
+        let scraped = try console.client("ana").request("GET", "/metrics").text
+        let tooDark = scraped.split(separator: "\n").first { $0.hasPrefix("facegate_frames_too_dark_total ") }
+        #expect((tooDark.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0) > 0, "\(scraped)")
+    }
+
     @Test("the shipped Prometheus scrape config and alert rules are valid, and alert on metrics the console exports")
     func prometheusFiles() throws {
         let directory = TestResources.repositoryRoot + "/deploy/prometheus"
@@ -192,7 +230,7 @@ struct MonitoringEndToEndTests {
                 "/usr/bin/promtool", ["check", "config", "--syntax-only", directory + "/prometheus.yml"], timeout: 60)
             #expect(config.status == 0, "\(config.output)")
             let checked = try ExternalTestTools.run("/usr/bin/promtool", ["check", "rules", directory + "/alerts.yml"], timeout: 60)
-            #expect(checked.status == 0 && checked.output.contains("5 rules found"), "\(checked.output)")
+            #expect(checked.status == 0 && checked.output.contains("6 rules found"), "\(checked.output)")
         }
         let alerts = rules.split(separator: "\n").filter { $0.contains("- alert: ") }.map {
             $0.split(separator: " ").last.map(String.init) ?? ""
@@ -200,12 +238,13 @@ struct MonitoringEndToEndTests {
         #expect(
             alerts == [
                 "FacegateCameraDown", "FacegateNoFrames", "FacegateRetentionSweepOverdue", "FacegateAuditCheckpointStale",
-                "FacegateRecognitionDrift",
+                "FacegateRecognitionDrift", "FacegateDoorNeedsLight",
             ])
         // Every metric an alert reads is one the console serves.
         let exported: Set<String> = [
             "facegate_camera_up", "facegate_frames_total", "facegate_retention_sweep_last_run_timestamp_seconds",
             "facegate_retention_sweep_interval_seconds", "facegate_audit_checkpoint_timestamp_seconds", "facegate_quality_out_of_band",
+            "facegate_frames_too_dark_total",
         ]
         let sources =
             try ["ConsoleMetrics.swift"].map {

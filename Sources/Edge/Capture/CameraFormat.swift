@@ -25,14 +25,19 @@ public enum CameraFormat {
         return offered.max(by: { $0.width * $0.height < $1.width * $1.height })
     }
 
-    /// Whether what the driver granted is usable: RGB24 (libv4l2 converts YUYV and
-    /// MJPEG), a plausible size, and rows at least 3 bytes per pixel.
-    public static func accept(width: Int, height: Int, bytesPerLine: Int, isRGB24: Bool) -> String? {
-        guard isRGB24 else { return "the camera cannot deliver RGB24, even through libv4l2's conversion" }
+    /// Whether what the driver granted is usable: a format the pipeline reads (RGB24,
+    /// which libv4l2 makes of YUYV and MJPEG, or a luma format of a monochrome or
+    /// infrared camera), a plausible size, and rows long enough for the width.
+    public static func accept(width: Int, height: Int, bytesPerLine: Int, format: CameraPixelFormat?) -> String? {
+        guard let format else {
+            return "the camera delivers neither RGB24 (even through libv4l2's conversion) nor 8- to 16-bit luma"
+        }
         guard width >= 160, height >= 120, width <= 8192, height <= 8192 else {
             return "the camera granted an unusable size \(width)x\(height)"
         }
-        guard bytesPerLine >= width * 3 else { return "the camera reported \(bytesPerLine) bytes per row for \(width) RGB pixels" }
+        guard bytesPerLine >= width * format.bytesPerPixel else {
+            return "the camera reported \(bytesPerLine) bytes per row for \(width) pixels of \(format.name)"
+        }
         return nil
     }
 }

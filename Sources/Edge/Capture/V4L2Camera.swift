@@ -7,7 +7,8 @@ import Synchronization
     import Glibc
 #endif
 
-/// A V4L2 camera through libv4l2, so YUYV and MJPEG cameras both arrive as RGB24:
+/// A V4L2 camera through libv4l2, so YUYV and MJPEG cameras both arrive as RGB24 (and
+/// monochrome or infrared cameras as grey, `CameraPixelFormat`):
 /// mmap streaming, the requested size and frame rate (or the closest the driver
 /// grants), and reconnection when the camera is unplugged and comes back.
 public final class V4L2Camera: FrameSource, @unchecked Sendable {
@@ -18,6 +19,8 @@ public final class V4L2Camera: FrameSource, @unchecked Sendable {
     public private(set) var width = 0
     public private(set) var height = 0
     private var bytesPerLine = 0
+    /// What the driver (or libv4l2) delivers; luma formats are converted row by row.
+    public private(set) var pixelFormat = CameraPixelFormat.rgb24
     private var fd: Int32 = -1
     private var buffers: [(pointer: UnsafeMutableRawPointer, length: Int)] = []
     private var frameIndex = 0
@@ -97,12 +100,14 @@ public final class V4L2Camera: FrameSource, @unchecked Sendable {
         }
         width = Int(format.fmt.pix.width)
         height = Int(format.fmt.pix.height)
-        bytesPerLine = max(Int(format.fmt.pix.bytesperline), width * 3)
-        if let problem = CameraFormat.accept(
-            width: width, height: height, bytesPerLine: bytesPerLine, isRGB24: format.fmt.pix.pixelformat == FG_V4L2_PIX_FMT_RGB24)
-        {
+        // libv4l2 passes through the luma formats it cannot convert (an infrared camera's
+        // Y10, Y12, Y16): they are read as grey.
+        let granted = CameraPixelFormat(fourcc: format.fmt.pix.pixelformat)
+        bytesPerLine = max(Int(format.fmt.pix.bytesperline), width * (granted?.bytesPerPixel ?? 3))
+        if let problem = CameraFormat.accept(width: width, height: height, bytesPerLine: bytesPerLine, format: granted) {
             throw CaptureError(.unsupported, "\(device): \(problem)")
         }
+        pixelFormat = granted ?? .rgb24
         var parameters = v4l2_streamparm()
         parameters.type = UInt32(V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue)
         parameters.parm.capture.timeperframe = v4l2_fract(numerator: 1, denominator: UInt32(request.fps))
@@ -212,8 +217,7 @@ public final class V4L2Camera: FrameSource, @unchecked Sendable {
         let image = RGBImage(width: width, height: height)
         image.withUnsafeMutablePixels { out in
             for row in 0..<height {
-                (out.baseAddress! + row * width * 3).update(
-                    from: source.advanced(by: row * bytesPerLine).assumingMemoryBound(to: UInt8.self), count: width * 3)
+                pixelFormat.convertRow(source.advanced(by: row * bytesPerLine), width: width, into: out.baseAddress! + row * width * 3)
             }
         }
         defer { frameIndex += 1 }

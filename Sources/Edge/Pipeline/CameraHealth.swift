@@ -1,3 +1,4 @@
+public import FaceEngine
 public import FacegateCore
 
 /// Whether the door's camera is delivering, computed from `PipelineCounters`: up while
@@ -13,14 +14,18 @@ public struct CameraHealth: Sendable, Equatable {
     /// The window the frame rate and the enhanced share are measured over.
     public static let recentSeconds = 10.0
 
-    /// One frame as the health sees it: when it arrived, and whether it was enhanced.
+    /// The share of recent frames too dark for enhancement above which the door
+    /// "needs light": most of them, so that a passing shadow does not raise it.
+    public static let needsLightShare = 0.5
+
+    /// One frame as the health sees it: when it arrived, and how much light it had.
     public struct Frame: Sendable, Equatable {
         public var at: ContinuousClock.Instant
-        public var enhanced: Bool
+        public var light: FrameLight
 
-        public init(at: ContinuousClock.Instant, enhanced: Bool) {
+        public init(at: ContinuousClock.Instant, light: FrameLight) {
             self.at = at
-            self.enhanced = enhanced
+            self.light = light
         }
     }
 
@@ -29,8 +34,13 @@ public struct CameraHealth: Sendable, Equatable {
     public var framesPerSecond: Double
     /// Nil before the first frame.
     public var secondsSinceLastFrame: Double?
-    /// Of the last `recentSeconds`' frames, the share enhanced (0 without frames).
+    /// Of the last `recentSeconds`' frames, the share enhanced (0 without frames);
+    /// frames too dark are enhanced too, and counted here as well.
     public var enhancedShare: Double
+    /// Of the last `recentSeconds`' frames, the share too dark for enhancement to help.
+    public var tooDarkShare: Double
+    /// Most recent frames are too dark: the door needs a lamp or an infrared camera.
+    public var needsLight: Bool { tooDarkShare > Self.needsLightShare }
 
     /// From the recent frames (any order; those outside the window are ignored).
     public init(running: Bool, recent: [Frame], lastFrame: ContinuousClock.Instant?, now: ContinuousClock.Instant) {
@@ -45,16 +55,31 @@ public struct CameraHealth: Sendable, Equatable {
         } else {
             framesPerSecond = 0
         }
-        enhancedShare = window.isEmpty ? 0 : Double(window.filter(\.enhanced).count) / Double(window.count)
+        func share(_ counted: (Frame) -> Bool) -> Double {
+            window.isEmpty ? 0 : Double(window.filter(counted).count) / Double(window.count)
+        }
+        enhancedShare = share { $0.light != .normal }
+        tooDarkShare = share { $0.light == .tooDark }
     }
 
-    /// `{"up":…,"fps":…,"last_frame_seconds_ago":…|null,"enhanced_share":…}` (rounded).
+    /// `{"up":…,"fps":…,"last_frame_seconds_ago":…|null,"enhanced_share":…,
+    /// "too_dark_share":…,"needs_light":…}` (rounded).
     public var json: JSONValue {
         [
             "up": .bool(up), "fps": .double(Self.rounded(framesPerSecond, 10)),
             "last_frame_seconds_ago": secondsSinceLastFrame.map { .double(Self.rounded($0, 10)) } ?? .null,
             "enhanced_share": .double(Self.rounded(enhancedShare, 1000)),
+            "too_dark_share": .double(Self.rounded(tooDarkShare, 1000)), "needs_light": .bool(needsLight),
         ]
+    }
+
+    /// What `status` and `doctor` say when the door needs light, from a `camera` block
+    /// (`json`), nil when it does not.
+    public static func lightWarning(_ camera: JSONValue) -> String? {
+        guard camera["needs_light"]?.boolValue == true else { return nil }
+        let percent = Int(((camera["too_dark_share"]?.doubleValue ?? 0) * 100).rounded())
+        return
+            "the door needs light: \(percent)% of recent frames are too dark to find a face, even enhanced; light the faces at the door or use an infrared camera with its illuminator"
     }
 
     static func rounded(_ value: Double, _ scale: Double) -> Double { (value * scale).rounded() / scale }

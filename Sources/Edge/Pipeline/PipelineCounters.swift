@@ -1,4 +1,5 @@
 public import CoreMetrics
+import FaceEngine
 public import FacegateCore
 import Synchronization
 
@@ -11,6 +12,7 @@ public final class PipelineCounters: Sendable {
     struct State {
         var frames = 0
         var enhancedFrames = 0
+        var tooDarkFrames = 0
         var faces = 0
         var smallFaces = 0
         var outsideZone = 0
@@ -37,17 +39,19 @@ public final class PipelineCounters: Sendable {
         self.metrics = PipelineMetrics(factory: metrics)
     }
 
-    func frame(enhanced: Bool, at instant: ContinuousClock.Instant) {
+    func frame(light: FrameLight, at instant: ContinuousClock.Instant) {
         state.withLock { state in
             if state.started == nil { state.started = instant }
             state.lastFrame = instant
             state.frames += 1
-            if enhanced { state.enhancedFrames += 1 }
-            state.recent.append(CameraHealth.Frame(at: instant, enhanced: enhanced))
+            if light != .normal { state.enhancedFrames += 1 }
+            if light == .tooDark { state.tooDarkFrames += 1 }
+            state.recent.append(CameraHealth.Frame(at: instant, light: light))
             let horizon = instant - .seconds(CameraHealth.recentSeconds)
             if let first = state.recent.firstIndex(where: { $0.at >= horizon }), first > 0 { state.recent.removeFirst(first) }
         }
         metrics.frames.increment()
+        if light == .tooDark { metrics.tooDarkFrames.increment() }
     }
 
     func faces(kept: Int, tooSmall: Int, outsideZone: Int) {
@@ -121,7 +125,8 @@ public final class PipelineCounters: Sendable {
                 }
             }
             return [
-                "frames": .int(state.frames), "enhanced_frames": .int(state.enhancedFrames), "faces": .int(state.faces),
+                "frames": .int(state.frames), "enhanced_frames": .int(state.enhancedFrames),
+                "too_dark_frames": .int(state.tooDarkFrames), "faces": .int(state.faces),
                 "small_faces_skipped": .int(state.smallFaces), "outside_zone": .int(state.outsideZone),
                 "embeddings": .int(state.embeddings), "verifications": .int(state.verifications), "claims": .int(state.claims),
                 "claim_matched": .int(state.claimsMatched),

@@ -12,6 +12,8 @@ struct PipelineMetrics: Sendable {
     static let stages = ["detect", "embed", "frame", "decision"]
 
     let frames: Counter
+    /// Frames too dark for enhancement to help (`FrameLight.tooDark`).
+    let tooDarkFrames: Counter
     let faces: Counter
     let embeddings: Counter
     let decisions: [String: Counter]
@@ -19,6 +21,7 @@ struct PipelineMetrics: Sendable {
 
     init(factory: any MetricsFactory) {
         frames = Counter(label: "facegate_frames_total", factory: factory)
+        tooDarkFrames = Counter(label: "facegate_frames_too_dark_total", factory: factory)
         faces = Counter(label: "facegate_faces_total", factory: factory)
         embeddings = Counter(label: "facegate_embeddings_total", factory: factory)
         // Every kind from the start, so that a kind not seen yet reads 0 rather than missing.

@@ -204,13 +204,13 @@ public final class RecognitionPipeline: @unchecked Sendable {
             played += 1
             // After pacing: latency is counted from when the frame is due, not read.
             let received = ContinuousClock.now
-            let enhanced = enhancer.enhance(frame.image)
+            let (enhanced, light) = enhancer.prepare(frame.image)
             let image = enhanced ?? frame.image
             // Detect everything HOG can see at this scale, then keep only faces wide
             // enough: the others are never aligned or embedded.
             let boxes = try engine.detect(in: image, options: detection)
             let kept = boxes.filter { $0.width >= configuration.minFacePixels }
-            counters.frame(enhanced: enhanced != nil, at: received)
+            counters.frame(light: light, at: received)
             counters.sample("detect", milliseconds: (ContinuousClock.now - received).milliseconds)
             // Every face is tracked; only those stepping up to the door may be embedded.
             let assignments = tracker.withLock {
