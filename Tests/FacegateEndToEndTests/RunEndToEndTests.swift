@@ -70,6 +70,42 @@ struct RunEndToEndTests {
         #expect(regulars.map { $0["subject"] as? String } == [obama])
     }
 
+    @Test("an unknown face leaves no row: every table is unchanged by a run of strangers but for the daily counters")
+    func unknownLeavesNoRow() throws {
+        let appliance = try Appliance()
+        _ = try appliance.enrolObama()
+        let clip = try appliance.clip(
+            "strangers.y4m", [TestResources.fixture("biden.jpg") + ":2:160", "blank:1", TestResources.fixture("t1.jpg") + ":2"])
+        /// Every row of every table, as Python's sqlite3 reads the file (blobs in hex).
+        func rows() throws -> [String: [String]] {
+            let script = """
+                import json, sqlite3, sys
+                db = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
+                tables = [r[0] for r in db.execute("select name from sqlite_master where type='table'")]
+                out = {}
+                for t in tables:
+                    out[t] = sorted(json.dumps([v.hex() if isinstance(v, bytes) else v for v in r]) for r in db.execute('select * from "%s"' % t))
+                print(json.dumps(out))
+                """
+            let result = try ExternalTestTools.run(
+                "/usr/bin/python3", ["-c", script, appliance.fixture.stateDirectory + "/facegate.sqlite"], timeout: 60)
+            try #require(result.status == 0, "\(result.output)")
+            let line = try #require(result.output.split(separator: "\n").last)
+            return try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: [String]])
+        }
+        let before = try rows()
+        let result = try appliance.run(["run", "--source", "y4m:" + clip, "--log-level", "warning"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.jsonLines.map { $0["decision"] as? String } == ["unknown"], "\(result.stdout)")
+        let after = try rows()
+        #expect(Set(before.keys) == Set(after.keys))
+        let changed = after.keys.filter { before[$0] != after[$0] }.sorted()
+        // Only the day's counters move (one row per day and kind); nothing else is written.
+        #expect(changed == ["daily_counter"], "tables changed by a run of strangers: \(changed)")
+        let added = Set(after["daily_counter"] ?? []).subtracting(before["daily_counter"] ?? [])
+        #expect(added.allSatisfy { !$0.contains("biden") }, "\(added)")
+    }
+
     @Test("a clip with only small background faces computes no embedding at all")
     func smallFaces() throws {
         let appliance = try Appliance()

@@ -78,6 +78,34 @@ struct KeyDirectoryTests {
         #expect(ProcessHardening.coreDumpLimit == 0)
     }
 
+    @Test("keys sit in locked memory: the kernel counts their pages as locked, and unlocks them when they are freed")
+    func lockedMemory() throws {
+        /// This process's locked memory in kB (`VmLck` in /proc/self/status).
+        func lockedKilobytes() throws -> Int {
+            let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+            let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("VmLck:") })
+            return try #require(Int(line.split(separator: " ").dropFirst().first ?? ""))
+        }
+        // Other suites in this process allocate and free keys at the same time: the
+        // difference is measured a few times and must show in one of them.
+        let count = 64
+        var increases: [Int] = []
+        var releases: [Int] = []
+        for _ in 0..<3 {
+            let before = try lockedKilobytes()
+            var keys: [SecretKey]? = (0..<count).map { _ in SecretKey.random() }
+            let held = try lockedKilobytes()
+            #expect(keys?.count == count)
+            keys = nil
+            let after = try lockedKilobytes()
+            increases.append(held - before)
+            releases.append(held - after)
+        }
+        // Each key holds at least one locked 4 kB page (libsodium's sodium_malloc).
+        #expect(increases.contains { $0 >= count * 4 }, "VmLck increases: \(increases) kB")
+        #expect(releases.contains { $0 >= count * 4 }, "VmLck releases: \(releases) kB")
+    }
+
     @Test("the signing key signs and the public key verifies; a changed message does not")
     func signing() throws {
         let fixture = try VaultFixture()
