@@ -209,7 +209,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FacegateToolsTests",
-            dependencies: ["FacegateTools", "FaceEngine", "FacegateCore", "FacegateTestSupport"],
+            dependencies: ["FacegateTools", "FaceEngine", "FacegateCore", "Vault", "FacegateTestSupport"],
             swiftSettings: strictSwift
         ),
         .testTarget(

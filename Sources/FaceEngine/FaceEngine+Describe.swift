@@ -11,10 +11,20 @@ extension FaceEngine {
 
     /// Detects the faces in `image`, picks one, and aligns and describes only that one;
     /// nil when there is no face. The one way enrolment, `compare` and the evaluation
-    /// turn a photo into a descriptor.
+    /// turn a photo into a descriptor. With `jitter`, the descriptor is averaged over
+    /// that many jittered copies of the face (see `descriptors(of:jitter:)`).
     public func describeFace(
-        in image: RGBImage, choosing choice: FaceChoice, options: DetectionOptions
+        in image: RGBImage, choosing choice: FaceChoice, options: DetectionOptions, jitter: Int = 0
     ) throws(FaceEngineError) -> FaceDescriptor? {
+        try describeFace(in: image, choosing: choice, options: options, jitters: [jitter])?.first
+    }
+
+    /// As `describeFace(in:choosing:options:jitter:)`, one descriptor per entry of
+    /// `jitters` from one detection and one chip: the evaluation compares plain and
+    /// jittered templates of the same face.
+    public func describeFace(
+        in image: RGBImage, choosing choice: FaceChoice, options: DetectionOptions, jitters: [Int]
+    ) throws(FaceEngineError) -> [FaceDescriptor]? {
         let boxes = try detect(in: image, options: options)
         let chosen: FaceBox? =
             switch choice {
@@ -23,6 +33,8 @@ extension FaceEngine {
             }
         guard let box = chosen else { return nil }
         let chips = try alignedChips(in: image, for: landmarks(in: image, for: [box]))
-        return try descriptors(of: chips).first
+        var described: [FaceDescriptor] = []
+        for jitter in jitters { described += try descriptors(of: chips, jitter: jitter) }
+        return described
     }
 }

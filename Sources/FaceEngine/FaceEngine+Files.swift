@@ -4,12 +4,12 @@ extension FaceEngine {
     /// Decodes the image file at `path` and analyses it, timing the decode too. The
     /// decoded pixels are wiped before this returns.
     public func analyze(
-        file path: String, decoder: ImageDecoder, options: DetectionOptions, describe: Bool
+        file path: String, decoder: ImageDecoder, options: DetectionOptions, describe: Bool, jitter: Int = 0
     ) throws(FaceEngineError) -> FaceAnalysis {
         let start = ContinuousClock.now
         let image = try decoder.decode(file: path)
         let decodeTime = (ContinuousClock.now - start).milliseconds
-        var analysis = try analyze(image, options: options, describe: describe)
+        var analysis = try analyze(image, options: options, describe: describe, jitter: jitter)
         analysis.timings.decode = decodeTime
         return analysis
     }

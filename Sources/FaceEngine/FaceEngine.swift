@@ -177,8 +177,11 @@ public final class FaceEngine: @unchecked Sendable {
 
     // MARK: All stages
 
-    /// Detects every face and, when `describe` is set, computes its descriptor.
-    public func analyze(_ image: RGBImage, options: DetectionOptions, describe: Bool) throws(FaceEngineError) -> FaceAnalysis {
+    /// Detects every face and, when `describe` is set, computes its descriptor (averaged
+    /// over `jitter` jittered copies when it is above 0: `descriptors(of:jitter:)`).
+    public func analyze(_ image: RGBImage, options: DetectionOptions, describe: Bool, jitter: Int = 0) throws(FaceEngineError)
+        -> FaceAnalysis
+    {
         var timings = StageTimings()
         let clock = ContinuousClock()
         var start = clock.now
@@ -193,7 +196,7 @@ public final class FaceEngine: @unchecked Sendable {
             // compute_face_descriptor does both: the stages compare one to one.
             start = clock.now
             let chips = try alignedChips(in: image, for: shapes)
-            let descriptors = try descriptors(of: chips)
+            let descriptors = try descriptors(of: chips, jitter: jitter)
             timings.embed = (clock.now - start).milliseconds
             for index in faces.indices {
                 faces[index].landmarks = shapes[index]

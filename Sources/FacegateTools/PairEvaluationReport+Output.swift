@@ -40,7 +40,30 @@ extension PairEvaluationReport {
             "embedding_seconds": .double((embeddingSeconds * 1000).rounded() / 1000),
         ]
         if let openSet { document["open_set"] = openSet.json }
+        document["jitter"] = .int(jitter)
+        if let bothJittered {
+            document["both_jittered"] = [
+                "accuracy": .double(bothJittered.accuracy), "far": .double(bothJittered.falseAcceptRate),
+                "frr": .double(bothJittered.falseRejectRate),
+                "tar_at_far": .array(
+                    bothJittered.operatingPoints.map { ["far_target": .double($0.targetFAR), "tar": .double($0.trueAcceptRate)] }),
+            ]
+        }
+        if let identification { document["identification"] = identification.json }
         return .object(document)
+    }
+
+    /// What jittered templates are compared with, and dlib's own protocol beside it.
+    var jitterText: String {
+        func rate(_ value: Double?) -> String { value.map { TextFormatting.fixed($0, 4) } ?? "n/a" }
+        var line = "templates (the first image of each pair) averaged over \(jitter) jittered copies, probes plain, as at the door"
+        if let both = bothJittered {
+            let tar = both.operatingPoints.map { "TAR at FAR \(TextFormatting.farTarget($0.targetFAR)) \(rate($0.trueAcceptRate))" }
+            line +=
+                "\nboth images jittered (dlib's LFW protocol): accuracy \(rate(both.accuracy)), FAR \(rate(both.falseAcceptRate)), "
+                + "FRR \(rate(both.falseRejectRate)), " + tar.joined(separator: ", ")
+        }
+        return line
     }
 
     public func text(upsample: Int?, rocFile: String?) -> String {
@@ -85,7 +108,9 @@ extension PairEvaluationReport {
         if !imagesWithoutFace.isEmpty {
             lines.append("no face found in: " + imagesWithoutFace.joined(separator: ", "))
         }
+        if jitter > 0 { lines.append(jitterText) }
         if let openSet { lines.append(openSet.text) }
+        if let identification { lines.append(identification.text) }
         return lines.joined(separator: "\n")
     }
 }

@@ -24,6 +24,14 @@ public struct PairEvaluationReport: Sendable {
     public var embeddingSeconds: Double
     /// The 1:1 against 1:N false-accept comparison, when it was asked for.
     public var openSet: OpenSetReport? = nil
+    /// Jittered copies each template averaged (0: plain templates). `metrics` compare a
+    /// (jittered) template with a plain probe, as the door does.
+    public var jitter = 0
+    /// With `jitter`, the metrics with both images of each pair jittered: dlib's own
+    /// LFW protocol (not the door's).
+    public var bothJittered: VerificationMetrics? = nil
+    /// The open-set identification report, when it was asked for.
+    public var identification: IdentificationReport? = nil
 
     public var excludedPairs: Int { totalPairs - usedPairs }
 }

@@ -23,11 +23,15 @@ public struct PairEvaluator: Sendable {
     public var farTargets: [Double]
     /// Images embedded at once, each by its own engine (a sibling of the one given).
     public var workers: Int
+    /// Jittered copies each template averages (`FaceEngine.descriptors(of:jitter:)`);
+    /// 0 for plain descriptors. Templates are the first image of each pair and the
+    /// identification gallery; probes stay plain, as at the door.
+    public var jitter: Int
 
     public init(
         root: String? = nil, detection: DetectionOptions = DetectionOptions(), decoder: ImageDecoder = ImageDecoder(),
         threshold: Double = 0.6, farTargets: [Double] = VerificationMetrics.defaultFARTargets,
-        workers: Int = PairEvaluator.onlineCores
+        workers: Int = PairEvaluator.onlineCores, jitter: Int = 0
     ) {
         self.root = root
         self.detection = detection
@@ -35,6 +39,7 @@ public struct PairEvaluator: Sendable {
         self.threshold = threshold
         self.farTargets = farTargets
         self.workers = max(1, workers)
+        self.jitter = jitter
     }
 
     public static var onlineCores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
@@ -56,16 +61,42 @@ public struct PairEvaluator: Sendable {
     public func evaluate(_ labels: LabelList, openSet: OpenSetEvaluation?, engine: FaceEngine) throws(FaceEngineError)
         -> PairEvaluationReport
     {
-        try evaluate(labels.allPairs, engine: engine) { descriptors in
+        try evaluate(labels, openSet: openSet, identification: nil, engine: engine)
+    }
+
+    /// Evaluates every pair of `labels` and, with `identification`, the open-set
+    /// identification report (and with `openSet` the 1:1 against 1:N comparison) on the
+    /// same descriptors.
+    public func evaluate(
+        _ labels: LabelList, openSet: OpenSetEvaluation?, identification: IdentificationEvaluation?, engine: FaceEngine
+    ) throws(FaceEngineError) -> PairEvaluationReport {
+        var report = try evaluate(labels.allPairs, engine: engine) { described in
             openSet?.run(
                 labels.entries.compactMap { entry in
-                    descriptors[entry.file].map { OpenSetEvaluation.Probe(person: entry.person, descriptor: $0) }
+                    described[entry.file].map { OpenSetEvaluation.Probe(person: entry.person, descriptor: $0.plain) }
+                })
+        } identification: { described in
+            identification?.run(
+                labels.entries.compactMap { entry in
+                    described[entry.file].map {
+                        IdentificationEvaluation.Photo(person: entry.person, template: $0.template, probe: $0.plain)
+                    }
                 })
         }
+        report.jitter = jitter
+        return report
+    }
+
+    /// An image's descriptors: the plain one (a probe) and the template (jittered when
+    /// `jitter` is above 0, else the plain one).
+    struct Described: Sendable {
+        var plain: FaceDescriptor
+        var template: FaceDescriptor
     }
 
     private func evaluate(
-        _ pairs: [VerificationPair], engine: FaceEngine, openSet: (([String: FaceDescriptor]) -> OpenSetReport?)?
+        _ pairs: [VerificationPair], engine: FaceEngine, openSet: (([String: Described]) -> OpenSetReport?)? = nil,
+        identification: (([String: Described]) -> IdentificationReport?)? = nil
     ) throws(FaceEngineError) -> PairEvaluationReport {
         var files: [String] = []
         var seen = Set<String>()
@@ -77,31 +108,36 @@ public struct PairEvaluator: Sendable {
         let outcomes = try embedAll(files, engine: engine)
         let seconds = (ContinuousClock.now - start).milliseconds / 1000
 
-        var descriptors: [String: FaceDescriptor] = [:]
+        var descriptors: [String: Described] = [:]
         var withoutFace: [String] = []
         var failures: [PairEvaluationReport.ImageFailure] = []
         for (file, outcome) in zip(files, outcomes) {
             switch outcome {
-            case .descriptor(let descriptor): descriptors[file] = descriptor
+            case .descriptor(let described): descriptors[file] = described
             case .noFace: withoutFace.append(file)
             case .failed(let error): failures.append(.init(file: file, error: error))
             }
         }
         var scores: [VerificationMetrics.Score] = []
+        var bothJittered: [VerificationMetrics.Score] = []
         scores.reserveCapacity(pairs.count)
         for pair in pairs {
             guard let a = descriptors[pair.fileA], let b = descriptors[pair.fileB] else { continue }
-            scores.append(.init(distance: Double(a.distance(to: b)), same: pair.same))
+            // A template against a probe, as the door compares them.
+            scores.append(.init(distance: Double(a.template.distance(to: b.plain)), same: pair.same))
+            if jitter > 0 { bothJittered.append(.init(distance: Double(a.template.distance(to: b.template)), same: pair.same)) }
         }
         return PairEvaluationReport(
             totalPairs: pairs.count, usedPairs: scores.count, images: files.count,
             imagesWithoutFace: withoutFace.sorted(), unreadableImages: failures.sorted { $0.file < $1.file },
             metrics: VerificationMetrics(scores: scores, threshold: threshold, farTargets: farTargets),
-            embeddingSeconds: seconds, openSet: openSet?(descriptors))
+            embeddingSeconds: seconds, openSet: openSet?(descriptors), jitter: jitter,
+            bothJittered: jitter > 0 ? VerificationMetrics(scores: bothJittered, threshold: threshold, farTargets: farTargets) : nil,
+            identification: identification?(descriptors))
     }
 
     enum Outcome: Sendable {
-        case descriptor(FaceDescriptor)
+        case descriptor(Described)
         case noFace
         case failed(FaceEngineError)
     }
@@ -140,9 +176,14 @@ public struct PairEvaluator: Sendable {
         }
     }
 
-    /// The descriptor of the face nearest the centre of the image at `path`, or nil
+    /// The descriptors of the face nearest the centre of the image at `path`, or nil
     /// when there is no face. Only that face is aligned and described.
-    func describeCentralFace(_ path: String, engine: FaceEngine) throws(FaceEngineError) -> FaceDescriptor? {
-        try engine.describeFace(in: try decoder.decode(file: path), choosing: .nearestCenter, options: detection)
+    func describeCentralFace(_ path: String, engine: FaceEngine) throws(FaceEngineError) -> Described? {
+        let image = try decoder.decode(file: path)
+        guard
+            let described = try engine.describeFace(
+                in: image, choosing: .nearestCenter, options: detection, jitters: jitter > 0 ? [0, jitter] : [0])
+        else { return nil }
+        return Described(plain: described[0], template: described[described.count - 1])
     }
 }

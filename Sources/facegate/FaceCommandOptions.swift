@@ -39,7 +39,8 @@ struct FaceCommandOptions: ParsableArguments {
 /// Runs `detect` or `embed` over files, one report per file, and exits with the
 /// batch's status: every image is attempted even when some fail.
 func analyzeFiles(
-    _ files: [String], global: GlobalOptions, options: FaceCommandOptions, detection: DetectionOptions, describe: Bool
+    _ files: [String], global: GlobalOptions, options: FaceCommandOptions, detection: DetectionOptions, describe: Bool,
+    jitter: Int = 0
 ) async throws {
     let logger = global.makeLogger()
     let decoder = ImageDecoder(maxPixels: options.maxPixels)
@@ -64,10 +65,10 @@ func analyzeFiles(
             var analysis: FaceAnalysis
             if index == 0, let first {
                 let (image, decodeTime) = await first.value
-                analysis = try engine.analyze(try image.get(), options: detection, describe: describe)
+                analysis = try engine.analyze(try image.get(), options: detection, describe: describe, jitter: jitter)
                 analysis.timings.decode = decodeTime
             } else {
-                analysis = try engine.analyze(file: file, decoder: decoder, options: detection, describe: describe)
+                analysis = try engine.analyze(file: file, decoder: decoder, options: detection, describe: describe, jitter: jitter)
             }
             let report = ImageFacesReport(file: file, analysis: analysis, includeEmbeddings: describe)
             if options.json { CommandOutput.json(report.json) } else { CommandOutput.line(report.text) }
@@ -82,4 +83,11 @@ func analyzeFiles(
         }
     }
     if outcome.exitCode != .success { throw outcome.exitCode }
+}
+
+/// Refuses a `--jitter` outside `FaceEngine.jitterRange`.
+func validateJitter(_ jitter: Int) throws {
+    guard FaceEngine.jitterRange.contains(jitter) else {
+        throw ValidationError("--jitter must be between 0 and \(FaceEngine.jitterRange.upperBound)")
+    }
 }

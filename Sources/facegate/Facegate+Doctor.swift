@@ -4,6 +4,7 @@ import Console
 import Edge
 import FaceEngine
 import FacegateCore
+import FacegateTools
 import FoundationEssentials
 import Logging
 import Vault
@@ -125,6 +126,12 @@ extension Facegate {
                         "database", .ok,
                         "\(location.database): served by the running daemon (pid \(running.pid)); `facegate status` and `facegate audit check` ask it"
                     )
+                    let threshold = policy.recognition.threshold
+                    let sizes = [100, 1000].map { ExpectedFPIR(sharedIdentitiesAt: threshold, subjects: $0) }
+                    add(
+                        "expected FPIR", .ok,
+                        "not measured on this gallery while the daemon holds it; at threshold \(threshold), from the shared identities set: "
+                            + sizes.map { "\($0.subjects) subjects \(Self.rate($0.fpir))" }.joined(separator: ", "))
                 } else {
                     do {
                         let lock = try StateDirectoryLock(
@@ -137,6 +144,7 @@ extension Facegate {
                             "database", .ok,
                             "\(location.database): \(registry.vault.gallery.subjectCount) subject(s), every template decrypts; key epoch \(registry.vault.keys.currentEpoch)"
                         )
+                        checks.append(Self.expectedFPIRCheck(registry.vault.gallery, threshold: policy.recognition.threshold))
                     } catch {
                         add("database", .fail, Self.message(error))
                     }
@@ -222,6 +230,24 @@ extension Facegate {
 
         private func locate() throws -> ModelFiles { try global.locateModels() }
         private func load(_ models: ModelFiles) throws -> FaceEngine { try FaceEngine(models: models, logger: Logger(label: "doctor")) }
+
+        /// How often a stranger would be taken for a member of this gallery at this
+        /// threshold (`ExpectedFPIR`): a warning from one in ten, when the door should
+        /// ask for a card (claim mode) or a lower threshold.
+        static func expectedFPIRCheck(_ gallery: Gallery, threshold: Double) -> Check {
+            let expected = ExpectedFPIR(gallery: gallery, threshold: threshold)
+            let high = expected.fpir >= 0.1
+            return Check(
+                name: "expected FPIR", level: high ? .warn : .ok,
+                detail: "a stranger is taken for one of the \(expected.subjects) subject(s) at threshold \(threshold): "
+                    + expected.text
+                    + (high ? "; use claim mode (a card names the member) or a lower recognition.threshold" : ""))
+        }
+
+        static func rate(_ value: Double) -> String {
+            let scaled = (value * 10000).rounded() / 10000
+            return "\(scaled)"
+        }
 
         static func message(_ error: any Error) -> String {
             (error as? any UserFacingError)?.message ?? "\(error)"

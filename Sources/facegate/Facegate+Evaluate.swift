@@ -36,6 +36,23 @@ extension Facegate {
                 below_threshold} and `galleries`, one per N, with synthetic_subjects, subjects, \
                 probes, false_accepts, nearest_below_threshold, far, expected_far, synthetic_distance \
                 and distances_comparable.
+
+                With --labels, --identification asks the door's real question, as NIST FRVT 1:N \
+                reports it. The people are shuffled (--seed) and every other one is enrolled with the \
+                first of their photos in the list; their other photos are mated searches, every photo \
+                of the people left out is an unmated search. Synthetic strangers (drawn as for \
+                --open-set, fitted to the enrolled people only) fill the gallery up to --gallery-size \
+                subjects. Each search is decided by the door's rule (threshold and --margin). FPIR: \
+                unmated searches that return anyone; FNIR: mated searches that do not return their own \
+                person. Also shown: the threshold and FNIR at --target-fpir (n/a with fewer than \
+                1/target unmated searches), the closed-set rank-1 accuracy (threshold ignored), and \
+                what `doctor` would estimate for this gallery. --det writes the DET curve as CSV \
+                (threshold,fpir,fnir). JSON: an `identification` object.
+
+                --jitter N averages each template (the first image of each pair, the identification \
+                gallery) over N jittered and mirrored copies of the face (dlib's recipe); probes stay \
+                plain, as at the door, and the figures with both images jittered (dlib's LFW protocol) \
+                are shown beside them.
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -62,10 +79,41 @@ extension Facegate {
                 valueName: "N,..."))
         var openSet: String?
 
-        @Option(help: "With --open-set: how much closer the best subject must be than the second best, as the policy's recognition.margin.")
+        @Flag(
+            help: "With --labels: report open-set identification (FPIR, FNIR, rank-1, DET) on a gallery of one photo per enrolled person.")
+        var identification = false
+
+        @Option(
+            name: .customLong("gallery-size"),
+            help: ArgumentHelp(
+                "With --identification: subjects in the gallery, synthetic strangers filling it beyond the enrolled people (default: the enrolled people alone).",
+                valueName: "N"))
+        var gallerySize: Int?
+
+        @Option(
+            name: .customLong("target-fpir"),
+            help: ArgumentHelp("With --identification: the FPIR to find the threshold and FNIR for.", valueName: "R"))
+        var targetFPIR: Double = IdentificationReport.defaultTargetFPIR
+
+        @Option(help: ArgumentHelp("With --identification: write the DET curve to FILE as CSV (threshold,fpir,fnir).", valueName: "FILE"))
+        var det: String?
+
+        @Option(
+            help: ArgumentHelp(
+                "Average each template over N jittered and mirrored copies of its face (dlib's recipe; 0: plain; N network passes per image).",
+                valueName: "N"))
+        var jitter: Int = 0
+
+        @Option(
+            help:
+                "With --open-set or --identification: how much closer the best subject must be than the second best, as the policy's recognition.margin."
+        )
         var margin: Double = OpenSetEvaluation.defaultMargin
 
-        @Option(help: "With --open-set: the seed of the synthetic subjects (the same seed gives the same figures).")
+        @Option(
+            help:
+                "With --open-set or --identification: the seed of who is enrolled and of the synthetic subjects (the same seed gives the same figures)."
+        )
         var seed: UInt64 = OpenSetEvaluation.defaultSeed
 
         @Flag(help: "Print one JSON document.")
@@ -85,9 +133,21 @@ extension Facegate {
             guard threshold > 0 && threshold < 4 else { throw ValidationError("--threshold must be between 0 and 4") }
             if let upsample, !(0...4).contains(upsample) { throw ValidationError("--upsample must be between 0 and 4") }
             guard maxPixels > 0 else { throw ValidationError("--max-pixels must be positive") }
+            try validateJitter(jitter)
             if openSet != nil {
                 guard labels != nil else { throw ValidationError("--open-set needs --labels: it compares people, not pairs") }
                 _ = try gallerySizes()
+            }
+            if identification {
+                guard labels != nil else { throw ValidationError("--identification needs --labels: it enrols people, not pairs") }
+                if let gallerySize, !(0...1_000_000).contains(gallerySize) {
+                    throw ValidationError("--gallery-size must be between 0 and 1000000")
+                }
+                guard targetFPIR > 0 && targetFPIR < 1 else { throw ValidationError("--target-fpir must be between 0 and 1") }
+            } else if gallerySize != nil || det != nil {
+                throw ValidationError("--gallery-size and --det need --identification")
+            }
+            if openSet != nil || identification {
                 guard margin >= 0 && margin < threshold else {
                     throw ValidationError("--margin must be at least 0 and below the threshold")
                 }
@@ -114,13 +174,19 @@ extension Facegate {
                 let engine = try FaceEngine(models: try global.locateModels(), logger: global.makeLogger())
                 let evaluator = PairEvaluator(
                     root: root ?? Self.directory(of: list), detection: .photo(upsample: upsample),
-                    decoder: ImageDecoder(maxPixels: maxPixels), threshold: threshold)
+                    decoder: ImageDecoder(maxPixels: maxPixels), threshold: threshold, jitter: jitter)
                 let openSetEvaluation = try gallerySizes().map {
                     OpenSetEvaluation(syntheticSubjects: $0, threshold: threshold, margin: margin, seed: seed)
                 }
+                let identificationEvaluation =
+                    identification
+                    ? IdentificationEvaluation(
+                        gallerySize: gallerySize, threshold: threshold, margin: margin, targetFPIR: targetFPIR, seed: seed, jitter: jitter)
+                    : nil
                 let report =
                     if let labelList {
-                        try evaluator.evaluate(labelList, openSet: openSetEvaluation, engine: engine)
+                        try evaluator.evaluate(
+                            labelList, openSet: openSetEvaluation, identification: identificationEvaluation, engine: engine)
                     } else {
                         try evaluator.evaluate(pairList ?? [], engine: engine)
                     }
@@ -128,6 +194,7 @@ extension Facegate {
                     CommandOutput.error("warning: \(failure.error.message) (its pairs are left out)")
                 }
                 if let roc { try report.metrics.writeROC(to: roc) }
+                if let det, let identification = report.identification { try identification.writeDET(to: det) }
                 if json {
                     CommandOutput.json(report.json(upsample: upsample, rocFile: roc))
                 } else {

@@ -139,6 +139,129 @@ struct EvaluateEndToEndTests {
         #expect(try facegate.run(["evaluate", "--labels", labels, "--open-set", "1000,lots"]).status == 64)
     }
 
+    /// The five fixture photos of three people, labelled, in a directory.
+    private func fixtureLabels() throws -> (TemporaryDirectory, String) {
+        let directory = TemporaryDirectory()
+        for name in ["obama.jpg", "obama2.jpg", "obama3.jpg", "biden.jpg", "t1.jpg"] {
+            try FileManager.default.createSymbolicLink(atPath: directory.file(name), withDestinationPath: TestResources.fixture(name))
+        }
+        let labels = try directory.write(
+            "labels.csv", text: "file,person\nobama.jpg,obama\nobama2.jpg,obama\nobama3.jpg,obama\nbiden.jpg,biden\nt1.jpg,t1\n")
+        return (directory, labels)
+    }
+
+    /// Checks what every identification report must satisfy, and returns it.
+    @discardableResult
+    private func checkIdentification(_ report: [String: Any], det detFile: String?) throws -> [String: Any] {
+        let identification = try #require(report["identification"] as? [String: Any])
+        let fpir = try #require(identification["fpir"] as? Double)
+        let fnir = try #require(identification["fnir"] as? Double)
+        let rank1 = try #require(identification["rank1_accuracy"] as? Double)
+        #expect((0...1).contains(fpir) && (0...1).contains(fnir) && (0...1).contains(rank1))
+        #expect(rank1 >= 1 - fnir - 1e-12, "a hit at the threshold is a rank-1 hit")
+        let det = try #require(identification["det"] as? [[String: Double]])
+        #expect(!det.isEmpty)
+        #expect(det.first?["fpir"] == 0 && det.first?["fnir"] == 1, "the curve starts from nothing returned")
+        for (a, b) in zip(det, det.dropFirst()) {
+            #expect(a["threshold"]! < b["threshold"]! && a["fpir"]! <= b["fpir"]! && a["fnir"]! >= b["fnir"]!, "monotone")
+        }
+        if let detFile {
+            let rows = try String(contentsOfFile: detFile, encoding: .utf8).split(separator: "\n")
+            #expect(rows.first == "threshold,fpir,fnir" && rows.count == det.count + 1)
+        }
+        return identification
+    }
+
+    @Test("--identification reports FPIR, FNIR, rank-1 and a monotone DET curve, and needs --labels")
+    func identification() throws {
+        let (directory, labels) = try fixtureLabels()
+        let det = directory.file("det.csv")
+        let result = try facegate.run(["evaluate", "--labels", labels, "--identification", "--det", det, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let identification = try checkIdentification(try #require(result.jsonLines.first), det: det)
+        // Three people: two enrolled (every other of the shuffled three), one not.
+        let gallery = try #require(identification["gallery"] as? [String: Int])
+        #expect(gallery["enrolled_people"] == 2 && gallery["synthetic_subjects"] == 0 && gallery["subjects"] == 2)
+        #expect(identification["not_enrolled_people"] as? Int == 1)
+        let mated = try #require(identification["mated_searches"] as? Int)
+        let unmated = try #require(identification["unmated_searches"] as? Int)
+        #expect(mated + unmated == 3, "five photos, two of them templates")
+        #expect((identification["at_target"] as? [String: Any])?["threshold"] is NSNull, "three searches cannot measure 1e-2")
+        #expect((identification["expected"] as? [String: Any])?["source"] as? String == "shared_identities")
+
+        // Synthetic strangers fill the gallery to the size asked for.
+        let filled = try facegate.run(["evaluate", "--labels", labels, "--identification", "--gallery-size", "40", "--json"])
+        #expect(filled.status == 0, "\(filled.stderr)")
+        let filledGallery = (filled.jsonLines.first?["identification"] as? [String: Any])?["gallery"] as? [String: Int]
+        #expect(filledGallery?["synthetic_subjects"] == 38 && filledGallery?["subjects"] == 40)
+
+        // At a threshold nothing is beyond and no margin, every unmated search returns
+        // someone, and a mated search fails only by not being nearest its own person.
+        let everything = try facegate.run([
+            "evaluate", "--labels", labels, "--identification", "--threshold", "3.9", "--margin", "0", "--json",
+        ])
+        #expect(everything.status == 0, "\(everything.stderr)")
+        let open = try checkIdentification(try #require(everything.jsonLines.first), det: nil)
+        #expect(open["fpir"] as? Double == 1)
+        #expect(abs((open["fnir"] as? Double ?? 0) - (1 - (open["rank1_accuracy"] as? Double ?? 0))) < 1e-12)
+
+        let text = try facegate.run(["evaluate", "--labels", labels, "--identification"])
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("identification (threshold 0.6, margin 0.04, seed 1): gallery of 2 subjects"))
+        #expect(text.stdout.contains("rank-1 accuracy (closed set, no threshold): "))
+        #expect(text.stdout.contains("at FPIR 1e-2: n/a (needs at least 100 unmated searches"))
+
+        #expect(try facegate.run(["evaluate", "--pairs", labels, "--identification"]).status == 64)
+        #expect(try facegate.run(["evaluate", "--labels", labels, "--det", det]).status == 64)
+        #expect(try facegate.run(["evaluate", "--labels", labels, "--identification", "--target-fpir", "0"]).status == 64)
+    }
+
+    @Test("--identification on the shared identities set: consistent figures with a measurable target FPIR")
+    func identificationOnSharedIdentities() throws {
+        guard let faces = TestResources.sharedFaces else {
+            print("skipped: ../shared/faces is absent (the shared identities set)")
+            return
+        }
+        let directory = TemporaryDirectory()
+        let det = directory.file("det.csv")
+        let result = try facegate.run([
+            "evaluate", "--labels", faces + "/identities/identities.csv", "--identification", "--gallery-size", "500",
+            "--target-fpir", "0.05", "--det", det, "--json",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let identification = try checkIdentification(try #require(result.jsonLines.first), det: det)
+        let unmated = try #require(identification["unmated_searches"] as? Int)
+        #expect(unmated >= 20, "about half the people's photos are unmated searches")
+        let target = try #require(identification["at_target"] as? [String: Any])
+        #expect(target["threshold"] is Double && (target["fpir"] as? Double ?? 1) <= 0.05)
+        // Real faces of the same people: most members are found at dlib's threshold.
+        #expect((identification["rank1_accuracy"] as? Double ?? 0) > 0.8)
+    }
+
+    @Test("--jitter averages templates over jittered copies and shows dlib's both-sides protocol beside")
+    func jitter() throws {
+        let (directory, labels) = try fixtureLabels()
+        defer { withExtendedLifetime(directory) {} }
+        let result = try facegate.run(["evaluate", "--labels", labels, "--jitter", "3", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try #require(result.jsonLines.first)
+        #expect(report["jitter"] as? Int == 3)
+        #expect(report["accuracy"] as? Double == 1, "jittered Obama templates still match Obama, and no one else")
+        let both = try #require(report["both_jittered"] as? [String: Any])
+        #expect(both["accuracy"] as? Double == 1)
+        let plain = try facegate.run(["evaluate", "--labels", labels, "--json"])
+        #expect((plain.jsonLines.first?["both_jittered"]) == nil && plain.jsonLines.first?["jitter"] as? Int == 0)
+        let text = try facegate.run(["evaluate", "--labels", labels, "--jitter", "3"])
+        #expect(text.stdout.contains("templates (the first image of each pair) averaged over 3 jittered copies, probes plain"))
+        #expect(try facegate.run(["evaluate", "--labels", labels, "--jitter", "101"]).status == 64)
+
+        let embedded = try facegate.run(["embed", "--jitter", "3", "--json", TestResources.fixture("obama.jpg")])
+        #expect(embedded.status == 0, "\(embedded.stderr)")
+        let plainEmbedding = try facegate.run(["embed", "--json", TestResources.fixture("obama.jpg")])
+        #expect(embedded.stdout != plainEmbedding.stdout, "the jittered descriptor differs from the plain one")
+        #expect(try facegate.run(["embed", "--jitter", "-1", TestResources.fixture("obama.jpg")]).status == 64)
+    }
+
     @Test("a malformed line is an error naming its line number; no list is a usage error")
     func badInput() throws {
         let directory = TemporaryDirectory()

@@ -140,6 +140,18 @@ void fg_resnet_destroy(fg_resnet *_Nullable net);
 int32_t fg_resnet_descriptors(fg_resnet *_Nonnull net, const uint8_t *_Nonnull chips, int32_t count,
                               float *_Nonnull out, fg_error *_Nonnull error);
 
+// MARK: Jittered chips
+
+enum { FG_MAX_JITTER = 100 };
+
+/// Writes `copies` jittered copies of each of `count` 150x150 chips to `out` (count *
+/// copies chips, chip 0's copies first), by dlib's `jitter_image`: each copy shifted by
+/// up to 2%, zoomed by 0-3%, rotated by up to 3 degrees and mirrored half the time. The
+/// random sequence starts again from `seed` for every chip: reproducible, and
+/// independent of the other chips in the batch.
+int32_t fg_jitter_chips(const uint8_t *_Nonnull chips, int32_t count, int32_t copies, uint64_t seed,
+                        uint8_t *_Nonnull out, fg_error *_Nonnull error);
+
 // MARK: MMOD (CNN) detection
 
 typedef struct fg_mmod fg_mmod;

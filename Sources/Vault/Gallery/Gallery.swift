@@ -187,6 +187,34 @@ public final class Gallery: @unchecked Sendable {
         }
     }
 
+    /// The pairs of templates of different subjects, and how many of them are closer
+    /// than `threshold`: how often this gallery's own members look alike, from which
+    /// `doctor` estimates how often a stranger would be taken for one. The cost grows
+    /// with the square of the templates, so at most `maxTemplates` of them (every k-th
+    /// row) are compared.
+    public func differentSubjectPairs(closerThan threshold: Float, maxTemplates: Int = 2000) -> (pairs: Int, closer: Int) {
+        rows.withLock { rows in
+            let step = max(1, (rows.count + maxTemplates - 1) / max(1, maxTemplates))
+            let sampled = Array(stride(from: 0, to: rows.count, by: step))
+            let base = UnsafePointer(rows.buffer.base.assumingMemoryBound(to: Float.self))
+            let limit = threshold * threshold
+            var pairs = 0, closer = 0
+            for (position, i) in sampled.enumerated() {
+                for j in sampled[..<position] where rows.subjectOfRow[i] != rows.subjectOfRow[j] {
+                    pairs += 1
+                    var sum: Float = 0
+                    let a = base + i * Self.dimensions, b = base + j * Self.dimensions
+                    for index in 0..<Self.dimensions {
+                        let difference = a[index] - b[index]
+                        sum += difference * difference
+                    }
+                    if sum < limit { closer += 1 }
+                }
+            }
+            return (pairs, closer)
+        }
+    }
+
     /// 1:N searches made since this gallery was created: how a test proves that a
     /// claimed identity (1:1) never falls back to searching everyone.
     public var searches: Int { searchCount.load(ordering: .relaxed) }
