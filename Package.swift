@@ -9,6 +9,43 @@ let strictSwift: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+/// On x86-64 the HOG, landmark and chip code is also built for x86-64-v3 (AVX2, FMA) as a
+/// shared object of its own, loaded at run time when the CPU can run it (see CDlibFaceV3).
+/// The manifest is compiled for the building machine, which is also the target here.
+#if arch(x86_64)
+    let simdProducts: [Product] = [.library(name: "FacegateHOGv3", type: .dynamic, targets: ["CDlibFaceV3"])]
+    let simdTargets: [Target] = [
+        // Only Sources/CDlibFace/hog_shape_impl.hpp again, compiled with -march=x86-64-v3.
+        // Hidden symbols bound inside the library: its AVX instantiations of dlib's and the C++
+        // library's templates cannot stand in for the executable's baseline ones (nor the reverse).
+        .target(
+            name: "CDlibFaceV3",
+            exclude: ["exports.map"],
+            // No public headers: nothing imports it; CDlibFace loads it with dlopen.
+            publicHeadersPath: ".",
+            cxxSettings: [
+                .define("NDEBUG"),
+                .define("DLIB_NO_GUI_SUPPORT"),
+                .unsafeFlags([
+                    "-I", Context.packageDirectory + "/Sources/CDlibFace/include",
+                    "-O2", "-g0", "-march=x86-64-v3", "-fvisibility=hidden", "-fvisibility-inlines-hidden",
+                    "-Wno-deprecated-declarations",
+                ]),
+            ],
+            linkerSettings: [
+                .linkedLibrary("dlib"),
+                .unsafeFlags([
+                    "-Xlinker", "-Bsymbolic",
+                    "-Xlinker", "--version-script=" + Context.packageDirectory + "/Sources/CDlibFaceV3/exports.map",
+                ]),
+            ]
+        )
+    ]
+#else
+    let simdProducts: [Product] = []
+    let simdTargets: [Target] = []
+#endif
+
 let package = Package(
     name: "facegate",
     platforms: [.macOS(.v15)],
@@ -19,7 +56,7 @@ let package = Package(
         .library(name: "FaceEngine", targets: ["FaceEngine"]),
         .library(name: "Vault", targets: ["Vault"]),
         .library(name: "FacegateCore", targets: ["FacegateCore"]),
-    ],
+    ] + simdProducts,
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -55,6 +92,7 @@ let package = Package(
                 .linkedLibrary("lapack"),
                 .linkedLibrary("jpeg"),
                 .linkedLibrary("png"),
+                .linkedLibrary("dl"),
             ]
         ),
         // libsodium, through pkg-config.
@@ -244,7 +282,7 @@ let package = Package(
             exclude: ["Snapshots"],
             swiftSettings: strictSwift
         ),
-    ],
+    ] + simdTargets,
     cLanguageStandard: .c11,
     cxxLanguageStandard: .cxx17
 )

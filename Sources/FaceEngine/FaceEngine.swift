@@ -12,6 +12,8 @@ import Synchronization
 /// `makeSibling()`, which shares the read-only shape model and copies the networks.
 public final class FaceEngine: @unchecked Sendable {
     public let models: ModelFiles
+    /// The build of the HOG, landmark and chip code this engine runs (its siblings too).
+    public let simd: SIMDPath
     private let shapeModel: ShapeModel
     private let hog: Mutex<ShimHandle>
     private let resnet: Mutex<ShimHandle>
@@ -19,16 +21,18 @@ public final class FaceEngine: @unchecked Sendable {
     private let logger: Logger
 
     /// Loads the HOG detector, the 5-point model and the ResNet (and the CNN detector
-    /// when `loadCNN` is set). Takes about half a second.
-    public init(models: ModelFiles, loadCNN: Bool = false, logger: Logger) throws(FaceEngineError) {
+    /// when `loadCNN` is set). Takes about half a second. `simd` nil: the process default.
+    public init(models: ModelFiles, loadCNN: Bool = false, simd: SIMDPath? = nil, logger: Logger) throws(FaceEngineError) {
         let start = ContinuousClock.now
+        let simd = simd ?? .processDefault
         self.models = models
+        self.simd = simd
         self.logger = logger
         try models.checkReadable(models.shapePredictor, what: "5-point landmark model")
         try models.checkReadable(models.resnet, what: "ResNet face descriptor model")
-        let detector = ParallelLoad { () throws(FaceEngineError) in try ShimHandle.hogDetector() }
+        let detector = ParallelLoad { () throws(FaceEngineError) in try ShimHandle.hogDetector(simd: simd) }
         do {
-            shapeModel = try ShapeModel(path: models.shapePredictor)
+            shapeModel = try ShapeModel(path: models.shapePredictor, simd: simd)
             resnet = Mutex(try ShimHandle.resnet(path: models.resnet))
         } catch {
             // The detector is not leaked when a model file fails.
@@ -49,9 +53,10 @@ public final class FaceEngine: @unchecked Sendable {
 
     private init(sibling of: FaceEngine) throws(FaceEngineError) {
         models = of.models
+        simd = of.simd
         logger = of.logger
         shapeModel = of.shapeModel
-        hog = Mutex(try ShimHandle.hogDetector())
+        hog = Mutex(try ShimHandle.hogDetector(simd: of.simd))
         resnet = Mutex(try of.resnet.withLock { (handle: inout ShimHandle) throws(FaceEngineError) in try handle.cloneResnet() })
         mmod = Mutex(of.hasCNNDetector ? try ShimHandle.mmod(path: of.models.mmod) : nil)
     }
@@ -148,8 +153,8 @@ public final class FaceEngine: @unchecked Sendable {
         guard !landmarks.isEmpty else { return chips }
         let shapes = landmarks.map(\.shim)
         var error = fg_error()
-        let status = fg_extract_chips(
-            image.view, shapes, Int32(shapes.count), Int32(FaceChips.size), 0.25,
+        let status = fg_extract_chips_on(
+            simd.shim, image.view, shapes, Int32(shapes.count), Int32(FaceChips.size), 0.25,
             chips.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), &error)
         guard status == FG_OK else { throw FaceEngineError(status: status, error, context: "face alignment") }
         return chips

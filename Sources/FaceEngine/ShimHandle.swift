@@ -8,10 +8,10 @@ struct ShimHandle: @unchecked Sendable {
     let pointer: OpaquePointer
     let kind: Kind
 
-    static func hogDetector() throws(FaceEngineError) -> ShimHandle {
+    static func hogDetector(simd: SIMDPath) throws(FaceEngineError) -> ShimHandle {
         var error = fg_error()
         var out: OpaquePointer?
-        let status = fg_hog_detector_create(&out, &error)
+        let status = fg_hog_detector_create_on(simd.shim, &out, &error)
         guard status == FG_OK, let out else { throw FaceEngineError(status: status, error, context: "HOG detector") }
         return ShimHandle(pointer: out, kind: .hog)
     }
@@ -62,11 +62,12 @@ struct ShimHandle: @unchecked Sendable {
 final class ShapeModel: @unchecked Sendable {
     let pointer: OpaquePointer
 
-    init(path: String) throws(FaceEngineError) {
+    init(path: String, simd: SIMDPath) throws(FaceEngineError) {
         var error = fg_error()
         var out: OpaquePointer?
-        let status = fg_shape_model_load(path, &out, &error)
+        let status = fg_shape_model_load_on(simd.shim, path, &out, &error)
         guard status == FG_OK, let out else {
+            if status == FG_E_ARGUMENT { throw FaceEngineError(status: status, error, context: "5-point landmark model") }
             throw FaceEngineError(
                 .invalidModel, "'\(path)' is not dlib's 5-point landmark model (\(error.text)); run `make models` to fetch the right file")
         }

@@ -43,6 +43,8 @@ public struct ImagePipelineBenchmark {
         public var embedPerFace: [Double] = []
         public var faces = 0
         public var blas: BLASInfo
+        /// The build of the HOG, landmark and chip code the engine ran.
+        public var simd: SIMDPath
         public var searchThreads: Int
     }
 
@@ -50,7 +52,7 @@ public struct ImagePipelineBenchmark {
         let files = try ImageFileList.files(in: directory, recursive: true)
         let gallery = SyntheticGallery.make(templates: galleryTemplates, seed: 42)
         var result = Result(
-            files: files, failures: [], facesPerRun: 0, blas: BLASInfo.current(),
+            files: files, failures: [], facesPerRun: 0, blas: BLASInfo.current(), simd: engine.simd,
             searchThreads: galleryTemplates >= gallery.parallelThreshold ? Gallery.defaultWorkers : 1)
         // One untimed pass over the first image: the first descriptor allocates the
         // network's buffers and the first search warms the gallery's pages.
@@ -141,6 +143,7 @@ extension ImagePipelineBenchmark.Result {
             "faces_per_second": .double(round2(facesPerSecond)),
             "images_per_second": .double(round2(imagesPerSecond)),
             "blas": blas.json,
+            "simd": simd.json,
             "threads": [
                 "pipeline": 1, "search": .int(searchThreads), "cores": .int(Gallery.defaultWorkers),
             ],
@@ -153,6 +156,7 @@ extension ImagePipelineBenchmark.Result {
             "images: \(files.count) in \(benchmark.directory), \(benchmark.runs) run\(benchmark.runs == 1 ? "" : "s"), upsample \(benchmark.detection.upsample), \(facesPerRun) faces per run"
         ]
         lines.append("BLAS: \(blas)")
+        lines.append("HOG: \(simd)")
         lines.append(
             "threads: pipeline 1 (one engine), search \(searchThreads) over \(benchmark.galleryTemplates) synthetic templates, \(Gallery.defaultWorkers) cores"
         )

@@ -38,6 +38,7 @@ extension Facegate.Bench {
             try await runReportingErrors(json: json) {
                 let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
                 let engine = try FaceEngine(models: try global.locateModels(), logger: logger)
+                if !json { CommandOutput.line("HOG: \(engine.simd)") }
                 let fixtures = ProcessEnvironment.current["FACEGATE_FIXTURES"] ?? ".cache/fixtures"
                 let decoder = ImageDecoder()
                 let people = try ["obama3.jpg", "biden.jpg", "obama2.jpg"].map { try decoder.decode(file: fixtures + "/" + $0) }
@@ -109,7 +110,9 @@ extension Facegate.Bench {
                     }
                 }
                 if json {
-                    CommandOutput.json(["pipeline": .array(results), "blas": BLASInfo.current().json, "frame_size": "640x480"])
+                    CommandOutput.json([
+                        "pipeline": .array(results), "blas": BLASInfo.current().json, "simd": engine.simd.json, "frame_size": "640x480",
+                    ])
                 }
             }
         }

@@ -107,6 +107,14 @@ extension Facegate {
             }
             _ = engine
 
+            // Which build of the HOG code runs: v3 is about a third faster where the CPU has it.
+            let simd = SIMDPath.processDefault
+            if simd == .baseline, SIMDPath.x86V3.cpuSupports, !SIMDPath.x86V3.isAvailable {
+                add("hog", .warn, "\(SIMDPath.processReport); install libFacegateHOGv3.so beside the facegate binary")
+            } else {
+                add("hog", .ok, SIMDPath.processReport)
+            }
+
             // Keys and state directory.
             let location = state.location(policy: policy)
             do {

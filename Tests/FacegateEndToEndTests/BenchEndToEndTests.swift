@@ -1,3 +1,4 @@
+import FaceEngine
 import FacegateTestSupport
 import Foundation
 import Testing
@@ -32,6 +33,31 @@ struct BenchEndToEndTests {
         let threads = try #require(images["threads"] as? [String: Int])
         #expect(threads["pipeline"] == 1 && (threads["cores"] ?? 0) >= 1)
         #expect(images["gallery_templates"] as? Int == 10_000)
+    }
+
+    @Test("bench images says which HOG build ran, and FACEGATE_SIMD=baseline forces the baseline with the same faces")
+    func simdPath() throws {
+        let directory = TemporaryDirectory()
+        for name in ["obama.jpg", "t1.jpg"] {
+            try FileManager.default.createSymbolicLink(atPath: directory.file(name), withDestinationPath: TestResources.fixture(name))
+        }
+        let arguments = ["bench", "images", "--images", directory.path, "--runs", "1", "--upsample", "0", "--json"]
+        var seen: [String: Int] = [:]
+        for forced in [false, true] {
+            let result = try FacegateProcess(environment: forced ? ["FACEGATE_SIMD": "baseline"] : [:]).run(arguments)
+            #expect(result.status == 0, "\(result.stderr)")
+            let images = try #require(result.jsonLines.first?["images"] as? [String: Any])
+            let simd = try #require(images["simd"] as? [String: String])
+            let expected = forced || !SIMDPath.x86V3.cpuSupports ? SIMDPath.baseline : .x86V3
+            #expect(simd["path"] == expected.rawValue && simd["description"] == expected.description, "\(simd)")
+            #expect(simd["default"]?.hasPrefix(expected.description) == true)
+            if forced { #expect(simd["default"]?.contains("FACEGATE_SIMD=baseline") == true, "\(simd)") }
+            seen[expected.rawValue] = images["faces_per_run"] as? Int
+            let text = try FacegateProcess(environment: forced ? ["FACEGATE_SIMD": "baseline"] : [:]).run(
+                ["bench", "images", "--images", directory.path, "--runs", "1", "--upsample", "0"])
+            #expect(text.lines.contains("HOG: \(expected.description)"), "\(text.stdout)")
+        }
+        #expect(Set(seen.values) == [7], "obama.jpg has one face and t1.jpg six, on each path: \(seen)")
     }
 
     @Test("a directory without photos is an error naming it")

@@ -249,7 +249,8 @@ struct RunEndToEndTests {
         let result = try appliance.run(["doctor", "--json"])
         let checks = try #require(result.jsonLines.first?["checks"] as? [[String: String]])
         let names = Set(checks.compactMap { $0["name"] })
-        #expect(names.isSuperset(of: ["policy", "models", "blas", "keys", "state directory", "database", "camera", "core dumps"]))
+        #expect(names.isSuperset(of: ["policy", "models", "blas", "hog", "keys", "state directory", "database", "camera", "core dumps"]))
+        #expect(checks.first { $0["name"] == "hog" }?["level"] == "ok", "the HOG code path: \(checks)")
         #expect(checks.first { $0["name"] == "blas" }?["level"] == "ok", "OpenBLAS is expected: \(checks)")
         #expect(checks.first { $0["name"] == "models" }?["level"] == "ok")
         // An empty gallery is too small to measure itself: the shared identities' p, 0 subjects.

@@ -12,6 +12,21 @@ public enum TestEngine {
         }
     }()
 
+    /// An engine (without the CNN) on each code path of the HOG, landmark and chip code,
+    /// for the tests that run both; an error where that path cannot run here.
+    public static let onPath: [SIMDPath: Result<FaceEngine, FaceEngineError>] = Dictionary(
+        uniqueKeysWithValues: SIMDPath.allCases.map { path in
+            (
+                path,
+                Result { () throws(FaceEngineError) in
+                    try FaceEngine(models: TestResources.models, simd: path, logger: Logger(label: "test"))
+                }
+            )
+        })
+
+    /// The engine on `path`.
+    public static func engine(on path: SIMDPath) throws -> FaceEngine { try onPath[path]!.get() }
+
     /// The decoded fixture photo `name`.
     public static func image(_ name: String) throws -> RGBImage {
         try ImageDecoder().decode(file: TestResources.fixture(name))

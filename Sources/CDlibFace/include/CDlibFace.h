@@ -174,4 +174,7 @@ int32_t fg_blas_set_threads(int32_t threads);
 }
 #endif
 
+// The code paths (baseline, x86-64-v3) of the HOG, landmark and chip functions.
+#include "CDlibFaceSIMD.h"
+
 #endif
