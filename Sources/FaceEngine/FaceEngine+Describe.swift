@@ -9,12 +9,27 @@ extension FaceEngine {
         case nearestCenter
     }
 
+    /// One face of a photo, aligned and described.
+    public struct ExaminedFace: Sendable {
+        public var box: FaceBox
+        public var descriptor: FaceDescriptor
+        /// How turned and how sharp it is, for enrolment's quality bar.
+        public var quality: FaceQuality
+    }
+
     /// Detects the faces in `image`, picks one, and aligns and describes only that one;
     /// nil when there is no face. The one way enrolment, `compare` and the evaluation
     /// turn a photo into a descriptor.
     public func describeFace(
         in image: RGBImage, choosing choice: FaceChoice, options: DetectionOptions
     ) throws(FaceEngineError) -> FaceDescriptor? {
+        try examineFace(in: image, choosing: choice, options: options)?.descriptor
+    }
+
+    /// `describeFace`, with the face's box (and the detector that found it) and quality.
+    public func examineFace(
+        in image: RGBImage, choosing choice: FaceChoice, options: DetectionOptions
+    ) throws(FaceEngineError) -> ExaminedFace? {
         let boxes = try detect(in: image, options: options)
         let chosen: FaceBox? =
             switch choice {
@@ -22,7 +37,9 @@ extension FaceEngine {
             case .nearestCenter: FaceBox.nearestCenter(of: boxes, width: image.width, height: image.height)
             }
         guard let box = chosen else { return nil }
-        let chips = try alignedChips(in: image, for: landmarks(in: image, for: [box]))
-        return try descriptors(of: chips).first
+        let shapes = try landmarks(in: image, for: [box])
+        let chips = try alignedChips(in: image, for: shapes)
+        guard let descriptor = try descriptors(of: chips).first else { return nil }
+        return ExaminedFace(box: box, descriptor: descriptor, quality: FaceQuality(landmarks: shapes[0], chip: chips.image(at: 0)))
     }
 }
