@@ -33,7 +33,7 @@ extension VenueConsole {
                 var body = try await self.body(request)
                 let (images, _) = try self.photos(request, field: "image", &body)
                 guard !images.isEmpty else { throw ConsoleError(.invalidRequest, "no photo in the request (the field is 'image')") }
-                let result = try await self.perform(.identify, images: images, for: account)
+                let result = try await self.perform(.identify(), images: images, for: account)
                 let answers = (result.arrayValue ?? []).map(Self.withoutFileName)
                 if answers.count == 1, let only = answers.first {
                     // One photo that could not be read: the request failed, with its status.

@@ -9,6 +9,18 @@ public struct DetectionOptions: Sendable, Equatable {
         case cnn
     }
 
+    /// Which detector a photo command asks for: one of the two, or HOG with fallbacks.
+    public enum Detector: String, Sendable, CaseIterable {
+        /// HOG only, one pass.
+        case hog
+        /// MMOD only (downscaled to `DetectionPlan.mmodPixelBudget`).
+        case cnn
+        /// HOG; when it finds no face, HOG with one more doubling, then MMOD. The
+        /// default for photos: a person asking to be recognised is never answered
+        /// "no face" while a detector could still find one.
+        case auto
+    }
+
     /// How the resolution HOG works at is decided.
     public enum Resolution: Sendable, Equatable {
         /// At the image's size (or `hogScale`), doubled `upsample` times: the
@@ -48,16 +60,21 @@ public struct DetectionOptions: Sendable, Equatable {
     /// Fixed (the reference's full resolution) unless made by `photo`.
     public var resolution: Resolution = .fixed
 
-    /// The options for photos: HOG (or `model`), with the working resolution chosen
-    /// per photo. An explicit `upsample` keeps the photo at full size, as asked. An
-    /// explicit `minFace` is the smallest face to find, at whatever cost, and narrower
-    /// faces are dropped; without one, faces from 60 px are looked for within the
-    /// default pixel budget, so a very large photo stays cheap.
-    public static func photo(model: Model = .hog, upsample: Int? = nil, minFace: Int? = nil) -> DetectionOptions {
-        if let upsample {
-            return DetectionOptions(model: model, upsample: upsample, minFaceSize: minFace)
-        }
-        var options = DetectionOptions(model: model, upsample: 0, minFaceSize: minFace)
+    /// When the first pass finds no face: retry HOG with one more doubling (within
+    /// `DetectionPlan.retryPixelBudget`), then MMOD. Off by default, and always off
+    /// for the camera pipeline, whose frames come many times a second.
+    public var fallback = false
+
+    /// The options for photos: `detector` (HOG with fallbacks unless asked), with the
+    /// working resolution chosen per photo. An explicit `upsample` keeps the photo at
+    /// full size, as asked. An explicit `minFace` is the smallest face to find, at
+    /// whatever cost, and narrower faces are dropped; without one, faces from 60 px are
+    /// looked for within the default pixel budget, so a very large photo stays cheap.
+    public static func photo(detector: Detector = .auto, upsample: Int? = nil, minFace: Int? = nil) -> DetectionOptions {
+        let model: Model = detector == .cnn ? .cnn : .hog
+        var options = DetectionOptions(model: model, upsample: upsample ?? 0, minFaceSize: minFace)
+        options.fallback = detector == .auto
+        if upsample != nil { return options }
         options.resolution = .planned(
             smallestFace: minFace ?? DetectionPlan.defaultSmallestFace,
             pixelBudget: minFace == nil ? DetectionPlan.defaultPixelBudget : nil)

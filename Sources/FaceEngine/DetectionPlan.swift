@@ -24,6 +24,18 @@ public struct DetectionPlan: Sendable, Equatable, CustomStringConvertible {
     /// a second. Photos up to 2.25 megapixels keep finding 60 px faces; a 36-megapixel
     /// photo (7360x4912) finds faces from 240 px, a twentieth of its shorter side.
     public static let defaultPixelBudget = 4_000_000
+    /// Pixels HOG may scan in the fallback's second pass (one more doubling, after the
+    /// first found no face): twice the first pass's budget, so a retry costs at most
+    /// about two first passes.
+    public static let retryPixelBudget = 2 * defaultPixelBudget
+    /// The smallest face dlib's MMOD detector finds at its working scale: it was
+    /// trained with 40x40 px boxes (`dnn_mmod_face_detection_ex`).
+    public static let mmodWindow = 40
+    /// Pixels MMOD may work on in one photo. Its activations, over a 6-level image
+    /// pyramid, cost about 2 KB per pixel: a 12-megapixel photo took 8.7 GB. At this
+    /// budget a photo costs at most about MEASURED (see DESIGN, "Missed and turned
+    /// faces"); faces from 60 px are still found in photos up to 2.25 megapixels.
+    public static let mmodPixelBudget = 500_000
     /// dlib's HOG accepts at most four doublings.
     public static let maxUpsample = 4
     /// A downscale by less than this fraction is skipped: it saves little scanning and
@@ -43,8 +55,10 @@ public struct DetectionPlan: Sendable, Equatable, CustomStringConvertible {
 
     /// Chooses the plan for an image of `width` x `height` that must find every face at
     /// least `smallestFace` px wide; with `pixelBudget`, HOG scans no more than that
-    /// many pixels even if the smallest face found must grow.
-    public init(width: Int, height: Int, smallestFace: Int, pixelBudget: Int? = nil) {
+    /// many pixels even if the smallest face found must grow. `window` is the smallest
+    /// face the detector finds at the working scale: HOG's 80 px, or MMOD's
+    /// `mmodWindow`.
+    public init(width: Int, height: Int, smallestFace: Int, pixelBudget: Int? = nil, window: Int = Self.window) {
         precondition(width > 0 && height > 0, "an image needs a positive size")
         precondition(smallestFace > 0, "the smallest face must be at least 1 pixel")
         precondition(pixelBudget.map { $0 > 0 } ?? true, "a pixel budget must be positive")
@@ -52,7 +66,7 @@ public struct DetectionPlan: Sendable, Equatable, CustomStringConvertible {
         imageHeight = height
         let area = Double(width) * Double(height)
         // The factor the photo must be scanned at: the smallest face maps onto the window.
-        var factor = Double(Self.window) / Double(smallestFace)
+        var factor = Double(window) / Double(smallestFace)
         var bounded = false
         if let pixelBudget, area * factor * factor > Double(pixelBudget) {
             factor = (Double(pixelBudget) / area).squareRoot()
@@ -75,7 +89,7 @@ public struct DetectionPlan: Sendable, Equatable, CustomStringConvertible {
             workingHeight = min(height, Int((Double(height) * scale).rounded(.up)))
         }
         let reached = Double(workingWidth) / Double(width) * Double(1 << upsample)
-        let found = Int((Double(Self.window) / reached - 1e-9).rounded(.up))
+        let found = Int((Double(window) / reached - 1e-9).rounded(.up))
         self.smallestFace = bounded ? found : min(smallestFace, found)
     }
 
@@ -94,7 +108,7 @@ public struct DetectionPlan: Sendable, Equatable, CustomStringConvertible {
         return FaceBox(
             left: Int((Double(box.left) * sx).rounded()), top: Int((Double(box.top) * sy).rounded()),
             right: Int((Double(box.right + 1) * sx).rounded()) - 1, bottom: Int((Double(box.bottom + 1) * sy).rounded()) - 1,
-            confidence: box.confidence)
+            confidence: box.confidence, pass: box.pass)
     }
 
     public var description: String {

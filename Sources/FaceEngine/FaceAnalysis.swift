@@ -8,6 +8,8 @@ public struct FaceAnalysis: Sendable {
         public var box: FaceBox
         public var landmarks: FaceLandmarks?
         public var descriptor: FaceDescriptor?
+        /// How turned and how sharp the face is (with the descriptor).
+        public var quality: FaceQuality?
     }
 
     public var width: Int

@@ -7,13 +7,16 @@ public struct FaceBox: Sendable, Equatable, Hashable {
     public var bottom: Int
     /// The detector's score (higher is more certain).
     public var confidence: Double
+    /// Which detector found the face (HOG unless a fallback or the CNN did).
+    public var pass: DetectionPass = .hog
 
-    public init(left: Int, top: Int, right: Int, bottom: Int, confidence: Double = 0) {
+    public init(left: Int, top: Int, right: Int, bottom: Int, confidence: Double = 0, pass: DetectionPass = .hog) {
         self.left = left
         self.top = top
         self.right = right
         self.bottom = bottom
         self.confidence = confidence
+        self.pass = pass
     }
 
     public var width: Int { right - left + 1 }
@@ -28,7 +31,7 @@ public struct FaceBox: Sendable, Equatable, Hashable {
         FaceBox(
             left: max(left, 0), top: max(top, 0),
             right: min(right, imageWidth), bottom: min(bottom, imageHeight),
-            confidence: confidence)
+            confidence: confidence, pass: pass)
     }
 
     /// Intersection over union with another box, 0 when they do not overlap.

@@ -9,6 +9,14 @@ extension FaceEngine {
         case nearestCenter
     }
 
+    /// One face of a photo, aligned and described.
+    public struct ExaminedFace: Sendable {
+        public var box: FaceBox
+        public var descriptor: FaceDescriptor
+        /// How turned and how sharp it is, for enrolment's quality bar.
+        public var quality: FaceQuality
+    }
+
     /// Detects the faces in `image`, picks one, and aligns and describes only that one;
     /// nil when there is no face. The one way enrolment, `compare` and the evaluation
     /// turn a photo into a descriptor. With `jitter`, the descriptor is averaged over
@@ -16,7 +24,7 @@ extension FaceEngine {
     public func describeFace(
         in image: RGBImage, choosing choice: FaceChoice, options: DetectionOptions, jitter: Int = 0
     ) throws(FaceEngineError) -> FaceDescriptor? {
-        try describeFace(in: image, choosing: choice, options: options, jitters: [jitter])?.first
+        try examineFace(in: image, choosing: choice, options: options, jitters: [jitter])?.descriptors.first
     }
 
     /// As `describeFace(in:choosing:options:jitter:)`, one descriptor per entry of
@@ -25,6 +33,23 @@ extension FaceEngine {
     public func describeFace(
         in image: RGBImage, choosing choice: FaceChoice, options: DetectionOptions, jitters: [Int]
     ) throws(FaceEngineError) -> [FaceDescriptor]? {
+        try examineFace(in: image, choosing: choice, options: options, jitters: jitters)?.descriptors
+    }
+
+    /// `describeFace`, with the face's box (and the detector that found it) and quality.
+    public func examineFace(
+        in image: RGBImage, choosing choice: FaceChoice, options: DetectionOptions, jitter: Int = 0
+    ) throws(FaceEngineError) -> ExaminedFace? {
+        guard let examined = try examineFace(in: image, choosing: choice, options: options, jitters: [jitter]),
+            let descriptor = examined.descriptors.first
+        else { return nil }
+        return ExaminedFace(box: examined.box, descriptor: descriptor, quality: examined.quality)
+    }
+
+    /// The one detection, choice, alignment and description the methods above share.
+    private func examineFace(
+        in image: RGBImage, choosing choice: FaceChoice, options: DetectionOptions, jitters: [Int]
+    ) throws(FaceEngineError) -> (box: FaceBox, descriptors: [FaceDescriptor], quality: FaceQuality)? {
         let boxes = try detect(in: image, options: options)
         let chosen: FaceBox? =
             switch choice {
@@ -32,9 +57,10 @@ extension FaceEngine {
             case .nearestCenter: FaceBox.nearestCenter(of: boxes, width: image.width, height: image.height)
             }
         guard let box = chosen else { return nil }
-        let chips = try alignedChips(in: image, for: landmarks(in: image, for: [box]))
+        let shapes = try landmarks(in: image, for: [box])
+        let chips = try alignedChips(in: image, for: shapes)
         var described: [FaceDescriptor] = []
         for jitter in jitters { described += try descriptors(of: chips, jitter: jitter) }
-        return described
+        return (box, described, FaceQuality(landmarks: shapes[0], chip: chips.image(at: 0)))
     }
 }

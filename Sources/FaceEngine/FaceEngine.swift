@@ -18,7 +18,7 @@ public final class FaceEngine: @unchecked Sendable {
     private let hog: Mutex<ShimHandle>
     private let resnet: Mutex<ShimHandle>
     private let mmod: Mutex<ShimHandle?>
-    private let logger: Logger
+    let logger: Logger
 
     /// Loads the HOG detector, the 5-point model and the ResNet (and the CNN detector
     /// when `loadCNN` is set). Takes about half a second. `simd` nil: the process default.
@@ -79,24 +79,21 @@ public final class FaceEngine: @unchecked Sendable {
     /// Finds faces. Boxes are in `image`'s coordinates; faces narrower than
     /// `options.minFaceSize` are dropped. With a planned resolution the image is first
     /// downscaled to the plan's working size (area averaging) and the boxes mapped back.
+    /// MMOD always works within `DetectionPlan.mmodPixelBudget`. With
+    /// `options.fallback`, a first pass that finds nothing is followed by the fallbacks
+    /// (`FaceEngine+Fallback.swift`).
     public func detect(in image: RGBImage, options: DetectionOptions) throws(FaceEngineError) -> [FaceBox] {
         try options.validate()
         var boxes: [FaceBox]
-        if let plan = options.plan(width: image.width, height: image.height) {
-            logger.debug(
-                "detection planned",
-                metadata: [
-                    "image": "\(plan.imageWidth)x\(plan.imageHeight)", "working": "\(plan.workingWidth)x\(plan.workingHeight)",
-                    "upsample": "\(plan.upsample)", "smallest_face_px": "\(plan.smallestFace)",
-                ])
-            if plan.isDownscaled {
-                let working = try image.downscaled(toWidth: plan.workingWidth, height: plan.workingHeight)
-                boxes = try run(options.model, on: working, upsample: plan.upsample, scale: 1).map(plan.mapToOriginal)
-            } else {
-                boxes = try run(options.model, on: image, upsample: plan.upsample, scale: 1)
-            }
+        if options.model == .cnn {
+            boxes = try detectWithMMOD(in: image, smallestFace: options.smallestFace(width: image.width, height: image.height, mmod: true))
+        } else if let plan = options.plan(width: image.width, height: image.height) {
+            boxes = try detectWithHOG(in: image, plan: plan)
         } else {
-            boxes = try run(options.model, on: image, upsample: options.upsample, scale: options.hogScale)
+            boxes = try run(.hog, on: image, upsample: options.upsample, scale: options.hogScale)
+        }
+        if boxes.isEmpty && options.fallback {
+            boxes = try detectWithFallbacks(in: image, options: options)
         }
         if let minFaceSize = options.minFaceSize {
             boxes.removeAll { $0.width < minFaceSize }
@@ -104,7 +101,23 @@ public final class FaceEngine: @unchecked Sendable {
         return boxes
     }
 
-    private func run(_ model: DetectionOptions.Model, on image: RGBImage, upsample: Int, scale: Double) throws(FaceEngineError)
+    /// HOG at the plan's working resolution, boxes mapped back to `image`.
+    func detectWithHOG(in image: RGBImage, plan: DetectionPlan) throws(FaceEngineError) -> [FaceBox] {
+        logger.debug(
+            "detection planned",
+            metadata: [
+                "image": "\(plan.imageWidth)x\(plan.imageHeight)", "working": "\(plan.workingWidth)x\(plan.workingHeight)",
+                "upsample": "\(plan.upsample)", "smallest_face_px": "\(plan.smallestFace)",
+            ])
+        if plan.isDownscaled {
+            let working = try image.downscaled(toWidth: plan.workingWidth, height: plan.workingHeight)
+            return try run(.hog, on: working, upsample: plan.upsample, scale: 1).map(plan.mapToOriginal)
+        }
+        return try run(.hog, on: image, upsample: plan.upsample, scale: 1)
+    }
+
+    /// One pass of one detector; boxes carry the pass (`.hog` or `.cnn`).
+    func run(_ model: DetectionOptions.Model, on image: RGBImage, upsample: Int, scale: Double) throws(FaceEngineError)
         -> [FaceBox]
     {
         switch model {
@@ -115,12 +128,19 @@ public final class FaceEngine: @unchecked Sendable {
                 }
             }
         case .cnn:
-            return try mmod.withLock { (handle: inout ShimHandle?) throws(FaceEngineError) in
-                guard let handle else {
-                    throw FaceEngineError(.invalidArgument, "the CNN detector was not loaded; create the engine with loadCNN")
+            return try mmod.withLock { (loaded: inout ShimHandle?) throws(FaceEngineError) in
+                // Loaded on first use: most photos never need it (`loadCNN` loads it up front).
+                if loaded == nil {
+                    try models.checkReadable(models.mmod, what: "MMOD CNN face detector model")
+                    loaded = try ShimHandle.mmod(path: models.mmod)
                 }
+                guard let handle = loaded else { return [] }
                 return try Self.collectRects { out, capacity, count, error in
                     fg_mmod_detect(handle.pointer, image.view, Int32(upsample), out, capacity, count, error)
+                }.map { box in
+                    var box = box
+                    box.pass = .cnn
+                    return box
                 }
             }
         }
@@ -206,6 +226,7 @@ public final class FaceEngine: @unchecked Sendable {
             for index in faces.indices {
                 faces[index].landmarks = shapes[index]
                 faces[index].descriptor = descriptors[index]
+                faces[index].quality = FaceQuality(landmarks: shapes[index], chip: chips.image(at: index))
             }
         }
         return FaceAnalysis(width: image.width, height: image.height, faces: faces, timings: timings)

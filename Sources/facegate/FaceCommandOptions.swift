@@ -23,10 +23,13 @@ struct FaceCommandOptions: ParsableArguments {
     @Option(name: .customLong("max-pixels"), help: "Refuse images whose header claims more pixels than this.")
     var maxPixels: Int = ImageDecoder.defaultMaxPixels
 
+    @Option(help: ArgumentHelp(DetectionOptions.Detector.help, valueName: "hog|cnn|auto"))
+    var detector: DetectionOptions.Detector = .auto
+
     /// The detection options these flags ask for: the working resolution is chosen
     /// per image unless --upsample is given.
-    func detection(model: DetectionOptions.Model = .hog) -> DetectionOptions {
-        .photo(model: model, upsample: upsample, minFace: minFace)
+    func detection(detector: DetectionOptions.Detector? = nil) -> DetectionOptions {
+        .photo(detector: detector ?? self.detector, upsample: upsample, minFace: minFace)
     }
 
     func validate() throws {

@@ -11,8 +11,9 @@ extension Facegate {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var options: FaceCommandOptions
 
-        @Option(help: "Detector: hog (fast, frontal) or cnn (slow, finds turned faces).")
-        var model: DetectionOptions.Model = .hog
+        /// The first spelling of --detector, kept for scripts.
+        @Option(help: .hidden)
+        var model: DetectionOptions.Model?
 
         @Argument(help: ArgumentHelp("JPEG or PNG files.", valueName: "IMAGE"))
         var images: [String]
@@ -22,9 +23,17 @@ extension Facegate {
         }
 
         func run() async throws {
-            try await analyzeFiles(images, global: global, options: options, detection: options.detection(model: model), describe: false)
+            try await analyzeFiles(
+                images, global: global, options: options, detection: options.detection(detector: model.map { $0 == .cnn ? .cnn : .hog }),
+                describe: false)
         }
     }
 }
 
 extension DetectionOptions.Model: ExpressibleByArgument {}
+
+extension DetectionOptions.Detector: ExpressibleByArgument {
+    /// The help of every command's --detector.
+    static let help =
+        "Face detector for photos: hog (fast, frontal faces), cnn (slow, finds turned faces), or auto (hog; when it finds no face, hog with one more doubling, then cnn)."
+}

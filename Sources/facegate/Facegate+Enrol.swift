@@ -20,6 +20,9 @@ extension Facegate {
         @OptionGroup var state: StateOptions
         @OptionGroup var options: AdminOptions
 
+        @Option(help: ArgumentHelp(DetectionOptions.Detector.help, valueName: "hog|cnn|auto"))
+        var detector: DetectionOptions.Detector = .auto
+
         @Option(help: "The person's display name (stored encrypted).")
         var name: String
 
@@ -72,7 +75,8 @@ extension Facegate {
                     displayName: name, fields: personal, noticeVersion: notice, purposes: purposes, method: method,
                     card: try card.map(CardNumber.read))
                 let result = try await AdminCommandRunner(global: global, state: state).run(
-                    .enrol(request), images: camera ? try cameraFrames() : images.map(ImageSource.file), loadGallery: true,
+                    .enrol(request, detector: detector), images: camera ? try cameraFrames() : images.map(ImageSource.file),
+                    loadGallery: true,
                     inProcessOnly: camera)
                 if options.json {
                     CommandOutput.json(["subject": result["subject"] ?? .null, "templates": result["templates"] ?? .null])
@@ -115,6 +119,9 @@ extension Facegate {
         @OptionGroup var state: StateOptions
         @OptionGroup var options: AdminOptions
 
+        @Option(help: ArgumentHelp(DetectionOptions.Detector.help, valueName: "hog|cnn|auto"))
+        var detector: DetectionOptions.Detector = .auto
+
         @Argument(help: ArgumentHelp("Photos.", valueName: "IMAGE"))
         var images: [String]
 
@@ -125,7 +132,7 @@ extension Facegate {
         func run() async throws {
             try await runReportingErrors(json: options.json) {
                 let results = try await AdminCommandRunner(global: global, state: state).run(
-                    .identify, images: images.map(ImageSource.file), loadGallery: true)
+                    .identify(detector: detector), images: images.map(ImageSource.file), loadGallery: true)
                 var outcome = BatchOutcome()
                 for result in results.arrayValue ?? [] {
                     if let error = result["error"] {

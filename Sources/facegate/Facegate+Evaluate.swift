@@ -128,6 +128,9 @@ extension Facegate {
         @Option(name: .customLong("max-pixels"), help: "Refuse images whose header claims more pixels than this.")
         var maxPixels: Int = ImageDecoder.defaultMaxPixels
 
+        @Option(help: ArgumentHelp(DetectionOptions.Detector.help, valueName: "hog|cnn|auto"))
+        var detector: DetectionOptions.Detector = .auto
+
         func validate() throws {
             guard (pairs == nil) != (labels == nil) else { throw ValidationError("give either --pairs or --labels") }
             guard threshold > 0 && threshold < 4 else { throw ValidationError("--threshold must be between 0 and 4") }
@@ -173,7 +176,7 @@ extension Facegate {
                 let labelList = try labels.map { try LabelList(file: $0) }
                 let engine = try FaceEngine(models: try global.locateModels(), logger: global.makeLogger())
                 let evaluator = PairEvaluator(
-                    root: root ?? Self.directory(of: list), detection: .photo(upsample: upsample),
+                    root: root ?? Self.directory(of: list), detection: .photo(detector: detector, upsample: upsample),
                     decoder: ImageDecoder(maxPixels: maxPixels), threshold: threshold, jitter: jitter)
                 let openSetEvaluation = try gallerySizes().map {
                     OpenSetEvaluation(syntheticSubjects: $0, threshold: threshold, margin: margin, seed: seed)

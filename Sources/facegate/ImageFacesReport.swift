@@ -11,10 +11,17 @@ struct ImageFacesReport {
         let faces: [JSONValue] = analysis.faces.map { face in
             let box = face.box.clipped(width: analysis.width, height: analysis.height)
             var object: JSONObject = [
-                "box": ["left": .int(box.left), "top": .int(box.top), "right": .int(box.right), "bottom": .int(box.bottom)]
+                "box": ["left": .int(box.left), "top": .int(box.top), "right": .int(box.right), "bottom": .int(box.bottom)],
+                "detector": .string(face.box.pass.rawValue),
             ]
             if includeEmbeddings, let descriptor = face.descriptor {
                 object["embedding"] = .array(descriptor.values.map(JSONValue.float))
+            }
+            if let quality = face.quality {
+                object["quality"] = [
+                    "yaw": .double(rounded(quality.yaw)), "nose_offset": .double(rounded(quality.noseOffset)),
+                    "roll": .double(rounded(quality.roll)), "sharpness": .double(rounded(quality.sharpness)),
+                ]
             }
             return .object(object)
         }
@@ -41,7 +48,10 @@ struct ImageFacesReport {
         var lines = ["\(file): \(analysis.width)x\(analysis.height), \(count) face\(count == 1 ? "" : "s") (\(stages))"]
         for (index, face) in analysis.faces.enumerated() {
             let box = face.box.clipped(width: analysis.width, height: analysis.height)
-            lines.append("  face \(index + 1): left \(box.left), top \(box.top), right \(box.right), bottom \(box.bottom)")
+            var line =
+                "  face \(index + 1): left \(box.left), top \(box.top), right \(box.right), bottom \(box.bottom) (\(face.box.pass.rawValue)"
+            if let quality = face.quality { line += ", turned \(format(quality.yaw))°, sharpness \(format(quality.sharpness))" }
+            lines.append(line + ")")
             if includeEmbeddings, let descriptor = face.descriptor {
                 lines.append("    " + descriptor.values.map { "\($0)" }.joined(separator: " "))
             }

@@ -1,5 +1,6 @@
 import Consent
 import Edge
+import FaceEngine
 import FacegateCore
 import FacegateTestSupport
 import Foundation
@@ -22,7 +23,8 @@ struct AdminCommandTests {
             EnrolmentRequest(
                 displayName: "Ada Lovelace", fields: ["email": "ada@example.org", "member_no": "42"], noticeVersion: "2026-01",
                 purposes: ["entry", "attendance-analytics"], method: "tablet")),
-        .identify,
+        .identify(),
+        .identify(detector: .cnn),
         .erase(subject),
         .withdraw(subject, purposes: nil),
         .withdraw(subject, purposes: ["attendance-analytics"]),
@@ -55,7 +57,8 @@ struct AdminCommandTests {
         .doorConfirm(alert: "a1", decision: "deny", reason: "confirmed by staff"),
         .doorAlerts,
         .enrol(
-            EnrolmentRequest(displayName: "Bea", noticeVersion: "2026-12", purposes: ["entry"], method: "signed-form", card: "0451 7781")),
+            EnrolmentRequest(displayName: "Bea", noticeVersion: "2026-12", purposes: ["entry"], method: "signed-form", card: "0451 7781"),
+            detector: .hog),
         .doorClaim(card: "0451 7781"),
         .doorAdmit(card: "99"),
         .cardSet(subject, card: "0451 7781"),
@@ -115,6 +118,7 @@ struct AdminCommandTests {
             (.auditVerify, ["export": "x", "public_key": "abc"], "'public_key'"),
             (.backupRecord, ["destination": "/b", "key_epochs": ["one"]], "'key_epochs'"),
             (.enrol, ["name": "Ada", "notice": "2026-01", "purposes": ["entry"]], "'method'"),
+            (.identify, ["detector": "dlib"], "'detector'"),
             (.doorConfirm, ["alert": "a", "decision": "deny"], "'reason'"),
             (.consoleUserAdd, ["name": "ada", "role": "root", "password": "correct horse battery staple"], "'root'"),
             (.consoleUserAdd, ["name": "ada", "role": "staff"], "'password'"),

@@ -59,7 +59,7 @@ struct ConsoleCallerTests {
             let staff = Self.console("sam", .staff), dpo = Self.console("dee", .dpo)
             let refusals: [(Caller, AdminCommand)] = [
                 (staff, .erase(subject)), (staff, .exportConsentLog(.jsonl)), (staff, .subjects(names: true)),
-                (dpo, .identify), (dpo, .erase(subject)), (dpo, .denyListPropose(subject, reason: "r", evidence: ["e"])),
+                (dpo, .identify()), (dpo, .erase(subject)), (dpo, .denyListPropose(subject, reason: "r", evidence: ["e"])),
                 (Self.console("ana", .admin), .policyReload), (Self.console("ana", .admin), .backupPrepare),
             ]
             for (caller, command) in refusals {

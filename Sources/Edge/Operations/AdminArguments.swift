@@ -1,3 +1,4 @@
+public import FaceEngine
 public import FacegateCore
 public import Vault
 
@@ -39,6 +40,16 @@ public struct AdminArguments: Sendable {
         guard let value = object[name], value != .null else { return fallback }
         guard let flag = value.boolValue else { throw AdminError(.invalidRequest, "'\(command)': '\(name)' must be true or false") }
         return flag
+    }
+
+    /// The face detector for a command's photos (`detector`: hog, cnn or auto; auto
+    /// when absent).
+    public func detector() throws(AdminError) -> DetectionOptions.Detector {
+        guard let text = try optionalString("detector") else { return .auto }
+        guard let detector = DetectionOptions.Detector(rawValue: text) else {
+            throw AdminError(.invalidRequest, "'\(command)': 'detector' must be hog, cnn or auto")
+        }
+        return detector
     }
 
     /// A subject pseudonym argument, checked for shape before anything is looked up.

@@ -1,4 +1,5 @@
 public import Consent
+import FaceEngine
 public import FacegateCore
 import Vault
 
@@ -28,8 +29,9 @@ extension AdminCommand {
             self = .enrol(
                 EnrolmentRequest(
                     displayName: try args.string("name"), fields: fields, noticeVersion: try args.string("notice"),
-                    purposes: try args.strings("purposes") ?? [], method: try args.string("method"), card: try args.optionalString("card")))
-        case .identify: self = .identify
+                    purposes: try args.strings("purposes") ?? [], method: try args.string("method"), card: try args.optionalString("card")),
+                detector: try args.detector())
+        case .identify: self = .identify(detector: try args.detector())
         case .erase: self = .erase(try args.subject())
         case .withdraw: self = .withdraw(try args.subject(), purposes: try args.strings("purposes"))
         case .purge: self = .purge
@@ -103,9 +105,10 @@ extension AdminCommand {
     /// The `args` object this command travels with.
     public var arguments: JSONObject {
         switch self {
-        case .status, .identify, .purge, .auditCheck, .backupPrepare, .policyReload, .doorAlerts, .consoleUserList, .health: return [:]
+        case .identify(let detector): return detector == .auto ? [:] : ["detector": .string(detector.rawValue)]
+        case .status, .purge, .auditCheck, .backupPrepare, .policyReload, .doorAlerts, .consoleUserList, .health: return [:]
         case .subjects(let names): return ["names": .bool(names)]
-        case .enrol(let request):
+        case .enrol(let request, let detector):
             var fields = JSONObject()
             for (key, value) in request.fields.sorted(by: { $0.key < $1.key }) { fields[key] = .string(value) }
             var object: JSONObject = [
@@ -113,6 +116,7 @@ extension AdminCommand {
                 "purposes": .array(request.purposes.map(JSONValue.string)), "method": .string(request.method), "fields": .object(fields),
             ]
             if let card = request.card { object["card"] = .string(card) }
+            if detector != .auto { object["detector"] = .string(detector.rawValue) }
             return object
         case .erase(let subject), .exportSubject(let subject), .cardClear(let subject): return ["subject": .string(subject.rawValue)]
         case .doorClaim(let card), .doorAdmit(let card): return ["card": .string(card)]

@@ -1,4 +1,5 @@
 public import Consent
+public import FaceEngine
 public import FacegateCore
 public import Vault
 
@@ -13,10 +14,11 @@ public enum AdminCommand: Sendable, Equatable {
     case status
     /// Enrolled subjects; `names` (admins only, audited) adds display names.
     case subjects(names: Bool)
-    /// Enrols the one person in the images, with their consent.
-    case enrol(EnrolmentRequest)
+    /// Enrols the one person in the images, with their consent; `detector` finds
+    /// their faces (HOG with fallbacks unless asked).
+    case enrol(EnrolmentRequest, detector: DetectionOptions.Detector = .auto)
     /// Who is in each image; nothing is stored.
-    case identify
+    case identify(detector: DetectionOptions.Detector = .auto)
     /// Erases a subject now (Art. 17).
     case erase(SubjectID)
     /// Withdraws consent to some purposes, or all (nil): withdrawing recognition erases.

@@ -21,23 +21,32 @@ extension ApplianceOperations {
     }
 
     /// Enrols one person from photos (the largest face of each), with their consent, in
-    /// one transaction. Refuses, storing nothing, when an image has no face, when the
-    /// photos do not show the same person, or when the face is already enrolled.
-    public func enrol(images: [ImageSource], request: EnrolmentRequest, caller: Caller) throws -> Enrolled {
+    /// one transaction. Refuses, storing nothing, when an image has no face, when its
+    /// face is turned or blurred beyond `FaceQuality.enrolmentBar`, when the photos do
+    /// not show the same person, or when the face is already enrolled.
+    public func enrol(
+        images: [ImageSource], request: EnrolmentRequest, detector: DetectionOptions.Detector = .auto, caller: Caller
+    ) throws -> Enrolled {
         _ = try registry.validate(request)
         guard !images.isEmpty else { throw OperationError(.invalidArgument, "enrolment needs at least one photo of the person") }
         let engine = try engine()
         // The working resolution is chosen per photo: a phone photo is enrolled in a
         // fraction of a second, its face described at full resolution.
-        let options = DetectionOptions.photo()
+        let options = DetectionOptions.photo(detector: detector)
         var descriptors: [FaceDescriptor] = []
         defer { descriptors.forEach { $0.wipe() } }
         for image in images {
-            guard let descriptor = try engine.describeFace(in: try image.decode(with: decoder), choosing: .largest, options: options) else {
+            guard let face = try engine.examineFace(in: try image.decode(with: decoder), choosing: .largest, options: options) else {
                 throw OperationError(
                     .enrolmentRefused, "'\(image.name)': no face found; use a frontal photo where the face is at least 60 px wide")
             }
-            descriptors.append(descriptor)
+            // A template is used for years: a turned or blurred face is refused for a
+            // retake rather than stored as a weak template.
+            if let shortfall = face.quality.shortfall(of: FaceQuality.enrolmentBar) {
+                face.descriptor.wipe()
+                throw OperationError(.enrolmentRefused, "'\(image.name)': \(shortfall.advice)")
+            }
+            descriptors.append(face.descriptor)
         }
         let threshold = policy.recognition.threshold
         try registry.catchUpWithErasures()
@@ -68,10 +77,11 @@ extension ApplianceOperations {
 
     /// Who is in a photo: per face, the matching subject, distance and decision.
     /// Stores nothing; the descriptors are wiped as soon as they are matched.
-    public func identify(_ image: ImageSource, caller: Caller) throws -> JSONValue {
+    /// Faces are not held to the enrolment bar: a turned face is answered as well as it can be.
+    public func identify(_ image: ImageSource, detector: DetectionOptions.Detector = .auto, caller: Caller) throws -> JSONValue {
         let engine = try engine()
         let decoded = try image.decode(with: decoder)
-        let analysis = try engine.analyze(decoded, options: .photo(), describe: true)
+        let analysis = try engine.analyze(decoded, options: .photo(detector: detector), describe: true)
         let showNames = seesNames(caller)
         let recognizer = Recognizer(registry: registry)
         try recognizer.catchUpWithErasures()
@@ -85,6 +95,7 @@ extension ApplianceOperations {
                 "subject": .string(decision.subject?.rawValue),
                 "distance": decision.distance.map { .double(Self.rounded($0)) } ?? .null,
                 "decision": .string(decision.kind.rawValue),
+                "detector": .string(face.box.pass.rawValue),
             ]
             if showNames, let subject = decision.subject, let profile = try? registry.vault.profile(of: subject) {
                 object["name"] = .string(profile.displayName)

@@ -110,12 +110,13 @@ public final class ApplianceOperations: @unchecked Sendable {
         switch command {
         case .status: return status()
         case .subjects(let names): return try subjects(caller: caller, includeNames: names)
-        case .enrol(let request): return try enrol(images: images, request: request, caller: caller).json
-        case .identify:
+        case .enrol(let request, let detector):
+            return try enrol(images: images, request: request, detector: detector, caller: caller).json
+        case .identify(let detector):
             guard !images.isEmpty else { throw AdminError(.invalidRequest, "'identify' needs at least one image") }
             return .array(
                 images.map { image in
-                    do { return try identify(image, caller: caller) } catch let error as any UserFacingError {
+                    do { return try identify(image, detector: detector, caller: caller) } catch let error as any UserFacingError {
                         return ["file": .string(image.name), "error": error.json]
                     } catch {
                         return ["file": .string(image.name), "error": UnexpectedError(error).json]

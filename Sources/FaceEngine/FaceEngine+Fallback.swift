@@ -1,0 +1,68 @@
+import Logging
+
+/// The fallbacks for photos in which the first pass found no face, and MMOD kept
+/// within its pixel budget.
+///
+/// A person asking to be enrolled or recognised from a photo should not be told "no
+/// face" while a detector could still find one: HOG misses faces smaller than its
+/// window and faces turned more than about 30°. The fallbacks run only when the first
+/// pass found nothing (a photo with faces costs nothing more) and only for photos
+/// (`DetectionOptions.fallback`; the door's frames never take them): first HOG with
+/// one more doubling (faces half as wide), within `DetectionPlan.retryPixelBudget`;
+/// then dlib's MMOD CNN, which finds turned faces, within `mmodPixelBudget`.
+extension FaceEngine {
+    func detectWithFallbacks(in image: RGBImage, options: DetectionOptions) throws(FaceEngineError) -> [FaceBox] {
+        let first = options.smallestFace(width: image.width, height: image.height, mmod: false)
+        let retry = DetectionPlan(
+            width: image.width, height: image.height, smallestFace: max(1, first / 2), pixelBudget: DetectionPlan.retryPixelBudget)
+        // A retry that would not find smaller faces (the budget is already spent) is skipped.
+        if retry.smallestFace < first {
+            let boxes = try detectWithHOG(in: image, plan: retry).map { box in
+                var box = box
+                box.pass = .hogRetry
+                return box
+            }
+            logger.debug("detection fallback", metadata: ["pass": "hog-retry", "faces": "\(boxes.count)"])
+            if !boxes.isEmpty { return boxes }
+        }
+        let boxes = try detectWithMMOD(in: image, smallestFace: options.smallestFace(width: image.width, height: image.height, mmod: true))
+        logger.debug("detection fallback", metadata: ["pass": "cnn", "faces": "\(boxes.count)"])
+        return boxes
+    }
+
+    /// MMOD on the photo downscaled so that it works on at most `mmodPixelBudget`
+    /// pixels (upsampled when the smallest face asks for it and the budget allows);
+    /// boxes are mapped back to `image`.
+    func detectWithMMOD(in image: RGBImage, smallestFace: Int) throws(FaceEngineError) -> [FaceBox] {
+        let plan = DetectionPlan(
+            width: image.width, height: image.height, smallestFace: smallestFace, pixelBudget: DetectionPlan.mmodPixelBudget,
+            window: DetectionPlan.mmodWindow)
+        logger.debug(
+            "mmod planned",
+            metadata: [
+                "image": "\(plan.imageWidth)x\(plan.imageHeight)", "working": "\(plan.workingWidth)x\(plan.workingHeight)",
+                "upsample": "\(plan.upsample)", "smallest_face_px": "\(plan.smallestFace)",
+            ])
+        guard plan.isDownscaled else { return try run(.cnn, on: image, upsample: plan.upsample, scale: 1) }
+        let working = try image.downscaled(toWidth: plan.workingWidth, height: plan.workingHeight)
+        return try run(.cnn, on: working, upsample: plan.upsample, scale: 1).map(plan.mapToOriginal)
+    }
+}
+
+extension DetectionOptions {
+    /// The narrowest face, in the original's pixels, these options ask to find in an
+    /// image of this size: with a planned resolution the plan's (HOG) or the requested
+    /// smallest face (MMOD, which has its own budget); with a fixed one, the detector's
+    /// window at the asked scale and doublings.
+    func smallestFace(width: Int, height: Int, mmod: Bool) -> Int {
+        let window = mmod ? DetectionPlan.mmodWindow : DetectionPlan.window
+        switch resolution {
+        case .planned(let smallestFace, _):
+            if mmod { return smallestFace }
+            return plan(width: width, height: height)?.smallestFace ?? smallestFace
+        case .fixed:
+            let factor = Double(1 << upsample) * (mmod ? 1 : hogScale)
+            return max(1, Int((Double(window) / factor).rounded(.up)))
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import FaceEngine
+import FacegateCore
+import FacegateTestSupport
+import Foundation
+import Testing
+
+/// The fallbacks for photos in which HOG's first pass finds no face, and MMOD's
+/// memory bound.
+@Suite("Detection fallback")
+struct DetectionFallbackTests {
+    let engine = TestEngine.shared
+
+    @Test("a photo of small faces HOG's first pass misses is answered by the retry with one more doubling")
+    func retryFindsSmallFaces() throws {
+        let faces = try #require(TestResources.sharedFaces, "../shared/faces is absent: the fallback is not checked on real photos")
+        // Seven faces of about 37 px (groups.csv): below the 60 px the first pass plans for.
+        let photo = try ImageDecoder().decode(file: faces + "/groups/dlib_2008_004176.jpg")
+        #expect(try engine.detect(in: photo, options: .photo(detector: .hog)).isEmpty)
+        let found = try engine.detect(in: photo, options: .photo())
+        #expect(!found.isEmpty)
+        #expect(found.allSatisfy { $0.pass == .hogRetry }, "\(found)")
+    }
+
+    @Test("a photo with a face HOG finds takes no fallback, and the door's options never do")
+    func noFallbackWhenFound() throws {
+        let found = try engine.detect(in: try TestEngine.image("obama.jpg"), options: .photo())
+        #expect(found.count == 1 && found.first?.pass == .hog)
+        #expect(!DetectionOptions().fallback)
+        #expect(DetectionOptions.photo().fallback && !DetectionOptions.photo(detector: .hog).fallback)
+    }
+
+    @Test("MMOD works within its pixel budget: a large photo's boxes are mapped back to its pixels")
+    func mmodPlanBoundsPixels() throws {
+        let original = try TestEngine.image("obama.jpg")  // 910x1137, one face about 270 px
+        let reference = try #require(try engine.detect(in: original, options: .photo(detector: .cnn)).first)
+        let large = LargePhotoTests.enlarged(original, by: 4)  // 16.6 megapixels
+        let plan = DetectionPlan(
+            width: large.width, height: large.height, smallestFace: DetectionPlan.defaultSmallestFace,
+            pixelBudget: DetectionPlan.mmodPixelBudget, window: DetectionPlan.mmodWindow)
+        #expect(plan.scannedPixels <= DetectionPlan.mmodPixelBudget)
+        let found = try engine.detect(in: large, options: .photo(detector: .cnn))
+        #expect(found.count == 1)
+        let box = try #require(found.first)
+        #expect(box.pass == .cnn)
+        let shrunk = FaceBox(left: box.left / 4, top: box.top / 4, right: box.right / 4, bottom: box.bottom / 4)
+        #expect(shrunk.intersectionOverUnion(reference) > 0.7, "\(shrunk) against \(reference)")
+    }
+}
