@@ -128,6 +128,11 @@ public final class FaceEngine: @unchecked Sendable {
                 }
             }
         case .cnn:
+            // dlib's network cannot convolve an image smaller than its filters, and it
+            // asserts (a dlib `fatal_error`) when asked to; dlib aborts the process at the
+            // second such error it sees. An image that cannot hold a face of MMOD's window
+            // has no face for it: answered without running it (found by the API fuzzer).
+            guard min(image.width, image.height) << max(0, upsample) >= DetectionPlan.mmodWindow else { return [] }
             return try mmod.withLock { (loaded: inout ShimHandle?) throws(FaceEngineError) in
                 // Loaded on first use: most photos never need it (`loadCNN` loads it up front).
                 if loaded == nil {

@@ -21,6 +21,20 @@ struct DetectionFallbackTests {
         #expect(found.allSatisfy { $0.pass == .hogRetry }, "\(found)")
     }
 
+    @Test("images too small for a face give no face and no error, again and again, with every detector")
+    func tinyImages() throws {
+        // dlib asserts when its network is given an image smaller than its filters, and
+        // aborts the process at its second assertion: each size is asked twice.
+        for (width, height) in [(1, 1), (300, 1), (1, 300), (12, 12), (39, 200)] {
+            let image = RGBImage(width: width, height: height)
+            for _ in 0..<2 {
+                for options in [DetectionOptions.photo(), .photo(detector: .cnn), .photo(detector: .hog), DetectionOptions()] {
+                    #expect(try engine.detect(in: image, options: options).isEmpty, "\(width)x\(height)")
+                }
+            }
+        }
+    }
+
     @Test("a photo with a face HOG finds takes no fallback, and the door's options never do")
     func noFallbackWhenFound() throws {
         let found = try engine.detect(in: try TestEngine.image("obama.jpg"), options: .photo())
