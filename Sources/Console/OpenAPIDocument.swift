@@ -24,7 +24,7 @@ enum OpenAPIDocument {
                 "name": {"type": "string"}, "purposes": {"type": "array", "items": {"type": "string"}},
                 "consent_expires_at": {"type": "string"}, "recent_visits": {"type": "array", "items": {"type": "string"}},
                 "incidents": {"type": "integer"}, "deny_listed": {"type": "boolean"},
-                "detector": {"type": "string", "enum": ["hog", "hog-retry", "cnn"]}}},
+                "detector": {"type": "string", "enum": ["hog", "hog-retry", "cnn", "hog-enhanced", "cnn-enhanced"]}}},
               "Identified": {"type": "object", "properties": {"faces": {"type": "array", "items": {"$ref": "#/components/schemas/Face"}},
                 "images": {"type": "array"}, "error": {"type": "object"}}},
               "Subjects": {"type": "object", "required": ["subjects"], "properties": {"subjects": {"type": "array", "items": {"type": "object",

@@ -7,4 +7,8 @@ public enum DetectionPass: String, Sendable, CaseIterable {
     case hogRetry = "hog-retry"
     /// dlib's MMOD CNN: asked for (`--detector cnn`), or the last fallback.
     case cnn
+    /// HOG on the low-light enhanced copy of a dark photo in which nothing was found.
+    case hogEnhanced = "hog-enhanced"
+    /// MMOD on the low-light enhanced copy of a dark photo: the very last fallback.
+    case cnnEnhanced = "cnn-enhanced"
 }

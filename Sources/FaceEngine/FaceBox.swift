@@ -19,6 +19,13 @@ public struct FaceBox: Sendable, Equatable, Hashable {
         self.pass = pass
     }
 
+    /// The same box, said to be found by `pass` (a fallback).
+    func found(by pass: DetectionPass) -> FaceBox {
+        var box = self
+        box.pass = pass
+        return box
+    }
+
     public var width: Int { right - left + 1 }
     public var height: Int { bottom - top + 1 }
     public var area: Int { max(0, width) * max(0, height) }

@@ -50,13 +50,15 @@ extension FaceEngine {
     private func examineFace(
         in image: RGBImage, choosing choice: FaceChoice, options: DetectionOptions, jitters: [Int]
     ) throws(FaceEngineError) -> (box: FaceBox, descriptors: [FaceDescriptor], quality: FaceQuality)? {
-        let boxes = try detect(in: image, options: options)
+        let located = try locateFaces(in: image, options: options)
+        let boxes = located.boxes
         let chosen: FaceBox? =
             switch choice {
             case .largest: boxes.max { $0.area < $1.area }
             case .nearestCenter: FaceBox.nearestCenter(of: boxes, width: image.width, height: image.height)
             }
         guard let box = chosen else { return nil }
+        let image = located.image
         let shapes = try landmarks(in: image, for: [box])
         let chips = try alignedChips(in: image, for: shapes)
         var described: [FaceDescriptor] = []

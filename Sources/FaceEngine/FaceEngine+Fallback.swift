@@ -10,24 +10,36 @@ import Logging
 /// (`DetectionOptions.fallback`; the door's frames never take them): first HOG with
 /// one more doubling (faces half as wide), within `DetectionPlan.retryPixelBudget`;
 /// then dlib's MMOD CNN, which finds turned faces, within `mmodPixelBudget`.
+///
+/// A dark photo (mean luma under `LowLightEnhancer.darkPhotoLuma`: a phone photo
+/// taken in a club) takes HOG, then MMOD, on its low-light enhanced copy instead: on
+/// ../shared/faces/lowlight MMOD finds no face in the originals and 7 of 8 in the
+/// enhanced copies, HOG 1 and 4 (`facegate bench lowlight --labels …`). The faces
+/// are then aligned and described in the enhanced copy, as the door describes the
+/// faces of its enhanced frames (`LocatedFaces.image`).
 extension FaceEngine {
-    func detectWithFallbacks(in image: RGBImage, options: DetectionOptions) throws(FaceEngineError) -> [FaceBox] {
+    func detectWithFallbacks(in image: RGBImage, options: DetectionOptions) throws(FaceEngineError) -> LocatedFaces {
         let first = options.smallestFace(width: image.width, height: image.height, mmod: false)
         let retry = DetectionPlan(
             width: image.width, height: image.height, smallestFace: max(1, first / 2), pixelBudget: DetectionPlan.retryPixelBudget)
         // A retry that would not find smaller faces (the budget is already spent) is skipped.
         if retry.smallestFace < first {
-            let boxes = try detectWithHOG(in: image, plan: retry).map { box in
-                var box = box
-                box.pass = .hogRetry
-                return box
-            }
+            let boxes = try detectWithHOG(in: image, plan: retry).map { $0.found(by: .hogRetry) }
             logger.debug("detection fallback", metadata: ["pass": "hog-retry", "faces": "\(boxes.count)"])
-            if !boxes.isEmpty { return boxes }
+            if !boxes.isEmpty { return LocatedFaces(boxes: boxes, image: image) }
         }
-        let boxes = try detectWithMMOD(in: image, smallestFace: options.smallestFace(width: image.width, height: image.height, mmod: true))
+        let mmodFace = options.smallestFace(width: image.width, height: image.height, mmod: true)
+        if let enhanced = LowLightEnhancer(threshold: LowLightEnhancer.darkPhotoLuma).enhance(image) {
+            let hog = try firstPass(in: enhanced, options: options).map { $0.found(by: .hogEnhanced) }
+            logger.debug("detection fallback", metadata: ["pass": "hog-enhanced", "faces": "\(hog.count)"])
+            if !hog.isEmpty { return LocatedFaces(boxes: hog, image: enhanced) }
+            let cnn = try detectWithMMOD(in: enhanced, smallestFace: mmodFace).map { $0.found(by: .cnnEnhanced) }
+            logger.debug("detection fallback", metadata: ["pass": "cnn-enhanced", "faces": "\(cnn.count)"])
+            return LocatedFaces(boxes: cnn, image: enhanced)
+        }
+        let boxes = try detectWithMMOD(in: image, smallestFace: mmodFace)
         logger.debug("detection fallback", metadata: ["pass": "cnn", "faces": "\(boxes.count)"])
-        return boxes
+        return LocatedFaces(boxes: boxes, image: image)
     }
 
     /// MMOD on the photo downscaled so that it works on at most `mmodPixelBudget`

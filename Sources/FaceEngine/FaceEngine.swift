@@ -83,22 +83,32 @@ public final class FaceEngine: @unchecked Sendable {
     /// `options.fallback`, a first pass that finds nothing is followed by the fallbacks
     /// (`FaceEngine+Fallback.swift`).
     public func detect(in image: RGBImage, options: DetectionOptions) throws(FaceEngineError) -> [FaceBox] {
+        try locateFaces(in: image, options: options).boxes
+    }
+
+    /// `detect`, with the image the faces were found in: a dark photo's faces may have
+    /// been found only in its enhanced copy, and are then aligned and described there.
+    func locateFaces(in image: RGBImage, options: DetectionOptions) throws(FaceEngineError) -> LocatedFaces {
         try options.validate()
-        var boxes: [FaceBox]
-        if options.model == .cnn {
-            boxes = try detectWithMMOD(in: image, smallestFace: options.smallestFace(width: image.width, height: image.height, mmod: true))
-        } else if let plan = options.plan(width: image.width, height: image.height) {
-            boxes = try detectWithHOG(in: image, plan: plan)
-        } else {
-            boxes = try run(.hog, on: image, upsample: options.upsample, scale: options.hogScale)
-        }
-        if boxes.isEmpty && options.fallback {
-            boxes = try detectWithFallbacks(in: image, options: options)
+        var located = LocatedFaces(boxes: try firstPass(in: image, options: options), image: image)
+        if located.boxes.isEmpty && options.fallback {
+            located = try detectWithFallbacks(in: image, options: options)
         }
         if let minFaceSize = options.minFaceSize {
-            boxes.removeAll { $0.width < minFaceSize }
+            located.boxes.removeAll { $0.width < minFaceSize }
         }
-        return boxes
+        return located
+    }
+
+    /// The detector and resolution the options ask for, without fallbacks.
+    func firstPass(in image: RGBImage, options: DetectionOptions) throws(FaceEngineError) -> [FaceBox] {
+        if options.model == .cnn {
+            return try detectWithMMOD(in: image, smallestFace: options.smallestFace(width: image.width, height: image.height, mmod: true))
+        }
+        if let plan = options.plan(width: image.width, height: image.height) {
+            return try detectWithHOG(in: image, plan: plan)
+        }
+        return try run(.hog, on: image, upsample: options.upsample, scale: options.hogScale)
     }
 
     /// HOG at the plan's working resolution, boxes mapped back to `image`.
@@ -215,10 +225,12 @@ public final class FaceEngine: @unchecked Sendable {
         var timings = StageTimings()
         let clock = ContinuousClock()
         var start = clock.now
-        let boxes = try detect(in: image, options: options)
+        let located = try locateFaces(in: image, options: options)
+        let boxes = located.boxes
         timings.detect = (clock.now - start).milliseconds
         var faces = boxes.map { FaceAnalysis.Face(box: $0) }
         if describe && !boxes.isEmpty {
+            let image = located.image
             start = clock.now
             let shapes = try landmarks(in: image, for: boxes)
             timings.align = (clock.now - start).milliseconds

@@ -49,6 +49,13 @@ public struct LowLightEnhancer: Sendable {
     /// the venue.
     public static let tooDarkLuma = 7.0
 
+    /// Mean luma below which a photo in which no face was found is tried again
+    /// enhanced (`FaceEngine+Fallback.swift`). The policy's `low_light_luma` default,
+    /// as at the door; a constant of its own because photos are looked at by commands
+    /// that load no policy (`detect`, `compare`, `evaluate`), and a photo is enhanced
+    /// only after every other pass found nothing, so a brighter one costs nothing.
+    public static let darkPhotoLuma = 70.0
+
     /// The light of a frame and, when it is dark, its enhanced copy. Detection still
     /// runs on a frame that is too dark (an infrared face may still show); the light is
     /// what the door counts.

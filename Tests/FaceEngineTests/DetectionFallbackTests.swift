@@ -59,4 +59,27 @@ struct DetectionFallbackTests {
         let shrunk = FaceBox(left: box.left / 4, top: box.top / 4, right: box.right / 4, bottom: box.bottom / 4)
         #expect(shrunk.intersectionOverUnion(reference) > 0.7, "\(shrunk) against \(reference)")
     }
+
+    @Test("a dark photo in which HOG and MMOD find nothing is looked at again enhanced, and its face described there")
+    func darkPhotoEnhanced() throws {
+        let faces = try #require(TestResources.sharedFaces, "../shared/faces is absent: the dark fallback is not checked on real photos")
+        // Two near-black 360x480 photos of one person each (lowlight.csv), mean luma 0-1.
+        // In the first, HOG finds the face once the photo is enhanced; in the second only
+        // MMOD does, on the enhanced copy: a face HOG missed and the CNN found.
+        for (file, pass) in [("rayhanhemel_3_image3.jpg", DetectionPass.hogEnhanced), ("rayhanhemel_2_image2.jpg", .cnnEnhanced)] {
+            let photo = try ImageDecoder().decode(file: faces + "/lowlight/" + file)
+            #expect(try engine.detect(in: photo, options: .photo(detector: .hog)).isEmpty, "\(file): HOG alone finds it")
+            #expect(try engine.detect(in: photo, options: .photo(detector: .cnn)).isEmpty, "\(file): MMOD alone finds it")
+            let analysis = try engine.analyze(photo, options: .photo(), describe: true)
+            #expect(analysis.faces.count == 1, "\(file): \(analysis.faces.map(\.box))")
+            let face = try #require(analysis.faces.first)
+            #expect(face.box.pass == pass, "\(file)")
+            let descriptor = try #require(face.descriptor, "\(file): the face is described")
+            #expect(descriptor.values.contains { $0 != 0 })
+            // The one-face path (enrolment, compare) takes the same fallback.
+            let examined = try #require(try engine.examineFace(in: photo, choosing: .largest, options: .photo()))
+            #expect(examined.box == face.box)
+            #expect(examined.descriptor.distance(to: descriptor) < 1e-5)
+        }
+    }
 }
