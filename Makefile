@@ -67,10 +67,11 @@ release: deps
 	$(SWIFT) build -c release
 
 # FACEGATE_REQUIRE_BROWSER=1: the browser and fuzz tests fail, not skip, when
-# chromium, chromedriver or the venv is missing.
+# chromium, chromedriver or the venv is missing; FACEGATE_REQUIRE_RTSP=1: the IP camera
+# tests fail, not skip, when GStreamer's RTSP server (python3-gi) is missing.
 test: deps models fixtures test-venv lint
 	$(SWIFT) build --build-tests
-	FACEGATE_REQUIRE_BROWSER=1 $(SWIFT) test --skip-build
+	FACEGATE_REQUIRE_BROWSER=1 FACEGATE_REQUIRE_RTSP=1 $(SWIFT) test --skip-build
 
 demo: deps models fixtures release
 	@scripts/demo.sh "$(RELEASE_BIN)" "$(FACEGATE_FIXTURES)"

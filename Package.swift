@@ -107,6 +107,15 @@ let package = Package(
             pkgConfig: "libv4l2",
             providers: [.apt(["libv4l-dev"])]
         ),
+        // GStreamer (core and appsink), through pkg-config; only CRTSP includes it.
+        .systemLibrary(
+            name: "CGStreamer",
+            pkgConfig: "gstreamer-app-1.0",
+            providers: [.apt(["libgstreamer1.0-dev", "libgstreamer-plugins-base1.0-dev"])]
+        ),
+        // An RTSP camera as packed RGB frames in memory: C over GStreamer behind an opaque
+        // handle, so that GLib's types never reach Swift.
+        .target(name: "CRTSP", dependencies: ["CGStreamer"]),
         // Linux calls Swift cannot make directly: variadic prctl/ioctl, SO_PEERCRED.
         .target(name: "CLinuxSupport"),
         // What every module shares: ordered JSON, timestamps, the user-facing error contract.
@@ -155,6 +164,7 @@ let package = Package(
             name: "Edge",
             dependencies: [
                 "CLinuxSupport",
+                "CRTSP",
                 "CV4L2",
                 "FaceEngine",
                 "FacegateCore",

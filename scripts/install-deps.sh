@@ -19,6 +19,13 @@ packages=(
     python3-venv           # make compare, make test-venv: venvs (ensurepip)
     chromium               # make test: the console's browser test (headless)
     chromium-driver        # make test: /usr/bin/chromedriver, driven by Selenium
+    libgstreamer1.0-dev    # rtsp:// sources: GStreamer's pipeline, RTSP client and decoders
+    libgstreamer-plugins-base1.0-dev
+    gstreamer1.0-plugins-good  # rtspsrc, rtph264depay, jpegdec
+    gstreamer1.0-libav     # avdec_h264: IP cameras send H.264
+    gstreamer1.0-plugins-bad   # make test: openh264enc, the H.264 the test camera streams
+    gir1.2-gst-rtsp-server-1.0 # make test: the loopback RTSP server the tests stream from
+    python3-gi
 )
 
 missing=()

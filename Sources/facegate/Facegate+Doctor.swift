@@ -17,7 +17,7 @@ extension Facegate {
     /// Checks that the appliance can run, and says what to fix.
     struct Doctor: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check models, BLAS, keys, state directory, camera and policy, and say what to fix.")
+            abstract: "Check models, BLAS, keys, state directory, frame source, camera and policy, and say what to fix.")
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var state: StateOptions
@@ -174,9 +174,15 @@ extension Facegate {
                 }
             }
 
-            // Camera.
+            // The policy's source, then the cameras plugged in.
+            if let policy, let source = Self.sourceCheck(policy: policy, environment: ProcessEnvironment.current) {
+                checks.append(source)
+            }
             let cameras = V4L2Camera.availableDevices()
-            if cameras.isEmpty {
+            let configured = policy?.appliance.source.flatMap { try? FrameSourceSpec(parsing: $0) }
+            if cameras.isEmpty, case .rtsp = configured {
+                add("camera", .ok, "no /dev/video* device, none needed: the policy's source is an IP camera")
+            } else if cameras.isEmpty {
                 add("camera", .warn, "no /dev/video* device; `run` needs --source y4m:PATH or dir:PATH until a camera is plugged in")
             } else {
                 let unreadable = cameras.filter { access($0, R_OK | W_OK) != 0 }

@@ -48,7 +48,9 @@ extension Facegate {
         @Flag(help: "Enrol from the camera instead of photos: the person looks at it until enough good frames are taken.")
         var camera = false
 
-        @Option(help: ArgumentHelp("With --camera: the frame source (default: the first /dev/video*).", valueName: "SOURCE"))
+        @Option(
+            help: ArgumentHelp(
+                "With --camera: the frame source (default: the policy's source, else the first /dev/video*).", valueName: "SOURCE"))
         var source: String?
 
         @Option(help: "With --camera: how many good frames (one face, large enough) to enrol from.")
@@ -94,10 +96,12 @@ extension Facegate {
             let spec: FrameSourceSpec
             if let source {
                 spec = try FrameSourceSpec(parsing: source)
+            } else if let configured = policy.appliance.source {
+                spec = try FrameSourceSpec(parsing: configured)
             } else {
                 spec = try FrameSourceSpec.firstCamera(otherwise: "enrol from photos, or pass --source")
             }
-            let frames = try spec.open()
+            let frames = try spec.open(sourceUser: policy.appliance.sourceUser)
             defer { frames.close() }
             let engine = try FaceEngine(models: try global.locateModels(), logger: global.makeLogger())
             if !options.json { CommandOutput.line("look at the camera: taking \(self.frames) frames with one face…") }

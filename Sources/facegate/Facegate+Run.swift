@@ -15,7 +15,9 @@ extension Facegate {
         static let configuration = CommandConfiguration(
             abstract: "Run the appliance: frames in, decisions out (one JSON line each on standard output).",
             discussion: """
-                Sources: v4l2:/dev/video0[?width=640&height=480&fps=15] (a camera), y4m:PATH (a video), \
+                Sources: v4l2:/dev/video0[?width=640&height=480&fps=15] (a camera), rtsp://HOST[:PORT]/PATH (an IP \
+                camera: its user is the policy's [appliance] source_user, its password the systemd credential \
+                facegate-rtsp-password; it is reconnected when it drops), y4m:PATH (a video), \
                 dir:PATH[?hold=5] (a folder of photos as a slideshow). A file source is processed as fast \
                 as the pipeline goes (--realtime paces it) and `run` exits at its end (--loop repeats it). \
                 --source none runs without a camera (the console and the admin socket only); --keep-serving keeps \
@@ -82,7 +84,7 @@ extension Facegate {
                 let metrics = ConsoleMetrics()
                 // No source: the console and the admin socket only (an office PC, a DPO's box).
                 let pipeline = try spec.map { spec in
-                    let frames = try spec.open(logger: logger)
+                    let frames = try spec.open(logger: logger, sourceUser: policy.appliance.sourceUser)
                     let pipeline = RecognitionPipeline(
                         engine: engine, registry: registry, source: frames,
                         configuration: .init(policy: policy.recognition, realtime: realtime, loop: loop),
@@ -101,6 +103,10 @@ extension Facegate {
                         "trigger": "\(policy.recognition.trigger.rawValue)",
                     ]
                     if let slideshow = frames as? DirectorySlideshow { running["source.images"] = "\(slideshow.imageCount)" }
+                    if let camera = frames as? RTSPCamera {
+                        running["source.codec"] = "\(camera.codec)"
+                        running["source.size"] = "\(camera.width)x\(camera.height)"
+                    }
                     logger.info("facegate running", metadata: running)
                     return pipeline
                 }

@@ -35,6 +35,7 @@ extension Policy {
             serviceUser: try applianceTable.string("service_user", default: "facegate"),
             socketPath: try applianceTable.optionalString("socket"),
             source: try applianceTable.optionalString("source"),
+            sourceUser: try applianceTable.optionalString("source_user"),
             relayCommand: try applianceTable.optionalString("relay_command"),
             relayTimeoutSeconds: try applianceTable.number(
                 "relay_timeout_seconds", default: 5, range: PolicyRange.relayTimeoutSeconds, unit: "seconds"))

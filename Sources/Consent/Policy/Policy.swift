@@ -30,6 +30,9 @@ public struct Policy: Sendable, Equatable {
         public var socketPath: String?
         /// The frame source `run` uses when `--source` is not given.
         public var source: String?
+        /// The user an IP camera (`rtsp://`) asks for; its password is never in the
+        /// policy, only in the systemd credential `facegate-rtsp-password`.
+        public var sourceUser: String?
         /// A command run for each `member` decision, with the decision in its
         /// environment (a door relay). Never run for `alert` or `unknown`.
         public var relayCommand: String?

@@ -9,6 +9,8 @@ public struct CaptureError: Error, Sendable, Equatable, ModuleError {
         case malformed = "source_malformed"
         case disconnected = "source_disconnected"
         case invalidArgument = "invalid_source"
+        /// An IP camera refused the credentials, or asked for some that were not given.
+        case unauthorized = "source_unauthorized"
     }
 
     public let code: Code
@@ -30,6 +32,7 @@ extension CaptureError.Code: ErrorCode {
         case .busy: .temporaryFailure
         case .unsupported, .malformed: .dataError
         case .invalidArgument: .usage
+        case .unauthorized: .configuration
         }
     }
 }

@@ -1,10 +1,14 @@
 public import FaceEngine
+public import FacegateCore
 public import Logging
 
 /// A frame source as the command line and the policy name it:
-/// `v4l2:/dev/video0[?width=640&height=480&fps=15]`, `y4m:PATH`, `dir:PATH`.
+/// `v4l2:/dev/video0[?width=640&height=480&fps=15]`, `rtsp://HOST[:PORT]/PATH`,
+/// `y4m:PATH`, `dir:PATH`.
 public enum FrameSourceSpec: Sendable, Equatable {
     case v4l2(device: String, width: Int, height: Int, fps: Int)
+    /// An IP camera; its address is passed to the camera as written (query included).
+    case rtsp(RTSPAddress)
     case y4m(path: String)
     case directory(path: String, framesPerImage: Int)
 
@@ -17,14 +21,19 @@ public enum FrameSourceSpec: Sendable, Equatable {
     public var loggedName: String {
         switch self {
         case .v4l2(let device, _, _, _): "v4l2:" + device
+        case .rtsp(let address): address.loggedName
         case .y4m: "y4m"
         case .directory: "dir"
         }
     }
 
     public init(parsing text: String) throws(CaptureError) {
+        if text.lowercased().hasPrefix("rtsp") {
+            self = .rtsp(try RTSPAddress(parsing: text))
+            return
+        }
         guard let colon = text.firstIndex(of: ":") else {
-            throw CaptureError(.invalidArgument, "'\(text)' is not a source; use v4l2:/dev/video0, y4m:PATH or dir:PATH")
+            throw CaptureError(.invalidArgument, "'\(text)' is not a source; use v4l2:/dev/video0, rtsp://HOST/PATH, y4m:PATH or dir:PATH")
         }
         let kind = String(text[..<colon])
         var rest = String(text[text.index(after: colon)...])
@@ -51,16 +60,23 @@ public enum FrameSourceSpec: Sendable, Equatable {
         case "dir":
             self = .directory(path: rest, framesPerImage: parameters["hold"] ?? 5)
         default:
-            throw CaptureError(.invalidArgument, "unknown source kind '\(kind)'; use v4l2:, y4m: or dir:")
+            throw CaptureError(.invalidArgument, "unknown source kind '\(kind)'; use v4l2:, rtsp://, y4m: or dir:")
         }
     }
 
     /// Opens the source. `logger` hears about images a slideshow skips (by position,
-    /// never by file name: a photo's name is often a person's).
-    public func open(decoder: ImageDecoder = ImageDecoder(), logger: Logger? = nil) throws -> any FrameSource {
+    /// never by file name: a photo's name is often a person's). An IP camera's user is
+    /// `sourceUser` (the policy's) and its password the systemd credential in
+    /// `environment` (`SourceCredentials`).
+    public func open(
+        decoder: ImageDecoder = ImageDecoder(), logger: Logger? = nil, sourceUser: String? = nil,
+        environment: [String: String] = ProcessEnvironment.current
+    ) throws -> any FrameSource {
         switch self {
         case .v4l2(let device, let width, let height, let fps):
             return try V4L2Camera(device: device, request: .init(width: width, height: height, fps: fps))
+        case .rtsp(let address):
+            return try RTSPCamera(address: address, credentials: try SourceCredentials.load(user: sourceUser, environment: environment))
         case .y4m(let path):
             return try Y4MReader(path: path)
         case .directory(let path, let hold):

@@ -1,0 +1,52 @@
+import Consent
+import Edge
+import FacegateCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+extension Facegate.Doctor {
+    /// The policy's frame source, opened as `run` would open it: an IP camera is asked
+    /// for a frame (with the policy's user and the systemd credential), so that a wrong
+    /// address, a refused password or a missing decoder shows here and not at the door;
+    /// a device or a file must exist. Nil when the policy names no source.
+    static func sourceCheck(policy: Policy, environment: [String: String]) -> Check? {
+        guard let configured = policy.appliance.source else { return nil }
+        let spec: FrameSourceSpec
+        do {
+            spec = try FrameSourceSpec(parsing: configured)
+        } catch {
+            return Check(name: "source", level: .fail, detail: "the policy's source: \(message(error))")
+        }
+        switch spec {
+        case .rtsp(let address):
+            let started = ContinuousClock.now
+            do {
+                let credentials = try SourceCredentials.load(user: policy.appliance.sourceUser, environment: environment)
+                let camera = try RTSPCamera(address: address, credentials: credentials)
+                defer { camera.close() }
+                let seconds = Double(Int((ContinuousClock.now - started).milliseconds / 100)) / 10
+                return Check(
+                    name: "source", level: .ok,
+                    detail:
+                        "\(address.loggedName): \(camera.codec.isEmpty ? "video" : camera.codec) at \(camera.width)x\(camera.height), first frame in \(seconds) s"
+                        + (credentials == nil ? "" : ", signed in as '\(credentials!.user)'"))
+            } catch {
+                return Check(name: "source", level: .fail, detail: message(error))
+            }
+        case .v4l2(let device, _, _, _):
+            guard access(device, F_OK) == 0 else {
+                return Check(
+                    name: "source", level: .fail,
+                    detail: "the policy's camera \(device) does not exist; plug it in or fix [appliance] source")
+            }
+            return Check(name: "source", level: .ok, detail: device)
+        case .y4m(let path), .directory(let path, _):
+            return access(path, R_OK) == 0
+                ? Check(name: "source", level: .ok, detail: spec.loggedName)
+                : Check(
+                    name: "source", level: .fail, detail: "the policy's \(spec.loggedName) source cannot be read; fix [appliance] source")
+        }
+    }
+}
