@@ -288,7 +288,8 @@ let package = Package(
         .testTarget(
             name: "FacegateEndToEndTests",
             // Consent: the monitoring test seeds days of recognition-quality aggregates in-process.
-            dependencies: ["FacegateTestSupport", "facegate", "Consent"],
+            // FaceEngine: the privacy test makes the exact frames it then looks for on the disk.
+            dependencies: ["FacegateTestSupport", "facegate", "Consent", "FaceEngine"],
             exclude: ["Snapshots"],
             swiftSettings: strictSwift
         ),

@@ -32,6 +32,9 @@ int32_t fg_rtsp_initialize(char *message, size_t message_size) {
     if (g_once_init_enter(&done)) {
         GError *error = NULL;
         ok = gst_init_check(NULL, NULL, &error);
+        // GST_DEBUG would have rtspsrc print the stream's path and query and every
+        // header, Authorization included: never in this process.
+        if (ok) gst_debug_set_active(FALSE);
         if (!ok) snprintf(failure, sizeof failure, "GStreamer did not start: %s", error ? error->message : "unknown error");
         if (error) g_error_free(error);
         g_once_init_leave(&done, 1);
@@ -57,8 +60,17 @@ static void on_source_pad(GstElement *element, GstPad *pad, gpointer data) {
     }
     if (caps) gst_caps_unref(caps);
     if (!video) return;
+    // Only the codecs a door camera sends reach a decoder: a spoofed or odd stream
+    // description cannot make decodebin load whatever parser is installed.
+    if (strcmp(stream->codec, "H264") != 0 && strcmp(stream->codec, "H265") != 0 && strcmp(stream->codec, "JPEG") != 0) {
+        GST_ELEMENT_ERROR(
+            stream->source, STREAM, CODEC_NOT_FOUND, ("the camera sends %s video", stream->codec[0] ? stream->codec : "unknown"),
+            ("facegate takes H.264, H.265 or MJPEG"));
+        return;
+    }
     GstPad *target = gst_element_get_static_pad(stream->decoder, "sink");
-    if (!gst_pad_is_linked(target)) gst_pad_link(pad, target);
+    if (!gst_pad_is_linked(target) && gst_pad_link(pad, target) != GST_PAD_LINK_OK)
+        GST_ELEMENT_ERROR(stream->source, CORE, NEGOTIATION, ("the camera's stream does not link to a decoder"), (NULL));
     gst_object_unref(target);
 }
 
@@ -72,7 +84,8 @@ static void on_decoded_pad(GstElement *element, GstPad *pad, gpointer data) {
     if (caps) gst_caps_unref(caps);
     if (!raw) return;
     GstPad *target = gst_element_get_static_pad(stream->scaler, "sink");
-    if (!gst_pad_is_linked(target)) gst_pad_link(pad, target);
+    if (!gst_pad_is_linked(target) && gst_pad_link(pad, target) != GST_PAD_LINK_OK)
+        GST_ELEMENT_ERROR(stream->decoder, CORE, NEGOTIATION, ("the decoded video does not link to the scaler"), (NULL));
     gst_object_unref(target);
 }
 
@@ -156,15 +169,32 @@ fg_rtsp *fg_rtsp_open(
 }
 
 /// What an error on the bus means for the caller: retry, fix the credentials, install a
-/// decoder, or read the message.
-static int32_t classify(const GError *error) {
+/// decoder, or read the message. rtspsrc attaches the camera's RTSP status, which says
+/// more than the error's code (a 403 and a dropped connection are both READ errors).
+static int32_t classify(struct fg_rtsp *stream, GstMessage *message, const GError *error) {
     if (!error) return FG_RTSP_FAILED;
+    const GstStructure *details = NULL;
+    gst_message_parse_error_details(message, &details);
+    guint status = 0;
+    if (details && gst_structure_get_uint(details, "rtsp-status-code", &status)) {
+        if (status == 401 || status == 403) return FG_RTSP_UNAUTHORIZED;
+        if (status == 404) return FG_RTSP_NOT_FOUND;
+        if (status >= 400 && status < 500) return FG_RTSP_FAILED;
+    }
+    gboolean from_source = GST_MESSAGE_SRC(message) == GST_OBJECT(stream->source) ||
+                           gst_object_has_as_ancestor(GST_MESSAGE_SRC(message), GST_OBJECT(stream->source));
+    // rtspsrc's own "no supported stream" (nothing over TCP, an odd codec) is not a
+    // missing decoder.
+    if (from_source && error->domain == GST_STREAM_ERROR) return FG_RTSP_FAILED;
     if (error->domain == GST_RESOURCE_ERROR) {
         switch (error->code) {
         case GST_RESOURCE_ERROR_NOT_AUTHORIZED: return FG_RTSP_UNAUTHORIZED;
         case GST_RESOURCE_ERROR_NOT_FOUND:
-        case GST_RESOURCE_ERROR_OPEN_READ:
         case GST_RESOURCE_ERROR_OPEN_READ_WRITE: return FG_RTSP_NOT_FOUND;
+        // "No supported authentication protocol", "does not support DESCRIBE": retrying
+        // will not help.
+        case GST_RESOURCE_ERROR_OPEN_READ:
+        case GST_RESOURCE_ERROR_SETTINGS: return FG_RTSP_FAILED;
         default: return FG_RTSP_GONE;
         }
     }
@@ -187,7 +217,7 @@ static int32_t bus_problem(struct fg_rtsp *stream, char *message, size_t message
         GError *error = NULL;
         gchar *debug = NULL;
         gst_message_parse_error(posted, &error, &debug);
-        result = classify(error);
+        result = classify(stream, posted, error);
         // The debug text's last line is the useful part ("Failed to connect. (Generic error)").
         const char *detail = debug ? strrchr(debug, '\n') : NULL;
         detail = detail ? detail + 1 : debug;

@@ -21,6 +21,11 @@ extension Facegate.Doctor {
         }
         switch spec {
         case .rtsp(let address):
+            // Outside the unit (an admin's shell) the password, a credential of the unit,
+            // is not there: the camera is asked without it, to see that it answers.
+            if let user = policy.appliance.sourceUser, !user.isEmpty, (environment["CREDENTIALS_DIRECTORY"] ?? "").isEmpty {
+                return unitCredentialCheck(address)
+            }
             let started = ContinuousClock.now
             do {
                 let credentials = try SourceCredentials.load(user: policy.appliance.sourceUser, environment: environment)
@@ -47,6 +52,24 @@ extension Facegate.Doctor {
                 ? Check(name: "source", level: .ok, detail: spec.loggedName)
                 : Check(
                     name: "source", level: .fail, detail: "the policy's \(spec.loggedName) source cannot be read; fix [appliance] source")
+        }
+    }
+
+    /// The policy's IP camera, asked without its password: it answers (and asks for one),
+    /// or it does not; and how to check the sign-in as the service does.
+    private static func unitCredentialCheck(_ address: RTSPAddress) -> Check {
+        let asService =
+            "run `systemd-run --pipe --wait -p LoadCredentialEncrypted=\(SourceCredentials.passwordCredential):/etc/facegate/rtsp-password.cred facegate doctor` to check the sign-in with the unit's credential"
+        do {
+            let camera = try RTSPCamera(address: address, credentials: nil)
+            camera.close()
+            return Check(
+                name: "source", level: .warn,
+                detail: "\(address.loggedName) streams without a password, though the policy names a camera user")
+        } catch  where error.code == .unauthorized {
+            return Check(name: "source", level: .warn, detail: "\(address.loggedName) answers and asks for a password; \(asService)")
+        } catch {
+            return Check(name: "source", level: .fail, detail: message(error))
         }
     }
 }

@@ -26,12 +26,17 @@ struct RTSPSourceTests {
         arguments: [
             ("rtsp://admin:hunter2@192.0.2.10/stream1", "source_user"),
             ("rtsp://admin@192.0.2.10/stream1", "source_user"),
+            // GStreamer ends the host part at '/' or '?' only: this is user admin, password hunter2#x.
+            ("rtsp://admin:hunter2#x@192.0.2.10/stream1", "source_user"),
+            ("rtsp://admin:hunter2@192.0.2.10#/stream1", "source_user"),
+            ("rtsp://fd00::10/live", "brackets"),
+            ("rtsp://192.0.2.10:+554/s", "1 to 65535"),
             ("rtsps://192.0.2.10/stream1", "not supported"),
             ("rtsp:192.0.2.10/stream1", "rtsp://"),
             ("rtsp:///stream1", "no host"),
             ("rtsp://192.0.2.10:0/s", "1 to 65535"),
             ("rtsp://192.0.2.10:70000/s", "1 to 65535"),
-            ("rtsp://192.0.2.10:web/s", "1 to 65535"),
+            ("rtsp://192.0.2.10:hunter2/s", "1 to 65535"),
             ("rtsp://[fd00::10/s", "closing"),
             ("rtsp://192.0.2.10/my stream", "space"),
         ])
@@ -76,7 +81,7 @@ extension RTSPSourceTests {
     func rtspDropIn() throws {
         let root = TestResources.repositoryRoot
         let unit = try String(contentsOfFile: root + "/deploy/facegate.service", encoding: .utf8)
-        #expect(unit.contains("\nMemoryDenyWriteExecute=yes\n"))
+        #expect(unit.contains("\nMemoryDenyWriteExecute=yes\n") && unit.contains("\nRestartPreventExitStatus=78\n"))
         let dropIn = try String(contentsOfFile: root + "/deploy/facegate.service.d/rtsp.conf", encoding: .utf8)
         let lines = Set(dropIn.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("#") && !$0.isEmpty })
         #expect(
@@ -85,7 +90,7 @@ extension RTSPSourceTests {
                 "IPAddressDeny=any", "IPAddressAllow=192.0.2.10",
                 "LoadCredentialEncrypted=\(SourceCredentials.passwordCredential):/etc/facegate/rtsp-password.cred",
                 "CacheDirectory=facegate", "CacheDirectoryMode=0700", "Environment=GST_REGISTRY=%C/facegate/gstreamer-registry.bin",
-                "Environment=GST_REGISTRY_FORK=no", "Environment=ORC_CODE=backup",
+                "Environment=ORC_CODE=backup", "UnsetEnvironment=GST_DEBUG GST_DEBUG_FILE",
             ])
     }
 }

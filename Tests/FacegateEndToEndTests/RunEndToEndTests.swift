@@ -1,3 +1,4 @@
+import FaceEngine
 import FacegateTestSupport
 import Foundation
 import Testing
@@ -12,6 +13,12 @@ struct RunEndToEndTests {
         init(environment: [String: String] = [:], base: String = "/tmp") throws {
             fixture = try ConsentFixture(base: base)
             facegate = FacegateProcess(environment: environment)
+        }
+
+        /// An appliance on a fixture made with an edited policy.
+        init(fixture: ConsentFixture) {
+            self.fixture = fixture
+            facegate = FacegateProcess()
         }
 
         func run(_ arguments: [String]) throws -> FacegateProcess.Result {
@@ -121,22 +128,47 @@ struct RunEndToEndTests {
         #expect(summary["faces"] as? Int == 0)
     }
 
-    @Test("the process writes no image or video bytes under the state directory or /tmp")
+    @Test(
+        "after 1,000 recognitions the process has written no image, video or pixels of the photos under the state directory, /tmp or its logs"
+    )
     func nothingWritten() throws {
         guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare") else {
             Issue.record("this test needs root and unshare to give the process a /tmp of its own")
             return
         }
+        // Every face of every frame is compared (trigger "always", re-checked every frame),
+        // so that a folder of two photos held for 505 frames each is 1,000 recognitions.
+        let fixture = try ConsentFixture(base: "/var/tmp") { text in
+            text.replacingOccurrences(of: "trigger = \"zone\"", with: "trigger = \"always\"")
+                .replacingOccurrences(
+                    of: "dpia_reference = \"\"            # required", with: "dpia_reference = \"DPIA-2026-11\" # required"
+                )
+                .replacingOccurrences(of: "recheck_frames = 15", with: "recheck_frames = 1")
+        }
+        let appliance = Appliance(fixture: fixture)
+        _ = try appliance.enrolObama()
+        // Photos named after the people in them, as a venue's would be: each a head and
+        // shoulders (a small frame keeps 1,000 recognitions quick in a debug build), and
+        // lossless, so that the test knows the exact pixels the process holds.
+        let photos = fixture.directory.file("door photos")
+        try FileManager.default.createDirectory(atPath: photos, withIntermediateDirectories: true)
+        var snippets: [[UInt8]] = []
+        for (fixtureName, person) in [("obama3.jpg", "Barack Obama"), ("biden.jpg", "Joe Biden")] {
+            let photo = try ImageDecoder().decode(file: TestResources.fixture(fixtureName))
+            let small = try photo.downscaled(toWidth: 600, height: photo.height * 600 / photo.width)
+            let face = try #require(try TestEngine.shared.detect(in: small, options: DetectionOptions(upsample: 1)).first)
+            let frame = Self.crop(small, around: face, side: face.width * 2)
+            let png = SyntheticPNG.encode(frame)
+            _ = try fixture.directory.write("door photos/\(person).png", bytes: png)
+            // The search works: the photo's own file (stored rows) holds its runs.
+            #expect(PixelSnippets.of(frame).allSatisfy { FileBytes.contains(png, $0) })
+            snippets += PixelSnippets.of(frame)
+        }
+        let privateTmp = TemporaryDirectory(prefix: "fgtmp", base: "/var/tmp")
         // Everything the test needs lives outside /tmp; the process then gets an empty
         // directory mounted as its /tmp, so that whatever it writes there stays for us
-        // to inspect.
-        let appliance = try Appliance(base: "/var/tmp")
-        _ = try appliance.enrolObama()
-        let clip = try appliance.clip(
-            "door.y4m", [TestResources.fixture("obama3.jpg") + ":2:160", TestResources.fixture("biden.jpg") + ":2:160"])
-        let privateTmp = TemporaryDirectory(prefix: "fgtmp", base: "/var/tmp")
-        // A checkout under /tmp (CI may clone there) would vanish with the real /tmp:
-        // the binary's and the models' directories are bound back in from it.
+        // to inspect. A checkout under /tmp (CI may clone there) would vanish with the
+        // real /tmp: the binary's and the models' directories are bound back in from it.
         let realTmp = TemporaryDirectory(prefix: "fgrealtmp", base: "/var/tmp")
         let boundBack = Set(
             [TestResources.repositoryRoot, TestResources.modelDirectory].compactMap { path -> String? in
@@ -147,11 +179,15 @@ struct RunEndToEndTests {
             command += "mkdir -p '/tmp/\(relative)'; mount --bind '\(realTmp.path)/\(relative)' '/tmp/\(relative)'; "
         }
         command +=
-            "exec \(TestResources.facegateBinary) run --source y4m:\(clip) --policy \(appliance.fixture.policyPath) --log-level warning"
+            "exec \(TestResources.facegateBinary) run --source 'dir:\(photos)?hold=505' --console off --policy \(fixture.policyPath) --log-level debug"
         let result = try FacegateProcess(environment: ["TMPDIR": "/tmp"]).run(
             ["--mount", "--propagation", "private", "sh", "-c", command], executable: "/usr/bin/unshare")
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.jsonLines.count == 2, "the run recognised both people: \(result.stdout)")
+        let summary = try #require(Appliance.summary(result), "\(result.stderr)")
+        #expect((summary["gallery_searches"] as? Int ?? 0) >= 1000, "1,000 recognitions: \(summary)")
+        #expect(
+            Set(result.jsonLines.compactMap { $0["decision"] as? String }) == ["member", "unknown"], "both people decided: \(result.stdout)"
+        )
         // The mount points made for the bound-back directories (and their parents) are
         // not the process's writes.
         let mountPoints = Set(
@@ -161,9 +197,18 @@ struct RunEndToEndTests {
             })
         let written = try FileManager.default.subpathsOfDirectory(atPath: privateTmp.path).filter { !mountPoints.contains($0) }
         #expect(written.isEmpty, "files the process wrote to /tmp: \(written)")
-        for file in try FileManager.default.subpathsOfDirectory(atPath: appliance.fixture.directory.file("state")) {
-            let bytes = FileBytes.read(appliance.fixture.directory.file("state") + "/" + file)
-            #expect(!ImageSignatures.found(in: bytes), "\(file) holds image or video bytes")
+        #expect(snippets.count >= 8)
+        var places = [("the logs", Array(result.stderr.utf8) + Array(result.stdout.utf8))]
+        for file in try FileManager.default.subpathsOfDirectory(atPath: fixture.stateDirectory) {
+            places.append((file, FileBytes.read(fixture.stateDirectory + "/" + file)))
+        }
+        for (name, bytes) in places {
+            #expect(!ImageSignatures.found(in: bytes), "\(name) holds image or video bytes")
+            #expect(!snippets.contains { FileBytes.contains(bytes, $0) }, "\(name) holds pixels of a photo")
+        }
+        // Debug logs of 1,000 recognitions name neither a photo nor the people in them.
+        for name in ["Obama", "Biden", "door photos"] {
+            #expect(!result.stderr.contains(name), "the logs name \(name)")
         }
     }
 
@@ -283,6 +328,26 @@ struct RunEndToEndTests {
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(unit.contains("LimitCORE=0") && unit.contains("ProtectSystem=strict") && unit.contains("PrivateTmp=yes"))
         #expect(unit.contains("NoNewPrivileges=yes") && unit.contains("DeviceAllow=char-video4linux rw"))
+    }
+}
+
+extension RunEndToEndTests {
+    /// The `side` x `side` square of `image` centred on `face` (shifted to stay inside).
+    static func crop(_ image: RGBImage, around face: FaceBox, side wanted: Int) -> RGBImage {
+        let side = min(wanted, image.width, image.height)
+        let left = max(0, min(image.width - side, Int(face.centerX) - side / 2))
+        let top = max(0, min(image.height - side, Int(face.centerY) - side / 2))
+        let cropped = RGBImage(width: side, height: side)
+        image.withUnsafePixels { source in
+            cropped.withUnsafeMutablePixels { target in
+                for row in 0..<side {
+                    for byte in 0..<(side * 3) {
+                        target[row * side * 3 + byte] = source[((top + row) * image.width + left) * 3 + byte]
+                    }
+                }
+            }
+        }
+        return cropped
     }
 }
 

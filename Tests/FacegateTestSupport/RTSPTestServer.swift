@@ -77,11 +77,13 @@ public final class RTSPTestServer: @unchecked Sendable {
         let collected = self.collected
         output.fileHandleForReading.readabilityHandler = { handle in collected.append(handle.availableData) }
         errors.fileHandleForReading.readabilityHandler = { handle in collected.appendError(handle.availableData) }
+        // A restart's own line, not the first start's.
+        let earlier = collected.lines.count
         try process.run()
         self.process = process
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
-            if let ready = collected.lines.last(where: { $0.text.hasPrefix("ready ") }),
+            if let ready = collected.lines.dropFirst(earlier).last(where: { $0.text.hasPrefix("ready ") }),
                 let bound = ready.text.split(separator: ":").last.flatMap({ Int($0.split(separator: "/").first ?? "") })
             {
                 port = bound

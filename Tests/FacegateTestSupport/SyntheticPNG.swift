@@ -1,17 +1,34 @@
+public import FaceEngine
+
 /// Minimal PNG files made in memory for tests that need a valid image with no face
 /// in it (a gradient): 8-bit RGB, stored (uncompressed) deflate blocks. Test code
 /// only; the product never writes images.
 public enum SyntheticPNG {
     /// A `width` x `height` RGB gradient.
     public static func gradient(width: Int, height: Int) -> [UInt8] {
+        encode(width: width, height: height) { x, y in
+            (UInt8(truncatingIfNeeded: x * 255 / max(1, width - 1)), UInt8(truncatingIfNeeded: y * 255 / max(1, height - 1)), 128)
+        }
+    }
+
+    /// `image` as a PNG file, losslessly: a decoder gives back exactly its pixels.
+    public static func encode(_ image: RGBImage) -> [UInt8] {
+        image.withUnsafePixels { pixels in
+            encode(width: image.width, height: image.height) { x, y in
+                let index = (y * image.width + x) * 3
+                return (pixels[index], pixels[index + 1], pixels[index + 2])
+            }
+        }
+    }
+
+    private static func encode(width: Int, height: Int, pixel: (Int, Int) -> (UInt8, UInt8, UInt8)) -> [UInt8] {
         var raw: [UInt8] = []
         raw.reserveCapacity(height * (1 + width * 3))
         for y in 0..<height {
             raw.append(0)  // filter: none
             for x in 0..<width {
-                raw += [
-                    UInt8(truncatingIfNeeded: x * 255 / max(1, width - 1)), UInt8(truncatingIfNeeded: y * 255 / max(1, height - 1)), 128,
-                ]
+                let (red, green, blue) = pixel(x, y)
+                raw += [red, green, blue]
             }
         }
         var header = bigEndian(UInt32(width)) + bigEndian(UInt32(height))

@@ -26,10 +26,10 @@ enum {
     FG_RTSP_FRAME = 0,         ///< a frame is held: read it with fg_rtsp_frame, then fg_rtsp_release
     FG_RTSP_TIMEOUT = 1,       ///< nothing arrived within the timeout, and no error either
     FG_RTSP_GONE = 2,          ///< the stream ended or the connection failed: reconnect later
-    FG_RTSP_UNAUTHORIZED = 3,  ///< the camera refused the credentials (or asked for some)
+    FG_RTSP_UNAUTHORIZED = 3,  ///< the camera refused the credentials, asked for some, or forbids access
     FG_RTSP_NOT_FOUND = 4,     ///< no such host, nothing listening, or no such stream path
     FG_RTSP_NO_DECODER = 5,    ///< GStreamer has no element for the stream's codec
-    FG_RTSP_FAILED = 6,        ///< anything else (the message says what)
+    FG_RTSP_FAILED = 6,        ///< the camera refused otherwise (no stream over TCP, an odd codec...): the message says
 };
 
 typedef struct fg_rtsp fg_rtsp;
@@ -64,8 +64,8 @@ fg_rtsp_frame_view fg_rtsp_frame(const fg_rtsp *_Nonnull stream);
 /// Lets go of the held frame, zeroing its pixels first when GStreamer lets us write them.
 void fg_rtsp_release(fg_rtsp *_Nonnull stream);
 
-/// The stream's codec as GStreamer names it ("video/x-h264", "image/jpeg"), once known;
-/// empty before the first frame.
+/// The stream's codec as RTP names it ("H264", "H265", "JPEG"), once known; empty
+/// before the first frame.
 const char *_Nonnull fg_rtsp_codec(const fg_rtsp *_Nonnull stream);
 
 /// Stops the pipeline and frees everything.

@@ -30,8 +30,10 @@ public struct RTSPAddress: Sendable, Equatable {
             throw CaptureError(.invalidArgument, "the camera's address contains a space or a control character; percent-encode it")
         }
         let rest = text.dropFirst(scheme.count)
-        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
-        guard !authority.contains("@") else {
+        // Where GStreamer's URL parser ends the host part: at the path or the query only
+        // (a '#' is still the host's, so `user:pass#x@host` must not pass as a host).
+        let authority = rest.prefix { $0 != "/" && $0 != "?" }
+        guard !authority.contains("@"), !authority.contains("#") else {
             throw CaptureError(
                 .invalidArgument,
                 "the camera's address carries a user or password, which `ps`, the logs and the shell history would show; remove it, put the user in the policy ([appliance] source_user) and the password in the systemd credential \(SourceCredentials.passwordCredential) (see deploy/facegate.service.d/rtsp.conf)"
@@ -47,19 +49,24 @@ public struct RTSPAddress: Sendable, Equatable {
             if after.hasPrefix(":") {
                 portText = after.dropFirst()
             } else if !after.isEmpty {
-                throw CaptureError(
-                    .invalidArgument, "the camera's address has '\(after)' after its IPv6 host; use rtsp://[ADDRESS]:PORT/PATH")
+                throw CaptureError(.invalidArgument, "the camera's address has text after its IPv6 host; use rtsp://[ADDRESS]:PORT/PATH")
             }
             host = host[host.index(after: host.startIndex)..<close]
-        } else if let colon = host.lastIndex(of: ":") {
+        } else if let colon = host.firstIndex(of: ":") {
             portText = host[host.index(after: colon)...]
             host = host[..<colon]
+            guard !portText!.contains(":") else {
+                throw CaptureError(.invalidArgument, "an IPv6 camera address goes in brackets: rtsp://[ADDRESS]:PORT/PATH")
+            }
         }
         guard !host.isEmpty else { throw CaptureError(.invalidArgument, "the camera's address names no host (rtsp://HOST[:PORT]/PATH)") }
         var port = Self.defaultPort
         if let portText {
-            guard let value = Int(portText), (1...65535).contains(value) else {
-                throw CaptureError(.invalidArgument, "the camera's port '\(portText)' is not a number from 1 to 65535")
+            // Not repeated in the message: in a mistyped `user:password@host` it is the password.
+            guard portText.allSatisfy({ $0.isASCII && $0.isNumber }), portText.count <= 5, let value = Int(portText),
+                (1...65535).contains(value)
+            else {
+                throw CaptureError(.invalidArgument, "the camera's port is not a number from 1 to 65535")
             }
             port = value
         }

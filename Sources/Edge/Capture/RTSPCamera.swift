@@ -78,8 +78,10 @@ public final class RTSPCamera: FrameSource, @unchecked Sendable {
         let handle: OpaquePointer? =
             credentials.map { credentials in
                 credentials.password.withBytes { bytes in
-                    // A C string for GStreamer's property, zeroed as soon as it is copied in.
-                    var password = bytes.map { CChar(bitPattern: $0) } + [0]
+                    // A C string for GStreamer's property, built in place (no intermediate
+                    // copy) and zeroed as soon as GStreamer has copied it.
+                    var password = [CChar](repeating: 0, count: bytes.count + 1)
+                    for index in bytes.indices { password[index] = CChar(bitPattern: bytes[index]) }
                     defer { password.withUnsafeMutableBytes { wipeMemory($0.baseAddress, $0.count) } }
                     return fg_rtsp_open(
                         address.url, credentials.user, password, Int32(Self.maximumWidth), Int32(Self.latencyMilliseconds), &message,
@@ -162,15 +164,16 @@ public final class RTSPCamera: FrameSource, @unchecked Sendable {
         var attempt = 0
         while true {
             if stream == nil {
-                if shouldStop() { return nil }
-                usleep(UInt32(reconnect.delay(attempt: attempt) * 1_000_000))
+                // The backoff in short slices, so that stopping is never kept waiting.
+                let resume = ContinuousClock.now.advanced(by: .seconds(reconnect.delay(attempt: attempt)))
+                while ContinuousClock.now < resume {
+                    if shouldStop() { return nil }
+                    usleep(100_000)
+                }
                 attempt += 1
                 if shouldStop() { return nil }
-                do {
-                    try connect()
-                } catch {
-                    continue
-                }
+                // Only a missing GStreamer element fails here: that needs a person.
+                try connect()
             }
             switch pull(timeoutMilliseconds: 1000) {
             case .frame(let frame):
@@ -182,8 +185,10 @@ public final class RTSPCamera: FrameSource, @unchecked Sendable {
                 closeStream()
             case .refused(let error):
                 closeStream()
-                // While reconnecting, a camera still booting refuses connections: retry.
-                if error.code == .notFound { continue }
+                // While reconnecting, a camera still booting refuses connections, and a
+                // camera gone odd for a moment (a frame without a size) may recover: retry.
+                // Refused credentials and a codec nobody decodes need a person.
+                if error.code == .notFound || error.code == .disconnected { continue }
                 throw error
             }
         }
@@ -192,9 +197,24 @@ public final class RTSPCamera: FrameSource, @unchecked Sendable {
     public func close() { closeStream() }
 
     /// GStreamer's messages never carry the password (it is a property, not part of the
-    /// address), but a message must not repeat it even if a camera echoes it back.
+    /// address), but a message must not repeat it even if a camera echoes it back. Compared
+    /// as bytes: the password is never made into a Swift string, which cannot be wiped.
     private func scrubbed(_ text: String) -> String {
         guard !text.isEmpty, let credentials, credentials.password.count >= 3 else { return text }
-        return text.replacing(credentials.password.text, with: "<password>")
+        return credentials.password.withBytes { secret in
+            var bytes = Array(text.utf8)
+            var index = 0
+            var found = false
+            while index + secret.count <= bytes.count {
+                if bytes[index..<index + secret.count].elementsEqual(secret) {
+                    bytes.replaceSubrange(index..<index + secret.count, with: Array("<password>".utf8))
+                    found = true
+                    index += "<password>".utf8.count
+                } else {
+                    index += 1
+                }
+            }
+            return found ? String(decoding: bytes, as: UTF8.self) : text
+        }
     }
 }
