@@ -111,6 +111,27 @@ public struct DetectionPlan: Sendable, Equatable, CustomStringConvertible {
             confidence: box.confidence, pass: box.pass)
     }
 
+    /// Maps a box in the original's pixels onto the working image (the inverse of
+    /// `mapToOriginal`, to within a pixel).
+    public func mapToWorking(_ box: FaceBox) -> FaceBox {
+        guard isDownscaled else { return box }
+        let sx = Double(workingWidth) / Double(imageWidth)
+        let sy = Double(workingHeight) / Double(imageHeight)
+        return FaceBox(
+            left: Int((Double(box.left) * sx).rounded()), top: Int((Double(box.top) * sy).rounded()),
+            right: Int((Double(box.right + 1) * sx).rounded()) - 1, bottom: Int((Double(box.bottom + 1) * sy).rounded()) - 1,
+            confidence: box.confidence, pass: box.pass)
+    }
+
+    /// Maps a landmark on the working image back to the original's pixels: a working
+    /// pixel's centre is the centre of the block of original pixels averaged into it.
+    public func mapToOriginal(_ point: FaceLandmarks.Point) -> FaceLandmarks.Point {
+        guard isDownscaled else { return point }
+        let sx = Double(imageWidth) / Double(workingWidth)
+        let sy = Double(imageHeight) / Double(workingHeight)
+        return FaceLandmarks.Point(x: (point.x + 0.5) * sx - 0.5, y: (point.y + 0.5) * sy - 0.5)
+    }
+
     public var description: String {
         "\(imageWidth)x\(imageHeight) scanned at \(workingWidth)x\(workingHeight), upsample \(upsample), faces from \(smallestFace) px"
     }

@@ -59,7 +59,7 @@ extension FaceEngine {
             }
         guard let box = chosen else { return nil }
         let image = located.image
-        let shapes = try landmarks(in: image, for: [box])
+        let shapes = try landmarks(in: image, for: [located.inImage(box)])
         let chips = try alignedChips(in: image, for: shapes)
         var described: [FaceDescriptor] = []
         for jitter in jitters { described += try descriptors(of: chips, jitter: jitter) }

@@ -12,24 +12,48 @@ import Logging
 /// then dlib's MMOD CNN, which finds turned faces, within `mmodPixelBudget`.
 ///
 /// A dark photo (mean luma under `LowLightEnhancer.darkPhotoLuma`: a phone photo
-/// taken in a club) takes HOG, then MMOD, on its low-light enhanced copy instead: on
+/// taken in a club) takes HOG, then MMOD, on its low-light enhanced copy instead of the
+/// retry and MMOD on the original: on
 /// ../shared/faces/lowlight MMOD finds no face in the originals and 7 of 8 in the
 /// enhanced copies, HOG 1 and 4 (`facegate bench lowlight --labels …`). The faces
 /// are then aligned and described in the enhanced copy, as the door describes the
-/// faces of its enhanced frames (`LocatedFaces.image`).
+/// faces of its enhanced frames (`LocatedFaces.image`). A photo larger than HOG's
+/// working size is enhanced (and its faces described) at that size.
 extension FaceEngine {
     func detectWithFallbacks(in image: RGBImage, options: DetectionOptions) throws(FaceEngineError) -> LocatedFaces {
         let first = options.smallestFace(width: image.width, height: image.height, mmod: false)
         let retry = DetectionPlan(
             width: image.width, height: image.height, smallestFace: max(1, first / 2), pixelBudget: DetectionPlan.retryPixelBudget)
-        // A retry that would not find smaller faces (the budget is already spent) is skipped.
-        if retry.smallestFace < first {
+        // A dark photo skips the plain retry: HOG finds next to nothing in the dark at
+        // any scale, and the enhanced copy comes next (on a 13-megapixel photo the retry
+        // alone took 0.7 s). A retry that would not find smaller faces (the budget is
+        // already spent) is skipped too.
+        let dark = LowLightEnhancer.lumaHistogram(image).mean < LowLightEnhancer.darkPhotoLuma
+        if !dark && retry.smallestFace < first {
             let boxes = try detectWithHOG(in: image, plan: retry).map { $0.found(by: .hogRetry) }
             logger.debug("detection fallback", metadata: ["pass": "hog-retry", "faces": "\(boxes.count)"])
             if !boxes.isEmpty { return LocatedFaces(boxes: boxes, image: image) }
         }
         let mmodFace = options.smallestFace(width: image.width, height: image.height, mmod: true)
-        if let enhanced = LowLightEnhancer(threshold: LowLightEnhancer.darkPhotoLuma).enhance(image) {
+        let enhancer = LowLightEnhancer(threshold: LowLightEnhancer.darkPhotoLuma)
+        // A large photo is enhanced at the size HOG scans it at, not at full resolution
+        // (a 13-megapixel photo took seconds): its faces are found and described there.
+        if dark, let plan = options.plan(width: image.width, height: image.height), plan.isDownscaled {
+            let working = try image.downscaled(toWidth: plan.workingWidth, height: plan.workingHeight)
+            guard let enhanced = enhancer.enhance(working) else {
+                return LocatedFaces(boxes: try detectWithMMOD(in: image, smallestFace: mmodFace), image: image)
+            }
+            var boxes = try run(.hog, on: enhanced, upsample: plan.upsample, scale: 1).map { $0.found(by: .hogEnhanced) }
+            logger.debug("detection fallback", metadata: ["pass": "hog-enhanced", "faces": "\(boxes.count)"])
+            if boxes.isEmpty {
+                let scale = Double(plan.workingWidth) / Double(plan.imageWidth)
+                boxes = try detectWithMMOD(in: enhanced, smallestFace: max(1, Int(Double(mmodFace) * scale)))
+                    .map { $0.found(by: .cnnEnhanced) }
+                logger.debug("detection fallback", metadata: ["pass": "cnn-enhanced", "faces": "\(boxes.count)"])
+            }
+            return LocatedFaces(boxes: boxes.map(plan.mapToOriginal), image: enhanced, plan: plan)
+        }
+        if dark, let enhanced = enhancer.enhance(image) {
             let hog = try firstPass(in: enhanced, options: options).map { $0.found(by: .hogEnhanced) }
             logger.debug("detection fallback", metadata: ["pass": "hog-enhanced", "faces": "\(hog.count)"])
             if !hog.isEmpty { return LocatedFaces(boxes: hog, image: enhanced) }

@@ -232,7 +232,7 @@ public final class FaceEngine: @unchecked Sendable {
         if describe && !boxes.isEmpty {
             let image = located.image
             start = clock.now
-            let shapes = try landmarks(in: image, for: boxes)
+            let shapes = try landmarks(in: image, for: boxes.map(located.inImage))
             timings.align = (clock.now - start).milliseconds
             // Chip extraction is timed with the network, as the reference pipeline's
             // compute_face_descriptor does both: the stages compare one to one.
@@ -241,7 +241,7 @@ public final class FaceEngine: @unchecked Sendable {
             let descriptors = try descriptors(of: chips, jitter: jitter)
             timings.embed = (clock.now - start).milliseconds
             for index in faces.indices {
-                faces[index].landmarks = shapes[index]
+                faces[index].landmarks = located.inPhoto(shapes[index], box: boxes[index])
                 faces[index].descriptor = descriptors[index]
                 faces[index].quality = FaceQuality(landmarks: shapes[index], chip: chips.image(at: index))
             }

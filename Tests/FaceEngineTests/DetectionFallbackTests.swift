@@ -82,4 +82,36 @@ struct DetectionFallbackTests {
             #expect(examined.descriptor.distance(to: descriptor) < 1e-5)
         }
     }
+
+    @Test(
+        "a large dark photo is enhanced at HOG's working size, not at full resolution; its face is reported and described in the photo's pixels"
+    )
+    func largeDarkPhotoEnhancedAtWorkingSize() throws {
+        let faces = try #require(TestResources.sharedFaces, "../shared/faces is absent: the dark fallback is not checked on real photos")
+        let small = try ImageDecoder().decode(file: faces + "/lowlight/rayhanhemel_3_image3.jpg")
+        let reference = try #require(try engine.analyze(small, options: .photo(), describe: true).faces.first)
+        let large = LargePhotoTests.enlarged(small, by: 8)  // 2880x3840, 11 megapixels
+        let plan = try #require(DetectionOptions.photo().plan(width: large.width, height: large.height))
+        #expect(plan.isDownscaled, "\(plan)")
+        let analysis = try engine.analyze(large, options: .photo(), describe: true)
+        #expect(analysis.faces.count == 1, "\(analysis.faces.map(\.box))")
+        let face = try #require(analysis.faces.first)
+        #expect(face.box.pass == .hogEnhanced)
+        // Reported in the large photo's pixels: eight times the small photo's box.
+        let shrunk = FaceBox(left: face.box.left / 8, top: face.box.top / 8, right: face.box.right / 8, bottom: face.box.bottom / 8)
+        #expect(shrunk.intersectionOverUnion(reference.box) > 0.6, "\(shrunk) against \(reference.box)")
+        let landmarks = try #require(face.landmarks)
+        #expect(landmarks.box == face.box)
+        for point in landmarks.points {
+            #expect(
+                Double(face.box.left) <= point.x && point.x <= Double(face.box.right) && Double(face.box.top) <= point.y
+                    && point.y <= Double(face.box.bottom), "\(point) in \(face.box)")
+        }
+        // The same person as in the small photo; the one-face path agrees.
+        let descriptor = try #require(face.descriptor)
+        #expect(descriptor.distance(to: try #require(reference.descriptor)) < 0.3)
+        let examined = try #require(try engine.examineFace(in: large, choosing: .largest, options: .photo()))
+        #expect(examined.box == face.box)
+        #expect(examined.descriptor.distance(to: descriptor) < 1e-5)
+    }
 }
