@@ -28,6 +28,17 @@ public final class AuditLog: Sendable {
 
     public var publicKey: [UInt8] { signingKey.publicKey }
 
+    /// An actor's name as the log records it: control characters (a NUL, a newline)
+    /// replaced by U+FFFD. The name is stored in a text column, which SQLite hands back
+    /// cut at a NUL: an entry hashed with the full name would then read as altered (the
+    /// SQL input fuzzer found it). The names facegate passes are system and console
+    /// account names, which hold no control character; this keeps any other caller from
+    /// breaking the chain.
+    static func printable(_ actor: String) -> String {
+        guard actor.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return actor }
+        return String(String.UnicodeScalarView(actor.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "\u{FFFD}" : $0 }))
+    }
+
     /// Signs bytes with the device key (exports' signature lines and seals).
     public func sign(_ message: [UInt8]) -> [UInt8] { signingKey.sign(message) }
 
@@ -39,6 +50,7 @@ public final class AuditLog: Sendable {
         actor: String, action: String, subject: SubjectID? = nil, details: JSONObject = [:], personal: [UInt8]? = nil,
         in db: Database
     ) throws -> AuditEntry {
+        let actor = Self.printable(actor)
         let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1")
         let seq = (last?["seq"] as Int? ?? 0) + 1
         let previous = last.map { [UInt8]($0["hash"] as Data) } ?? AuditEntry.genesisHash
