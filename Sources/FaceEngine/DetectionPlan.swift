@@ -103,24 +103,14 @@ public struct DetectionPlan: Sendable, Equatable, CustomStringConvertible {
     /// convention: right and bottom inclusive, so the far edge is `right + 1`).
     public func mapToOriginal(_ box: FaceBox) -> FaceBox {
         guard isDownscaled else { return box }
-        let sx = Double(imageWidth) / Double(workingWidth)
-        let sy = Double(imageHeight) / Double(workingHeight)
-        return FaceBox(
-            left: Int((Double(box.left) * sx).rounded()), top: Int((Double(box.top) * sy).rounded()),
-            right: Int((Double(box.right + 1) * sx).rounded()) - 1, bottom: Int((Double(box.bottom + 1) * sy).rounded()) - 1,
-            confidence: box.confidence, pass: box.pass)
+        return box.scaled(x: Double(imageWidth) / Double(workingWidth), y: Double(imageHeight) / Double(workingHeight))
     }
 
     /// Maps a box in the original's pixels onto the working image (the inverse of
     /// `mapToOriginal`, to within a pixel).
     public func mapToWorking(_ box: FaceBox) -> FaceBox {
         guard isDownscaled else { return box }
-        let sx = Double(workingWidth) / Double(imageWidth)
-        let sy = Double(workingHeight) / Double(imageHeight)
-        return FaceBox(
-            left: Int((Double(box.left) * sx).rounded()), top: Int((Double(box.top) * sy).rounded()),
-            right: Int((Double(box.right + 1) * sx).rounded()) - 1, bottom: Int((Double(box.bottom + 1) * sy).rounded()) - 1,
-            confidence: box.confidence, pass: box.pass)
+        return box.scaled(x: Double(workingWidth) / Double(imageWidth), y: Double(workingHeight) / Double(imageHeight))
     }
 
     /// Maps a landmark on the working image back to the original's pixels: a working
@@ -147,5 +137,16 @@ extension Double {
             n += 1
         }
         return n
+    }
+}
+
+extension FaceBox {
+    /// The box with its edges scaled (right and bottom inclusive: the far edge is
+    /// `right + 1`), its confidence and pass kept.
+    fileprivate func scaled(x sx: Double, y sy: Double) -> FaceBox {
+        FaceBox(
+            left: Int((Double(left) * sx).rounded()), top: Int((Double(top) * sy).rounded()),
+            right: Int((Double(right + 1) * sx).rounded()) - 1, bottom: Int((Double(bottom + 1) * sy).rounded()) - 1,
+            confidence: confidence, pass: pass)
     }
 }
