@@ -154,6 +154,39 @@ struct RTSPEndToEndTests {
         #expect(!inline.stderr.contains(door.password) && !inline.stdout.contains(door.password))
     }
 
+    @Test("an IP camera that drops while someone is being enrolled from it ends the enrolment with an error, nothing enrolled")
+    func enrolmentCameraDrops() throws {
+        let door = try Door()
+        // Nobody in front of the camera: the enrolment waits for faces.
+        let empty = try door.appliance.clip("empty.y4m", ["blank:3"])
+        let file = door.appliance.fixture.directory.file("camera-password")
+        try door.password.write(toFile: file, atomically: true, encoding: .utf8)
+        let camera = try RTSPTestServer(clip: empty, user: Door.user, passwordFile: file)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestResources.facegateBinary)
+        process.arguments = [
+            "enroll", "--camera", "--source", camera.url, "--name", "Ada", "--notice", "2026-01", "--purpose", "entry", "--method",
+            "tablet", "--policy", door.appliance.fixture.policyPath,
+        ]
+        process.environment = FacegateProcess(environment: door.environment).environment
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        sleep(4)
+        #expect(process.isRunning, "the enrolment waits for a face")
+        camera.stop()
+        let deadline = Date().addingTimeInterval(40)
+        while process.isRunning, Date() < deadline { usleep(200_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 69, "\(process.terminationStatus): \(text)")
+        #expect(text.contains("sent no frame for 10 s"), "\(text)")
+        let status = try door.status()
+        #expect(status.jsonLines.first?["subjects"] as? Int == 1, "only Obama, enrolled before: \(status.stdout)")
+    }
+
     @Test("a camera that is not there, or a stream path it does not have, is an error naming the address")
     func cameraNotThere() throws {
         let door = try Door()

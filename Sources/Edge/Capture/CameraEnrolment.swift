@@ -1,4 +1,5 @@
 public import FaceEngine
+import Synchronization
 
 /// Picks the frames to enrol someone from a camera: frames with exactly one face at
 /// least `minFacePixels` wide, spaced `spacing` frames apart so that they differ,
@@ -20,11 +21,29 @@ public struct CameraEnrolment {
         self.maxFrames = maxFrames
     }
 
+    /// A camera that sends nothing for this long while someone waits to be enrolled has
+    /// gone (unplugged, an IP camera dropped): the enrolment ends instead of waiting for
+    /// it forever.
+    public static let silentSeconds = 10.0
+
     public func collect(from source: any FrameSource, engine: FaceEngine) throws -> [RGBImage] {
         var chosen: [RGBImage] = []
         var seen = 0, lastChosen = Int.min / 2
         let enhancer = LowLightEnhancer(threshold: lowLightLuma)
-        while chosen.count < count, seen < maxFrames, let frame = try source.nextFrame() {
+        let lastFrame = Mutex(ContinuousClock.now)
+        let silent = Duration.seconds(Self.silentSeconds)
+        source.stopWaiting { ContinuousClock.now - lastFrame.withLock { $0 } > silent }
+        while chosen.count < count, seen < maxFrames {
+            guard let frame = try source.nextFrame() else {
+                if ContinuousClock.now - lastFrame.withLock({ $0 }) > silent {
+                    throw CaptureError(
+                        .disconnected,
+                        "\(source.name) sent no frame for \(Int(Self.silentSeconds)) s; nothing was enrolled. Check the camera, then enrol again"
+                    )
+                }
+                break
+            }
+            lastFrame.withLock { $0 = .now }
             seen += 1
             guard frame.index - lastChosen >= spacing else { continue }
             let image = enhancer.enhance(frame.image) ?? frame.image
