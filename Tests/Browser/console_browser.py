@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException, WebDriverException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -114,10 +114,28 @@ class ConsoleBrowser:
             raise CheckFailed(f"{what or css} did not appear within {seconds}s on {self.path()}") from None
 
     def heading(self):
+        # A form's submission replaces the page: an h1 found on the old one goes stale.
+        for _ in range(20):
+            try:
+                return self.find("h1").text.strip()
+            except (StaleElementReferenceException, NoSuchElementException):
+                time.sleep(0.1)
         return self.find("h1").text.strip()
 
-    def expect_heading(self, expected):
-        self.wait_for("h1")
+    def expect_heading(self, expected, seconds=SLOW_SECONDS):
+        """Waits for the page whose heading is `expected`: right after a submission the
+        old page (and its heading) may still be there for a moment."""
+
+        def arrived(_):
+            try:
+                return self.find("h1").text.strip() == expected
+            except (StaleElementReferenceException, NoSuchElementException):
+                return False
+
+        try:
+            WebDriverWait(self.driver, seconds).until(arrived)
+        except TimeoutException:
+            pass
         check(
             self.heading() == expected, f"expected the page '{expected}', got '{self.heading()}' at {self.path()}: {self.body()}"
         )
