@@ -68,10 +68,12 @@ release: deps
 
 # FACEGATE_REQUIRE_BROWSER=1: the browser and fuzz tests fail, not skip, when
 # chromium, chromedriver or the venv is missing; FACEGATE_REQUIRE_RTSP=1: the IP camera
-# tests fail, not skip, when GStreamer's RTSP server (python3-gi) is missing.
+# tests fail, not skip, when GStreamer's RTSP server (python3-gi) is missing;
+# FACEGATE_REQUIRE_HUB=1: the fleet tests fail, not skip, without PostgreSQL's server
+# (each fleet test starts a cluster of its own: initdb in /tmp, a Unix socket only).
 test: deps models fixtures test-venv lint
 	$(SWIFT) build --build-tests
-	FACEGATE_REQUIRE_BROWSER=1 FACEGATE_REQUIRE_RTSP=1 $(SWIFT) test --skip-build
+	FACEGATE_REQUIRE_BROWSER=1 FACEGATE_REQUIRE_RTSP=1 FACEGATE_REQUIRE_HUB=1 $(SWIFT) test --skip-build
 
 demo: deps models fixtures release
 	@scripts/demo.sh "$(RELEASE_BIN)" "$(FACEGATE_FIXTURES)"

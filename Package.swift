@@ -75,6 +75,8 @@ let package = Package(
         // factory the daemon owns (the global MetricsSystem is never bootstrapped).
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // The fleet hub: PostgreSQL, which only ever holds ciphertext.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // C++17 shim over dlib: the only code that includes dlib headers. Optimised even
@@ -158,6 +160,23 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
+        // Several doors, one membership: the PostgreSQL hub's tables, the sealed copies of
+        // subjects the doors exchange, and the sync that keeps a door's vault in step.
+        .target(
+            name: "Fleet",
+            dependencies: [
+                "FacegateCore",
+                "Vault",
+                "Consent",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strictSwift
+        ),
         // The daemon: capture, the recognition pipeline, the admin socket, the service.
         // It never writes a frame, so it has no frame writer (that is in FacegateTools).
         .target(
@@ -170,6 +189,7 @@ let package = Package(
                 "FacegateCore",
                 "Vault",
                 "Consent",
+                "Fleet",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -184,6 +204,7 @@ let package = Package(
             name: "Console",
             dependencies: [
                 "Edge",
+                "Fleet",
                 "FaceEngine",
                 "FacegateCore",
                 "Vault",
@@ -224,6 +245,7 @@ let package = Package(
                 "Edge",
                 "Console",
                 "FacegateCore",
+                "Fleet",
                 "Vault",
                 "Consent",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -248,7 +270,7 @@ let package = Package(
         .testTarget(
             name: "EdgeTests",
             dependencies: [
-                "Edge", "FaceEngine", "FacegateTools", "Consent", "Vault", "FacegateCore", "FacegateTestSupport",
+                "Edge", "FaceEngine", "FacegateTools", "Consent", "Vault", "FacegateCore", "FacegateTestSupport", "Fleet",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -278,6 +300,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "FleetTests",
+            dependencies: ["Fleet", "Consent", "Vault", "FacegateCore"],
             swiftSettings: strictSwift
         ),
         .testTarget(

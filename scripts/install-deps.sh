@@ -26,6 +26,7 @@ packages=(
     gstreamer1.0-plugins-bad   # make test: openh264enc, the H.264 the test camera streams
     gir1.2-gst-rtsp-server-1.0 # make test: the loopback RTSP server the tests stream from
     python3-gi
+    postgresql             # make test: the fleet's hub (each fleet test runs a cluster of its own)
 )
 
 missing=()

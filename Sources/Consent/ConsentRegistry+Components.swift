@@ -100,8 +100,10 @@ extension ConsentRegistry {
         try exports.auditLog(format: format, actor: actor)
     }
 
-    public func exportRecordOfProcessing(format: ExportDocument.Format, draft: Bool = false, actor: OSUser) throws -> ExportDocument {
-        try exports.recordOfProcessing(format: format, draft: draft, actor: actor)
+    public func exportRecordOfProcessing(
+        format: ExportDocument.Format, draft: Bool = false, recipients: [String] = [], actor: OSUser
+    ) throws -> ExportDocument {
+        try exports.recordOfProcessing(format: format, draft: draft, recipients: recipients, actor: actor)
     }
 
     public func exportSubjectAccess(_ subject: SubjectID, actor: OSUser) throws -> ExportDocument {

@@ -40,6 +40,8 @@ public final class ConsentRegistry: @unchecked Sendable {
     let companion: ConsentCompanion
     let breaches: BreachRecorder
     private let lock: StateDirectoryLock
+    /// Set by the fleet's sync when this door may no longer decide `member`.
+    public let membershipHold = MembershipHold()
 
     /// What a subject agreed to, as the door needs to know it.
     public struct ActiveConsent: Sendable, Equatable {
@@ -52,6 +54,9 @@ public final class ConsentRegistry: @unchecked Sendable {
     /// personal data) reaches the audit log.
     public enum ErasureReason: String, Sendable, CaseIterable {
         case request, withdrawal, retention, integrity
+        /// A door's enrolment the fleet's hub refused: the same face was already a
+        /// member, enrolled at another door first.
+        case duplicate
     }
 
     /// Opens the registry on the vault in `location` under `lock`: loads the keys

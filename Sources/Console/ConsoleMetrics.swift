@@ -2,6 +2,7 @@ import Consent
 public import CoreMetrics
 import Edge
 import FacegateCore
+import Fleet
 import Prometheus
 import Vault
 
@@ -36,6 +37,17 @@ public final class ConsoleMetrics: Sendable {
         }
         if let checkpoint = try registry.lastAuditCheckpointTime() {
             gauge("facegate_audit_checkpoint_timestamp_seconds", "When the audit log was last signed (Unix time)").set(checkpoint)
+        }
+        if let fleet = operations.fleet?.report {
+            gauge("facegate_fleet_connected", "1 while the door is connected to its fleet's hub").set(Int64(fleet.connected ? 1 : 0))
+            gauge(
+                "facegate_fleet_members_held", "1 while the door fails closed (no member decisions): no sync for fleet.max_offline_minutes"
+            )
+            .set(Int64(fleet.heldBecause == nil ? 0 : 1))
+            if let heard = fleet.lastHeardAt {
+                gauge("facegate_fleet_last_sync_timestamp_seconds", "When the door last completed a sync with the hub (Unix time)").set(
+                    heard)
+            }
         }
         let quality = try registry.qualityReport()
         if let latest = quality.latest {

@@ -4,6 +4,7 @@ import Console
 import Edge
 import FaceEngine
 import FacegateCore
+import Fleet
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -76,6 +77,13 @@ extension Facegate {
                         "integrity problems found at start; see `facegate audit check`",
                         metadata: ["integrity.problems": "\(integrity.problems.count)"])
                 }
+                // A door of a fleet: its vault kept in step with the hub (fails closed without it).
+                let fleet = try FleetMembership.load(from: location).map { membership in
+                    try FleetSync(
+                        membership: membership,
+                        key: FleetAdministration.fleetKey(location: location, environment: ProcessEnvironment.current),
+                        registry: registry, environment: ProcessEnvironment.current, logger: logger)
+                }
                 let engine = try FaceEngine(models: try global.locateModels(), logger: logger)
                 // The door's decisions and alerts, live, for the console's door pages.
                 let doorEvents = DoorEventHub()
@@ -118,7 +126,7 @@ extension Facegate {
                 // holding the door's detector would stall the door for seconds.
                 let operations = ApplianceOperations(
                     registry: registry, models: engine.models, engine: try engine.makeSibling(), servesDoor: true, door: pipeline?.door,
-                    logger: logger)
+                    fleet: fleet, logger: logger)
                 var limits = AdminSocketServer.Limits()
                 limits.idleTimeoutSeconds = Int64(max(1, adminIdleTimeout))
                 let socketPath = AdminSocketPath.forDaemon(
@@ -142,6 +150,7 @@ extension Facegate {
                     .init(service: AdminRequestLogService(log: requests, clock: ContinuousClock())),
                     .init(service: alerts),
                 ]
+                if let fleet { services.append(.init(service: fleet)) }
                 if let pipelineService {
                     services.append(
                         .init(service: pipelineService, successTerminationBehavior: keepServing ? .ignore : .gracefullyShutdownGroup))

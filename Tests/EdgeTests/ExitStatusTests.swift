@@ -3,6 +3,7 @@ import Edge
 import FaceEngine
 import FacegateCore
 import FacegateTools
+import Fleet
 import Testing
 import Vault
 
@@ -33,6 +34,7 @@ struct ExitStatusTests {
         errors += reported(ClipError.Code.self)
         errors += reported(AdminError.Code.self)
         errors += reported(OperationError.Code.self)
+        errors += reported(FleetError.Code.self)
         errors.append(UnexpectedError(CancellationError()))
         return errors
     }

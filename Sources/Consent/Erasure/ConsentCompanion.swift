@@ -204,7 +204,7 @@ extension ConsentRegistry.ErasureReason {
     /// The audit action each way of leaving is recorded as.
     var auditAction: String {
         switch self {
-        case .request, .integrity: "subject.erase"
+        case .request, .integrity, .duplicate: "subject.erase"
         case .withdrawal: "consent.withdraw"
         case .retention: "retention.expire"
         }

@@ -163,7 +163,10 @@ public final class ConsentExports: @unchecked Sendable {
     /// unless `draft`, which marks the document as a draft (JSON `"draft": true` and
     /// `unfilled_fields`; Markdown a first line saying so). The refusal happens before
     /// anything is disclosed; the dispatcher audits it as a refused command.
-    public func recordOfProcessing(format: ExportDocument.Format, draft: Bool = false, actor: OSUser) throws -> ExportDocument {
+    /// `recipients` adds to the policy's list what the device knows itself (a fleet's hub).
+    public func recordOfProcessing(
+        format: ExportDocument.Format, draft: Bool = false, recipients extra: [String] = [], actor: OSUser
+    ) throws -> ExportDocument {
         let policy = self.policy
         let unfilled = policy.unfilledRecordOfProcessingFields
         guard draft || unfilled.isEmpty else {
@@ -188,7 +191,7 @@ public final class ConsentExports: @unchecked Sendable {
                 "data_subjects": .array(policy.recordOfProcessing.dataSubjectCategories.map(JSONValue.string)),
                 "personal_data": .array(policy.recordOfProcessing.personalDataCategories.map(JSONValue.string)),
             ],
-            "d_recipients": .array(policy.recordOfProcessing.recipients.map(JSONValue.string)),
+            "d_recipients": .array((policy.recordOfProcessing.recipients + extra).map(JSONValue.string)),
             "e_transfers": .string(policy.recordOfProcessing.transfers),
             "f_erasure_time_limits": [
                 "face_templates": .string(

@@ -168,12 +168,23 @@ extension Policy {
         try ropaTable.rejectUnknownKeys()
 
         let console = try Self.console(try root.table("console", required: false))
+        let fleet = try Self.fleet(try root.table("fleet", required: false))
 
         try root.rejectUnknownKeys()
         return Policy(
             appliance: appliance, controller: controller, recognition: recognition, retention: retention,
             consent: consent, purposes: purposes, notices: notices, audit: audit, denyList: denyList,
-            recordOfProcessing: ropa, console: console, sourcePath: path)
+            recordOfProcessing: ropa, console: console, fleet: fleet, sourcePath: path)
+    }
+
+    /// `[fleet]` (optional: a single box never reads it).
+    private static func fleet(_ table: PolicyReader?) throws -> Fleet {
+        guard var table else { return .defaults }
+        let fleet = Fleet(
+            maxOfflineMinutes: try table.number(
+                "max_offline_minutes", default: Fleet.defaults.maxOfflineMinutes, range: PolicyRange.maxOfflineMinutes, unit: "minutes"))
+        try table.rejectUnknownKeys()
+        return fleet
     }
 
     /// `[console]` (optional: the defaults serve the console on loopback only).

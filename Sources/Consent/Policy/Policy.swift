@@ -14,6 +14,7 @@ public struct Policy: Sendable, Equatable {
     public var denyList: DenyList
     public var recordOfProcessing: RecordOfProcessing
     public var console: Console
+    public var fleet: Fleet
     /// The file this policy was read from.
     public var sourcePath: String
 
@@ -152,6 +153,15 @@ public struct Policy: Sendable, Equatable {
         public static let defaults = Console(
             listen: .loopbackDefault, tlsCertificate: nil, tlsKey: nil, sessionIdleMinutes: 30, sessionHours: 12, loginAttempts: 5,
             lockoutMinutes: 15, maxUploadMB: 25)
+    }
+
+    /// `[fleet]`: read only by a door that joined a fleet (`facegate fleet join`).
+    public struct Fleet: Sendable, Equatable {
+        /// A door that has not heard from the hub for this long stops deciding
+        /// `member`: it can no longer promise that erasures made elsewhere reached it.
+        public var maxOfflineMinutes: Double
+
+        public static let defaults = Fleet(maxOfflineMinutes: 15)
     }
 
     public func purpose(_ id: String) -> Purpose? { purposes.first { $0.id == id } }

@@ -36,6 +36,8 @@ enum PolicyRange {
     /// Up to 20 s at 15 fps.
     static let zoneDwellFrames = 1...300
     static let claimSeconds = 1.0...300.0
+    /// From 6 seconds (a test, or a door that must never miss an erasure) to a day.
+    static let maxOfflineMinutes = 0.1...1440.0
     /// Console sessions: idle from 5 minutes (a door tablet) to 12 hours (a shift).
     static let sessionIdleMinutes = 5.0...720.0
     static let sessionHours = 1.0...72.0

@@ -1,5 +1,6 @@
 import Consent
 public import FacegateCore
+import Fleet
 import Logging
 import Vault
 
@@ -25,6 +26,7 @@ extension ApplianceOperations {
             "time": .string(Timestamp.iso8601(registry.now)),
         ]
         if let camera = cameraHealth() { answer["camera"] = camera.json }
+        if let fleet { answer["fleet"] = fleet.report.json(now: registry.now) }
         return .object(answer)
     }
 

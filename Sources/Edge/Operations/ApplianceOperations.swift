@@ -1,6 +1,7 @@
 public import Consent
 public import FaceEngine
 public import FacegateCore
+public import Fleet
 public import Logging
 import Synchronization
 import Vault
@@ -23,12 +24,15 @@ public final class ApplianceOperations: @unchecked Sendable {
     public let servesDoor: Bool
     /// The running door (claims, card entries), in the daemon.
     public let door: DoorDesk?
+    /// The daemon's sync with its fleet's hub, on a door that joined one.
+    public let fleet: FleetSync?
 
     public init(
         registry: ConsentRegistry, models: ModelFiles, engine: FaceEngine? = nil, servesDoor: Bool = false, door: DoorDesk? = nil,
-        logger: Logger
+        fleet: FleetSync? = nil, logger: Logger
     ) {
         self.registry = registry
+        self.fleet = fleet
         self.models = models
         self.servesDoor = servesDoor || door != nil
         self.door = door
@@ -128,7 +132,11 @@ public final class ApplianceOperations: @unchecked Sendable {
         case .exportConsentLog(let format): return try registry.exportConsentLog(format: format, actor: caller.actor).json
         case .exportAudit(let format): return try registry.exportAudit(format: format, actor: caller.actor).json
         case .exportRecordOfProcessing(let format, let draft):
-            return try registry.exportRecordOfProcessing(format: format, draft: draft, actor: caller.actor).json
+            return try registry.exportRecordOfProcessing(
+                format: format, draft: draft,
+                recipients: try FleetMembership.load(from: registry.location).map { [$0.recordOfProcessingRecipient] } ?? [],
+                actor: caller.actor
+            ).json
         case .exportImpactAssessment(let format): return try registry.exports.impactAssessment(format: format, actor: caller.actor).json
         case .exportSubject(let subject): return try registry.exportSubjectAccess(subject, actor: caller.actor).json
         case .exportUndelivered(let export, let outcome, let reason):

@@ -32,6 +32,11 @@ public struct Recognizer: Sendable {
     /// Decides whether `probe` is `claimed` (1:1, for a card's claim), and wipes it.
     /// Only the claimed subject's templates are read: the gallery is never searched.
     public func verify(_ probe: FaceDescriptor, claimed: SubjectID, afterWipe: (FaceDescriptor) -> Void = { _ in }) -> MatchDecision {
+        guard !registry.membershipHold.isHeld else {
+            probe.wipe()
+            afterWipe(probe)
+            return .unknown
+        }
         let distance = registry.vault.gallery.verify(probe, against: claimed)
         probe.wipe()
         afterWipe(probe)
@@ -42,7 +47,14 @@ public struct Recognizer: Sendable {
 
     /// Decides who `probe` is, and wipes it: after this call the descriptor is zeros,
     /// whatever the outcome. `afterWipe` sees it wiped (tests prove nothing is left).
+    /// A door of a fleet out of touch with its hub for too long decides nobody a member
+    /// (`MembershipHold`): the probe is wiped unsearched.
     public func decide(_ probe: FaceDescriptor, afterWipe: (FaceDescriptor) -> Void = { _ in }) -> MatchDecision {
+        guard !registry.membershipHold.isHeld else {
+            probe.wipe()
+            afterWipe(probe)
+            return .unknown
+        }
         let matches = registry.vault.gallery.search(probe, k: 2)
         probe.wipe()
         afterWipe(probe)

@@ -21,6 +21,10 @@ public struct KeyDirectory: Sendable {
     public static let epochsFileName = "kek-epochs"
     /// Every subject erased and every purpose withdrawn (see `ErasureJournal`).
     public static let erasureJournalFileName = "erasures"
+    /// The fleet's key: the same 32 random bytes on every door of a fleet, never on the
+    /// hub (which holds only what it seals). Made by `fleet init`, copied by the admin.
+    public static let fleetKeyFileName = "fleet.key"
+    public static let fleetKeyCredentialName = "facegate-fleet-key"
 
     public let path: String
 
@@ -36,6 +40,7 @@ public struct KeyDirectory: Sendable {
     /// directory is the recovery kit, so a backup restored on a replacement device
     /// with it re-applies every erasure the old device made.
     public var erasureJournalPath: String { path + "/" + Self.erasureJournalFileName }
+    public var fleetKeyPath: String { path + "/" + Self.fleetKeyFileName }
 
     /// Creates the KEK and the signing key pair. Refuses if any key file exists.
     @discardableResult
@@ -59,16 +64,40 @@ public struct KeyDirectory: Sendable {
     /// Loads the KEK: from the systemd credential when `$CREDENTIALS_DIRECTORY` holds
     /// one, else from the key directory.
     public func loadKEK(environment: [String: String]) throws(VaultError) -> SecretKey {
+        try loadSecretKey(credential: Self.kekCredentialName, file: kekPath, environment: environment)
+    }
+
+    /// Loads the fleet key, from its systemd credential or the key directory.
+    public func loadFleetKey(environment: [String: String]) throws(VaultError) -> SecretKey {
+        try loadSecretKey(credential: Self.fleetKeyCredentialName, file: fleetKeyPath, environment: environment)
+    }
+
+    /// Creates the fleet key (`fleet init`), refusing to replace one.
+    public func createFleetKey() throws(VaultError) -> SecretKey {
+        try FileSystem.makeDirectory(path, mode: 0o700)
+        guard access(fleetKeyPath, F_OK) != 0 else {
+            throw VaultError(
+                .keysExist,
+                "'\(fleetKeyPath)' already exists; a door belongs to one fleet. Use `facegate fleet join` with this key, or move it away only if that fleet is gone"
+            )
+        }
+        let key = SecretKey.random()
+        try FileSystem.writeNew(fleetKeyPath, bytes: UnsafeRawBufferPointer(key.storage.bytes), mode: 0o400)
+        try FileSystem.syncDirectory(path)
+        return key
+    }
+
+    private func loadSecretKey(credential name: String, file: String, environment: [String: String]) throws(VaultError) -> SecretKey {
         ProcessHardening.disableCoreDumps()
         if let credentials = environment["CREDENTIALS_DIRECTORY"], !credentials.isEmpty {
-            let credential = credentials + "/" + Self.kekCredentialName
+            let credential = credentials + "/" + name
             if access(credential, F_OK) == 0 {
                 // systemd keeps the credential directory private to the service.
                 let secure = try readKeyFile(credential, expectedBytes: SecretKey.byteCount, checkPermissions: false)
                 return SecretKey(storage: secure)
             }
         }
-        return SecretKey(storage: try readKeyFile(kekPath, expectedBytes: SecretKey.byteCount, checkPermissions: true))
+        return SecretKey(storage: try readKeyFile(file, expectedBytes: SecretKey.byteCount, checkPermissions: true))
     }
 
     /// Loads the audit signing key pair.

@@ -45,3 +45,20 @@ extension VaultLocation {
         }
     }
 }
+
+extension VaultLocation {
+    /// Replaces a small file of the state directory atomically (owner-only): another
+    /// module's own state (the fleet's `fleet.json`), written the way the vault writes
+    /// its key files, so that a crash leaves the old content or the new.
+    public func replaceStateFile(_ name: String, with bytes: [UInt8]) throws {
+        var failure: (any Error)?
+        bytes.withUnsafeBytes { buffer in
+            do {
+                try FileSystem.writeReplacing(stateDirectory + "/" + name, bytes: buffer, mode: 0o600)
+            } catch {
+                failure = error
+            }
+        }
+        if let failure { throw failure }
+    }
+}

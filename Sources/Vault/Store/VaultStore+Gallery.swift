@@ -1,4 +1,4 @@
-import FacegateCore
+public import FacegateCore
 import FoundationEssentials
 import GRDB
 import Logging
@@ -72,5 +72,33 @@ extension VaultStore {
         }
         logger.info(
             "gallery loaded", metadata: ["vault.templates": "\(gallery.templateCount)", "vault.subjects": "\(gallery.subjectCount)"])
+    }
+}
+
+extension VaultStore {
+    /// Decrypts one subject's templates (a door sealing a copy for the fleet's hub).
+    /// The caller owns the descriptors, which wipe themselves when released.
+    public func descriptors(of subject: SubjectID) throws -> [FaceDescriptor] {
+        try read { db in
+            let key = try dataKey(of: subject, in: db)
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT id, schema_version, sealed FROM template WHERE subject_id = ? ORDER BY created_at, id",
+                arguments: [subject.rawValue])
+            return try rows.map { row in
+                let template = TemplateID(rawValue: row[0])
+                let version: Int = row[1]
+                let sealed = [UInt8](row[2] as Data)
+                guard version == Self.templateSchemaVersion,
+                    let plain = SealedBox.open(
+                        sealed, key: key, associatedData: AssociatedData.template(subject, template, schemaVersion: version)),
+                    plain.count == FaceDescriptor.dimensions * MemoryLayout<Float>.stride
+                else {
+                    throw VaultError(
+                        .integrityFailure, "a template of subject \(subject) failed authentication: the database was altered or damaged",
+                        affectedSubjects: [subject.rawValue])
+                }
+                return FaceDescriptor(copying: UnsafeRawPointer(plain.base).assumingMemoryBound(to: Float.self))
+            }
+        }
     }
 }

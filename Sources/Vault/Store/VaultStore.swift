@@ -37,6 +37,9 @@ public final class VaultStore: @unchecked Sendable {
     private let backupRetention: Mutex<Double>
     /// How far this process has read the erasure journal.
     private let journalOffset = Mutex(0)
+    /// Called after every enrolment and erasure this process commits (the fleet's sync
+    /// pushes them to the hub at once instead of polling the database).
+    private let changeObservers = Mutex<[@Sendable () -> Void]>([])
     /// What the last key maintenance did (its unreadable subjects go in a breach report).
     let lastKeyMaintenance = Mutex<KeyMaintenance?>(nil)
 
@@ -112,11 +115,15 @@ public final class VaultStore: @unchecked Sendable {
         public var profile: SubjectProfile
         public var embeddings: [FaceDescriptor]
         public var expiresAt: Double
+        /// The pseudonym, when the subject already has one: a copy of a subject enrolled
+        /// at another door of the fleet keeps it. Nil for a new person (a random one).
+        public var id: SubjectID?
 
-        public init(profile: SubjectProfile, embeddings: [FaceDescriptor], expiresAt: Double) {
+        public init(profile: SubjectProfile, embeddings: [FaceDescriptor], expiresAt: Double, id: SubjectID? = nil) {
             self.profile = profile
             self.embeddings = embeddings
             self.expiresAt = expiresAt
+            self.id = id
         }
     }
 
@@ -147,7 +154,7 @@ public final class VaultStore: @unchecked Sendable {
         let wrapping = try keys.currentKey()
         var rows: [(EnrolledSubject, [UInt8], [UInt8], [[UInt8]])] = []
         for subject in subjects {
-            let id = SubjectID.random()
+            let id = subject.id ?? SubjectID.random()
             let dataKey = SecretKey.random()
             let wrapped = SealedBox.seal(
                 UnsafeRawBufferPointer(dataKey.storage.bytes), key: wrapping.key, associatedData: AssociatedData.wrappedKey(id))
@@ -182,7 +189,18 @@ public final class VaultStore: @unchecked Sendable {
                 gallery.add(subject: record.id, template: template, descriptor: embedding)
             }
         }
+        notifyChange()
         return rows.map(\.0)
+    }
+
+    /// Calls `observer` after each enrolment or erasure committed by this process, on
+    /// the thread that made it: it must only signal, never block.
+    public func observeChanges(_ observer: @escaping @Sendable () -> Void) {
+        changeObservers.withLock { $0.append(observer) }
+    }
+
+    private func notifyChange() {
+        for observer in changeObservers.withLock({ $0 }) { observer() }
     }
 
     // MARK: Forgetting
@@ -239,6 +257,7 @@ public final class VaultStore: @unchecked Sendable {
         try truncateWAL()
         if entry.erasesSubject { gallery.remove(entry.subject) }
         companion.didForget(entry)
+        notifyChange()
         if entry.erasesSubject {
             logger.info(
                 "subject erased", metadata: ["vault.templates_in_gallery": "\(gallery.templateCount)", "vault.replayed": "\(replayed)"])
@@ -248,6 +267,21 @@ public final class VaultStore: @unchecked Sendable {
     private static func deleteRows(of subject: SubjectID, in db: Database) throws {
         try db.execute(sql: "DELETE FROM template WHERE subject_id = ?", arguments: [subject.rawValue])
         try db.execute(sql: "DELETE FROM subject WHERE id = ?", arguments: [subject.rawValue])
+    }
+
+    /// The subjects the erasure journal has erased (they must never come back).
+    public func erasedSubjects() throws -> Set<SubjectID> {
+        try journal.erasedSubjects()
+    }
+
+    /// The journal's erasures of whole subjects, oldest first, one per subject: what a
+    /// door of a fleet owes its hub (and gives again to a hub restored from a backup).
+    public func journaledErasures() throws -> [(subject: SubjectID, reason: String, at: Double)] {
+        var seen = Set<SubjectID>()
+        return try journal.entries().entries.compactMap { entry in
+            guard case .subject(let reason) = entry.scope, seen.insert(entry.subject).inserted else { return nil }
+            return (entry.subject, reason, entry.at)
+        }
     }
 
     /// Re-applies what the erasure journal holds and the database does not reflect

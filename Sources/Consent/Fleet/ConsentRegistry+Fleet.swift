@@ -1,0 +1,51 @@
+public import FacegateCore
+import GRDB
+import Logging
+public import Vault
+
+/// What the fleet's sync asks of a door's registry: copies of its subjects to seal for
+/// the hub, copies from the hub to adopt, and the erasures its journal holds. Each
+/// goes through the same enrolment and erasure paths as a local command.
+extension ConsentRegistry {
+    /// A copy of `subject` for the other doors, or nil when no consent is in force
+    /// (nothing to share: it is being erased or has expired).
+    public func fleetCopy(of subject: SubjectID) throws -> FleetCopy? {
+        let now = clock.now()
+        guard let consent = try vault.read({ db in try ConsentStore.active(of: subject, at: now, in: db) }) else { return nil }
+        return FleetCopy(
+            subject: subject, profile: try vault.profile(of: subject), descriptors: try vault.descriptors(of: subject), consent: consent)
+    }
+
+    /// Stores a subject enrolled at another door, under the same pseudonym and consent
+    /// record, with an audit entry naming the door. Returns false, storing nothing,
+    /// when this door already holds the subject or has erased it (its journal wins:
+    /// an erasure is never undone by a copy arriving late), or the consent has ended.
+    @discardableResult
+    public func adopt(_ copy: FleetCopy, fromDoor door: String) throws -> Bool {
+        let now = clock.now()
+        guard copy.consent.subject == copy.subject, copy.consent.isActive(at: now), !copy.descriptors.isEmpty else { return false }
+        guard try !vault.exists(copy.subject), try !vault.erasedSubjects().contains(copy.subject) else { return false }
+        let new = VaultStore.NewSubject(
+            profile: copy.profile, embeddings: copy.descriptors, expiresAt: copy.consent.expiresAt, id: copy.subject)
+        _ = try vault.enrol([new]) { db, enrolled, _ in
+            try ConsentStore.insert(copy.consent, in: db)
+            try self.audit.append(
+                actor: "fleet", action: "subject.adopt", subject: enrolled.id,
+                details: [
+                    "consent_record": .string(copy.consent.id), "origin_door": .string(door), "templates": .int(copy.descriptors.count),
+                ], in: db)
+        }
+        cache.setConsent(ActiveConsent(record: copy.consent), of: copy.subject)
+        return true
+    }
+
+    /// Every subject this door's erasure journal erased: the erasures it owes the hub.
+    public func journaledErasures() throws -> [(subject: SubjectID, reason: String, at: Double)] {
+        try vault.journaledErasures()
+    }
+
+    /// The pseudonyms this door holds templates for.
+    public func heldSubjects() throws -> [SubjectID] {
+        try vault.subjects().map(\.id)
+    }
+}

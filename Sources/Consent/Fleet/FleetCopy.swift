@@ -1,0 +1,19 @@
+public import FacegateCore
+public import Vault
+
+/// Everything another door of the fleet needs to recognise a subject: the pseudonym,
+/// the profile, the templates and the consent in force. It exists in memory only
+/// while it is sealed for the hub or adopted from it.
+public struct FleetCopy: Sendable {
+    public var subject: SubjectID
+    public var profile: SubjectProfile
+    public var descriptors: [FaceDescriptor]
+    public var consent: ConsentRecord
+
+    public init(subject: SubjectID, profile: SubjectProfile, descriptors: [FaceDescriptor], consent: ConsentRecord) {
+        self.subject = subject
+        self.profile = profile
+        self.descriptors = descriptors
+        self.consent = consent
+    }
+}

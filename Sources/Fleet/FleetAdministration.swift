@@ -1,0 +1,184 @@
+public import FacegateCore
+public import Vault
+
+/// `facegate fleet init|join|token|status`: creating a fleet on a hub, joining a door
+/// to it with a one-time token, and what the hub knows of every door. The commands
+/// run with the state directory's lock held (no daemon running), because they write
+/// the door's `fleet.json`.
+public enum FleetAdministration {
+    /// How long a join token stays valid.
+    public static let tokenValidity: Double = 24 * 3600
+
+    /// What `fleet init` and `fleet join` leave: the door's membership, and for init,
+    /// a first join token for the next door.
+    public struct Joined: Sendable {
+        public var membership: FleetMembership
+        public var token: String?
+        public var keyCreated: Bool
+    }
+
+    /// Creates the fleet on an empty hub: the fleet key (unless this door has one),
+    /// the tables, the fleet's row, this door as its first member, and a join token.
+    public static func initialize(
+        hub text: String, doorName: String, location: VaultLocation, environment: [String: String], now: Double
+    ) async throws -> Joined {
+        let address = try HubAddress(parsing: text)
+        try refuseIfJoined(location)
+        return try await using(address, environment) { hub in
+            try await hub.createSchema()
+            if try await hub.fleetMeta() != nil {
+                throw FleetError(
+                    .fleetState,
+                    "the hub \(address) already holds a fleet; join it with `facegate fleet join` and a token from one of its doors")
+            }
+            var keyCreated = false
+            let secret: SecretKey
+            if let existing = try? location.keys.loadFleetKey(environment: environment) {
+                secret = existing
+            } else {
+                secret = try location.keys.createFleetKey()
+                keyCreated = true
+            }
+            let fleetID = RandomToken.hex(8)
+            let key = FleetKey(secret, fleetID: fleetID)
+            try await hub.createFleet(id: fleetID, keyCheck: key.check, at: now)
+            let first = RandomToken.hex(16)
+            try await hub.addJoinToken(first, at: now, validFor: 60)
+            let membership = FleetMembership(hub: text, fleetID: fleetID, doorID: RandomToken.hex(8), doorName: doorName)
+            try await hub.join(token: first, doorID: membership.doorID, name: doorName, at: now)
+            try membership.save(to: location)
+            let token = RandomToken.hex(16)
+            try await hub.addJoinToken(token, at: now, validFor: tokenValidity)
+            return Joined(membership: membership, token: token, keyCreated: keyCreated)
+        }
+    }
+
+    /// Joins this door to the hub's fleet with a token from `fleet init` or `fleet token`.
+    /// The fleet key must already be here (copied from a door of the fleet).
+    public static func join(
+        hub text: String, token: String, doorName: String, location: VaultLocation, environment: [String: String], now: Double
+    ) async throws -> Joined {
+        let address = try HubAddress(parsing: text)
+        try refuseIfJoined(location)
+        let secret = try fleetKey(location: location, environment: environment)
+        return try await using(address, environment) { hub in
+            let fleetID = try await checkedFleet(hub, key: secret)
+            let membership = FleetMembership(hub: text, fleetID: fleetID, doorID: RandomToken.hex(8), doorName: doorName)
+            try await hub.join(token: token, doorID: membership.doorID, name: doorName, at: now)
+            try membership.save(to: location)
+            return Joined(membership: membership, token: nil, keyCreated: false)
+        }
+    }
+
+    /// A new one-time join token, from a door of the fleet.
+    public static func issueToken(location: VaultLocation, environment: [String: String], now: Double) async throws -> String {
+        let membership = try joinedMembership(location)
+        let secret = try fleetKey(location: location, environment: environment)
+        return try await using(try HubAddress(parsing: membership.hub), environment) { hub in
+            _ = try await checkedFleet(hub, key: secret)
+            let token = RandomToken.hex(16)
+            try await hub.addJoinToken(token, at: now, validFor: tokenValidity)
+            return token
+        }
+    }
+
+    /// Every door's last sync and lag (changes it has not applied yet), the hub's
+    /// counts and the enrolments it refused.
+    public static func status(location: VaultLocation, environment: [String: String], now: Double) async throws -> JSONValue {
+        let membership = try joinedMembership(location)
+        let address = try HubAddress(parsing: membership.hub)
+        return try await using(address, environment) { hub in
+            let last = try await hub.lastSequence()
+            let counts = try await hub.counts()
+            let doors = try await hub.doors()
+            let names = Dictionary(doors.map { ($0.doorID, $0.name) }, uniquingKeysWith: { first, _ in first })
+            return [
+                "fleet": .string(membership.fleetID),
+                "hub": .string(address.description),
+                "this_door": .string(membership.doorName),
+                "sequence": .int(Int(last)),
+                "subjects": .int(counts.subjects),
+                "erasures": .int(counts.erasures),
+                "doors": .array(
+                    doors.map { door in
+                        [
+                            "door": .string(door.name),
+                            "last_sync": .string(door.lastSeenAt.map(Timestamp.iso8601)),
+                            "seconds_since_sync": .double(door.lastSeenAt.map { (max(0, now - $0) * 10).rounded() / 10 }),
+                            "lag": .int(Int(max(0, last - door.cursor))),
+                        ]
+                    }),
+                "refused": .array(
+                    try await hub.refusals().map { refusal in
+                        [
+                            "subject": .string(refusal.subject), "door": .string(names[refusal.doorID] ?? refusal.doorID),
+                            "duplicate_of": .string(refusal.duplicateOf), "at": .string(Timestamp.iso8601(refusal.at)),
+                            "reason": "the same face is already a member of the fleet",
+                        ]
+                    }),
+            ] as JSONValue
+        }
+    }
+
+    /// Runs `body` on a new connection to the hub, closed after.
+    private static func using<T: Sendable>(
+        _ address: HubAddress, _ environment: [String: String], _ body: (HubConnection) async throws -> T
+    ) async throws -> T {
+        let hub = try await HubConnection.connect(to: address, environment: environment)
+        do {
+            let value = try await body(hub)
+            await hub.close()
+            return value
+        } catch {
+            await hub.close()
+            throw error
+        }
+    }
+
+    /// The door's fleet key, with an error that says where it comes from.
+    public static func fleetKey(location: VaultLocation, environment: [String: String]) throws -> SecretKey {
+        let loaded: Result<SecretKey, VaultError> = Result { () throws(VaultError) in
+            try location.keys.loadFleetKey(environment: environment)
+        }
+        switch loaded {
+        case .success(let key): return key
+        case .failure(let error) where error.code != .keyMissing: throw error
+        case .failure:
+            throw FleetError(
+                .membership,
+                "this door has no fleet key: copy keys/\(KeyDirectory.fleetKeyFileName) from a door of the fleet to \(location.keys.fleetKeyPath) (mode 0400), or load it as the systemd credential \(KeyDirectory.fleetKeyCredentialName)"
+            )
+        }
+    }
+
+    private static func checkedFleet(_ hub: HubConnection, key secret: SecretKey) async throws -> String {
+        guard let meta = try await hub.fleetMeta() else {
+            throw FleetError(
+                .fleetState, "the hub \(hub.address) holds no fleet yet; create one with `facegate fleet init` on the first door")
+        }
+        guard FleetKey(secret, fleetID: meta.fleetID).opens(check: meta.keyCheck) else {
+            throw FleetError(
+                .wrongFleetKey,
+                "this door's fleet key is not the fleet's: copy keys/\(KeyDirectory.fleetKeyFileName) from a door of this fleet (nothing was changed)"
+            )
+        }
+        return meta.fleetID
+    }
+
+    private static func refuseIfJoined(_ location: VaultLocation) throws {
+        if let membership = try FleetMembership.load(from: location) {
+            throw FleetError(
+                .membership,
+                "this door already belongs to the fleet \(membership.fleetID) as '\(membership.doorName)' (\(FleetMembership.path(in: location)))"
+            )
+        }
+    }
+
+    private static func joinedMembership(_ location: VaultLocation) throws -> FleetMembership {
+        guard let membership = try FleetMembership.load(from: location) else {
+            throw FleetError(
+                .membership, "this door has not joined a fleet; run `facegate fleet init --hub URL` (a new fleet) or `facegate fleet join`")
+        }
+        return membership
+    }
+}

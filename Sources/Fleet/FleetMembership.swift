@@ -1,0 +1,72 @@
+public import FacegateCore
+import FoundationEssentials
+public import Vault
+
+/// That this door belongs to a fleet, and where it stands: `fleet.json` in the state
+/// directory (the hub's address, the fleet's and this door's identifiers, how far the
+/// door has applied the hub's changes, and when it last heard from the hub). No key:
+/// the fleet key stays in the key directory or its systemd credential.
+public struct FleetMembership: Sendable, Equatable {
+    public static let fileName = "fleet.json"
+
+    public var hub: String
+    public var fleetID: String
+    public var doorID: String
+    public var doorName: String
+    /// The hub's change sequence this door has applied up to.
+    public var cursor: Int64
+    /// When this door last completed a sync: a door restarted after a long partition
+    /// must not recognise anyone before it has heard from the hub again.
+    public var lastHeardAt: Double?
+
+    public init(hub: String, fleetID: String, doorID: String, doorName: String, cursor: Int64 = 0, lastHeardAt: Double? = nil) {
+        self.hub = hub
+        self.fleetID = fleetID
+        self.doorID = doorID
+        self.doorName = doorName
+        self.cursor = cursor
+        self.lastHeardAt = lastHeardAt
+    }
+
+    /// How the Art. 30 record names the hub among the recipients.
+    public var recordOfProcessingRecipient: String {
+        let address = (try? HubAddress(parsing: hub))?.description ?? "PostgreSQL"
+        return
+            "the fleet's hub (\(address)), a recipient of ciphertext only: each member's templates, profile and consent record sealed with the fleet key, which stays on the doors; in the clear only pseudonyms, times, door names and erasure reasons"
+    }
+
+    public static func path(in location: VaultLocation) -> String { location.stateDirectory + "/" + fileName }
+
+    /// The door's membership, or nil for a single box.
+    public static func load(from location: VaultLocation) throws(FleetError) -> FleetMembership? {
+        let path = path(in: location)
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw FleetError(.storageFailure, "cannot read '\(path)'; check its owner and mode (0600, the service user's)")
+        }
+        let damaged = FleetError(
+            .storageFailure, "'\(path)' is damaged; run `facegate fleet join` again with a new token (nothing enrolled is lost)")
+        guard case .object(let object)? = try? JSONParser.parse([UInt8](data)),
+            let hub = object["hub"]?.stringValue, let fleet = object["fleet_id"]?.stringValue,
+            let door = object["door_id"]?.stringValue, let name = object["door_name"]?.stringValue,
+            let cursor = object["cursor"]?.doubleValue
+        else { throw damaged }
+        return FleetMembership(
+            hub: hub, fleetID: fleet, doorID: door, doorName: name, cursor: Int64(cursor), lastHeardAt: object["last_heard_at"]?.doubleValue
+        )
+    }
+
+    public func save(to location: VaultLocation) throws(FleetError) {
+        var object: JSONObject = [
+            "hub": .string(hub), "fleet_id": .string(fleetID), "door_id": .string(doorID), "door_name": .string(doorName),
+            "cursor": .int(Int(cursor)),
+        ]
+        if let lastHeardAt { object["last_heard_at"] = .double(lastHeardAt) }
+        do {
+            try location.replaceStateFile(Self.fileName, with: Array(JSONValue.object(object).serialized.utf8))
+        } catch {
+            throw FleetError(
+                .storageFailure, "cannot write '\(Self.path(in: location))': \((error as? any UserFacingError)?.message ?? "\(error)")")
+        }
+    }
+}

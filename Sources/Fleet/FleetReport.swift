@@ -1,0 +1,39 @@
+public import FacegateCore
+
+/// Where a door of a fleet stands, for `status`, the console and `/metrics`.
+public struct FleetReport: Sendable, Equatable {
+    public var fleetID: String
+    public var door: String
+    public var hub: String
+    public var connected: Bool
+    /// When the door last completed a sync with the hub.
+    public var lastHeardAt: Double?
+    public var cursor: Int64
+    /// Why the door is not deciding `member` (failing closed), or nil.
+    public var heldBecause: String?
+    public var adopted: Int
+    public var erasedFromHub: Int
+    public var pushed: Int
+    public var refused: Int
+    /// The last failure to reach or use the hub, until the next success.
+    public var lastError: String?
+
+    public func json(now: Double) -> JSONValue {
+        [
+            "fleet": .string(fleetID),
+            "door": .string(door),
+            "hub": .string(hub),
+            "connected": .bool(connected),
+            "last_sync": .string(lastHeardAt.map(Timestamp.iso8601)),
+            "seconds_since_sync": .double(lastHeardAt.map { (max(0, now - $0) * 10).rounded() / 10 }),
+            "cursor": .int(Int(cursor)),
+            "members_recognised": .bool(heldBecause == nil),
+            "held_because": .string(heldBecause),
+            "adopted": .int(adopted),
+            "erased_from_hub": .int(erasedFromHub),
+            "pushed": .int(pushed),
+            "refused": .int(refused),
+            "last_error": .string(lastError),
+        ]
+    }
+}

@@ -1,0 +1,164 @@
+import Consent
+import FacegateCore
+import Logging
+import Synchronization
+import Vault
+
+extension FleetSync {
+    /// One sync: erasures owed to the hub, the hub's changes, subjects enrolled here
+    /// that the hub lacks (when something changed here, or on connecting), and the
+    /// door's heartbeat.
+    func sync(_ hub: HubConnection, session: SyncSession, full: Bool) async throws {
+        let (door, name) = state.withLock { ($0.membership.doorID, $0.membership.doorName) }
+        let changedHere = localChange.exchange(false, ordering: .relaxed)
+        if full || changedHere {
+            let owed = try registry.journaledErasures().filter { !session.given.contains($0.subject.rawValue) }
+            if !owed.isEmpty {
+                try await hub.addErasures(owed.map { ($0.subject.rawValue, $0.reason, $0.at) }, door: door)
+                for erasure in owed {
+                    session.given.insert(erasure.subject.rawValue)
+                    session.known.remove(erasure.subject.rawValue)
+                }
+            }
+        }
+        if full {
+            // A hub restored from a backup has lost its newest changes, and may since have
+            // numbered new ones with the same sequence numbers: a door whose cursor is
+            // past what the hub recorded of it reads everything again.
+            let last = try await hub.lastSequence()
+            let recorded = try await hub.recordedCursor(of: door) ?? 0
+            let cursor = state.withLock { $0.membership.cursor }
+            if cursor > last || cursor > recorded {
+                logger.warning(
+                    "fleet: the hub has lost changes this door applied (restored from a backup?); reading all of them again",
+                    metadata: ["fleet.cursor": "\(cursor)", "fleet.hub_sequence": "\(last)", "fleet.hub_recorded": "\(recorded)"])
+                state.withLock { $0.membership.cursor = 0 }
+            }
+        }
+        try await pull(hub, session: session)
+        if full || changedHere {
+            let held = try registry.heldSubjects().map(\.rawValue).filter { !session.known.contains($0) }
+            let unknown = try await hub.unknownSubjects(among: held)
+            for subject in held where !unknown.contains(subject) { session.known.insert(subject) }
+            for subject in unknown.sorted() { try await push(subject, hub: hub, session: session) }
+        }
+        let now = clock.now()
+        let cursor = state.withLock { state in
+            state.membership.lastHeardAt = now
+            return state.membership.cursor
+        }
+        try await hub.touch(doorID: door, name: name, cursor: cursor, at: now)
+        checkHold()
+        saveMembership(force: false)
+    }
+
+    /// Reads and applies the hub's changes after the cursor, page by page.
+    func pull(_ hub: HubConnection, session: SyncSession) async throws {
+        while true {
+            let cursor = state.withLock { $0.membership.cursor }
+            let changes = try await hub.changes(after: cursor, limit: Self.pageSize)
+            guard !changes.isEmpty else { return }
+            let erasedHere =
+                changes.contains { if case .subject = $0.kind { true } else { false } } ? try registry.vault.erasedSubjects() : []
+            for change in changes {
+                try apply(change, erasedHere: erasedHere, session: session)
+                state.withLock { $0.membership.cursor = change.sequence }
+            }
+            guard changes.count == Self.pageSize else { return }
+        }
+    }
+
+    private func apply(_ change: HubChange, erasedHere: Set<SubjectID>, session: SyncSession) throws {
+        guard let subject = SubjectID(change.subject) else {
+            logger.error("fleet: the hub holds a malformed pseudonym; skipped", metadata: ["fleet.sequence": "\(change.sequence)"])
+            return
+        }
+        switch change.kind {
+        case .subject(let sealed):
+            session.known.insert(change.subject)
+            guard !erasedHere.contains(subject), try !registry.vault.exists(subject) else { return }
+            guard let opened = key.open(sealed, subject: change.subject) else {
+                logger.error(
+                    "fleet: a subject's copy on the hub does not open with the fleet key (altered or misplaced); skipped",
+                    metadata: ["fleet.subject": "\(subject)", "fleet.sequence": "\(change.sequence)"])
+                return
+            }
+            defer { opened.wipe() }
+            guard let copy = FleetCopy(decoding: UnsafeRawBufferPointer(opened.bytes), subject: subject) else {
+                logger.error(
+                    "fleet: a subject's copy on the hub is not one this version reads; skipped", metadata: ["fleet.subject": "\(subject)"])
+                return
+            }
+            if try registry.adopt(copy, fromDoor: change.originDoor) {
+                state.withLock { $0.adopted += 1 }
+            }
+        case .erasure(let reason):
+            session.known.remove(change.subject)
+            session.given.insert(change.subject)
+            guard try registry.vault.exists(subject) || registry.activeConsent(of: subject) != nil else { return }
+            try registry.erase(subject, reason: ConsentRegistry.ErasureReason(rawValue: reason) ?? .request, actor: Self.actor)
+            state.withLock { $0.erasedFromHub += 1 }
+        }
+    }
+
+    /// Pushes a subject enrolled here, under the hub's writer lock after reading every
+    /// change before it: if the face is already a member the hub holds, the enrolment
+    /// here is refused (erased, reason `duplicate`) and the refusal recorded on the hub.
+    private func push(_ subject: String, hub: HubConnection, session: SyncSession) async throws {
+        guard let id = SubjectID(subject), let copy = try registry.fleetCopy(of: id) else { return }
+        var plain = try copy.encoded()
+        let sealed = key.seal(plain, subject: subject)
+        wipeMemory(&plain, plain.count)
+        let door = state.withLock { $0.membership.doorID }
+        let threshold = registry.policy.recognition.threshold
+        let duplicate: SubjectID? = try await hub.inWriteTransaction(doing: "add a subject to") {
+            () async throws(FleetError) -> SubjectID? in
+            do {
+                try await self.pull(hub, session: session)
+            } catch let error as FleetError {
+                throw error
+            } catch {
+                throw FleetError(
+                    .hubUnavailable, "applying the hub's changes failed: \((error as? any UserFacingError)?.message ?? "\(error)")")
+            }
+            for descriptor in copy.descriptors {
+                for match in self.registry.vault.gallery.search(descriptor, k: 3)
+                where match.subject != id && Double(match.distance) < threshold && session.known.contains(match.subject.rawValue) {
+                    return match.subject
+                }
+            }
+            if try await hub.addSubject(subject, sealed: sealed, door: door, at: self.clock.now()) {
+                session.known.insert(subject)
+            }
+            return nil
+        }
+        if let duplicate {
+            try registry.erase(id, reason: .duplicate, actor: Self.actor)
+            try await hub.addRefusal(subject, door: door, duplicateOf: duplicate.rawValue, at: clock.now())
+            state.withLock { $0.refused += 1 }
+            logger.warning(
+                "fleet: an enrolment here was refused: the face is already a member of the fleet",
+                metadata: ["fleet.subject": "\(id)", "fleet.member": "\(duplicate)"])
+        } else if session.known.contains(subject) {
+            state.withLock { $0.pushed += 1 }
+        }
+    }
+
+    /// Writes `fleet.json` when the cursor moved, or every minute for the time of the
+    /// last sync (not every second: a door's storage is often an SD card).
+    func saveMembership(force: Bool) {
+        let now = clock.now()
+        let (membership, due): (FleetMembership, Bool) = state.withLock { state in
+            let due = force || now - state.savedAt >= 60
+            if due { state.savedAt = now }
+            return (state.membership, due)
+        }
+        guard due || membership.cursor != savedCursor.load(ordering: .relaxed) else { return }
+        do {
+            try membership.save(to: location)
+            savedCursor.store(membership.cursor, ordering: .relaxed)
+        } catch {
+            logger.error("fleet: cannot save the door's fleet state", metadata: ["error": "\(error.message)"])
+        }
+    }
+}

@@ -1,0 +1,225 @@
+public import Consent
+public import FacegateCore
+public import Logging
+public import ServiceLifecycle
+import Synchronization
+public import Vault
+
+/// A door's side of the fleet, a service of `facegate run`. The door decides from its
+/// own vault, always; this keeps that vault in step with the hub:
+///
+/// - on connecting, it gives the hub every erasure of its journal (a hub restored from
+///   an old backup loses those subjects again before any door reads them), reads the
+///   hub's changes since its cursor (from the start when the hub's sequence is behind
+///   the cursor: a restored hub), and pushes the subjects enrolled here that the hub
+///   does not know (enrolments made while offline);
+/// - then it waits on the hub's notifications, its own enrolments and erasures, and a
+///   one-second heartbeat, and does the same for what changed;
+/// - a push runs under the hub's writer lock after reading every change before it,
+///   so the same face enrolled at two doors at once leaves one subject: the second
+///   is refused (erased here, with reason `duplicate`, and listed by `fleet status`);
+/// - when the door has not completed a sync for `fleet.max_offline_minutes`, it holds
+///   the registry's `MembershipHold`: no face is decided `member` until it has.
+public final class FleetSync: Service, Sendable {
+    let registry: ConsentRegistry
+    let address: HubAddress
+    let key: FleetKey
+    let location: VaultLocation
+    let environment: [String: String]
+    let logger: Logger
+    let clock: any WallClock
+    let state: Mutex<State>
+    private let wanted = Atomic<Bool>(true)
+    let localChange = Atomic<Bool>(true)
+    let savedCursor = Atomic<Int64>(-1)
+
+    /// Changes read from the hub per query.
+    static let pageSize = 500
+    /// A sync that takes longer is abandoned and the connection reopened.
+    static let syncTimeout: Duration = .seconds(15)
+    static let heartbeat: Duration = .seconds(1)
+    static let actor = OSUser(uid: UInt32.max, gid: UInt32.max, name: "fleet")
+
+    struct State {
+        var membership: FleetMembership
+        var connected = false
+        var savedAt: Double = 0
+        var adopted = 0
+        var erasedFromHub = 0
+        var pushed = 0
+        var refused = 0
+        var lastError: String?
+        var held: String?
+    }
+
+    public init(
+        membership: FleetMembership, key: SecretKey, registry: ConsentRegistry, environment: [String: String], logger: Logger,
+        clock: any WallClock = SystemWallClock()
+    ) throws(FleetError) {
+        self.address = try HubAddress(parsing: membership.hub)
+        self.key = FleetKey(key, fleetID: membership.fleetID)
+        self.registry = registry
+        self.location = registry.location
+        self.environment = environment
+        self.logger = logger
+        self.clock = clock
+        self.state = Mutex(State(membership: membership))
+        registry.vault.observeChanges { [weak self] in
+            self?.localChange.store(true, ordering: .relaxed)
+            self?.nudge()
+        }
+        checkHold()
+    }
+
+    /// Asks for a sync as soon as possible (a notification from the hub).
+    public func nudge() { wanted.store(true, ordering: .relaxed) }
+
+    public var report: FleetReport {
+        state.withLock { state in
+            FleetReport(
+                fleetID: state.membership.fleetID, door: state.membership.doorName, hub: address.description, connected: state.connected,
+                lastHeardAt: state.membership.lastHeardAt, cursor: state.membership.cursor, heldBecause: state.held,
+                adopted: state.adopted, erasedFromHub: state.erasedFromHub, pushed: state.pushed, refused: state.refused,
+                lastError: state.lastError)
+        }
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.watchHold() }
+                group.addTask { await self.connectLoop() }
+                await group.next()
+                group.cancelAll()
+            }
+        }
+        saveMembership(force: true)
+    }
+
+    // MARK: Failing closed
+
+    private func watchHold() async {
+        while !Task.isCancelled {
+            checkHold()
+            try? await Task.sleep(for: .milliseconds(250))
+        }
+    }
+
+    /// Holds or releases the registry's `MembershipHold` from the time since the last sync.
+    func checkHold() {
+        let limit = registry.policy.fleet.maxOfflineMinutes * 60
+        let now = clock.now()
+        let why: String? = state.withLock { state in
+            guard let heard = state.membership.lastHeardAt else { return "this door has not synced with the hub \(address) yet" }
+            let silent = now - heard
+            guard silent > limit else { return nil }
+            return "no sync with the hub \(address) for \(Int(silent)) s (fleet.max_offline_minutes allows \(Int(limit)) s)"
+        }
+        let was = state.withLock { state in
+            defer { state.held = why }
+            return state.held
+        }
+        let synced = state.withLock { $0.membership.lastHeardAt != nil }
+        if let why {
+            registry.membershipHold.hold(because: why)
+            // A door that never synced waits for its first sync (milliseconds, usually) without alarm.
+            if was == nil && synced {
+                logger.error(
+                    "fleet: members are not recognised until the hub answers", metadata: ["fleet.hub": "\(address)", "reason": "\(why)"])
+            }
+        } else {
+            registry.membershipHold.release()
+            if was != nil && synced { logger.warning("fleet: members are recognised again", metadata: ["fleet.hub": "\(address)"]) }
+        }
+    }
+
+    // MARK: Connection
+
+    private func connectLoop() async {
+        var backoff = 0.25
+        while !Task.isCancelled {
+            do {
+                let hub = try await HubConnection.connect(to: address, environment: environment)
+                do {
+                    try await session(hub, connected: { backoff = 0.25 })
+                } catch {
+                    await hub.close()
+                    throw error
+                }
+                await hub.close()
+            } catch is CancellationError {
+                break
+            } catch {
+                let message = (error as? any UserFacingError)?.message ?? "\(error)"
+                let first = state.withLock { state in
+                    defer {
+                        state.connected = false
+                        state.lastError = message
+                    }
+                    return state.connected || state.lastError != message
+                }
+                if first {
+                    logger.warning("fleet: hub unreachable, retrying", metadata: ["fleet.hub": "\(address)", "error": "\(message)"])
+                }
+            }
+            state.withLock { $0.connected = false }
+            try? await Task.sleep(for: .milliseconds(Int(backoff * 1000)))
+            backoff = min(backoff * 2, 5)
+        }
+    }
+
+    /// One connection's life: checks the fleet and the key, reconciles, then syncs on
+    /// every notification, local change or heartbeat until something fails.
+    private func session(_ hub: HubConnection, connected: () -> Void) async throws {
+        guard let meta = try await hub.fleetMeta(), meta.fleetID == key.fleetID else {
+            throw FleetError(
+                .fleetState, "the hub \(address) does not hold the fleet \(key.fleetID) this door joined; check fleet.json's hub address")
+        }
+        guard key.opens(check: meta.keyCheck) else {
+            throw FleetError(
+                .wrongFleetKey,
+                "this door's fleet key does not open the fleet \(key.fleetID): copy keys/fleet.key from a door of the fleet (or its credential \(KeyDirectory.fleetKeyCredentialName))"
+            )
+        }
+        let session = SyncSession()
+        try await withTimeout { try await self.sync(hub, session: session, full: true) }
+        connected()
+        state.withLock {
+            $0.connected = true
+            $0.lastError = nil
+        }
+        logger.info(
+            "fleet: synced with the hub",
+            metadata: ["fleet.hub": "\(address)", "fleet.cursor": "\(state.withLock { $0.membership.cursor })"])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await hub.listen { self.nudge() }
+                throw FleetError(.hubUnavailable, "the hub \(self.address) closed the connection")
+            }
+            group.addTask {
+                var lastSync = ContinuousClock.now
+                while !Task.isCancelled {
+                    if self.wanted.exchange(false, ordering: .relaxed) || ContinuousClock.now - lastSync >= Self.heartbeat {
+                        try await self.withTimeout { try await self.sync(hub, session: session, full: false) }
+                        lastSync = ContinuousClock.now
+                    }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func withTimeout(_ body: @escaping @Sendable () async throws -> Void) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: Self.syncTimeout)
+                throw FleetError(.hubUnavailable, "the hub \(self.address) did not answer within \(Self.syncTimeout)")
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+}

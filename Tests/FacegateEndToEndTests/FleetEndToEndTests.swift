@@ -1,0 +1,342 @@
+import FacegateCore
+import FacegateTestSupport
+import Foundation
+import Testing
+
+/// Several doors, one membership: real `facegate run` daemons synced through a real
+/// PostgreSQL hub (a cluster of each test's own, on a Unix socket), enrolling and
+/// erasing through their admin sockets while the hub comes and goes.
+@Suite(
+    "Fleet of doors on a PostgreSQL hub", .serialized,
+    .enabled(if: TestHub.missing == nil || TestHub.required, Comment(rawValue: TestHub.skipMessage)))
+struct FleetEndToEndTests {
+    /// One door: a state directory, a policy, and a daemon with no camera (decisions
+    /// are asked with `identify` through its socket, which decides as the door does).
+    final class Door: @unchecked Sendable {
+        let fixture: ConsentFixture
+        let facegate = FacegateProcess()
+        var daemon: DaemonProcess?
+        private var socket: RawAdminSocket?
+
+        init(maxOfflineMinutes: Double = 15) throws {
+            fixture = try ConsentFixture { text in
+                text.replacingOccurrences(of: "max_offline_minutes = 15", with: "max_offline_minutes = \(maxOfflineMinutes)")
+                    .replacingOccurrences(of: "listen = \"127.0.0.1:0\"", with: "listen = \"off\"")
+            }
+        }
+
+        /// The CLI on this door (through its daemon's socket when one runs).
+        func cli(_ arguments: [String]) throws -> FacegateProcess.Result {
+            try facegate.run(arguments + ["--policy", fixture.policyPath, "--socket", fixture.socketPath])
+        }
+
+        func start() throws {
+            daemon = try DaemonProcess(
+                arguments: ["--source", "none", "--policy", fixture.policyPath, "--log-level", "warning"], socketPath: fixture.socketPath)
+            socket = nil
+        }
+
+        func stop() {
+            socket = nil
+            daemon?.stop()
+            daemon = nil
+        }
+
+        /// A command through a kept connection to the daemon (cheap enough to poll).
+        func request(_ command: String, _ arguments: [String: Any] = [:]) -> [String: Any]? {
+            if socket == nil { socket = RawAdminSocket(path: fixture.socketPath) }
+            guard let reply = socket?.request(["v": 1, "id": "t", "cmd": command, "args": arguments]) else {
+                socket = nil
+                return nil
+            }
+            return reply["result"] as? [String: Any]
+        }
+
+        var subjects: [String] {
+            ((request("subjects")?["subjects"] as? [[String: Any]]) ?? []).compactMap { $0["subject"] as? String }
+        }
+
+        var fleet: [String: Any] { (request("status")?["fleet"] as? [String: Any]) ?? [:] }
+
+        func enrol(_ name: String, _ photos: [String]) throws -> String {
+            let result = try cli(
+                ["enrol", "--json", "--name", name, "--notice", "2026-01", "--purpose", "entry", "--method", "signed-form"]
+                    + photos.map(TestResources.fixture))
+            return try #require(result.jsonLines.first?["subject"] as? String, "\(result.stdout)\(result.stderr)")
+        }
+
+        /// The door's decision on a photo's face.
+        func decision(_ photo: String) throws -> (decision: String, subject: String?) {
+            let result = try cli(["identify", "--json", TestResources.fixture(photo)])
+            let face = (result.jsonLines.first?["faces"] as? [[String: Any]])?.first
+            return (face?["decision"] as? String ?? "none: \(result.stdout)\(result.stderr)", face?["subject"] as? String)
+        }
+
+        /// Waits up to `seconds` for `condition`; how long it took, or nil.
+        func wait(seconds: Double = 10, _ condition: () -> Bool) -> Double? {
+            let start = Date()
+            while Date().timeIntervalSince(start) < seconds {
+                if condition() { return Date().timeIntervalSince(start) }
+                usleep(10_000)
+            }
+            return nil
+        }
+
+        var keyPath: String { fixture.stateDirectory + "/keys/fleet.key" }
+    }
+
+    /// A hub with a fleet made at `main`, and each other door joined to it (the fleet
+    /// key copied by hand, as an admin would).
+    static func fleet(_ hub: TestHub, main: Door, others: [(Door, String)]) throws {
+        let made = try main.facegate.run([
+            "fleet", "init", "--json", "--hub", hub.url, "--name", "main", "--policy", main.fixture.policyPath,
+        ])
+        #expect(made.status == 0, "\(made.stdout)\(made.stderr)")
+        var token = try #require(made.jsonLines.first?["token"] as? String)
+        for (door, name) in others {
+            try copyKey(from: main, to: door)
+            let joined = try door.cli(["fleet", "join", "--json", "--hub", hub.url, "--token", token, "--name", name])
+            #expect(joined.status == 0, "\(joined.stdout)\(joined.stderr)")
+            let next = try main.cli(["fleet", "token", "--json"])
+            token = try #require(next.jsonLines.first?["token"] as? String, "\(next.stdout)\(next.stderr)")
+        }
+    }
+
+    static func copyKey(from main: Door, to door: Door) throws {
+        try FileManager.default.copyItem(atPath: main.keyPath, toPath: door.keyPath)
+        chmod(door.keyPath, 0o400)
+    }
+
+    static func percentile(_ values: [Double], _ p: Double) -> Double {
+        let sorted = values.sorted()
+        return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded(.up)))]
+    }
+
+    @Test(
+        "a member enrolled at one door is recognised at another, and erased there, is gone from the first: each within 2 s (p50/p99 measured)"
+    )
+    func propagation() throws {
+        let hub = try TestHub()
+        let main = try Door(), side = try Door()
+        try Self.fleet(hub, main: main, others: [(side, "side")])
+        try main.start()
+        try side.start()
+        var enrolments: [Double] = [], erasures: [Double] = []
+        for round in 0..<10 {
+            let subject = try main.enrol("Barack Obama", ["obama.jpg"])
+            let reached = side.wait { side.subjects.contains(subject) }
+            try #require(reached != nil, "round \(round): the enrolment never reached the side door; \(side.fleet)")
+            enrolments.append(reached!)
+            if round == 0 {
+                let seen = try side.decision("obama2.jpg")
+                #expect(seen.decision == "member" && seen.subject == subject, "\(seen)")
+            }
+            let erase = try side.cli(["erase", "--json", subject])
+            #expect(erase.status == 0, "\(erase.stdout)\(erase.stderr)")
+            let gone = main.wait { !main.subjects.contains(subject) }
+            try #require(gone != nil, "round \(round): the erasure never reached the main door; \(main.fleet)")
+            erasures.append(gone!)
+            if round == 0 { #expect(try main.decision("obama2.jpg").decision == "unknown") }
+        }
+        print(
+            "fleet propagation over 10 rounds: enrol p50 \(Self.percentile(enrolments, 0.5)) s, p99 \(Self.percentile(enrolments, 0.99)) s; erase p50 \(Self.percentile(erasures, 0.5)) s, p99 \(Self.percentile(erasures, 0.99)) s"
+        )
+        #expect(Self.percentile(enrolments, 0.99) < 2 && Self.percentile(erasures, 0.99) < 2)
+        // The hub's erasure log holds every one; its membership holds nobody.
+        #expect(try hub.psql("SELECT COUNT(*) FROM fleet_erasure") == "10")
+        #expect(try hub.psql("SELECT COUNT(*) FROM fleet_subject") == "0")
+        let status = try main.cli(["fleet", "status", "--json"])
+        let doors = (status.jsonLines.first?["doors"] as? [[String: Any]]) ?? []
+        #expect(Set(doors.compactMap { $0["door"] as? String }) == ["main", "side"], "\(status.stdout)\(status.stderr)")
+        #expect(doors.allSatisfy { ($0["lag"] as? Int) == 0 }, "\(doors)")
+    }
+
+    @Test(
+        "with the hub gone, a door decides until fleet.max_offline_minutes, then fails closed; an erasure and an enrolment made meanwhile reach the other door when the hub returns"
+    )
+    func partition() throws {
+        let hub = try TestHub()
+        let main = try Door(maxOfflineMinutes: 0.1), side = try Door(maxOfflineMinutes: 0.1)
+        try Self.fleet(hub, main: main, others: [(side, "side")])
+        try main.start()
+        try side.start()
+        let obama = try main.enrol("Barack Obama", ["obama.jpg"])
+        #expect(side.wait { side.subjects.contains(obama) } != nil)
+        try hub.stop()
+        let partitioned = Date()
+        // Still within max_offline (6 s): the side door decides as before.
+        let early = try side.decision("obama2.jpg")
+        #expect(early.decision == "member", "\(early)")
+        // Erased at the main door meanwhile: the side door cannot know.
+        #expect(try main.cli(["erase", obama]).status == 0)
+        let biden = try side.enrol("Joe Biden", ["biden.jpg"])
+        // Past max_offline: the side door stops deciding member, and says why.
+        let held = side.wait(seconds: 15) { side.fleet["members_recognised"] as? Bool == false }
+        #expect(held != nil && Date().timeIntervalSince(partitioned) >= 5.5, "\(side.fleet)")
+        #expect((side.fleet["held_because"] as? String)?.contains("max_offline_minutes") == true, "\(side.fleet)")
+        #expect(side.subjects.contains(obama), "the erasure has not reached the side door yet")
+        #expect(try side.decision("obama2.jpg").decision == "unknown", "failed closed: the erased member is not let in")
+        #expect(try side.decision("biden.jpg").decision == "unknown", "failed closed: nor anyone else")
+        try hub.start()
+        let healed = side.wait(seconds: 15) { !side.subjects.contains(obama) && main.subjects.contains(biden) }
+        #expect(healed != nil, "side \(side.subjects) \(side.fleet); main \(main.subjects) \(main.fleet)")
+        #expect(side.wait { side.fleet["members_recognised"] as? Bool == true } != nil, "\(side.fleet)")
+        #expect(try main.decision("biden.jpg") == ("member", biden))
+        #expect(try side.decision("obama2.jpg").decision == "unknown")
+    }
+
+    @Test(
+        "the same face enrolled at two doors leaves one subject: at once the hub keeps the first; offline, the second is refused on reconnect and fleet status says why"
+    )
+    func sameFaceAtTwoDoors() throws {
+        let hub = try TestHub()
+        let main = try Door(), side = try Door()
+        try Self.fleet(hub, main: main, others: [(side, "side")])
+        try main.start()
+        try side.start()
+        // At once, online.
+        nonisolated(unsafe) var results: [FacegateProcess.Result?] = [nil, nil]
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            let door = index == 0 ? main : side
+            results[index] = try? door.cli(
+                [
+                    "enrol", "--json", "--name", "Barack Obama", "--notice", "2026-01", "--purpose", "entry", "--method", "signed-form",
+                    TestResources.fixture(index == 0 ? "obama.jpg" : "obama2.jpg"),
+                ])
+        }
+        #expect(results.contains { $0?.status == 0 })
+        let settled = main.wait {
+            let (a, b) = (main.subjects, side.subjects)
+            return a.count == 1 && a == b
+        }
+        #expect(settled != nil, "main \(main.subjects), side \(side.subjects)")
+        let kept = main.subjects.first
+        try main.cli(["erase", kept ?? ""])
+        #expect(side.wait { side.subjects.isEmpty } != nil)
+        // Both offline: each enrols the face; on reconnect one subject is left.
+        try hub.stop()
+        let atMain = try main.enrol("Barack Obama", ["obama.jpg"])
+        let atSide = try side.enrol("Barack Obama", ["obama2.jpg"])
+        try hub.start()
+        let one = main.wait(seconds: 15) {
+            let (a, b) = (main.subjects, side.subjects)
+            return a.count == 1 && a == b
+        }
+        #expect(one != nil, "main \(main.subjects), side \(side.subjects)")
+        let survivor = try #require(main.subjects.first)
+        #expect(survivor == atMain || survivor == atSide)
+        let refused = survivor == atMain ? atSide : atMain
+        let status = try main.cli(["fleet", "status", "--json"])
+        let refusals = (status.jsonLines.first?["refused"] as? [[String: Any]]) ?? []
+        #expect(refusals.contains { $0["subject"] as? String == refused && $0["duplicate_of"] as? String == survivor }, "\(status.stdout)")
+        // The refusing door's audit log says it, with the reason.
+        let door = survivor == atMain ? side : main
+        let audit = try door.cli(["export", "audit"]).jsonLines
+        #expect(
+            audit.contains {
+                $0["subject"] as? String == refused && ($0["details"] as? [String: Any])?["reason"] as? String == "duplicate"
+            }, "\(audit.suffix(4))")
+    }
+
+    @Test("a hub restored from an old backup loses again every erasure the doors' journals hold before a new door reads it")
+    func restoredHub() throws {
+        let hub = try TestHub()
+        let main = try Door(), side = try Door()
+        try Self.fleet(hub, main: main, others: [(side, "side")])
+        try main.start()
+        try side.start()
+        let obama = try main.enrol("Barack Obama", ["obama.jpg"])
+        let biden = try main.enrol("Joe Biden", ["biden.jpg"])
+        #expect(side.wait { Set(side.subjects) == [obama, biden] } != nil)
+        let backup = try hub.dump()
+        #expect(try side.cli(["erase", obama]).status == 0)
+        #expect(main.wait { !main.subjects.contains(obama) } != nil)
+        // The hub is restored from the backup taken before the erasure.
+        try hub.restore(backup)
+        let cleaned = main.wait(seconds: 20) {
+            (try? hub.psql("SELECT COUNT(*) FROM fleet_subject WHERE subject = '\(obama)'")) == "0"
+                && (try? hub.psql("SELECT COUNT(*) FROM fleet_erasure WHERE subject = '\(obama)'")) == "1"
+        }
+        #expect(cleaned != nil, "the doors gave their erasures back to the restored hub")
+        // A door joining now gets the member who stayed, never the erased one.
+        let late = try Door()
+        try Self.copyKey(from: main, to: late)
+        let token = try #require(try main.cli(["fleet", "token", "--json"]).jsonLines.first?["token"] as? String)
+        #expect(try late.cli(["fleet", "join", "--hub", hub.url, "--token", token, "--name", "late"]).status == 0)
+        try late.start()
+        #expect(late.wait { late.subjects == [biden] } != nil, "\(late.subjects) \(late.fleet)")
+        usleep(1_500_000)
+        #expect(late.subjects == [biden])
+        #expect(Set(main.subjects) == [biden] && Set(side.subjects) == [biden])
+    }
+
+    @Test("a dump of the hub holds no name, no personal field and no template in the clear")
+    func hubDumpHoldsCiphertextOnly() throws {
+        let hub = try TestHub()
+        let main = try Door(), side = try Door()
+        try Self.fleet(hub, main: main, others: [(side, "side")])
+        try main.start()
+        let enrolled = try main.cli([
+            "enrol", "--json", "--name", "Barack Obama", "--field", "membership=RCC-0042-ZX", "--notice", "2026-01", "--purpose", "entry",
+            "--method", "signed-form", TestResources.fixture("obama.jpg"),
+        ])
+        let subject = try #require(enrolled.jsonLines.first?["subject"] as? String, "\(enrolled.stdout)\(enrolled.stderr)")
+        #expect(main.wait { (try? hub.psql("SELECT COUNT(*) FROM fleet_subject")) == "1" } != nil)
+        let dump = try hub.dump()
+        #expect(dump.contains(subject), "the dump is of the hub that holds the subject")
+        for clear in ["Barack", "Obama", "RCC-0042-ZX", "display_name", "membership", "templates", "signed-form"] {
+            #expect(!dump.contains(clear), "'\(clear)' is in the hub's dump")
+        }
+        // The template: the descriptor `embed` computes for the same photo, as raw
+        // float32 bytes (bytea is dumped as hex), as hex, and as decimals.
+        let embedded = try main.facegate.run(["embed", "--json", TestResources.fixture("obama.jpg")])
+        let values = try #require(
+            ((embedded.jsonLines.first?["faces"] as? [[String: Any]])?.first?["embedding"] as? [Double]), "\(embedded.stdout.prefix(300))")
+        let floats = values.prefix(4).map { Float($0) }
+        let bytes = floats.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) }
+        let hex = bytes.map { String(format: "%02x", $0) }.joined()
+        #expect(!dump.lowercased().contains(hex), "the template's bytes are in the dump")
+        #expect(!dump.contains(String(format: "%.6f", values[0])), "a template value is in the dump as a decimal")
+        // The door's Art. 30 record names the hub, as a recipient of ciphertext only.
+        let ropa = try main.cli(["export", "ropa", "--draft"])
+        #expect(ropa.stdout.contains("the fleet's hub") && ropa.stdout.contains("ciphertext only"), "\(ropa.stdout.prefix(400))")
+        main.stop()
+    }
+
+    @Test("joining with a wrong fleet key, a used token or a password in the address is refused with a clear error, and writes nothing")
+    func refusedJoins() throws {
+        let hub = try TestHub()
+        let main = try Door(), side = try Door()
+        let made = try main.facegate.run([
+            "fleet", "init", "--json", "--hub", hub.url, "--name", "main", "--policy", main.fixture.policyPath,
+        ])
+        let token = try #require(made.jsonLines.first?["token"] as? String, "\(made.stdout)\(made.stderr)")
+        let fleetFile = side.fixture.stateDirectory + "/fleet.json"
+        // No key.
+        let noKey = try side.cli(["fleet", "join", "--hub", hub.url, "--token", token])
+        #expect(noKey.status == 78 && noKey.stderr.contains("fleet.key"), "\(noKey.status) \(noKey.stderr)")
+        // Another fleet's key.
+        FileManager.default.createFile(atPath: side.keyPath, contents: Data((0..<32).map { _ in UInt8.random(in: 0...255) }))
+        chmod(side.keyPath, 0o400)
+        let wrongKey = try side.cli(["fleet", "join", "--hub", hub.url, "--token", token])
+        #expect(wrongKey.status == 78 && wrongKey.stderr.contains("fleet key"), "\(wrongKey.status) \(wrongKey.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: fleetFile))
+        try FileManager.default.removeItem(atPath: side.keyPath)
+        try Self.copyKey(from: main, to: side)
+        // A password in the address is refused before anything is sent.
+        let inline = try side.cli(["fleet", "join", "--hub", "postgresql://facegate:s3cret@localhost/hub", "--token", token])
+        #expect(
+            inline.status == 64 && inline.stderr.contains("facegate-hub-password") && !inline.stderr.contains("s3cret"), "\(inline.stderr)")
+        // The token works once.
+        #expect(try side.cli(["fleet", "join", "--hub", hub.url, "--token", token, "--name", "side"]).status == 0)
+        let third = try Door()
+        try Self.copyKey(from: main, to: third)
+        let reused = try third.cli(["fleet", "join", "--hub", hub.url, "--token", token, "--name", "third"])
+        #expect(reused.status == 77 && reused.stderr.contains("fleet token"), "\(reused.status) \(reused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: third.fixture.stateDirectory + "/fleet.json"))
+        // A hub that is not there: exit 69, naming it.
+        try hub.stop()
+        let down = try main.cli(["fleet", "status"])
+        #expect(down.status == 69 && down.stderr.contains(hub.directory), "\(down.status) \(down.stderr)")
+    }
+}
