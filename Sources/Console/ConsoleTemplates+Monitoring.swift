@@ -18,6 +18,12 @@ extension ConsoleTemplates {
         in the README) or use an infrared camera with its illuminator.</p>{{/needs_light}}
         {{/camera}}
         {{^camera}}<p>This console's daemon runs without a camera.</p>{{/camera}}
+        {{#fleet}}
+        <h2>Fleet</h2>
+        {{#recognising}}<p class="fleet ok">Door {{door}} is in step with the hub {{hub}}: last sync {{last_sync}}.</p>{{/recognising}}
+        {{^recognising}}<p class="fleet error" role="alert">Door {{door}} is not recognising members (card or staff instead):
+        {{held_because}}. Last sync {{last_sync}}.</p>{{/recognising}}
+        {{/fleet}}
         <h2>Recognition quality</h2>
         <p>Counted on this device from anonymous daily totals (no person, no single decision is kept):
         each day's median best distance of member decisions, and its share of low-margin decisions, where

@@ -66,6 +66,16 @@ extension VenueConsole {
         } else {
             values["camera"] = false
         }
+        if let fleet = answer["fleet"], fleet != .null {
+            values["fleet"] = [
+                "door": fleet["door"]?.stringValue ?? "", "hub": fleet["hub"]?.stringValue ?? "",
+                "recognising": fleet["members_recognised"]?.boolValue == true,
+                "held_because": fleet["held_because"]?.stringValue ?? "",
+                "last_sync": fleet["seconds_since_sync"]?.doubleValue.map { LineChart.fixed($0, 1) + " s ago" } ?? "never",
+            ]
+        } else {
+            values["fleet"] = false
+        }
         let quality = answer["quality"] ?? .null
         let days = quality["days"]?.arrayValue ?? []
         values["latest_day"] = quality["latest_day"]?.stringValue ?? false

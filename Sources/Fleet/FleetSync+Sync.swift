@@ -40,7 +40,10 @@ extension FleetSync {
             let held = try registry.heldSubjects().map(\.rawValue).filter { !session.known.contains($0) }
             let unknown = try await hub.unknownSubjects(among: held)
             for subject in held where !unknown.contains(subject) { session.known.insert(subject) }
-            for subject in unknown.sorted() { try await push(subject, hub: hub, session: session) }
+            let pending = unknown.sorted()
+            for start in stride(from: 0, to: pending.count, by: Self.pageSize) {
+                try await push(Array(pending[start..<min(start + Self.pageSize, pending.count)]), hub: hub, session: session)
+            }
         }
         let now = clock.now()
         let cursor = state.withLock { state in
@@ -52,67 +55,82 @@ extension FleetSync {
         saveMembership(force: false)
     }
 
-    /// Reads and applies the hub's changes after the cursor, page by page.
+    /// Reads and applies the hub's changes after the cursor, page by page: the copies
+    /// of a page adopted in one transaction, each erasure applied in its turn.
     func pull(_ hub: HubConnection, session: SyncSession) async throws {
         while true {
             let cursor = state.withLock { $0.membership.cursor }
             let changes = try await hub.changes(after: cursor, limit: Self.pageSize)
-            guard !changes.isEmpty else { return }
+            guard let last = changes.last else { return }
             let erasedHere =
                 changes.contains { if case .subject = $0.kind { true } else { false } } ? try registry.vault.erasedSubjects() : []
+            var copies: [(copy: FleetCopy, door: String)] = []
             for change in changes {
-                try apply(change, erasedHere: erasedHere, session: session)
-                state.withLock { $0.membership.cursor = change.sequence }
+                guard let subject = SubjectID(change.subject) else {
+                    logger.error("fleet: the hub holds a malformed pseudonym; skipped", metadata: ["fleet.sequence": "\(change.sequence)"])
+                    continue
+                }
+                switch change.kind {
+                case .subject(let sealed):
+                    session.known.insert(change.subject)
+                    guard !erasedHere.contains(subject), try !registry.vault.exists(subject) else { continue }
+                    if let copy = open(sealed, subject: subject, sequence: change.sequence) { copies.append((copy, change.originDoor)) }
+                case .erasure(let reason):
+                    // Copies before it first: an erasure is never overtaken by an older copy.
+                    try adopt(&copies)
+                    session.known.remove(change.subject)
+                    session.given.insert(change.subject)
+                    guard try registry.vault.exists(subject) || registry.activeConsent(of: subject) != nil else { continue }
+                    try registry.erase(subject, reason: ConsentRegistry.ErasureReason(rawValue: reason) ?? .request, actor: Self.actor)
+                    state.withLock { $0.erasedFromHub += 1 }
+                }
             }
+            try adopt(&copies)
+            state.withLock { $0.membership.cursor = last.sequence }
             guard changes.count == Self.pageSize else { return }
         }
     }
 
-    private func apply(_ change: HubChange, erasedHere: Set<SubjectID>, session: SyncSession) throws {
-        guard let subject = SubjectID(change.subject) else {
-            logger.error("fleet: the hub holds a malformed pseudonym; skipped", metadata: ["fleet.sequence": "\(change.sequence)"])
-            return
-        }
-        switch change.kind {
-        case .subject(let sealed):
-            session.known.insert(change.subject)
-            guard !erasedHere.contains(subject), try !registry.vault.exists(subject) else { return }
-            guard let opened = key.open(sealed, subject: change.subject) else {
-                logger.error(
-                    "fleet: a subject's copy on the hub does not open with the fleet key (altered or misplaced); skipped",
-                    metadata: ["fleet.subject": "\(subject)", "fleet.sequence": "\(change.sequence)"])
-                return
-            }
-            defer { opened.wipe() }
-            guard let copy = FleetCopy(decoding: UnsafeRawBufferPointer(opened.bytes), subject: subject) else {
-                logger.error(
-                    "fleet: a subject's copy on the hub is not one this version reads; skipped", metadata: ["fleet.subject": "\(subject)"])
-                return
-            }
-            if try registry.adopt(copy, fromDoor: change.originDoor) {
-                state.withLock { $0.adopted += 1 }
-            }
-        case .erasure(let reason):
-            session.known.remove(change.subject)
-            session.given.insert(change.subject)
-            guard try registry.vault.exists(subject) || registry.activeConsent(of: subject) != nil else { return }
-            try registry.erase(subject, reason: ConsentRegistry.ErasureReason(rawValue: reason) ?? .request, actor: Self.actor)
-            state.withLock { $0.erasedFromHub += 1 }
-        }
+    private func adopt(_ copies: inout [(copy: FleetCopy, door: String)]) throws {
+        guard !copies.isEmpty else { return }
+        let adopted = try registry.adopt(copies)
+        copies.removeAll()
+        state.withLock { $0.adopted += adopted }
     }
 
-    /// Pushes a subject enrolled here, under the hub's writer lock after reading every
-    /// change before it: if the face is already a member the hub holds, the enrolment
-    /// here is refused (erased, reason `duplicate`) and the refusal recorded on the hub.
-    private func push(_ subject: String, hub: HubConnection, session: SyncSession) async throws {
-        guard let id = SubjectID(subject), let copy = try registry.fleetCopy(of: id) else { return }
-        var plain = try copy.encoded()
-        let sealed = key.seal(plain, subject: subject)
-        wipeMemory(&plain, plain.count)
+    private func open(_ sealed: [UInt8], subject: SubjectID, sequence: Int64) -> FleetCopy? {
+        guard let opened = key.open(sealed, subject: subject.rawValue) else {
+            logger.error(
+                "fleet: a subject's copy on the hub does not open with the fleet key (altered or misplaced); skipped",
+                metadata: ["fleet.subject": "\(subject)", "fleet.sequence": "\(sequence)"])
+            return nil
+        }
+        defer { opened.wipe() }
+        guard let copy = FleetCopy(decoding: UnsafeRawBufferPointer(opened.bytes), subject: subject) else {
+            logger.error(
+                "fleet: a subject's copy on the hub is not one this version reads; skipped", metadata: ["fleet.subject": "\(subject)"])
+            return nil
+        }
+        return copy
+    }
+
+    /// Pushes subjects enrolled here, a batch per transaction, under the hub's writer
+    /// lock after reading every change before it: a subject whose face is already a
+    /// member the hub holds is refused (erased here, reason `duplicate`) and the
+    /// refusal recorded on the hub.
+    private func push(_ subjects: [String], hub: HubConnection, session: SyncSession) async throws {
+        var sealed: [(subject: String, id: SubjectID, copy: FleetCopy, sealed: [UInt8])] = []
+        for subject in subjects {
+            guard let id = SubjectID(subject), let copy = try registry.fleetCopy(of: id) else { continue }
+            var plain = try copy.encoded()
+            sealed.append((subject, id, copy, key.seal(plain, subject: subject)))
+            wipeMemory(&plain, plain.count)
+        }
+        guard !sealed.isEmpty else { return }
         let door = state.withLock { $0.membership.doorID }
         let threshold = registry.policy.recognition.threshold
-        let duplicate: SubjectID? = try await hub.inWriteTransaction(doing: "add a subject to") {
-            () async throws(FleetError) -> SubjectID? in
+        let refused = try await hub.inWriteTransaction(doing: "add subjects to") {
+            () async throws(FleetError) -> [(SubjectID, SubjectID)] in
             do {
                 try await self.pull(hub, session: session)
             } catch let error as FleetError {
@@ -121,26 +139,28 @@ extension FleetSync {
                 throw FleetError(
                     .hubUnavailable, "applying the hub's changes failed: \((error as? any UserFacingError)?.message ?? "\(error)")")
             }
-            for descriptor in copy.descriptors {
-                for match in self.registry.vault.gallery.search(descriptor, k: 3)
-                where match.subject != id && Double(match.distance) < threshold && session.known.contains(match.subject.rawValue) {
-                    return match.subject
-                }
+            var refused: [(SubjectID, SubjectID)] = []
+            var accepted: [(subject: String, sealed: [UInt8])] = []
+            for entry in sealed {
+                let duplicate = entry.copy.descriptors.lazy.compactMap { descriptor in
+                    self.registry.vault.gallery.search(descriptor, k: 3).first {
+                        $0.subject != entry.id && Double($0.distance) < threshold && session.known.contains($0.subject.rawValue)
+                    }
+                }.first
+                if let duplicate { refused.append((entry.id, duplicate.subject)) } else { accepted.append((entry.subject, entry.sealed)) }
             }
-            if try await hub.addSubject(subject, sealed: sealed, door: door, at: self.clock.now()) {
-                session.known.insert(subject)
-            }
-            return nil
+            let added = try await hub.addSubjects(accepted, door: door, at: self.clock.now())
+            session.known.formUnion(added)
+            self.state.withLock { $0.pushed += added.count }
+            return refused
         }
-        if let duplicate {
+        for (id, duplicate) in refused {
             try registry.erase(id, reason: .duplicate, actor: Self.actor)
-            try await hub.addRefusal(subject, door: door, duplicateOf: duplicate.rawValue, at: clock.now())
+            try await hub.addRefusal(id.rawValue, door: door, duplicateOf: duplicate.rawValue, at: clock.now())
             state.withLock { $0.refused += 1 }
             logger.warning(
                 "fleet: an enrolment here was refused: the face is already a member of the fleet",
                 metadata: ["fleet.subject": "\(id)", "fleet.member": "\(duplicate)"])
-        } else if session.known.contains(subject) {
-            state.withLock { $0.pushed += 1 }
         }
     }
 

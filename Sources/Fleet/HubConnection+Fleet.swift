@@ -147,18 +147,21 @@ extension HubConnection {
         }
     }
 
-    /// Adds a subject's sealed copy, unless the hub holds it or has erased it. Must run
-    /// inside `inWriteTransaction`. Returns whether it was added.
-    func addSubject(_ subject: String, sealed: [UInt8], door: String, at now: Double) async throws(FleetError) -> Bool {
+    /// Adds subjects' sealed copies, except those the hub holds or has erased. Must run
+    /// inside `inWriteTransaction`. Returns the subjects added.
+    func addSubjects(_ subjects: [(subject: String, sealed: [UInt8])], door: String, at now: Double) async throws(FleetError) -> Set<String>
+    {
+        guard !subjects.isEmpty else { return [] }
         let added = try await rows(
             """
             INSERT INTO fleet_subject (subject, seq, sealed, origin_door, enrolled_at)
-            SELECT \(subject), nextval('fleet_change_seq'), \(ByteBuffer(bytes: sealed)), \(door), \(now)
-            WHERE NOT EXISTS (SELECT 1 FROM fleet_erasure WHERE subject = \(subject))
-            ON CONFLICT (subject) DO NOTHING RETURNING seq
-            """, doing: "add a subject to")
+            SELECT n.subject, nextval('fleet_change_seq'), n.sealed, \(door), \(now)
+            FROM unnest(\(subjects.map(\.subject))::text[], \(subjects.map { ByteBuffer(bytes: $0.sealed) })::bytea[]) AS n(subject, sealed)
+            WHERE NOT EXISTS (SELECT 1 FROM fleet_erasure WHERE subject = n.subject)
+            ON CONFLICT (subject) DO NOTHING RETURNING subject
+            """, doing: "add subjects to")
         if !added.isEmpty { try await notify() }
-        return !added.isEmpty
+        return Set(try added.map { row throws(FleetError) in try decode(row, as: String.self) })
     }
 
     /// Which of `subjects` the hub neither holds nor has erased.

@@ -16,7 +16,7 @@ extension Facegate {
         static let configuration = CommandConfiguration(
             abstract: "Measure facegate's speed on this machine (use a release build).",
             discussion: "Without a subcommand, runs `images` then `search`.",
-            subcommands: [All.self, Images.self, Search.self, Open.self, Erasure.self, LowLight.self, Pipeline.self],
+            subcommands: [All.self, Images.self, Search.self, Open.self, Erasure.self, LowLight.self, Pipeline.self, FleetScale.self],
             defaultSubcommand: All.self)
     }
 }

@@ -174,6 +174,8 @@ struct FleetEndToEndTests {
         let held = side.wait(seconds: 15) { side.fleet["members_recognised"] as? Bool == false }
         #expect(held != nil && Date().timeIntervalSince(partitioned) >= 5.5, "\(side.fleet)")
         #expect((side.fleet["held_because"] as? String)?.contains("max_offline_minutes") == true, "\(side.fleet)")
+        // The console's health page reads the same answer.
+        #expect((side.request("health")?["fleet"] as? [String: Any])?["members_recognised"] as? Bool == false)
         #expect(side.subjects.contains(obama), "the erasure has not reached the side door yet")
         #expect(try side.decision("obama2.jpg").decision == "unknown", "failed closed: the erased member is not let in")
         #expect(try side.decision("biden.jpg").decision == "unknown", "failed closed: nor anyone else")

@@ -22,12 +22,30 @@ extension ConsentRegistry {
     /// an erasure is never undone by a copy arriving late), or the consent has ended.
     @discardableResult
     public func adopt(_ copy: FleetCopy, fromDoor door: String) throws -> Bool {
+        try adopt([(copy, door)]) == 1
+    }
+
+    /// Stores copies from other doors in one transaction (a door joining a fleet of
+    /// thousands adopts them a page at a time, one fsync each), skipping those
+    /// `adopt(_:fromDoor:)` would. Returns how many were stored.
+    @discardableResult
+    public func adopt(_ copies: [(copy: FleetCopy, door: String)]) throws -> Int {
         let now = clock.now()
-        guard copy.consent.subject == copy.subject, copy.consent.isActive(at: now), !copy.descriptors.isEmpty else { return false }
-        guard try !vault.exists(copy.subject), try !vault.erasedSubjects().contains(copy.subject) else { return false }
-        let new = VaultStore.NewSubject(
-            profile: copy.profile, embeddings: copy.descriptors, expiresAt: copy.consent.expiresAt, id: copy.subject)
-        _ = try vault.enrol([new]) { db, enrolled, _ in
+        let erased = try vault.erasedSubjects()
+        var seen = Set<SubjectID>()
+        var fresh: [(copy: FleetCopy, door: String)] = []
+        for (copy, door) in copies
+        where copy.consent.subject == copy.subject && copy.consent.isActive(at: now) && !copy.descriptors.isEmpty
+            && !erased.contains(copy.subject) && seen.insert(copy.subject).inserted
+        {
+            if try !vault.exists(copy.subject) { fresh.append((copy, door)) }
+        }
+        guard !fresh.isEmpty else { return 0 }
+        let subjects = fresh.map { copy, _ in
+            VaultStore.NewSubject(profile: copy.profile, embeddings: copy.descriptors, expiresAt: copy.consent.expiresAt, id: copy.subject)
+        }
+        _ = try vault.enrol(subjects) { db, enrolled, index in
+            let (copy, door) = fresh[index]
             try ConsentStore.insert(copy.consent, in: db)
             try self.audit.append(
                 actor: "fleet", action: "subject.adopt", subject: enrolled.id,
@@ -35,8 +53,8 @@ extension ConsentRegistry {
                     "consent_record": .string(copy.consent.id), "origin_door": .string(door), "templates": .int(copy.descriptors.count),
                 ], in: db)
         }
-        cache.setConsent(ActiveConsent(record: copy.consent), of: copy.subject)
-        return true
+        for (copy, _) in fresh { cache.setConsent(ActiveConsent(record: copy.consent), of: copy.subject) }
+        return fresh.count
     }
 
     /// Every subject this door's erasure journal erased: the erasures it owes the hub.

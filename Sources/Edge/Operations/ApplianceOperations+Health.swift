@@ -1,5 +1,6 @@
 import Consent
 public import FacegateCore
+import Fleet
 
 extension ApplianceOperations {
     /// `{"quality": QualityReport.json, "camera": CameraHealth.json}`: how well the door
@@ -8,6 +9,8 @@ extension ApplianceOperations {
     public func health() throws -> JSONValue {
         var answer: JSONObject = ["quality": try registry.qualityReport().json]
         if let camera = cameraHealth() { answer["camera"] = camera.json }
+        // A door of a fleet: whether it is in touch with the hub, or failing closed.
+        if let fleet { answer["fleet"] = fleet.report.json(now: registry.now) }
         return .object(answer)
     }
 }

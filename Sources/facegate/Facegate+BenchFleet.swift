@@ -1,0 +1,142 @@
+import ArgumentParser
+import Consent
+import FacegateCore
+import FacegateTools
+import Fleet
+import FoundationEssentials
+import Logging
+import Vault
+
+extension Facegate.Bench {
+    /// A fleet at scale, against a real hub.
+    struct FleetScale: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "fleet",
+            abstract: "Time a fleet on a PostgreSQL hub: seeding it, doors joining, and propagation of enrolments and erasures.",
+            discussion: """
+                A seed door enrols --subjects synthetic people and pushes them to the hub (which must \
+                hold no fleet yet); then --doors doors join at once, each with a state directory, \
+                SQLite vault and hub connection of its own (in this process), and the time each takes \
+                to hold every subject is measured; then --rounds times a person enrolled at the seed \
+                door is timed until every door holds them, and erased at a door until none does. \
+                scripts/bench-fleet.sh runs it on a PostgreSQL cluster of its own and adds the hub's \
+                CPU time and database size.
+                """)
+
+        @Option(help: "The hub (an empty database).")
+        var hub: String
+
+        @Option(help: "Subjects the seed door enrols.")
+        var subjects: Int = 100_000
+
+        @Option(help: "Doors that join.")
+        var doors: Int = 20
+
+        @Option(help: "Propagation rounds.")
+        var rounds: Int = 20
+
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        func run() async throws {
+            try await runReportingErrors(json: json) {
+                let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
+                let seed = try BenchAppliance()
+                var appliances = [seed]
+                defer { appliances.forEach { $0.remove() } }
+                let seedRegistry = try seed.open(logger: logger)
+                try seed.enrolSynthetic(subjects, into: seedRegistry, seed: 11)
+                _ = try await FleetAdministration.initialize(
+                    hub: hub, doorName: "seed", location: seed.location, environment: [:], now: Timestamp.now())
+                var syncs: [FleetSync] = []
+                var tasks: [Task<Void, any Error>] = []
+                func start(_ appliance: BenchAppliance, _ registry: ConsentRegistry) throws -> FleetSync {
+                    let membership = try FleetMembership.load(from: appliance.location)!
+                    let sync = try FleetSync(
+                        membership: membership, key: try FleetAdministration.fleetKey(location: appliance.location, environment: [:]),
+                        registry: registry, environment: [:], logger: logger)
+                    tasks.append(Task { try await sync.run() })
+                    return sync
+                }
+                defer { tasks.forEach { $0.cancel() } }
+                var clock = ContinuousClock.now
+                syncs.append(try start(seed, seedRegistry))
+                try await until(seconds: 3600) { syncs[0].report.pushed >= subjects }
+                let seeding = (ContinuousClock.now - clock).milliseconds / 1000
+
+                // The doors join at once.
+                var registries: [ConsentRegistry] = []
+                for index in 0..<doors {
+                    let door = try BenchAppliance()
+                    appliances.append(door)
+                    try FileManager.default.copyItem(atPath: seed.location.keys.fleetKeyPath, toPath: door.location.keys.fleetKeyPath)
+                    let token = try await FleetAdministration.issueToken(location: seed.location, environment: [:], now: Timestamp.now())
+                    _ = try await FleetAdministration.join(
+                        hub: hub, token: token, doorName: "door-\(index)", location: door.location, environment: [:], now: Timestamp.now())
+                    registries.append(try door.open(logger: logger))
+                }
+                clock = ContinuousClock.now
+                var joined = [Double?](repeating: nil, count: doors)
+                for (index, registry) in registries.enumerated() { syncs.append(try start(appliances[index + 1], registry)) }
+                try await until(seconds: 7200) {
+                    for (index, registry) in registries.enumerated()
+                    where joined[index] == nil && registry.vault.gallery.subjectCount >= subjects {
+                        joined[index] = (ContinuousClock.now - clock).milliseconds / 1000
+                    }
+                    return joined.allSatisfy { $0 != nil }
+                }
+                let joins = joined.compactMap { $0 }
+
+                // Propagation: enrolled at the seed door, erased at a door.
+                var generator = SplitMix64(seed: 99)
+                var enrolments: [Double] = [], erasures: [Double] = []
+                let everyone = [seedRegistry] + registries
+                for round in 0..<rounds {
+                    let request = EnrolmentRequest(
+                        displayName: "round \(round)", noticeVersion: "bench", purposes: ["entry"], method: "signed-form")
+                    let descriptor = FaceDescriptor((0..<FaceDescriptor.dimensions).map { _ in generator.nextDescriptorComponent() })
+                    var start = ContinuousClock.now
+                    let (subject, _) = try seedRegistry.enrol(request, embeddings: [descriptor], by: .system)
+                    try await until(seconds: 60) { registries.allSatisfy { $0.vault.gallery.contains(subject.id) } }
+                    enrolments.append((ContinuousClock.now - start).milliseconds)
+                    start = ContinuousClock.now
+                    try registries[round % registries.count].erase(subject.id, reason: .request, actor: .system)
+                    try await until(seconds: 60) { everyone.allSatisfy { !$0.vault.gallery.contains(subject.id) } }
+                    erasures.append((ContinuousClock.now - start).milliseconds)
+                }
+                tasks.forEach { $0.cancel() }
+                for task in tasks { _ = try? await task.value }
+                everyone.forEach { $0.close() }
+                let result: JSONObject = [
+                    "subjects": .int(subjects), "doors": .int(doors), "rounds": .int(rounds),
+                    "seed_push_seconds": .double(seeding),
+                    "join_seconds": Statistics(joins).map(\.json) ?? .null,
+                    "join_all_seconds": .double(joins.max() ?? 0),
+                    "enrol_to_every_door_ms": Statistics(enrolments).map(\.json) ?? .null,
+                    "erase_to_every_door_ms": Statistics(erasures).map(\.json) ?? .null,
+                    "refused": .int(syncs.map(\.report.refused).reduce(0, +)),
+                ]
+                if json {
+                    CommandOutput.json(["fleet": .object(result)])
+                } else {
+                    CommandOutput.line(JSONValue.object(result).serialized)
+                }
+            }
+        }
+
+        private func until(seconds: Double, _ condition: () throws -> Bool) async throws {
+            let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+            while try !condition() {
+                guard ContinuousClock.now < deadline else { throw BenchFleetTimeout() }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+        }
+    }
+}
+
+/// A benchmark step that never finished.
+struct BenchFleetTimeout: Error, UserFacingError {
+    var errorCode: String { "timeout" }
+    var message: String { "the fleet did not converge in time; see `facegate fleet status`" }
+    var exitStatus: ExitStatus { .unavailable }
+}
