@@ -17,20 +17,6 @@ import Vault
 /// audit chain: SQLite returns text cut at a NUL; `AuditLog.printable`.)
 @Suite("SQL inputs fuzzed")
 struct SQLInputFuzzTests {
-    static let payloads: [String] = [
-        "' OR '1'='1", "'; DROP TABLE subject; --", "\"); DELETE FROM consent_record; --", "Robert'); DROP TABLE audit_entry;--",
-        "1; ATTACH DATABASE '/tmp/x.sqlite' AS x; --", "SELECT * FROM vault_meta", "%", "_", "\\", "\0", "a\0b", "?", "?1", ":name",
-        "@p", "$1", "/*", "*/", "--", "''", "\"\"", "`", "😀 Zoë Ødegård", "\u{202E}evil", "\u{FEFF}", "x\ny\r\n", "\t", "",
-        " ", String(repeating: "x", count: 10_000), String(repeating: "'", count: 1_000),
-    ]
-
-    /// A random string of characters SQL and its escaping care about.
-    static func random(_ generator: inout SplitMix64) -> String {
-        let alphabet = Array("'\";-/*%_\\?:@$()[]` \0\nabcXYZ019éØ😀\u{202E}")
-        let length = Int(generator.next() % 40)
-        return String((0..<length).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] })
-    }
-
     @Test("hostile text in every field that reaches SQL is stored and read back exactly, or refused; the database stays whole")
     func hostileText() throws {
         let fixture = try ConsentFixture()
@@ -40,7 +26,7 @@ struct SQLInputFuzzTests {
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         }
         var generator = SplitMix64(seed: 0x5EED_F022)
-        let inputs = Self.payloads + (0..<150).map { _ in Self.random(&generator) }
+        let inputs = HostileText.payloads + (0..<150).map { _ in HostileText.random(&generator) }
         var stored = 0
         var refusals: Set<String> = []
         for (index, text) in inputs.enumerated() {

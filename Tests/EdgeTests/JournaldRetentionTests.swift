@@ -56,4 +56,18 @@ struct JournaldRetentionTests {
         let policy = ConsentFixture.defaultPolicyText
         #expect(policy.contains("\nlisten = \"127.0.0.1:8080\""))
     }
+
+    @Test("the fleet's drop-in opens one outgoing connection, to the hub's address only, and binds no port")
+    func fleetDropIn() throws {
+        let dropIn = try String(contentsOfFile: TestResources.repositoryRoot + "/deploy/facegate.service.d/fleet.conf", encoding: .utf8)
+        let lines = Set(dropIn.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("#") && !$0.isEmpty })
+        #expect(
+            lines == [
+                "[Service]", "PrivateNetwork=no", "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6", "SocketBindDeny=any",
+                "IPAddressDeny=any", "IPAddressAllow=192.0.2.20",
+                "LoadCredentialEncrypted=facegate-hub-password:/etc/facegate/hub-password.cred",
+            ])
+        // The console stays off: a door of a fleet does not open the console by joining.
+        #expect(!dropIn.contains("FACEGATE_CONSOLE"))
+    }
 }

@@ -317,7 +317,7 @@ struct RunEndToEndTests {
     }
 
     @Test(
-        "the systemd unit passes systemd-analyze verify",
+        "the systemd unit passes systemd-analyze verify, with every shipped drop-in (console, fleet, RTSP) and without a warning",
         .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze")))
     func systemdUnit() throws {
         let directory = TemporaryDirectory()
@@ -325,7 +325,18 @@ struct RunEndToEndTests {
             .replacingOccurrences(of: "/usr/local/bin/facegate", with: TestResources.facegateBinary)
         let path = try directory.write("facegate.service", text: unit)
         let result = try FacegateProcess().run(["verify", path], executable: "/usr/bin/systemd-analyze")
-        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.status == 0 && result.stderr.isEmpty, "\(result.stdout)\(result.stderr)")
+        // systemd reads drop-ins from `facegate.service.d/` beside the unit it verifies;
+        // an unknown or misspelt key is only a warning, so the output must be empty.
+        let dropIns = TestResources.repositoryRoot + "/deploy/facegate.service.d"
+        let names = try FileManager.default.contentsOfDirectory(atPath: dropIns).filter { $0.hasSuffix(".conf") }.sorted()
+        #expect(names == ["console.conf", "fleet.conf", "rtsp.conf"])
+        try FileManager.default.createDirectory(atPath: directory.file("facegate.service.d"), withIntermediateDirectories: true)
+        for name in names {
+            _ = try directory.write("facegate.service.d/\(name)", text: String(contentsOfFile: dropIns + "/" + name, encoding: .utf8))
+        }
+        let withDropIns = try FacegateProcess().run(["verify", path], executable: "/usr/bin/systemd-analyze")
+        #expect(withDropIns.status == 0 && withDropIns.stderr.isEmpty, "\(withDropIns.stdout)\(withDropIns.stderr)")
         #expect(unit.contains("LimitCORE=0") && unit.contains("ProtectSystem=strict") && unit.contains("PrivateTmp=yes"))
         #expect(unit.contains("NoNewPrivileges=yes") && unit.contains("DeviceAllow=char-video4linux rw"))
     }
