@@ -154,6 +154,7 @@ enum ConsoleTemplates {
         <ul class="downloads">
         <li><a href="/dpo/exports/consent_log.jsonl">Consent log (JSONL)</a> · <a href="/dpo/exports/consent_log.csv">CSV</a></li>
         <li><a href="/dpo/exports/audit.jsonl">Audit log (JSONL, signed)</a></li>
+        {{#fleet}}<li><a href="/dpo/exports/fleet_audit.jsonl">Every door's audit log (JSONL, from the fleet's hub, each door's chain signed by that door)</a></li>{{/fleet}}
         <li><a href="/dpo/exports/ropa.md">Record of processing (Markdown)</a> · <a href="/dpo/exports/ropa.json">JSON</a>
         · <a href="/dpo/exports/ropa_draft.md">draft</a></li>
         <li><a href="/dpo/exports/dpia.md">Impact assessment draft (Markdown)</a></li>

@@ -95,7 +95,7 @@ enum OpenAPIDocument {
               "responses": {"200": {"description": "Withdrawn", "content": {"application/json": {"schema": {"type": "object"}}}},
                 "default": {"$ref": "#/components/responses/Refused"}}}},
             "/api/v1/exports/{kind}": {"get": {"operationId": "export", "summary": "A DPO export (dpo)",
-              "parameters": [{"name": "kind", "in": "path", "required": true, "schema": {"type": "string", "enum": ["consent_log", "audit", "ropa", "ropa_draft", "dpia"]}},
+              "parameters": [{"name": "kind", "in": "path", "required": true, "schema": {"type": "string", "enum": ["consent_log", "audit", "fleet_audit", "ropa", "ropa_draft", "dpia"]}},
                 {"name": "format", "in": "query", "required": false, "schema": {"type": "string", "enum": ["jsonl", "csv", "json", "md"]}}],
               "responses": {"200": {"description": "The export", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Export"}}}},
                 "default": {"$ref": "#/components/responses/Refused"}}}},

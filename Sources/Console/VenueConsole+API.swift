@@ -149,17 +149,18 @@ extension VenueConsole {
         return subject
     }
 
-    /// The export command for `/exports/{kind}` (`consent_log`, `audit`, `ropa`, `dpia`).
+    /// The export command for `/exports/{kind}` (`consent_log`, `audit`, `fleet_audit`, `ropa`, `dpia`).
     static func export(_ kind: String, format text: String?) throws -> AdminCommand {
         let format = try text.map { try AdminArguments.exportFormat(parsing: $0) }
         switch kind {
         case "consent_log": return .exportConsentLog(format ?? .jsonl)
         case "audit": return .exportAudit(format ?? .jsonl)
+        case "fleet_audit": return .exportFleetAudit
         case "ropa": return .exportRecordOfProcessing(format ?? .json, draft: false)
         case "ropa_draft": return .exportRecordOfProcessing(format ?? .json, draft: true)
         case "dpia": return .exportImpactAssessment(format ?? .markdown)
         default:
-            throw ConsoleError(.notFound, "no export '\(kind.prefix(40))'; use consent_log, audit, ropa, ropa_draft or dpia")
+            throw ConsoleError(.notFound, "no export '\(kind.prefix(40))'; use consent_log, audit, fleet_audit, ropa, ropa_draft or dpia")
         }
     }
 

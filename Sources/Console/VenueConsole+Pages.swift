@@ -254,6 +254,8 @@ extension VenueConsole {
                 "subjects": subjects.count, "expiries": Array(expiries), "template_days": Int(policy.retention.templateDays),
                 "access_event_days": Int(policy.retention.accessEventDays), "sweep_minutes": Int(policy.retention.sweepIntervalMinutes),
                 "last_sweep": registry.retentionSweep.lastRun.map { Timestamp.iso8601($0) } ?? "not yet since the daemon started",
+                // A door of a fleet: every door's audit chain, from the hub.
+                "fleet": dispatcher.operations.fleet != nil,
             ], account, session)
     }
 

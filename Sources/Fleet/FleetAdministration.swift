@@ -1,3 +1,4 @@
+public import Consent
 public import FacegateCore
 public import Vault
 
@@ -117,6 +118,51 @@ public enum FleetAdministration {
                         ]
                     }),
             ] as JSONValue
+        }
+    }
+
+    /// Every door's audit chain as the hub holds it, opened with the fleet key, for the
+    /// DPO's fleet export. A row that does not open (altered, or moved from another
+    /// door or place) is refused by name: the export is not made from a doubtful copy.
+    public static func auditSections(location: VaultLocation, environment: [String: String]) async throws -> (
+        fleetID: String, sections: [FleetAuditSection]
+    ) {
+        let membership = try joinedMembership(location)
+        let secret = try fleetKey(location: location, environment: environment)
+        return try await using(try HubAddress(parsing: membership.hub), environment) { hub in
+            let fleetID = try await checkedFleet(hub, key: secret)
+            let key = FleetKey(secret, fleetID: fleetID)
+            let keys = try await hub.auditKeys()
+            var sections: [FleetAuditSection] = []
+            for door in try await hub.doors() {
+                guard let sealed = keys[door.doorID] else { continue }  // joined, never synced its chain yet
+                guard let publicKey = key.open(sealed, auditOf: door.doorID, seq: nil), publicKey.count == 32 else {
+                    throw FleetError(
+                        .integrityFailure,
+                        "door '\(door.name)''s audit key on the hub \(hub.address) does not open with the fleet key: the hub's copy was altered; nothing was exported"
+                    )
+                }
+                var lines: [String] = []
+                var after = 0
+                while true {
+                    let page = try await hub.audit(of: door.doorID, after: after, limit: 1_000)
+                    for row in page {
+                        guard let opened = key.open(row.sealed, auditOf: door.doorID, seq: row.seq) else {
+                            throw FleetError(
+                                .integrityFailure,
+                                "entry \(row.seq) of door '\(door.name)''s audit chain on the hub \(hub.address) does not open with the fleet key: the hub's copy was altered or moved; nothing was exported"
+                            )
+                        }
+                        lines.append(contentsOf: String(decoding: opened, as: UTF8.self).split(separator: "\n").map(String.init))
+                    }
+                    guard let last = page.last, page.count == 1_000 else { break }
+                    after = last.seq
+                }
+                sections.append(
+                    FleetAuditSection(doorID: door.doorID, name: door.name, publicKey: publicKey, lastSyncAt: door.lastSeenAt, lines: lines)
+                )
+            }
+            return (fleetID, sections)
         }
     }
 

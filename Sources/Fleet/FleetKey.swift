@@ -25,13 +25,29 @@ public struct FleetKey: Sendable {
         return Array(UnsafeRawBufferPointer(opened.bytes)) == Self.checkText
     }
 
-    private func associatedData(_ subject: String) -> [UInt8] { Array("facegate/fleet-subject/v1|\(fleetID)|\(subject)".utf8) }
+    /// What a sealed value is bound to: its kind, the fleet, and its place (a
+    /// pseudonym; a door and an entry), so that a value moved elsewhere does not open.
+    private func associatedData(_ kind: String, _ place: [String]) -> [UInt8] {
+        Array((["facegate/fleet-\(kind)/v1", fleetID] + place).joined(separator: "|").utf8)
+    }
 
     func seal(_ plaintext: [UInt8], subject: String) -> [UInt8] {
-        SealedBox.seal(plaintext, key: key, associatedData: associatedData(subject))
+        SealedBox.seal(plaintext, key: key, associatedData: associatedData("subject", [subject]))
     }
 
     func open(_ sealed: [UInt8], subject: String) -> SecureBuffer? {
-        SealedBox.open(sealed, key: key, associatedData: associatedData(subject))
+        SealedBox.open(sealed, key: key, associatedData: associatedData("subject", [subject]))
+    }
+
+    /// An entry of a door's audit chain (its export lines), or the door's public key (`seq` nil).
+    func seal(_ plaintext: [UInt8], auditOf door: String, seq: Int?) -> [UInt8] {
+        SealedBox.seal(plaintext, key: key, associatedData: associatedData("audit", [door, seq.map(String.init) ?? "key"]))
+    }
+
+    func open(_ sealed: [UInt8], auditOf door: String, seq: Int?) -> [UInt8]? {
+        guard let opened = SealedBox.open(sealed, key: key, associatedData: associatedData("audit", [door, seq.map(String.init) ?? "key"]))
+        else { return nil }
+        defer { opened.wipe() }
+        return Array(UnsafeRawBufferPointer(opened.bytes))
     }
 }

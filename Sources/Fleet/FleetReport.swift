@@ -13,6 +13,8 @@ public struct FleetReport: Sendable, Equatable {
     public var heldBecause: String?
     public var adopted: Int
     public var erasedFromHub: Int
+    /// Purposes withdrawn here because another door withdrew them.
+    public var withdrawnFromHub: Int
     public var pushed: Int
     public var refused: Int
     /// The last failure to reach or use the hub, until the next success.
@@ -31,6 +33,7 @@ public struct FleetReport: Sendable, Equatable {
             "held_because": .string(heldBecause),
             "adopted": .int(adopted),
             "erased_from_hub": .int(erasedFromHub),
+            "withdrawn_from_hub": .int(withdrawnFromHub),
             "pushed": .int(pushed),
             "refused": .int(refused),
             "last_error": .string(lastError),

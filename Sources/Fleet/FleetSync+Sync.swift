@@ -5,9 +5,9 @@ import Synchronization
 import Vault
 
 extension FleetSync {
-    /// One sync: erasures owed to the hub, the hub's changes, subjects enrolled here
-    /// that the hub lacks (when something changed here, or on connecting), and the
-    /// door's heartbeat.
+    /// One sync: erasures and partial withdrawals owed to the hub, the hub's changes, subjects enrolled here
+    /// that the hub lacks (when something changed here, or on connecting), the audit
+    /// chain (`FleetSync+Audit`), and the door's heartbeat.
     func sync(_ hub: HubConnection, session: SyncSession, full: Bool) async throws {
         let (door, name) = state.withLock { ($0.membership.doorID, $0.membership.doorName) }
         let changedHere = localChange.exchange(false, ordering: .relaxed)
@@ -19,6 +19,13 @@ extension FleetSync {
                     session.given.insert(erasure.subject.rawValue)
                     session.known.remove(erasure.subject.rawValue)
                 }
+            }
+            let withdrawn = try registry.journaledWithdrawals().filter {
+                !session.given.contains($0.subject.rawValue) && !session.withdrawals.contains($0.subject.rawValue + "|" + $0.purpose)
+            }
+            if !withdrawn.isEmpty {
+                try await hub.addWithdrawals(withdrawn.map { ($0.subject.rawValue, $0.purpose, $0.at) }, door: door)
+                session.withdrawals.formUnion(withdrawn.map { $0.subject.rawValue + "|" + $0.purpose })
             }
         }
         if full {
@@ -45,6 +52,7 @@ extension FleetSync {
                 try await push(Array(pending[start..<min(start + Self.pageSize, pending.count)]), hub: hub, session: session)
             }
         }
+        try await giveAudit(hub, session: session, full: full)
         let now = clock.now()
         let cursor = state.withLock { state in
             state.membership.lastHeardAt = now
@@ -83,6 +91,13 @@ extension FleetSync {
                     guard try registry.vault.exists(subject) || registry.activeConsent(of: subject) != nil else { continue }
                     try registry.erase(subject, reason: ConsentRegistry.ErasureReason(rawValue: reason) ?? .request, actor: Self.actor)
                     state.withLock { $0.erasedFromHub += 1 }
+                case .withdrawal(let purpose):
+                    // The copy it narrows first; a consent that no longer holds it is left alone.
+                    try adopt(&copies)
+                    session.withdrawals.insert(change.subject + "|" + purpose)
+                    if try registry.applyFleetWithdrawal(of: purpose, from: subject, actor: Self.actor) {
+                        state.withLock { $0.withdrawnFromHub += 1 }
+                    }
                 }
             }
             try adopt(&copies)

@@ -46,6 +46,7 @@ public final class FleetSync: Service, Sendable {
         var savedAt: Double = 0
         var adopted = 0
         var erasedFromHub = 0
+        var withdrawnFromHub = 0
         var pushed = 0
         var refused = 0
         var lastError: String?
@@ -79,7 +80,8 @@ public final class FleetSync: Service, Sendable {
             FleetReport(
                 fleetID: state.membership.fleetID, door: state.membership.doorName, hub: address.description, connected: state.connected,
                 lastHeardAt: state.membership.lastHeardAt, cursor: state.membership.cursor, heldBecause: state.held,
-                adopted: state.adopted, erasedFromHub: state.erasedFromHub, pushed: state.pushed, refused: state.refused,
+                adopted: state.adopted, erasedFromHub: state.erasedFromHub,
+                withdrawnFromHub: state.withdrawnFromHub, pushed: state.pushed, refused: state.refused,
                 lastError: state.lastError)
         }
     }
@@ -181,6 +183,8 @@ public final class FleetSync: Service, Sendable {
                 "this door's fleet key does not open the fleet \(key.fleetID): copy keys/fleet.key from a door of the fleet (or its credential \(KeyDirectory.fleetKeyCredentialName))"
             )
         }
+        // A hub made by an earlier version gets the tables it lacks (idempotent).
+        try await hub.createSchema()
         let session = SyncSession()
         try await withTimeout { try await self.sync(hub, session: session, full: true) }
         connected()

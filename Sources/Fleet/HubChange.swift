@@ -1,8 +1,10 @@
-/// One change from the hub's sequence: a subject's sealed copy, or an erasure.
+/// One change from the hub's sequence: a subject's sealed copy, an erasure, or a
+/// purpose withdrawn (the subject stays).
 public struct HubChange: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
         case subject(sealed: [UInt8])
         case erasure(reason: String)
+        case withdrawal(purpose: String)
     }
 
     public var sequence: Int64

@@ -105,7 +105,10 @@ extension HubConnection {
     /// The newest sequence number the hub has given (0 for none).
     func lastSequence() async throws(FleetError) -> Int64 {
         let rows = try await rows(
-            "SELECT GREATEST((SELECT COALESCE(MAX(seq), 0) FROM fleet_subject), (SELECT COALESCE(MAX(seq), 0) FROM fleet_erasure))",
+            """
+            SELECT GREATEST((SELECT COALESCE(MAX(seq), 0) FROM fleet_subject), (SELECT COALESCE(MAX(seq), 0) FROM fleet_erasure),
+                (SELECT COALESCE(MAX(seq), 0) FROM fleet_withdrawal))
+            """,
             doing: "read the change sequence of")
         return try rows.first.map { row throws(FleetError) in try decode(row, as: Int64.self) } ?? 0
     }
@@ -114,16 +117,41 @@ extension HubConnection {
     func changes(after cursor: Int64, limit: Int) async throws(FleetError) -> [HubChange] {
         try await rows(
             """
-            SELECT seq, subject, sealed, origin_door, NULL::text FROM fleet_subject WHERE seq > \(cursor)
+            SELECT seq, subject, sealed, origin_door, NULL::text, 's' FROM fleet_subject WHERE seq > \(cursor)
             UNION ALL
-            SELECT seq, subject, NULL::bytea, origin_door, reason FROM fleet_erasure WHERE seq > \(cursor)
+            SELECT seq, subject, NULL::bytea, origin_door, reason, 'e' FROM fleet_erasure WHERE seq > \(cursor)
+            UNION ALL
+            SELECT seq, subject, NULL::bytea, origin_door, purpose, 'w' FROM fleet_withdrawal WHERE seq > \(cursor)
             ORDER BY 1 LIMIT \(limit)
             """, doing: "read the changes of"
         ).map { row throws(FleetError) in
-            let (seq, subject, sealed, origin, reason) = try decode(row, as: (Int64, String, ByteBuffer?, String, String?).self)
-            let kind: HubChange.Kind =
-                if let sealed { .subject(sealed: Array(sealed.readableBytesView)) } else { .erasure(reason: reason ?? "request") }
-            return HubChange(sequence: seq, subject: subject, originDoor: origin, kind: kind)
+            let (seq, subject, sealed, origin, text, kind) = try decode(row, as: (Int64, String, ByteBuffer?, String, String?, String).self)
+            let change: HubChange.Kind =
+                switch kind {
+                case "s": .subject(sealed: Array(sealed?.readableBytesView ?? ByteBuffer().readableBytesView))
+                case "w": .withdrawal(purpose: text ?? "")
+                default: .erasure(reason: text ?? "request")
+                }
+            return HubChange(sequence: seq, subject: subject, originDoor: origin, kind: change)
+        }
+    }
+
+    /// Gives the hub purposes withdrawn from subjects who stay (a door's journal), once
+    /// each. Returns how many the hub did not have yet.
+    @discardableResult
+    func addWithdrawals(_ withdrawals: [(subject: String, purpose: String, at: Double)], door: String) async throws(FleetError) -> Int {
+        guard !withdrawals.isEmpty else { return 0 }
+        return try await inWriteTransaction(doing: "record withdrawals on") { () async throws(FleetError) -> Int in
+            let added = try await rows(
+                """
+                INSERT INTO fleet_withdrawal (subject, purpose, seq, origin_door, withdrawn_at)
+                SELECT w.subject, w.purpose, nextval('fleet_change_seq'), \(door), w.at
+                FROM unnest(\(withdrawals.map(\.subject))::text[], \(withdrawals.map(\.purpose))::text[], \(withdrawals.map(\.at))::float8[])
+                    AS w(subject, purpose, at)
+                ON CONFLICT (subject, purpose) DO NOTHING RETURNING subject
+                """, doing: "record withdrawals on")
+            if !added.isEmpty { try await notify() }
+            return added.count
         }
     }
 
@@ -204,7 +232,7 @@ extension HubConnection {
         try await rows("SELECT pg_notify(\(Self.channel), '')", doing: "announce a change on")
     }
 
-    private func decode<each Column: PostgresDecodable>(_ row: PostgresRow, as type: (repeat each Column).Type) throws(FleetError) -> (
+    func decode<each Column: PostgresDecodable>(_ row: PostgresRow, as type: (repeat each Column).Type) throws(FleetError) -> (
         repeat each Column
     ) {
         do {

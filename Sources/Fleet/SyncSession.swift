@@ -1,7 +1,12 @@
 /// What one connection to the hub has learnt: the subjects the hub holds or has
-/// erased, and the erasures given to it. Used by one task at a time (the session's
+/// erased, the erasures given to it, and when the audit log was last given. Used by one task at a time (the session's
 /// sync loop), and thrown away with the connection, so a reconnect starts afresh.
 final class SyncSession: @unchecked Sendable {
     var known = Set<String>()
     var given = Set<String>()
+    /// Partial withdrawals given or read, as "subject|purpose".
+    var withdrawals = Set<String>()
+    /// When this door's audit chain was last brought up to date on the hub.
+    var auditGivenAt = -Double.infinity
+    var auditKeyGiven = false
 }

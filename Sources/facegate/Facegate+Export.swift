@@ -38,9 +38,18 @@ extension Facegate {
             @OptionGroup var state: StateOptions
             @OptionGroup var output: Output
             @Option(help: "jsonl or csv.") var format: String = "jsonl"
+            @Flag(
+                help: ArgumentHelp(
+                    "Every door's audit chain, read from the fleet's hub (a door of a fleet; jsonl only), sealed by this door."))
+            var fleet = false
+            func validate() throws {
+                if fleet && format != "jsonl" { throw ValidationError("--fleet exports jsonl only; drop --format \(format)") }
+            }
             func run() async throws {
                 try await runExport(
-                    .exportAudit(try AdminArguments.exportFormat(parsing: format)), global: global, state: state, output: output)
+                    fleet ? .exportFleetAudit : .exportAudit(try AdminArguments.exportFormat(parsing: format)), global: global,
+                    state: state,
+                    output: output)
             }
         }
 

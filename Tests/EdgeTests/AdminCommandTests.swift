@@ -31,6 +31,7 @@ struct AdminCommandTests {
         .purge,
         .exportConsentLog(.csv),
         .exportAudit(.jsonl),
+        .exportFleetAudit,
         .exportRecordOfProcessing(.markdown, draft: false),
         .exportRecordOfProcessing(.json, draft: true),
         .exportImpactAssessment(.json),

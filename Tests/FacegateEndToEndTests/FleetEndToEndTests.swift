@@ -284,9 +284,11 @@ struct FleetEndToEndTests {
         ])
         let subject = try #require(enrolled.jsonLines.first?["subject"] as? String, "\(enrolled.stdout)\(enrolled.stderr)")
         #expect(main.wait { (try? hub.psql("SELECT COUNT(*) FROM fleet_subject")) == "1" } != nil)
+        // The door's audit chain (actors, actions) is on the hub too, sealed.
+        #expect(main.wait(seconds: 15) { (Int((try? hub.psql("SELECT COUNT(*) FROM fleet_audit")) ?? "") ?? 0) > 1 } != nil)
         let dump = try hub.dump()
         #expect(dump.contains(subject), "the dump is of the hub that holds the subject")
-        for clear in ["Barack", "Obama", "RCC-0042-ZX", "display_name", "membership", "templates", "signed-form"] {
+        for clear in ["Barack", "Obama", "RCC-0042-ZX", "display_name", "membership", "templates", "signed-form", "\"action\"", "root"] {
             #expect(!dump.contains(clear), "'\(clear)' is in the hub's dump")
         }
         // The template: the descriptor `embed` computes for the same photo, as raw
@@ -303,6 +305,118 @@ struct FleetEndToEndTests {
         let ropa = try main.cli(["export", "ropa", "--draft"])
         #expect(ropa.stdout.contains("the fleet's hub") && ropa.stdout.contains("ciphertext only"), "\(ropa.stdout.prefix(400))")
         main.stop()
+    }
+
+    @Test("a purpose withdrawn at one door is withdrawn at every door within 2 s; the member stays one, recognised everywhere")
+    func partialWithdrawal() throws {
+        let hub = try TestHub()
+        let main = try Door(), side = try Door()
+        try Self.fleet(hub, main: main, others: [(side, "side")])
+        try main.start()
+        try side.start()
+        let enrolled = try main.cli([
+            "enrol", "--json", "--name", "Barack Obama", "--notice", "2026-01", "--purpose", "entry", "--purpose", "attendance-analytics",
+            "--method", "signed-form", TestResources.fixture("obama.jpg"),
+        ])
+        let subject = try #require(enrolled.jsonLines.first?["subject"] as? String, "\(enrolled.stdout)\(enrolled.stderr)")
+        func purposes(at door: Door) -> [String] {
+            let listed = (door.request("subjects")?["subjects"] as? [[String: Any]]) ?? []
+            return (listed.first { $0["subject"] as? String == subject }?["purposes"] as? [String]) ?? []
+        }
+        #expect(side.wait { Set(purposes(at: side)) == ["entry", "attendance-analytics"] } != nil, "\(purposes(at: side))")
+        let withdrawn = try side.cli(["consent", "withdraw", "--json", "--purpose", "attendance-analytics", subject])
+        #expect(withdrawn.status == 0 && withdrawn.jsonLines.first?["erased"] as? Bool == false, "\(withdrawn.stdout)\(withdrawn.stderr)")
+        let reached = main.wait { purposes(at: main) == ["entry"] }
+        #expect(
+            reached != nil && reached! < 2,
+            "the withdrawal reached the main door after \(String(describing: reached)) s: \(purposes(at: main))")
+        print("fleet: a partial withdrawal reached the other door in \(String(format: "%.2f", reached ?? -1)) s")
+        #expect(try main.decision("obama2.jpg") == ("member", subject))
+        #expect(main.fleet["withdrawn_from_hub"] as? Int == 1, "\(main.fleet)")
+        // The hub holds the purpose's name against the pseudonym, nothing more; the main
+        // door's consent log records it as a withdrawal, not a new consent.
+        #expect(try hub.psql("SELECT subject || ' ' || purpose FROM fleet_withdrawal") == "\(subject) attendance-analytics")
+        let log = try main.cli(["export", "consent-log"]).stdout
+        #expect(log.contains("partial_withdrawal") || log.contains("withdraw"), "\(log.suffix(1500))")
+        // A door that joins later adopts the narrowed consent.
+        let late = try Door()
+        try Self.copyKey(from: main, to: late)
+        let token = try #require(try main.cli(["fleet", "token", "--json"]).jsonLines.first?["token"] as? String)
+        #expect(try late.cli(["fleet", "join", "--json", "--hub", hub.url, "--token", token, "--name", "late"]).status == 0)
+        try late.start()
+        #expect(late.wait { purposes(at: late) == ["entry"] } != nil, "\(purposes(at: late))")
+        // The DPO at any door answers for every member: the consent log and the Art. 15
+        // answer at the door that joined last hold the member enrolled elsewhere.
+        let lateLog = try late.cli(["export", "consent-log"])
+        #expect(lateLog.status == 0 && lateLog.stdout.contains(subject), "\(lateLog.stderr)")
+        let access = try late.cli(["export", "subject", subject])
+        #expect(access.status == 0 && access.stdout.contains("Barack Obama"), "\(access.stdout.prefix(500))\(access.stderr)")
+        #expect(
+            access.stdout.contains("\"purposes\":[{\"id\":\"entry\"") && !access.stdout.contains("{\"id\":\"attendance-analytics\""),
+            "the answer states the purposes in force after the withdrawal made at another door: \(access.stdout.prefix(1500))")
+        late.stop()
+        main.stop()
+        side.stop()
+    }
+
+    @Test(
+        "the DPO exports every door's audit chain from any door; it verifies offline door by door, and a row the hub altered stops the export"
+    )
+    func fleetAudit() throws {
+        let hub = try TestHub()
+        let main = try Door(), side = try Door()
+        try Self.fleet(hub, main: main, others: [(side, "side")])
+        try main.start()
+        try side.start()
+        let subject = try main.enrol("Barack Obama", ["obama.jpg"])
+        #expect(side.wait { side.subjects.contains(subject) } != nil, "\(side.fleet)")
+        #expect(try side.cli(["erase", "--json", subject]).status == 0)
+        // Each door gives its growing chain at most every 10 s: wait for the enrolment at
+        // the main door and the erasure at the side door to be in the export made at the side.
+        var export = ""
+        let complete = side.wait(seconds: 30) {
+            guard let result = try? side.cli(["export", "audit", "--fleet"]), result.status == 0 else { return false }
+            export = result.stdout
+            let lines = export.split(separator: "\n").map(String.init)
+            guard let sideStart = lines.firstIndex(where: { $0.contains("\"type\":\"door\"") && $0.contains("\"door\":\"side\"") }) else {
+                return false
+            }
+            let mainPart = lines[..<sideStart], sidePart = lines[sideStart...]
+            return mainPart.contains { $0.contains("\"action\":\"subject.enrol") && $0.contains(subject) }
+                && sidePart.contains { $0.contains("\"action\":\"subject.erase") && $0.contains(subject) }
+        }
+        try #require(
+            complete != nil,
+            "the fleet's export never held both doors' entries:\n\(export.prefix(3000))\nside: \(side.daemon?.errorText.suffix(3000) ?? "")"
+        )
+        print("fleet audit: both doors' entries in the export made at the side door after \(String(format: "%.1f", complete!)) s")
+        // Verified offline, as the DPO would, with nothing but the file.
+        let file = side.fixture.directory.file("fleet-audit.jsonl")
+        try export.write(toFile: file, atomically: true, encoding: .utf8)
+        let verified = try side.facegate.run(["audit", "verify", "--json", file])
+        let answer = verified.jsonLines.first ?? [:]
+        let doors = ((answer["detail"] as? [String: Any])?["doors"] as? [[String: Any]]) ?? []
+        #expect(verified.status == 0 && answer["kind"] as? String == "fleet-audit", "\(verified.stdout)\(verified.stderr)")
+        #expect(doors.compactMap { $0["door"] as? String } == ["main", "side"], "\(doors)")
+        #expect(doors.allSatisfy { ($0["entries"] as? Int ?? 0) > 0 }, "\(doors)")
+        // The same file with one of the main door's entries changed fails, naming the door.
+        let forged = export.replacingOccurrences(of: "\"action\":\"subject.enrol", with: "\"action\":\"subject.enroX")
+        try forged.write(toFile: file, atomically: true, encoding: .utf8)
+        let refused = try side.facegate.run(["audit", "verify", "--json", file])
+        #expect(refused.status != 0 && refused.stdout.contains("door 'main'"), "\(refused.stdout)\(refused.stderr)")
+        // A row altered on the hub does not open with the fleet key: the export is refused.
+        try _ = hub.psql(
+            "UPDATE fleet_audit SET sealed = overlay(sealed placing '\\x00'::bytea from 40 for 1) WHERE seq = 1 AND door_id = (SELECT door_id FROM fleet_door WHERE name = 'main')"
+        )
+        let stopped = try side.cli(["export", "audit", "--fleet"])
+        #expect(stopped.status == 65, "\(stopped.status) \(stopped.stderr)")
+        #expect(stopped.stderr.contains("door 'main'") && stopped.stderr.contains("does not open"), "\(stopped.stderr)")
+        // A door outside any fleet says so.
+        let alone = try Door()
+        let outside = try alone.cli(["export", "audit", "--fleet"])
+        #expect(outside.status == 78 && outside.stderr.contains("has not joined a fleet"), "\(outside.stderr)")
+        main.stop()
+        side.stop()
     }
 
     @Test("joining with a wrong fleet key, a used token or a password in the address is refused with a clear error, and writes nothing")

@@ -70,6 +70,18 @@ public final class AuditLog: Sendable {
     @discardableResult
     public func checkpoint(in db: Database) throws -> AuditCheckpoint? {
         guard let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1") else { return nil }
+        return try checkpoint(at: head, in: db)
+    }
+
+    /// Signs entry `seq` (if not already signed) and returns the checkpoint: a fleet's
+    /// hub receives a long chain a page at a time, each page ending at a signature.
+    @discardableResult
+    func checkpoint(atSeq seq: Int, in db: Database) throws -> AuditCheckpoint? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_entry WHERE seq = ?", arguments: [seq]) else { return nil }
+        return try checkpoint(at: row, in: db)
+    }
+
+    private func checkpoint(at head: Row, in db: Database) throws -> AuditCheckpoint {
         let seq: Int = head["seq"]
         if let existing = try Row.fetchOne(db, sql: "SELECT * FROM audit_checkpoint WHERE seq = ?", arguments: [seq]) {
             return Self.checkpoint(from: existing)
@@ -163,8 +175,9 @@ public final class AuditLog: Sendable {
         return rows.map(entry(from:))
     }
 
-    static func entries(after seq: Int, in db: Database) throws -> [AuditEntry] {
-        try Row.fetchAll(db, sql: "SELECT * FROM audit_entry WHERE seq > ? ORDER BY seq", arguments: [seq]).map(entry(from:))
+    static func entries(after seq: Int, limit: Int = -1, in db: Database) throws -> [AuditEntry] {
+        try Row.fetchAll(db, sql: "SELECT * FROM audit_entry WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [seq, limit])
+            .map(entry(from:))
     }
 
     static func entry(seq: Int, in db: Database) throws -> AuditEntry? {

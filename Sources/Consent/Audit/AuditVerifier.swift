@@ -27,9 +27,7 @@ public enum AuditVerifier {
                 "public_key_source": .string(keyFromExport ? "export" : "argument"),
             ]
             object["sealed_at"] = .string(sealedAt)
-            if let failure {
-                object["failure"] = ["seq": .int(failure.seq), "line": .int(failure.line), "reason": .string(failure.reason)]
-            }
+            object["failure"] = failure?.json
             return .object(object)
         }
     }
@@ -40,32 +38,34 @@ public enum AuditVerifier {
         /// The line of the export file (1-based).
         public var line: Int
         public var reason: String
+
+        var json: JSONValue { ["seq": .int(seq), "line": .int(line), "reason": .string(reason)] }
     }
 
     /// Verifies the lines of an audit export. `publicKey` overrides the key in the header.
     public static func verify(lines: [String], publicKey trusted: [UInt8]? = nil) throws -> Report {
         var report = Report(entries: 0, checkpoints: 0, lastSeq: 0, failure: nil, keyFromExport: trusted == nil)
-        var publicKey = trusted
-        var previousHash = AuditEntry.genesisHash
-        var hashes: [Int: [UInt8]] = [:]
+        var chain = AuditChain(publicKey: trusted)
         var sawHeader = false
         var sealed = false
         var exportedAt: String?
-        var latestCheckpointTime = ""
         let content = lines.enumerated().filter { !$0.element.isEmpty }
 
         func fail(_ seq: Int, _ line: Int, _ reason: String) -> Report {
             var result = report
+            result.entries = chain.entries
+            result.checkpoints = chain.checkpoints
+            result.lastSeq = chain.lastSeq
             result.failure = Failure(seq: seq, line: line, reason: reason)
             return result
         }
 
         for (position, (offset, text)) in content.enumerated() {
             let line = offset + 1
-            if sealed { return fail(report.lastSeq + 1, line, "line \(line) follows the export's seal: lines were added after it") }
+            if sealed { return fail(chain.lastSeq + 1, line, "line \(line) follows the export's seal: lines were added after it") }
             let value: JSONValue
             do { value = try JSONParser.parse(text) } catch {
-                return fail(report.lastSeq + 1, line, "line \(line) is not JSON (\(error))")
+                return fail(chain.lastSeq + 1, line, "line \(line) is not JSON (\(error))")
             }
             switch value["type"]?.stringValue {
             case "header":
@@ -75,79 +75,48 @@ public enum AuditVerifier {
                         .verificationFailed,
                         "line \(line): this is not a facegate audit export (format \(value["format"]?.stringValue ?? "missing"))")
                 }
-                if publicKey == nil {
+                if chain.publicKey == nil {
                     guard let key = value["public_key"]?.stringValue.flatMap(Hex.decode), key.count == 32 else {
                         return fail(1, line, "the header has no valid public key; pass --public-key")
                     }
-                    publicKey = key
-                } else if let key = value["public_key"]?.stringValue.flatMap(Hex.decode), key != publicKey {
+                    chain.publicKey = key
+                } else if let key = value["public_key"]?.stringValue.flatMap(Hex.decode), key != chain.publicKey {
                     return fail(
                         1, line, "the export was signed by another key than the one given (\(value["public_key"]?.stringValue ?? ""))")
                 }
                 exportedAt = value["exported_at"]?.stringValue
             case "entry":
-                guard let seq = value["seq"]?.intValue else { return fail(report.lastSeq + 1, line, "an entry without a sequence number") }
-                let expected = report.lastSeq + 1
-                if seq > expected {
-                    return fail(expected, line, "entry \(expected) is missing (entry \(seq) follows entry \(report.lastSeq))")
-                }
-                if seq < expected { return fail(seq, line, "entry \(seq) is out of order or repeated (after entry \(report.lastSeq))") }
-                guard let entry = entry(from: value) else { return fail(seq, line, "entry \(seq) is malformed") }
-                if entry.previousHash != previousHash {
-                    return fail(seq, line, "entry \(seq) does not chain to entry \(seq - 1) (its previous hash differs)")
-                }
-                if entry.computedHash != entry.hash {
-                    return fail(seq, line, "entry \(seq) was altered: its content does not match its hash")
-                }
-                previousHash = entry.hash
-                hashes[seq] = entry.hash
-                report.entries += 1
-                report.lastSeq = seq
+                if let failure = chain.take(entry: value) { return fail(failure.seq, line, failure.reason) }
             case "checkpoint":
-                guard let seq = value["seq"]?.intValue,
-                    let hash = value["hash"]?.stringValue.flatMap(Hex.decode),
-                    let time = value["time"]?.stringValue,
-                    let signature = value["signature"]?.stringValue.flatMap(Hex.decode)
-                else { return fail(report.lastSeq + 1, line, "a malformed checkpoint") }
-                guard let publicKey else { return fail(seq, line, "no public key before the first checkpoint; pass --public-key") }
-                guard
-                    SignatureVerifier.isValid(
-                        signature: signature, message: AuditCheckpoint.message(seq: seq, hash: hash, time: time), publicKey: publicKey)
-                else {
-                    return fail(seq, line, "the checkpoint at entry \(seq) has an invalid signature")
-                }
-                guard let chained = hashes[seq] else {
-                    return fail(seq, line, "the checkpoint at entry \(seq) refers to an entry that is not in the export")
-                }
-                guard chained == hash else {
-                    return fail(
-                        seq, line, "the signed checkpoint at entry \(seq) does not match the chain: entries up to \(seq) were rewritten")
-                }
-                report.checkpoints += 1
-                latestCheckpointTime = max(latestCheckpointTime, time)
+                if let failure = chain.take(checkpoint: value) { return fail(failure.seq, line, failure.reason) }
             case "seal":
-                guard let publicKey else { return fail(report.lastSeq + 1, line, "no public key for the seal; pass --public-key") }
-                guard let seal = AuditSeal(json: value) else { return fail(report.lastSeq + 1, line, "a malformed seal") }
+                guard let publicKey = chain.publicKey else {
+                    return fail(chain.lastSeq + 1, line, "no public key for the seal; pass --public-key")
+                }
+                guard let seal = AuditSeal(json: value) else { return fail(chain.lastSeq + 1, line, "a malformed seal") }
                 let before = content.prefix(position).map(\.element)
                 if let problem = seal.problem(
-                    content: before, lastSeq: report.lastSeq, headHash: report.lastSeq == 0 ? AuditEntry.genesisHash : previousHash,
-                    exportedAt: exportedAt, latestCheckpointTime: latestCheckpointTime, publicKey: publicKey)
+                    content: before, lastSeq: chain.lastSeq, headHash: chain.headHash, exportedAt: exportedAt,
+                    latestCheckpointTime: chain.latestCheckpointTime, publicKey: publicKey)
                 {
-                    return fail(report.lastSeq + 1, line, problem)
+                    return fail(chain.lastSeq + 1, line, problem)
                 }
                 sealed = true
                 report.sealedAt = seal.time
             default:
-                return fail(report.lastSeq + 1, line, "line \(line) has an unknown type '\(value["type"]?.stringValue ?? "none")'")
+                return fail(chain.lastSeq + 1, line, "line \(line) has an unknown type '\(value["type"]?.stringValue ?? "none")'")
             }
         }
         if !sawHeader { throw ConsentError(.verificationFailed, "the file has no facegate audit export header") }
         if !sealed {
             return fail(
-                report.lastSeq + 1, lines.count,
-                "the export does not end with the device's seal after entry \(report.lastSeq): it was cut short (perhaps back to an earlier checkpoint) or is not a complete export"
+                chain.lastSeq + 1, lines.count,
+                "the export does not end with the device's seal after entry \(chain.lastSeq): it was cut short (perhaps back to an earlier checkpoint) or is not a complete export"
             )
         }
+        report.entries = chain.entries
+        report.checkpoints = chain.checkpoints
+        report.lastSeq = chain.lastSeq
         return report
     }
 

@@ -59,7 +59,7 @@ public final class ConsentExports: @unchecked Sendable {
 
     var policy: Policy { policies.policy }
 
-    private func header(_ format: String, actor: OSUser, time: String? = nil) -> JSONValue {
+    func header(_ format: String, actor: OSUser, time: String? = nil) -> JSONValue {
         [
             "type": "header", "format": .string(format), "version": 1, "exported_at": .string(time ?? Timestamp.iso8601(clock.now())),
             "exported_by": .string(actor.name), "controller": .string(policy.controller.name),

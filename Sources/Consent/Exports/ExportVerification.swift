@@ -1,7 +1,7 @@
 public import FacegateCore
 
 /// Verifies any facegate export offline: an audit export by its hash chain and
-/// checkpoints, any other JSON Lines export by its signature line.
+/// checkpoints, a fleet's audit export by every door's chain and the exporter's seal, any other JSON Lines export by its signature line.
 public enum ExportVerification {
     public struct Result: Sendable {
         public var kind: String
@@ -22,6 +22,10 @@ public enum ExportVerification {
         if format == "facegate-audit-export" {
             let report = try AuditVerifier.verify(lines: lines, publicKey: publicKey)
             return Result(kind: "audit", valid: report.isValid, detail: report.json)
+        }
+        if format == ConsentExports.fleetAuditFormat {
+            let report = try AuditVerifier.verifyFleet(lines: lines, publicKey: publicKey)
+            return Result(kind: "fleet-audit", valid: report.isValid, detail: report.json)
         }
         let count = try ExportSignature.verify(lines: lines, publicKey: publicKey)
         return Result(

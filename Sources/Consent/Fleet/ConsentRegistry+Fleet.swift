@@ -62,6 +62,22 @@ extension ConsentRegistry {
         try vault.journaledErasures()
     }
 
+    /// Every purpose this door's journal withdrew from a subject it kept: the partial
+    /// withdrawals it owes the hub.
+    public func journaledWithdrawals() throws -> [(subject: SubjectID, purpose: String, at: Double)] {
+        try vault.journaledWithdrawals()
+    }
+
+    /// Withdraws `purpose` from `subject` as another door did, when the consent in force
+    /// here still holds it: the same path as a local withdrawal (audited, journaled, an
+    /// erasure when no purpose would remain). Returns whether anything changed.
+    @discardableResult
+    public func applyFleetWithdrawal(of purpose: String, from subject: SubjectID, actor: OSUser) throws -> Bool {
+        guard activeConsent(of: subject)?.purposes.contains(purpose) == true else { return false }
+        _ = try withdraw(subject, purposes: [purpose], actor: actor)
+        return true
+    }
+
     /// The pseudonyms this door holds templates for.
     public func heldSubjects() throws -> [SubjectID] {
         try vault.subjects().map(\.id)

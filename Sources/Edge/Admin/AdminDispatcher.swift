@@ -47,9 +47,16 @@ public struct AdminDispatcher: Sendable {
             throw AdminError(.notPermitted, operations.refusal(name, caller))
         }
         let command = try decode()
+        let hub: ApplianceOperations.HubReading?
+        do {
+            hub = try await operations.readHub(for: command)
+        } catch let error as any UserFacingError {
+            operations.auditCommand(name.rawValue, caller: caller, outcome: error.errorCode)
+            throw error
+        }
         let run: @Sendable () throws -> JSONValue = {
             do {
-                let result = try operations.perform(command, images: images, caller: caller)
+                let result = try operations.perform(command, images: images, caller: caller, hub: hub)
                 operations.auditCommand(name.rawValue, caller: caller, outcome: "ok")
                 return result
             } catch let error as AdminError where error.code == .invalidRequest {

@@ -37,6 +37,7 @@ extension AdminCommand {
         case .purge: self = .purge
         case .exportConsentLog: self = .exportConsentLog(try args.exportFormat(default: .jsonl))
         case .exportAudit: self = .exportAudit(try args.exportFormat(default: .jsonl))
+        case .exportFleetAudit: self = .exportFleetAudit
         case .exportRecordOfProcessing:
             self = .exportRecordOfProcessing(try args.exportFormat(default: .json), draft: try args.bool("draft"))
         case .exportImpactAssessment: self = .exportImpactAssessment(try args.exportFormat(default: .markdown))
@@ -106,7 +107,8 @@ extension AdminCommand {
     public var arguments: JSONObject {
         switch self {
         case .identify(let detector): return detector == .auto ? [:] : ["detector": .string(detector.rawValue)]
-        case .status, .purge, .auditCheck, .backupPrepare, .policyReload, .doorAlerts, .consoleUserList, .health: return [:]
+        case .status, .purge, .exportFleetAudit, .auditCheck, .backupPrepare, .policyReload, .doorAlerts, .consoleUserList, .health:
+            return [:]
         case .subjects(let names): return ["names": .bool(names)]
         case .enrol(let request, let detector):
             var fields = JSONObject()

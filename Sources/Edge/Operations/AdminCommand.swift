@@ -27,6 +27,8 @@ public enum AdminCommand: Sendable, Equatable {
     case purge
     case exportConsentLog(ExportDocument.Format)
     case exportAudit(ExportDocument.Format)
+    /// Every door's audit chain, from the fleet's hub (a door of a fleet only).
+    case exportFleetAudit
     /// The Art. 30 record; refused while the policy has empty or placeholder fields
     /// unless `draft`, which marks it as a draft.
     case exportRecordOfProcessing(ExportDocument.Format, draft: Bool)
@@ -99,6 +101,7 @@ public enum AdminCommand: Sendable, Equatable {
         case purge
         case exportConsentLog = "export.consent_log"
         case exportAudit = "export.audit"
+        case exportFleetAudit = "export.fleet_audit"
         case exportRecordOfProcessing = "export.ropa"
         case exportImpactAssessment = "export.dpia"
         case exportSubject = "export.subject"
@@ -156,7 +159,7 @@ public enum AdminCommand: Sendable, Equatable {
                 .denyListReject, .denyListRenew, .denyListEnable, .denyListDisable:
                 [.admin]
             case .subjects, .exportSubject, .stats, .health: [.admin, .dpo]
-            case .exportConsentLog, .exportAudit, .exportRecordOfProcessing, .exportImpactAssessment, .exportUndelivered,
+            case .exportConsentLog, .exportAudit, .exportFleetAudit, .exportRecordOfProcessing, .exportImpactAssessment, .exportUndelivered,
                 .auditVerify, .auditCheck:
                 [.dpo]
             case .backupPrepare, .backupRecord, .policyReload, .consoleUserAdd, .consoleUserRemove, .consoleUserList,
@@ -191,6 +194,7 @@ public enum AdminCommand: Sendable, Equatable {
         case .purge: .purge
         case .exportConsentLog: .exportConsentLog
         case .exportAudit: .exportAudit
+        case .exportFleetAudit: .exportFleetAudit
         case .exportRecordOfProcessing: .exportRecordOfProcessing
         case .exportImpactAssessment: .exportImpactAssessment
         case .exportSubject: .exportSubject

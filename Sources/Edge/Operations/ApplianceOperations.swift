@@ -102,7 +102,7 @@ public final class ApplianceOperations: @unchecked Sendable {
     /// Runs one command for `caller` and shapes its result as the protocol's JSON. The
     /// one place a command meets its operation: the dispatcher checks access and audits
     /// around it.
-    public func perform(_ command: AdminCommand, images: [ImageSource], caller: Caller) throws -> JSONValue {
+    public func perform(_ command: AdminCommand, images: [ImageSource], caller: Caller, hub: HubReading? = nil) throws -> JSONValue {
         if servesDoor, command != .status {
             // An erasure another process made takes effect before anything is answered,
             // even while no face is in front of the camera (the door catches up itself
@@ -131,6 +131,7 @@ public final class ApplianceOperations: @unchecked Sendable {
         case .purge: return try purge(caller: caller)
         case .exportConsentLog(let format): return try registry.exportConsentLog(format: format, actor: caller.actor).json
         case .exportAudit(let format): return try registry.exportAudit(format: format, actor: caller.actor).json
+        case .exportFleetAudit: return try exportFleetAudit(hub, caller: caller)
         case .exportRecordOfProcessing(let format, let draft):
             return try registry.exportRecordOfProcessing(
                 format: format, draft: draft,

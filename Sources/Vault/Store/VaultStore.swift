@@ -284,6 +284,20 @@ public final class VaultStore: @unchecked Sendable {
         }
     }
 
+    /// Every purpose this door's journal withdrew from a subject it kept: the partial
+    /// withdrawals it owes a fleet's hub, one per subject and purpose.
+    public func journaledWithdrawals() throws -> [(subject: SubjectID, purpose: String, at: Double)] {
+        var seen = Set<String>()
+        var withdrawals: [(subject: SubjectID, purpose: String, at: Double)] = []
+        for entry in try journal.entries().entries {
+            guard case .purposes(let purposes) = entry.scope else { continue }
+            for purpose in purposes where seen.insert(entry.subject.rawValue + "|" + purpose).inserted {
+                withdrawals.append((entry.subject, purpose, entry.at))
+            }
+        }
+        return withdrawals
+    }
+
     /// Re-applies what the erasure journal holds and the database does not reflect
     /// yet: erasures a crash cut short, those a restored backup predates, and those
     /// another process made while this one runs. Cheap when nothing changed (one
