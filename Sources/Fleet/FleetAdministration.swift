@@ -166,6 +166,31 @@ public enum FleetAdministration {
         }
     }
 
+    /// What `doctor` says of this door's fleet: that the hub answers, holds the fleet
+    /// this door joined and opens with its key, and how far behind the door is. Nil
+    /// when the door has not joined a fleet.
+    public static func health(location: VaultLocation, environment: [String: String], now: Double) async throws -> String? {
+        guard let membership = try FleetMembership.load(from: location) else { return nil }
+        let secret = try fleetKey(location: location, environment: environment)
+        let address = try HubAddress(parsing: membership.hub)
+        return try await using(address, environment) { hub in
+            let fleetID = try await checkedFleet(hub, key: secret)
+            guard fleetID == membership.fleetID else {
+                throw FleetError(
+                    .fleetState,
+                    "the hub \(address) holds the fleet \(fleetID), not the fleet \(membership.fleetID) this door joined; check the hub address in \(FleetMembership.path(in: location))"
+                )
+            }
+            let last = try await hub.lastSequence()
+            let door = try await hub.doors().first { $0.doorID == membership.doorID }
+            let synced = door?.lastSeenAt.map {
+                "last synced \(Int(max(0, now - $0))) s ago, \(max(0, last - (door?.cursor ?? 0))) change(s) behind"
+            }
+            return "\(address) answers, holds the fleet \(fleetID) and opens with this door's key; '\(membership.doorName)' "
+                + (synced ?? "has not synced yet")
+        }
+    }
+
     /// Runs `body` on a new connection to the hub, closed after.
     private static func using<T: Sendable>(
         _ address: HubAddress, _ environment: [String: String], _ body: (HubConnection) async throws -> T

@@ -159,6 +159,8 @@ extension Facegate {
                 }
             }
 
+            if let fleet = await Self.fleetCheck(location: location, environment: ProcessEnvironment.current) { checks.append(fleet) }
+
             // The journal the decision events go to (LogNamespace=facegate), when installed.
             let journald = "/etc/systemd/journald@facegate.conf"
             if let policy, let data = FileManager.default.contents(atPath: journald) {

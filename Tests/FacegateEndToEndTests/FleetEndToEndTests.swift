@@ -83,6 +83,12 @@ struct FleetEndToEndTests {
         }
 
         var keyPath: String { fixture.stateDirectory + "/keys/fleet.key" }
+
+        /// `doctor`'s fleet check on this door, if it made one.
+        func doctorFleet() throws -> [String: String]? {
+            let result = try facegate.run(["doctor", "--json", "--policy", fixture.policyPath, "--socket", fixture.socketPath])
+            return (result.jsonLines.first?["checks"] as? [[String: String]])?.first { $0["name"] == "fleet" }
+        }
     }
 
     /// A hub with a fleet made at `main`, and each other door joined to it (the fleet
@@ -177,6 +183,9 @@ struct FleetEndToEndTests {
         // The console's health page reads the same answer.
         #expect((side.request("health")?["fleet"] as? [String: Any])?["members_recognised"] as? Bool == false)
         #expect(side.subjects.contains(obama), "the erasure has not reached the side door yet")
+        // doctor says the hub does not answer, as a warning: the door works alone, closed.
+        let away = try side.doctorFleet()
+        #expect(away?["level"] == "warn" && away?["detail"]?.contains("max_offline_minutes") == true, "\(String(describing: away))")
         #expect(try side.decision("obama2.jpg").decision == "unknown", "failed closed: the erased member is not let in")
         #expect(try side.decision("biden.jpg").decision == "unknown", "failed closed: nor anyone else")
         try hub.start()
@@ -185,6 +194,8 @@ struct FleetEndToEndTests {
         #expect(side.wait { side.fleet["members_recognised"] as? Bool == true } != nil, "\(side.fleet)")
         #expect(try main.decision("biden.jpg") == ("member", biden))
         #expect(try side.decision("obama2.jpg").decision == "unknown")
+        let back = try side.doctorFleet()
+        #expect(back?["level"] == "ok" && back?["detail"]?.contains("opens with this door's key") == true, "\(String(describing: back))")
     }
 
     @Test(
@@ -450,6 +461,13 @@ struct FleetEndToEndTests {
         let reused = try third.cli(["fleet", "join", "--hub", hub.url, "--token", token, "--name", "third"])
         #expect(reused.status == 77 && reused.stderr.contains("fleet token"), "\(reused.status) \(reused.stderr)")
         #expect(!FileManager.default.fileExists(atPath: third.fixture.stateDirectory + "/fleet.json"))
+        // doctor on a joined door whose key was since replaced: a failure naming the key.
+        try FileManager.default.removeItem(atPath: side.keyPath)
+        FileManager.default.createFile(atPath: side.keyPath, contents: Data((0..<32).map { _ in UInt8.random(in: 0...255) }))
+        chmod(side.keyPath, 0o400)
+        let wrong = try side.doctorFleet()
+        #expect(wrong?["level"] == "fail" && wrong?["detail"]?.contains("fleet key") == true, "\(String(describing: wrong))")
+        #expect(try third.doctorFleet() == nil, "a door outside any fleet has no fleet check")
         // A hub that is not there: exit 69, naming it.
         try hub.stop()
         let down = try main.cli(["fleet", "status"])
