@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The fleet at scale: `facegate bench fleet` against a PostgreSQL cluster of its own
 # (initdb in /tmp, a Unix socket only), plus what the hub spent: its processes' CPU
-# time and the database's size. Usage: scripts/bench-fleet.sh [FACEGATE] [bench fleet options]
+# time and the database's size (each door's audit chain included). Usage: scripts/bench-fleet.sh [FACEGATE] [bench fleet options]
 set -euo pipefail
 facegate=${1:-.build/release/facegate}
 shift || true
@@ -24,4 +24,4 @@ OPENBLAS_NUM_THREADS=1 "$facegate" bench fleet --hub "postgresql://facegate@/hub
 end=$(date +%s.%N)
 after=$(cpu)
 echo "hub CPU: $(echo "$after - $before" | bc) s over $(echo "$end - $start" | bc | cut -c1-6) s"
-psql -h "$dir" -U facegate -d hub -Atc "SELECT 'hub database: ' || pg_size_pretty(pg_database_size('hub')) || ', fleet_subject ' || pg_size_pretty(pg_total_relation_size('fleet_subject')) || ', fleet_erasure ' || pg_size_pretty(pg_total_relation_size('fleet_erasure'))"
+psql -h "$dir" -U facegate -d hub -Atc "SELECT 'hub database: ' || pg_size_pretty(pg_database_size('hub')) || ', fleet_subject ' || pg_size_pretty(pg_total_relation_size('fleet_subject')) || ', fleet_erasure ' || pg_size_pretty(pg_total_relation_size('fleet_erasure')) || ', fleet_audit ' || pg_size_pretty(pg_total_relation_size('fleet_audit')) || ' (' || (SELECT COUNT(*) FROM fleet_audit) || ' entries)'"

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Consent
+import Edge
 import FacegateCore
 import FacegateTools
 import Fleet
@@ -35,6 +36,12 @@ extension Facegate.Bench {
         @Option(help: "Propagation rounds.")
         var rounds: Int = 20
 
+        @Flag(
+            help: ArgumentHelp(
+                "Run each joining door as a `facegate run` process of its own (no camera), watched through its admin socket, instead of in this process."
+            ))
+        var processes = false
+
         @Flag(help: "Print JSON.")
         var json = false
 
@@ -61,7 +68,7 @@ extension Facegate.Bench {
                 defer { tasks.forEach { $0.cancel() } }
                 var clock = ContinuousClock.now
                 syncs.append(try start(seed, seedRegistry))
-                try await until(seconds: 3600) { syncs[0].report.pushed >= subjects }
+                try await Self.until(seconds: 3600) { syncs[0].report.pushed >= subjects }
                 let seeding = (ContinuousClock.now - clock).milliseconds / 1000
 
                 // The doors join at once.
@@ -73,12 +80,24 @@ extension Facegate.Bench {
                     let token = try await FleetAdministration.issueToken(location: seed.location, environment: [:], now: Timestamp.now())
                     _ = try await FleetAdministration.join(
                         hub: hub, token: token, doorName: "door-\(index)", location: door.location, environment: [:], now: Timestamp.now())
-                    registries.append(try door.open(logger: logger))
+                    if !processes { registries.append(try door.open(logger: logger)) }
+                }
+                if processes {
+                    let doorAppliances = Array(appliances.dropFirst())
+                    let result = try await Self.measureProcesses(
+                        doorAppliances, seed: seedRegistry, subjects: subjects, rounds: rounds, seeding: seeding)
+                    tasks.forEach { $0.cancel() }
+                    for task in tasks { _ = try? await task.value }
+                    seedRegistry.close()
+                    var reported = result
+                    reported["refused"] = .int(syncs.map(\.report.refused).reduce(0, +))
+                    report(reported)
+                    return
                 }
                 clock = ContinuousClock.now
                 var joined = [Double?](repeating: nil, count: doors)
                 for (index, registry) in registries.enumerated() { syncs.append(try start(appliances[index + 1], registry)) }
-                try await until(seconds: 7200) {
+                try await Self.until(seconds: 7200) {
                     for (index, registry) in registries.enumerated()
                     where joined[index] == nil && registry.vault.gallery.subjectCount >= subjects {
                         joined[index] = (ContinuousClock.now - clock).milliseconds / 1000
@@ -97,11 +116,11 @@ extension Facegate.Bench {
                     let descriptor = FaceDescriptor((0..<FaceDescriptor.dimensions).map { _ in generator.nextDescriptorComponent() })
                     var start = ContinuousClock.now
                     let (subject, _) = try seedRegistry.enrol(request, embeddings: [descriptor], by: .system)
-                    try await until(seconds: 60) { registries.allSatisfy { $0.vault.gallery.contains(subject.id) } }
+                    try await Self.until(seconds: 60) { registries.allSatisfy { $0.vault.gallery.contains(subject.id) } }
                     enrolments.append((ContinuousClock.now - start).milliseconds)
                     start = ContinuousClock.now
                     try registries[round % registries.count].erase(subject.id, reason: .request, actor: .system)
-                    try await until(seconds: 60) { everyone.allSatisfy { !$0.vault.gallery.contains(subject.id) } }
+                    try await Self.until(seconds: 60) { everyone.allSatisfy { !$0.vault.gallery.contains(subject.id) } }
                     erasures.append((ContinuousClock.now - start).milliseconds)
                 }
                 tasks.forEach { $0.cancel() }
@@ -116,19 +135,70 @@ extension Facegate.Bench {
                     "erase_to_every_door_ms": Statistics(erasures).map(\.json) ?? .null,
                     "refused": .int(syncs.map(\.report.refused).reduce(0, +)),
                 ]
-                if json {
-                    CommandOutput.json(["fleet": .object(result)])
-                } else {
-                    CommandOutput.line(JSONValue.object(result).serialized)
-                }
+                report(result)
             }
         }
 
-        private func until(seconds: Double, _ condition: () throws -> Bool) async throws {
+        private func report(_ result: JSONObject) {
+            if json {
+                CommandOutput.json(["fleet": .object(result)])
+            } else {
+                CommandOutput.line(JSONValue.object(result).serialized)
+            }
+        }
+
+        /// Joining and propagation with a `facegate run` process per door: joined when
+        /// a door's gallery holds every subject; an enrolment at the seed door (this
+        /// process) reached when every door holds one more, an erasure through a door's
+        /// socket when every door holds one fewer and the seed none.
+        private static func measureProcesses(
+            _ doors: [BenchAppliance], seed: ConsentRegistry, subjects: Int, rounds: Int, seeding: Double
+        ) async throws -> JSONObject {
+            let start = ContinuousClock.now
+            let running = try doors.map { try BenchDoorProcess(stateDirectory: $0.path) }
+            defer { running.forEach { $0.stop() } }
+            var joined = [Double?](repeating: nil, count: doors.count)
+            try await until(seconds: 7200, every: 200) {
+                for door in running { try door.checkRunning() }
+                for (index, door) in running.enumerated() where joined[index] == nil && (door.subjects ?? 0) >= subjects {
+                    joined[index] = (ContinuousClock.now - start).milliseconds / 1000
+                }
+                return joined.allSatisfy { $0 != nil }
+            }
+            let joins = joined.compactMap { $0 }
+            var generator = SplitMix64(seed: 99)
+            var enrolments: [Double] = [], erasures: [Double] = []
+            for round in 0..<rounds {
+                let request = EnrolmentRequest(displayName: "round \(round)", noticeVersion: "bench", purposes: ["entry"], method: "signed-form")
+                let descriptor = FaceDescriptor((0..<FaceDescriptor.dimensions).map { _ in generator.nextDescriptorComponent() })
+                var clock = ContinuousClock.now
+                let (subject, _) = try seed.enrol(request, embeddings: [descriptor], by: .system)
+                try await until(seconds: 60, every: 5) { running.allSatisfy { $0.subjects == subjects + 1 } }
+                enrolments.append((ContinuousClock.now - clock).milliseconds)
+                clock = ContinuousClock.now
+                _ = running[round % running.count].ask(.erase(subject.id))
+                try await until(seconds: 60, every: 5) {
+                    running.allSatisfy { $0.subjects == subjects } && !seed.vault.gallery.contains(subject.id)
+                }
+                erasures.append((ContinuousClock.now - clock).milliseconds)
+            }
+            let resident = running.compactMap(\.residentKilobytes)
+            return [
+                "subjects": .int(subjects), "doors": .int(doors.count), "rounds": .int(rounds), "door_processes": true,
+                "seed_push_seconds": .double(seeding),
+                "join_seconds": Statistics(joins).map(\.json) ?? .null,
+                "join_all_seconds": .double(joins.max() ?? 0),
+                "enrol_to_every_door_ms": Statistics(enrolments).map(\.json) ?? .null,
+                "erase_to_every_door_ms": Statistics(erasures).map(\.json) ?? .null,
+                "door_resident_mb_max": .int((resident.max() ?? 0) / 1024),
+            ]
+        }
+
+        private static func until(seconds: Double, every milliseconds: Int = 5, _ condition: () throws -> Bool) async throws {
             let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
             while try !condition() {
                 guard ContinuousClock.now < deadline else { throw BenchFleetTimeout() }
-                try await Task.sleep(for: .milliseconds(5))
+                try await Task.sleep(for: .milliseconds(milliseconds))
             }
         }
     }
