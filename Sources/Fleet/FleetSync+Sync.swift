@@ -52,7 +52,16 @@ extension FleetSync {
                 try await push(Array(pending[start..<min(start + Self.pageSize, pending.count)]), hub: hub, session: session)
             }
         }
-        try await giveAudit(hub, session: session, full: full)
+        // The audit chain is the DPO's copy, not the door's safety: a hub that refuses it
+        // (a role without the table) is reported, and membership keeps syncing.
+        if !session.auditRefused {
+            do { try await giveAudit(hub, session: session, full: full) } catch let error as FleetError where error.code == .hubRefused {
+                session.auditRefused = true
+                logger.error(
+                    "fleet: the hub refuses this door's audit chain; the fleet's audit export will lack it",
+                    metadata: ["fleet.hub": "\(address)", "error": "\(error.message)"])
+            }
+        }
         let now = clock.now()
         let cursor = state.withLock { state in
             state.membership.lastHeardAt = now

@@ -183,8 +183,7 @@ public final class FleetSync: Service, Sendable {
                 "this door's fleet key does not open the fleet \(key.fleetID): copy keys/fleet.key from a door of the fleet (or its credential \(KeyDirectory.fleetKeyCredentialName))"
             )
         }
-        // A hub made by an earlier version gets the tables it lacks (idempotent).
-        try await hub.createSchema()
+        try await addMissingTables(hub)
         let session = SyncSession()
         try await withTimeout { try await self.sync(hub, session: session, full: true) }
         connected()
@@ -212,6 +211,19 @@ public final class FleetSync: Service, Sendable {
             }
             try await group.next()
             group.cancelAll()
+        }
+    }
+
+    /// A hub made by an earlier version gets the tables it lacks (idempotent). A role
+    /// that may not create them leaves the hub as it is; what then fails says which table.
+    private func addMissingTables(_ hub: HubConnection) async throws(FleetError) {
+        do {
+            try await hub.createSchema()
+        } catch {
+            guard error.code == .hubRefused else { throw error }
+            logger.warning(
+                "fleet: cannot add the tables this version uses to the hub; run `facegate fleet init --hub` as the database's owner",
+                metadata: ["fleet.hub": "\(address)", "error": "\(error.message)"])
         }
     }
 

@@ -9,4 +9,6 @@ final class SyncSession: @unchecked Sendable {
     /// When this door's audit chain was last brought up to date on the hub.
     var auditGivenAt = -Double.infinity
     var auditKeyGiven = false
+    /// The hub refused the audit chain (its role lacks the table): not asked again.
+    var auditRefused = false
 }

@@ -169,7 +169,8 @@ extension Facegate.Bench {
             var generator = SplitMix64(seed: 99)
             var enrolments: [Double] = [], erasures: [Double] = []
             for round in 0..<rounds {
-                let request = EnrolmentRequest(displayName: "round \(round)", noticeVersion: "bench", purposes: ["entry"], method: "signed-form")
+                let request = EnrolmentRequest(
+                    displayName: "round \(round)", noticeVersion: "bench", purposes: ["entry"], method: "signed-form")
                 let descriptor = FaceDescriptor((0..<FaceDescriptor.dimensions).map { _ in generator.nextDescriptorComponent() })
                 var clock = ContinuousClock.now
                 let (subject, _) = try seed.enrol(request, embeddings: [descriptor], by: .system)

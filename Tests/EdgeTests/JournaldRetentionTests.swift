@@ -45,8 +45,7 @@ struct JournaldRetentionTests {
         let root = TestResources.repositoryRoot
         let unit = try String(contentsOfFile: root + "/deploy/facegate.service", encoding: .utf8)
         #expect(unit.contains("\nEnvironment=FACEGATE_CONSOLE=off\n"))
-        let dropIn = try String(contentsOfFile: root + "/deploy/facegate.service.d/console.conf", encoding: .utf8)
-        let lines = Set(dropIn.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("#") && !$0.isEmpty })
+        let lines = try TestResources.dropInSettings("console.conf")
         #expect(
             lines == [
                 "[Service]", "Environment=FACEGATE_CONSOLE=", "PrivateNetwork=no", "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
@@ -59,8 +58,7 @@ struct JournaldRetentionTests {
 
     @Test("the fleet's drop-in opens one outgoing connection, to the hub's address only, and binds no port")
     func fleetDropIn() throws {
-        let dropIn = try String(contentsOfFile: TestResources.repositoryRoot + "/deploy/facegate.service.d/fleet.conf", encoding: .utf8)
-        let lines = Set(dropIn.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("#") && !$0.isEmpty })
+        let lines = try TestResources.dropInSettings("fleet.conf")
         #expect(
             lines == [
                 "[Service]", "PrivateNetwork=no", "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6", "SocketBindDeny=any",
@@ -68,6 +66,6 @@ struct JournaldRetentionTests {
                 "LoadCredentialEncrypted=facegate-hub-password:/etc/facegate/hub-password.cred",
             ])
         // The console stays off: a door of a fleet does not open the console by joining.
-        #expect(!dropIn.contains("FACEGATE_CONSOLE"))
+        #expect(!lines.contains { $0.contains("FACEGATE_CONSOLE") })
     }
 }

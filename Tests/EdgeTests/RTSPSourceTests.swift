@@ -82,8 +82,7 @@ extension RTSPSourceTests {
         let root = TestResources.repositoryRoot
         let unit = try String(contentsOfFile: root + "/deploy/facegate.service", encoding: .utf8)
         #expect(unit.contains("\nMemoryDenyWriteExecute=yes\n") && unit.contains("\nRestartPreventExitStatus=78\n"))
-        let dropIn = try String(contentsOfFile: root + "/deploy/facegate.service.d/rtsp.conf", encoding: .utf8)
-        let lines = Set(dropIn.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("#") && !$0.isEmpty })
+        let lines = try TestResources.dropInSettings("rtsp.conf")
         #expect(
             lines == [
                 "[Service]", "PrivateNetwork=no", "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6", "SocketBindDeny=any",

@@ -14,6 +14,13 @@ public enum TestResources {
 
     public static var environment: [String: String] { ProcessInfo.processInfo.environment }
 
+    /// The settings of a shipped systemd drop-in (`deploy/facegate.service.d/NAME`):
+    /// its lines without comments and blanks, so that a test lists exactly what it opens.
+    public static func dropInSettings(_ name: String) throws -> Set<String> {
+        let text = try String(contentsOfFile: repositoryRoot + "/deploy/facegate.service.d/" + name, encoding: .utf8)
+        return Set(text.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("#") && !$0.isEmpty })
+    }
+
     public static let modelDirectory: String = {
         environment[ModelFiles.environmentVariable].flatMap { $0.isEmpty ? nil : $0 }
             ?? repositoryRoot + "/.cache/models"
