@@ -426,6 +426,13 @@ struct FleetEndToEndTests {
         let alone = try Door()
         let outside = try alone.cli(["export", "audit", "--fleet"])
         #expect(outside.status == 78 && outside.stderr.contains("has not joined a fleet"), "\(outside.stderr)")
+        // A hub that refuses the audit chain (its table gone) does not stop membership:
+        // the door says so in its log and keeps syncing members.
+        try _ = hub.psql("ALTER TABLE fleet_audit RENAME TO fleet_audit_gone")
+        let biden = try main.enrol("Joe Biden", ["biden.jpg"])
+        #expect(side.wait(seconds: 20) { side.subjects.contains(biden) } != nil, "\(side.fleet)")
+        #expect(main.wait(seconds: 20) { main.daemon?.errorText.contains("refuses this door's audit chain") == true } != nil)
+        #expect(main.fleet["members_recognised"] as? Bool == true, "\(main.fleet)")
         main.stop()
         side.stop()
     }
