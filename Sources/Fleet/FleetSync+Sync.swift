@@ -111,6 +111,11 @@ extension FleetSync {
             }
             try adopt(&copies)
             state.withLock { $0.membership.cursor = last.sequence }
+            // The hub learns each page at once: a sync cut short by its time limit (a door
+            // joining a large fleet) must not leave the hub's record behind the cursor,
+            // which would read as a restored hub and start the door over.
+            let (door, name) = state.withLock { ($0.membership.doorID, $0.membership.doorName) }
+            try await hub.touch(doorID: door, name: name, cursor: last.sequence, at: clock.now())
             guard changes.count == Self.pageSize else { return }
         }
     }
