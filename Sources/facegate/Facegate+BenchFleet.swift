@@ -111,11 +111,8 @@ extension Facegate.Bench {
                 var enrolments: [Double] = [], erasures: [Double] = []
                 let everyone = [seedRegistry] + registries
                 for round in 0..<rounds {
-                    let request = EnrolmentRequest(
-                        displayName: "round \(round)", noticeVersion: "bench", purposes: ["entry"], method: "signed-form")
-                    let descriptor = FaceDescriptor((0..<FaceDescriptor.dimensions).map { _ in generator.nextDescriptorComponent() })
                     var start = ContinuousClock.now
-                    let (subject, _) = try seedRegistry.enrol(request, embeddings: [descriptor], by: .system)
+                    let subject = try Self.enrolRound(round, at: seedRegistry, &generator)
                     try await Self.until(seconds: 60) { registries.allSatisfy { $0.vault.gallery.contains(subject.id) } }
                     enrolments.append((ContinuousClock.now - start).milliseconds)
                     start = ContinuousClock.now
@@ -169,11 +166,8 @@ extension Facegate.Bench {
             var generator = SplitMix64(seed: 99)
             var enrolments: [Double] = [], erasures: [Double] = []
             for round in 0..<rounds {
-                let request = EnrolmentRequest(
-                    displayName: "round \(round)", noticeVersion: "bench", purposes: ["entry"], method: "signed-form")
-                let descriptor = FaceDescriptor((0..<FaceDescriptor.dimensions).map { _ in generator.nextDescriptorComponent() })
                 var clock = ContinuousClock.now
-                let (subject, _) = try seed.enrol(request, embeddings: [descriptor], by: .system)
+                let subject = try enrolRound(round, at: seed, &generator)
                 try await until(seconds: 60, every: 5) { running.allSatisfy { $0.subjects == subjects + 1 } }
                 enrolments.append((ContinuousClock.now - clock).milliseconds)
                 clock = ContinuousClock.now
@@ -193,6 +187,14 @@ extension Facegate.Bench {
                 "erase_to_every_door_ms": Statistics(erasures).map(\.json) ?? .null,
                 "door_resident_mb_max": .int((resident.max() ?? 0) / 1024),
             ]
+        }
+
+        /// The synthetic person a propagation round enrols at the seed door.
+        private static func enrolRound(_ round: Int, at seed: ConsentRegistry, _ generator: inout SplitMix64) throws -> EnrolledSubject {
+            let request = EnrolmentRequest(
+                displayName: "round \(round)", noticeVersion: "bench", purposes: ["entry"], method: "signed-form")
+            let descriptor = FaceDescriptor((0..<FaceDescriptor.dimensions).map { _ in generator.nextDescriptorComponent() })
+            return try seed.enrol(request, embeddings: [descriptor], by: .system).0
         }
 
         private static func until(seconds: Double, every milliseconds: Int = 5, _ condition: () throws -> Bool) async throws {
