@@ -75,6 +75,7 @@ extension FleetSync {
     /// Reads and applies the hub's changes after the cursor, page by page: the copies
     /// of a page adopted in one transaction, each erasure applied in its turn.
     func pull(_ hub: HubConnection, session: SyncSession) async throws {
+        let (door, name) = state.withLock { ($0.membership.doorID, $0.membership.doorName) }
         while true {
             let cursor = state.withLock { $0.membership.cursor }
             let changes = try await hub.changes(after: cursor, limit: Self.pageSize)
@@ -90,23 +91,28 @@ extension FleetSync {
                 switch change.kind {
                 case .subject(let sealed):
                     session.known.insert(change.subject)
+                    if change.originDoor != door { session.enrolledElsewhere?.insert(change.subject) }
                     guard !erasedHere.contains(subject), try !registry.vault.exists(subject) else { continue }
                     if let copy = open(sealed, subject: subject, sequence: change.sequence) { copies.append((copy, change.originDoor)) }
                 case .erasure(let reason):
                     // Copies before it first: an erasure is never overtaken by an older copy.
                     try adopt(&copies)
                     session.known.remove(change.subject)
+                    session.enrolledElsewhere?.remove(change.subject)
                     session.given.insert(change.subject)
                     guard try registry.vault.exists(subject) || registry.activeConsent(of: subject) != nil else { continue }
-                    try registry.erase(subject, reason: ConsentRegistry.ErasureReason(rawValue: reason) ?? .request, actor: Self.actor)
+                    try Self.$applyingHubChanges.withValue(true) {
+                        try registry.erase(subject, reason: ConsentRegistry.ErasureReason(rawValue: reason) ?? .request, actor: Self.actor)
+                    }
                     state.withLock { $0.erasedFromHub += 1 }
                 case .withdrawal(let purpose):
                     // The copy it narrows first; a consent that no longer holds it is left alone.
                     try adopt(&copies)
                     session.withdrawals.insert(change.subject + "|" + purpose)
-                    if try registry.applyFleetWithdrawal(of: purpose, from: subject, actor: Self.actor) {
-                        state.withLock { $0.withdrawnFromHub += 1 }
+                    let applied = try Self.$applyingHubChanges.withValue(true) {
+                        try registry.applyFleetWithdrawal(of: purpose, from: subject, actor: Self.actor)
                     }
+                    if applied { state.withLock { $0.withdrawnFromHub += 1 } }
                 }
             }
             try adopt(&copies)
@@ -114,7 +120,6 @@ extension FleetSync {
             // The hub learns each page at once: a sync cut short by its time limit (a door
             // joining a large fleet) must not leave the hub's record behind the cursor,
             // which would read as a restored hub and start the door over.
-            let (door, name) = state.withLock { ($0.membership.doorID, $0.membership.doorName) }
             try await hub.touch(doorID: door, name: name, cursor: last.sequence, at: clock.now())
             guard changes.count == Self.pageSize else { return }
         }
@@ -122,7 +127,7 @@ extension FleetSync {
 
     private func adopt(_ copies: inout [(copy: FleetCopy, door: String)]) throws {
         guard !copies.isEmpty else { return }
-        let adopted = try registry.adopt(copies)
+        let adopted = try Self.$applyingHubChanges.withValue(true) { try registry.adopt(copies) }
         copies.removeAll()
         state.withLock { $0.adopted += adopted }
     }
@@ -145,8 +150,13 @@ extension FleetSync {
 
     /// Pushes subjects enrolled here, a batch per transaction, under the hub's writer
     /// lock after reading every change before it: a subject whose face is already a
-    /// member the hub holds is refused (erased here, reason `duplicate`) and the
-    /// refusal recorded on the hub.
+    /// member another door enrolled is refused (erased here, reason `duplicate`) and
+    /// the refusal recorded on the hub.
+    ///
+    /// Only other doors' members are compared: two enrolments of one face at this
+    /// door are this door's own business, as on a single box, and comparing each
+    /// pushed face with every member made the first push of a large membership
+    /// quadratic (100,000 subjects: 16 minutes, most of them searching).
     private func push(_ subjects: [String], hub: HubConnection, session: SyncSession) async throws {
         var sealed: [(subject: String, id: SubjectID, copy: FleetCopy, sealed: [UInt8])] = []
         for subject in subjects {
@@ -168,15 +178,15 @@ extension FleetSync {
                 throw FleetError(
                     .hubUnavailable, "applying the hub's changes failed: \((error as? any UserFacingError)?.message ?? "\(error)")")
             }
+            if session.enrolledElsewhere == nil { session.enrolledElsewhere = try await hub.subjects(enrolledElsewhereThan: door) }
+            let elsewhere = session.enrolledElsewhere ?? []
             var refused: [(SubjectID, SubjectID)] = []
             var accepted: [(subject: String, sealed: [UInt8])] = []
             for entry in sealed {
-                let duplicate = entry.copy.descriptors.lazy.compactMap { descriptor in
-                    self.registry.vault.gallery.search(descriptor, k: 3).first {
-                        $0.subject != entry.id && Double($0.distance) < threshold && session.known.contains($0.subject.rawValue)
-                    }
+                let duplicate = entry.copy.descriptors.lazy.compactMap {
+                    self.member(enrolledElsewhere: elsewhere, closerThan: threshold, to: $0)
                 }.first
-                if let duplicate { refused.append((entry.id, duplicate.subject)) } else { accepted.append((entry.subject, entry.sealed)) }
+                if let duplicate { refused.append((entry.id, duplicate)) } else { accepted.append((entry.subject, entry.sealed)) }
             }
             let added = try await hub.addSubjects(accepted, door: door, at: self.clock.now())
             session.known.formUnion(added)
@@ -191,6 +201,25 @@ extension FleetSync {
                 "fleet: an enrolment here was refused: the face is already a member of the fleet",
                 metadata: ["fleet.subject": "\(id)", "fleet.member": "\(duplicate)"])
         }
+    }
+
+    /// The member of `elsewhere` whose face is closest to `descriptor` within
+    /// `threshold`, if any: each of them compared when they are few, the gallery
+    /// searched when they are many.
+    private func member(enrolledElsewhere elsewhere: Set<String>, closerThan threshold: Double, to descriptor: FaceDescriptor)
+        -> SubjectID?
+    {
+        guard !elsewhere.isEmpty else { return nil }
+        let gallery = registry.vault.gallery
+        if elsewhere.count * 4 < gallery.subjectCount {
+            return elsewhere.lazy.compactMap { subject in
+                SubjectID(subject).flatMap { id in gallery.verify(descriptor, against: id).map { (id, $0) } }
+            }
+            .filter { Double($0.1) < threshold }
+            .min { $0.1 < $1.1 }?.0
+        }
+        return gallery.search(descriptor, k: 8).first { Double($0.distance) < threshold && elsewhere.contains($0.subject.rawValue) }?
+            .subject
     }
 
     /// Writes `fleet.json` when the cursor moved, or every minute for the time of the

@@ -31,6 +31,12 @@ public final class FleetSync: Service, Sendable {
     let state: Mutex<State>
     private let wanted = Atomic<Bool>(true)
     let localChange = Atomic<Bool>(true)
+    /// Set while a sync applies the hub's own changes (adoptions, erasures and
+    /// withdrawals read from it): the vault's change observer then knows there is
+    /// nothing to give back. Without it every change a door applied sent it through its
+    /// whole membership on the next sync (100,000 subjects: joins and propagation
+    /// rounds slowed by seconds).
+    @TaskLocal static var applyingHubChanges = false
     let savedCursor = Atomic<Int64>(-1)
 
     /// Changes read from the hub per query.
@@ -66,6 +72,7 @@ public final class FleetSync: Service, Sendable {
         self.clock = clock
         self.state = Mutex(State(membership: membership))
         registry.vault.observeChanges { [weak self] in
+            guard !FleetSync.applyingHubChanges else { return }
             self?.localChange.store(true, ordering: .relaxed)
             self?.nudge()
         }

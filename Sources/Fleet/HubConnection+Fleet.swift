@@ -192,6 +192,13 @@ extension HubConnection {
         return Set(try added.map { row throws(FleetError) in try decode(row, as: String.self) })
     }
 
+    /// The members the hub holds that another door enrolled: the faces a door's own
+    /// enrolment may not duplicate.
+    func subjects(enrolledElsewhereThan door: String) async throws(FleetError) -> Set<String> {
+        let rows = try await rows("SELECT subject FROM fleet_subject WHERE origin_door <> \(door)", doing: "list other doors' members on")
+        return Set(try rows.map { row throws(FleetError) in try decode(row, as: String.self) })
+    }
+
     /// Which of `subjects` the hub neither holds nor has erased.
     func unknownSubjects(among subjects: [String]) async throws(FleetError) -> Set<String> {
         guard !subjects.isEmpty else { return [] }

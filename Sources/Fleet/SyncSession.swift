@@ -3,6 +3,9 @@
 /// sync loop), and thrown away with the connection, so a reconnect starts afresh.
 final class SyncSession: @unchecked Sendable {
     var known = Set<String>()
+    /// The members of `known` another door enrolled, read from the hub before this
+    /// session's first push and kept up by every page pulled after it; nil until then.
+    var enrolledElsewhere: Set<String>?
     var given = Set<String>()
     /// Partial withdrawals given or read, as "subject|purpose".
     var withdrawals = Set<String>()
