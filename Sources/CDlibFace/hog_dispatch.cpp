@@ -155,6 +155,10 @@ extern "C" void fg_hog_detector_destroy(fg_hog_detector *detector) {
     delete detector;
 }
 
+extern "C" void fg_hog_detector_set_threads(fg_hog_detector *detector, int32_t threads) {
+    if (detector) detector->ops->detector_set_threads(detector->impl, threads);
+}
+
 extern "C" int32_t fg_hog_detect(fg_hog_detector *detector, fg_rgb_view image, int32_t upsample, double scale,
                                  fg_rect *out, int32_t capacity, int32_t *count, fg_error *error) {
     *count = 0;

@@ -10,12 +10,13 @@ extern "C" {
 #endif
 
 /// Bumped whenever the table changes, so a stale library beside the binary is refused.
-enum { FG_HOG_OPS_ABI = 1 };
+enum { FG_HOG_OPS_ABI = 2 };
 
 typedef struct fg_hog_ops {
     int32_t abi;
     int32_t (*detector_create)(void **out, fg_error *error);
     void (*detector_destroy)(void *detector);
+    void (*detector_set_threads)(void *detector, int32_t threads);
     int32_t (*detect)(void *detector, fg_rgb_view image, int32_t upsample, double scale, fg_rect *out,
                       int32_t capacity, int32_t *count, fg_error *error);
     int32_t (*shape_load)(const char *path, void **out, fg_error *error);

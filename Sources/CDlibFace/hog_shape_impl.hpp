@@ -7,8 +7,10 @@
 #pragma once
 
 #include "hog_ops.h"
+#include "hog_pyramid_scan.hpp"
 #include "shim_common.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <vector>
@@ -24,6 +26,11 @@ using namespace dlib;
 
 struct hog_detector {
     frontal_face_detector detector = get_frontal_face_detector();
+    /// Threads one detection may use (hog_pyramid_scan.hpp): 1 or 2; 0 runs dlib's
+    /// object_detector itself, the reference the split scan is tested against.
+    int threads = 1;
+    /// The two halves' HOG feature buffers, kept from one detection to the next.
+    hog_half scratch[2];
 };
 
 struct shape_model {
@@ -43,18 +50,23 @@ fg_rect to_fg(const rectangle &r, double confidence) {
 }
 
 template <typename Image>
-std::vector<rect_detection> detect_upsampled(frontal_face_detector &detector, const Image &image, int upsample) {
+std::vector<rect_detection> detect_once(hog_detector &detector, const Image &image) {
+    if (detector.threads > 0) return hog_detect(detector.detector, image, detector.threads, detector.scratch);
     std::vector<rect_detection> found;
-    if (upsample <= 0) {
-        detector(image, found, 0.0);
-        return found;
-    }
+    detector.detector(image, found, 0.0);
+    return found;
+}
+
+template <typename Image>
+std::vector<rect_detection> detect_upsampled(hog_detector &detector, const Image &image, int upsample) {
+    if (upsample <= 0) return detect_once(detector, image);
     // The same steps as dlib's Python binding, which face_recognition calls.
     pyramid_down<2> pyramid;
     array2d<rgb_pixel> larger;
     pyramid_up(image, larger, pyramid);
     for (int level = 1; level < upsample; ++level) pyramid_up(larger);
-    detector(larger, found, 0.0);
+    auto found = detect_once(detector, larger);
+    explicit_bzero(image_data(larger), larger.size() * sizeof(rgb_pixel));
     for (auto &d : found) d.rect = pyramid.rect_down(d.rect, static_cast<unsigned int>(upsample));
     return found;
 }
@@ -81,6 +93,10 @@ int32_t detector_create(void **out, fg_error *error) {
 
 void detector_destroy(void *detector) { delete static_cast<hog_detector *>(detector); }
 
+void detector_set_threads(void *detector, int32_t threads) {
+    static_cast<hog_detector *>(detector)->threads = std::clamp(threads, 0, 2);
+}
+
 int32_t detect(void *opaque, fg_rgb_view image, int32_t upsample, double scale,
                                  fg_rect *out, int32_t capacity, int32_t *count, fg_error *error) {
     *count = 0;
@@ -91,14 +107,14 @@ int32_t detect(void *opaque, fg_rgb_view image, int32_t upsample, double scale,
     return fgshim::guarded(error, "HOG detection", [&] {
         const fgshim::rgb_view view{image};
         if (scale == 1.0) {
-            write_rects(detect_upsampled(detector->detector, view, upsample), 1.0, 1.0, out, capacity, count);
+            write_rects(detect_upsampled(*detector, view, upsample), 1.0, 1.0, out, capacity, count);
             return;
         }
         const long width = std::max(1L, std::lround(image.width * scale));
         const long height = std::max(1L, std::lround(image.height * scale));
         matrix<rgb_pixel> resized(height, width);
         resize_image(view, resized);
-        auto found = detect_upsampled(detector->detector, resized, upsample);
+        auto found = detect_upsampled(*detector, resized, upsample);
         write_rects(found, static_cast<double>(image.width) / width, static_cast<double>(image.height) / height, out,
                     capacity, count);
         explicit_bzero(&resized(0, 0), static_cast<size_t>(width * height) * sizeof(rgb_pixel));
@@ -166,8 +182,8 @@ int32_t extract_chips(fg_rgb_view image, const fg_landmarks *landmarks, int32_t 
 
 /// This build's table. Function-local and constant: no static initialiser runs on load.
 const fg_hog_ops *make_ops() {
-    static const fg_hog_ops ops = {FG_HOG_OPS_ABI, detector_create, detector_destroy, detect,
-                                   shape_load,     shape_destroy,   shape_landmarks,  extract_chips};
+    static const fg_hog_ops ops = {FG_HOG_OPS_ABI,  detector_create, detector_destroy, detector_set_threads, detect,
+                                   shape_load,      shape_destroy,   shape_landmarks,  extract_chips};
     return &ops;
 }
 

@@ -3,6 +3,10 @@ public import FacegateCore
 public import Logging
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Detects, aligns and describes faces with dlib, entirely in this process.
 ///
 /// Thread safety: every method may be called from any thread. The HOG detector, the
@@ -14,6 +18,9 @@ public final class FaceEngine: @unchecked Sendable {
     public let models: ModelFiles
     /// The build of the HOG, landmark and chip code this engine runs (its siblings too).
     public let simd: SIMDPath
+    /// Threads one HOG detection uses (1 or 2): the pyramid split between two cores.
+    /// 0: dlib's own object_detector, the reference the split is tested against.
+    public let detectionThreads: Int
     private let shapeModel: ShapeModel
     private let hog: Mutex<ShimHandle>
     private let resnet: Mutex<ShimHandle>
@@ -21,16 +28,21 @@ public final class FaceEngine: @unchecked Sendable {
     let logger: Logger
 
     /// Loads the HOG detector, the 5-point model and the ResNet (and the CNN detector
-    /// when `loadCNN` is set). Takes about half a second. `simd` nil: the process default.
-    public init(models: ModelFiles, loadCNN: Bool = false, simd: SIMDPath? = nil, logger: Logger) throws(FaceEngineError) {
+    /// when `loadCNN` is set). Takes about half a second. `simd` nil: the process default;
+    /// `detectionThreads` nil: `defaultDetectionThreads`.
+    public init(
+        models: ModelFiles, loadCNN: Bool = false, simd: SIMDPath? = nil, detectionThreads: Int? = nil, logger: Logger
+    ) throws(FaceEngineError) {
         let start = ContinuousClock.now
         let simd = simd ?? .processDefault
+        let threads = Self.detectionThreads(detectionThreads)
         self.models = models
         self.simd = simd
+        self.detectionThreads = threads
         self.logger = logger
         try models.checkReadable(models.shapePredictor, what: "5-point landmark model")
         try models.checkReadable(models.resnet, what: "ResNet face descriptor model")
-        let detector = ParallelLoad { () throws(FaceEngineError) in try ShimHandle.hogDetector(simd: simd) }
+        let detector = ParallelLoad { () throws(FaceEngineError) in try ShimHandle.hogDetector(simd: simd, threads: threads) }
         do {
             shapeModel = try ShapeModel(path: models.shapePredictor, simd: simd)
             resnet = Mutex(try ShimHandle.resnet(path: models.resnet))
@@ -51,12 +63,13 @@ public final class FaceEngine: @unchecked Sendable {
             metadata: ["models.directory": "\(models.directory)", "duration_ms": "\((ContinuousClock.now - start).milliseconds)"])
     }
 
-    private init(sibling of: FaceEngine) throws(FaceEngineError) {
+    private init(sibling of: FaceEngine, detectionThreads: Int?) throws(FaceEngineError) {
         models = of.models
         simd = of.simd
+        self.detectionThreads = detectionThreads.map { Self.detectionThreads($0) } ?? of.detectionThreads
         logger = of.logger
         shapeModel = of.shapeModel
-        hog = Mutex(try ShimHandle.hogDetector(simd: of.simd))
+        hog = Mutex(try ShimHandle.hogDetector(simd: of.simd, threads: self.detectionThreads))
         resnet = Mutex(try of.resnet.withLock { (handle: inout ShimHandle) throws(FaceEngineError) in try handle.cloneResnet() })
         mmod = Mutex(of.hasCNNDetector ? try ShimHandle.mmod(path: of.models.mmod) : nil)
     }
@@ -67,10 +80,18 @@ public final class FaceEngine: @unchecked Sendable {
         mmod.withLock { $0?.destroy() }
     }
 
-    /// Another engine with its own detector and network copies, for another core.
-    public func makeSibling() throws(FaceEngineError) -> FaceEngine {
-        try FaceEngine(sibling: self)
+    /// Another engine with its own detector and network copies, for another core;
+    /// `detectionThreads` nil: this engine's.
+    public func makeSibling(detectionThreads: Int? = nil) throws(FaceEngineError) -> FaceEngine {
+        try FaceEngine(sibling: self, detectionThreads: detectionThreads)
     }
+
+    /// Two when the machine has two cores or more: a detection then takes about half
+    /// the time (the door's frame rate is bound by HOG), with the same boxes. One
+    /// engine per core (`makeSibling(detectionThreads: 1)`) is better for batches.
+    public static var defaultDetectionThreads: Int { min(2, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))) }
+
+    private static func detectionThreads(_ asked: Int?) -> Int { min(2, max(0, asked ?? defaultDetectionThreads)) }
 
     public var hasCNNDetector: Bool { mmod.withLock { $0 != nil } }
 

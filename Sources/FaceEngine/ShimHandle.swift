@@ -8,11 +8,12 @@ struct ShimHandle: @unchecked Sendable {
     let pointer: OpaquePointer
     let kind: Kind
 
-    static func hogDetector(simd: SIMDPath) throws(FaceEngineError) -> ShimHandle {
+    static func hogDetector(simd: SIMDPath, threads: Int) throws(FaceEngineError) -> ShimHandle {
         var error = fg_error()
         var out: OpaquePointer?
         let status = fg_hog_detector_create_on(simd.shim, &out, &error)
         guard status == FG_OK, let out else { throw FaceEngineError(status: status, error, context: "HOG detector") }
+        fg_hog_detector_set_threads(out, Int32(threads))
         return ShimHandle(pointer: out, kind: .hog)
     }
 

@@ -45,6 +45,8 @@ public struct ImagePipelineBenchmark {
         public var blas: BLASInfo
         /// The build of the HOG, landmark and chip code the engine ran.
         public var simd: SIMDPath
+        /// Threads each HOG detection used (`FaceEngine.detectionThreads`).
+        public var detectionThreads: Int
         public var searchThreads: Int
     }
 
@@ -53,6 +55,7 @@ public struct ImagePipelineBenchmark {
         let gallery = SyntheticGallery.make(templates: galleryTemplates, seed: 42)
         var result = Result(
             files: files, failures: [], facesPerRun: 0, blas: BLASInfo.current(), simd: engine.simd,
+            detectionThreads: engine.detectionThreads,
             searchThreads: galleryTemplates >= gallery.parallelThreshold ? Gallery.defaultWorkers : 1)
         // One untimed pass over the first image: the first descriptor allocates the
         // network's buffers and the first search warms the gallery's pages.
@@ -145,7 +148,7 @@ extension ImagePipelineBenchmark.Result {
             "blas": blas.json,
             "simd": simd.json,
             "threads": [
-                "pipeline": 1, "search": .int(searchThreads), "cores": .int(Gallery.defaultWorkers),
+                "pipeline": 1, "detection": .int(detectionThreads), "search": .int(searchThreads), "cores": .int(Gallery.defaultWorkers),
             ],
             "gallery_templates": .int(benchmark.galleryTemplates),
         ]
@@ -158,7 +161,7 @@ extension ImagePipelineBenchmark.Result {
         lines.append("BLAS: \(blas)")
         lines.append("HOG: \(simd)")
         lines.append(
-            "threads: pipeline 1 (one engine), search \(searchThreads) over \(benchmark.galleryTemplates) synthetic templates, \(Gallery.defaultWorkers) cores"
+            "threads: pipeline 1 (one engine, HOG detection on \(detectionThreads == 0 ? "1, dlib's own detector" : "\(detectionThreads)")), search \(searchThreads) over \(benchmark.galleryTemplates) synthetic templates, \(Gallery.defaultWorkers) cores"
         )
         let width = stages.map(\.label.count).max() ?? 10
         lines.append(

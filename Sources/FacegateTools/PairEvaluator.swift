@@ -144,8 +144,10 @@ public struct PairEvaluator: Sendable {
 
     /// One outcome per file, in order, computed by `workers` engines in parallel.
     private func embedAll(_ files: [String], engine: FaceEngine) throws(FaceEngineError) -> [Outcome] {
-        var engines = [engine]
-        while engines.count < min(workers, files.count) { engines.append(try engine.makeSibling()) }
+        // One engine per core, each detecting on one thread.
+        let count = min(workers, files.count)
+        var engines = count > 1 ? [] : [engine]
+        while engines.count < count { engines.append(try engine.makeSibling(detectionThreads: 1)) }
         let results = Mutex([Outcome?](repeating: nil, count: files.count))
         let next = Atomic(0)
         let job = EmbedJob(evaluator: self, files: files, engines: engines)

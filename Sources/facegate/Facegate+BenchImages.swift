@@ -81,6 +81,8 @@ struct BenchImagesOptions: ParsableArguments {
     @Option(help: "Times to double each image before detection (0-4).")
     var upsample: Int = 1
 
+    @OptionGroup var detectionThreads: DetectionThreadsOption
+
     func validate() throws {
         guard runs > 0 else { throw ValidationError("--runs must be at least 1") }
         guard (0...4).contains(upsample) else { throw ValidationError("--upsample must be between 0 and 4") }
@@ -93,7 +95,8 @@ struct BenchImagesOptions: ParsableArguments {
     }
 
     func measure(global: GlobalOptions) throws -> (ImagePipelineBenchmark, ImagePipelineBenchmark.Result) {
-        let engine = try FaceEngine(models: try global.locateModels(), logger: global.makeLogger())
+        let engine = try FaceEngine(
+            models: try global.locateModels(), detectionThreads: detectionThreads.value, logger: global.makeLogger())
         let benchmark = ImagePipelineBenchmark(directory: directory, runs: runs, detection: DetectionOptions(upsample: upsample))
         return (benchmark, try benchmark.run(engine: engine))
     }

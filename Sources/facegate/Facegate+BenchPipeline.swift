@@ -34,11 +34,13 @@ extension Facegate.Bench {
         @Flag(help: "Print JSON.")
         var json = false
 
+        @OptionGroup var detectionThreads: DetectionThreadsOption
+
         func run() async throws {
             try await runReportingErrors(json: json) {
                 let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
-                let engine = try FaceEngine(models: try global.locateModels(), logger: logger)
-                if !json { CommandOutput.line("HOG: \(engine.simd)") }
+                let engine = try FaceEngine(models: try global.locateModels(), detectionThreads: detectionThreads.value, logger: logger)
+                if !json { CommandOutput.line("HOG: \(engine.simd), \(DetectionThreadsOption.describe(engine.detectionThreads))") }
                 let fixtures = ProcessEnvironment.current["FACEGATE_FIXTURES"] ?? ".cache/fixtures"
                 let decoder = ImageDecoder()
                 let people = try ["obama3.jpg", "biden.jpg", "obama2.jpg"].map { try decoder.decode(file: fixtures + "/" + $0) }
@@ -105,13 +107,14 @@ extension Facegate.Bench {
                     ])
                     if !json {
                         CommandOutput.line(
-                            "\(faces) face(s): \(median["fps"]?.doubleValue ?? 0) fps, frame latency median \(frame?["median"]?.doubleValue ?? 0) ms, p95 \(frame?["p95"]?.doubleValue ?? 0) ms; \(median["embeddings"]?.intValue ?? 0) embeddings for \(frames.count) frames (runs: \(summaries.compactMap { $0["fps"]?.doubleValue }))"
+                            "\(faces) face(s): \(median["fps"]?.doubleValue ?? 0) fps, frame latency median \(frame?["median"]?.doubleValue ?? 0) ms, p95 \(frame?["p95"]?.doubleValue ?? 0) ms, detection median \(median["latency_ms"]?["detect"]?["median"]?.doubleValue ?? 0) ms; \(median["embeddings"]?.intValue ?? 0) embeddings for \(frames.count) frames (runs: \(summaries.compactMap { $0["fps"]?.doubleValue }))"
                         )
                     }
                 }
                 if json {
                     CommandOutput.json([
-                        "pipeline": .array(results), "blas": BLASInfo.current().json, "simd": engine.simd.json, "frame_size": "640x480",
+                        "pipeline": .array(results), "blas": BLASInfo.current().json, "simd": engine.simd.json,
+                        "detection_threads": .int(engine.detectionThreads), "frame_size": "640x480",
                     ])
                 }
             }

@@ -105,14 +105,15 @@ extension Facegate {
             } else {
                 add("blas", .warn, "\(blas.description): face descriptors are about 10x slower; install libopenblas0-pthread (`make deps`)")
             }
-            _ = engine
 
-            // Which build of the HOG code runs: v3 is about a third faster where the CPU has it.
+            // Which build of the HOG code runs (v3 is about a third faster where the CPU
+            // has it), and on how many threads a detection runs.
             let simd = SIMDPath.processDefault
+            let threads = engine.map { DetectionThreadsOption.describe($0.detectionThreads) } ?? ""
             if simd == .baseline, SIMDPath.x86V3.cpuSupports, !SIMDPath.x86V3.isAvailable {
                 add("hog", .warn, "\(SIMDPath.processReport); install libFacegateHOGv3.so beside the facegate binary")
             } else {
-                add("hog", .ok, SIMDPath.processReport)
+                add("hog", .ok, SIMDPath.processReport + (threads.isEmpty ? "" : ", \(threads)"))
             }
 
             // Keys and state directory.
