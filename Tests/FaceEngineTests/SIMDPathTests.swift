@@ -73,15 +73,11 @@ struct SIMDPathTests {
     func sameFacesOnFramesAndGroups() throws {
         let frame = try TestEngine.image("t1.jpg").downscaled(toWidth: 640, height: 480)
         for upsample in [0, 1] { try Self.expectSame(frame, upsample: upsample, "t1.jpg at 640x480") }
-        guard let faces = TestResources.sharedFaces else {
+        guard let groups = try TestEngine.sharedGroupPhotos(limit: 6) else {
             print("SIMD path test: ../shared/faces is absent; the group photos were not compared")
             return
         }
-        let groups = try FileManager.default.contentsOfDirectory(atPath: faces + "/groups").filter { $0.hasSuffix(".jpg") }.sorted()
         #expect(!groups.isEmpty)
-        for name in groups.prefix(6) {
-            let image = try ImageDecoder().decode(file: faces + "/groups/" + name)
-            try Self.expectSame(image, upsample: 0, name)
-        }
+        for photo in groups { try Self.expectSame(photo.image, upsample: 0, photo.name) }
     }
 }

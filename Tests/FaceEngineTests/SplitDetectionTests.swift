@@ -51,21 +51,17 @@ struct SplitDetectionTests {
     func framesAndGroups() throws {
         let photo = try TestEngine.image("t1.jpg")
         let path = SIMDPath.processDefault
-        try Self.expectExact(try photo.downscaled(toWidth: 640, height: 480), on: path, "t1.jpg at 640x480")
+        let frame = try photo.downscaled(toWidth: 640, height: 480)
+        try Self.expectExact(frame, on: path, "t1.jpg at 640x480")
         // Fewer than three pyramid levels: one thread whatever is asked.
         try Self.expectExact(try photo.downscaled(toWidth: 96, height: 72), on: path, "t1.jpg at 96x72")
-        let frame = try TestEngine.image("t1.jpg").downscaled(toWidth: 640, height: 480)
         let found = try Self.engines(on: path)[2].engine.detect(in: frame, options: DetectionOptions(upsample: 0))
         #expect(found.count >= 3, "the 640x480 frame should hold faces to compare, found \(found.count)")
-        guard let faces = TestResources.sharedFaces else {
+        guard let groups = try TestEngine.sharedGroupPhotos(limit: 6) else {
             print("Split detection test: ../shared/faces is absent; the group photos were not compared")
             return
         }
-        let groups = try FileManager.default.contentsOfDirectory(atPath: faces + "/groups").filter { $0.hasSuffix(".jpg") }.sorted()
         #expect(!groups.isEmpty)
-        for name in groups.prefix(6) {
-            let image = try ImageDecoder().decode(file: faces + "/groups/" + name)
-            try Self.expectExact(image, on: path, upsamples: [0], name)
-        }
+        for photo in groups { try Self.expectExact(photo.image, on: path, upsamples: [0], photo.name) }
     }
 }

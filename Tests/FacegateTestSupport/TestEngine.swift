@@ -1,4 +1,5 @@
 public import FaceEngine
+import Foundation
 import Logging
 
 /// One face engine for a whole test process: loading the models takes half a second.
@@ -26,6 +27,14 @@ public enum TestEngine {
 
     /// The engine on `path`.
     public static func engine(on path: SIMDPath) throws -> FaceEngine { try onPath[path]!.get() }
+
+    /// The first `limit` group photos of `../shared/faces/groups`, decoded, in name
+    /// order; nil when `../shared` is absent (the caller says what it skipped).
+    public static func sharedGroupPhotos(limit: Int) throws -> [(name: String, image: RGBImage)]? {
+        guard let faces = TestResources.sharedFaces else { return nil }
+        let names = try FileManager.default.contentsOfDirectory(atPath: faces + "/groups").filter { $0.hasSuffix(".jpg") }.sorted()
+        return try names.prefix(limit).map { ($0, try ImageDecoder().decode(file: faces + "/groups/" + $0)) }
+    }
 
     /// The decoded fixture photo `name`.
     public static func image(_ name: String) throws -> RGBImage {
