@@ -17,7 +17,9 @@ struct FleetAdoptionTests {
             .filter { $0["action"] as? String == "subject.adopt" }
     }
 
-    @Test("a page of copies is adopted under its pseudonyms with one audit entry listing each; one copy's entry names its subject; none twice")
+    @Test(
+        "a page of copies is adopted under its pseudonyms with one audit entry listing each; one copy's entry names its subject; none twice"
+    )
     func onePagePerEntry() throws {
         let origin = try ConsentFixture(), door = try ConsentFixture()
         let originRegistry = try origin.open(), doorRegistry = try door.open()
