@@ -190,7 +190,10 @@ public final class FleetSync: Service, Sendable {
                 "this door's fleet key does not open the fleet \(key.fleetID): copy keys/fleet.key from a door of the fleet (or its credential \(KeyDirectory.fleetKeyCredentialName))"
             )
         }
-        try await addMissingTables(hub)
+        // Only a hub made by an older version is given tables: DDL on every connection
+        // raced an operator restoring the hub (a door reconnecting between the dump's
+        // data and its indexes created an index the dump then failed to create).
+        if meta.schemaVersion < HubSchema.version { try await addMissingTables(hub) }
         let session = SyncSession()
         try await withTimeout { try await self.sync(hub, session: session, full: true) }
         connected()
@@ -225,7 +228,7 @@ public final class FleetSync: Service, Sendable {
     /// that may not create them leaves the hub as it is; what then fails says which table.
     private func addMissingTables(_ hub: HubConnection) async throws(FleetError) {
         do {
-            try await hub.createSchema()
+            try await hub.upgradeSchema()
         } catch {
             guard error.code == .hubRefused else { throw error }
             logger.warning(

@@ -13,13 +13,25 @@ extension HubConnection {
         }
     }
 
-    /// The fleet this hub holds, or nil when `fleet init` has not run.
-    func fleetMeta() async throws(FleetError) -> (fleetID: String, keyCheck: [UInt8])? {
-        guard let row = try await rows("SELECT fleet_id, key_check FROM fleet_meta", doing: "read the fleet from").first else {
+    /// The fleet this hub holds, and the version of the tables it was made or last
+    /// upgraded with; nil when `fleet init` has not run.
+    func fleetMeta() async throws(FleetError) -> (fleetID: String, keyCheck: [UInt8], schemaVersion: Int)? {
+        guard
+            let row = try await rows("SELECT fleet_id, key_check, schema_version FROM fleet_meta", doing: "read the fleet from").first
+        else {
             return nil
         }
-        let (fleet, check) = try decode(row, as: (String, ByteBuffer).self)
-        return (fleet, Array(check.readableBytesView))
+        let (fleet, check, version) = try decode(row, as: (String, ByteBuffer, Int32).self)
+        return (fleet, Array(check.readableBytesView), Int(version))
+    }
+
+    /// Adds the tables a newer version uses to an older hub (every statement is
+    /// idempotent) and records the version, so that no door runs DDL on it again.
+    func upgradeSchema() async throws(FleetError) {
+        try await createSchema()
+        try await rows(
+            "UPDATE fleet_meta SET schema_version = \(HubSchema.version) WHERE schema_version < \(HubSchema.version)",
+            doing: "record the tables' version on")
     }
 
     func createFleet(id: String, keyCheck: [UInt8], at now: Double) async throws(FleetError) {
