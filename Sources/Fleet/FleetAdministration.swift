@@ -26,7 +26,9 @@ public enum FleetAdministration {
         let address = try HubAddress(parsing: text)
         try refuseIfJoined(location)
         return try await using(address, environment) { hub in
-            try await hub.createSchema()
+            // On a hub that holds a fleet already this still adds newer tables and records
+            // the version: what a door's warning asks the database's owner to do.
+            try await hub.upgradeSchema()
             if try await hub.fleetMeta() != nil {
                 throw FleetError(
                     .fleetState,

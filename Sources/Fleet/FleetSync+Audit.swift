@@ -12,6 +12,9 @@ extension FleetSync {
     static let auditInterval: Double = 10
     /// Entries per page (about 0.5 MB sealed).
     static let auditPage = 1_000
+    /// At most this many bytes of export lines per page: an adoption entry lists up to
+    /// 500 copies (about 65 KB), and a page must fit the sync's time limit on a slow link.
+    static let auditPageBytes = 1 << 20
 
     func giveAudit(_ hub: HubConnection, session: SyncSession, full: Bool) async throws {
         let now = clock.now()
@@ -26,12 +29,12 @@ extension FleetSync {
             session.auditGivenAt = now
             return
         }
-        let chunks = try registry.fleetAuditChunks(after: held, limit: Self.auditPage)
+        let chunks = try registry.fleetAuditChunks(after: held, limit: Self.auditPage, maxBytes: Self.auditPageBytes)
         let sealed = chunks.map { chunk in
             (seq: chunk.seq, sealed: key.seal(Array(chunk.lines.joined(separator: "\n").utf8), auditOf: door, seq: chunk.seq))
         }
         try await hub.addAudit(sealed, door: door)
         // A full page: more may follow at once, at the next sync.
-        if chunks.count < Self.auditPage { session.auditGivenAt = now }
+        if try registry.auditHeadSeq() <= chunks.last?.seq ?? held { session.auditGivenAt = now }
     }
 }

@@ -109,10 +109,12 @@ extension FleetSync {
                     // The copy it narrows first; a consent that no longer holds it is left alone.
                     try adopt(&copies)
                     session.withdrawals.insert(change.subject + "|" + purpose)
-                    let applied = try Self.$applyingHubChanges.withValue(true) {
-                        try registry.applyFleetWithdrawal(of: purpose, from: subject, actor: Self.actor)
+                    // Not under `applyingHubChanges`: a withdrawal that leaves no purpose (or
+                    // takes this door's required one) erases the member here, and that
+                    // erasure must reach the hub at the next sync.
+                    if try registry.applyFleetWithdrawal(of: purpose, from: subject, actor: Self.actor) {
+                        state.withLock { $0.withdrawnFromHub += 1 }
                     }
-                    if applied { state.withLock { $0.withdrawnFromHub += 1 } }
                 }
             }
             try adopt(&copies)
@@ -211,15 +213,24 @@ extension FleetSync {
     {
         guard !elsewhere.isEmpty else { return nil }
         let gallery = registry.vault.gallery
-        if elsewhere.count * 4 < gallery.subjectCount {
-            return elsewhere.lazy.compactMap { subject in
-                SubjectID(subject).flatMap { id in gallery.verify(descriptor, against: id).map { (id, $0) } }
-            }
-            .filter { Double($0.1) < threshold }
-            .min { $0.1 < $1.1 }?.0
+        if elsewhere.count * 4 < gallery.subjectCount { return compared(with: elsewhere, closerThan: threshold, to: descriptor) }
+        let nearest = gallery.search(descriptor, k: 8)
+        if let found = nearest.first(where: { Double($0.distance) < threshold && elsewhere.contains($0.subject.rawValue) }) {
+            return found.subject
         }
-        return gallery.search(descriptor, k: 8).first { Double($0.distance) < threshold && elsewhere.contains($0.subject.rawValue) }?
-            .subject
+        // Eight of this door's own enrolments of the face could hide another door's.
+        guard nearest.count == 8, let last = nearest.last, Double(last.distance) < threshold else { return nil }
+        return compared(with: elsewhere, closerThan: threshold, to: descriptor)
+    }
+
+    /// The closest of `subjects` to `descriptor` within `threshold`, each compared alone.
+    private func compared(with subjects: Set<String>, closerThan threshold: Double, to descriptor: FaceDescriptor) -> SubjectID? {
+        let gallery = registry.vault.gallery
+        return subjects.lazy.compactMap { subject in
+            SubjectID(subject).flatMap { id in gallery.verify(descriptor, against: id).map { (id, $0) } }
+        }
+        .filter { Double($0.1) < threshold }
+        .min { $0.1 < $1.1 }?.0
     }
 
     /// Writes `fleet.json` when the cursor moved, or every minute for the time of the

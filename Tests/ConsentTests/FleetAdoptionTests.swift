@@ -52,4 +52,19 @@ struct FleetAdoptionTests {
             #expect(doorRegistry.activeConsent(of: copy.subject)?.record == copy.consent.id)
         }
     }
+
+    @Test("a page of the audit chain for the hub ends before the entry that would pass its byte budget, never before its first")
+    func auditPagesBoundedByBytes() throws {
+        let fixture = try ConsentFixture()
+        let registry = try fixture.open()
+        defer { registry.close() }
+        for name in ["Ada", "Bo", "Cy"] {
+            _ = try registry.enrol(ConsentFixture.request(name), embeddings: [VaultFixture.randomDescriptor()], by: fixture.staff)
+        }
+        let all = try registry.fleetAuditChunks(after: 0, limit: 100)
+        #expect(all.count >= 3)
+        #expect(try registry.fleetAuditChunks(after: 0, limit: 100, maxBytes: 1).map(\.seq) == [all[0].seq])
+        let two = try #require(all[0].lines.first).utf8.count + (try #require(all[1].lines.first)).utf8.count
+        #expect(try registry.fleetAuditChunks(after: 0, limit: 100, maxBytes: two).map(\.seq) == [all[0].seq, all[1].seq])
+    }
 }

@@ -18,9 +18,18 @@ extension ConsentRegistry {
     /// The export lines of at most `limit` entries after entry `seq`, grouped by entry
     /// (an entry's line, then the checkpoints signed at it), after signing a checkpoint
     /// at the last of them when there is none. Empty when nothing follows `seq`.
-    public func fleetAuditChunks(after seq: Int, limit: Int) throws -> [(seq: Int, lines: [String])] {
+    /// A page also ends before the entry that would take its lines past `maxBytes`
+    /// (never before its first): one entry may list a whole adopted page of copies.
+    public func fleetAuditChunks(after seq: Int, limit: Int, maxBytes: Int = .max) throws -> [(seq: Int, lines: [String])] {
         try vault.write { db in
-            let entries = try AuditLog.entries(after: seq, limit: limit, in: db)
+            var entries = try AuditLog.entries(after: seq, limit: limit, in: db)
+            var bytes = 0
+            if let cut = entries.indices.first(where: { index in
+                bytes += entries[index].json.serialized.utf8.count
+                return index > 0 && bytes > maxBytes
+            }) {
+                entries.removeSubrange(cut...)
+            }
             guard let last = entries.last else { return [] }
             try self.audit.checkpoint(atSeq: last.seq, in: db)
             var pending = try AuditLog.checkpoints(after: seq, in: db).filter { $0.seq <= last.seq }[...]
