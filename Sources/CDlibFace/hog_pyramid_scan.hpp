@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cstring>
 #include <exception>
+#include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -99,6 +100,17 @@ void hog_candidates(const hog_scanner &scanner, const fhog_levels &features, uns
     }
 }
 
+/// Wipes up to two resampled images when they go out of scope, an exception included.
+struct hog_wiped {
+    dlib::array2d<dlib::rgb_pixel> *first;
+    dlib::array2d<dlib::rgb_pixel> *second = nullptr;
+    ~hog_wiped() {
+        for (auto *image : {first, second})
+            if (image && image->size() > 0)
+                explicit_bzero(dlib::image_data(*image), image->size() * sizeof(dlib::rgb_pixel));
+    }
+};
+
 /// One half of the pyramid: its features, then each filter's candidates.
 struct hog_half {
     fhog_levels features;
@@ -126,31 +138,36 @@ std::vector<dlib::rect_detection> hog_detect(const dlib::frontal_face_detector &
                                              int threads, hog_half (&scratch)[2]) {
     const hog_scanner &scanner = detector.get_scanner();
     const unsigned long levels = hog_level_count(scanner, dlib::get_rect(image));
-    const bool split = threads > 1 && levels > hog_split_level;
     hog_half &fine = scratch[0];
     hog_half &coarse = scratch[1];
-    if (!split) {
+    std::exception_ptr failure;
+    std::thread worker;
+    if (threads > 1 && levels > hog_split_level) {
+        try {
+            worker = std::thread([&] {
+                try {
+                    // The level-2 image exactly as create_fhog_pyramid makes it.
+                    hog_pyramid pyramid;
+                    dlib::array2d<dlib::rgb_pixel> level, next;
+                    const hog_wiped wiped{&level, &next};
+                    pyramid(image, level);
+                    for (unsigned long l = 1; l < hog_split_level; ++l) {
+                        pyramid(level, next);
+                        level.swap(next);
+                    }
+                    coarse.scan(detector, level, hog_split_level, levels - hog_split_level);
+                } catch (...) {
+                    failure = std::current_exception();
+                }
+            });
+        } catch (const std::system_error &) {
+            // No thread to be had (a process at its limit): the whole pyramid here.
+        }
+    }
+    if (!worker.joinable()) {
         fine.scan(detector, image, 0, levels);
         coarse.candidates.assign(detector.num_detectors(), {});
     } else {
-        std::exception_ptr failure;
-        std::thread worker([&] {
-            try {
-                // The level-2 image exactly as create_fhog_pyramid makes it.
-                hog_pyramid pyramid;
-                dlib::array2d<dlib::rgb_pixel> level, next;
-                pyramid(image, level);
-                for (unsigned long l = 1; l < hog_split_level; ++l) {
-                    pyramid(level, next);
-                    level.swap(next);
-                }
-                coarse.scan(detector, level, hog_split_level, levels - hog_split_level);
-                for (auto *buffer : {&level, &next})
-                    if (buffer->size() > 0) explicit_bzero(dlib::image_data(*buffer), buffer->size() * sizeof(dlib::rgb_pixel));
-            } catch (...) {
-                failure = std::current_exception();
-            }
-        });
         try {
             fine.scan(detector, image, 0, hog_split_level);
         } catch (...) {

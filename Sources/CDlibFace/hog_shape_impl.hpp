@@ -63,10 +63,10 @@ std::vector<rect_detection> detect_upsampled(hog_detector &detector, const Image
     // The same steps as dlib's Python binding, which face_recognition calls.
     pyramid_down<2> pyramid;
     array2d<rgb_pixel> larger;
+    const hog_wiped wiped{&larger};
     pyramid_up(image, larger, pyramid);
     for (int level = 1; level < upsample; ++level) pyramid_up(larger);
     auto found = detect_once(detector, larger);
-    explicit_bzero(image_data(larger), larger.size() * sizeof(rgb_pixel));
     for (auto &d : found) d.rect = pyramid.rect_down(d.rect, static_cast<unsigned int>(upsample));
     return found;
 }

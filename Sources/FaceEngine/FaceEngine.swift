@@ -1,11 +1,8 @@
 internal import CDlibFace
 public import FacegateCore
+import FoundationEssentials
 public import Logging
 import Synchronization
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// Detects, aligns and describes faces with dlib, entirely in this process.
 ///
@@ -89,7 +86,8 @@ public final class FaceEngine: @unchecked Sendable {
     /// Two when the machine has two cores or more: a detection then takes about half
     /// the time (the door's frame rate is bound by HOG), with the same boxes. One
     /// engine per core (`makeSibling(detectionThreads: 1)`) is better for batches.
-    public static var defaultDetectionThreads: Int { min(2, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))) }
+    /// The CPUs this process may use (its affinity and cgroup quota), not those online.
+    public static var defaultDetectionThreads: Int { min(2, max(1, ProcessInfo.processInfo.activeProcessorCount)) }
 
     private static func detectionThreads(_ asked: Int?) -> Int { min(2, max(0, asked ?? defaultDetectionThreads)) }
 
