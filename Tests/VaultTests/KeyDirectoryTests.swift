@@ -87,11 +87,13 @@ struct KeyDirectoryTests {
             return try #require(Int(line.split(separator: " ").dropFirst().first ?? ""))
         }
         // Other suites in this process allocate and free keys at the same time: the
-        // difference is measured a few times and must show in one of them.
+        // difference is measured up to 20 times and must show in one of them (3 were
+        // not enough in a CI run of the whole suite: another suite's keys allocated in
+        // each window hid two pages of the release).
         let count = 64
         var increases: [Int] = []
         var releases: [Int] = []
-        for _ in 0..<3 {
+        for _ in 0..<20 where !(increases.contains { $0 >= count * 4 } && releases.contains { $0 >= count * 4 }) {
             let before = try lockedKilobytes()
             var keys: [SecretKey]? = (0..<count).map { _ in SecretKey.random() }
             let held = try lockedKilobytes()
