@@ -177,6 +177,25 @@ public final class ConsentRegistry: @unchecked Sendable {
         guard !request.displayName.trimmingPrefix(while: \.isWhitespace).isEmpty else {
             throw ConsentError(.invalidArgument, "an enrolment needs a display name (--name)")
         }
+        if let problem = DisplayText.problem(
+            request.displayName, what: "the name", maximumCharacters: Policy.ConsentRules.maximumNameLength)
+        {
+            throw ConsentError(.invalidArgument, problem)
+        }
+        for (key, value) in request.fields.sorted(by: { $0.key < $1.key }) {
+            guard policy.consent.memberFields.contains(key) else {
+                let shown = DisplayText.problem(key, what: "", maximumCharacters: 40) == nil ? "'\(key)'" : "given"
+                throw ConsentError(
+                    .invalidArgument,
+                    "the membership field \(shown) is not one the policy records; use one of: \(policy.consent.memberFields.joined(separator: ", ")) ([consent] member_fields)"
+                )
+            }
+            if let problem = DisplayText.problem(
+                value, what: "the field '\(key)'", maximumCharacters: Policy.ConsentRules.maximumFieldLength)
+            {
+                throw ConsentError(.invalidArgument, problem)
+            }
+        }
         guard let notice = policy.notice(version: request.noticeVersion) else {
             let known = policy.notices.map(\.version).joined(separator: ", ")
             throw ConsentError(

@@ -31,6 +31,9 @@ public struct ConsoleError: Error, Sendable, Equatable, ModuleError {
         case methodNotAllowed = "method_not_allowed"
         /// The address cannot be listened on (in use, not this machine's).
         case cannotListen = "console_cannot_listen"
+        /// A request naming a host the console is not configured for (HTTP 421): a page
+        /// whose name was rebound to this box must not read it.
+        case hostNotServed = "host_not_served"
     }
 
     public let code: Code
@@ -48,7 +51,7 @@ extension ConsoleError.Code: ErrorCode {
         case .tlsRequired, .tlsInvalid: .configuration
         case .signInRequired, .csrfInvalid, .notPermitted: .noPermission
         case .locked: .temporaryFailure
-        case .tooLarge, .invalidRequest, .methodNotAllowed: .usage
+        case .tooLarge, .invalidRequest, .methodNotAllowed, .hostNotServed: .usage
         case .notFound: .notFound
         case .cannotListen: .unavailable
         case .busy: .temporaryFailure

@@ -17,7 +17,7 @@ struct ConsolePages: Sendable {
 
     /// Page `name` with `values`, in the layout (title, navigation for `account`'s role).
     func render(_ name: String, _ values: [String: Any], account: ConsoleAccount?, csrf: String? = nil) -> String {
-        let body = library.render(values, withTemplate: name) ?? ""
+        let body = library.render(Self.neutralised(values), withTemplate: name) ?? ""
         var layout: [String: Any] = ["content": body, "title": ConsoleTemplates.titles[name] ?? "facegate", "csrf": csrf ?? ""]
         if let account {
             layout["account"] = ["name": account.name, "role": account.role.rawValue]
@@ -25,6 +25,19 @@ struct ConsolePages: Sendable {
         }
         return library.render(layout, withTemplate: "layout") ?? body
     }
+
+    /// Every string in a page's values with its text-direction and control characters
+    /// made visible (`DisplayText`): names, fields, notes and reasons come from people.
+    static func neutralised(_ value: Any) -> Any {
+        switch value {
+        case let text as String: DisplayText.neutralised(text)
+        case let object as [String: Any]: object.mapValues(neutralised)
+        case let array as [Any]: array.map(neutralised)
+        default: value
+        }
+    }
+
+    static func neutralised(_ values: [String: Any]) -> [String: Any] { values.mapValues(neutralised) }
 
     /// The pages a role can use, in order.
     static func navigation(for role: ConsoleRole) -> [(String, String, String)] {

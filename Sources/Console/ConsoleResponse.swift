@@ -45,8 +45,9 @@ enum ConsoleResponse {
         switch error.errorCode {
         case ConsoleError.Code.signInRequired.rawValue: return .unauthorized
         case ConsoleError.Code.locked.rawValue: return .tooManyRequests
-        case "too_large": return .contentTooLarge
+        case "too_large", "photo_too_large": return .contentTooLarge
         case ConsoleError.Code.methodNotAllowed.rawValue: return .methodNotAllowed
+        case ConsoleError.Code.hostNotServed.rawValue: return .misdirectedRequest
         case "busy": return .serviceUnavailable
         default: break
         }

@@ -34,7 +34,8 @@ public struct ConsoleService: Service {
         }
         let tls = try Self.tlsConfiguration(settings)
         self.console = try VenueConsole(
-            dispatcher: dispatcher, settings: settings, tls: tls != nil, clock: clock, doorEvents: doorEvents, metrics: metrics,
+            dispatcher: dispatcher, settings: settings, listen: listen, tls: tls != nil, clock: clock, doorEvents: doorEvents,
+            metrics: metrics,
             logger: logger)
         self.host = host
         self.port = port

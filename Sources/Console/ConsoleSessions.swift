@@ -5,7 +5,7 @@ import Synchronization
 
 /// The console's sessions, in memory: opened at sign-in, ended by sign-out, by
 /// `session_idle_minutes` without a request, by `session_hours` in all, and when the
-/// account is removed.
+/// account is removed or its password or role changes.
 final class ConsoleSessions: Sendable {
     private let sessions = Mutex<[String: ConsoleSession]>([:])
     let idleSeconds: Double
@@ -18,9 +18,11 @@ final class ConsoleSessions: Sendable {
         self.clock = clock
     }
 
-    func open(for account: ConsoleAccount) -> ConsoleSession {
+    func open(for standing: ConsoleAccountStanding) -> ConsoleSession {
         let now = clock.now()
-        let session = ConsoleSession(id: RandomToken.hex(32), account: account, csrf: RandomToken.hex(32), created: now, lastSeen: now)
+        let session = ConsoleSession(
+            id: RandomToken.hex(32), accountName: standing.account.name, stamp: standing.stamp, csrf: RandomToken.hex(32), created: now,
+            lastSeen: now)
         sessions.withLock { sessions in
             sessions = sessions.filter { live($0.value, at: now) }
             sessions[session.id] = session
@@ -54,9 +56,10 @@ final class ConsoleSessions: Sendable {
         _ = sessions.withLock { $0.removeValue(forKey: id) }
     }
 
-    /// Ends every session of `name` (the account was removed).
-    func close(account name: String) {
-        sessions.withLock { sessions in sessions = sessions.filter { $0.value.account.name != name } }
+    /// Ends every session of `name` opened before its stamp became `stamp` (the
+    /// account was removed, or its password or role changed).
+    func close(account name: String, unlessStamp stamp: String?) {
+        sessions.withLock { sessions in sessions = sessions.filter { $0.value.accountName != name || $0.value.stamp == stamp } }
     }
 
     var count: Int { sessions.withLock { $0.count } }

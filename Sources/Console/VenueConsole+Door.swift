@@ -83,7 +83,7 @@ extension VenueConsole {
     /// A member's display name, decrypted for this answer only; nil for anyone else.
     func displayName(_ subject: SubjectID?) -> String? {
         guard let subject else { return nil }
-        return try? registry.vault.profile(of: subject).displayName
+        return (try? registry.vault.profile(of: subject).displayName).map(DisplayText.neutralised)
     }
 
     // MARK: The event stream
@@ -107,8 +107,8 @@ extension VenueConsole {
                 throw ConsoleError(.busy, "the daemon is stopping")
             }
             let names = dispatcher.operations.seesNames(.console(account))
-            let stillAllowed: @Sendable () -> Bool = { [sessions, registry] in
-                if let session { return sessions.isLive(session.id) }
+            let stillAllowed: @Sendable () -> Bool = { [sessions, registry, self] in
+                if let session { return sessions.isLive(session.id) && (try? self.standing(of: session)) != nil }
                 let token = String(bearer?.dropFirst(7).trimmingWhiteSpace ?? "")
                 return (try? registry.accounts.account(bearer: token)) != nil
             }

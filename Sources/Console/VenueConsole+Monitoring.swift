@@ -44,8 +44,9 @@ extension VenueConsole {
             return
         }
         let proxied = request.headers[.init("Forwarded")!] != nil || request.headers[.init("X-Forwarded-For")!] != nil
-        let peer = context.client.hasPrefix("::ffff:") ? String(context.client.dropFirst(7)) : context.client
-        guard !proxied, ConsoleListen.address(host: peer, port: 0).isLoopback else {
+        // The peer's address as the kernel gave it (IPv4-mapped IPv6 included): never a
+        // name, never resolved.
+        guard !proxied, ConsoleListen.loopbackLiteral(context.client) == true else {
             throw ConsoleError(
                 .signInRequired, "/metrics needs a bearer token from off this machine (facegate console token add; any role)")
         }

@@ -57,27 +57,32 @@ extension VenueConsole {
         let name = (fields.value("name") ?? "").trimmingWhiteSpace.lowercased()
         var password = Array((fields.value("password") ?? "").utf8)
         defer { password.withUnsafeMutableBytes { wipeMemory($0.baseAddress, $0.count) } }
-        if let wait = throttle.wait(name: name, client: context.client) {
-            return signInPage(
-                message: "Too many wrong passwords: try again in \(Int(wait / 60) + 1) minutes.", request: request, status: .tooManyRequests
-            )
+        // The try is counted before its password is checked: guesses sent at once
+        // reserve their tries one by one and the rest wait, as if sent in a row.
+        let ticket: LoginThrottle.Ticket
+        switch throttle.begin(name: name, client: context.client) {
+        case .success(let reserved): ticket = reserved
+        case .failure(let wait): return tooManyTries(wait.seconds, request: request)
         }
-        let account: ConsoleAccount?
-        do { account = try await checkPassword(name, password) } catch {
+        let standing: ConsoleAccountStanding?
+        do { standing = try await checkPassword(name, password) } catch {
+            throttle.abandoned(ticket)
             logger.error("console sign-in could not read the accounts", metadata: ["error": "\(error)"])
             return signInPage(
                 message: "The console cannot check passwords now; see the device's log.", request: request, status: .serviceUnavailable)
         }
-        guard let account else {
-            let locked = throttle.failed(name: name, client: context.client)
-            let known = (try? registry.accounts.list().contains { $0.name == name }) ?? false
+        guard let standing else {
+            let wait = throttle.failed(ticket)
+            let known = (try? registry.accounts.standing(of: name)) != nil
             audit(
                 known ? ConsoleAccount(name: name, role: .staff).actor : OSUser.console, "console.sign_in",
-                ["outcome": .string(known ? "wrong_password" : "unknown_account"), "locked": .bool(locked)])
+                ["outcome": .string(known ? "wrong_password" : "unknown_account"), "locked": .bool(wait > 0)])
+            guard wait == 0 else { return tooManyTries(wait, request: request, status: .unauthorized, wrong: true) }
             return signInPage(message: "Wrong name or password.", request: request, status: .unauthorized)
         }
-        throttle.succeeded(name: name)
-        let session = sessions.open(for: account)
+        throttle.succeeded(ticket)
+        let account = standing.account
+        let session = sessions.open(for: standing)
         audit(account, "console.sign_in", ["outcome": "ok"])
         var headers = clearing(Self.signInCookie)
         headers.append(
@@ -85,11 +90,27 @@ extension VenueConsole {
         return ConsoleResponse.redirect(account.role == .dpo ? "/dpo" : "/identify", headers: headers)
     }
 
+    /// The sign-in page saying how long to wait before the next try of this account from
+    /// this address (and a `Retry-After` header saying the same to a script).
+    private func tooManyTries(
+        _ seconds: Double, request: Request, status: HTTPResponse.Status = .tooManyRequests, wrong: Bool = false
+    ) -> Response {
+        let wait = Int(seconds.rounded(.up))
+        let when = wait < 90 ? "\(wait) seconds" : "\(Int((Double(wait) / 60).rounded(.up))) minutes"
+        let lead = wrong ? "Wrong name or password. Too many wrong passwords" : "Too many wrong passwords"
+        var response = signInPage(
+            message:
+                "\(lead) for this account from this address: try again in \(when), at \(Timestamp.iso8601(clock.now() + Double(wait))).",
+            request: request, status: status)
+        response.headers[.retryAfter] = String(wait)
+        return response
+    }
+
     /// Checks a password off the server's event loop, one at a time: an Argon2id
     /// verification takes 64 MiB and a good part of a second on a small board, so
     /// sign-ins sent at once queue here instead of multiplying the daemon's memory or
     /// stalling every other request.
-    private func checkPassword(_ name: String, _ password: [UInt8]) async throws -> ConsoleAccount? {
+    private func checkPassword(_ name: String, _ password: [UInt8]) async throws -> ConsoleAccountStanding? {
         let accounts = registry.accounts
         return try await withCheckedThrowingContinuation { continuation in
             Self.passwordChecks.async {

@@ -16,7 +16,10 @@ public final class VenueConsole: Sendable {
     let dispatcher: AdminDispatcher
     let sessions: ConsoleSessions
     let throttle: LoginThrottle
+    let clock: any WallClock
     let settings: Policy.Console
+    /// Where it listens (the policy's, or `run --console`'s): the hosts it answers for follow.
+    let listen: ConsoleListen
     let tls: Bool
     let pages: ConsolePages
     let logger: Logger
@@ -29,17 +32,20 @@ public final class VenueConsole: Sendable {
     let metrics: ConsoleMetrics
 
     public init(
-        dispatcher: AdminDispatcher, settings: Policy.Console, tls: Bool, clock: any WallClock, doorEvents: DoorEventHub = DoorEventHub(),
+        dispatcher: AdminDispatcher, settings: Policy.Console, listen: ConsoleListen, tls: Bool, clock: any WallClock,
+        doorEvents: DoorEventHub = DoorEventHub(),
         metrics: ConsoleMetrics = ConsoleMetrics(), logger: Logger
     ) throws {
         self.dispatcher = dispatcher
         self.doorEvents = doorEvents
         self.metrics = metrics
         self.settings = settings
+        self.listen = listen
         self.tls = tls
         self.sessions = ConsoleSessions(
             idleSeconds: settings.sessionIdleMinutes * 60, maxSeconds: settings.sessionHours * 3600, clock: clock)
-        self.throttle = LoginThrottle(attempts: settings.loginAttempts, lockoutSeconds: settings.lockoutMinutes * 60, clock: clock)
+        self.throttle = LoginThrottle(attempts: settings.loginAttempts, maximumDelaySeconds: settings.lockoutMinutes * 60, clock: clock)
+        self.clock = clock
         self.pages = try ConsolePages()
         self.logger = logger
         self.uploads = UploadBudget(limit: 3 * (settings.maxUploadMB << 20))
@@ -52,6 +58,7 @@ public final class VenueConsole: Sendable {
     func router() -> Router<ConsoleContext> {
         let router = Router(context: ConsoleContext.self)
         router.add(middleware: SecurityHeaders(tls: tls))
+        router.add(middleware: HostCheck(listen: listen, settings: settings))
         addSignIn(to: router)
         addPages(to: router)
         addDoor(to: router)
@@ -80,14 +87,27 @@ public final class VenueConsole: Sendable {
             return (account, nil)
         }
         if let id = request.cookies[Self.sessionCookie]?.value, let session = sessions.session(id) {
-            // An account removed since sign-in loses its sessions at its next request.
-            guard try registry.accounts.list().contains(where: { $0.name == session.account.name }) else {
-                sessions.close(account: session.account.name)
-                throw ConsoleError(.signInRequired, "this account no longer exists; sign in with another")
+            // The account and its role as they are now, not as they were at sign-in: a
+            // removed account, a new password or a new role ends the session here.
+            guard let standing = try standing(of: session) else {
+                throw ConsoleError(
+                    .signInRequired, "this account was removed or its password or role changed since you signed in; sign in again")
             }
-            return (session.account, session)
+            return (standing.account, session)
         }
         throw ConsoleError(.signInRequired, "sign in first (the session may have ended), or send a bearer token")
+    }
+
+    /// The session's account as it stands now, or nil (and every session of that
+    /// account opened before the change ended) when it was removed or its password or
+    /// role changed since the session was opened.
+    func standing(of session: ConsoleSession) throws -> ConsoleAccountStanding? {
+        let standing = try registry.accounts.standing(of: session.accountName)
+        guard let standing, standing.stamp == session.stamp else {
+            sessions.close(account: session.accountName, unlessStamp: standing?.stamp)
+            return nil
+        }
+        return standing
     }
 
     /// A state-changing request made with a session must carry the session's CSRF token

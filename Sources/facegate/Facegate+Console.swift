@@ -15,7 +15,7 @@ extension Facegate {
         struct User: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Add, remove and list console accounts (passwords are stored as Argon2id hashes).",
-                subcommands: [Add.self, Remove.self, List.self, Passwd.self])
+                subcommands: [Add.self, Remove.self, List.self, Passwd.self, Role.self])
         }
 
         struct Token: AsyncParsableCommand {
@@ -95,7 +95,7 @@ extension Facegate.ConsoleCommand.User {
     struct Passwd: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Change a console account's password (read as for add).",
-            discussion: "Its API tokens stay valid; revoke them one by one (console token revoke) if they may be known.")
+            discussion: "Its console sessions end and its API tokens are revoked at once: issue new tokens if they are still needed.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var state: StateOptions
         @OptionGroup var options: AdminOptions
@@ -104,7 +104,24 @@ extension Facegate.ConsoleCommand.User {
         func run() async throws {
             try await runAdmin(
                 .consoleUserPassword(name: name, password: try PasswordInput.readNew()), global: global, state: state, json: options.json
-            ) { _ in "changed the password of console account \(name)" }
+            ) { _ in "changed the password of console account \(name); its sessions ended and its tokens are revoked" }
+        }
+    }
+
+    struct Role: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Give a console account another role.",
+            discussion: "Its console sessions end and its API tokens are revoked at once: nobody keeps a role they no longer have.")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var state: StateOptions
+        @OptionGroup var options: AdminOptions
+        @Argument(help: ConsoleArguments.nameHelp) var name: String
+        @Argument(help: ConsoleArguments.roleHelp) var role: String
+
+        func run() async throws {
+            try await runAdmin(
+                .consoleUserRole(name: name, role: try ConsoleArguments.role(role)), global: global, state: state, json: options.json
+            ) { _ in "console account \(name) is now \(role); its sessions ended and its tokens are revoked" }
         }
     }
 }

@@ -36,7 +36,10 @@ extension Facegate {
         var method: String
 
         @Option(
-            name: .customLong("field"), help: ArgumentHelp("Another personal field, KEY=VALUE (stored encrypted).", valueName: "KEY=VALUE"))
+            name: .customLong("field"),
+            help: ArgumentHelp(
+                "A membership field the policy records ([consent] member_fields, e.g. membership_number=M-1042), stored encrypted.",
+                valueName: "KEY=VALUE"))
         var fields: [String] = []
 
         @Option(

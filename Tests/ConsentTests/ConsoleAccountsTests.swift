@@ -20,7 +20,7 @@ struct ConsoleAccountsTests {
         defer { registry.close() }
         try registry.accounts.add("ada.lovelace", role: .admin, password: Self.password, actor: Self.root)
         #expect(
-            try registry.accounts.authenticate("ada.lovelace", password: Self.password)
+            try registry.accounts.authenticate("ada.lovelace", password: Self.password)?.account
                 == ConsoleAccount(name: "ada.lovelace", role: .admin))
         #expect(try registry.accounts.authenticate("ada.lovelace", password: Array("correct horse battery stapler".utf8)) == nil)
         #expect(try registry.accounts.authenticate("ada.lovelace", password: []) == nil)
@@ -92,7 +92,8 @@ struct ConsoleAccountsTests {
             try registry.accounts.add("ada", role: .admin, password: Array("another long password".utf8), actor: Self.root)
         }
         #expect(refused?.code == .conflict)
-        #expect(try registry.accounts.authenticate("ada", password: Self.password)?.role == .staff, "the first account is unchanged")
+        #expect(
+            try registry.accounts.authenticate("ada", password: Self.password)?.account.role == .staff, "the first account is unchanged")
     }
 
     @Test("a token stands for its account with the role it was given, until it is revoked")
@@ -153,9 +154,44 @@ struct ConsoleAccountsTests {
         let fresh = Array("a brand new pass phrase".utf8)
         try registry.accounts.setPassword("ada", password: fresh, actor: Self.root)
         #expect(try registry.accounts.authenticate("ada", password: Self.password) == nil)
-        #expect(try registry.accounts.authenticate("ada", password: fresh)?.name == "ada")
+        #expect(try registry.accounts.authenticate("ada", password: fresh)?.account.name == "ada")
         #expect(throws: ConsentError.self) { try registry.accounts.setPassword("ada", password: Array("short".utf8), actor: Self.root) }
         let unknown = #expect(throws: ConsentError.self) { try registry.accounts.setPassword("bea", password: fresh, actor: Self.root) }
+        #expect(unknown?.code == .notFound)
+    }
+
+    @Test("a new password, a new role or the name added again replaces the stamp sessions hold and revokes the account's tokens")
+    func credentialChangesEndWhatWasOpened() throws {
+        let fixture = try ConsentFixture()
+        let registry = try fixture.open(loadGallery: false)
+        defer { registry.close() }
+        try registry.accounts.add("ada", role: .admin, password: Self.password, actor: Self.root)
+        let signedIn = try #require(try registry.accounts.authenticate("ada", password: Self.password))
+        #expect(try registry.accounts.standing(of: "ada") == signedIn)
+
+        var token = try registry.accounts.addToken(account: "ada", role: nil, actor: Self.root)
+        try registry.accounts.setPassword("ada", password: Array("a brand new pass phrase".utf8), actor: Self.root)
+        let afterPassword = try #require(try registry.accounts.standing(of: "ada"))
+        #expect(afterPassword.stamp != signedIn.stamp && afterPassword.account == signedIn.account)
+        #expect(try registry.accounts.account(bearer: token.token) == nil, "a password change revokes the tokens")
+
+        token = try registry.accounts.addToken(account: "ada", role: nil, actor: Self.root)
+        try registry.accounts.setRole("ada", role: .staff, actor: Self.root)
+        let afterRole = try #require(try registry.accounts.standing(of: "ada"))
+        #expect(afterRole.account.role == .staff && afterRole.stamp != afterPassword.stamp)
+        #expect(try registry.accounts.account(bearer: token.token) == nil, "a role change revokes the tokens")
+        let entries = try registry.exportAudit(format: .jsonl, actor: fixture.staff).text.split(separator: "\n").compactMap {
+            try? JSONParser.parse(String($0))
+        }
+        let entry = try #require(entries.last { $0["action"]?.stringValue == "console.user.role" })
+        #expect(entry["details"]?["previous_role"]?.stringValue == "admin" && entry["details"]?["role"]?.stringValue == "staff")
+        #expect(entry["details"]?["tokens_revoked"]?.intValue == 1)
+
+        try registry.accounts.remove("ada", actor: Self.root)
+        #expect(try registry.accounts.standing(of: "ada") == nil)
+        try registry.accounts.add("ada", role: .admin, password: Self.password, actor: Self.root)
+        #expect(try registry.accounts.standing(of: "ada")?.stamp != afterRole.stamp, "the name added again is another account")
+        let unknown = #expect(throws: ConsentError.self) { try registry.accounts.setRole("bea", role: .dpo, actor: Self.root) }
         #expect(unknown?.code == .notFound)
     }
 

@@ -68,6 +68,7 @@ struct AdminCommandTests {
         .consoleUserRemove(name: "ada.lovelace"),
         .consoleUserList,
         .consoleUserPassword(name: "ada.lovelace", password: SecretBytes(utf8: "a brand new pass phrase")),
+        .consoleUserRole(name: "ada.lovelace", role: .staff),
         .consoleTokenAdd(name: "ada.lovelace", role: nil),
         .consoleTokenAdd(name: "door-tablet", role: .staff),
         .consoleTokenRevoke(tokenID: "0123456789abcdef"),
@@ -139,7 +140,8 @@ struct AdminCommandTests {
     @Test("the console's accounts are managed on the device only, and a command never shows its password")
     func consoleAccountCommands() throws {
         let names: [AdminCommand.Name] = [
-            .consoleUserAdd, .consoleUserRemove, .consoleUserList, .consoleUserPassword, .consoleTokenAdd, .consoleTokenRevoke,
+            .consoleUserAdd, .consoleUserRemove, .consoleUserList, .consoleUserPassword, .consoleUserRole, .consoleTokenAdd,
+            .consoleTokenRevoke,
         ]
         for name in names {
             #expect(name.access == .admin && name.consoleRoles.isEmpty, "\(name.rawValue)")

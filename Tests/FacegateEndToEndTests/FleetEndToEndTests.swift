@@ -320,7 +320,8 @@ struct FleetEndToEndTests {
         try Self.fleet(hub, main: main, others: [(side, "side")])
         try main.start()
         let enrolled = try main.cli([
-            "enrol", "--json", "--name", "Barack Obama", "--field", "membership=RCC-0042-ZX", "--notice", "2026-01", "--purpose", "entry",
+            "enrol", "--json", "--name", "Barack Obama", "--field", "membership_number=RCC-0042-ZX", "--notice", "2026-01", "--purpose",
+            "entry",
             "--method", "signed-form", TestResources.fixture("obama.jpg"),
         ])
         let subject = try #require(enrolled.jsonLines.first?["subject"] as? String, "\(enrolled.stdout)\(enrolled.stderr)")

@@ -93,8 +93,18 @@ public final class ConsoleClient: @unchecked Sendable {
     /// it worked) and keeps the session cookie and CSRF token.
     @discardableResult
     public func signIn(_ name: String, _ password: String) throws -> Reply {
-        let form = try request("GET", "/login")
-        let token = Self.hiddenCSRF(in: form.text) ?? ""
+        try submitSignIn(name, password, token: try openSignInForm())
+    }
+
+    /// Opens the sign-in form (its CSRF cookie kept) and returns the form's token: the
+    /// first half of `signIn`, so that a test can send many sign-ins at once.
+    public func openSignInForm() throws -> String {
+        Self.hiddenCSRF(in: try request("GET", "/login").text) ?? ""
+    }
+
+    /// Posts the sign-in form with `token` (from `openSignInForm`).
+    @discardableResult
+    public func submitSignIn(_ name: String, _ password: String, token: String) throws -> Reply {
         let body = "csrf=\(token)&name=\(Self.formEncode(name))&password=\(Self.formEncode(password))"
         let reply = try request("POST", "/login", body: Data(body.utf8), contentType: "application/x-www-form-urlencoded")
         if reply.status == 303 {

@@ -30,25 +30,32 @@ enum ConsoleAccountStore {
                     CREATE INDEX console_token_account ON console_token(account);
                     """)
         }
-    }
-
-    /// An account as stored: its role as text (a role this version does not know is
-    /// the caller's to refuse) and its password hash.
-    struct Account {
-        var role: String
-        var passwordHash: String
-    }
-
-    static func account(named name: String, in db: Database) throws -> Account? {
-        try Row.fetchOne(db, sql: "SELECT role, password_hash FROM console_account WHERE name = ?", arguments: [name]).map { row in
-            Account(role: row["role"], passwordHash: row["password_hash"])
+        // A random value replaced whenever what a session was opened on changes (the
+        // account added again, its password or its role): a session holds the value it
+        // was opened with and ends at its next request when they differ.
+        migrator.registerMigration("consent.v9.console-account-stamp") { db in
+            try db.execute(sql: "ALTER TABLE console_account ADD COLUMN stamp TEXT NOT NULL DEFAULT ''")
         }
     }
 
-    static func insert(_ name: String, role: String, passwordHash: String, at time: Double, in db: Database) throws {
+    /// An account as stored: its role as text (a role this version does not know is
+    /// the caller's to refuse), its password hash and its stamp.
+    struct Account {
+        var role: String
+        var passwordHash: String
+        var stamp: String
+    }
+
+    static func account(named name: String, in db: Database) throws -> Account? {
+        try Row.fetchOne(db, sql: "SELECT role, password_hash, stamp FROM console_account WHERE name = ?", arguments: [name]).map { row in
+            Account(role: row["role"], passwordHash: row["password_hash"], stamp: row["stamp"])
+        }
+    }
+
+    static func insert(_ name: String, role: String, passwordHash: String, stamp: String, at time: Double, in db: Database) throws {
         try db.execute(
-            sql: "INSERT INTO console_account (name, role, password_hash, created_at, password_set_at) VALUES (?, ?, ?, ?, ?)",
-            arguments: [name, role, passwordHash, time, time])
+            sql: "INSERT INTO console_account (name, role, password_hash, created_at, password_set_at, stamp) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [name, role, passwordHash, time, time, stamp])
     }
 
     /// Deletes an account; returns whether there was one.
@@ -58,10 +65,20 @@ enum ConsoleAccountStore {
     }
 
     /// Replaces an account's password hash; returns whether the account exists.
-    static func setPasswordHash(_ hash: String, of name: String, at time: Double, in db: Database) throws -> Bool {
+    static func setPasswordHash(_ hash: String, stamp: String, of name: String, at time: Double, in db: Database) throws -> Bool {
         try db.execute(
-            sql: "UPDATE console_account SET password_hash = ?, password_set_at = ? WHERE name = ?", arguments: [hash, time, name])
+            sql: "UPDATE console_account SET password_hash = ?, password_set_at = ?, stamp = ? WHERE name = ?",
+            arguments: [hash, time, stamp, name])
         return db.changesCount > 0
+    }
+
+    /// Changes an account's role; returns its previous role, or nil when there is no such account.
+    static func setRole(_ role: String, stamp: String, of name: String, in db: Database) throws -> String? {
+        guard let previous = try String.fetchOne(db, sql: "SELECT role FROM console_account WHERE name = ?", arguments: [name]) else {
+            return nil
+        }
+        try db.execute(sql: "UPDATE console_account SET role = ?, stamp = ? WHERE name = ?", arguments: [role, stamp, name])
+        return previous
     }
 
     /// Every account by name, with the ids of its live tokens; the role as text.

@@ -89,14 +89,15 @@ public final class ConsoleAccounts: @unchecked Sendable {
             guard try ConsoleAccountStore.account(named: name, in: db) == nil else {
                 throw ConsentError(.conflict, "a console account '\(name)' exists already; remove it first, or change its password")
             }
-            try ConsoleAccountStore.insert(name, role: role.rawValue, passwordHash: hash, at: clock.now(), in: db)
+            try ConsoleAccountStore.insert(
+                name, role: role.rawValue, passwordHash: hash, stamp: RandomToken.hex(16), at: clock.now(), in: db)
             try audit.append(
                 actor: actor.name, action: "console.user.add", details: ["account": .string(name), "role": .string(role.rawValue)], in: db)
         }
     }
 
     /// Removes an account and revokes its tokens at once: its sessions' next request
-    /// finds no account.
+    /// finds no account (nor, when the name is added again, the stamp they hold).
     public func remove(_ name: String, actor: OSUser) throws {
         try vault.write { db in
             guard try ConsoleAccountStore.delete(name, in: db) else { throw Self.unknownAccount(name) }
@@ -116,22 +117,57 @@ public final class ConsoleAccounts: @unchecked Sendable {
         }
     }
 
-    /// Replaces an account's password. Its tokens stay valid: they are separate
-    /// credentials, revoked one by one.
+    /// Replaces an account's password and ends everything opened with the old one: its
+    /// sessions (a new stamp) and its tokens (revoked). A password is changed because it
+    /// may be known to someone else, who may hold a session or have issued a token.
     public func setPassword(_ name: String, password: [UInt8], actor: OSUser) throws {
         try Self.checkPassword(password)
         let hash = try PasswordHash.hash(password)
         try vault.write { db in
-            guard try ConsoleAccountStore.setPasswordHash(hash, of: name, at: clock.now(), in: db) else { throw Self.unknownAccount(name) }
-            try audit.append(actor: actor.name, action: "console.user.passwd", details: ["account": .string(name)], in: db)
+            let now = clock.now()
+            guard try ConsoleAccountStore.setPasswordHash(hash, stamp: RandomToken.hex(16), of: name, at: now, in: db) else {
+                throw Self.unknownAccount(name)
+            }
+            let revoked = try ConsoleAccountStore.revokeTokens(of: name, at: now, in: db)
+            try audit.append(
+                actor: actor.name, action: "console.user.passwd", details: ["account": .string(name), "tokens_revoked": .int(revoked)],
+                in: db)
         }
     }
 
-    /// The account `name` signs in as with `password`, or nil (an unknown name, a wrong
-    /// password, a role this version does not know). An unknown name is checked
-    /// against a dummy hash all the same, so that the time taken does not tell which
-    /// names exist. Not audited: the console audits its sign-ins.
-    public func authenticate(_ name: String, password: [UInt8]) throws -> ConsoleAccount? {
+    /// Gives an account another role and ends its sessions and tokens at once: a session
+    /// or token never keeps the role it was opened with.
+    public func setRole(_ name: String, role: ConsoleRole, actor: OSUser) throws {
+        try vault.write { db in
+            guard let previous = try ConsoleAccountStore.setRole(role.rawValue, stamp: RandomToken.hex(16), of: name, in: db) else {
+                throw Self.unknownAccount(name)
+            }
+            let revoked = try ConsoleAccountStore.revokeTokens(of: name, at: clock.now(), in: db)
+            try audit.append(
+                actor: actor.name, action: "console.user.role",
+                details: [
+                    "account": .string(name), "role": .string(role.rawValue), "previous_role": .string(previous),
+                    "tokens_revoked": .int(revoked),
+                ], in: db)
+        }
+    }
+
+    /// The account `name` as it stands now (role and stamp), or nil when there is none
+    /// or its role is unknown to this version. The console asks this at every request
+    /// made with a session.
+    public func standing(of name: String) throws -> ConsoleAccountStanding? {
+        guard let stored = try vault.read({ db in try ConsoleAccountStore.account(named: name, in: db) }),
+            let role = ConsoleRole(rawValue: stored.role)
+        else { return nil }
+        return ConsoleAccountStanding(account: ConsoleAccount(name: name, role: role), stamp: stored.stamp)
+    }
+
+    /// The account `name` signs in as with `password` (with the stamp its session will
+    /// hold), or nil (an unknown name, a wrong password, a role this version does not
+    /// know). An unknown name is checked against a dummy hash all the same, so that the
+    /// time taken does not tell which names exist. Not audited: the console audits its
+    /// sign-ins.
+    public func authenticate(_ name: String, password: [UInt8]) throws -> ConsoleAccountStanding? {
         let stored = try vault.read { db in try ConsoleAccountStore.account(named: name, in: db) }
         guard let stored else {
             _ = PasswordHash.verify(password, against: PasswordHash.dummy)
@@ -140,7 +176,7 @@ public final class ConsoleAccounts: @unchecked Sendable {
         guard PasswordHash.verify(password, against: stored.passwordHash), let role = ConsoleRole(rawValue: stored.role) else {
             return nil
         }
-        return ConsoleAccount(name: name, role: role)
+        return ConsoleAccountStanding(account: ConsoleAccount(name: name, role: role), stamp: stored.stamp)
     }
 
     // MARK: Tokens

@@ -102,8 +102,19 @@ extension Policy {
         var consentTable = try root.table("consent")!
         let consent = ConsentRules(
             methods: try consentTable.strings("methods", default: ["signed-form", "tablet"]),
-            requiredPurpose: try consentTable.string("required_purpose", default: "entry"))
+            requiredPurpose: try consentTable.string("required_purpose", default: "entry"),
+            memberFields: try consentTable.strings("member_fields", default: ConsentRules.defaultMemberFields))
         try consentTable.rejectUnknownKeys()
+        for key in consent.memberFields
+        where key.isEmpty || key.utf8.count > 40
+            || !key.utf8.allSatisfy({
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
+                    || $0 == UInt8(ascii: "_")
+            })
+        {
+            throw ConsentError(
+                .invalidPolicy, "policy: 'consent.member_fields' holds \"\(key)\"; a field key is 1 to 40 characters of a-z, 0-9 and _")
+        }
         guard purposes.contains(where: { $0.id == consent.requiredPurpose }) else {
             throw ConsentError(
                 .invalidPolicy, "policy: 'consent.required_purpose' names '\(consent.requiredPurpose)', which is not in [purposes]")
@@ -206,8 +217,15 @@ extension Policy {
             loginAttempts: try table.integer("login_attempts", default: defaults.loginAttempts, range: PolicyRange.loginAttempts),
             lockoutMinutes: try table.number(
                 "lockout_minutes", default: defaults.lockoutMinutes, range: PolicyRange.lockoutMinutes, unit: "minutes"),
-            maxUploadMB: try table.integer("max_upload_mb", default: defaults.maxUploadMB, range: PolicyRange.maxUploadMB))
+            maxUploadMB: try table.integer("max_upload_mb", default: defaults.maxUploadMB, range: PolicyRange.maxUploadMB),
+            hostNames: try table.strings("host_names", default: defaults.hostNames).map { $0.trimmingWhiteSpace.lowercased() })
         try table.rejectUnknownKeys()
+        for name in console.hostNames where !ConsoleListen.isHostName(name) {
+            throw ConsentError(
+                .invalidPolicy,
+                "policy: 'console.host_names' holds \"\(name)\", not a host name; list names such as \"door1.venue.example\" (no scheme, port or path)"
+            )
+        }
         guard (console.tlsCertificate == nil) == (console.tlsKey == nil) else {
             throw ConsentError(.invalidPolicy, "policy: 'console.tls_certificate' and 'console.tls_key' go together; set both or neither")
         }

@@ -93,6 +93,15 @@ public struct Policy: Sendable, Equatable {
         public var methods: [String]
         /// The purpose every enrolment must include (recognition at the door).
         public var requiredPurpose: String
+        /// The membership fields an enrolment may record beside the name (keys of
+        /// `[a-z0-9_]`); any other key is refused, so what is stored about a person is
+        /// what the record of processing lists.
+        public var memberFields: [String] = ConsentRules.defaultMemberFields
+
+        public static let defaultMemberFields = ["membership_number"]
+        /// The longest display name and membership field value, in characters.
+        public static let maximumNameLength = 100
+        public static let maximumFieldLength = 200
     }
 
     public struct Purpose: Sendable, Equatable {
@@ -144,15 +153,21 @@ public struct Policy: Sendable, Equatable {
         /// A session ends after this long without a request, and after `sessionHours` in all.
         public var sessionIdleMinutes: Double
         public var sessionHours: Double
-        /// Wrong passwords in a row before an account is locked for `lockoutMinutes`.
+        /// Wrong passwords of an account from one address before each further try waits
+        /// (from 30 s, doubling with every failure up to `lockoutMinutes`); four times as
+        /// many from all addresses together (`LoginThrottle`).
         public var loginAttempts: Int
         public var lockoutMinutes: Double
         /// The largest request body (one photo or several) the console accepts.
         public var maxUploadMB: Int
+        /// The host names browsers reach the console by (a certificate's names), beside
+        /// IP addresses and, on loopback, `localhost`: a request naming any other host
+        /// is refused, so a page whose name was rebound to this box reads nothing.
+        public var hostNames: [String] = []
 
         public static let defaults = Console(
             listen: .loopbackDefault, tlsCertificate: nil, tlsKey: nil, sessionIdleMinutes: 30, sessionHours: 12, loginAttempts: 5,
-            lockoutMinutes: 15, maxUploadMB: 25)
+            lockoutMinutes: 15, maxUploadMB: 25, hostNames: [])
     }
 
     /// `[fleet]`: read only by a door that joined a fleet (`facegate fleet join`).

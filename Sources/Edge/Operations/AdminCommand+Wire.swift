@@ -95,6 +95,7 @@ extension AdminCommand {
         case .consoleUserRemove: self = .consoleUserRemove(name: try args.string("name"))
         case .consoleUserList: self = .consoleUserList
         case .consoleUserPassword: self = .consoleUserPassword(name: try args.string("name"), password: try args.secret("password"))
+        case .consoleUserRole: self = .consoleUserRole(name: try args.string("name"), role: try args.consoleRole("role"))
         case .consoleTokenAdd:
             var role: ConsoleRole?
             if let text = try args.optionalString("role") { role = try AdminArguments.consoleRole(parsing: text) }
@@ -156,6 +157,7 @@ extension AdminCommand {
             return ["name": .string(name), "role": .string(role.rawValue), "password": .string(password.text)]
         case .consoleUserRemove(let name): return ["name": .string(name)]
         case .consoleUserPassword(let name, let password): return ["name": .string(name), "password": .string(password.text)]
+        case .consoleUserRole(let name, let role): return ["name": .string(name), "role": .string(role.rawValue)]
         case .consoleTokenAdd(let name, let role):
             var object: JSONObject = ["name": .string(name)]
             if let role { object["role"] = .string(role.rawValue) }

@@ -83,8 +83,10 @@ public enum AdminCommand: Sendable, Equatable {
     case consoleUserRemove(name: String)
     /// The console accounts, with the ids of their live tokens.
     case consoleUserList
-    /// Replaces a console account's password.
+    /// Replaces a console account's password; its sessions and tokens end.
     case consoleUserPassword(name: String, password: SecretBytes)
+    /// Gives a console account another role; its sessions and tokens end.
+    case consoleUserRole(name: String, role: ConsoleRole)
     /// Issues an API token for a console account (its role unless `role`), shown once.
     case consoleTokenAdd(name: String, role: ConsoleRole?)
     /// Revokes an API token by its id.
@@ -131,6 +133,7 @@ public enum AdminCommand: Sendable, Equatable {
         case consoleUserRemove = "console.user.remove"
         case consoleUserList = "console.user.list"
         case consoleUserPassword = "console.user.passwd"
+        case consoleUserRole = "console.user.role"
         case consoleTokenAdd = "console.token.add"
         case consoleTokenRevoke = "console.token.revoke"
 
@@ -163,7 +166,7 @@ public enum AdminCommand: Sendable, Equatable {
                 .auditVerify, .auditCheck:
                 [.dpo]
             case .backupPrepare, .backupRecord, .policyReload, .consoleUserAdd, .consoleUserRemove, .consoleUserList,
-                .consoleUserPassword, .consoleTokenAdd, .consoleTokenRevoke:
+                .consoleUserPassword, .consoleUserRole, .consoleTokenAdd, .consoleTokenRevoke:
                 []
             }
         }
@@ -224,6 +227,7 @@ public enum AdminCommand: Sendable, Equatable {
         case .consoleUserRemove: .consoleUserRemove
         case .consoleUserList: .consoleUserList
         case .consoleUserPassword: .consoleUserPassword
+        case .consoleUserRole: .consoleUserRole
         case .consoleTokenAdd: .consoleTokenAdd
         case .consoleTokenRevoke: .consoleTokenRevoke
         }

@@ -20,6 +20,11 @@ extension ApplianceOperations {
         return ["account": .string(name), "password": "set"]
     }
 
+    public func setConsoleRole(_ name: String, role: ConsoleRole, caller: Caller) throws -> JSONValue {
+        try registry.accounts.setRole(name, role: role, actor: caller.actor)
+        return ["account": .string(name), "role": .string(role.rawValue)]
+    }
+
     /// `{"accounts":[{"name","role","created_at","live_tokens","token_ids"}]}`: never a hash or a token.
     public func consoleUsers() throws -> JSONValue {
         [

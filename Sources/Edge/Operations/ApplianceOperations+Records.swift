@@ -18,7 +18,9 @@ extension ApplianceOperations {
                         "subject": .string(entry.subject.rawValue), "expires_at": .string(Timestamp.iso8601(entry.expiresAt)),
                         "purposes": .array(entry.purposes.map(JSONValue.string)),
                     ]
-                    if includeNames { object["name"] = .string(try registry.vault.profile(of: entry.subject).displayName) }
+                    if includeNames {
+                        object["name"] = .string(DisplayText.neutralised(try registry.vault.profile(of: entry.subject).displayName))
+                    }
                     return .object(object)
                 })
         ]

@@ -35,7 +35,7 @@ extension ApplianceOperations {
                     return regular
                 }
                 // A member erased since their visit was read has no name left to show.
-                row["name"] = (try? registry.vault.profile(of: subject).displayName).map(JSONValue.string) ?? .null
+                row["name"] = (try? registry.vault.profile(of: subject).displayName).map { .string(DisplayText.neutralised($0)) } ?? .null
                 return .object(row)
             })
         try registry.recordAudit(actor: caller.actor, action: "stats.list_names", details: ["regulars": .int(regulars.count)])
