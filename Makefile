@@ -70,10 +70,12 @@ release: deps
 # chromium, chromedriver or the venv is missing; FACEGATE_REQUIRE_RTSP=1: the IP camera
 # tests fail, not skip, when GStreamer's RTSP server (python3-gi) is missing;
 # FACEGATE_REQUIRE_HUB=1: the fleet tests fail, not skip, without PostgreSQL's server
-# (each fleet test starts a cluster of its own: initdb in /tmp, a Unix socket only).
+# (each fleet test starts a cluster of its own: initdb in /tmp, a Unix socket only);
+# FACEGATE_REQUIRE_CGROUP=1: the pixel-budget test fails, not skips, without a writable
+# cgroup v1 memory hierarchy (root), where it holds the daemon to 1 GiB.
 test: deps models fixtures test-venv lint
 	$(SWIFT) build --build-tests
-	FACEGATE_REQUIRE_BROWSER=1 FACEGATE_REQUIRE_RTSP=1 FACEGATE_REQUIRE_HUB=1 $(SWIFT) test --skip-build
+	FACEGATE_REQUIRE_BROWSER=1 FACEGATE_REQUIRE_RTSP=1 FACEGATE_REQUIRE_HUB=1 FACEGATE_REQUIRE_CGROUP=1 $(SWIFT) test --skip-build
 
 demo: deps models fixtures release
 	@scripts/demo.sh "$(RELEASE_BIN)" "$(FACEGATE_FIXTURES)"

@@ -72,8 +72,10 @@ void jpeg_on_message(j_common_ptr cinfo, int level) {
     }
 }
 
-// Plain C style on purpose: longjmp must not skip C++ destructors.
-int32_t decode_jpeg(const uint8_t *data, size_t size, uint64_t max_pixels, fg_image **out, fg_error *error) {
+// Plain C style on purpose: longjmp must not skip C++ destructors. With `out` null,
+// only the header is read: its size goes to `width` and `height`.
+int32_t decode_jpeg(const uint8_t *data, size_t size, uint64_t max_pixels, fg_image **out, fg_error *error,
+                    int64_t *width = nullptr, int64_t *height = nullptr) {
     jpeg_decompress_struct cinfo;
     jpeg_failure failure;
     std::memset(&failure, 0, sizeof failure);
@@ -96,6 +98,12 @@ int32_t decode_jpeg(const uint8_t *data, size_t size, uint64_t max_pixels, fg_im
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, static_cast<unsigned long>(size));
     jpeg_read_header(&cinfo, TRUE);
+    if (!out) {
+        *width = cinfo.image_width;
+        *height = cinfo.image_height;
+        jpeg_destroy_decompress(&cinfo);
+        return FG_OK;
+    }
     if (cinfo.image_width == 0 || cinfo.image_height == 0 ||
         static_cast<uint64_t>(cinfo.image_width) * cinfo.image_height > max_pixels) {
         uint64_t w = cinfo.image_width, h = cinfo.image_height;
@@ -171,19 +179,25 @@ int32_t decode_png(const uint8_t *data, size_t size, uint64_t max_pixels, fg_ima
         png_image_free(&png);
         return fail(error, FG_E_DECODE, message.c_str());
     }
-    fg_image *image = new_image(static_cast<int32_t>(png.width), static_cast<int32_t>(png.height));
+    auto *image = static_cast<fg_image *>(std::calloc(1, sizeof(fg_image)));
     if (!image) {
         explicit_bzero(rgba, pixel_count * 4);
         std::free(rgba);
         return fail(error, FG_E_MEMORY, "out of memory for the decoded image");
     }
+    // Alpha dropped in place (each RGB triple moves to or before where it was read):
+    // the decode never holds more than 4 bytes a pixel, where a second RGB buffer
+    // beside the RGBA one held 7. The buffer keeps its size, its last quarter zeroed:
+    // a shrinking realloc may move the pixels and leave a copy behind unwiped.
     for (size_t i = 0; i < pixel_count; ++i) {
-        image->pixels[i * 3 + 0] = rgba[i * 4 + 0];
-        image->pixels[i * 3 + 1] = rgba[i * 4 + 1];
-        image->pixels[i * 3 + 2] = rgba[i * 4 + 2];
+        rgba[i * 3 + 0] = rgba[i * 4 + 0];
+        rgba[i * 3 + 1] = rgba[i * 4 + 1];
+        rgba[i * 3 + 2] = rgba[i * 4 + 2];
     }
-    explicit_bzero(rgba, pixel_count * 4);
-    std::free(rgba);
+    explicit_bzero(rgba + pixel_count * 3, pixel_count);
+    image->pixels = rgba;
+    image->width = static_cast<int32_t>(png.width);
+    image->height = static_cast<int32_t>(png.height);
     *out = image;
     return FG_OK;
 }
@@ -201,6 +215,26 @@ extern "C" int32_t fg_image_decode(const uint8_t *data, size_t size, uint64_t ma
     static const uint8_t png_signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
     if (size >= 8 && std::memcmp(data, png_signature, 8) == 0) {
         return decode_png(data, size, max_pixels, out, error);
+    }
+    return fail(error, FG_E_DECODE, "not a JPEG or PNG image (unrecognised file signature)");
+}
+
+extern "C" int32_t fg_image_probe(const uint8_t *data, size_t size, int64_t *width, int64_t *height, fg_error *error) {
+    *width = 0;
+    *height = 0;
+    error->code = FG_OK;
+    error->message[0] = '\0';
+    if (size >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF) {
+        return decode_jpeg(data, size, 0, nullptr, error, width, height);
+    }
+    static const uint8_t png_signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+    if (size >= 24 && std::memcmp(data, png_signature, 8) == 0 && std::memcmp(data + 12, "IHDR", 4) == 0) {
+        auto be32 = [](const uint8_t *p) {
+            return (int64_t(p[0]) << 24) | (int64_t(p[1]) << 16) | (int64_t(p[2]) << 8) | int64_t(p[3]);
+        };
+        *width = be32(data + 16);
+        *height = be32(data + 20);
+        return FG_OK;
     }
     return fail(error, FG_E_DECODE, "not a JPEG or PNG image (unrecognised file signature)");
 }

@@ -31,11 +31,22 @@ public struct DetectionPlan: Sendable, Equatable, CustomStringConvertible {
     /// The smallest face dlib's MMOD detector finds at its working scale: it was
     /// trained with 40x40 px boxes (`dnn_mmod_face_detection_ex`).
     public static let mmodWindow = 40
-    /// Pixels MMOD may work on in one photo. Its activations, over a 6-level image
-    /// pyramid, cost about 2 KB per pixel: a 12-megapixel photo took 8.7 GB. At this
-    /// budget a photo costs at most about MEASURED (see DESIGN, "Missed and turned
-    /// faces"); faces from 60 px are still found in photos up to 2.25 megapixels.
-    public static let mmodPixelBudget = 500_000
+    /// Pixels MMOD may work on in one photo: half a megapixel, or less on a small
+    /// board. Its activations, over a 6-level image pyramid, cost about 1.1 KB per pixel
+    /// (a 12-megapixel photo at full size took 8.7 GB; at half a megapixel a `detect`
+    /// process peaks at 631 MB, 110 MB of it the process). So MMOD may take a third of
+    /// the memory the process may use (`MachineMemory`): 0.33 megapixels on a 1 GiB
+    /// board, the full half megapixel from 1.6 GB. Faces from 60 px are still found in
+    /// photos up to 2.25 megapixels at the full budget; at 0.33 megapixels MMOD finds 3
+    /// of the 6 faces (120 px) of insightface's t1.jpg where it finds all 6 at 0.5 (HOG,
+    /// which runs first, finds all 6 either way).
+    public static let mmodPixelBudget = mmodBudget(availableBytes: MachineMemory.availableBytes)
+
+    /// MMOD's pixel budget for a process that may use `availableBytes`.
+    public static func mmodBudget(availableBytes: Int?) -> Int {
+        guard let availableBytes else { return 500_000 }
+        return min(500_000, max(100_000, availableBytes / 3 / 1_100))
+    }
     /// dlib's HOG accepts at most four doublings.
     public static let maxUpsample = 4
     /// A downscale by less than this fraction is skipped: it saves little scanning and

@@ -58,16 +58,43 @@ public struct ImageDecoder: Sendable {
                 FaceEngineError.Code(shimStatus: status),
                 "\(message); use an intact JPEG or PNG file")
         }
-        defer { fg_image_destroy(handle) }
-        let view = fg_image_view(handle)
-        let image = RGBImage(width: Int(view.width), height: Int(view.height))
-        image.pixels.copyMemory(
-            from: UnsafeRawBufferPointer(start: view.pixels, count: image.pixels.count))
-        return image
+        return RGBImage(adopting: handle)
     }
 
-    private func readFile(_ path: String) throws(FaceEngineError) -> UnsafeMutableRawBufferPointer {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+    /// The width and height the image's header declares, without decoding a pixel:
+    /// what a caller budgets memory by (`PixelBudget`) before `decode`.
+    public static func probe(_ bytes: UnsafeRawBufferPointer) throws(FaceEngineError) -> (width: Int, height: Int) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { throw FaceEngineError(.invalidImage, "no image data (0 bytes)") }
+        var error = fg_error()
+        var width: Int64 = 0
+        var height: Int64 = 0
+        let status = fg_image_probe(base.assumingMemoryBound(to: UInt8.self), bytes.count, &width, &height, &error)
+        guard status == FG_OK else {
+            throw FaceEngineError(FaceEngineError.Code(shimStatus: status), "\(error.text); use an intact JPEG or PNG file")
+        }
+        return (Int(width), Int(height))
+    }
+
+    /// Refuses a path that does not exist or is not a regular file, without opening it.
+    static func checkRegularFile(_ path: String) throws(FaceEngineError) {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            let code = errno
+            if code == ENOENT { throw FaceEngineError(.fileNotFound, "'\(path)' does not exist; check the path") }
+            throw FaceEngineError(.unreadableFile, "cannot read '\(path)': \(String(cString: strerror(code)))")
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw notRegular(path) }
+    }
+
+    private static func notRegular(_ path: String) -> FaceEngineError {
+        FaceEngineError(.unreadableFile, "'\(path)' is not a regular file (a pipe, a device or a directory); pass an image file")
+    }
+
+    /// The file's bytes, in memory the caller wipes and deallocates. Opened without
+    /// blocking (a FIFO swapped in after a check would otherwise wait for a writer for
+    /// ever), and refused unless it is a regular file.
+    func readFile(_ path: String) throws(FaceEngineError) -> UnsafeMutableRawBufferPointer {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard fd >= 0 else {
             let code = errno
             if code == ENOENT {
@@ -80,9 +107,7 @@ public struct ImageDecoder: Sendable {
         guard fstat(fd, &info) == 0 else {
             throw FaceEngineError(.unreadableFile, "cannot stat '\(path)': \(String(cString: strerror(errno)))")
         }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw FaceEngineError(.unreadableFile, "'\(path)' is not a regular file; pass an image file")
-        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw Self.notRegular(path) }
         let size = Int(info.st_size)
         guard size <= maxFileBytes else {
             throw FaceEngineError(.imageTooLarge, "'\(path)' is \(size) bytes, over the \(maxFileBytes)-byte limit for an image file")

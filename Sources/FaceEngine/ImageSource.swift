@@ -1,3 +1,4 @@
+import FacegateCore
 import FoundationEssentials
 
 #if canImport(Glibc)
@@ -26,6 +27,43 @@ public enum ImageSource: Sendable {
         return 0
     }
 
+    /// Refuses, without opening it, a file that does not exist or is not a regular file
+    /// (a FIFO, a device, a directory): reading one could block for ever, and a command
+    /// checks its photos before it takes the state directory's lock.
+    public func checkReadable() throws(FaceEngineError) {
+        guard case .file(let path) = self else { return }
+        try ImageDecoder.checkRegularFile(path)
+    }
+
+    /// The same image held in memory: a file is read (once, wiped when released), so
+    /// that its header can be read before it is decoded.
+    public func inMemory() throws(FaceEngineError) -> ImageSource {
+        guard case .file(let path) = self else { return self }
+        let buffer = try ImageDecoder().readFile(path)
+        defer {
+            wipeMemory(buffer.baseAddress, buffer.count)
+            buffer.deallocate()
+        }
+        if buffer.isEmpty {
+            throw FaceEngineError(.invalidImage, "'\(path)' is empty (0 bytes): it is not an image; check the file was copied completely")
+        }
+        return .bytes(name: path, ImageBytes([UInt8](buffer)))
+    }
+
+    /// The width and height the image declares, without decoding it (a frame's own).
+    public func dimensions() throws(FaceEngineError) -> (width: Int, height: Int) {
+        switch self {
+        case .frame(_, let image): return (image.width, image.height)
+        case .file: return try inMemory().dimensions()
+        case .bytes(let name, let bytes):
+            do {
+                return try bytes.withUnsafeBytes { raw throws(FaceEngineError) in try ImageDecoder.probe(raw) }
+            } catch {
+                throw FaceEngineError(error.code, "'\(name)': \(error.message)")
+            }
+        }
+    }
+
     public func decode(with decoder: ImageDecoder) throws(FaceEngineError) -> RGBImage {
         switch self {
         case .file(let path): return try decoder.decode(file: path)
@@ -45,10 +83,12 @@ public enum ImageSource: Sendable {
     public func encodedBytes() throws(FaceEngineError) -> [UInt8]? {
         switch self {
         case .file(let path):
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw FaceEngineError(access(path, F_OK) == 0 ? .unreadableFile : .fileNotFound, "cannot read '\(path)'; check the path")
+            let buffer = try ImageDecoder().readFile(path)
+            defer {
+                wipeMemory(buffer.baseAddress, buffer.count)
+                buffer.deallocate()
             }
-            return [UInt8](data)
+            return [UInt8](buffer)
         case .bytes(_, let data): return data.withUnsafeBytes { [UInt8]($0) }
         case .frame: return nil
         }

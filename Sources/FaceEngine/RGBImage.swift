@@ -16,6 +16,9 @@ public final class RGBImage: @unchecked Sendable {
     /// Bytes per row (3 * width: rows are packed).
     public var rowBytes: Int { width * 3 }
     let pixels: UnsafeMutableRawBufferPointer
+    /// The decoder's image whose pixels these are (freed, and wiped, by the shim), or
+    /// nil for memory of our own.
+    private let decoded: OpaquePointer?
 
     /// A black image of the given size, for the caller to fill.
     public init(width: Int, height: Int) {
@@ -24,6 +27,17 @@ public final class RGBImage: @unchecked Sendable {
         self.height = height
         self.pixels = .allocate(byteCount: width * height * 3, alignment: 64)
         self.pixels.initializeMemory(as: UInt8.self, repeating: 0)
+        self.decoded = nil
+    }
+
+    /// The pixels of a decoded image, taken over without a copy (a 16-megapixel photo
+    /// is 48 MB: a copy doubled what a decode holds).
+    init(adopting image: OpaquePointer) {
+        let view = fg_image_view(image)
+        width = Int(view.width)
+        height = Int(view.height)
+        pixels = UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(mutating: view.pixels), count: width * height * 3)
+        decoded = image
     }
 
     /// A copy of packed RGB bytes (`bytes.count` must be width * height * 3).
@@ -34,8 +48,12 @@ public final class RGBImage: @unchecked Sendable {
     }
 
     deinit {
-        wipeMemory(pixels.baseAddress, pixels.count)
-        pixels.deallocate()
+        if let decoded {
+            fg_image_destroy(decoded)
+        } else {
+            wipeMemory(pixels.baseAddress, pixels.count)
+            pixels.deallocate()
+        }
     }
 
     /// Reads or writes the pixels in place (R, G, B per pixel, rows packed).

@@ -100,5 +100,16 @@ struct DetectionPlanTests {
         #expect(DetectionOptions().plan(width: 7360, height: 4912) == nil)
     }
 
+    @Test("MMOD's pixel budget fits the memory the process may use: a third of it, at 1.1 KB a pixel, at most half a megapixel")
+    func mmodBudgetFitsTheBoard() {
+        #expect(DetectionPlan.mmodBudget(availableBytes: 1 << 30) == 325_376, "a 1 GiB board")
+        #expect(DetectionPlan.mmodBudget(availableBytes: 2 << 30) == 500_000)
+        #expect(DetectionPlan.mmodBudget(availableBytes: 24 << 30) == 500_000)
+        #expect(DetectionPlan.mmodBudget(availableBytes: 64 << 20) == 100_000, "never below what finds a face at all")
+        #expect(DetectionPlan.mmodBudget(availableBytes: nil) == 500_000)
+        #expect(DetectionPlan.mmodPixelBudget <= 500_000 && DetectionPlan.mmodPixelBudget >= 100_000)
+        #expect((MachineMemory.availableBytes ?? 0) > 0, "this machine's memory is read")
+    }
+
     private func pow2(_ value: Double) -> Double { value * value }
 }

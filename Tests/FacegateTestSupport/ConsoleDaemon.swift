@@ -25,12 +25,14 @@ public final class ConsoleDaemon: @unchecked Sendable {
         edit: @escaping (String) -> String = { $0 },
         accounts: [(String, String)] = [("ana", "admin"), ("ben", "admin"), ("sam", "staff"), ("dee", "dpo")],
         prepare: (ConsentFixture) throws -> Void = { _ in },
-        source: (ConsentFixture) throws -> [String] = { _ in ["--source", "none"] }
+        source: (ConsentFixture) throws -> [String] = { _ in ["--source", "none"] },
+        cgroup: MemoryCgroup? = nil
     ) throws {
         fixture = try ConsentFixture { text in edit(ConsentFixture.fillingInController(text)) }
         try prepare(fixture)
         daemon = try DaemonProcess(
-            arguments: try source(fixture) + ["--policy", fixture.policyPath, "--log-level", "info"], socketPath: fixture.socketPath)
+            arguments: try source(fixture) + ["--policy", fixture.policyPath, "--log-level", "info"], socketPath: fixture.socketPath,
+            cgroup: cgroup)
         base = try Self.address(of: daemon)
         for (name, role) in accounts {
             let added = try cli(["console", "user", "add", name, "--role", role], stdin: Self.password + "\n")

@@ -109,10 +109,14 @@ public final class DaemonProcess: @unchecked Sendable {
 
     /// Starts `facegate run`; `passSocket: false` lets it choose its socket itself
     /// (it must then be `socketPath`, which the caller expects it to choose).
-    public init(arguments: [String], socketPath: String, environment: [String: String] = [:], passSocket: Bool = true) throws {
+    public init(
+        arguments: [String], socketPath: String, environment: [String: String] = [:], passSocket: Bool = true, cgroup: MemoryCgroup? = nil
+    ) throws {
         self.socketPath = socketPath
-        process.executableURL = URL(fileURLWithPath: TestResources.facegateBinary)
-        process.arguments = ["run"] + (passSocket ? ["--socket", socketPath] : []) + arguments
+        let runArguments = ["run"] + (passSocket ? ["--socket", socketPath] : []) + arguments
+        let (executable, all) = cgroup?.wrapping(TestResources.facegateBinary, runArguments) ?? (TestResources.facegateBinary, runArguments)
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = all
         process.environment = FacegateProcess(environment: environment).environment
         process.standardOutput = output
         process.standardError = errors

@@ -83,6 +83,11 @@ int32_t fg_image_decode(const uint8_t *_Nonnull data, size_t size, uint64_t max_
 fg_rgb_view fg_image_view(const fg_image *_Nonnull image);
 void fg_image_destroy(fg_image *_Nullable image);
 
+/// The width and height a JPEG or PNG's header declares, read without decoding any
+/// pixel: what a caller budgets memory by before `fg_image_decode`.
+int32_t fg_image_probe(const uint8_t *_Nonnull data, size_t size, int64_t *_Nonnull width, int64_t *_Nonnull height,
+                       fg_error *_Nonnull error);
+
 /// Downscales `source` to `width` x `height` (each at most the source's) by area
 /// averaging: every destination pixel is the mean of the source area it covers.
 /// Writes packed RGB rows (width * 3 bytes each) to `out`.

@@ -36,7 +36,8 @@ extension ApplianceOperations {
         var descriptors: [FaceDescriptor] = []
         defer { descriptors.forEach { $0.wipe() } }
         for image in images {
-            guard let face = try engine.examineFace(in: try image.decode(with: decoder), choosing: .largest, options: options) else {
+            let examined = try withDecodedPhoto(image) { photo in try engine.examineFace(in: photo, choosing: .largest, options: options) }
+            guard let face = examined else {
                 throw OperationError(
                     .enrolmentRefused, "'\(image.name)': no face found; use a frontal photo where the face is at least 60 px wide")
             }
@@ -80,8 +81,8 @@ extension ApplianceOperations {
     /// Faces are not held to the enrolment bar: a turned face is answered as well as it can be.
     public func identify(_ image: ImageSource, detector: DetectionOptions.Detector = .auto, caller: Caller) throws -> JSONValue {
         let engine = try engine()
-        let decoded = try image.decode(with: decoder)
-        let analysis = try engine.analyze(decoded, options: .photo(detector: detector), describe: true)
+        let analysis = try withDecodedPhoto(image) { photo in try engine.analyze(photo, options: .photo(detector: detector), describe: true)
+        }
         let showNames = seesNames(caller)
         let recognizer = Recognizer(registry: registry)
         try recognizer.catchUpWithErasures()
@@ -98,7 +99,7 @@ extension ApplianceOperations {
                 "detector": .string(face.box.pass.rawValue),
             ]
             if showNames, let subject = decision.subject, let profile = try? registry.vault.profile(of: subject) {
-                object["name"] = .string(profile.displayName)
+                object["name"] = .string(DisplayText.neutralised(profile.displayName))
                 object.entries.append(contentsOf: try memberFacts(subject, caller: caller).entries)
             }
             faces.append(.object(object))

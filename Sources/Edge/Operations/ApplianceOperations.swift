@@ -19,6 +19,8 @@ public final class ApplianceOperations: @unchecked Sendable {
     /// Held from the duplicate-face check to the commit of an enrolment, so that two
     /// enrolments of one face at once (two admins, two tablets) leave one subject.
     let enrolment = Mutex(())
+    /// The decoded pixels photos may hold at once (`PixelBudget`).
+    let photoBudget = PixelBudget()
 
     /// True in the daemon: its gallery is loaded and serves the door.
     public let servesDoor: Bool
@@ -189,6 +191,7 @@ public final class ApplianceOperations: @unchecked Sendable {
         case .consoleUserRemove(let name): return try removeConsoleUser(name, caller: caller)
         case .consoleUserList: return try consoleUsers()
         case .consoleUserPassword(let name, let password): return try setConsolePassword(name, password: password, caller: caller)
+        case .consoleUserRole(let name, let role): return try setConsoleRole(name, role: role, caller: caller)
         case .consoleTokenAdd(let name, let role): return try addConsoleToken(name, role: role, caller: caller)
         case .consoleTokenRevoke(let id): return try revokeConsoleToken(id, caller: caller)
         }

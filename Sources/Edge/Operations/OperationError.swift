@@ -20,6 +20,10 @@ public struct OperationError: Error, Sendable, Equatable, ModuleError {
         case unknownCard = "unknown_card"
         /// A policy change the running daemon applies only at start.
         case restartRequired = "restart_required"
+        /// A photo of more pixels than enrolment and identification take (`PixelBudget`).
+        case photoTooLarge = "photo_too_large"
+        /// The photos in flight hold all the memory they may: send again shortly.
+        case busy = "busy"
     }
 
     public let code: Code
@@ -44,6 +48,8 @@ extension OperationError.Code: ErrorCode {
         case .claimsOff: .configuration
         case .unknownCard: .notFound
         case .restartRequired: .configuration
+        case .photoTooLarge: .dataError
+        case .busy: .temporaryFailure
         }
     }
 }
