@@ -309,14 +309,16 @@ let package = Package(
         ),
         .testTarget(
             name: "ConsoleTests",
-            dependencies: ["Console", "FacegateCore"],
+            dependencies: ["Console", "FacegateCore", "FacegateTestSupport"],
             swiftSettings: strictSwift
         ),
         .testTarget(
             name: "FacegateEndToEndTests",
             // Consent: the monitoring test seeds days of recognition-quality aggregates in-process.
             // FaceEngine: the privacy test makes the exact frames it then looks for on the disk.
-            dependencies: ["FacegateTestSupport", "facegate", "Consent", "FaceEngine"],
+            // Vault: a test appends a sealed erasure to a running daemon's journal, as a
+            // recovery tool holding the key directory would.
+            dependencies: ["FacegateTestSupport", "facegate", "Consent", "FaceEngine", "Vault"],
             exclude: ["Snapshots"],
             swiftSettings: strictSwift
         ),

@@ -25,6 +25,9 @@ public struct ConsentError: Error, Sendable, Equatable, ModuleError {
         case denyListRefused = "denylist_refused"
         /// Something else about the request conflicts with what is stored.
         case conflict = "conflict"
+        /// A stored record that cannot be read (a value of the wrong type): reported by
+        /// `audit check` as a breach event, never a crash.
+        case damagedRecord = "damaged_record"
     }
 
     public let code: Code
@@ -43,7 +46,7 @@ extension ConsentError.Code: ErrorCode {
     public var exitStatus: ExitStatus {
         switch self {
         case .invalidPolicy, .recordOfProcessingIncomplete: .configuration
-        case .consentRequired, .enrolmentRefused, .verificationFailed: .dataError
+        case .consentRequired, .enrolmentRefused, .verificationFailed, .damagedRecord: .dataError
         case .notFound: .notFound
         case .invalidArgument: .usage
         case .notPermitted: .noPermission

@@ -22,6 +22,9 @@ public struct VaultError: Error, Sendable, Equatable, ModuleError {
         case noDatabase = "no_database"
         /// A ciphertext failed authentication: altered, moved or damaged.
         case integrityFailure = "integrity_failure"
+        /// The erasure journal fails its checksums: nothing opens until it is replaced
+        /// or its damage accepted.
+        case journalDamaged = "journal_damaged"
         /// No such subject.
         case notFound = "not_found"
         /// Bad input from the caller (an empty embedding list, a bad id).
@@ -51,7 +54,7 @@ extension VaultError.Code: ErrorCode {
     public var exitStatus: ExitStatus {
         switch self {
         case .keysExist, .keyMissing, .keyPermissions, .keyInvalid, .wrongKey, .noDatabase: .configuration
-        case .corruptDatabase, .integrityFailure, .keyDestroyed: .dataError
+        case .corruptDatabase, .integrityFailure, .keyDestroyed, .journalDamaged: .dataError
         case .notFound: .notFound
         case .invalidArgument: .usage
         case .storageFailure: .ioError

@@ -21,6 +21,9 @@ struct AdminCommandRunner {
     func run(_ command: AdminCommand, images: [ImageSource] = [], loadGallery: Bool = false, inProcessOnly: Bool = false) async throws
         -> JSONValue
     {
+        // A photo that is not a regular file (a FIFO would block for ever) is refused
+        // before anything else, above all before the state directory's lock is taken.
+        for image in images { try image.checkReadable() }
         let request = AdminRequest(command, images: images)
         // An admin may reach the daemon without being able to read its policy: only
         // the in-process path needs the policy (and the keys).

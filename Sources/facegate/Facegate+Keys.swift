@@ -11,8 +11,8 @@ extension Facegate {
     /// Key management.
     struct Keys: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create the device's keys.",
-            subcommands: [Initialize.self])
+            abstract: "Create the device's keys; accept a damaged erasure journal.",
+            subcommands: [Initialize.self, AcceptDamagedJournal.self])
 
         struct Initialize: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
@@ -64,6 +64,67 @@ extension Facegate {
                     if !files.isEmpty { CommandOutput.line("created \(files.joined(separator: ", "))") }
                     if let database { CommandOutput.line("the vault is ready: \(database)") }
                     CommandOutput.line("back up \(keys) offline: losing it makes every enrolled template unreadable")
+                }
+            }
+        }
+    }
+}
+
+extension Facegate.Keys {
+    /// The way on from a damaged erasure journal when no intact copy exists.
+    struct AcceptDamagedJournal: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "accept-damaged-journal",
+            abstract: "Accept a damaged erasure journal: keep its damaged lines aside and erase every subject they name.",
+            discussion: """
+                Use it only when no intact copy of the key directory's 'erasures' file exists (the recovery kit). \
+                Each damaged line is copied to keys/erasures.damaged-TIME for the DPO and read as the erasure of \
+                every subject id it still shows, or shows with up to two characters changed; the journal is sealed \
+                again and the vault opens, applying them. Damage beyond that cannot be read: compare the DPO's \
+                audit export (its subject.erase entries) with `facegate subjects`. Stop the daemon first.
+                """)
+
+        @OptionGroup var state: StateOptions
+        @OptionGroup var global: GlobalOptions
+
+        @Flag(help: "Print the result as JSON.")
+        var json = false
+
+        func run() async throws {
+            try await runReportingErrors(json: json) {
+                let policy = try state.loadPolicy()
+                let location = state.location(policy: policy)
+                let lock = try StateDirectoryLock(location: location, holder: .command, purpose: "accept a damaged erasure journal")
+                let keys = try KeyRing.load(directory: location.keys, environment: ProcessEnvironment.current)
+                let accepted = try VaultStore.acceptJournalDamage(keys: keys, at: Timestamp.now())
+                let registry = try ConsentRegistry.open(
+                    policy: policy, location: location, lock: lock, environment: ProcessEnvironment.current, logger: global.makeLogger(),
+                    loadGallery: false)
+                defer { registry.close() }
+                // A pseudonym the damage changed is still found by its likeness.
+                let likely = try registry.vault.subjects(nearlyNamedIn: accepted.text)
+                if !accepted.lines.isEmpty {
+                    try registry.recordAudit(
+                        actor: OSUser.current(), action: "journal.damage_accepted",
+                        details: [
+                            "lines": .array(accepted.lines.map(JSONValue.int)), "kept_in": .string(accepted.keptIn),
+                            "erased_by_likeness": .int(likely.count),
+                        ])
+                }
+                for subject in likely { try registry.erase(subject, reason: .integrity, actor: OSUser.current()) }
+                let result: JSONValue = [
+                    "damaged_lines": .array(accepted.lines.map(JSONValue.int)),
+                    "kept_in": accepted.keptIn.isEmpty ? .null : .string(accepted.keptIn),
+                    "erased": .array(likely.map { .string($0.rawValue) }),
+                ]
+                if json {
+                    CommandOutput.json(result)
+                } else if accepted.lines.isEmpty {
+                    CommandOutput.line("the erasure journal is intact; nothing was changed")
+                } else {
+                    CommandOutput.line(
+                        "accepted \(accepted.lines.count) damaged line(s) of the erasure journal (kept in \(accepted.keptIn)); \(likely.count) subject(s) they name erased. Compare the audit export's erasures with `facegate subjects` for one the damage hid"
+                    )
                 }
             }
         }

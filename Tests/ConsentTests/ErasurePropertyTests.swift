@@ -132,18 +132,8 @@ struct ErasurePropertyTests {
                 // What `forget` leaves when killed right after its journal entry: the
                 // line on disk, nothing else done. The next open must finish it.
                 guard let subject = subject(index) else { return }
-                let line =
-                    "{\"subject\":\"\(subject.rawValue)\",\"at\":\"\(Timestamp.iso8601(fixture.clock.now()))\",\"reason\":\"request\",\"actor\":\"test\"}\n"
-                let handle = try #require(
-                    FileHandle(forWritingAtPath: fixture.location.keys.erasureJournalPath)
-                        ?? {
-                            _ = FileManager.default.createFile(
-                                atPath: fixture.location.keys.erasureJournalPath, contents: nil, attributes: [.posixPermissions: 0o600])
-                            return FileHandle(forWritingAtPath: fixture.location.keys.erasureJournalPath)
-                        }())
-                handle.seekToEndOfFile()
-                handle.write(Data(line.utf8))
-                try handle.close()
+                try ErasureJournal(path: fixture.location.keys.erasureJournalPath, key: registry.vault.keys.journalKey).append(
+                    ErasureJournal.Entry(subject: subject, scope: .subject(reason: "request"), actor: "test", at: fixture.clock.now()))
                 registry.close()
                 registry = try fixture.open()
                 forget(subject)

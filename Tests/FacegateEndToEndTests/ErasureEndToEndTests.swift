@@ -2,6 +2,7 @@ import FacegateCore
 import FacegateTestSupport
 import Foundation
 import Testing
+import Vault
 
 /// One writer per state directory, with real processes: a command never runs beside
 /// a daemon it cannot reach, the daemon notices erasures made by anyone, and
@@ -42,17 +43,12 @@ struct ErasureEndToEndTests {
         let appliance = try Appliance(denyList: false)
         let obama = try appliance.enrolObama()
         #expect(appliance.waitForEvent { $0["decision"] as? String == "member" && $0["subject"] as? String == obama } != nil)
-        // Another process (an older binary, a tool) erases him by the journal alone.
-        let journal = appliance.fixture.erasureJournalPath
-        let line =
-            "{\"subject\":\"\(obama)\",\"at\":\"\(Timestamp.iso8601(Timestamp.now()))\",\"reason\":\"request\",\"actor\":\"other-process\"}\n"
-        if !FileManager.default.fileExists(atPath: journal) {
-            _ = FileManager.default.createFile(atPath: journal, contents: nil, attributes: [.posixPermissions: 0o600])
-        }
-        let handle = try #require(FileHandle(forWritingAtPath: journal))
-        handle.seekToEndOfFile()
-        handle.write(Data(line.utf8))
-        try handle.close()
+        // Another process holding the key directory (a recovery tool; this test) erases
+        // him by the journal alone, with the line's checksum.
+        let keys = try KeyRing.load(directory: appliance.fixture.location.keys, environment: [:])
+        try ErasureJournal(path: appliance.fixture.erasureJournalPath, key: keys.journalKey).append(
+            ErasureJournal.Entry(
+                subject: try #require(SubjectID(obama)), scope: .subject(reason: "request"), actor: "other-process", at: Timestamp.now()))
         let erasedAt = Date()
         usleep(2_000_000)
         let markAfterTwoSeconds = appliance.daemon.events.count

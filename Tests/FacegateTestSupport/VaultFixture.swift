@@ -60,6 +60,8 @@ public final class VaultFixture: @unchecked Sendable {
 public final class TablelessCompanion: VaultCompanion, @unchecked Sendable {
     public private(set) var erased: [(ErasureJournal.Entry, Bool)] = []
     public private(set) var withdrawn: [(ErasureJournal.Entry, Bool)] = []
+    /// The erasure journal damage reported at open (line, reason).
+    public private(set) var journalDamage: [(Int, String)] = []
 
     public init() {}
 
@@ -70,6 +72,7 @@ public final class TablelessCompanion: VaultCompanion, @unchecked Sendable {
     public func erase(_ entry: ErasureJournal.Entry, replayed: Bool, in db: Database) throws { erased.append((entry, replayed)) }
     public func withdraw(_ entry: ErasureJournal.Entry, replayed: Bool, in db: Database) throws { withdrawn.append((entry, replayed)) }
     public func didForget(_ entry: ErasureJournal.Entry) {}
+    public func journalDamaged(line: Int, reason: String, path: String) throws { journalDamage.append((line, reason)) }
 }
 
 /// Byte-level inspection of files, for residue tests.

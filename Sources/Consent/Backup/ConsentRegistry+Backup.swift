@@ -4,6 +4,10 @@ public import Logging
 import Synchronization
 public import Vault
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 extension ConsentRegistry {
     /// What a restore did.
     public struct RestoreReport: Sendable, Equatable {
@@ -40,6 +44,19 @@ extension ConsentRegistry {
         clock: any WallClock = SystemWallClock(), logger: Logger, actor: OSUser
     ) throws -> (ConsentRegistry, RestoreReport) {
         let keys = try KeyRing.load(directory: location.keys, environment: environment)
+        // A damaged erasure journal could hide an erasure the backup predates: the
+        // restore stops before anything is replaced. The database there (if any) opens
+        // far enough to record the breach and refuse; on a replacement device with none,
+        // the restored database records it at its open below, which refuses the same way.
+        do { try VaultStore.checkJournal(keys: keys) } catch let error as VaultError where error.code == .journalDamaged {
+            if access(location.database, F_OK) == 0 {
+                try open(
+                    policy: policy, location: location, lock: lock, environment: environment, clock: clock, logger: logger,
+                    loadGallery: false
+                ).close()
+            }
+            if access(location.database, F_OK) == 0 { throw error }
+        }
         let info = try VaultStore.inspectBackup(at: source, keys: keys, now: clock.now())
         let backupHead = try AuditLog.head(ofDatabaseAt: source)
         let file = try AuditFile(path: location.auditFile, anchorPath: location.auditAnchor)

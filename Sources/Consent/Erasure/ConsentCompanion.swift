@@ -200,6 +200,19 @@ final class ConsentCompanion: VaultCompanion, @unchecked Sendable {
     }
 }
 
+extension ConsentCompanion {
+    /// A breach event for a damaged erasure journal, once (a service restarting in a
+    /// loop adds no more): an erasure may be hidden by the damage.
+    func journalDamaged(line: Int, reason: String, path: String) throws {
+        guard let vault = vault.withLock({ $0 }) else { return }
+        try BreachRecorder(vault: vault, audit: audit).recordOnce(
+            check: "erasure_journal",
+            problem:
+                "the erasure journal \(path) is damaged at line \(line): \(reason); nothing opens until an intact copy is put back or the damage is accepted (facegate keys accept-damaged-journal)",
+            affectedSubjects: [])
+    }
+}
+
 extension ConsentRegistry.ErasureReason {
     /// The audit action each way of leaving is recorded as.
     var auditAction: String {

@@ -32,6 +32,15 @@ extension ConsentRegistry {
             }
             try checkAuditChain(into: &report, fromLastCheckpoint: false)
             try checkAuditFile(into: &report)
+            let damaged = try vault.read { db in try ConsentStore.damagedRecords(in: db) }
+            if !damaged.isEmpty {
+                report.problems.append(
+                    .init(
+                        check: "consent_record",
+                        detail:
+                            "\(damaged.count) consent record(s) cannot be read (a value of the wrong type): \(damaged.prefix(5).map(\.id).joined(separator: ", "))",
+                        subjects: damaged.compactMap(\.subject)))
+            }
             let sealed = try sealedFields()
             report.sealedFields = sealed.values.reduce(0) { $0 + $1.count }
             let failures = try vault.verifyCiphertexts(includeTemplates: true, sealed: sealed)

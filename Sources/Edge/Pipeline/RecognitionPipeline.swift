@@ -252,6 +252,7 @@ public final class RecognitionPipeline: @unchecked Sendable {
     // MARK: Stage 2: landmarks, descriptors, search, vote, decision
 
     private func embedLoop(_ queue: BoundedQueue<Work>) throws {
+        var journalDamaged = false
         while let work = queue.take() {
             let start = ContinuousClock.now
             let landmarks = try engine.landmarks(in: work.image, for: work.faces.map(\.box))
@@ -262,8 +263,22 @@ public final class RecognitionPipeline: @unchecked Sendable {
             do {
                 // An erasure made by any other process takes effect before this decision.
                 try recognizer.catchUpWithErasures()
+                journalDamaged = false
             } catch {
-                logger.error("applying erasures from the journal failed", metadata: ["error": "\(error)"])
+                let damaged = (error as? any UserFacingError)?.errorCode == "journal_damaged"
+                if !damaged || !journalDamaged {
+                    logger.error("applying erasures from the journal failed", metadata: ["error": "\(error)"])
+                }
+                // A damaged journal may hide an erasure: nobody is decided until it is
+                // repaired (the breach event is recorded where the damage was met).
+                if damaged {
+                    journalDamaged = true
+                    for descriptor in descriptors {
+                        descriptor.wipe()
+                        hooks.afterProbeWiped(descriptor)
+                    }
+                    continue
+                }
             }
             for (face, descriptor) in zip(work.faces, descriptors) {
                 let decision: MatchDecision

@@ -1,4 +1,3 @@
-internal import CSodium
 import FacegateCore
 
 extension KeyRing {
@@ -9,13 +8,8 @@ extension KeyRing {
     ///
     /// The number is trimmed of surrounding white space first (a reader's line end).
     public func cardDigest(_ card: String) -> [UInt8] {
-        Sodium.ensureReady()
-        let subkey = SecretKey(storage: SecureBuffer(count: SecretKey.byteCount))
+        let subkey = derivedKey(context: "fgcard01")
         defer { subkey.storage.wipe() }
-        let context: [CChar] = Array("fgcard01".utf8CString)
-        _ = crypto_kdf_derive_from_key(
-            subkey.storage.base.assumingMemoryBound(to: UInt8.self), SecretKey.byteCount, 1, context,
-            root.storage.base.assumingMemoryBound(to: UInt8.self))
         var bytes = Array(card.trimmingWhiteSpace.utf8)
         defer { bytes.withUnsafeMutableBytes { Sodium.wipe($0.baseAddress, $0.count) } }
         return Blake2b.keyedHash(bytes, key: subkey)

@@ -42,6 +42,24 @@ public struct AppendOnlyFile: Sendable {
         return (lines, offset + lastNewline + 1)
     }
 
+    /// The file's last complete line (nil when it has none), read from its end: what the
+    /// next appended line of a chained file must follow.
+    public func lastLine() throws -> String? {
+        var chunk = 4096
+        while true {
+            let size = self.size
+            let start = max(0, size - chunk)
+            let (bytes, _) = try read(from: start)
+            guard let lastNewline = bytes.lastIndex(of: UInt8(ascii: "\n")) else { return nil }
+            let complete = bytes[..<lastNewline]
+            if let previous = complete.lastIndex(of: UInt8(ascii: "\n")) {
+                return String(decoding: complete[(previous + 1)...], as: UTF8.self)
+            }
+            if start == 0 { return complete.isEmpty ? nil : String(decoding: complete, as: UTF8.self) }
+            chunk *= 4
+        }
+    }
+
     /// The file's size in bytes (0 when it does not exist): a cheap way to notice
     /// that another process appended.
     public var size: Int {

@@ -37,4 +37,8 @@ public protocol VaultCompanion: AnyObject, Sendable {
 
     /// After commit: forget the subject (or the purposes) in memory.
     func didForget(_ entry: ErasureJournal.Entry)
+
+    /// The erasure journal failed its checksums at `line` (the open stops after this):
+    /// record it where the DPO sees breaches.
+    func journalDamaged(line: Int, reason: String, path: String) throws
 }

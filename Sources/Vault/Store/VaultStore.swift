@@ -36,7 +36,7 @@ public final class VaultStore: @unchecked Sendable {
     /// on for the backups taken under them (`retention.backup_days`).
     private let backupRetention: Mutex<Double>
     /// How far this process has read the erasure journal.
-    private let journalOffset = Mutex(0)
+    private let journalPosition = Mutex(ErasureJournal.Position.start)
     /// Called after every enrolment and erasure this process commits (the fleet's sync
     /// pushes them to the hub at once instead of polling the database).
     private let changeObservers = Mutex<[@Sendable () -> Void]>([])
@@ -73,8 +73,9 @@ public final class VaultStore: @unchecked Sendable {
             path: path, database: queue, keys: keys, companion: companion, backupRetention: backupRetentionSeconds, clock: clock,
             logger: logger)
         try store.verifyKEK()
-        try store.adoptLegacyJournal()
         try companion.vaultDidOpen(store)
+        try store.checkJournal()
+        try store.adoptLegacyJournal()
         try store.healJournal()
         try store.catchUpWithJournal()
         _ = try store.maintainKeys()
@@ -95,7 +96,7 @@ public final class VaultStore: @unchecked Sendable {
         self.logger = logger
         self.backupRetention = Mutex(backupRetention)
         self.gallery = Gallery()
-        self.journal = ErasureJournal(path: keys.directory.erasureJournalPath)
+        self.journal = ErasureJournal(path: keys.directory.erasureJournalPath, key: keys.journalKey)
     }
 
     /// Changes `backup_days` (a policy reload).
@@ -271,14 +272,14 @@ public final class VaultStore: @unchecked Sendable {
 
     /// The subjects the erasure journal has erased (they must never come back).
     public func erasedSubjects() throws -> Set<SubjectID> {
-        try journal.erasedSubjects()
+        Set(try journalEntries().filter(\.erasesSubject).map(\.subject))
     }
 
     /// The journal's erasures of whole subjects, oldest first, one per subject: what a
     /// door of a fleet owes its hub (and gives again to a hub restored from a backup).
     public func journaledErasures() throws -> [(subject: SubjectID, reason: String, at: Double)] {
         var seen = Set<SubjectID>()
-        return try journal.entries().entries.compactMap { entry in
+        return try journalEntries().compactMap { entry in
             guard case .subject(let reason) = entry.scope, seen.insert(entry.subject).inserted else { return nil }
             return (entry.subject, reason, entry.at)
         }
@@ -289,7 +290,7 @@ public final class VaultStore: @unchecked Sendable {
     public func journaledWithdrawals() throws -> [(subject: SubjectID, purpose: String, at: Double)] {
         var seen = Set<String>()
         var withdrawals: [(subject: SubjectID, purpose: String, at: Double)] = []
-        for entry in try journal.entries().entries {
+        for entry in try journalEntries() {
             guard case .purposes(let purposes) = entry.scope else { continue }
             for purpose in purposes where seen.insert(entry.subject.rawValue + "|" + purpose).inserted {
                 withdrawals.append((entry.subject, purpose, entry.at))
@@ -305,12 +306,12 @@ public final class VaultStore: @unchecked Sendable {
     /// erased now.
     @discardableResult
     public func catchUpWithJournal() throws -> [SubjectID] {
-        guard journal.size != journalOffset.withLock({ $0 }) else { return [] }
-        return try journalOffset.withLock { offset in try catchUp(from: &offset) }
+        guard journal.size != journalPosition.withLock({ $0.offset }) else { return [] }
+        return try journalPosition.withLock { position in try catchUp(from: &position) }
     }
 
-    private func catchUp(from offset: inout Int) throws -> [SubjectID] {
-        let (entries, end) = try journal.entries(from: offset)
+    private func catchUp(from position: inout ErasureJournal.Position) throws -> [SubjectID] {
+        let (entries, end) = try journalEntries(after: position)
         var erased: [SubjectID] = []
         if !entries.isEmpty {
             let candidates = Set(entries.filter(\.erasesSubject).map(\.subject))
@@ -329,7 +330,7 @@ public final class VaultStore: @unchecked Sendable {
                 }
             }
         }
-        offset = end
+        position = end
         if !erased.isEmpty {
             logger.notice("finished erasures recorded in the journal", metadata: ["vault.erasures_finished": "\(erased.count)"])
         }
@@ -342,7 +343,7 @@ public final class VaultStore: @unchecked Sendable {
     private func healJournal() throws {
         let onRecord = try read { db in try companion.erasuresOnRecord(in: db) }
         guard !onRecord.isEmpty else { return }
-        let journaled = try journal.erasedSubjects()
+        let journaled = try erasedSubjects()
         let missing = try read { db in
             try onRecord.filter { entry in
                 guard !journaled.contains(entry.subject) else { return false }
@@ -357,12 +358,95 @@ public final class VaultStore: @unchecked Sendable {
             metadata: ["vault.erasures_restored": "\(missing.count)"])
     }
 
+    /// The journal's entries after `position`, a damaged journal reported as
+    /// `journalDamaged` (what to do is in the message).
+    private func journalEntries(after position: ErasureJournal.Position) throws -> (
+        entries: [ErasureJournal.Entry], end: ErasureJournal.Position
+    ) {
+        do {
+            return try journal.entries(after: position)
+        } catch let damage as ErasureJournal.Damage {
+            throw reportJournalDamage(damage)
+        }
+    }
+
+    /// Records the damage as a breach (through the companion; a failure to record it
+    /// is logged) and returns the error that stops whatever met it.
+    private func reportJournalDamage(_ damage: ErasureJournal.Damage) -> VaultError {
+        do { try companion.journalDamaged(line: damage.line, reason: damage.reason, path: journal.path) } catch {
+            logger.error("the erasure journal is damaged and the breach event could not be written", metadata: ["error": "\(error)"])
+        }
+        logger.error(
+            "the erasure journal is damaged", metadata: ["vault.journal": "\(journal.path)", "vault.journal_line": "\(damage.line)"])
+        return Self.journalDamaged(damage, path: journal.path)
+    }
+
+    private func journalEntries() throws -> [ErasureJournal.Entry] {
+        try journalEntries(after: .start).entries
+    }
+
+    static func journalDamaged(_ damage: ErasureJournal.Damage, path: String) -> VaultError {
+        VaultError(
+            .journalDamaged,
+            "the erasure journal '\(path)' is damaged at line \(damage.line): \(damage.reason). An erased person could come back, so nothing is opened. Put back an intact copy of the key directory's 'erasures' file (from the recovery kit), or run `facegate keys accept-damaged-journal`, which keeps the damaged lines aside for the DPO and erases every subject they still name"
+        )
+    }
+
+    /// At every open: a journal of the first releases (no checksums) is sealed, unless
+    /// this database has seen a sealed one (then checksums were stripped: damage); the
+    /// whole journal is then read with its checksums. Damage is a breach event
+    /// (through the companion) and stops the open.
+    private func checkJournal() throws {
+        let sealedBefore = try read { db in
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM vault_meta WHERE key = 'journal_sealed'") ?? false
+        }
+        if try journal.isUnsealed() {
+            guard !sealedBefore else {
+                throw reportJournalDamage(.init(line: 1, reason: "it has lost its checksums (this database has seen them)"))
+            }
+            try journal.seal(at: clock.now())
+            logger.notice("the erasure journal was sealed with checksums", metadata: ["vault.journal": "\(journal.path)"])
+        }
+        _ = try journalEntries()
+        if !sealedBefore {
+            try write { db in try db.execute(sql: "INSERT OR IGNORE INTO vault_meta (key, value) VALUES ('journal_sealed', X'01')") }
+        }
+    }
+
+    /// Reads the erasure journal of `keys`' directory with its checksums, before a
+    /// vault is opened (a restore checks it before replacing anything): throws
+    /// `journalDamaged` when it is damaged. A journal of the first releases passes (the
+    /// open seals it, or refuses it if the database has seen a sealed one).
+    public static func checkJournal(keys: KeyRing) throws {
+        let journal = ErasureJournal(path: keys.directory.erasureJournalPath, key: keys.journalKey)
+        guard try !journal.isUnsealed() else { return }
+        do { _ = try journal.entries() } catch let damage as ErasureJournal.Damage { throw journalDamaged(damage, path: journal.path) }
+    }
+
+    /// Accepts a damaged journal (`facegate keys accept-damaged-journal`): its damaged
+    /// lines are kept aside for the DPO and read as the erasure of every subject they
+    /// still name; the journal is sealed again. Returns the damaged line numbers and
+    /// text, and the file that keeps them (nothing when the journal is sound); the
+    /// caller then erases `subjects(nearlyNamedIn:)` of that text once the vault is open.
+    public static func acceptJournalDamage(keys: KeyRing, at time: Double) throws -> (lines: [Int], text: [String], keptIn: String) {
+        let journal = ErasureJournal(path: keys.directory.erasureJournalPath, key: keys.journalKey)
+        if try journal.isUnsealed() { try journal.seal(at: time) }
+        return try journal.acceptDamage(at: time)
+    }
+
+    /// The subjects held here whose pseudonym a damaged journal line shows with at most
+    /// two characters changed: what that line most likely erased.
+    public func subjects(nearlyNamedIn lines: [String]) throws -> [SubjectID] {
+        let held = try subjects().map(\.id)
+        return Array(Set(lines.flatMap { ErasureJournal.subjects(held, nearlyNamedIn: $0) })).sorted { $0.rawValue < $1.rawValue }
+    }
+
     /// The first releases kept the erasure journal beside the database
     /// (`facegate.sqlite.erasures`); its entries move to the key directory, once.
     private func adoptLegacyJournal() throws {
-        let legacy = ErasureJournal(path: path + ".erasures")
+        let legacy = ErasureJournal(path: path + ".erasures", key: nil)
         guard legacy.size > 0 else { return }
-        let known = try journal.erasedSubjects()
+        let known = try erasedSubjects()
         for entry in try legacy.entries().entries where !known.contains(entry.subject) {
             try journal.append(entry)
         }
