@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <string>
 
 #include <jpeglib.h>
@@ -58,6 +59,40 @@ struct jpeg_failure {
     bool premature_end;
 };
 
+// A progressive JPEG may repeat scans without end (each a few bytes, each a pass over
+// the whole coefficient buffer): a 400 KB file of 10,000 empty scans held a decode for
+// a minute. Real encoders write at most a few dozen scans, and a photo decodes in well
+// under a second; past either limit the decode stops with an error.
+constexpr int kMaxJPEGScans = 100;
+constexpr double kMaxJPEGDecodeSeconds = 10;
+
+struct jpeg_limits {
+    jpeg_progress_mgr manager;
+    jpeg_failure *failure;
+    double deadline;
+};
+
+double monotonic_seconds() {
+    timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
+}
+
+void jpeg_on_progress(j_common_ptr cinfo) {
+    auto *limits = reinterpret_cast<jpeg_limits *>(cinfo->progress);
+    auto *decompress = reinterpret_cast<j_decompress_ptr>(cinfo);
+    if (decompress->input_scan_number > kMaxJPEGScans) {
+        std::snprintf(limits->failure->message, sizeof limits->failure->message,
+                      "the JPEG has more than %d scans (a real photo has a few dozen at most)", kMaxJPEGScans);
+        std::longjmp(limits->failure->jump, 1);
+    }
+    if (monotonic_seconds() > limits->deadline) {
+        std::snprintf(limits->failure->message, sizeof limits->failure->message,
+                      "decoding the JPEG took more than %.0f seconds", kMaxJPEGDecodeSeconds);
+        std::longjmp(limits->failure->jump, 1);
+    }
+}
+
 void jpeg_on_error(j_common_ptr cinfo) {
     auto *failure = reinterpret_cast<jpeg_failure *>(cinfo->err);
     (*cinfo->err->format_message)(cinfo, failure->message);
@@ -82,6 +117,11 @@ int32_t decode_jpeg(const uint8_t *data, size_t size, uint64_t max_pixels, fg_im
     cinfo.err = jpeg_std_error(&failure.manager);
     failure.manager.error_exit = jpeg_on_error;
     failure.manager.emit_message = jpeg_on_message;
+    jpeg_limits limits;
+    std::memset(&limits, 0, sizeof limits);
+    limits.manager.progress_monitor = jpeg_on_progress;
+    limits.failure = &failure;
+    limits.deadline = monotonic_seconds() + kMaxJPEGDecodeSeconds;
     fg_image *volatile image = nullptr;
 
     if (setjmp(failure.jump)) {
@@ -96,6 +136,7 @@ int32_t decode_jpeg(const uint8_t *data, size_t size, uint64_t max_pixels, fg_im
         return fail(error, FG_E_DECODE, message);
     }
     jpeg_create_decompress(&cinfo);
+    cinfo.progress = &limits.manager;
     jpeg_mem_src(&cinfo, data, static_cast<unsigned long>(size));
     jpeg_read_header(&cinfo, TRUE);
     if (!out) {

@@ -86,6 +86,7 @@ public final class ConsentRegistry: @unchecked Sendable {
             logger: logger)
         try registry.reloadConsents()
         try registry.denyList.reloadInForce()
+        try registry.denyList.auditPolicySwitch(actor: .system)
         try registry.breaches.reportUnreadableKeys()
         if loadGallery { try registry.loadGallery() }
         return registry
@@ -156,6 +157,7 @@ public final class ConsentRegistry: @unchecked Sendable {
         policies.replace(with: policy)
         vault.setBackupRetention(seconds: policy.retention.backupDays * 86_400)
         try recordAudit(actor: actor, action: "policy.reload", details: ["source": .string(policy.sourcePath)])
+        try denyList.auditPolicySwitch(actor: actor)
     }
 
     /// Appends one audit entry in a transaction of its own, for an action that
@@ -163,6 +165,16 @@ public final class ConsentRegistry: @unchecked Sendable {
     public func recordAudit(actor: OSUser, action: String, details: JSONObject) throws {
         _ = try vault.write { db in
             try self.audit.append(actor: actor.name, action: action, details: details, in: db)
+        }
+    }
+
+    /// Records that `actor` found `subject` in a photo (an identify): the lookup is in
+    /// the audit log under the subject, and in their access answer, by role.
+    public func recordLookup(of subject: SubjectID, decision: String, actor: OSUser, details: JSONObject = [:]) throws {
+        var details = details
+        details["decision"] = .string(decision)
+        _ = try vault.write { db in
+            try self.audit.append(actor: actor.name, action: "identify.match", subject: subject, details: details, in: db)
         }
     }
 
@@ -344,6 +356,14 @@ public final class ConsentRegistry: @unchecked Sendable {
     /// The consent in force for a subject, from memory (the door asks this per decision).
     public func activeConsent(of subject: SubjectID) -> ActiveConsent? {
         cache.consentInForce(of: subject, at: clock.now())
+    }
+
+    /// Whether a record of the subject's visits is kept: their consent in force includes
+    /// attendance analytics. Nothing else may tie their pseudonym to a time at the door
+    /// (the decision line on standard output, kept by the system journal, says
+    /// `"subject":null` otherwise).
+    public func keepsVisits(of subject: SubjectID) -> Bool {
+        activeConsent(of: subject)?.purposes.contains(Self.analyticsPurpose) == true
     }
 
     public func consentRecords(of subject: SubjectID? = nil) throws -> [ConsentRecord] {

@@ -62,6 +62,8 @@ enum ConsoleAssets {
         .state.on { border-color: var(--alert); }
         .pending { padding: .4rem .8rem; border-left: 4px solid var(--alert); background: #fff; }
         .entry { margin: .8rem 0; }
+        .review { padding: .4rem .8rem; border-left: 4px solid var(--alert); background: #fff8e6; }
+        .review p, .review ul { margin: .2rem 0; }
         .entry h3 { margin: 0; }
         .decision { display: flex; gap: .6rem; align-items: end; flex-wrap: wrap; }
         .decision label { flex: 1 1 18rem; }

@@ -27,6 +27,8 @@ public final class ConsoleMetrics: Sendable {
         let registry = operations.registry
         gauge("facegate_camera_up", "1 while the pipeline runs and a frame came in the last 5 seconds; 0 without a camera")
             .set(Int64(operations.cameraHealth()?.up == true ? 1 : 0))
+        gauge("facegate_erasure_journal_damaged", "1 while the erasure journal is damaged: the door decides nobody until it is repaired")
+            .set(Int64(operations.registry.vault.journalDamage == nil ? 0 : 1))
         gauge("facegate_gallery_subjects", "Subjects whose templates the gallery holds")
             .set(Int64(registry.vault.gallery.subjectCount))
         gauge("facegate_retention_sweep_interval_seconds", "How often the retention sweep runs (policy retention.sweep_interval_minutes)")

@@ -45,6 +45,8 @@ extension ConsoleTemplates {
         <p>Proposed by {{proposed_by}} on {{proposed_at}}: {{reason}}</p>
         <p>Evidence (incidents): <code>{{evidence}}</code> · approvals {{approvals}} of {{required}}{{#has_approvers}} ({{approvers}}){{/has_approvers}}</p>
         {{#mine}}<p class="muted mine">You proposed this: other admins decide.</p>{{/mine}}
+        {{#recorded_evidence}}<p class="muted mine">You recorded evidence for this: other admins decide.</p>{{/recorded_evidence}}
+        {{#has_review}}<div class="review"><p>Two people? For the DPO's review:</p><ul>{{#review}}<li>{{finding}}</li>{{/review}}</ul></div>{{/has_review}}
         <form method="post" action="/denylist/entries/{{entry}}/approve" class="decision approve-form">
         <input type="hidden" name="csrf" value="{{csrf}}">
         {{#can_approve}}

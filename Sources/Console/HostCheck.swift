@@ -25,8 +25,13 @@ struct HostCheck<Context: RequestContext>: RouterMiddleware {
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let authority = request.head.authority, let host = Self.host(of: authority) else {
-            return refusal(request, ConsoleError(.invalidRequest, "the request names no host (HTTP/1.1 requires a Host header)"))
+        // The first Host header is the authority; a second is left among the fields.
+        guard let authority = request.head.authority, let host = Self.host(of: authority),
+            request.headers[values: HTTPField.Name("Host")!].isEmpty
+        else {
+            return refusal(
+                request,
+                ConsoleError(.invalidRequest, "the request needs exactly one well-formed Host header (HTTP/1.1: host or host:port)"))
         }
         guard ConsoleListen.isAddressLiteral(host) || (loopback && host == "localhost") || names.contains(host) else {
             return refusal(
@@ -39,18 +44,30 @@ struct HostCheck<Context: RequestContext>: RouterMiddleware {
         return try await next(request, context)
     }
 
-    /// The host of an authority (`name:port`, `[v6]:port`), lower-cased, without a
-    /// trailing dot; nil when it is empty.
+    /// The host of an authority (`name`, `name:port`, `[v6]`, `[v6]:port`), lower-cased,
+    /// without a trailing dot; nil when it is malformed (a port that is not digits,
+    /// anything after the brackets but a port, an IPv6 address without brackets).
     static func host(of authority: String) -> String? {
-        var text = authority.trimmingWhiteSpace.lowercased()
+        let text = String(authority.trimmingWhiteSpace.lowercased())
+        var host: Substring
+        var port: Substring?
         if text.hasPrefix("[") {
             guard let close = text.firstIndex(of: "]") else { return nil }
-            text = String(text[text.index(after: text.startIndex)..<close])
-        } else if let colon = text.lastIndex(of: ":") {
-            text = String(text[..<colon])
+            host = text[text.index(after: text.startIndex)..<close]
+            let rest = text[text.index(after: close)...]
+            if !rest.isEmpty {
+                guard rest.first == ":" else { return nil }
+                port = rest.dropFirst()
+            }
+        } else if let colon = text.firstIndex(of: ":") {
+            host = text[..<colon]
+            port = text[text.index(after: colon)...]
+        } else {
+            host = text[...]
         }
-        if text.hasSuffix(".") { text.removeLast() }
-        return text.isEmpty ? nil : text
+        if let port, port.isEmpty || port.count > 5 || !port.allSatisfy({ ("0"..."9").contains($0) }) { return nil }
+        if host.hasSuffix(".") { host = host.dropLast() }
+        return host.isEmpty ? nil : String(host)
     }
 
     private func refusal(_ request: Request, _ error: ConsoleError) -> Response {

@@ -15,21 +15,23 @@ import Vault
 /// `DenyListGovernance`'s; the page only leaves out the buttons a refusal would answer.
 extension VenueConsole {
     func addDenyList(to router: Router<ConsoleContext>) {
+        // The pages are the admins' workspace (the DPO reads the list through the API
+        // and the CLI: `denylist.list` is theirs too).
         router.get("/denylist") { request, context in
-            await self.page(request, context, needs: .denyListList) { account, session in
+            await self.page(request, context, needs: .denyListPropose) { account, session in
                 let done = request.uri.queryParameters.get("done").flatMap { Self.denyListDone[$0] }
                 return try await self.denyListPage(account, session, message: done)
             }
         }
         router.get("/denylist/member") { request, context in
-            await self.page(request, context, needs: .denyListList) { _, _ in
+            await self.page(request, context, needs: .denyListPropose) { _, _ in
                 let text = request.uri.queryParameters.get("subject") ?? ""
                 guard let subject = SubjectID(text) else { throw ConsoleError(.invalidRequest, "choose a member") }
                 return ConsoleResponse.redirect("/denylist/members/\(subject.rawValue)")
             }
         }
         router.get("/denylist/members/:subject") { request, context in
-            await self.page(request, context, needs: .denyListList) { account, session in
+            await self.page(request, context, needs: .denyListPropose) { account, session in
                 let done = request.uri.queryParameters.get("done").flatMap { Self.denyListDone[$0] }
                 return try await self.denyListMemberPage(try Self.subject(context), account, session, message: done)
             }
@@ -180,6 +182,7 @@ extension VenueConsole {
         return [
             "enabled": .bool(governance.isEnabled), "dpia_reference": .string(governance.dpiaReference),
             "enabled_by_policy": .bool(policy.isActive), "activation": governance.openActivation?.json ?? .null,
+            "activation_review": .array(try governance.openActivation.map(governance.review(of:))?.map(JSONValue.string) ?? []),
             "approvals_required": .int(policy.approvalsRequired), "review_days": .int(Int(policy.reviewDays)),
             "review_notice_days": .int(Int(DenyListEntry.reviewNoticeDays)), "entries": entries,
         ]
@@ -257,9 +260,10 @@ extension VenueConsole {
     }
 
     /// An entry of `denylist.list` as the templates show it: the member's name, who
-    /// proposed it (the rule, or an account), its approvals so far, and whether this
-    /// account may approve it: not the round's proposer, not twice (the server refuses
-    /// both anyway).
+    /// proposed it (the rule, or an account), its approvals so far, whether this account
+    /// may approve it (not the round's proposer, not a recorder of its evidence, not
+    /// twice: the server refuses all three anyway), and what the DPO should ask about the
+    /// accounts behind it (`TwoPersonReview`).
     static func entryValues(_ entry: JSONValue, names: [String: String], me: String, policy: Policy.DenyList) -> [String: Any] {
         let state = entry["state"]?.stringValue ?? ""
         let round = entry["round"]?.intValue ?? 1
@@ -269,6 +273,8 @@ extension VenueConsole {
         let approvers = decisions.filter { $0["decision"]?.stringValue == "approve" }.compactMap { $0["approver"]?.stringValue }
         let proposer = entry["round_proposed_by"]?.stringValue ?? entry["proposed_by"]?.stringValue ?? ""
         let subject = entry["subject"]?.stringValue ?? ""
+        let recorders = (entry["evidence_recorded_by"]?.arrayValue ?? []).compactMap(\.stringValue)
+        let review = (entry["review"]?.arrayValue ?? []).compactMap(\.stringValue)
         return [
             "entry": entry["entry"]?.stringValue ?? "", "subject": subject, "name": names[subject] ?? subject, "state": state,
             "reason": entry["reason"]?.stringValue ?? "",
@@ -277,7 +283,9 @@ extension VenueConsole {
             "by_rule": proposer.hasPrefix("rule:"), "renewal": renewal, "round": round, "pending": pending,
             "approvals": approvers.count, "required": policy.approvalsRequired, "approvers": approvers.joined(separator: ", "),
             "has_approvers": !approvers.isEmpty,
-            "mine": proposer == me, "can_approve": pending && proposer != me && !approvers.contains(me),
+            "mine": proposer == me, "recorded_evidence": recorders.contains(me) && proposer != me,
+            "can_approve": pending && proposer != me && !approvers.contains(me) && !recorders.contains(me),
+            "review": review.map { ["finding": $0] }, "has_review": !review.isEmpty,
             "can_renew": state == "active" && !renewal, "active": state == "active", "review_soon": entry["review_soon"]?.boolValue == true,
             "review_at": day(entry["review_at"]?.stringValue), "proposed_at": day(entry["proposed_at"]?.stringValue),
         ]

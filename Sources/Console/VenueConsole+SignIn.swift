@@ -57,12 +57,19 @@ extension VenueConsole {
         let name = (fields.value("name") ?? "").trimmingWhiteSpace.lowercased()
         var password = Array((fields.value("password") ?? "").utf8)
         defer { password.withUnsafeMutableBytes { wipeMemory($0.baseAddress, $0.count) } }
+        // A name outside the accounts' grammar names nobody: refused at once, with no
+        // password check and no run of its own (NUL, spaces or case tricks cannot give a
+        // guesser fresh tries at a real account).
+        guard ConsoleAccounts.isValidName(name) else {
+            return signInPage(message: "Wrong name or password.", request: request, status: .unauthorized)
+        }
         // The try is counted before its password is checked: guesses sent at once
         // reserve their tries one by one and the rest wait, as if sent in a row.
         let ticket: LoginThrottle.Ticket
-        switch throttle.begin(name: name, client: context.client) {
+        let known = devices.isKnown(request.cookies[KnownDevices.cookie]?.value, for: name)
+        switch throttle.begin(name: name, client: context.client, knownDevice: known) {
         case .success(let reserved): ticket = reserved
-        case .failure(let wait): return tooManyTries(wait.seconds, request: request)
+        case .failure(let wait): return tooManyTries(wait, request: request)
         }
         let standing: ConsoleAccountStanding?
         do { standing = try await checkPassword(name, password) } catch {
@@ -73,11 +80,13 @@ extension VenueConsole {
         }
         guard let standing else {
             let wait = throttle.failed(ticket)
-            let known = (try? registry.accounts.standing(of: name)) != nil
+            let exists = (try? registry.accounts.standing(of: name)) != nil
             audit(
-                known ? ConsoleAccount(name: name, role: .staff).actor : OSUser.console, "console.sign_in",
-                ["outcome": .string(known ? "wrong_password" : "unknown_account"), "locked": .bool(wait > 0)])
-            guard wait == 0 else { return tooManyTries(wait, request: request, status: .unauthorized, wrong: true) }
+                exists ? ConsoleAccount(name: name, role: .staff).actor : OSUser.console, "console.sign_in",
+                ["outcome": .string(exists ? "wrong_password" : "unknown_account"), "locked": .bool(wait > 0)])
+            guard wait == 0 else {
+                return tooManyTries(.init(seconds: wait, accountWide: false), request: request, status: .unauthorized, wrong: true)
+            }
             return signInPage(message: "Wrong name or password.", request: request, status: .unauthorized)
         }
         throttle.succeeded(ticket)
@@ -87,20 +96,27 @@ extension VenueConsole {
         var headers = clearing(Self.signInCookie)
         headers.append(
             HTTPField(name: .setCookie, value: cookie(Self.sessionCookie, session.id, maxAge: Int(settings.sessionHours * 3600))))
+        headers.append(
+            HTTPField(
+                name: .setCookie, value: cookie(KnownDevices.cookie, devices.remember(account.name), maxAge: KnownDevices.maximumAgeSeconds)
+            ))
         return ConsoleResponse.redirect(account.role == .dpo ? "/dpo" : "/identify", headers: headers)
     }
 
     /// The sign-in page saying how long to wait before the next try of this account from
     /// this address (and a `Retry-After` header saying the same to a script).
     private func tooManyTries(
-        _ seconds: Double, request: Request, status: HTTPResponse.Status = .tooManyRequests, wrong: Bool = false
+        _ held: LoginThrottle.Wait, request: Request, status: HTTPResponse.Status = .tooManyRequests, wrong: Bool = false
     ) -> Response {
-        let wait = Int(seconds.rounded(.up))
+        let wait = Int(held.seconds.rounded(.up))
         let when = wait < 90 ? "\(wait) seconds" : "\(Int((Double(wait) / 60).rounded(.up))) minutes"
         let lead = wrong ? "Wrong name or password. Too many wrong passwords" : "Too many wrong passwords"
+        let scope =
+            held.accountWide
+            ? "for this account from several addresses (a browser that signed in to it before is not held)"
+            : "for this account from this address"
         var response = signInPage(
-            message:
-                "\(lead) for this account from this address: try again in \(when), at \(Timestamp.iso8601(clock.now() + Double(wait))).",
+            message: "\(lead) \(scope): try again in \(when), at \(Timestamp.iso8601(clock.now() + Double(wait))).",
             request: request, status: status)
         response.headers[.retryAfter] = String(wait)
         return response

@@ -16,6 +16,8 @@ public final class VenueConsole: Sendable {
     let dispatcher: AdminDispatcher
     let sessions: ConsoleSessions
     let throttle: LoginThrottle
+    /// Browsers that signed in before (not held by an account's run from elsewhere).
+    let devices = KnownDevices()
     let clock: any WallClock
     let settings: Policy.Console
     /// Where it listens (the policy's, or `run --console`'s): the hosts it answers for follow.

@@ -32,24 +32,30 @@ public enum MachineMemory {
         return nil
     }
 
-    /// The memory limit of this process's cgroup: v2's `memory.max`, else v1's
-    /// `memory.limit_in_bytes`; nil when unlimited or unreadable.
+    /// The memory limit of this process's cgroup and its ancestors (a systemd slice
+    /// limits everything under it): v2's `memory.max` up the tree, else v1's
+    /// `hierarchical_memory_limit`; nil when unlimited or unreadable.
     static func cgroupLimit() -> Int? {
         guard let membership = read("/proc/self/cgroup") else { return nil }
+        var limits: [Int] = []
         for line in membership.split(separator: "\n") {
             let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
             guard fields.count == 3 else { continue }
-            let path = String(fields[2])
+            var path = String(fields[2])
             if fields[0] == "0", fields[1].isEmpty {
-                if let text = read("/sys/fs/cgroup" + path + "/memory.max"), let limit = Int(text) { return limit }
-            } else if fields[1].split(separator: ",").contains("memory") {
+                while true {
+                    if let text = read("/sys/fs/cgroup" + path + "/memory.max"), let limit = Int(text) { limits.append(limit) }
+                    guard path != "/", let slash = path.lastIndex(of: "/") else { break }
+                    path = slash == path.startIndex ? "/" : String(path[..<slash])
+                }
+            } else if fields[1].split(separator: ",").contains("memory"), let stat = read("/sys/fs/cgroup/memory" + path + "/memory.stat") {
                 // v1 reports "no limit" as a huge number (the largest page multiple).
-                if let text = read("/sys/fs/cgroup/memory" + path + "/memory.limit_in_bytes"), let limit = Int(text), limit < 1 << 60 {
-                    return limit
+                for entry in stat.split(separator: "\n") where entry.hasPrefix("hierarchical_memory_limit ") {
+                    if let limit = Int(entry.split(separator: " ")[1]), limit < 1 << 60 { limits.append(limit) }
                 }
             }
         }
-        return nil
+        return limits.min()
     }
 
     private static func read(_ path: String) -> String? {

@@ -26,9 +26,11 @@ public enum DisplayText {
     }
 
     /// Why `text` (the value of `what`) cannot be stored as shown text, or nil: longer
-    /// than `maximumCharacters`, or holding a control or bidirectional character.
+    /// than `maximumCharacters` Unicode scalars (not displayed characters: "Ob" and two
+    /// million combining accents is 2 characters and 4 MB), or holding a control or
+    /// bidirectional character.
     public static func problem(_ text: String, what: String, maximumCharacters: Int) -> String? {
-        if text.count > maximumCharacters { return "\(what) is longer than \(maximumCharacters) characters" }
+        if text.unicodeScalars.count > maximumCharacters { return "\(what) is longer than \(maximumCharacters) characters" }
         if text.unicodeScalars.contains(where: isUnsafe) {
             return "\(what) holds a control or text-direction character (such as U+202E); type it again as plain text"
         }

@@ -9,7 +9,8 @@ public enum TextFile {
     static let maxBytes = 256 << 20
 
     public static func read(_ path: String) throws(EvaluationError) -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // Without blocking: a FIFO named as a list would wait for a writer for ever.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard fd >= 0 else {
             if errno == ENOENT { throw EvaluationError(.fileNotFound, "'\(path)' does not exist; check the path") }
             throw EvaluationError(.unreadableFile, "cannot open '\(path)': \(String(cString: strerror(errno)))")

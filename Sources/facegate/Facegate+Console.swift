@@ -28,24 +28,28 @@ extension Facegate {
 extension Facegate.ConsoleCommand.User {
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Add a console account.",
+            abstract: "Add a console account for one named person.",
             discussion: """
-                The password is read from standard input, never from the command line: on a terminal it is \
-                asked for twice without echo; otherwise the first line of input is the password. It needs at \
-                least 12 characters.
+                An account is one person's: --person gives their full name, and the account is recorded with the \
+                OS user who made it, so that the DPO can see whether two approvals came from two people. The \
+                password is read from standard input, never from the command line: on a terminal it is asked for \
+                twice without echo; otherwise the first line of input is the password. It needs at least 12 \
+                characters.
                 """)
         @OptionGroup var global: GlobalOptions
         @OptionGroup var state: StateOptions
         @OptionGroup var options: AdminOptions
         @Option(help: ConsoleArguments.roleHelp) var role: String
+        @Option(help: ArgumentHelp("The full name of the person the account is for.", valueName: "NAME")) var person: String
         @Argument(help: ConsoleArguments.nameHelp) var name: String
 
         func run() async throws {
             try await runAdmin(
                 .consoleUserAdd(
-                    name: try ConsoleArguments.name(name), role: try ConsoleArguments.role(role), password: try PasswordInput.readNew()),
+                    name: try ConsoleArguments.name(name), role: try ConsoleArguments.role(role), person: person,
+                    password: try PasswordInput.readNew()),
                 global: global, state: state, json: options.json
-            ) { _ in "added console account \(name) (\(role))" }
+            ) { _ in "added console account \(name) (\(role)) for \(person)" }
         }
     }
 
@@ -76,11 +80,12 @@ extension Facegate.ConsoleCommand.User {
                 let accounts = result["accounts"]?.arrayValue ?? []
                 let rows = accounts.map { account in
                     [
-                        account["name"]?.stringValue ?? "", account["role"]?.stringValue ?? "", account["created_at"]?.stringValue ?? "",
+                        account["name"]?.stringValue ?? "", account["role"]?.stringValue ?? "", account["person"]?.stringValue ?? "",
+                        account["created_by"]?.stringValue ?? "", account["created_at"]?.stringValue ?? "",
                         (account["token_ids"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ","),
                     ]
                 }
-                let header = ["NAME", "ROLE", "CREATED", "TOKENS"]
+                let header = ["NAME", "ROLE", "PERSON", "CREATED BY", "CREATED", "TOKENS"]
                 let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
                 for row in [header] + rows {
                     let cells = row.enumerated().map { column, cell in

@@ -103,24 +103,29 @@ extension Facegate.Keys {
                 defer { registry.close() }
                 // A pseudonym the damage changed is still found by its likeness.
                 let likely = try registry.vault.subjects(nearlyNamedIn: accepted.text)
-                if !accepted.lines.isEmpty {
-                    try registry.recordAudit(
-                        actor: OSUser.current(), action: "journal.damage_accepted",
-                        details: [
-                            "lines": .array(accepted.lines.map(JSONValue.int)), "kept_in": .string(accepted.keptIn),
-                            "erased_by_likeness": .int(likely.count),
-                        ])
+                if !accepted.lines.isEmpty || accepted.shortfall != nil {
+                    var details: JSONObject = [
+                        "lines": .array(accepted.lines.map(JSONValue.int)), "kept_in": .string(accepted.keptIn),
+                        "erased_by_likeness": .int(likely.count),
+                    ]
+                    if let shortfall = accepted.shortfall { details["end"] = .string(shortfall) }
+                    try registry.recordAudit(actor: OSUser.current(), action: "journal.damage_accepted", details: details)
                 }
                 for subject in likely { try registry.erase(subject, reason: .integrity, actor: OSUser.current()) }
                 let result: JSONValue = [
                     "damaged_lines": .array(accepted.lines.map(JSONValue.int)),
                     "kept_in": accepted.keptIn.isEmpty ? .null : .string(accepted.keptIn),
+                    "end": accepted.shortfall.map(JSONValue.string) ?? .null,
                     "erased": .array(likely.map { .string($0.rawValue) }),
                 ]
                 if json {
                     CommandOutput.json(result)
-                } else if accepted.lines.isEmpty {
+                } else if accepted.lines.isEmpty && accepted.shortfall == nil {
                     CommandOutput.line("the erasure journal is intact; nothing was changed")
+                } else if let shortfall = accepted.shortfall, accepted.lines.isEmpty {
+                    CommandOutput.line(
+                        "accepted the erasure journal as it is (\(shortfall)): erasures cut from its end are not in it. Compare the audit export's erasures with `facegate subjects`, and erase who is missing"
+                    )
                 } else {
                     CommandOutput.line(
                         "accepted \(accepted.lines.count) damaged line(s) of the erasure journal (kept in \(accepted.keptIn)); \(likely.count) subject(s) they name erased. Compare the audit export's erasures with `facegate subjects` for one the damage hid"

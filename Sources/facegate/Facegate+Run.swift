@@ -101,7 +101,9 @@ extension Facegate {
                         },
                         metrics: metrics.factory, logger: logger
                     ) { event in
-                        CommandOutput.json(event.json)
+                        // Standard output is the system journal's, kept for weeks: a member's
+                        // pseudonym goes there only with their consent to a record of visits.
+                        CommandOutput.json(event.json(showingSubject: event.decision.subject.map(registry.keepsVisits) ?? false))
                         doorEvents.publish(.decision(event))
                     }
                     // The source by its kind (and a folder by its number of photos), never by

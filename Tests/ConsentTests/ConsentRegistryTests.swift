@@ -95,6 +95,21 @@ struct ConsentRegistryTests {
         #expect(records.first { $0.id == first.id }?.supersededBy != nil)
     }
 
+    @Test("a member passing the door nine times in five minutes is one visit; six hours later is the next")
+    func oneVisitPerSession() throws {
+        let fixture = try ConsentFixture()
+        let registry = try fixture.open()
+        let (member, _) = try registry.enrol(
+            ConsentFixture.request(purposes: ["entry", "attendance-analytics"]), embeddings: [VaultFixture.randomDescriptor()],
+            by: fixture.staff)
+        let start = fixture.clock.now()
+        let stored = try (0..<9).map { try registry.recordVisit(of: member.id, decision: "member", at: start + Double($0) * 35) }
+        #expect(stored == [true] + Array(repeating: false, count: 8))
+        #expect(try !registry.recordVisit(of: member.id, decision: "member", at: start + VisitLog.sameVisitSeconds - 1))
+        #expect(try registry.recordVisit(of: member.id, decision: "member", at: start + VisitLog.sameVisitSeconds))
+        #expect(try registry.visits(of: member.id) == [start, start + VisitLog.sameVisitSeconds])
+    }
+
     @Test("visits are recorded only with attendance-analytics consent")
     func visitsNeedConsent() throws {
         let fixture = try ConsentFixture()

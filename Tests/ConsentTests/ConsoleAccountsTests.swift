@@ -18,7 +18,7 @@ struct ConsoleAccountsTests {
         let fixture = try ConsentFixture()
         let registry = try fixture.open(loadGallery: false)
         defer { registry.close() }
-        try registry.accounts.add("ada.lovelace", role: .admin, password: Self.password, actor: Self.root)
+        try registry.accounts.add("ada.lovelace", role: .admin, person: "Ada Lovelace", password: Self.password, actor: Self.root)
         #expect(
             try registry.accounts.authenticate("ada.lovelace", password: Self.password)?.account
                 == ConsoleAccount(name: "ada.lovelace", role: .admin))
@@ -34,7 +34,7 @@ struct ConsoleAccountsTests {
         let fixture = try ConsentFixture()
         let registry = try fixture.open(loadGallery: false)
         defer { registry.close() }
-        try registry.accounts.add("ada", role: .staff, password: Self.password, actor: Self.root)
+        try registry.accounts.add("ada", role: .staff, person: "Ada Lovelace", password: Self.password, actor: Self.root)
         let clock = ContinuousClock()
         var unknown: Duration = .zero
         var wrong: Duration = .zero
@@ -58,27 +58,30 @@ struct ConsoleAccountsTests {
         let registry = try fixture.open(loadGallery: false)
         defer { registry.close() }
         let short = #expect(throws: ConsentError.self) {
-            try registry.accounts.add("ada", role: .staff, password: Array("hunter2-abc".utf8), actor: Self.root)
+            try registry.accounts.add("ada", role: .staff, person: "Ada Lovelace", password: Array("hunter2-abc".utf8), actor: Self.root)
         }
         #expect(short?.code == .invalidArgument)
         #expect(short?.message.contains("12") == true && short?.message.contains("hunter2") == false)
         let long = #expect(throws: ConsentError.self) {
-            try registry.accounts.add("ada", role: .staff, password: [UInt8](repeating: 0x61, count: 1025), actor: Self.root)
+            try registry.accounts.add(
+                "ada", role: .staff, person: "Ada Lovelace", password: [UInt8](repeating: 0x61, count: 1025), actor: Self.root)
         }
         #expect(long?.code == .invalidArgument)
         #expect(long?.message.contains("aaaa") == false)
-        try registry.accounts.add("ada", role: .staff, password: [UInt8](repeating: 0x61, count: 1024), actor: Self.root)
+        try registry.accounts.add(
+            "ada", role: .staff, person: "Ada Lovelace", password: [UInt8](repeating: 0x61, count: 1024), actor: Self.root)
         // Twelve characters of another script are enough (they are more than twelve bytes).
-        try registry.accounts.add("bea", role: .staff, password: Array("éééééé".utf8), actor: Self.root)
+        try registry.accounts.add("bea", role: .staff, person: "Ada Lovelace", password: Array("éééééé".utf8), actor: Self.root)
         for name in ["", "Ada", "ada lovelace", "ada/../root", "ädä", String(repeating: "a", count: 65), "ada\n"] {
             let refused = #expect(throws: ConsentError.self) {
-                try registry.accounts.add(name, role: .staff, password: Self.password, actor: Self.root)
+                try registry.accounts.add(name, role: .staff, person: "Ada Lovelace", password: Self.password, actor: Self.root)
             }
             #expect(refused?.code == .invalidArgument)
             #expect(refused?.message.contains("a-z") == true, "\(refused?.message ?? "")")
         }
-        try registry.accounts.add(String(repeating: "a", count: 64), role: .dpo, password: Self.password, actor: Self.root)
-        try registry.accounts.add("door-2_tablet.1", role: .staff, password: Self.password, actor: Self.root)
+        try registry.accounts.add(
+            String(repeating: "a", count: 64), role: .dpo, person: "Ada Lovelace", password: Self.password, actor: Self.root)
+        try registry.accounts.add("door-2_tablet.1", role: .staff, person: "Ada Lovelace", password: Self.password, actor: Self.root)
         #expect(try registry.accounts.list().count == 4, "nothing refused was stored")
     }
 
@@ -87,9 +90,10 @@ struct ConsoleAccountsTests {
         let fixture = try ConsentFixture()
         let registry = try fixture.open(loadGallery: false)
         defer { registry.close() }
-        try registry.accounts.add("ada", role: .staff, password: Self.password, actor: Self.root)
+        try registry.accounts.add("ada", role: .staff, person: "Ada Lovelace", password: Self.password, actor: Self.root)
         let refused = #expect(throws: ConsentError.self) {
-            try registry.accounts.add("ada", role: .admin, password: Array("another long password".utf8), actor: Self.root)
+            try registry.accounts.add(
+                "ada", role: .admin, person: "Ada Lovelace", password: Array("another long password".utf8), actor: Self.root)
         }
         #expect(refused?.code == .conflict)
         #expect(
@@ -101,7 +105,7 @@ struct ConsoleAccountsTests {
         let fixture = try ConsentFixture()
         let registry = try fixture.open(loadGallery: false)
         defer { registry.close() }
-        try registry.accounts.add("ada", role: .admin, password: Self.password, actor: Self.root)
+        try registry.accounts.add("ada", role: .admin, person: "Ada Lovelace", password: Self.password, actor: Self.root)
         let own = try registry.accounts.addToken(account: "ada", role: nil, actor: Self.root)
         let door = try registry.accounts.addToken(account: "ada", role: .staff, actor: Self.root)
         #expect(own.token.hasPrefix("fgt_") && own.token.count == 68)
@@ -132,7 +136,7 @@ struct ConsoleAccountsTests {
         let fixture = try ConsentFixture()
         let registry = try fixture.open(loadGallery: false)
         defer { registry.close() }
-        try registry.accounts.add("ada", role: .dpo, password: Self.password, actor: Self.root)
+        try registry.accounts.add("ada", role: .dpo, person: "Ada Lovelace", password: Self.password, actor: Self.root)
         let issued = try registry.accounts.addToken(account: "ada", role: nil, actor: Self.root)
         try registry.accounts.remove("ada", actor: Self.root)
         #expect(try registry.accounts.account(bearer: issued.token) == nil)
@@ -140,7 +144,7 @@ struct ConsoleAccountsTests {
         #expect(try registry.accounts.list().isEmpty)
         let unknown = #expect(throws: ConsentError.self) { try registry.accounts.remove("ada", actor: Self.root) }
         #expect(unknown?.code == .notFound)
-        try registry.accounts.add("ada", role: .dpo, password: Self.password, actor: Self.root)
+        try registry.accounts.add("ada", role: .dpo, person: "Ada Lovelace", password: Self.password, actor: Self.root)
         #expect(try registry.accounts.account(bearer: issued.token) == nil)
         #expect(try registry.accounts.list().first?.liveTokens == 0)
     }
@@ -150,7 +154,7 @@ struct ConsoleAccountsTests {
         let fixture = try ConsentFixture()
         let registry = try fixture.open(loadGallery: false)
         defer { registry.close() }
-        try registry.accounts.add("ada", role: .staff, password: Self.password, actor: Self.root)
+        try registry.accounts.add("ada", role: .staff, person: "Ada Lovelace", password: Self.password, actor: Self.root)
         let fresh = Array("a brand new pass phrase".utf8)
         try registry.accounts.setPassword("ada", password: fresh, actor: Self.root)
         #expect(try registry.accounts.authenticate("ada", password: Self.password) == nil)
@@ -165,7 +169,7 @@ struct ConsoleAccountsTests {
         let fixture = try ConsentFixture()
         let registry = try fixture.open(loadGallery: false)
         defer { registry.close() }
-        try registry.accounts.add("ada", role: .admin, password: Self.password, actor: Self.root)
+        try registry.accounts.add("ada", role: .admin, person: "Ada Lovelace", password: Self.password, actor: Self.root)
         let signedIn = try #require(try registry.accounts.authenticate("ada", password: Self.password))
         #expect(try registry.accounts.standing(of: "ada") == signedIn)
 
@@ -189,7 +193,7 @@ struct ConsoleAccountsTests {
 
         try registry.accounts.remove("ada", actor: Self.root)
         #expect(try registry.accounts.standing(of: "ada") == nil)
-        try registry.accounts.add("ada", role: .admin, password: Self.password, actor: Self.root)
+        try registry.accounts.add("ada", role: .admin, person: "Ada Lovelace", password: Self.password, actor: Self.root)
         #expect(try registry.accounts.standing(of: "ada")?.stamp != afterRole.stamp, "the name added again is another account")
         let unknown = #expect(throws: ConsentError.self) { try registry.accounts.setRole("bea", role: .dpo, actor: Self.root) }
         #expect(unknown?.code == .notFound)
@@ -199,7 +203,7 @@ struct ConsoleAccountsTests {
     func storedAsDigests() throws {
         let fixture = try ConsentFixture()
         let registry = try fixture.open(loadGallery: false)
-        try registry.accounts.add("ada", role: .admin, password: Self.password, actor: Self.root)
+        try registry.accounts.add("ada", role: .admin, person: "Ada Lovelace", password: Self.password, actor: Self.root)
         let issued = try registry.accounts.addToken(account: "ada", role: nil, actor: Self.root)
         let (hash, digest) = try registry.vault.read { db in
             (
@@ -229,7 +233,7 @@ struct ConsoleAccountsTests {
         let registry = try fixture.open(loadGallery: false)
         defer { registry.close() }
         let admin = OSUser(uid: 1001, gid: 1001, name: "venue-admin")
-        try registry.accounts.add("ada", role: .admin, password: Self.password, actor: admin)
+        try registry.accounts.add("ada", role: .admin, person: "Ada Lovelace", password: Self.password, actor: admin)
         try registry.accounts.setPassword("ada", password: Array("a brand new pass phrase".utf8), actor: admin)
         let issued = try registry.accounts.addToken(account: "ada", role: .staff, actor: admin)
         try registry.accounts.revokeToken(issued.id, actor: admin)

@@ -52,7 +52,9 @@ struct DamagedRecordsTests {
             "the torn line was cut off: an erasure whose record was never finished had not started")
     }
 
-    @Test("a journal emptied by a clean-up is written back from the audit log: a restored backup keeps the person erased")
+    @Test(
+        "a journal emptied by a clean-up stops the restore; once accepted it is written back from the audit log, and the restored backup keeps the person erased"
+    )
     func emptiedJournal() throws {
         let fixture = try ConsentFixture()
         var registry = try fixture.open()
@@ -62,11 +64,17 @@ struct DamagedRecordsTests {
         try registry.erase(ann, reason: .request, actor: fixture.staff)
         registry.close()
         try Data().write(to: URL(fileURLWithPath: fixture.erasureJournalPath))
+        let refused = #expect(throws: VaultError.self) { _ = try Self.restore(fixture, from: backup) }
+        #expect(refused?.code == .journalDamaged)
+        _ = try VaultStore.acceptJournalDamage(
+            keys: try KeyRing.load(directory: fixture.location.keys, environment: [:]), at: fixture.clock.now())
         registry = try Self.restore(fixture, from: backup)
         #expect(try !registry.vault.exists(ann))
         #expect(try registry.consentRecords(of: ann).allSatisfy { $0.erasedAt != nil })
         let journal = try String(contentsOfFile: fixture.erasureJournalPath, encoding: .utf8)
         #expect(journal.contains(ann.rawValue), "the journal has the erasure again")
+        let breaches = try registry.vault.read { db in try AuditLog.entries(in: db) }.filter { $0.action == "breach.detected" }
+        #expect(breaches.contains { $0.details["check"] == "erasure_journal" }, "the emptied journal was recorded as a breach")
     }
 
     @Test("one damaged wrapped key does not stop the appliance after an erasure: a breach event names it, and it can be erased")

@@ -16,6 +16,7 @@ struct DenyListTests {
     let alice = OSUser(uid: 2001, gid: 2001, name: "alice")
     let bob = OSUser(uid: 2002, gid: 2002, name: "bob")
     let carol = OSUser(uid: 2003, gid: 2003, name: "carol")
+    let dave = OSUser(uid: 2004, gid: 2004, name: "dave")
 
     func setUp(_ edit: @escaping (String) -> String = DenyListTests.enabled) throws -> (ConsentFixture, ConsentRegistry, SubjectID) {
         let fixture = try ConsentFixture(edit: edit)
@@ -123,6 +124,42 @@ struct DenyListTests {
         #expect(try registry.denyListEntries(of: subject).first?.approvals.map(\.approver) == ["bob", "carol"])
     }
 
+    @Test("whoever recorded the evidence cannot approve the entry built on it, even when a policy rule proposed it")
+    func evidenceRecordersDoNotApprove() throws {
+        let (_, registry, subject) = try setUp()
+        _ = try registry.addIncident(subject, category: "violence", note: "pushed a guard", actor: alice)
+        let (_, proposed) = try registry.addIncident(subject, category: "violence", note: "again", actor: bob)
+        let entry = try #require(proposed, "the policy's rule proposed an entry")
+        for recorder in [alice, bob] {
+            let refused = #expect(throws: ConsentError.self) {
+                try registry.approveDenyListEntry(entry.id, reason: "I saw it", actor: recorder)
+            }
+            #expect(refused?.message.contains("recorded an incident") == true, "\(refused?.message ?? "")")
+        }
+        #expect(try registry.denyList.evidenceRecorders(of: entry) == ["alice", "bob"])
+        _ = try registry.approveDenyListEntry(entry.id, reason: "video", actor: carol)
+        #expect(try registry.approveDenyListEntry(entry.id, reason: "video", actor: dave).state == .active)
+    }
+
+    @Test("the policy file's own switch of the deny-list is in the audit log with its DPIA reference, once per change")
+    func policySwitchIsAudited() throws {
+        let (fixture, registry, _) = try setUp()
+        func switches() throws -> [AuditEntry] {
+            try registry.vault.read { db in try AuditLog.entries(in: db) }.filter { $0.action == "denylist.policy" }
+        }
+        #expect(try switches().map { $0.details["dpia_reference"] } == [.string("DPIA-2026-004")])
+        #expect(try switches().first?.details["enabled"] == .bool(true))
+        registry.close()
+        let again = try fixture.open()
+        #expect(try again.vault.read { db in try AuditLog.entries(in: db) }.filter { $0.action == "denylist.policy" }.count == 1)
+        var off = fixture.policy
+        off.denyList.enabled = false
+        try again.reload(policy: off, actor: alice)
+        let entries = try again.vault.read { db in try AuditLog.entries(in: db) }.filter { $0.action == "denylist.policy" }
+        #expect(entries.count == 2 && entries.last?.details["enabled"] == .bool(false) && entries.last?.actor == "alice")
+        again.close()
+    }
+
     @Test("an entry needs a reason and evidence; a rejection by any approver closes it")
     func rejection() throws {
         let (_, registry, subject) = try setUp()
@@ -170,7 +207,10 @@ struct DenyListTests {
         let renewing = try registry.renewDenyListEntry(entry.id, reason: "still a risk", actor: bob)
         #expect(renewing.renewalPending)
         #expect(throws: ConsentError.self) { try registry.approveDenyListEntry(entry.id, reason: "mine", actor: bob) }
-        _ = try registry.approveDenyListEntry(entry.id, reason: "agree", actor: alice)
+        #expect(throws: ConsentError.self, "alice recorded the evidence") {
+            try registry.approveDenyListEntry(entry.id, reason: "agree", actor: alice)
+        }
+        _ = try registry.approveDenyListEntry(entry.id, reason: "agree", actor: dave)
         let renewed = try registry.approveDenyListEntry(entry.id, reason: "agree", actor: carol)
         #expect(!renewed.renewalPending)
         #expect(renewed.reviewAt == fixture.clock.now() + 90 * 86_400)
@@ -184,14 +224,14 @@ struct DenyListTests {
         let entry = try activeEntry(registry, subject)
         fixture.clock.advance(days: 60)
         _ = try registry.renewDenyListEntry(entry.id, reason: "still a risk", actor: bob)
-        _ = try registry.approveDenyListEntry(entry.id, reason: "agree", actor: alice)
+        _ = try registry.approveDenyListEntry(entry.id, reason: "agree", actor: dave)
         let refused = try registry.rejectDenyListEntry(entry.id, reason: "not any more", actor: carol)
         #expect(!refused.renewalPending)
         fixture.clock.advance(days: 10)
         let again = try registry.renewDenyListEntry(entry.id, reason: "a new incident", actor: bob)
         #expect(again.renewalPending && again.round == 3, "a new round number, past the refused one")
-        // Alice's approval of the refused round does not count, and she may approve again.
-        let once = try registry.approveDenyListEntry(entry.id, reason: "agree again", actor: alice)
+        // Dave's approval of the refused round does not count, and he may approve again.
+        let once = try registry.approveDenyListEntry(entry.id, reason: "agree again", actor: dave)
         #expect(once.renewalPending, "one approval of this round is not enough")
         let renewed = try registry.approveDenyListEntry(entry.id, reason: "agree", actor: carol)
         #expect(!renewed.renewalPending && renewed.activatedRound == 3)
@@ -241,7 +281,7 @@ struct DenyListTests {
         let (fixture, registry, subject) = try setUp()
         let entry = try activeEntry(registry, subject)
         let entries = try registry.vault.read { db in try AuditLog.entries(in: db) }
-        let steps = entries.filter { $0.action.hasPrefix("denylist.") || $0.action == "incident.add" }
+        let steps = entries.filter { ($0.action.hasPrefix("denylist.") && $0.action != "denylist.policy") || $0.action == "incident.add" }
         #expect(steps.map(\.action) == ["incident.add", "denylist.propose", "denylist.approve", "denylist.approve"])
         #expect(steps.map(\.actor) == ["alice", "alice", "bob", "carol"])
         #expect(steps.dropFirst().allSatisfy { $0.personal != nil })

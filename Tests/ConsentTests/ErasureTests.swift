@@ -223,7 +223,7 @@ struct ErasureTests {
             by: fixture.staff
         ).0.id
         // Distinctive times: their 8 bytes are searched for in the files.
-        let times = (1...40).map { fixture.clock.now() + Double($0) * 3_601.123_456_789 }
+        let times = (1...40).map { fixture.clock.now() + Double($0) * 21_601.123_456_789 }  // one visit each
         for time in times { try registry.recordVisit(of: subject, decision: "member", at: time) }
         let database = fixture.location.database
         let files = [database, database + "-wal", database + "-shm"]

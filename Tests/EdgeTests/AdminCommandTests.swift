@@ -64,7 +64,8 @@ struct AdminCommandTests {
         .doorAdmit(card: "99"),
         .cardSet(subject, card: "0451 7781"),
         .cardClear(subject),
-        .consoleUserAdd(name: "ada.lovelace", role: .admin, password: SecretBytes(utf8: "correct horse battery staple")),
+        .consoleUserAdd(
+            name: "ada.lovelace", role: .admin, person: "Ada Lovelace", password: SecretBytes(utf8: "correct horse battery staple")),
         .consoleUserRemove(name: "ada.lovelace"),
         .consoleUserList,
         .consoleUserPassword(name: "ada.lovelace", password: SecretBytes(utf8: "a brand new pass phrase")),
@@ -122,8 +123,9 @@ struct AdminCommandTests {
             (.enrol, ["name": "Ada", "notice": "2026-01", "purposes": ["entry"]], "'method'"),
             (.identify, ["detector": "dlib"], "'detector'"),
             (.doorConfirm, ["alert": "a", "decision": "deny"], "'reason'"),
-            (.consoleUserAdd, ["name": "ada", "role": "root", "password": "correct horse battery staple"], "'root'"),
-            (.consoleUserAdd, ["name": "ada", "role": "staff"], "'password'"),
+            (.consoleUserAdd, ["name": "ada", "role": "root", "person": "Ada", "password": "correct horse battery staple"], "'root'"),
+            (.consoleUserAdd, ["name": "ada", "role": "staff", "person": "Ada"], "'password'"),
+            (.consoleUserAdd, ["name": "ada", "role": "staff", "password": "correct horse battery staple"], "'person'"),
             (.consoleTokenAdd, ["name": "ada", "role": "owner"], "'owner'"),
             (.consoleTokenRevoke, [:], "'token_id'"),
         ]
@@ -146,7 +148,8 @@ struct AdminCommandTests {
         for name in names {
             #expect(name.access == .admin && name.consoleRoles.isEmpty, "\(name.rawValue)")
         }
-        let command = AdminCommand.consoleUserAdd(name: "ada", role: .staff, password: SecretBytes(utf8: "correct horse battery staple"))
+        let command = AdminCommand.consoleUserAdd(
+            name: "ada", role: .staff, person: "Ada Lovelace", password: SecretBytes(utf8: "correct horse battery staple"))
         for shown in [String(describing: command), String(reflecting: command), "\(command)"] {
             #expect(!shown.contains("correct horse"), "\(shown)")
         }

@@ -16,6 +16,18 @@ struct ImageDecoderTests {
         #expect(png.width == 626 && png.height == 1200)
     }
 
+    @Test("a progressive JPEG of thousands of empty scans is refused at its hundredth scan instead of decoded for minutes")
+    func scanBomb() throws {
+        let bomb = [UInt8](try PixelBomb.progressiveJPEG(width: 4_000, height: 4_000, extraScans: 2_000))
+        #expect(bomb.count < 200_000)
+        let refused = #expect(throws: FaceEngineError.self) { try bomb.withUnsafeBytes { try decoder.decode($0) } }
+        #expect(refused?.code == .invalidImage && refused?.message.contains("more than 100 scans") == true, "\(refused?.message ?? "")")
+        let plain = [UInt8](try PixelBomb.progressiveJPEG(width: 640, height: 480, extraScans: 20))
+        #expect(try plain.withUnsafeBytes { try decoder.decode($0) }.width == 640, "a progressive JPEG of a few dozen scans decodes")
+        let size = try plain.withUnsafeBytes { try ImageDecoder.probe($0) }
+        #expect(size.width == 640 && size.height == 480)
+    }
+
     @Test("bytes in memory decode exactly like the file")
     func memoryEqualsFile() throws {
         let path = TestResources.fixture("biden.jpg")

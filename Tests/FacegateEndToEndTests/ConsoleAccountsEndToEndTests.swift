@@ -19,14 +19,16 @@ struct ConsoleAccountsEndToEndTests {
 
     /// Adds an account, lists it, issues a token and revokes it with `run`; returns the token.
     static func manage(_ run: ([String], Data?) throws -> FacegateProcess.Result) throws -> String {
-        let added = try run(["console", "user", "add", "ada.lovelace", "--role", "admin"], Data((password + "\n").utf8))
+        let added = try run(
+            ["console", "user", "add", "ada.lovelace", "--role", "admin", "--person", "Ada Lovelace"], Data((password + "\n").utf8))
         #expect(added.status == 0, "\(added.stderr)")
         #expect(!added.stdout.contains(password) && !added.stderr.contains(password))
-        let again = try run(["console", "user", "add", "ada.lovelace", "--role", "staff"], Data((password + "\n").utf8))
+        let again = try run(
+            ["console", "user", "add", "ada.lovelace", "--role", "staff", "--person", "Ada Lovelace"], Data((password + "\n").utf8))
         #expect(again.status != 0 && again.stderr.contains("exists already"), "\(again.stderr)")
-        let empty = try run(["console", "user", "add", "bea", "--role", "staff"], Data())
+        let empty = try run(["console", "user", "add", "bea", "--role", "staff", "--person", "Bea Smith"], Data())
         #expect(empty.status == 64 && empty.stderr.contains("no password"), "\(empty.stderr)")
-        let short = try run(["console", "user", "add", "bea", "--role", "staff"], Data("hunter2\n".utf8))
+        let short = try run(["console", "user", "add", "bea", "--role", "staff", "--person", "Bea Smith"], Data("hunter2\n".utf8))
         #expect(short.status == 64 && !short.stderr.contains("hunter2"), "\(short.stderr)")
 
         let issued = try run(["console", "token", "add", "ada.lovelace", "--role", "staff"], nil)

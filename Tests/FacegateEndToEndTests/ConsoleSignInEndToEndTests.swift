@@ -71,7 +71,9 @@ struct ConsoleSignInEndToEndTests {
         let ben = console.client()
         #expect(try ben.signIn("ben", Self.password).status == 303)
         #expect(try console.cli(["console", "user", "remove", "ben"]).status == 0)
-        #expect(try console.cli(["console", "user", "add", "ben", "--role", "staff"], stdin: Self.password + "\n").status == 0)
+        #expect(
+            try console.cli(["console", "user", "add", "ben", "--role", "staff", "--person", "Ben Okafor"], stdin: Self.password + "\n")
+                .status == 0)
         #expect(try ben.request("GET", "/enrol").status == 303, "sent to sign in")
         let erase = try ben.request(
             "POST", "/api/v1/subjects/0123456789abcdef0123456789abcdef/erase", headers: ["X-CSRF-Token": ben.csrf ?? ""])

@@ -40,7 +40,8 @@ struct GovernanceEndToEndTests {
         let ana = console.client("ana"), ben = console.client("ben"), cy = console.client("cy")
 
         for name in ["sam", "dee"] {
-            #expect(try console.client(name).request("GET", "/api/v1/denylist").status == 403, "\(name)")
+            // The DPO reads the list (to review who approved what); staff do not.
+            #expect(try console.client(name).request("GET", "/api/v1/denylist").status == (name == "dee" ? 200 : 403), "\(name)")
             // Staff record incidents at the door (`incident.add`), which is refused here only because the deny-list is off.
             let incident = try Self.post(console.client(name), "/api/v1/incidents", ["subject": member, "category": "theft"])
             #expect(incident.status == (name == "sam" ? 409 : 403), "\(name): \(incident.text)")
@@ -107,6 +108,20 @@ struct GovernanceEndToEndTests {
         #expect(try cy.request("POST", "/api/v1/denylist/entries/not-an-id/approve").status == 404)
         let active = try anaPages.request("GET", "/denylist").text
         #expect(active.contains("/denylist/entries/\(entry)/renew"), "the entry in force offers a renewal")
+
+        // One OS user (root) made all three accounts within seconds: the entry is in force,
+        // and the DPO's review says its approvals may not be two people.
+        let listed = try console.cli(["denylist", "list", "--json"])
+        let review = ((listed.jsonLines.first?["entries"] as? [[String: Any]])?.first?["review"] as? [String]) ?? []
+        #expect(review.contains("console:ben and console:cy were both made by the OS user root"), "\(listed.stdout)")
+        #expect(review.contains { $0.hasPrefix("console:ana and console:ben were made") && $0.hasSuffix("seconds apart") }, "\(review)")
+        let dee = console.client("dee")
+        let dpoView = try dee.request("GET", "/api/v1/denylist")
+        #expect(dpoView.status == 200 && dpoView.text.contains("were both made by the OS user root"), "\(dpoView.status) \(dpoView.text)")
+        // The member's access answer names the staff by role, never by account.
+        let answer = try dee.request("GET", "/api/v1/subjects/\(member)")
+        #expect(answer.status == 200 && answer.text.contains("a venue administrator"), "\(answer.text)")
+        #expect(!answer.text.contains("console:ana") && !answer.text.contains("console:ben"), "\(answer.text)")
 
         let audit = try console.auditEntries()
         func actors(_ action: String) -> [String] {

@@ -35,7 +35,8 @@ public final class ConsoleDaemon: @unchecked Sendable {
             cgroup: cgroup)
         base = try Self.address(of: daemon)
         for (name, role) in accounts {
-            let added = try cli(["console", "user", "add", name, "--role", role], stdin: Self.password + "\n")
+            let added = try cli(
+                ["console", "user", "add", name, "--role", role, "--person", "Person \(name)"], stdin: Self.password + "\n")
             guard added.status == 0 else { throw Self.failure("console user add \(name): \(added.stderr)") }
             let token = try cli(["console", "token", "add", name])
             guard token.status == 0 else { throw Self.failure("console token add \(name): \(token.stderr)") }

@@ -5,6 +5,10 @@ import GRDB
 import Testing
 import Vault
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The erasure journal's line checksums: an altered, removed or unsealed line stops
 /// the vault from opening with a breach report, an old journal is sealed once, and a
 /// damaged one can be accepted with the subjects it names erased.
@@ -103,6 +107,32 @@ struct ErasureJournalTests {
             [legacy, #"{"subject":"\#(bob.rawValue)","at":"2026-01-01T00:00:00.000Z","reason":"request","actor":"root"}"#], fixture)
         let refused = #expect(throws: VaultError.self) { try fixture.open() }
         #expect(refused?.code == .journalDamaged && refused?.message.contains("lost its checksums") == true)
+    }
+
+    @Test(
+        "a journal cut short at its end, emptied or removed does not match its head: damage, at the open and before a restore",
+        arguments: ["last line removed", "last newline removed", "emptied", "removed", "head removed"])
+    func cutAtTheEnd(how: String) throws {
+        let fixture = try VaultFixture()
+        let store = try fixture.open()
+        let subjects = try (0..<2).map { try Self.enrol(store, "S\($0)") }
+        for subject in subjects { try store.forget(VaultFixture.erasure(subject)) }
+        try store.close()
+        let text = try String(contentsOfFile: fixture.journalPath, encoding: .utf8)
+        switch how {
+        case "last line removed": try Self.write(Array(try Self.lines(fixture).dropLast()), fixture)
+        case "last newline removed": try String(text.dropLast()).write(toFile: fixture.journalPath, atomically: false, encoding: .utf8)
+        case "emptied": try "".write(toFile: fixture.journalPath, atomically: false, encoding: .utf8)
+        case "removed": unlink(fixture.journalPath)
+        default: unlink(fixture.journalPath + ".head")
+        }
+        let refused = #expect(throws: VaultError.self, "\(how)") { try fixture.open() }
+        #expect(refused?.code == .journalDamaged && refused?.message.contains("at its end") == true, "\(refused?.message ?? "")")
+        #expect(throws: VaultError.self, "restore's check, \(how)") { try VaultStore.checkJournal(keys: try fixture.keyRing()) }
+        // Accepting it records its head anew; what was cut stays cut (the DPO's audit export has it).
+        let accepted = try VaultStore.acceptJournalDamage(keys: try fixture.keyRing(), at: fixture.clock.now())
+        #expect(accepted.shortfall != nil)
+        try fixture.open().close()
     }
 
     @Test("a line removed from the middle breaks the chain; a last line cut short by a crash is not damage")

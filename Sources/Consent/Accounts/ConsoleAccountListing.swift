@@ -4,14 +4,17 @@ public struct ConsoleAccountListing: Sendable, Equatable {
     public var role: ConsoleRole
     /// When the account was added (seconds since 1970).
     public var createdAt: Double
+    /// The person it is for and the OS user who created it.
+    public var origin: ConsoleAccountOrigin
     /// The ids of its tokens that are not revoked (never the tokens themselves), so
     /// that an admin can revoke one without removing the account.
     public var liveTokenIDs: [String]
 
-    public init(name: String, role: ConsoleRole, createdAt: Double, liveTokenIDs: [String]) {
+    public init(name: String, role: ConsoleRole, origin: ConsoleAccountOrigin, liveTokenIDs: [String]) {
         self.name = name
         self.role = role
-        self.createdAt = createdAt
+        self.createdAt = origin.createdAt
+        self.origin = origin
         self.liveTokenIDs = liveTokenIDs
     }
 

@@ -36,6 +36,20 @@ enum ConsoleAccountStore {
         migrator.registerMigration("consent.v9.console-account-stamp") { db in
             try db.execute(sql: "ALTER TABLE console_account ADD COLUMN stamp TEXT NOT NULL DEFAULT ''")
         }
+        // The named person an account is for, and the OS user who created it: what lets
+        // the DPO see whether two approvals came from two people (`TwoPersonReview`).
+        // Accounts made before are given their creator from the audit log.
+        migrator.registerMigration("consent.v10.console-account-person") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE console_account ADD COLUMN person TEXT NOT NULL DEFAULT '';
+                    ALTER TABLE console_account ADD COLUMN created_by TEXT NOT NULL DEFAULT '';
+                    UPDATE console_account SET created_by = COALESCE((
+                        SELECT actor FROM audit_entry
+                        WHERE action = 'console.user.add' AND json_extract(details, '$.account') = console_account.name
+                        ORDER BY seq DESC LIMIT 1), '');
+                    """)
+        }
     }
 
     /// An account as stored: its role as text (a role this version does not know is
@@ -52,10 +66,34 @@ enum ConsoleAccountStore {
         }
     }
 
-    static func insert(_ name: String, role: String, passwordHash: String, stamp: String, at time: Double, in db: Database) throws {
+    /// Every account's role, by name.
+    static func roles(in db: Database) throws -> [String: String] {
+        Dictionary(
+            try Row.fetchAll(db, sql: "SELECT name, role FROM console_account").map { ($0["name"] as String, $0["role"] as String) },
+            uniquingKeysWith: { first, _ in first })
+    }
+
+    static func insert(
+        _ name: String, role: String, person: String, createdBy: String, passwordHash: String, stamp: String, at time: Double,
+        in db: Database
+    ) throws {
         try db.execute(
-            sql: "INSERT INTO console_account (name, role, password_hash, created_at, password_set_at, stamp) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [name, role, passwordHash, time, time, stamp])
+            sql: """
+                INSERT INTO console_account (name, role, person, created_by, password_hash, created_at, password_set_at, stamp)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [name, role, person, createdBy, passwordHash, time, time, stamp])
+    }
+
+    /// Who each account is for and who made it, by name (`console:NAME` actors).
+    static func origins(in db: Database) throws -> [String: ConsoleAccountOrigin] {
+        Dictionary(
+            try Row.fetchAll(db, sql: "SELECT name, person, created_by, created_at FROM console_account").map { row in
+                (
+                    row["name"] as String,
+                    ConsoleAccountOrigin(person: row["person"], createdBy: row["created_by"], createdAt: row["created_at"])
+                )
+            }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Deletes an account; returns whether there was one.
@@ -82,14 +120,18 @@ enum ConsoleAccountStore {
     }
 
     /// Every account by name, with the ids of its live tokens; the role as text.
-    static func listings(in db: Database) throws -> [(name: String, role: String, createdAt: Double, tokens: [String])] {
+    static func listings(in db: Database) throws -> [(name: String, role: String, origin: ConsoleAccountOrigin, tokens: [String])] {
         let tokens = Dictionary(
             grouping: try Row.fetchAll(db, sql: "SELECT account, id FROM console_token WHERE revoked_at IS NULL ORDER BY created_at, id"),
             by: { $0["account"] as String }
         ).mapValues { rows in rows.map { $0["id"] as String } }
-        return try Row.fetchAll(db, sql: "SELECT name, role, created_at FROM console_account ORDER BY name").map { row in
+        return try Row.fetchAll(db, sql: "SELECT name, role, person, created_by, created_at FROM console_account ORDER BY name").map {
+            row in
             let name: String = row["name"]
-            return (name, row["role"], row["created_at"], tokens[name] ?? [])
+            return (
+                name, row["role"], ConsoleAccountOrigin(person: row["person"], createdBy: row["created_by"], createdAt: row["created_at"]),
+                tokens[name] ?? []
+            )
         }
     }
 

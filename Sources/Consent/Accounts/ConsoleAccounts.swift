@@ -65,6 +65,11 @@ public final class ConsoleAccounts: @unchecked Sendable {
         }
     }
 
+    /// Whether `name` is in the grammar `checkName` enforces.
+    public static func isValidName(_ name: String) -> Bool {
+        (try? checkName(name)) != nil
+    }
+
     static func role(_ text: String) throws -> ConsoleRole {
         guard let role = ConsoleRole(rawValue: text) else {
             throw ConsentError(.conflict, "a console account has the role '\(text)', unknown to this version of facegate")
@@ -78,9 +83,19 @@ public final class ConsoleAccounts: @unchecked Sendable {
 
     // MARK: Accounts
 
-    /// Adds an account with `role` and `password` (hashed here; the caller wipes its bytes).
-    public func add(_ name: String, role: ConsoleRole, password: [UInt8], actor: OSUser) throws {
+    /// Adds an account with `role` and `password` (hashed here; the caller wipes its
+    /// bytes), bound to the named `person` it is for and recorded with the OS user who
+    /// made it: one person's two accounts must not count as two people.
+    public func add(_ name: String, role: ConsoleRole, person rawPerson: String, password: [UInt8], actor: OSUser) throws {
         try Self.checkName(name)
+        let person = String(rawPerson.trimmingWhiteSpace)
+        guard !person.isEmpty else {
+            throw ConsentError(
+                .invalidArgument, "a console account is for one named person: give their full name (--person \"Ada Lovelace\")")
+        }
+        if let problem = DisplayText.problem(person, what: "the person's name", maximumCharacters: Policy.ConsentRules.maximumNameLength) {
+            throw ConsentError(.invalidArgument, problem)
+        }
         try Self.checkPassword(password)
         // Hashing takes a tenth of a second and 64 MiB: done before the write
         // transaction, which it would otherwise hold up.
@@ -90,15 +105,18 @@ public final class ConsoleAccounts: @unchecked Sendable {
                 throw ConsentError(.conflict, "a console account '\(name)' exists already; remove it first, or change its password")
             }
             try ConsoleAccountStore.insert(
-                name, role: role.rawValue, passwordHash: hash, stamp: RandomToken.hex(16), at: clock.now(), in: db)
+                name, role: role.rawValue, person: person, createdBy: actor.name, passwordHash: hash, stamp: RandomToken.hex(16),
+                at: clock.now(), in: db)
             try audit.append(
-                actor: actor.name, action: "console.user.add", details: ["account": .string(name), "role": .string(role.rawValue)], in: db)
+                actor: actor.name, action: "console.user.add",
+                details: ["account": .string(name), "role": .string(role.rawValue), "person": .string(person)], in: db)
         }
     }
 
     /// Removes an account and revokes its tokens at once: its sessions' next request
     /// finds no account (nor, when the name is added again, the stamp they hold).
     public func remove(_ name: String, actor: OSUser) throws {
+        try Self.checkName(name)
         try vault.write { db in
             guard try ConsoleAccountStore.delete(name, in: db) else { throw Self.unknownAccount(name) }
             let revoked = try ConsoleAccountStore.revokeTokens(of: name, at: clock.now(), in: db)
@@ -112,7 +130,7 @@ public final class ConsoleAccounts: @unchecked Sendable {
     public func list() throws -> [ConsoleAccountListing] {
         try vault.read { db in
             try ConsoleAccountStore.listings(in: db).map { row in
-                ConsoleAccountListing(name: row.name, role: try Self.role(row.role), createdAt: row.createdAt, liveTokenIDs: row.tokens)
+                ConsoleAccountListing(name: row.name, role: try Self.role(row.role), origin: row.origin, liveTokenIDs: row.tokens)
             }
         }
     }
@@ -121,6 +139,7 @@ public final class ConsoleAccounts: @unchecked Sendable {
     /// sessions (a new stamp) and its tokens (revoked). A password is changed because it
     /// may be known to someone else, who may hold a session or have issued a token.
     public func setPassword(_ name: String, password: [UInt8], actor: OSUser) throws {
+        try Self.checkName(name)
         try Self.checkPassword(password)
         let hash = try PasswordHash.hash(password)
         try vault.write { db in
@@ -138,6 +157,7 @@ public final class ConsoleAccounts: @unchecked Sendable {
     /// Gives an account another role and ends its sessions and tokens at once: a session
     /// or token never keeps the role it was opened with.
     public func setRole(_ name: String, role: ConsoleRole, actor: OSUser) throws {
+        try Self.checkName(name)
         try vault.write { db in
             guard let previous = try ConsoleAccountStore.setRole(role.rawValue, stamp: RandomToken.hex(16), of: name, in: db) else {
                 throw Self.unknownAccount(name)
@@ -156,6 +176,7 @@ public final class ConsoleAccounts: @unchecked Sendable {
     /// or its role is unknown to this version. The console asks this at every request
     /// made with a session.
     public func standing(of name: String) throws -> ConsoleAccountStanding? {
+        guard Self.isValidName(name) else { return nil }
         guard let stored = try vault.read({ db in try ConsoleAccountStore.account(named: name, in: db) }),
             let role = ConsoleRole(rawValue: stored.role)
         else { return nil }
@@ -168,6 +189,9 @@ public final class ConsoleAccounts: @unchecked Sendable {
     /// time taken does not tell which names exist. Not audited: the console audits its
     /// sign-ins.
     public func authenticate(_ name: String, password: [UInt8]) throws -> ConsoleAccountStanding? {
+        // A name outside the grammar names nobody, and is never looked up: SQLite
+        // would read "ana\0x" as "ana".
+        guard Self.isValidName(name) else { return nil }
         let stored = try vault.read { db in try ConsoleAccountStore.account(named: name, in: db) }
         guard let stored else {
             _ = PasswordHash.verify(password, against: PasswordHash.dummy)
@@ -185,6 +209,7 @@ public final class ConsoleAccounts: @unchecked Sendable {
     /// and kept only as its digest. It carries the account's role unless `role` names
     /// another (an admin may hand a staff-only token to a door tablet).
     public func addToken(account: String, role: ConsoleRole?, actor: OSUser) throws -> (id: String, token: String) {
+        try Self.checkName(account)
         let id = RandomToken.hex(8)
         let token = Self.tokenPrefix + RandomToken.hex(Self.tokenBytes)
         try vault.write { db in

@@ -151,16 +151,47 @@ public final class AuditLog: Sendable {
     ) throws {
         let rows = try Row.fetchCursor(db, sql: "SELECT * FROM audit_entry WHERE seq > ? ORDER BY seq", arguments: [seq])
         while let row = try rows.next() {
-            let previous = [UInt8](row["prev_hash"] as Data)
-            let subject: String? = row["subject_id"]
+            guard let fields = try? Fields(row) else {
+                // A column of the wrong type: the entry was altered, and is reported as
+                // one that does not chain (an empty recomputed hash), never a crash.
+                let number = (try? row.decode(Int.self, forColumn: "seq")) ?? -1
+                guard body(number, [], [], [], nil) else { return }
+                continue
+            }
             let canonical = AuditEntry.canonical(
-                seq: row["seq"], time: row["time"], actor: row["actor"], action: row["action"], subject: subject,
-                canonicalDetails: row["details"], personal: (row["personal"] as Data?).map { [UInt8]($0) })
+                seq: fields.seq, time: fields.time, actor: fields.actor, action: fields.action, subject: fields.subject,
+                canonicalDetails: fields.details, personal: fields.personal)
             guard
                 body(
-                    row["seq"], previous, [UInt8](row["hash"] as Data), AuditEntry.chainHash(previous: previous, canonical: canonical),
-                    subject)
+                    fields.seq, fields.previous, fields.hash, AuditEntry.chainHash(previous: fields.previous, canonical: canonical),
+                    fields.subject)
             else { return }
+        }
+    }
+
+    /// An entry's columns, each decoded with a check: a value of the wrong type (a BLOB
+    /// where text belongs) is an error, not the crash GRDB's subscripts make of it.
+    private struct Fields {
+        var seq: Int
+        var time: String
+        var actor: String
+        var action: String
+        var subject: String?
+        var details: String
+        var personal: [UInt8]?
+        var previous: [UInt8]
+        var hash: [UInt8]
+
+        init(_ row: Row) throws {
+            seq = try row.decode(forColumn: "seq")
+            time = try row.decode(forColumn: "time")
+            actor = try row.decode(forColumn: "actor")
+            action = try row.decode(forColumn: "action")
+            subject = try row.decode(forColumn: "subject_id")
+            details = try row.decode(forColumn: "details")
+            personal = (try row.decode(Data?.self, forColumn: "personal")).map { [UInt8]($0) }
+            previous = [UInt8](try row.decode(Data.self, forColumn: "prev_hash"))
+            hash = [UInt8](try row.decode(Data.self, forColumn: "hash"))
         }
     }
 
@@ -172,21 +203,27 @@ public final class AuditLog: Sendable {
         } else {
             rows = try Row.fetchAll(db, sql: "SELECT * FROM audit_entry ORDER BY seq")
         }
-        return rows.map(entry(from:))
+        return try rows.map(entry(from:))
     }
 
     static func entries(after seq: Int, limit: Int = -1, in db: Database) throws -> [AuditEntry] {
         try Row.fetchAll(db, sql: "SELECT * FROM audit_entry WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [seq, limit])
-            .map(entry(from:))
+            .map { try entry(from: $0) }
     }
 
     static func entry(seq: Int, in db: Database) throws -> AuditEntry? {
-        try Row.fetchOne(db, sql: "SELECT * FROM audit_entry WHERE seq = ?", arguments: [seq]).map(entry(from:))
+        try Row.fetchOne(db, sql: "SELECT * FROM audit_entry WHERE seq = ?", arguments: [seq]).map { try entry(from: $0) }
+    }
+
+    /// The newest entry with `action`, if any.
+    static func latest(action: String, in db: Database) throws -> AuditEntry? {
+        try Row.fetchOne(db, sql: "SELECT * FROM audit_entry WHERE action = ? ORDER BY seq DESC LIMIT 1", arguments: [action])
+            .map { try entry(from: $0) }
     }
 
     /// The last entry, or nil when the log is empty.
     static func head(in db: Database) throws -> AuditEntry? {
-        try Row.fetchOne(db, sql: "SELECT * FROM audit_entry ORDER BY seq DESC LIMIT 1").map(entry(from:))
+        try Row.fetchOne(db, sql: "SELECT * FROM audit_entry ORDER BY seq DESC LIMIT 1").map { try entry(from: $0) }
     }
 
     /// The time of the newest checkpoint (as written, ISO 8601), if any.
@@ -202,13 +239,19 @@ public final class AuditLog: Sendable {
         try Row.fetchAll(db, sql: "SELECT * FROM audit_checkpoint WHERE seq > ? ORDER BY seq", arguments: [seq]).map(checkpoint(from:))
     }
 
-    private static func entry(from row: Row) -> AuditEntry {
-        let detailsText: String = row["details"]
-        let details = (try? JSONParser.parse(detailsText))?.objectValue ?? [:]
+    private static func entry(from row: Row) throws -> AuditEntry {
+        let fields: Fields
+        do { fields = try Fields(row) } catch {
+            let number = (try? row.decode(Int.self, forColumn: "seq")).map(String.init) ?? "?"
+            throw ConsentError(
+                .damagedRecord,
+                "audit entry \(number) is damaged (a column holds a value of the wrong type): run `facegate audit check`, which records it as a breach; the audit file (facegate.audit) still holds the entry as it was written"
+            )
+        }
+        let details = (try? JSONParser.parse(fields.details))?.objectValue ?? [:]
         return AuditEntry(
-            seq: row["seq"], time: row["time"], actor: row["actor"], action: row["action"], subject: row["subject_id"],
-            details: details, personal: (row["personal"] as Data?).map { [UInt8]($0) },
-            previousHash: [UInt8](row["prev_hash"] as Data), hash: [UInt8](row["hash"] as Data))
+            seq: fields.seq, time: fields.time, actor: fields.actor, action: fields.action, subject: fields.subject, details: details,
+            personal: fields.personal, previousHash: fields.previous, hash: fields.hash)
     }
 
     private static func checkpoint(from row: Row) -> AuditCheckpoint {

@@ -43,14 +43,24 @@ extension DenyListEntry {
             round: 1, roundProposedBy: proposer, activatedAt: nil, reviewAt: nil, closedAt: nil, approvals: [], activatedRound: 0)
     }
 
-    /// An approval of the current round. Refused from the round's proposer and from
-    /// anyone who already approved this round. Enough approvals make the entry active
-    /// (or renew it) until a new review date.
-    package func approving(by approver: String, reason: String, at time: Double, policy: Policy.DenyList) throws -> Transition {
+    /// An approval of the current round. Refused from the round's proposer, from whoever
+    /// recorded an incident the entry rests on (`evidenceRecordedBy`: the account that
+    /// made the evidence would otherwise be one of the two people), and from anyone
+    /// who already approved this round. Enough approvals make the entry active (or
+    /// renew it) until a new review date.
+    package func approving(
+        by approver: String, reason: String, at time: Double, policy: Policy.DenyList, evidenceRecordedBy: Set<String> = []
+    ) throws -> Transition {
         try requireDecisionPending()
         guard approver != roundProposedBy else {
             throw ConsentError(
                 .denyListRefused, "'\(approver)' proposed this \(round > 1 ? "renewal" : "entry") and cannot approve it: another admin must"
+            )
+        }
+        guard !evidenceRecordedBy.contains(approver) else {
+            throw ConsentError(
+                .denyListRefused,
+                "'\(approver)' recorded an incident this entry rests on and cannot approve it: an admin who did not record the evidence must"
             )
         }
         guard !currentApprovals.contains(where: { $0.approver == approver }) else {

@@ -68,8 +68,20 @@ public final class DenyListGovernance: @unchecked Sendable {
 
     /// Records an incident and, when a policy rule is met (e.g. 2 incidents of
     /// violence within 180 days), proposes an entry. Returns both.
+    /// The longest reason or note, in characters: a paragraph, not a file.
+    public static let maximumTextLength = 1_000
+
+    /// Refuses a reason, note or reference that is too long or holds a control or
+    /// text-direction character (`DisplayText`): it is shown to other people, in pages,
+    /// exports and a person's access answer.
+    static func checkText(_ text: String?, what: String) throws(ConsentError) {
+        guard let text, let problem = DisplayText.problem(text, what: what, maximumCharacters: maximumTextLength) else { return }
+        throw ConsentError(.invalidArgument, problem)
+    }
+
     public func addIncident(_ subject: SubjectID, category: String, note: String?, actor: OSUser) throws -> (Incident, DenyListEntry?) {
         try requireEnabled()
+        try Self.checkText(note, what: "the note")
         let policy = policies.policy.denyList
         guard policy.categories.contains(category) else {
             throw ConsentError(
@@ -112,6 +124,7 @@ public final class DenyListGovernance: @unchecked Sendable {
     /// An admin proposes an entry, with a reason and incidents as evidence.
     public func propose(_ subject: SubjectID, reason: String, evidence: [String], actor: OSUser) throws -> DenyListEntry {
         try requireEnabled()
+        try Self.checkText(reason, what: "the reason")
         guard !reason.trimmingPrefix(while: \.isWhitespace).isEmpty else {
             throw ConsentError(.denyListRefused, "an entry needs a reason")
         }
@@ -135,14 +148,17 @@ public final class DenyListGovernance: @unchecked Sendable {
     /// make the entry active (or renew it) until a new review date.
     public func approve(_ id: String, reason: String, actor: OSUser) throws -> DenyListEntry {
         try requireEnabled()
+        try Self.checkText(reason, what: "the reason")
         guard !reason.trimmingPrefix(while: \.isWhitespace).isEmpty else {
             throw ConsentError(.denyListRefused, "an approval needs a reason")
         }
         let policy = policies.policy.denyList
         let now = clock.now()
         let entry = try vault.write { db -> DenyListEntry in
-            let transition = try DenyListStore.entry(id, vault: self.vault, in: db)
-                .approving(by: actor.name, reason: reason, at: now, policy: policy)
+            let entry = try DenyListStore.entry(id, vault: self.vault, in: db)
+            let transition = try entry.approving(
+                by: actor.name, reason: reason, at: now, policy: policy,
+                evidenceRecordedBy: try DenyListStore.recorders(of: entry.evidence, in: db))
             let approved = transition.entry
             var details: JSONObject = [
                 "entry": .string(id), "round": .int(approved.round), "approvals": .int(approved.currentApprovals.count),
@@ -162,6 +178,7 @@ public final class DenyListGovernance: @unchecked Sendable {
     /// lapse): `DenyListEntry.rejecting`.
     public func reject(_ id: String, reason: String, actor: OSUser) throws -> DenyListEntry {
         try requireEnabled()
+        try Self.checkText(reason, what: "the reason")
         guard !reason.trimmingPrefix(while: \.isWhitespace).isEmpty else {
             throw ConsentError(.denyListRefused, "a rejection needs a reason")
         }
@@ -181,6 +198,7 @@ public final class DenyListGovernance: @unchecked Sendable {
     /// the same approvals again before its review date, or it lapses.
     public func renew(_ id: String, reason: String, actor: OSUser) throws -> DenyListEntry {
         try requireEnabled()
+        try Self.checkText(reason, what: "the reason")
         guard !reason.trimmingPrefix(while: \.isWhitespace).isEmpty else {
             throw ConsentError(.denyListRefused, "a renewal needs a reason: why the entry is still needed")
         }
@@ -190,6 +208,50 @@ public final class DenyListGovernance: @unchecked Sendable {
             return try self.record(
                 transition, action: "denylist.renew", details: ["entry": .string(id), "round": .int(transition.entry.round)],
                 reason: reason, actor: actor, in: db)
+        }
+    }
+
+    /// Who recorded the incidents an entry rests on (they may not approve it).
+    public func evidenceRecorders(of entry: DenyListEntry) throws -> [String] {
+        try vault.read { db in try DenyListStore.recorders(of: entry.evidence, in: db) }.sorted()
+    }
+
+    /// What the DPO should ask about the people behind an entry: its proposer, the
+    /// recorders of its evidence and its approvers (`TwoPersonReview`).
+    public func review(of entry: DenyListEntry) throws -> [String] {
+        try vault.read { db in
+            let recorders = try DenyListStore.recorders(of: entry.evidence, in: db).sorted()
+            let approvers = entry.approvals.filter { $0.decision == "approve" }.map(\.approver)
+            return TwoPersonReview.findings(
+                actors: [entry.proposedBy] + recorders + approvers, origins: try ConsoleAccountStore.origins(in: db))
+        }
+    }
+
+    /// The same review of the admins who enabled the deny-list (or are enabling it).
+    public func review(of activation: DenyListActivation) throws -> [String] {
+        try vault.read { db in
+            TwoPersonReview.findings(
+                actors: [activation.proposedBy] + activation.approvals, origins: try ConsoleAccountStore.origins(in: db))
+        }
+    }
+
+    /// Audits the policy file's own switch of the deny-list when it differs from what
+    /// the audit log last recorded (at every open and policy reload): the deny-list
+    /// enabled by `[denylist] enabled` is in the log with its DPIA reference and the
+    /// policy file, as the admins' activation is.
+    func auditPolicySwitch(actor: OSUser) throws {
+        let policy = policies.policy
+        let enabled = policy.denyList.isActive, reference = policy.denyList.dpiaReference
+        try vault.write { db in
+            let last = try AuditLog.latest(action: "denylist.policy", in: db)
+            // Nothing to say about no change, nor about a deny-list the policy never enabled.
+            let nothingNew =
+                last.map { $0.details["enabled"] == .bool(enabled) && $0.details["dpia_reference"] == .string(reference) } ?? !enabled
+            guard !nothingNew else { return }
+            let details: JSONObject = [
+                "enabled": .bool(enabled), "dpia_reference": .string(reference), "policy": .string(policy.sourcePath),
+            ]
+            try audit.append(actor: actor.name, action: "denylist.policy", details: details, in: db)
         }
     }
 
@@ -252,6 +314,8 @@ public final class DenyListGovernance: @unchecked Sendable {
     /// the same admin twice, or another reference while one is pending are refused.
     public func enable(dpiaReference rawReference: String, reason rawReason: String, actor: OSUser) throws -> DenyListActivation {
         let reference = String(rawReference.trimmingWhiteSpace), reason = String(rawReason.trimmingWhiteSpace)
+        try Self.checkText(reference, what: "the DPIA reference")
+        try Self.checkText(reason, what: "the reason")
         guard !reference.isEmpty else {
             throw ConsentError(.denyListRefused, "enabling the deny-list needs the reference of the DPIA that justifies it (--dpia)")
         }
@@ -309,6 +373,7 @@ public final class DenyListGovernance: @unchecked Sendable {
     public func disable(reason rawReason: String, actor: OSUser) throws -> DenyListActivation {
         let reason = String(rawReason.trimmingWhiteSpace)
         guard !reason.isEmpty else { throw ConsentError(.denyListRefused, "disabling the deny-list needs a reason (--reason)") }
+        try Self.checkText(reason, what: "the reason")
         let result = try vault.write { db -> DenyListActivation in
             guard var open = try DenyListActivationStore.open(in: db) else {
                 throw ConsentError(

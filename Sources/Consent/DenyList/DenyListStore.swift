@@ -55,6 +55,16 @@ enum DenyListStore {
         Set(try String.fetchAll(db, sql: "SELECT id FROM incident WHERE subject_id = ?", arguments: [subject.rawValue]))
     }
 
+    /// Who recorded the incidents with these ids: an entry's evidence, whose recorders
+    /// may not approve it.
+    static func recorders(of incidents: [String], in db: Database) throws -> Set<String> {
+        guard !incidents.isEmpty else { return [] }
+        let marks = Array(repeating: "?", count: incidents.count).joined(separator: ", ")
+        return Set(
+            try String.fetchAll(
+                db, sql: "SELECT DISTINCT recorded_by FROM incident WHERE id IN (\(marks))", arguments: StatementArguments(incidents)))
+    }
+
     /// A subject's incidents, oldest first, their notes opened.
     static func incidents(of subject: SubjectID, vault: VaultStore, in db: Database) throws -> [Incident] {
         let rows = try Row.fetchAll(

@@ -62,6 +62,7 @@ public final class DoorAlerts: @unchecked Sendable {
         guard !reason.trimmingPrefix(while: \.isWhitespace).isEmpty else {
             throw ConsentError(.invalidArgument, "a door decision needs a reason")
         }
+        try DenyListGovernance.checkText(reason, what: "the reason")
         _ = try expireOverdue()
         let now = clock.now()
         let confirmed = try vault.write { db in

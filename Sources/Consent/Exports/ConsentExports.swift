@@ -252,6 +252,59 @@ public final class ConsentExports: @unchecked Sendable {
         ]
     }
 
+    /// The keys of the deny-list's JSON that name a member of staff.
+    static let staffKeys: Set<String> = ["proposed_by", "round_proposed_by", "approver", "recorded_by", "decided_by"]
+
+    /// `value` with every member of staff it names (`staffKeys`) replaced by their role:
+    /// a person's access answer tells them what was done and why, not who at the venue
+    /// did it.
+    func namingStaffByRole(_ value: JSONValue) throws -> JSONValue {
+        let roles = try vault.read { db in try ConsoleAccountStore.roles(in: db) }
+        func walk(_ value: JSONValue) -> JSONValue {
+            switch value {
+            case .object(let object):
+                return .object(
+                    JSONObject(
+                        object.entries.map { entry in
+                            guard Self.staffKeys.contains(entry.key), let actor = entry.value.stringValue else {
+                                return (entry.key, walk(entry.value))
+                            }
+                            return (entry.key, .string(Self.staffRole(actor, roles: roles)))
+                        }))
+            case .array(let values): return .array(values.map(walk))
+            default: return value
+            }
+        }
+        return walk(value)
+    }
+
+    /// How an access answer names the actor of an audit entry or a record: by role.
+    static func staffRole(_ actor: String, roles: [String: String]) -> String {
+        guard actor.hasPrefix("console:") else {
+            return actor == OSUser.system.name ? "the device itself" : "an administrator on the device"
+        }
+        switch roles[String(actor.dropFirst("console:".count))] {
+        case "staff": return "a member of the venue's door staff"
+        case "admin": return "a venue administrator"
+        case "dpo": return "the data protection officer"
+        default: return "a member of the venue's staff (account since removed)"
+        }
+    }
+
+    /// Who looked the subject up in a photo (the console's or the device's identify),
+    /// by role and time: a lookup is a processing of their data they may learn of.
+    func lookups(of subject: SubjectID) throws -> [JSONValue] {
+        try vault.read { db in
+            let roles = try ConsoleAccountStore.roles(in: db)
+            return try AuditLog.entries(in: db, subject: subject).filter { $0.action == "identify.match" }.map { entry in
+                [
+                    "at": .string(entry.time), "by": .string(Self.staffRole(entry.actor, roles: roles)),
+                    "decision": entry.details["decision"] ?? .null,
+                ]
+            }
+        }
+    }
+
     static func days(_ value: Double) -> String {
         value == value.rounded() ? "\(Int(value)) days" : "\(value) days"
     }
@@ -347,7 +400,12 @@ public final class ConsentExports: @unchecked Sendable {
                 "recorded": .bool(consentedPurposes.contains(ConsentRegistry.analyticsPurpose)),
                 "times": .array(visits.map { .string(Timestamp.iso8601($0)) }),
             ],
-            "deny_list": denyListStatus,
+            "deny_list": try namingStaffByRole(denyListStatus),
+            "lookups": [
+                "description":
+                    "Each time a member of the venue's staff identified you in a photo (not at the door): when, and by whom, by role.",
+                "times": .array(try lookups(of: subject)),
+            ],
             "recipients": .array(policy.recordOfProcessing.recipients.map(JSONValue.string)),
             "retention": [
                 "face_templates": .string("at most \(Self.days(policy.retention.templateDays)) after consent, and at once on withdrawal"),

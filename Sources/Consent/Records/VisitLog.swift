@@ -15,14 +15,25 @@ public final class VisitLog: @unchecked Sendable {
         self.clock = clock
     }
 
-    /// Records a member's visit, only if their consent includes attendance analytics;
-    /// otherwise nothing is stored about them. Returns whether it was stored.
+    /// A member's decisions less than this long after their last recorded visit are
+    /// the same visit: one person passing the door nine times in an evening is one
+    /// visit, not nine (minimisation, and statistics that mean something). Six hours
+    /// keep a bar's night, across midnight, as one visit, and a morning and an evening
+    /// as two.
+    public static let sameVisitSeconds = 6.0 * 3600
+
+    /// Records a member's visit, only if their consent includes attendance analytics
+    /// and no visit of theirs is recorded within `sameVisitSeconds` of it; otherwise
+    /// nothing is stored about them. Returns whether it was stored.
     @discardableResult
     public func recordVisit(of subject: SubjectID, decision: String, at time: Double) throws -> Bool {
         guard let consent = cache.consentInForce(of: subject, at: clock.now()), consent.purposes.contains(ConsentRegistry.analyticsPurpose)
         else { return false }
-        try vault.write { db in try VisitStore.insertVisit(of: subject, decision: decision, at: time, in: db) }
-        return true
+        return try vault.write { db in
+            guard try !VisitStore.hasVisit(of: subject, within: Self.sameVisitSeconds, of: time, in: db) else { return false }
+            try VisitStore.insertVisit(of: subject, decision: decision, at: time, in: db)
+            return true
+        }
     }
 
     /// Adds to today's anonymous counters (decisions by kind): the only trace of an

@@ -11,6 +11,13 @@ enum VisitStore {
             sql: "INSERT INTO access_event (subject_id, time, decision) VALUES (?, ?, ?)", arguments: [subject.rawValue, time, decision])
     }
 
+    /// Whether the subject has a visit less than `seconds` before or after `time`.
+    static func hasVisit(of subject: SubjectID, within seconds: Double, of time: Double, in db: Database) throws -> Bool {
+        try Bool.fetchOne(
+            db, sql: "SELECT 1 FROM access_event WHERE subject_id = ? AND time > ? AND time < ? LIMIT 1",
+            arguments: [subject.rawValue, time - seconds, time + seconds]) ?? false
+    }
+
     static func addToCounter(_ name: String, day: String, by amount: Int, in db: Database) throws {
         try db.execute(
             sql:

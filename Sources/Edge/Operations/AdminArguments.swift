@@ -19,13 +19,13 @@ public struct AdminArguments: Sendable {
         guard let value = object[name]?.stringValue, !value.isEmpty else {
             throw AdminError(.invalidRequest, "'\(command)' needs the argument '\(name)' (a string)")
         }
-        return value
+        return try withoutNUL(value, name)
     }
 
     public func optionalString(_ name: String) throws(AdminError) -> String? {
         guard let value = object[name], value != .null else { return nil }
         guard let text = value.stringValue else { throw AdminError(.invalidRequest, "'\(command)': '\(name)' must be a string") }
-        return text
+        return try withoutNUL(text, name)
     }
 
     public func strings(_ name: String) throws(AdminError) -> [String]? {
@@ -33,7 +33,18 @@ public struct AdminArguments: Sendable {
         guard let array = value.arrayValue, array.allSatisfy({ $0.stringValue != nil }) else {
             throw AdminError(.invalidRequest, "'\(command)': '\(name)' must be a list of strings")
         }
+        for text in array.compactMap(\.stringValue) { _ = try withoutNUL(text, name) }
         return array.compactMap(\.stringValue)
+    }
+
+    /// SQLite reads a bound string up to its first NUL (GRDB binds text with length
+    /// -1): "ana\0x" would look up "ana" while everything else saw another name. No
+    /// argument that may reach SQL carries one.
+    private func withoutNUL(_ text: String, _ name: String) throws(AdminError) -> String {
+        guard !text.utf8.contains(0) else {
+            throw AdminError(.invalidRequest, "'\(command)': '\(name)' holds a NUL character; send it without")
+        }
+        return text
     }
 
     public func bool(_ name: String, default fallback: Bool = false) throws(AdminError) -> Bool {

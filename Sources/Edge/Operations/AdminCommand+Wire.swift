@@ -91,7 +91,9 @@ extension AdminCommand {
         case .cardSet: self = .cardSet(try args.subject(), card: try args.string("card"))
         case .cardClear: self = .cardClear(try args.subject())
         case .consoleUserAdd:
-            self = .consoleUserAdd(name: try args.string("name"), role: try args.consoleRole("role"), password: try args.secret("password"))
+            self = .consoleUserAdd(
+                name: try args.string("name"), role: try args.consoleRole("role"), person: try args.string("person"),
+                password: try args.secret("password"))
         case .consoleUserRemove: self = .consoleUserRemove(name: try args.string("name"))
         case .consoleUserList: self = .consoleUserList
         case .consoleUserPassword: self = .consoleUserPassword(name: try args.string("name"), password: try args.secret("password"))
@@ -153,8 +155,8 @@ extension AdminCommand {
         case .denyListDisable(let reason): return ["reason": .string(reason)]
         case .doorConfirm(let alert, let decision, let reason):
             return ["alert": .string(alert), "decision": .string(decision), "reason": .string(reason)]
-        case .consoleUserAdd(let name, let role, let password):
-            return ["name": .string(name), "role": .string(role.rawValue), "password": .string(password.text)]
+        case .consoleUserAdd(let name, let role, let person, let password):
+            return ["name": .string(name), "role": .string(role.rawValue), "person": .string(person), "password": .string(password.text)]
         case .consoleUserRemove(let name): return ["name": .string(name)]
         case .consoleUserPassword(let name, let password): return ["name": .string(name), "password": .string(password.text)]
         case .consoleUserRole(let name, let role): return ["name": .string(name), "role": .string(role.rawValue)]

@@ -77,8 +77,9 @@ public enum AdminCommand: Sendable, Equatable {
     case cardSet(SubjectID, card: String)
     /// Unlinks a subject's card.
     case cardClear(SubjectID)
-    /// Adds a web console account; its password is hashed (Argon2id) and wiped.
-    case consoleUserAdd(name: String, role: ConsoleRole, password: SecretBytes)
+    /// Adds a web console account for one named person; its password is hashed
+    /// (Argon2id) and wiped.
+    case consoleUserAdd(name: String, role: ConsoleRole, person: String, password: SecretBytes)
     /// Removes a console account and revokes its tokens.
     case consoleUserRemove(name: String)
     /// The console accounts, with the ids of their live tokens.
@@ -158,10 +159,10 @@ public enum AdminCommand: Sendable, Equatable {
             switch self {
             case .status: [.staff, .admin, .dpo]
             case .identify, .incidentAdd, .doorAlerts, .doorConfirm, .doorClaim, .doorAdmit: [.staff, .admin]
-            case .enrol, .erase, .withdraw, .purge, .cardSet, .cardClear, .denyListList, .denyListPropose, .denyListApprove,
+            case .enrol, .erase, .withdraw, .purge, .cardSet, .cardClear, .denyListPropose, .denyListApprove,
                 .denyListReject, .denyListRenew, .denyListEnable, .denyListDisable:
                 [.admin]
-            case .subjects, .exportSubject, .stats, .health: [.admin, .dpo]
+            case .subjects, .exportSubject, .stats, .health, .denyListList: [.admin, .dpo]
             case .exportConsentLog, .exportAudit, .exportFleetAudit, .exportRecordOfProcessing, .exportImpactAssessment, .exportUndelivered,
                 .auditVerify, .auditCheck:
                 [.dpo]

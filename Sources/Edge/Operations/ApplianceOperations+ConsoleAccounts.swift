@@ -5,9 +5,10 @@ public import FacegateCore
 /// group, never from the console). A password is lent to the registry without a copy
 /// and wiped with the command; a token is in the result once and nowhere else.
 extension ApplianceOperations {
-    public func addConsoleUser(_ name: String, role: ConsoleRole, password: SecretBytes, caller: Caller) throws -> JSONValue {
-        try password.withBytes { try registry.accounts.add(name, role: role, password: $0, actor: caller.actor) }
-        return ["account": .string(name), "role": .string(role.rawValue)]
+    public func addConsoleUser(_ name: String, role: ConsoleRole, person: String, password: SecretBytes, caller: Caller) throws -> JSONValue
+    {
+        try password.withBytes { try registry.accounts.add(name, role: role, person: person, password: $0, actor: caller.actor) }
+        return ["account": .string(name), "role": .string(role.rawValue), "person": .string(person)]
     }
 
     public func removeConsoleUser(_ name: String, caller: Caller) throws -> JSONValue {
@@ -32,6 +33,7 @@ extension ApplianceOperations {
                 try registry.accounts.list().map { account in
                     [
                         "name": .string(account.name), "role": .string(account.role.rawValue),
+                        "person": .string(DisplayText.neutralised(account.origin.person)), "created_by": .string(account.origin.createdBy),
                         "created_at": .string(Timestamp.iso8601(account.createdAt)), "live_tokens": .int(account.liveTokens),
                         "token_ids": .array(account.liveTokenIDs.map(JSONValue.string)),
                     ]

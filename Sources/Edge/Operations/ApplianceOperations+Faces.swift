@@ -98,18 +98,26 @@ extension ApplianceOperations {
                 "decision": .string(decision.kind.rawValue),
                 "detector": .string(face.box.pass.rawValue),
             ]
+            if let subject = decision.subject {
+                // Who was found, under their pseudonym: they may learn of the lookup (Art. 15).
+                var details: JSONObject = [:]
+                if case .console(let account) = caller { details["role"] = .string(account.role.rawValue) }
+                try registry.recordLookup(of: subject, decision: decision.kind.rawValue, actor: caller.actor, details: details)
+            }
             if showNames, let subject = decision.subject, let profile = try? registry.vault.profile(of: subject) {
                 object["name"] = .string(DisplayText.neutralised(profile.displayName))
-                object.entries.append(contentsOf: try memberFacts(subject, caller: caller).entries)
+                // Door staff see a name and a decision, as the record of processing says;
+                // consent, visits and the deny-list are for administrators.
+                if seesGovernance(caller) { object.entries.append(contentsOf: try memberFacts(subject, caller: caller).entries) }
             }
             faces.append(.object(object))
         }
         return ["file": .string(image.name), "faces": .array(faces)]
     }
 
-    /// What a person identifying a member may see beside the name: the purposes and
-    /// expiry of their consent; their recent visits only if they consented to
-    /// attendance analytics; for admins, their incidents and deny-list status.
+    /// What an administrator identifying a member sees beside the name: the purposes and
+    /// expiry of their consent, their recent visits only if they consented to attendance
+    /// analytics, their incidents and deny-list status. Door staff see none of it.
     func memberFacts(_ subject: SubjectID, caller: Caller) throws -> JSONObject {
         var facts = JSONObject()
         guard let consent = registry.activeConsent(of: subject) else { return facts }

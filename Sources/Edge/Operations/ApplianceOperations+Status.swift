@@ -26,6 +26,10 @@ extension ApplianceOperations {
             "time": .string(Timestamp.iso8601(registry.now)),
         ]
         if let camera = cameraHealth() { answer["camera"] = camera.json }
+        if let damage = registry.vault.journalDamage {
+            // The door decides nobody until the journal is repaired (`keys accept-damaged-journal`).
+            answer["erasure_journal"] = ["damaged": true, "problem": .string(damage), "deciding": false]
+        }
         if let fleet { answer["fleet"] = fleet.report.json(now: registry.now) }
         return .object(answer)
     }

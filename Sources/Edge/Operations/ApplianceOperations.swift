@@ -163,6 +163,8 @@ public final class ApplianceOperations: @unchecked Sendable {
                     try registry.denyListEntries(of: subject).map { entry in
                         var object = entry.json.objectValue ?? [:]
                         object["review_soon"] = .bool(registry.denyList.isReviewNear(entry))
+                        object["evidence_recorded_by"] = .array(try registry.denyList.evidenceRecorders(of: entry).map(JSONValue.string))
+                        object["review"] = .array(try registry.denyList.review(of: entry).map(JSONValue.string))
                         return .object(object)
                     })
             ]
@@ -186,8 +188,8 @@ public final class ApplianceOperations: @unchecked Sendable {
             return ["subject": .string(subject.rawValue), "card": "set"]
         case .cardClear(let subject):
             return ["subject": .string(subject.rawValue), "cleared": .bool(try registry.cards.clear(subject, actor: caller.actor))]
-        case .consoleUserAdd(let name, let role, let password):
-            return try addConsoleUser(name, role: role, password: password, caller: caller)
+        case .consoleUserAdd(let name, let role, let person, let password):
+            return try addConsoleUser(name, role: role, person: person, password: password, caller: caller)
         case .consoleUserRemove(let name): return try removeConsoleUser(name, caller: caller)
         case .consoleUserList: return try consoleUsers()
         case .consoleUserPassword(let name, let password): return try setConsolePassword(name, password: password, caller: caller)

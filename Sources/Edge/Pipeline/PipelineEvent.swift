@@ -43,12 +43,17 @@ public struct PipelineEvent: Sendable {
             latencyMilliseconds: 0, claim: claim)
     }
 
-    public var json: JSONValue {
+    public var json: JSONValue { json(showingSubject: true) }
+
+    /// The event as printed; with `showingSubject` false, `"subject":null` (what standard
+    /// output, and so the system journal, carries for a member who did not consent to a
+    /// record of their visits: `ConsentRegistry.keepsVisits`).
+    public func json(showingSubject: Bool) -> JSONValue {
         var object: JSONObject = [
             "ts": .string(Timestamp.iso8601(time)),
             "track": track.map(JSONValue.int) ?? .null,
             "decision": .string(decision.kind.rawValue),
-            "subject": .string(decision.subject?.rawValue),
+            "subject": .string(showingSubject ? decision.subject?.rawValue : nil),
             "distance": decision.distance.map { .double((Double($0) * 10_000).rounded() / 10_000) } ?? .null,
             "frames": .int(frames),
             "latency_ms": .double((latencyMilliseconds * 100).rounded() / 100),

@@ -152,6 +152,62 @@ public struct ErasureJournal: Sendable {
             text += line + "\n"
         }
         try file.append(text)
+        try writeHead(size: file.size, mac: chain)
+    }
+
+    // MARK: The head
+
+    /// Where the head is kept: `PATH.head`, beside the journal in the key directory.
+    var headPath: String { file.path + ".head" }
+
+    /// What the journal must at least hold: its size after its last committed line and
+    /// that line's checksum, under a keyed tag. Written after every append (atomically),
+    /// so a journal cut short at its end (a copy interrupted, lines deleted, the file
+    /// emptied or removed) no longer matches it: the chain alone cannot see a missing
+    /// tail.
+    struct Head: Equatable {
+        var size: Int
+        var mac: [UInt8]
+    }
+
+    func writeHead(size: Int, mac: [UInt8]) throws {
+        guard let key else { return }
+        let tag = Blake2b.keyedHash(Array("head|\(size)|".utf8) + mac, key: key)
+        let object: JSONObject = ["size": .int(size), "mac": .string(Hex.encode(mac)), "tag": .string(Hex.encode(tag))]
+        try AppendOnlyFile.replace(headPath, with: JSONValue.object(object).serialized + "\n")
+    }
+
+    /// The head, nil when there is none; `Damage` when its tag does not verify.
+    func readHead() throws -> Head? {
+        guard let key else { return nil }
+        let head = AppendOnlyFile(path: headPath)
+        guard head.exists else { return nil }
+        let (bytes, _) = try head.read()
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard let value = try? JSONParser.parse(text), let size = value["size"]?.intValue,
+            let mac = value["mac"]?.stringValue.flatMap(Hex.decode), let tag = value["tag"]?.stringValue.flatMap(Hex.decode),
+            Blake2b.keyedHash(Array("head|\(size)|".utf8) + mac, key: key) == tag
+        else { throw Damage(line: 0, reason: "its head record (\(headPath)) does not verify") }
+        return Head(size: size, mac: mac)
+    }
+
+    /// Whether the journal holds at least what `head` records: as many bytes, with the
+    /// line ending there carrying the head's checksum. Nil when it does; else the reason.
+    func shortfall(against head: Head) throws -> String? {
+        let (bytes, end) = try file.read()
+        guard end >= head.size else {
+            return
+                "it is shorter than its head record says (\(end) of \(head.size) bytes): lines were cut from its end, or it was emptied or replaced"
+        }
+        let committed = bytes[..<head.size]
+        guard head.size > 0 else { return head.mac == Self.genesis ? nil : "its head record does not match its start" }
+        guard committed.last == UInt8(ascii: "\n") else { return "its head record does not fall on the end of a line" }
+        let lineStart = committed.dropLast().lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
+        let line = String(decoding: committed[lineStart..<(head.size - 1)], as: UTF8.self)
+        guard Self.split(line)?.mac == head.mac else {
+            return "the line its head record ends on is not the one recorded: lines were cut from its end or replaced"
+        }
+        return nil
     }
 
     /// The line for `object`, sealed after `chain` (which becomes this line's checksum).
@@ -227,14 +283,24 @@ public struct ErasureJournal: Sendable {
         var chain = Self.genesis
         let text = entries.map { sealed($0.object, after: &chain) + "\n" }.joined()
         try AppendOnlyFile.replace(file.path, with: text)
+        try writeHead(size: text.utf8.count, mac: chain)
     }
 
     /// Accepts a damaged journal: its damaged lines are kept aside in
     /// `PATH.damaged-TIME` for the DPO, the conservative reading of each (the erasure
     /// of every subject id it still shows) takes its place, and the journal is sealed
-    /// again. Returns the damaged lines' numbers and text, and the file that keeps them.
-    func acceptDamage(at time: Double) throws -> (lines: [Int], text: [String], keptIn: String) {
-        guard let key else { return ([], [], "") }
+    /// again with a new head. Returns the damaged lines' numbers and text, the file that
+    /// keeps them, and why the head did not match (a journal cut short), if it did not.
+    func acceptDamage(at time: Double) throws -> (lines: [Int], text: [String], keptIn: String, shortfall: String?) {
+        guard let key else { return ([], [], "", nil) }
+        // A journal cut short at its end (or a head that does not verify) is accepted
+        // by recording its head anew: what was cut is gone from it.
+        var shortfall: String?
+        do {
+            if let head = try readHead() { shortfall = try self.shortfall(against: head) } else { shortfall = "its head record is missing" }
+        } catch let damage as Damage {
+            shortfall = damage.reason
+        }
         let (lines, _) = try file.lines()
         var chain = Self.genesis
         var entries: [Entry] = []
@@ -252,11 +318,14 @@ public struct ErasureJournal: Sendable {
                 if let (_, mac) = split { chain = mac }
             }
         }
-        guard !damaged.isEmpty else { return ([], [], "") }
-        let kept = file.path + ".damaged-" + String(Timestamp.iso8601(time).filter { $0 != ":" })
-        try AppendOnlyFile.replace(kept, with: damaged.map { "line \($0.0): \($0.1)\n" }.joined())
+        guard !damaged.isEmpty || shortfall != nil else { return ([], [], "", nil) }
+        var kept = ""
+        if !damaged.isEmpty {
+            kept = file.path + ".damaged-" + String(Timestamp.iso8601(time).filter { $0 != ":" })
+            try AppendOnlyFile.replace(kept, with: damaged.map { "line \($0.0): \($0.1)\n" }.joined())
+        }
         try rewrite(entries)
-        return (damaged.map(\.0), damaged.map(\.1), kept)
+        return (damaged.map(\.0), damaged.map(\.1), kept, shortfall)
     }
 
     /// A sealed line's body (its JSON without the checksum) and checksum, or nil for a

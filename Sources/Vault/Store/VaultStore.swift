@@ -37,6 +37,12 @@ public final class VaultStore: @unchecked Sendable {
     private let backupRetention: Mutex<Double>
     /// How far this process has read the erasure journal.
     private let journalPosition = Mutex(ErasureJournal.Position.start)
+    /// What is wrong with the erasure journal, while it is damaged (the door decides
+    /// nobody meanwhile): `status`, `/health` and `/metrics` say so.
+    private let damage = Mutex<String?>(nil)
+
+    /// The erasure journal's damage, nil while it reads whole.
+    public var journalDamage: String? { damage.withLock { $0 } }
     /// Called after every enrolment and erasure this process commits (the fleet's sync
     /// pushes them to the hub at once instead of polling the database).
     private let changeObservers = Mutex<[@Sendable () -> Void]>([])
@@ -307,7 +313,9 @@ public final class VaultStore: @unchecked Sendable {
     @discardableResult
     public func catchUpWithJournal() throws -> [SubjectID] {
         guard journal.size != journalPosition.withLock({ $0.offset }) else { return [] }
-        return try journalPosition.withLock { position in try catchUp(from: &position) }
+        let erased = try journalPosition.withLock { position in try catchUp(from: &position) }
+        damage.withLock { $0 = nil }
+        return erased
     }
 
     private func catchUp(from position: inout ErasureJournal.Position) throws -> [SubjectID] {
@@ -373,6 +381,7 @@ public final class VaultStore: @unchecked Sendable {
     /// Records the damage as a breach (through the companion; a failure to record it
     /// is logged) and returns the error that stops whatever met it.
     private func reportJournalDamage(_ damage: ErasureJournal.Damage) -> VaultError {
+        self.damage.withLock { $0 = damage.reason }
         do { try companion.journalDamaged(line: damage.line, reason: damage.reason, path: journal.path) } catch {
             logger.error("the erasure journal is damaged and the breach event could not be written", metadata: ["error": "\(error)"])
         }
@@ -386,9 +395,10 @@ public final class VaultStore: @unchecked Sendable {
     }
 
     static func journalDamaged(_ damage: ErasureJournal.Damage, path: String) -> VaultError {
-        VaultError(
+        let place = damage.line > 0 ? "at line \(damage.line)" : "at its end"
+        return VaultError(
             .journalDamaged,
-            "the erasure journal '\(path)' is damaged at line \(damage.line): \(damage.reason). An erased person could come back, so nothing is opened. Put back an intact copy of the key directory's 'erasures' file (from the recovery kit), or run `facegate keys accept-damaged-journal`, which keeps the damaged lines aside for the DPO and erases every subject they still name"
+            "the erasure journal '\(path)' is damaged \(place): \(damage.reason). An erased person could come back, so nothing is opened. Put back an intact copy of the key directory's 'erasures' file (from the recovery kit), or run `facegate keys accept-damaged-journal`, which keeps the damaged lines aside for the DPO and erases every subject they still name"
         )
     }
 
@@ -408,6 +418,19 @@ public final class VaultStore: @unchecked Sendable {
             logger.notice("the erasure journal was sealed with checksums", metadata: ["vault.journal": "\(journal.path)"])
         }
         _ = try journalEntries()
+        // Its end: the head says how far the journal reached when last written.
+        let head: ErasureJournal.Head?
+        do { head = try journal.readHead() } catch let damage as ErasureJournal.Damage { throw reportJournalDamage(damage) }
+        if let head {
+            if let shortfall = try journal.shortfall(against: head) { throw reportJournalDamage(.init(line: 0, reason: shortfall)) }
+        } else if sealedBefore {
+            throw reportJournalDamage(
+                .init(line: 0, reason: "its head record (\(journal.headPath)) is missing: the journal was removed or replaced"))
+        }
+        // A journal written past its head (a crash between the line and the head) is
+        // recorded as it now is.
+        let (_, end) = try journalEntries(after: .start)
+        if head?.size != end.offset { try journal.writeHead(size: end.offset, mac: end.chain) }
         if !sealedBefore {
             try write { db in try db.execute(sql: "INSERT OR IGNORE INTO vault_meta (key, value) VALUES ('journal_sealed', X'01')") }
         }
@@ -420,7 +443,16 @@ public final class VaultStore: @unchecked Sendable {
     public static func checkJournal(keys: KeyRing) throws {
         let journal = ErasureJournal(path: keys.directory.erasureJournalPath, key: keys.journalKey)
         guard try !journal.isUnsealed() else { return }
-        do { _ = try journal.entries() } catch let damage as ErasureJournal.Damage { throw journalDamaged(damage, path: journal.path) }
+        do {
+            _ = try journal.entries()
+            if let head = try journal.readHead() {
+                if let shortfall = try journal.shortfall(against: head) { throw ErasureJournal.Damage(line: 0, reason: shortfall) }
+            } else if journal.size > 0 {
+                throw ErasureJournal.Damage(line: 0, reason: "its head record (\(journal.headPath)) is missing")
+            }
+        } catch let damage as ErasureJournal.Damage {
+            throw journalDamaged(damage, path: journal.path)
+        }
     }
 
     /// Accepts a damaged journal (`facegate keys accept-damaged-journal`): its damaged
@@ -428,7 +460,9 @@ public final class VaultStore: @unchecked Sendable {
     /// still name; the journal is sealed again. Returns the damaged line numbers and
     /// text, and the file that keeps them (nothing when the journal is sound); the
     /// caller then erases `subjects(nearlyNamedIn:)` of that text once the vault is open.
-    public static func acceptJournalDamage(keys: KeyRing, at time: Double) throws -> (lines: [Int], text: [String], keptIn: String) {
+    public static func acceptJournalDamage(keys: KeyRing, at time: Double) throws -> (
+        lines: [Int], text: [String], keptIn: String, shortfall: String?
+    ) {
         let journal = ErasureJournal(path: keys.directory.erasureJournalPath, key: keys.journalKey)
         if try journal.isUnsealed() { try journal.seal(at: time) }
         return try journal.acceptDamage(at: time)
