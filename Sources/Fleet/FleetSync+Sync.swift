@@ -65,6 +65,7 @@ extension FleetSync {
         let now = clock.now()
         let cursor = state.withLock { state in
             state.membership.lastHeardAt = now
+            state.lastSyncAt = ContinuousClock.now
             return state.membership.cursor
         }
         try await hub.touch(doorID: door, name: name, cursor: cursor, at: now)
