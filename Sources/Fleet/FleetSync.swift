@@ -20,6 +20,11 @@ public import Vault
 ///   is refused (erased here, with reason `duplicate`, and listed by `fleet status`);
 /// - when the door has not completed a sync for `fleet.max_offline_minutes`, it holds
 ///   the registry's `MembershipHold`: no face is decided `member` until it has;
+/// - every row it gives the hub is signed (`SignedChange`, `FleetSync+Verification`),
+///   and every row it reads is applied only when its proof opens with the fleet key,
+///   its origin door's key verifies it and it is newer than what that door's rows
+///   already gave; any other row is refused, recorded as a breach event, counted in
+///   the report and `/metrics`, and listed on the hub for `fleet status`;
 /// - a sync that does not finish within `syncTimeout` (a hub that stopped answering,
 ///   a black-hole partition) marks the door disconnected at once and drops the connection.
 public final class FleetSync: Service, Sendable {
@@ -59,6 +64,9 @@ public final class FleetSync: Service, Sendable {
         var refused = 0
         var lastError: String?
         var held: String?
+        /// Rows from the hub this door refused since it started.
+        var rejected = 0
+        var lastRejection: String?
         /// When the last sync completed (monotonic): `connected` also needs a recent one.
         var lastSyncAt: ContinuousClock.Instant?
     }
@@ -99,7 +107,8 @@ public final class FleetSync: Service, Sendable {
                 adopted: state.adopted, erasedFromHub: state.erasedFromHub,
                 withdrawnFromHub: state.withdrawnFromHub, pushed: state.pushed, refused: state.refused,
                 lastError: state.lastError
-                    ?? (state.connected && !fresh ? "the hub \(address) did not answer within \(Self.syncTimeout)" : nil))
+                    ?? (state.connected && !fresh ? "the hub \(address) did not answer within \(Self.syncTimeout)" : nil),
+                rejected: state.rejected, lastRejection: state.lastRejection)
         }
     }
 
@@ -205,6 +214,7 @@ public final class FleetSync: Service, Sendable {
         // data and its indexes created an index the dump then failed to create).
         if meta.schemaVersion < HubSchema.version { try await addMissingTables(hub) }
         let session = SyncSession()
+        try await withTimeout(hub) { try await self.prepareSigning(hub, session: session) }
         try await withTimeout(hub) { try await self.sync(hub, session: session, full: true) }
         connected()
         state.withLock {

@@ -310,7 +310,7 @@ struct FleetEndToEndTests {
         try _ = hub.psql("UPDATE fleet_meta SET schema_version = 1")
         try main.start()
         let upgraded = main.wait(seconds: 15) {
-            (try? hub.psql("SELECT schema_version FROM fleet_meta")) == "2"
+            (try? hub.psql("SELECT schema_version FROM fleet_meta")) == "3"
                 && (try? hub.psql("SELECT to_regclass('fleet_withdrawal') IS NOT NULL")) == "t"
         }
         #expect(upgraded != nil, "\(main.fleet)")
