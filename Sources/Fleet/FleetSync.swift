@@ -26,7 +26,8 @@ public import Vault
 ///   already gave; any other row is refused, recorded as a breach event, counted in
 ///   the report and `/metrics`, and listed on the hub for `fleet status`;
 /// - a sync that does not finish within `syncTimeout` (a hub that stopped answering,
-///   a black-hole partition) marks the door disconnected at once and drops the connection.
+///   a black-hole partition) marks the door disconnected at once; the connection is
+///   replaced once its query ends.
 public final class FleetSync: Service, Sendable {
     let registry: ConsentRegistry
     let address: HubAddress
@@ -214,8 +215,8 @@ public final class FleetSync: Service, Sendable {
         // data and its indexes created an index the dump then failed to create).
         if meta.schemaVersion < HubSchema.version { try await addMissingTables(hub) }
         let session = SyncSession()
-        try await withTimeout(hub) { try await self.prepareSigning(hub, session: session) }
-        try await withTimeout(hub) { try await self.sync(hub, session: session, full: true) }
+        try await withTimeout { try await self.prepareSigning(hub, session: session) }
+        try await withTimeout { try await self.sync(hub, session: session, full: true) }
         connected()
         state.withLock {
             $0.connected = true
@@ -233,7 +234,7 @@ public final class FleetSync: Service, Sendable {
                 var lastSync = ContinuousClock.now
                 while !Task.isCancelled {
                     if self.wanted.exchange(false, ordering: .relaxed) || ContinuousClock.now - lastSync >= Self.heartbeat {
-                        try await self.withTimeout(hub) { try await self.sync(hub, session: session, full: false) }
+                        try await self.withTimeout { try await self.sync(hub, session: session, full: false) }
                         lastSync = ContinuousClock.now
                     }
                     try await Task.sleep(for: .milliseconds(50))
@@ -257,19 +258,19 @@ public final class FleetSync: Service, Sendable {
         }
     }
 
-    /// Runs `body` (a sync on `hub`) within `syncTimeout`. Past it the door is marked
-    /// disconnected at once and the connection closed, which ends a query waiting on a
-    /// hub that no longer answers: the task group cannot return before its body does, and
-    /// in a black-hole partition the kernel would keep that query waiting for minutes
-    /// (123 s seen, all of it reported as `connected`).
-    private func withTimeout(_ hub: HubConnection, _ body: @escaping @Sendable () async throws -> Void) async throws {
+    /// Runs `body` (a sync) within `syncTimeout`. Past it the door is marked
+    /// disconnected at once: the task group cannot return before its body does, and in a
+    /// black-hole partition the kernel keeps that query waiting for minutes (123 s seen,
+    /// all of it reported as `connected`). The connection is not closed under the body:
+    /// a query closed while its rows streamed in never finished (a door joining a large
+    /// fleet, whose first sync passed the limit, stopped syncing for good).
+    private func withTimeout(_ body: @escaping @Sendable () async throws -> Void) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await body() }
             group.addTask {
                 try await Task.sleep(for: Self.syncTimeout)
                 let message = "the hub \(self.address) did not answer within \(Self.syncTimeout)"
                 self.markDisconnected(because: message)
-                Task { await hub.close() }
                 throw FleetError(.hubUnavailable, message)
             }
             try await group.next()
@@ -309,5 +310,6 @@ public final class FleetSync: Service, Sendable {
             state.connected = false
             state.lastError = message
         }
+        logger.warning("fleet: the hub stopped answering; reconnecting", metadata: ["fleet.hub": "\(address)", "error": "\(message)"])
     }
 }
