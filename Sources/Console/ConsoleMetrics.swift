@@ -46,6 +46,11 @@ public final class ConsoleMetrics: Sendable {
                 "facegate_fleet_members_held", "1 while the door fails closed (no member decisions): no sync for fleet.max_offline_minutes"
             )
             .set(Int64(fleet.heldBecause == nil ? 0 : 1))
+            gauge(
+                "facegate_fleet_rejected_rows",
+                "Rows from the hub this door refused since it started (not signed, altered or replayed); each is a breach.detected audit entry"
+            )
+            .set(Int64(fleet.rejected))
             if let heard = fleet.lastHeardAt {
                 gauge("facegate_fleet_last_sync_timestamp_seconds", "When the door last completed a sync with the hub (Unix time)").set(
                     heard)

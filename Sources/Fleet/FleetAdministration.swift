@@ -49,6 +49,7 @@ public enum FleetAdministration {
             try await hub.addJoinToken(first, at: now, validFor: 60)
             let membership = FleetMembership(hub: text, fleetID: fleetID, doorID: RandomToken.hex(8), doorName: doorName)
             try await hub.join(token: first, doorID: membership.doorID, name: doorName, at: now)
+            try await registerDoorKey(hub, key: key, door: membership.doorID, location: location)
             try membership.save(to: location)
             let token = RandomToken.hex(16)
             try await hub.addJoinToken(token, at: now, validFor: tokenValidity)
@@ -68,9 +69,18 @@ public enum FleetAdministration {
             let fleetID = try await checkedFleet(hub, key: secret)
             let membership = FleetMembership(hub: text, fleetID: fleetID, doorID: RandomToken.hex(8), doorName: doorName)
             try await hub.join(token: token, doorID: membership.doorID, name: doorName, at: now)
+            try await registerDoorKey(hub, key: FleetKey(secret, fleetID: fleetID), door: membership.doorID, location: location)
             try membership.save(to: location)
             return Joined(membership: membership, token: nil, keyCreated: false)
         }
+    }
+
+    /// The door's verification key on the hub, sealed with the fleet key and bound to the
+    /// door, from its joining on: the other doors check every row it gives against it,
+    /// and a writer to the hub without the fleet key can neither make nor move one.
+    private static func registerDoorKey(_ hub: HubConnection, key: FleetKey, door: String, location: VaultLocation) async throws {
+        let signing = try location.keys.loadSigningKey()
+        try await hub.putAuditKey(key.seal(signing.publicKey, auditOf: door, seq: nil), door: door)
     }
 
     /// A new one-time join token, from a door of the fleet.
@@ -95,6 +105,8 @@ public enum FleetAdministration {
             let counts = try await hub.counts()
             let doors = try await hub.doors()
             let names = Dictionary(doors.map { ($0.doorID, $0.name) }, uniquingKeysWith: { first, _ in first })
+            let rejections = try await hub.rejections()
+            let unsigned = try await hub.unsignedRows()
             return [
                 "fleet": .string(membership.fleetID),
                 "hub": .string(address.description),
@@ -109,7 +121,22 @@ public enum FleetAdministration {
                             "last_sync": .string(door.lastSeenAt.map(Timestamp.iso8601)),
                             "seconds_since_sync": .double(door.lastSeenAt.map { (max(0, now - $0) * 10).rounded() / 10 }),
                             "lag": .int(Int(max(0, last - door.cursor))),
+                            "role": .string(door.role),
+                            "rejected_rows": .int(rejections.filter { $0.doorID == door.doorID }.count),
                         ]
+                    }),
+                "rejected": .array(
+                    rejections.map { rejection in
+                        [
+                            "door": .string(names[rejection.doorID] ?? rejection.doorID), "sequence": .int(Int(rejection.seq)),
+                            "kind": .string(rejection.kind), "subject": .string(rejection.subject),
+                            "origin_door": .string(names[rejection.origin] ?? rejection.origin), "problem": .string(rejection.code),
+                            "at": .string(Timestamp.iso8601(rejection.at)),
+                        ]
+                    }),
+                "unsigned": .array(
+                    unsigned.sorted { $0.key < $1.key }.map { door, rows in
+                        ["origin_door": .string(names[door] ?? door), "rows": .int(rows)]
                     }),
                 "refused": .array(
                     try await hub.refusals().map { refusal in
@@ -194,7 +221,7 @@ public enum FleetAdministration {
     }
 
     /// Runs `body` on a new connection to the hub, closed after.
-    private static func using<T: Sendable>(
+    static func using<T: Sendable>(
         _ address: HubAddress, _ environment: [String: String], _ body: (HubConnection) async throws -> T
     ) async throws -> T {
         let hub = try await HubConnection.connect(to: address, environment: environment)

@@ -50,4 +50,18 @@ public struct FleetKey: Sendable {
         defer { opened.wipe() }
         return Array(UnsafeRawBufferPointer(opened.bytes))
     }
+
+    /// A door's signature of a row, sealed with the fleet key and bound to the signed
+    /// text: what the hub stores as the row's `proof`.
+    func proof(signature: [UInt8], for change: SignedChange) -> [UInt8] {
+        SealedBox.seal(signature, key: key, associatedData: change.message)
+    }
+
+    /// The signature a row's proof holds, or nil when the proof was not sealed with the
+    /// fleet key for exactly this row (forged, altered, or moved from another row).
+    func signature(inProof proof: [UInt8], for change: SignedChange) -> [UInt8]? {
+        guard let opened = SealedBox.open(proof, key: key, associatedData: change.message) else { return nil }
+        defer { opened.wipe() }
+        return Array(UnsafeRawBufferPointer(opened.bytes))
+    }
 }

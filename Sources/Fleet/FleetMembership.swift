@@ -18,14 +18,26 @@ public struct FleetMembership: Sendable, Equatable {
     /// When this door last completed a sync: a door restarted after a long partition
     /// must not recognise anyone before it has heard from the hub again.
     public var lastHeardAt: Double?
+    /// The last number this door gave a row it signed (`SignedChange`). Saved before the
+    /// rows reach the hub: a number is never given twice, which the other doors would
+    /// take for a replay.
+    public var signedThrough: Int64
+    /// For each door, the highest number of its rows this door has applied: a row at or
+    /// below it is a replay (or out of order) and is refused.
+    public var applied: [String: Int64]
 
-    public init(hub: String, fleetID: String, doorID: String, doorName: String, cursor: Int64 = 0, lastHeardAt: Double? = nil) {
+    public init(
+        hub: String, fleetID: String, doorID: String, doorName: String, cursor: Int64 = 0, lastHeardAt: Double? = nil,
+        signedThrough: Int64 = 0, applied: [String: Int64] = [:]
+    ) {
         self.hub = hub
         self.fleetID = fleetID
         self.doorID = doorID
         self.doorName = doorName
         self.cursor = cursor
         self.lastHeardAt = lastHeardAt
+        self.signedThrough = signedThrough
+        self.applied = applied
     }
 
     /// How the Art. 30 record names the hub among the recipients.
@@ -51,15 +63,24 @@ public struct FleetMembership: Sendable, Equatable {
             let door = object["door_id"]?.stringValue, let name = object["door_name"]?.stringValue,
             let cursor = object["cursor"]?.doubleValue
         else { throw damaged }
+        var applied: [String: Int64] = [:]
+        if case .object(let doors)? = object["applied"] {
+            for entry in doors.entries {
+                guard let number = entry.value.doubleValue else { throw damaged }
+                applied[entry.key] = Int64(number)
+            }
+        }
         return FleetMembership(
-            hub: hub, fleetID: fleet, doorID: door, doorName: name, cursor: Int64(cursor), lastHeardAt: object["last_heard_at"]?.doubleValue
-        )
+            hub: hub, fleetID: fleet, doorID: door, doorName: name, cursor: Int64(cursor),
+            lastHeardAt: object["last_heard_at"]?.doubleValue,
+            signedThrough: Int64(object["signed_through"]?.doubleValue ?? 0), applied: applied)
     }
 
     public func save(to location: VaultLocation) throws(FleetError) {
         var object: JSONObject = [
             "hub": .string(hub), "fleet_id": .string(fleetID), "door_id": .string(doorID), "door_name": .string(doorName),
-            "cursor": .int(Int(cursor)),
+            "cursor": .int(Int(cursor)), "signed_through": .int(Int(signedThrough)),
+            "applied": .object(JSONObject(applied.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.int(Int($0.value))) })),
         ]
         if let lastHeardAt { object["last_heard_at"] = .double(lastHeardAt) }
         do {

@@ -19,6 +19,11 @@ public struct FleetReport: Sendable, Equatable {
     public var refused: Int
     /// The last failure to reach or use the hub, until the next success.
     public var lastError: String?
+    /// Rows from the hub this door refused since it started (forged, altered,
+    /// replayed): each a `breach.detected` audit entry.
+    public var rejected: Int = 0
+    /// Why the last of them was refused.
+    public var lastRejection: String?
 
     public func json(now: Double) -> JSONValue {
         [
@@ -37,6 +42,8 @@ public struct FleetReport: Sendable, Equatable {
             "pushed": .int(pushed),
             "refused": .int(refused),
             "last_error": .string(lastError),
+            "rejected_rows": .int(rejected),
+            "last_rejection": .string(lastRejection),
         ]
     }
 }

@@ -14,7 +14,18 @@ extension FleetSync {
         if full || changedHere {
             let owed = try registry.journaledErasures().filter { !session.given.contains($0.subject.rawValue) }
             if !owed.isEmpty {
-                try await hub.addErasures(owed.map { ($0.subject.rawValue, $0.reason, $0.at) }, door: door)
+                // Signed under the writer lock, only what the hub lacks (or holds unsigned,
+                // from before version 3): each number reserved is one the hub gets.
+                let held = try await hub.signedErasures(among: owed.map(\.subject.rawValue))
+                let (genuine, forged) = try await sortOut(held, hub: hub, session: session)
+                try await hub.inWriteTransaction(doing: "record erasures on") { () async throws(FleetError) in
+                    let rows = try self.signing {
+                        try self.signRows(
+                            .erasure,
+                            owed.filter { !genuine.contains($0.subject.rawValue) }.map { ($0.subject.rawValue, $0.reason, [], $0.at) })
+                    }
+                    try await hub.addErasures(rows, replacing: forged, door: door)
+                }
                 for erasure in owed {
                     session.given.insert(erasure.subject.rawValue)
                     session.known.remove(erasure.subject.rawValue)
@@ -24,7 +35,18 @@ extension FleetSync {
                 !session.given.contains($0.subject.rawValue) && !session.withdrawals.contains($0.subject.rawValue + "|" + $0.purpose)
             }
             if !withdrawn.isEmpty {
-                try await hub.addWithdrawals(withdrawn.map { ($0.subject.rawValue, $0.purpose, $0.at) }, door: door)
+                let held = try await hub.signedWithdrawals(among: Array(Set(withdrawn.map(\.subject.rawValue))))
+                let (genuine, forged) = try await sortOut(held, hub: hub, session: session)
+                try await hub.inWriteTransaction(doing: "record withdrawals on") { () async throws(FleetError) in
+                    let rows = try self.signing {
+                        try self.signRows(
+                            .withdrawal,
+                            withdrawn.filter { !genuine.contains($0.subject.rawValue + "|" + $0.purpose) }.map {
+                                ($0.subject.rawValue, $0.purpose, [], $0.at)
+                            })
+                    }
+                    try await hub.addWithdrawals(rows, replacing: forged, door: door)
+                }
                 session.withdrawals.formUnion(withdrawn.map { $0.subject.rawValue + "|" + $0.purpose })
             }
         }
@@ -40,6 +62,8 @@ extension FleetSync {
                     "fleet: the hub has lost changes this door applied (restored from a backup?); reading all of them again",
                     metadata: ["fleet.cursor": "\(cursor)", "fleet.hub_sequence": "\(last)", "fleet.hub_recorded": "\(recorded)"])
                 state.withLock { $0.membership.cursor = 0 }
+                // Rows applied before are met again up to here: skipped, not refused.
+                session.rereadThrough = last
             }
         }
         try await pull(hub, session: session)
@@ -62,9 +86,11 @@ extension FleetSync {
                     metadata: ["fleet.hub": "\(address)", "error": "\(error.message)"])
             }
         }
+        await recordRefusals(hub, session: session)
         let now = clock.now()
         let cursor = state.withLock { state in
             state.membership.lastHeardAt = now
+            state.lastSyncAt = ContinuousClock.now
             return state.membership.cursor
         }
         try await hub.touch(doorID: door, name: name, cursor: cursor, at: now)
@@ -83,11 +109,29 @@ extension FleetSync {
             let erasedHere =
                 changes.contains { if case .subject = $0.kind { true } else { false } } ? try registry.vault.erasedSubjects() : []
             var copies: [(copy: FleetCopy, door: String)] = []
+            // The numbers applied, kept with the cursor: a page that fails is read again
+            // as it was, not taken for a replay of itself.
+            var applied = state.withLock { $0.membership.applied }
+            var through = last.sequence
             for change in changes {
                 guard let subject = SubjectID(change.subject) else {
                     logger.error("fleet: the hub holds a malformed pseudonym; skipped", metadata: ["fleet.sequence": "\(change.sequence)"])
                     continue
                 }
+                switch try await verify(change, applied: &applied, hub: hub, session: session) {
+                case .apply: break
+                case .skip: continue
+                case .refuse(let code, let problem):
+                    refuse(change, code: code, problem: problem, session: session)
+                    continue
+                case .wait(let code, let problem):
+                    if session.waitingAt != change.sequence {
+                        session.waitingAt = change.sequence
+                        refuse(change, code: code, problem: problem, session: session)
+                    }
+                    through = change.sequence - 1
+                }
+                if through < last.sequence { break }
                 switch change.kind {
                 case .subject(let sealed):
                     session.known.insert(change.subject)
@@ -118,12 +162,16 @@ extension FleetSync {
                 }
             }
             try adopt(&copies)
-            state.withLock { $0.membership.cursor = last.sequence }
+            let reached = max(through, cursor)
+            state.withLock { state in
+                state.membership.cursor = reached
+                state.membership.applied = applied
+            }
             // The hub learns each page at once: a sync cut short by its time limit (a door
             // joining a large fleet) must not leave the hub's record behind the cursor,
             // which would read as a restored hub and start the door over.
-            try await hub.touch(doorID: door, name: name, cursor: last.sequence, at: clock.now())
-            guard changes.count == Self.pageSize else { return }
+            try await hub.touch(doorID: door, name: name, cursor: reached, at: clock.now())
+            guard changes.count == Self.pageSize, through == last.sequence else { return }
         }
     }
 
@@ -161,6 +209,7 @@ extension FleetSync {
     /// quadratic (100,000 subjects: 16 minutes, most of them searching).
     private func push(_ subjects: [String], hub: HubConnection, session: SyncSession) async throws {
         var sealed: [(subject: String, id: SubjectID, copy: FleetCopy, sealed: [UInt8])] = []
+        let now = clock.now()
         for subject in subjects {
             guard let id = SubjectID(subject), let copy = try registry.fleetCopy(of: id) else { continue }
             var plain = try copy.encoded()
@@ -183,14 +232,18 @@ extension FleetSync {
             if session.enrolledElsewhere == nil { session.enrolledElsewhere = try await hub.subjects(enrolledElsewhereThan: door) }
             let elsewhere = session.enrolledElsewhere ?? []
             var refused: [(SubjectID, SubjectID)] = []
-            var accepted: [(subject: String, sealed: [UInt8])] = []
+            var accepted: [(subject: String, detail: String, sealed: [UInt8], at: Double)] = []
             for entry in sealed {
+                // Never the subject itself: a copy from before version 3 that another door
+                // enrolled is signed again by a door that holds it.
+                let others = elsewhere.contains(entry.subject) ? elsewhere.subtracting([entry.subject]) : elsewhere
                 let duplicate = entry.copy.descriptors.lazy.compactMap {
-                    self.member(enrolledElsewhere: elsewhere, closerThan: threshold, to: $0)
+                    self.member(enrolledElsewhere: others, closerThan: threshold, to: $0)
                 }.first
-                if let duplicate { refused.append((entry.id, duplicate)) } else { accepted.append((entry.subject, entry.sealed)) }
+                if let duplicate { refused.append((entry.id, duplicate)) } else { accepted.append((entry.subject, "", entry.sealed, now)) }
             }
-            let added = try await hub.addSubjects(accepted, door: door, at: self.clock.now())
+            let rows = try self.signing { try self.signRows(.subject, accepted) }
+            let added = try await hub.addSubjects(rows, door: door)
             session.known.formUnion(added)
             self.state.withLock { $0.pushed += added.count }
             return refused
@@ -248,6 +301,30 @@ extension FleetSync {
             savedCursor.store(membership.cursor, ordering: .relaxed)
         } catch {
             logger.error("fleet: cannot save the door's fleet state", metadata: ["error": "\(error.message)"])
+        }
+    }
+
+    /// The hub's signed rows of what this door is giving, sorted into those that verify
+    /// (nothing to give) and those that do not (signed over), each as "subject" or
+    /// "subject|purpose". Done before the writer lock: it may read the doors' keys.
+    func sortOut(_ rows: [HubChange], hub: HubConnection, session: SyncSession) async throws -> (genuine: Set<String>, forged: [String]) {
+        var genuine = Set<String>()
+        var forged: [String] = []
+        for row in rows {
+            let name: String = if case .withdrawal(let purpose) = row.kind { row.subject + "|" + purpose } else { row.subject }
+            if try await authenticate(row, hub: hub, session: session) == .apply { genuine.insert(name) } else { forged.append(name) }
+        }
+        return (genuine, forged)
+    }
+
+    /// Runs `body` (signing) inside a hub transaction, whose closures throw `FleetError` only.
+    func signing<T>(_ body: () throws -> T) throws(FleetError) -> T {
+        do {
+            return try body()
+        } catch let error as FleetError {
+            throw error
+        } catch {
+            throw FleetError(.storageFailure, "cannot sign rows for the hub: \((error as? any UserFacingError)?.message ?? "\(error)")")
         }
     }
 }

@@ -19,7 +19,15 @@ public import Vault
 ///   so the same face enrolled at two doors at once leaves one subject: the second
 ///   is refused (erased here, with reason `duplicate`, and listed by `fleet status`);
 /// - when the door has not completed a sync for `fleet.max_offline_minutes`, it holds
-///   the registry's `MembershipHold`: no face is decided `member` until it has.
+///   the registry's `MembershipHold`: no face is decided `member` until it has;
+/// - every row it gives the hub is signed (`SignedChange`, `FleetSync+Verification`),
+///   and every row it reads is applied only when its proof opens with the fleet key,
+///   its origin door's key verifies it and it is newer than what that door's rows
+///   already gave; any other row is refused, recorded as a breach event, counted in
+///   the report and `/metrics`, and listed on the hub for `fleet status`;
+/// - a sync that does not finish within `syncTimeout` (a hub that stopped answering,
+///   a black-hole partition) marks the door disconnected at once; the connection is
+///   replaced once its query ends.
 public final class FleetSync: Service, Sendable {
     let registry: ConsentRegistry
     let address: HubAddress
@@ -57,6 +65,11 @@ public final class FleetSync: Service, Sendable {
         var refused = 0
         var lastError: String?
         var held: String?
+        /// Rows from the hub this door refused since it started.
+        var rejected = 0
+        var lastRejection: String?
+        /// When the last sync completed (monotonic): `connected` also needs a recent one.
+        var lastSyncAt: ContinuousClock.Instant?
     }
 
     public init(
@@ -83,13 +96,20 @@ public final class FleetSync: Service, Sendable {
     public func nudge() { wanted.store(true, ordering: .relaxed) }
 
     public var report: FleetReport {
-        state.withLock { state in
-            FleetReport(
-                fleetID: state.membership.fleetID, door: state.membership.doorName, hub: address.description, connected: state.connected,
+        let now = ContinuousClock.now
+        return state.withLock { state in
+            // A connection whose syncs stopped completing is not "connected", whatever the
+            // socket says (a black-hole partition leaves it open for minutes).
+            let fresh = state.lastSyncAt.map { now - $0 <= Self.syncTimeout } ?? false
+            return FleetReport(
+                fleetID: state.membership.fleetID, door: state.membership.doorName, hub: address.description,
+                connected: state.connected && fresh,
                 lastHeardAt: state.membership.lastHeardAt, cursor: state.membership.cursor, heldBecause: state.held,
                 adopted: state.adopted, erasedFromHub: state.erasedFromHub,
                 withdrawnFromHub: state.withdrawnFromHub, pushed: state.pushed, refused: state.refused,
-                lastError: state.lastError)
+                lastError: state.lastError
+                    ?? (state.connected && !fresh ? "the hub \(address) did not answer within \(Self.syncTimeout)" : nil),
+                rejected: state.rejected, lastRejection: state.lastRejection)
         }
     }
 
@@ -148,7 +168,7 @@ public final class FleetSync: Service, Sendable {
         var backoff = 0.25
         while !Task.isCancelled {
             do {
-                let hub = try await HubConnection.connect(to: address, environment: environment)
+                let hub = try await connect()
                 do {
                     try await session(hub, connected: { backoff = 0.25 })
                 } catch {
@@ -195,6 +215,7 @@ public final class FleetSync: Service, Sendable {
         // data and its indexes created an index the dump then failed to create).
         if meta.schemaVersion < HubSchema.version { try await addMissingTables(hub) }
         let session = SyncSession()
+        try await withTimeout { try await self.prepareSigning(hub, session: session) }
         try await withTimeout { try await self.sync(hub, session: session, full: true) }
         connected()
         state.withLock {
@@ -237,15 +258,58 @@ public final class FleetSync: Service, Sendable {
         }
     }
 
+    /// Runs `body` (a sync) within `syncTimeout`. Past it the door is marked
+    /// disconnected at once: the task group cannot return before its body does, and in a
+    /// black-hole partition the kernel keeps that query waiting for minutes (123 s seen,
+    /// all of it reported as `connected`). The connection is not closed under the body:
+    /// a query closed while its rows streamed in never finished (a door joining a large
+    /// fleet, whose first sync passed the limit, stopped syncing for good).
     private func withTimeout(_ body: @escaping @Sendable () async throws -> Void) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await body() }
             group.addTask {
                 try await Task.sleep(for: Self.syncTimeout)
-                throw FleetError(.hubUnavailable, "the hub \(self.address) did not answer within \(Self.syncTimeout)")
+                let message = "the hub \(self.address) did not answer within \(Self.syncTimeout)"
+                self.markDisconnected(because: message)
+                throw FleetError(.hubUnavailable, message)
             }
             try await group.next()
             group.cancelAll()
         }
+    }
+
+    /// Connects within `syncTimeout`: a hub in a black hole accepts a socket and never
+    /// answers its start-up, where PostgresNIO's own time limit (the TCP connect) does not
+    /// reach. A connection that arrives after the limit is closed.
+    private func connect() async throws -> HubConnection {
+        let address = address, environment = environment
+        let attempt = ConnectAttempt()
+        let task = Task {
+            let result: Result<HubConnection, FleetError>
+            do { result = .success(try await HubConnection.connect(to: address, environment: environment)) } catch {
+                result = .failure(error as? FleetError ?? FleetError(.hubUnavailable, "cannot connect to the hub \(address): \(error)"))
+            }
+            if !attempt.settle(result), case .success(let hub) = result { await hub.close() }
+        }
+        let deadline = ContinuousClock.now + Self.syncTimeout
+        while ContinuousClock.now < deadline {
+            if let result = attempt.result { return try result.get() }
+            do { try await Task.sleep(for: .milliseconds(20)) } catch {
+                if attempt.settle(.failure(FleetError(.hubUnavailable, "stopped connecting to the hub \(address)"))) { task.cancel() }
+                throw error
+            }
+        }
+        if attempt.settle(.failure(FleetError(.hubUnavailable, "the hub \(address) did not answer within \(Self.syncTimeout)"))) {
+            task.cancel()
+        }
+        return try attempt.result!.get()
+    }
+
+    func markDisconnected(because message: String) {
+        state.withLock { state in
+            state.connected = false
+            state.lastError = message
+        }
+        logger.warning("fleet: the hub stopped answering; reconnecting", metadata: ["fleet.hub": "\(address)", "error": "\(message)"])
     }
 }

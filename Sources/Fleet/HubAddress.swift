@@ -103,4 +103,10 @@ public struct HubAddress: Sendable, Equatable, CustomStringConvertible {
         case .tcp(let host, let port, _): "postgresql://\(user)@\(host.contains(":") ? "[\(host)]" : host):\(port)/\(database)"
         }
     }
+
+    /// The same address with another user (a door's own role).
+    public func replacingUser(with user: String) -> String {
+        guard let scheme = url.firstRange(of: "://"), let at = url[scheme.upperBound...].firstIndex(of: "@") else { return url }
+        return String(url[..<scheme.upperBound]) + user + String(url[at...])
+    }
 }

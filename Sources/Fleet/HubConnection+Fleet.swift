@@ -25,20 +25,49 @@ extension HubConnection {
         return (fleet, Array(check.readableBytesView), Int(version))
     }
 
+    /// The last sequence number the hub gave before its rows were signed (version 3):
+    /// an unsigned row up to it is from before the upgrade, after it a forgery.
+    func signedFrom() async throws(FleetError) -> Int64 {
+        let rows = try await rows("SELECT COALESCE(signed_from, 0) FROM fleet_meta", doing: "read the fleet from")
+        return try rows.first.map { row throws(FleetError) in try decode(row, as: Int64.self) } ?? 0
+    }
+
     /// Adds the tables a newer version uses to an older hub (every statement is
-    /// idempotent) and records the version, so that no door runs DDL on it again.
+    /// idempotent), gives the doors' group role its rights, and records the version, so
+    /// that no door runs DDL on it again. Run by the tables' owner.
     func upgradeSchema() async throws(FleetError) {
         try await createSchema()
+        try await createDoorRoles()
+        try await rows(
+            """
+            UPDATE fleet_meta SET signed_from = GREATEST((SELECT COALESCE(MAX(seq), 0) FROM fleet_subject),
+                (SELECT COALESCE(MAX(seq), 0) FROM fleet_erasure), (SELECT COALESCE(MAX(seq), 0) FROM fleet_withdrawal))
+            WHERE signed_from IS NULL
+            """, doing: "record where signed rows begin on")
         try await rows(
             "UPDATE fleet_meta SET schema_version = \(HubSchema.version) WHERE schema_version < \(HubSchema.version)",
             doing: "record the tables' version on")
     }
 
+    /// The doors' group role, its rights and the row-level policies (`HubSchema.doorRoleStatements`).
+    func createDoorRoles() async throws(FleetError) {
+        for statement in HubSchema.doorRoleStatements {
+            do {
+                try await rows(PostgresQuery(unsafeSQL: statement), doing: "give the doors' role its rights on")
+            } catch  where statement.contains("CREATE ROLE") && error.code == .hubRefused {
+                throw FleetError(
+                    .hubRefused,
+                    "the hub \(address) would not let \(address.user) create the doors' group role: as the cluster's administrator run `CREATE ROLE \(HubSchema.doorGroup) NOLOGIN;` (or give \(address.user) CREATEROLE), then run `facegate fleet init --hub` again"
+                )
+            }
+        }
+    }
+
     func createFleet(id: String, keyCheck: [UInt8], at now: Double) async throws(FleetError) {
         let inserted = try await rows(
             """
-            INSERT INTO fleet_meta (fleet_id, key_check, schema_version, created_at)
-            VALUES (\(id), \(ByteBuffer(bytes: keyCheck)), \(HubSchema.version), \(now))
+            INSERT INTO fleet_meta (fleet_id, key_check, schema_version, created_at, signed_from)
+            VALUES (\(id), \(ByteBuffer(bytes: keyCheck)), \(HubSchema.version), \(now), 0)
             ON CONFLICT DO NOTHING RETURNING fleet_id
             """, doing: "create the fleet on")
         guard !inserted.isEmpty else {
@@ -49,6 +78,29 @@ extension HubConnection {
     }
 
     // MARK: Doors
+
+    /// Creates a door's login role in the doors' group, unless it exists. `role` is
+    /// `FleetAdministration.roleName`'s: letters, digits and underscores only.
+    func createDoorLoginRole(_ role: String) async throws(FleetError) {
+        try await createDoorRoles()
+        try await rows(
+            PostgresQuery(
+                unsafeSQL: """
+                    DO $$ BEGIN
+                        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '\(role)') THEN
+                            CREATE ROLE \(role) LOGIN IN ROLE \(HubSchema.doorGroup);
+                        END IF;
+                    END $$
+                    """), doing: "create the door's role on")
+    }
+
+    /// Binds `role` to the door named `name`, if it has joined. Returns whether one was bound.
+    @discardableResult
+    func bindRole(_ role: String, toDoorNamed name: String) async throws(FleetError) -> Bool {
+        let bound = try await rows(
+            "UPDATE fleet_door SET role = \(role) WHERE name = \(name) RETURNING door_id", doing: "bind the door's role on")
+        return !bound.isEmpty
+    }
 
     /// Records a one-time join token (its SHA-256 only) valid for `seconds`.
     func addJoinToken(_ token: String, at now: Double, validFor seconds: Double) async throws(FleetError) {
@@ -81,8 +133,10 @@ extension HubConnection {
                     "the fleet already has a door named '\(name)'; choose another name with --name (the token is spent: make a new one)")
             }
             try await rows(
-                "INSERT INTO fleet_door (door_id, name, joined_at, last_seen_at) VALUES (\(doorID), \(name), \(now), \(now))",
-                doing: "record the door on")
+                """
+                INSERT INTO fleet_door (door_id, name, joined_at, last_seen_at, role)
+                VALUES (\(doorID), \(name), \(now), \(now), \(unescaped: Self.ownRole))
+                """, doing: "record the door on")
         }
     }
 
@@ -91,9 +145,21 @@ extension HubConnection {
     func touch(doorID: String, name: String, cursor: Int64, at now: Double) async throws(FleetError) {
         try await rows(
             """
-            INSERT INTO fleet_door (door_id, name, joined_at, last_seen_at, cursor) VALUES (\(doorID), \(name), \(now), \(now), \(cursor))
+            INSERT INTO fleet_door (door_id, name, joined_at, last_seen_at, cursor, role)
+            VALUES (\(doorID), \(name), \(now), \(now), \(cursor), \(unescaped: Self.ownRole))
             ON CONFLICT (door_id) DO UPDATE SET last_seen_at = EXCLUDED.last_seen_at, cursor = EXCLUDED.cursor
             """, doing: "record the door's sync on")
+    }
+
+    /// Records the door if the hub does not know it (a hub restored from a backup older
+    /// than its joining), at cursor 0: the sync then reads the hub again from the start.
+    func ensureDoor(doorID: String, name: String, at now: Double) async throws(FleetError) {
+        try await rows(
+            """
+            INSERT INTO fleet_door (door_id, name, joined_at, last_seen_at, cursor, role)
+            VALUES (\(doorID), \(name), \(now), \(now), 0, \(unescaped: Self.ownRole))
+            ON CONFLICT DO NOTHING
+            """, doing: "record the door on")
     }
 
     /// How far the hub last recorded this door to have applied (nil: it does not know
@@ -104,12 +170,18 @@ extension HubConnection {
         return try rows.first.map { row throws(FleetError) in try decode(row, as: Int64.self) }
     }
 
+    /// The role a door records as its own: the connecting role when the policies bind
+    /// it (a door's role), none when it connects as the tables' owner.
+    static let ownRole = "CASE WHEN row_security_active('fleet_door') THEN current_user END"
+
     func doors() async throws(FleetError) -> [HubDoor] {
-        try await rows("SELECT door_id, name, joined_at, last_seen_at, cursor FROM fleet_door ORDER BY name", doing: "list the doors of")
-            .map { row throws(FleetError) in
-                let (id, name, joined, seen, cursor) = try decode(row, as: (String, String, Double, Double?, Int64).self)
-                return HubDoor(doorID: id, name: name, joinedAt: joined, lastSeenAt: seen, cursor: cursor)
-            }
+        try await rows(
+            "SELECT door_id, name, joined_at, last_seen_at, cursor, role::text FROM fleet_door ORDER BY name", doing: "list the doors of"
+        )
+        .map { row throws(FleetError) in
+            let (id, name, joined, seen, cursor, role) = try decode(row, as: (String, String, Double, Double?, Int64, String?).self)
+            return HubDoor(doorID: id, name: name, joinedAt: joined, lastSeenAt: seen, cursor: cursor, role: role)
+        }
     }
 
     // MARK: Changes
@@ -129,76 +201,156 @@ extension HubConnection {
     func changes(after cursor: Int64, limit: Int) async throws(FleetError) -> [HubChange] {
         try await rows(
             """
-            SELECT seq, subject, sealed, origin_door, NULL::text, 's' FROM fleet_subject WHERE seq > \(cursor)
+            SELECT seq, subject, sealed, origin_door, NULL::text, 's', door_seq, proof, enrolled_at FROM fleet_subject WHERE seq > \(cursor)
             UNION ALL
-            SELECT seq, subject, NULL::bytea, origin_door, reason, 'e' FROM fleet_erasure WHERE seq > \(cursor)
+            SELECT seq, subject, NULL::bytea, origin_door, reason, 'e', door_seq, proof, erased_at FROM fleet_erasure WHERE seq > \(cursor)
             UNION ALL
-            SELECT seq, subject, NULL::bytea, origin_door, purpose, 'w' FROM fleet_withdrawal WHERE seq > \(cursor)
+            SELECT seq, subject, NULL::bytea, origin_door, purpose, 'w', door_seq, proof, withdrawn_at FROM fleet_withdrawal WHERE seq > \(cursor)
             ORDER BY 1 LIMIT \(limit)
             """, doing: "read the changes of"
         ).map { row throws(FleetError) in
-            let (seq, subject, sealed, origin, text, kind) = try decode(row, as: (Int64, String, ByteBuffer?, String, String?, String).self)
+            let (seq, subject, sealed, origin, text, kind, doorSeq, proof, at) = try decode(
+                row, as: (Int64, String, ByteBuffer?, String, String?, String, Int64?, ByteBuffer?, Double).self)
             let change: HubChange.Kind =
                 switch kind {
                 case "s": .subject(sealed: Array(sealed?.readableBytesView ?? ByteBuffer().readableBytesView))
                 case "w": .withdrawal(purpose: text ?? "")
                 default: .erasure(reason: text ?? "request")
                 }
-            return HubChange(sequence: seq, subject: subject, originDoor: origin, kind: change)
+            return HubChange(
+                sequence: seq, subject: subject, originDoor: origin, kind: change, doorSeq: doorSeq,
+                proof: proof.map { Array($0.readableBytesView) }, at: at)
         }
     }
 
-    /// Gives the hub purposes withdrawn from subjects who stay (a door's journal), once
-    /// each. Returns how many the hub did not have yet.
+    /// The highest number `door` gave a row the hub holds (0 for none): a door whose
+    /// own record of it was lost (its state restored from a backup) goes on after it.
+    func lastDoorSeq(of door: String) async throws(FleetError) -> Int64 {
+        let rows = try await rows(
+            """
+            SELECT GREATEST((SELECT COALESCE(MAX(door_seq), 0) FROM fleet_subject WHERE origin_door = \(door)),
+                (SELECT COALESCE(MAX(door_seq), 0) FROM fleet_erasure WHERE origin_door = \(door)),
+                (SELECT COALESCE(MAX(door_seq), 0) FROM fleet_withdrawal WHERE origin_door = \(door)))
+            """, doing: "read this door's numbering on")
+        return try rows.first.map { row throws(FleetError) in try decode(row, as: Int64.self) } ?? 0
+    }
+
+    /// The signed erasure rows the hub holds among `subjects`: a door giving its journal
+    /// checks them, and signs over any that do not verify (a forged row must not stand
+    /// in for the erasure it blocks).
+    func signedErasures(among subjects: [String]) async throws(FleetError) -> [HubChange] {
+        guard !subjects.isEmpty else { return [] }
+        return try await rows(
+            """
+            SELECT seq, subject, origin_door, reason, door_seq, proof, erased_at FROM fleet_erasure
+            WHERE subject = ANY(\(subjects)::text[]) AND proof IS NOT NULL
+            """, doing: "compare erasures with"
+        ).map { row throws(FleetError) in
+            let (seq, subject, origin, reason, doorSeq, proof, at) = try decode(
+                row, as: (Int64, String, String, String, Int64?, ByteBuffer, Double).self)
+            return HubChange(
+                sequence: seq, subject: subject, originDoor: origin, kind: .erasure(reason: reason), doorSeq: doorSeq,
+                proof: Array(proof.readableBytesView), at: at)
+        }
+    }
+
+    /// The signed withdrawal rows the hub holds for `subjects` (as `signedErasures`).
+    func signedWithdrawals(among subjects: [String]) async throws(FleetError) -> [HubChange] {
+        guard !subjects.isEmpty else { return [] }
+        return try await rows(
+            """
+            SELECT seq, subject, origin_door, purpose, door_seq, proof, withdrawn_at FROM fleet_withdrawal
+            WHERE subject = ANY(\(subjects)::text[]) AND proof IS NOT NULL
+            """, doing: "compare withdrawals with"
+        ).map { row throws(FleetError) in
+            let (seq, subject, origin, purpose, doorSeq, proof, at) = try decode(
+                row, as: (Int64, String, String, String, Int64?, ByteBuffer, Double).self)
+            return HubChange(
+                sequence: seq, subject: subject, originDoor: origin, kind: .withdrawal(purpose: purpose), doorSeq: doorSeq,
+                proof: Array(proof.readableBytesView), at: at)
+        }
+    }
+
+    /// One row a door gives the hub, as it signed it (`SignedChange`).
+    struct SignedRow: Sendable {
+        var subject: String
+        /// The reason, the purpose, or (for a copy) unused.
+        var detail: String
+        var sealed: [UInt8]
+        var at: Double
+        var doorSeq: Int64
+        var proof: [UInt8]
+    }
+
+    /// Gives the hub purposes withdrawn from subjects who stay (a door's journal), signed,
+    /// in their numbers' order; a row from before version 3, or one in `forged`
+    /// ("subject|purpose", found not to verify), is signed over. Must run inside
+    /// `inWriteTransaction`. Returns how many were written.
     @discardableResult
-    func addWithdrawals(_ withdrawals: [(subject: String, purpose: String, at: Double)], door: String) async throws(FleetError) -> Int {
+    func addWithdrawals(_ withdrawals: [SignedRow], replacing forged: [String], door: String) async throws(FleetError) -> Int {
         guard !withdrawals.isEmpty else { return 0 }
-        return try await inWriteTransaction(doing: "record withdrawals on") { () async throws(FleetError) -> Int in
-            let added = try await rows(
-                """
-                INSERT INTO fleet_withdrawal (subject, purpose, seq, origin_door, withdrawn_at)
-                SELECT w.subject, w.purpose, nextval('fleet_change_seq'), \(door), w.at
-                FROM unnest(\(withdrawals.map(\.subject))::text[], \(withdrawals.map(\.purpose))::text[], \(withdrawals.map(\.at))::float8[])
-                    AS w(subject, purpose, at)
-                ON CONFLICT (subject, purpose) DO NOTHING RETURNING subject
-                """, doing: "record withdrawals on")
-            if !added.isEmpty { try await notify() }
-            return added.count
-        }
+        let added = try await rows(
+            """
+            INSERT INTO fleet_withdrawal (subject, purpose, seq, origin_door, withdrawn_at, door_seq, proof)
+            SELECT w.subject, w.purpose, nextval('fleet_change_seq'), \(door), w.at, w.door_seq, w.proof
+            FROM unnest(\(withdrawals.map(\.subject))::text[], \(withdrawals.map(\.detail))::text[], \(withdrawals.map(\.at))::float8[],
+                \(withdrawals.map(\.doorSeq))::bigint[], \(withdrawals.map { ByteBuffer(bytes: $0.proof) })::bytea[])
+                AS w(subject, purpose, at, door_seq, proof)
+            ORDER BY w.door_seq
+            ON CONFLICT (subject, purpose) DO UPDATE SET origin_door = EXCLUDED.origin_door, withdrawn_at = EXCLUDED.withdrawn_at,
+                door_seq = EXCLUDED.door_seq, proof = EXCLUDED.proof
+            WHERE fleet_withdrawal.proof IS NULL OR fleet_withdrawal.subject || '|' || fleet_withdrawal.purpose = ANY(\(forged)::text[])
+            RETURNING subject
+            """, doing: "record withdrawals on")
+        if !added.isEmpty { try await notify() }
+        return added.count
     }
 
-    /// Gives the hub erasures (a door's journal): each subject's row is deleted and the
-    /// erasure logged, once. Returns how many the hub did not have yet.
+    /// Gives the hub erasures (a door's journal), signed, in their numbers' order: each
+    /// subject's copy is deleted and the erasure logged, once; a row from before version 3,
+    /// or one in `forged` (found not to verify), is signed over. Must run inside
+    /// `inWriteTransaction`. Returns how many were written.
     @discardableResult
-    func addErasures(_ erasures: [(subject: String, reason: String, at: Double)], door: String) async throws(FleetError) -> Int {
+    func addErasures(_ erasures: [SignedRow], replacing forged: [String], door: String) async throws(FleetError) -> Int {
         guard !erasures.isEmpty else { return 0 }
-        return try await inWriteTransaction(doing: "record erasures on") { () async throws(FleetError) -> Int in
-            let added = try await rows(
-                """
-                INSERT INTO fleet_erasure (subject, seq, reason, origin_door, erased_at)
-                SELECT e.subject, nextval('fleet_change_seq'), e.reason, \(door), e.at
-                FROM unnest(\(erasures.map(\.subject))::text[], \(erasures.map(\.reason))::text[], \(erasures.map(\.at))::float8[])
-                    AS e(subject, reason, at)
-                ON CONFLICT (subject) DO NOTHING RETURNING subject
-                """, doing: "record erasures on")
-            try await rows("DELETE FROM fleet_subject WHERE subject = ANY(\(erasures.map(\.subject))::text[])", doing: "erase subjects on")
-            if !added.isEmpty { try await notify() }
-            return added.count
-        }
+        let added = try await rows(
+            """
+            INSERT INTO fleet_erasure (subject, seq, reason, origin_door, erased_at, door_seq, proof)
+            SELECT e.subject, nextval('fleet_change_seq'), e.reason, \(door), e.at, e.door_seq, e.proof
+            FROM unnest(\(erasures.map(\.subject))::text[], \(erasures.map(\.detail))::text[], \(erasures.map(\.at))::float8[],
+                \(erasures.map(\.doorSeq))::bigint[], \(erasures.map { ByteBuffer(bytes: $0.proof) })::bytea[])
+                AS e(subject, reason, at, door_seq, proof)
+            ORDER BY e.door_seq
+            ON CONFLICT (subject) DO UPDATE SET reason = EXCLUDED.reason, origin_door = EXCLUDED.origin_door,
+                erased_at = EXCLUDED.erased_at, door_seq = EXCLUDED.door_seq, proof = EXCLUDED.proof
+            WHERE fleet_erasure.proof IS NULL OR fleet_erasure.subject = ANY(\(forged)::text[])
+            RETURNING subject
+            """, doing: "record erasures on")
+        // The hub's trigger deletes every erased copy; a door's role may delete only its own
+        // (this also serves a hub whose owner has not upgraded it yet).
+        try await rows("DELETE FROM fleet_subject WHERE subject = ANY(\(erasures.map(\.subject))::text[])", doing: "erase subjects on")
+        if !added.isEmpty { try await notify() }
+        return added.count
     }
 
-    /// Adds subjects' sealed copies, except those the hub holds or has erased. Must run
-    /// inside `inWriteTransaction`. Returns the subjects added.
-    func addSubjects(_ subjects: [(subject: String, sealed: [UInt8])], door: String, at now: Double) async throws(FleetError) -> Set<String>
-    {
+    /// Adds subjects' sealed copies, signed, except those the hub holds signed or has
+    /// erased; a copy from before version 3 is signed over. Must run inside
+    /// `inWriteTransaction`. Returns the subjects added.
+    func addSubjects(_ subjects: [SignedRow], door: String) async throws(FleetError) -> Set<String> {
         guard !subjects.isEmpty else { return [] }
         let added = try await rows(
             """
-            INSERT INTO fleet_subject (subject, seq, sealed, origin_door, enrolled_at)
-            SELECT n.subject, nextval('fleet_change_seq'), n.sealed, \(door), \(now)
-            FROM unnest(\(subjects.map(\.subject))::text[], \(subjects.map { ByteBuffer(bytes: $0.sealed) })::bytea[]) AS n(subject, sealed)
+            INSERT INTO fleet_subject (subject, seq, sealed, origin_door, enrolled_at, door_seq, proof)
+            SELECT n.subject, nextval('fleet_change_seq'), n.sealed, \(door), n.at, n.door_seq, n.proof
+            FROM unnest(\(subjects.map(\.subject))::text[], \(subjects.map { ByteBuffer(bytes: $0.sealed) })::bytea[],
+                \(subjects.map(\.at))::float8[], \(subjects.map(\.doorSeq))::bigint[], \(subjects.map { ByteBuffer(bytes: $0.proof) })::bytea[])
+                AS n(subject, sealed, at, door_seq, proof)
             WHERE NOT EXISTS (SELECT 1 FROM fleet_erasure WHERE subject = n.subject)
-            ON CONFLICT (subject) DO NOTHING RETURNING subject
+            ORDER BY n.door_seq
+            ON CONFLICT (subject) DO UPDATE SET sealed = EXCLUDED.sealed, origin_door = EXCLUDED.origin_door,
+                enrolled_at = EXCLUDED.enrolled_at, door_seq = EXCLUDED.door_seq, proof = EXCLUDED.proof
+            WHERE fleet_subject.proof IS NULL
+            RETURNING subject
             """, doing: "add subjects to")
         if !added.isEmpty { try await notify() }
         return Set(try added.map { row throws(FleetError) in try decode(row, as: String.self) })
@@ -211,13 +363,13 @@ extension HubConnection {
         return Set(try rows.map { row throws(FleetError) in try decode(row, as: String.self) })
     }
 
-    /// Which of `subjects` the hub neither holds nor has erased.
+    /// Which of `subjects` the hub neither holds (signed) nor has erased.
     func unknownSubjects(among subjects: [String]) async throws(FleetError) -> Set<String> {
         guard !subjects.isEmpty else { return [] }
         let rows = try await rows(
             """
             SELECT s FROM unnest(\(subjects)::text[]) AS s
-            WHERE NOT EXISTS (SELECT 1 FROM fleet_subject WHERE subject = s)
+            WHERE NOT EXISTS (SELECT 1 FROM fleet_subject WHERE subject = s AND proof IS NOT NULL)
               AND NOT EXISTS (SELECT 1 FROM fleet_erasure WHERE subject = s)
             """, doing: "compare subjects with")
         return Set(try rows.map { row throws(FleetError) in try decode(row, as: String.self) })
@@ -237,6 +389,47 @@ extension HubConnection {
         )
         .map { row throws(FleetError) in try decode(row, as: (String, String, String, Double).self) }
         .map { (subject: $0.0, doorID: $0.1, duplicateOf: $0.2, at: $0.3) }
+    }
+
+    /// Records that this door refused a row (`code`: unsigned, seal, key, signature,
+    /// replay); kept once per row.
+    func addRejection(of change: HubChange, kind: String, code: String, door: String, at now: Double) async throws(FleetError) {
+        try await rows(
+            """
+            INSERT INTO fleet_rejection (door_id, seq, kind, subject, origin_door, problem, rejected_at)
+            VALUES (\(door), \(change.sequence), \(kind), \(change.subject), \(change.originDoor), \(code), \(now))
+            ON CONFLICT DO NOTHING
+            """, doing: "record a refused row on")
+    }
+
+    func rejections() async throws(FleetError) -> [(
+        doorID: String, seq: Int64, kind: String, subject: String, origin: String, code: String, at: Double
+    )] {
+        try await rows(
+            "SELECT door_id, seq, kind, subject, origin_door, problem, rejected_at FROM fleet_rejection ORDER BY rejected_at",
+            doing: "list refused rows of"
+        )
+        .map { row throws(FleetError) in try decode(row, as: (String, Int64, String, String, String, String, Double).self) }
+        .map { (doorID: $0.0, seq: $0.1, kind: $0.2, subject: $0.3, origin: $0.4, code: $0.5, at: $0.6) }
+    }
+
+    /// Rows from before version 3 no door has signed yet, by origin door: no door
+    /// acts on them until one that vouches for them (from its own journal or vault) does.
+    func unsignedRows() async throws(FleetError) -> [String: Int] {
+        let rows = try await rows(
+            """
+            SELECT origin_door, COUNT(*) FROM (
+                SELECT origin_door FROM fleet_subject WHERE proof IS NULL UNION ALL
+                SELECT origin_door FROM fleet_erasure WHERE proof IS NULL UNION ALL
+                SELECT origin_door FROM fleet_withdrawal WHERE proof IS NULL) AS unsigned
+            GROUP BY origin_door
+            """, doing: "count unsigned rows of")
+        var counts: [String: Int] = [:]
+        for row in rows {
+            let (door, count) = try decode(row, as: (String, Int64).self)
+            counts[door] = Int(count)
+        }
+        return counts
     }
 
     func counts() async throws(FleetError) -> (subjects: Int, erasures: Int) {

@@ -19,10 +19,21 @@
 ///   checkpoints signed at it) per row, and the door's public key, both sealed with
 ///   the fleet key and bound to the door and the entry, for the DPO's fleet export.
 ///
+/// - `fleet_rejection`: rows each door refused (forged, altered, replayed), by code,
+///   for `fleet status`; each is also a `breach.detected` entry in that door's audit log.
+///
 /// Version 2 added the audit and withdrawal tables; a door adds them to a version-1 hub when it
-/// connects (every statement is idempotent).
+/// connects (every statement is idempotent). Version 3 signs the rows doors act on
+/// (`door_seq` and `proof`, see `SignedChange`), refuses unsigned new rows (a `NOT VALID`
+/// check: rows from before the upgrade stay until a door that vouches for them signs
+/// them), numbers every change on the hub itself, and gives each door a role of its own
+/// (`doorRoleStatements`); `fleet_meta.signed_from` is the last sequence number given
+/// before the upgrade.
 enum HubSchema {
-    static let version = 2
+    static let version = 3
+
+    /// The group role every door's login role is a member of; the policies name it.
+    static let doorGroup = "facegate_door"
 
     static let statements = [
         """
@@ -96,5 +107,123 @@ enum HubSchema {
             door_id text PRIMARY KEY,
             sealed bytea NOT NULL)
         """,
+        // Version 3.
+        "ALTER TABLE fleet_meta ADD COLUMN IF NOT EXISTS signed_from bigint",
+        "ALTER TABLE fleet_door ADD COLUMN IF NOT EXISTS role name",
+        "CREATE UNIQUE INDEX IF NOT EXISTS fleet_door_role ON fleet_door (role)",
+        "ALTER TABLE fleet_subject ADD COLUMN IF NOT EXISTS door_seq bigint, ADD COLUMN IF NOT EXISTS proof bytea",
+        "ALTER TABLE fleet_erasure ADD COLUMN IF NOT EXISTS door_seq bigint, ADD COLUMN IF NOT EXISTS proof bytea",
+        "ALTER TABLE fleet_withdrawal ADD COLUMN IF NOT EXISTS door_seq bigint, ADD COLUMN IF NOT EXISTS proof bytea",
+        """
+        CREATE TABLE IF NOT EXISTS fleet_rejection (
+            door_id text NOT NULL,
+            seq bigint NOT NULL,
+            kind text NOT NULL,
+            subject text NOT NULL,
+            origin_door text NOT NULL,
+            problem text NOT NULL,
+            rejected_at double precision NOT NULL,
+            PRIMARY KEY (door_id, seq, kind))
+        """,
+        // New rows must be signed; rows from before the upgrade are not checked (NOT VALID).
+        """
+        DO $$ BEGIN
+            IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'fleet_subject_signed') THEN
+                ALTER TABLE fleet_subject ADD CONSTRAINT fleet_subject_signed CHECK (proof IS NOT NULL AND door_seq IS NOT NULL) NOT VALID;
+            END IF;
+            IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'fleet_erasure_signed') THEN
+                ALTER TABLE fleet_erasure ADD CONSTRAINT fleet_erasure_signed CHECK (proof IS NOT NULL AND door_seq IS NOT NULL) NOT VALID;
+            END IF;
+            IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'fleet_withdrawal_signed') THEN
+                ALTER TABLE fleet_withdrawal ADD CONSTRAINT fleet_withdrawal_signed CHECK (proof IS NOT NULL AND door_seq IS NOT NULL)
+                    NOT VALID;
+            END IF;
+        END $$
+        """,
+        // The hub numbers every change itself: a door's role cannot give a row a number
+        // far ahead (every door's cursor would jump past the changes that follow) or
+        // behind the others' cursors.
+        """
+        CREATE OR REPLACE FUNCTION fleet_number_change() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT
+        AS $$ BEGIN NEW.seq := nextval('fleet_change_seq'); RETURN NEW; END $$
+        """,
+        "CREATE OR REPLACE TRIGGER fleet_subject_number BEFORE INSERT OR UPDATE ON fleet_subject FOR EACH ROW EXECUTE FUNCTION fleet_number_change()",
+        "CREATE OR REPLACE TRIGGER fleet_erasure_number BEFORE INSERT OR UPDATE ON fleet_erasure FOR EACH ROW EXECUTE FUNCTION fleet_number_change()",
+        """
+        CREATE OR REPLACE TRIGGER fleet_withdrawal_number BEFORE INSERT OR UPDATE ON fleet_withdrawal FOR EACH ROW
+        EXECUTE FUNCTION fleet_number_change()
+        """,
+        // An erasure deletes the subject's copy whichever door enrolled it, although the
+        // erasing door's role may delete only its own rows.
+        """
+        CREATE OR REPLACE FUNCTION fleet_erase_copy() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT
+        AS $$ BEGIN DELETE FROM fleet_subject WHERE subject = NEW.subject; RETURN NULL; END $$
+        """,
+        "CREATE OR REPLACE TRIGGER fleet_erasure_copy AFTER INSERT OR UPDATE ON fleet_erasure FOR EACH ROW EXECUTE FUNCTION fleet_erase_copy()",
+        // The door a login role is (bound at `fleet join`, or by `fleet role`).
+        """
+        CREATE OR REPLACE FUNCTION fleet_door_of(role name) RETURNS text LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT
+        AS $$ SELECT door_id FROM fleet_door WHERE fleet_door.role = $1 $$
+        """,
     ]
+
+    /// Every table of the hub.
+    static let tables = [
+        "fleet_meta", "fleet_door", "fleet_join_token", "fleet_subject", "fleet_erasure", "fleet_withdrawal", "fleet_refusal",
+        "fleet_audit", "fleet_audit_key", "fleet_rejection",
+    ]
+
+    /// The doors' group role and its least rights, run by the tables' owner (`fleet init`,
+    /// or a door connecting as the owner to an older hub). Row-level security on every
+    /// table: a door's role reads everything (ciphertext, pseudonyms, numbers), inserts
+    /// only rows of its own door, updates only its own door's sync record and audit key,
+    /// the unsigned copies from before version 3 (to sign them, as itself) and an erasure
+    /// or withdrawal row only to make it its own signed row of the same subject and
+    /// purpose, deletes only its own copies, and cannot alter `fleet_meta` or the tables. The owner (and
+    /// a superuser) is not bound by the policies: it is the operator's role, never a door's.
+    static var doorRoleStatements: [String] {
+        let group = doorGroup
+        let mine = "fleet_door_of(current_user)"
+        var statements = [
+            """
+            DO $$ BEGIN
+                IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '\(group)') THEN CREATE ROLE \(group) NOLOGIN; END IF;
+            END $$
+            """,
+            "GRANT SELECT ON \(tables.joined(separator: ", ")) TO \(group)",
+            "GRANT INSERT ON \(tables.filter { $0 != "fleet_meta" }.joined(separator: ", ")) TO \(group)",
+            "GRANT UPDATE (last_seen_at, cursor) ON fleet_door TO \(group)",
+            "GRANT UPDATE (used_by) ON fleet_join_token TO \(group)",
+            "GRANT UPDATE ON fleet_subject, fleet_erasure, fleet_withdrawal, fleet_audit_key TO \(group)",
+            "GRANT DELETE ON fleet_subject TO \(group)",
+            "GRANT USAGE ON SEQUENCE fleet_change_seq TO \(group)",
+        ]
+        var policies: [(table: String, name: String, command: String, rule: String)] = tables.map { ($0, "read", "SELECT", "USING (true)") }
+        policies += [
+            ("fleet_door", "join", "INSERT", "WITH CHECK (role = current_user)"),
+            ("fleet_door", "sync", "UPDATE", "USING (role = current_user) WITH CHECK (role = current_user)"),
+            ("fleet_join_token", "issue", "INSERT", "WITH CHECK (used_by IS NULL)"),
+            ("fleet_join_token", "spend", "UPDATE", "USING (used_by IS NULL) WITH CHECK (true)"),
+            ("fleet_subject", "delete", "DELETE", "USING (origin_door = \(mine))"),
+            ("fleet_refusal", "write", "INSERT", "WITH CHECK (door_id = \(mine))"),
+            ("fleet_rejection", "write", "INSERT", "WITH CHECK (door_id = \(mine))"),
+            ("fleet_audit", "write", "INSERT", "WITH CHECK (door_id = \(mine))"),
+            ("fleet_audit_key", "write", "INSERT", "WITH CHECK (door_id = \(mine))"),
+            ("fleet_audit_key", "replace", "UPDATE", "USING (door_id = \(mine)) WITH CHECK (door_id = \(mine))"),
+        ]
+        for table in ["fleet_subject", "fleet_erasure", "fleet_withdrawal"] {
+            policies.append((table, "write", "INSERT", "WITH CHECK (origin_door = \(mine))"))
+            // A copy only over an unsigned one. An erasure or a withdrawal also over a row
+            // that does not verify: its key (the subject; the subject and purpose) keeps its
+            // meaning, and a forged row must not block the genuine one.
+            let over = table == "fleet_subject" ? "proof IS NULL" : "true"
+            policies.append((table, "sign", "UPDATE", "USING (\(over)) WITH CHECK (origin_door = \(mine) AND proof IS NOT NULL)"))
+        }
+        statements += tables.map { "ALTER TABLE \($0) ENABLE ROW LEVEL SECURITY" }
+        for policy in policies {
+            statements.append("DROP POLICY IF EXISTS door_\(policy.name) ON \(policy.table)")
+            statements.append("CREATE POLICY door_\(policy.name) ON \(policy.table) FOR \(policy.command) TO \(group) \(policy.rule)")
+        }
+        return statements
+    }
 }

@@ -14,4 +14,18 @@ final class SyncSession: @unchecked Sendable {
     var auditKeyGiven = false
     /// The hub refused the audit chain (its role lacks the table): not asked again.
     var auditRefused = false
+    /// The hub's last sequence number before its rows were signed: an unsigned row up
+    /// to it is from before the upgrade (waiting for a door to sign it), after it a forgery.
+    var signedFrom: Int64 = 0
+    /// Set when the hub was found restored and the door reads it again from the start:
+    /// up to this sequence number, rows the door applied before are met again, and
+    /// skipped without alarm.
+    var rereadThrough: Int64 = 0
+    /// The doors' verification keys, opened from the hub with the fleet key.
+    var doorKeys: [String: [UInt8]] = [:]
+    /// The row this door stopped at because its door's key is missing (`Verdict.wait`),
+    /// recorded once.
+    var waitingAt: Int64?
+    /// Rows refused during the current sync and their codes, listed on the hub at its end.
+    var refusals: [(change: HubChange, code: String)] = []
 }

@@ -18,10 +18,16 @@ struct FleetEndToEndTests {
         var daemon: DaemonProcess?
         private var socket: RawAdminSocket?
 
-        init(maxOfflineMinutes: Double = 15) throws {
+        /// With `console`, the daemon serves the web console (for `/metrics`) on a port of its own.
+        let console: Bool
+
+        init(maxOfflineMinutes: Double = 15, console: Bool = false) throws {
+            self.console = console
             fixture = try ConsentFixture { text in
-                text.replacingOccurrences(of: "max_offline_minutes = 15", with: "max_offline_minutes = \(maxOfflineMinutes)")
-                    .replacingOccurrences(of: "listen = \"127.0.0.1:0\"", with: "listen = \"off\"")
+                let edited = text.replacingOccurrences(of: "max_offline_minutes = 15", with: "max_offline_minutes = \(maxOfflineMinutes)")
+                return console
+                    ? ConsentFixture.fillingInController(edited)
+                    : edited.replacingOccurrences(of: "listen = \"127.0.0.1:0\"", with: "listen = \"off\"")
             }
         }
 
@@ -32,8 +38,17 @@ struct FleetEndToEndTests {
 
         func start() throws {
             daemon = try DaemonProcess(
-                arguments: ["--source", "none", "--policy", fixture.policyPath, "--log-level", "warning"], socketPath: fixture.socketPath)
+                arguments: ["--source", "none", "--policy", fixture.policyPath, "--log-level", console ? "info" : "warning"],
+                socketPath: fixture.socketPath)
             socket = nil
+        }
+
+        /// The value of a `/metrics` gauge (the console's, asked from loopback).
+        func metric(_ name: String) throws -> Double? {
+            let daemon = try #require(daemon)
+            let reply = try ConsoleClient(base: try ConsoleDaemon.address(of: daemon)).request("GET", "/metrics")
+            let line = reply.text.split(separator: "\n").first { $0.hasPrefix(name + " ") }
+            return line.flatMap { Double($0.split(separator: " ").last ?? "") }
         }
 
         func stop() {
@@ -295,7 +310,7 @@ struct FleetEndToEndTests {
         try _ = hub.psql("UPDATE fleet_meta SET schema_version = 1")
         try main.start()
         let upgraded = main.wait(seconds: 15) {
-            (try? hub.psql("SELECT schema_version FROM fleet_meta")) == "2"
+            (try? hub.psql("SELECT schema_version FROM fleet_meta")) == "3"
                 && (try? hub.psql("SELECT to_regclass('fleet_withdrawal') IS NOT NULL")) == "t"
         }
         #expect(upgraded != nil, "\(main.fleet)")

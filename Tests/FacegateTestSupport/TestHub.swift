@@ -67,10 +67,44 @@ public final class TestHub: @unchecked Sendable {
         try server(["pg_ctl", "-D", directory + "/data", "-m", immediate ? "immediate" : "fast", "-w", "stop"])
     }
 
-    /// Runs SQL with psql and returns its unaligned, tuples-only output.
+    /// Runs SQL with psql and returns its unaligned, tuples-only output; as `user` (the
+    /// cluster's superuser, the hub's owner, unless told).
     @discardableResult
-    public func psql(_ sql: String, database: String = "hub") throws -> String {
-        try run("/usr/bin/psql", ["-h", directory, "-U", "facegate", "-d", database, "-v", "ON_ERROR_STOP=1", "-Atq", "-c", sql])
+    public func psql(_ sql: String, database: String = "hub", user: String = "facegate") throws -> String {
+        try run("/usr/bin/psql", ["-h", directory, "-U", user, "-d", database, "-v", "ON_ERROR_STOP=1", "-Atq", "-c", sql])
+    }
+
+    /// The hub's address as another role (a door's own).
+    public func url(user: String) -> String { "postgresql://\(user)@/hub?host=\(directory)" }
+
+    /// The server's processes: the postmaster (`postmaster.pid`) and its children.
+    public func processes() -> [pid_t] {
+        guard let text = try? String(contentsOfFile: directory + "/data/postmaster.pid", encoding: .utf8),
+            let first = text.split(separator: "\n").first, let postmaster = pid_t(first.trimmingCharacters(in: .whitespaces))
+        else { return [] }
+        var children: [pid_t] = []
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = pid_t(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { continue }
+            // "pid (comm) state ppid ...": the fields after the command's closing parenthesis.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, pid_t(fields[1]) == postmaster { children.append(pid) }
+        }
+        return [postmaster] + children
+    }
+
+    /// A black hole: every process of the server stopped (SIGSTOP), so connections stay
+    /// open and nothing is ever answered, as behind a partition that drops packets.
+    public func pause() throws {
+        let processes = processes()
+        guard !processes.isEmpty else { throw Self.failure("the hub's server is not running") }
+        for pid in processes { kill(pid, SIGSTOP) }
+    }
+
+    /// Ends `pause()`.
+    public func resume() {
+        for pid in processes() { kill(pid, SIGCONT) }
     }
 
     /// A plain-SQL dump of the hub's database: what a backup of the hub, or a thief, holds.

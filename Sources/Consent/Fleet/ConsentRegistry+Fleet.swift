@@ -88,6 +88,13 @@ extension ConsentRegistry {
         return true
     }
 
+    /// Records a row of the fleet's hub that this door refused (not signed, altered,
+    /// signed by another door than it names, or a genuine row given again) as a breach
+    /// event naming the pseudonym it was about: someone wrote to the hub who should not.
+    public func recordFleetBreach(problem: String, subject: String) throws {
+        try breaches.recordOnce(check: "fleet_row", problem: problem, affectedSubjects: [subject])
+    }
+
     /// The pseudonyms this door holds templates for.
     public func heldSubjects() throws -> [SubjectID] {
         try vault.subjects().map(\.id)
