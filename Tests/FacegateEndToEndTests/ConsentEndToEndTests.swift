@@ -60,10 +60,17 @@ struct ConsentEndToEndTests {
         #expect(try appliance.identify("biden.jpg").first?["decision"] as? String == "member")
 
         // Identify stored nothing about the faces: besides the record of who ran which
-        // command, the audit log has the enrolments and the erasure only.
+        // command, the audit log has the enrolments, the erasure, and each lookup that
+        // found a member (under that member, for their access answer): Obama's, then
+        // Biden's. The strangers of the group photo left nothing.
         let audit = try appliance.run(["export", "audit"])
         let actions = audit.jsonLines.compactMap { $0["action"] as? String }
-        #expect(actions.filter { $0 != "admin.command" } == ["subject.enrol", "subject.enrol", "subject.erase", "export.audit"])
+        #expect(
+            actions.filter { $0 != "admin.command" } == [
+                "subject.enrol", "subject.enrol", "identify.match", "subject.erase", "identify.match", "export.audit",
+            ])
+        let lookups = audit.jsonLines.filter { $0["action"] as? String == "identify.match" }.compactMap { $0["subject"] as? String }
+        #expect(lookups.first == subject && lookups.count == 2)
         let commands = audit.jsonLines.filter { $0["action"] as? String == "admin.command" }.compactMap {
             ($0["details"] as? [String: Any])?["command"] as? String
         }

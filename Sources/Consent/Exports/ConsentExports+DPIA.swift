@@ -61,6 +61,7 @@ extension ConsentExports {
                     "backups": .string("unreadable \(Self.days(retention.backupDays)) after an erasure; a restore re-applies erasures"),
                 ],
                 "who_sees_what": .array(policy.recordOfProcessing.recipients.map(JSONValue.string)),
+                "further_processing": furtherProcessing(fleetHub: []),
                 "recipients": .array(policy.recordOfProcessing.recipients.map(JSONValue.string)),
                 "transfers": .string(policy.recordOfProcessing.transfers),
                 "device_now": [
@@ -91,7 +92,9 @@ extension ConsentExports {
             "c_risks": .array(
                 PrivacyRisk.catalogue.map { risk in
                     [
-                        "id": .string(risk.id), "risk": .string(risk.risk), "likelihood": .null, "severity": .null,
+                        // Not the device's to judge: a null here read as "assessed as nil".
+                        "id": .string(risk.id), "risk": .string(risk.risk), "likelihood": "to be assessed by the controller",
+                        "severity": "to be assessed by the controller",
                         "measures": .array(risk.measures.map(JSONValue.string)),
                         "proven_by": .string(
                             "the tests of requirement(s) \(risk.requirements.map(String.init).joined(separator: ", ")) in docs/PRIVACY.md"),

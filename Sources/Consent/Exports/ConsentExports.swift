@@ -214,6 +214,7 @@ public final class ConsentExports: @unchecked Sendable {
                 "dpia_reference": .string(denyList.dpiaReference),
                 "approvals_required": .int(policy.denyList.approvalsRequired), "review_days": .double(policy.denyList.reviewDays),
             ],
+            "further_processing": furtherProcessing(fleetHub: extra),
         ]
         if draft {
             // Beside the draft flag, where a reader sees it first.
@@ -309,22 +310,80 @@ public final class ConsentExports: @unchecked Sendable {
         value == value.rounded() ? "\(Int(value)) days" : "\(value) days"
     }
 
-    /// A JSON document as Markdown: one section per top-level key, nested lists below.
+    /// What the device does that the policy's lists may not say, in the words of the
+    /// record of processing and the impact assessment alike: people who are not
+    /// members, the staff's own data, the deny-list's data, the records kept for the
+    /// device's life, the decision at the door, breaches, and a fleet's hub.
+    func furtherProcessing(fleetHub: [String]) -> JSONValue {
+        let policy = self.policy
+        var object: JSONObject = [
+            "people_who_are_not_members": .string(
+                "A face of someone who is not a member, standing where the trigger processes faces (\(policy.recognition.trigger.meaning)), is measured in memory and compared with the members' templates, then discarded: its template is wiped once compared and nothing about the person is stored, only the day's count of decisions. This is biometric data (Art. 9) processed for an instant."
+            ),
+            "staff_accounts": .string(
+                "The web console's accounts are staff's personal data: an account name, the named person it is for, a role, the OS user who made it, an Argon2id hash of the password, digests of API tokens, and the audit entries of what each account did. Kept while the account exists; its audit entries as long as the audit log."
+            ),
+            "deny_list_data": .string(
+                "When the deny-list is enabled: incident categories and notes, entries, their reasons and approvals, and alerts at the door. Notes may describe offences (Art. 10): they are sealed with the person's own key, shown only to administrators and the person (in their access answer, staff named by role), and erased with the person."
+            ),
+            "records_kept_for_the_life_of_the_device": .string(
+                "The erasure journal (pseudonyms erased or purposes withdrawn, when, and the OS user who asked) and the audit log (every action with its actor and pseudonym; personal details sealed with each person's key, unreadable after their erasure) are kept for the life of the device: they are what keeps an erasure erased and the processing accountable."
+            ),
+            "automated_decisions": .string(
+                "A member's decision opens the door without a person (Art. 22 applies only to decisions with legal or similarly significant effect): nobody is refused by the device alone. An unknown face is offered the card or the desk; a deny-list match is an alert a member of staff decides, with a reason, and an unanswered alert does nothing."
+            ),
+            "breach_notification": .string(
+                "Integrity failures (altered records, a damaged erasure journal, forged rows from a fleet's hub) are recorded as breach events listing the pseudonyms affected (`facegate audit check`, the audit export). The controller notifies the supervisory authority within 72 hours of becoming aware of a breach (Art. 33), and the people concerned when the risk to them is high (Art. 34)."
+            ),
+        ]
+        if !fleetHub.isEmpty {
+            object["fleet"] = .string(
+                "This door is one of a fleet: members' templates and details, consent records, erasures and each door's audit log are copied to the fleet's hub (\(fleetHub.joined(separator: ", "))) sealed with a fleet key only the doors hold; the hub sees pseudonyms, times and counts, never a name or a template."
+            )
+        }
+        return .object(object)
+    }
+
+    /// The section titles of the documents the DPO files, by their JSON keys: a reader
+    /// sees "(a) Controller and data-protection officer", not `a_controller`.
+    static let sectionTitles: [String: String] = [
+        "a_controller": "(a) Controller and data-protection officer", "b_purposes": "(b) Purposes of the processing",
+        "c_categories": "(c) Categories of data subjects and of personal data", "d_recipients": "(d) Recipients",
+        "e_transfers": "(e) Transfers to a third country or an international organisation",
+        "f_erasure_time_limits": "(f) Time limits for erasure", "g_security_measures": "(g) Technical and organisational security measures",
+        "notices": "Consent notices in use", "recognition_trigger": "Who the camera processes", "deny_list": "The deny-list",
+        "further_processing": "Further processing the controller should know of",
+        "a_description": "(a) Systematic description of the processing and its purposes",
+        "b_necessity_and_proportionality": "(b) Necessity and proportionality",
+        "c_risks": "(c) Risks to the rights and freedoms of the people concerned", "d_measures": "(d) Measures envisaged",
+        "open_items": "Items only the controller can complete", "controller": "Controller",
+    ]
+
+    /// A key as words: `dpo_contact` is "Dpo contact", `legal_basis` "Legal basis".
+    static func words(_ key: String) -> String {
+        let text = String(key.map { $0 == "_" ? " " : $0 })
+        return text.prefix(1).uppercased() + text.dropFirst()
+    }
+
+    /// A JSON document as Markdown: a section per top-level key under its title
+    /// (`sectionTitles`), its fields as labelled lists, never a dump of keys.
     static func markdown(_ record: JSONValue, title: String = "Record of processing activities (GDPR Art. 30(1))") -> String {
         var out = "# \(title)\n\n"
         func render(_ value: JSONValue, indent: String) -> String {
             switch value {
             case .object(let object):
                 return object.entries.map {
-                    "\(indent)- **\($0.key)**:"
+                    "\(indent)- **\(words($0.key))**:"
                         + (isScalar($0.value) ? " " + render($0.value, indent: "") : "\n" + render($0.value, indent: indent + "  "))
                 }.joined(separator: "\n")
             case .array(let values):
+                guard !values.isEmpty else { return "\(indent)- (none)" }
                 return values.map {
                     isScalar($0) ? "\(indent)- " + render($0, indent: "") : "\(indent)-\n" + render($0, indent: indent + "  ")
                 }.joined(separator: "\n")
             case .string(let text): return text
-            case .null: return "none"
+            case .bool(let flag): return flag ? "yes" : "no"
+            case .null: return "(not recorded)"
             default: return value.serialized
             }
         }
@@ -334,10 +393,15 @@ public final class ConsentExports: @unchecked Sendable {
             default: true
             }
         }
-        // The draft marking is the document's first line, not a section.
-        for entry in record.objectValue?.entries ?? [] where !["type", "draft", "unfilled_fields"].contains(entry.key) {
-            out +=
-                "## \(entry.key)\n\n" + (isScalar(entry.value) ? render(entry.value, indent: "") : render(entry.value, indent: "")) + "\n\n"
+        // What the document is comes first, from its own fields; the draft marking is the
+        // document's first line, not a section.
+        let header = ["type", "draft", "unfilled_fields", "article", "generated_at", "subject"]
+        if let object = record.objectValue {
+            let facts = object.entries.filter { ["article", "generated_at", "subject"].contains($0.key) }
+            if !facts.isEmpty { out += facts.map { "**\(words($0.key))**: \(render($0.value, indent: ""))" }.joined(separator: "  \n") + "\n\n" }
+        }
+        for entry in record.objectValue?.entries ?? [] where !header.contains(entry.key) {
+            out += "## \(sectionTitles[entry.key] ?? words(entry.key))\n\n" + render(entry.value, indent: "") + "\n\n"
         }
         return out
     }
