@@ -35,7 +35,9 @@ jobs = {}  # pid -> N
 
 
 def log(text):
-    os.write(1, ("guest-agent: " + text + "\n").encode())
+    # A file, not the console: the kernel's console may not be flushed before power-off.
+    with open(os.path.join(SESSION, "agent.log"), "a") as file:
+        file.write("%.3f %s\n" % (time.monotonic(), text))
 
 
 def answer(name, value):
@@ -118,17 +120,23 @@ def power_off(reason):
         except ProcessLookupError:
             pass
     os.sync()
+    log("synced")
     libc = ctypes.CDLL(None, use_errno=True)
-    libc.reboot(0x4321FEDC)  # LINUX_REBOOT_CMD_POWER_OFF: UML's process exits
+    result = libc.reboot(0x4321FEDC)  # LINUX_REBOOT_CMD_POWER_OFF: UML's process exits
+    log("reboot returned %d, errno %d" % (result, ctypes.get_errno()))
     os._exit(0)
 
 
 def main():
     mount_kernel_filesystems()
-    # The console: no echo of the orders, no signals from its characters.
-    attributes = termios.tcgetattr(0)
+    # The console's own tty (con0), not /dev/console, which init's descriptors are: a
+    # hangup (the host closing the pipe) reaches every descriptor of the tty except
+    # those opened through /dev/console, so on those EOF would never show.
+    console = os.open("/dev/tty0", os.O_RDWR | os.O_NOCTTY)
+    # No echo of the orders, no signals from their characters.
+    attributes = termios.tcgetattr(console)
     attributes[3] &= ~(termios.ECHO | termios.ECHONL | termios.ISIG)
-    termios.tcsetattr(0, termios.TCSANOW, attributes)
+    termios.tcsetattr(console, termios.TCSANOW, attributes)
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_write, False)
     signal.set_wakeup_fd(wake_write)
@@ -138,16 +146,16 @@ def main():
     pending = b""
     while True:
         try:
-            readable, _, _ = select.select([0, wake_read], [], [])
+            readable, _, _ = select.select([console, wake_read], [], [])
         except InterruptedError:
             continue
         if wake_read in readable:
             os.read(wake_read, 512)
             reap()
-        if 0 not in readable:
+        if console not in readable:
             continue
         try:
-            data = os.read(0, 4096)
+            data = os.read(console, 4096)
         except OSError:
             data = b""
         if not data:
