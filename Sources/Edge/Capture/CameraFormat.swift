@@ -102,7 +102,7 @@ public struct ReconnectPolicy: Sendable, Equatable {
     /// Whether an errno from reading a frame (DQBUF) of a streaming camera means it went
     /// away. EINVAL too: when a driver is unbound (a camera unplugged, a USB reset), its
     /// queue is torn down under the reader, and the next DQBUF answers EINVAL, not
-    /// ENODEV (vivid does, seen in the camera tests). Reopening is the cure either way.
+    /// ENODEV (vivid did, in the first runs against it). Reopening is the cure either way.
     public static func isDisconnection(frameReadErrno code: Int32) -> Bool {
         code == EINVAL || isDisconnection(errno: code)
     }
