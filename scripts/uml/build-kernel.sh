@@ -10,11 +10,11 @@
 #
 # The cache is $FACEGATE_UML_DIR, else /var/cache/facegate-uml (root), else
 # ${XDG_CACHE_HOME:-~/.cache}/facegate-uml; the tests look in the same places
-# (Tests/FacegateTestSupport/UMLGuest.swift). It holds `linux` (the kernel, ~40 MB),
+# (Tests/FacegateTestSupport/UMLGuest.swift). It holds `linux` (the kernel, 8 MB),
 # `linux.key` (a digest of what it was built from: a changed fragment or patch
 # rebuilds it), `build.log`; the source tree and objects are removed after a build
-# unless FACEGATE_UML_KEEP_TREE=1. A build takes about 10 min of CPU (about 6 wall on
-# 2 idle cores) and runs under nice, so that it only takes what others leave.
+# unless FACEGATE_UML_KEEP_TREE=1. A build takes about 9 min of CPU and runs under
+# nice, so that it only takes what others leave.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -49,7 +49,7 @@ build() {
     local started=$SECONDS tree=$dir/tree
     rm -rf "$tree"
     mkdir -p "$tree/obj"
-    echo "uml: building the camera tests' kernel in $tree (about 10 min of CPU; log: $dir/build.log)"
+    echo "uml: building the camera tests' kernel in $tree (about 9 min of CPU; log: $dir/build.log)"
     {
         nice -n 10 tar xf "$source_tarball" -C "$tree"
         local src=$tree/linux-source-6.1
