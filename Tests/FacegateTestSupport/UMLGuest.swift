@@ -51,14 +51,22 @@ public final class UMLGuest: @unchecked Sendable {
 
     private static let sharedGuest = Mutex<UMLGuest?>(nil)
 
-    /// The guest of this test process, booted on first use (and booted again if it died).
+    /// The guest of this test process, booted on first use (and booted again if it died),
+    /// powered off when the process exits.
     public static func shared() throws -> UMLGuest {
         try sharedGuest.withLock { guest in
             if let running = guest, running.process.isRunning { return running }
             let booted = try UMLGuest(vivid: VividCamera.parameters)
+            if guest == nil { atexit { UMLGuest.shutDownShared() } }
             guest = booted
             return booted
         }
+    }
+
+    /// Powers the shared guest off, its session directory removed, and ends the helper
+    /// process UML leaves behind (`shutDown`).
+    static func shutDownShared() {
+        sharedGuest.withLock { $0?.shutDown(clean: true) }
     }
 
     public let session = TemporaryDirectory(prefix: "fg-uml")
@@ -105,10 +113,17 @@ public final class UMLGuest: @unchecked Sendable {
         try? console.fileHandleForWriting.close()
     }
 
-    /// Powers the guest off (it also does when this process ends).
-    public func shutDown() {
-        send("quit")
-        process.waitUntilExit()
+    /// Powers the guest off (it also does when this process ends); `clean` removes its
+    /// session directory too.
+    public func shutDown(clean: Bool = false) {
+        guard process.isRunning else { return }
+        send(clean ? "quit clean" : "quit")
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning, Date() < deadline { usleep(20_000) }
+        if process.isRunning { process.terminate() }
+        // A helper of UML's (it polls the console's pipe) outlives the kernel; it is in
+        // the kernel's process group, which the kernel leads.
+        killpg(process.processIdentifier, SIGKILL)
     }
 
     private func send(_ line: String) {

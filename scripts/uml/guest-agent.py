@@ -7,7 +7,7 @@ The channel is the guest's console, which is the host's pipe on UML's standard i
 
     start N        run the command described by SESSION/N.json
     signal N SIG   send SIG to command N's process group
-    quit           end every command, power off
+    quit [clean]   end every command, power off (clean: and remove SESSION)
 
 SESSION is the `facegate_session=` kernel parameter: a directory on the host that the
 guest sees at the same path. N.json is {"argv": [...], "env": {...}, "cwd": "...",
@@ -17,13 +17,14 @@ guest answers in files the host polls: N.pid once the command runs ({"pid": P} o
 to a temporary name and renamed, so the host never reads half of one. SESSION/ready says
 the guest has booted. When the host closes the pipe (the test process ended, or
 crashed), every command is killed and the guest powers off: a UML kernel never outlives
-the tests that started it. No polling inside: the agent sleeps in select() on the
+the tests that started it (and the session directory goes with it). No polling inside: the agent sleeps in select() on the
 console and a SIGCHLD pipe (one virtual CPU, and every system call goes through ptrace).
 """
 import ctypes
 import json
 import os
 import select
+import shutil
 import signal
 import subprocess
 import termios
@@ -112,13 +113,16 @@ def send(number, sig):
                 pass
 
 
-def power_off(reason):
+def power_off(reason, clean=False):
     log("power off: " + reason)
     for pid in list(jobs):
         try:
             os.killpg(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+    if clean:
+        # The host is gone (the test process ended): nobody will read the answers.
+        shutil.rmtree(SESSION, ignore_errors=True)
     os.sync()
     log("synced")
     libc = ctypes.CDLL(None, use_errno=True)
@@ -159,7 +163,7 @@ def main():
         except OSError:
             data = b""
         if not data:
-            power_off("the host closed the console")
+            power_off("the host closed the console", clean=True)
         pending += data
         while b"\n" in pending:
             line, pending = pending.split(b"\n", 1)
@@ -171,7 +175,7 @@ def main():
             elif words[0] == "signal" and len(words) == 3:
                 send(words[1], int(words[2]))
             elif words[0] == "quit":
-                power_off("asked to")
+                power_off("asked to", clean=words[1:] == ["clean"])
             else:
                 log("unknown order: " + line.decode(errors="replace"))
         reap()
