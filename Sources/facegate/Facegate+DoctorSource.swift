@@ -40,11 +40,27 @@ extension Facegate.Doctor {
             } catch {
                 return Check(name: "source", level: .fail, detail: message(error))
             }
-        case .v4l2(let device, _, _, _):
+        case .v4l2(let device, let request):
             guard access(device, F_OK) == 0 else {
                 return Check(
                     name: "source", level: .fail,
                     detail: "the policy's camera \(device) does not exist; plug it in or fix [appliance] source")
+            }
+            guard CameraDevice.describe(device) != nil else {
+                return Check(
+                    name: "source", level: .fail,
+                    detail:
+                        "the policy's \(device) does not capture video (an output or metadata node); name the camera's capture node in [appliance] source"
+                )
+            }
+            if let wanted = request.pixelFormat, let camera = CameraDevice.describe(device), camera.problem == nil,
+                !camera.formats.contains(where: { $0.fourcc == wanted })
+            {
+                return Check(
+                    name: "source", level: .fail,
+                    detail:
+                        "the policy asks \(device) for format=\(wanted.prefix { $0 != " " }), which it does not send; fix [appliance] source"
+                )
             }
             return Check(name: "source", level: .ok, detail: device)
         case .y4m(let path), .directory(let path, _):

@@ -16,7 +16,8 @@ extension Facegate {
         static let configuration = CommandConfiguration(
             abstract: "Run the appliance: frames in, decisions out (one JSON line each on standard output).",
             discussion: """
-                Sources: v4l2:/dev/video0[?width=640&height=480&fps=15] (a camera), rtsp://HOST[:PORT]/PATH (an IP \
+                Sources: v4l2:/dev/video0[?width=640&height=480&fps=15] (a camera; &format=YUYV asks it for one of its \
+                own pixel formats, which `facegate doctor` lists; a camera not there yet is waited for), rtsp://HOST[:PORT]/PATH (an IP \
                 camera: its user is the policy's [appliance] source_user, its password the systemd credential \
                 facegate-rtsp-password; it is reconnected when it drops), y4m:PATH (a video), \
                 dir:PATH[?hold=5] (a folder of photos as a slideshow). A file source is processed as fast \
@@ -92,7 +93,10 @@ extension Facegate {
                 let metrics = ConsoleMetrics()
                 // No source: the console and the admin socket only (an office PC, a DPO's box).
                 let pipeline = try spec.map { spec in
-                    let frames = try spec.open(logger: logger, sourceUser: policy.appliance.sourceUser)
+                    // A camera not there yet (the box booting, a cable being plugged) is
+                    // waited for, as one lost later is: exiting would only have systemd
+                    // restart the daemon every 2 s until it is.
+                    let frames = try spec.open(logger: logger, sourceUser: policy.appliance.sourceUser, waitForCamera: true)
                     let pipeline = RecognitionPipeline(
                         engine: engine, registry: registry, source: frames,
                         configuration: .init(policy: policy.recognition, realtime: realtime, loop: loop),
@@ -116,6 +120,14 @@ extension Facegate {
                     if let camera = frames as? RTSPCamera {
                         running["source.codec"] = "\(camera.codec)"
                         running["source.size"] = "\(camera.width)x\(camera.height)"
+                    }
+                    if let camera = frames as? V4L2Camera {
+                        if camera.isWaiting {
+                            logger.warning(
+                                "the camera is not there; waiting for it", metadata: ["source": "\(spec.loggedName)"])
+                        } else {
+                            running["source.format"] = "\(camera.formatDescription)"
+                        }
                     }
                     logger.info("facegate running", metadata: running)
                     return pipeline

@@ -36,6 +36,18 @@ struct CameraHealthTests {
         #expect(health.tooDarkShare == 0 && !health.needsLight)
     }
 
+    @Test("a source that has lost its device is down at once, though its last frame is recent")
+    func disconnected() {
+        let start = ContinuousClock.now
+        let frames = (0..<30).map { CameraHealth.Frame(at: start.advanced(by: .milliseconds(33 * $0)), light: .normal) }
+        let last = frames[frames.count - 1].at
+        let now = last.advanced(by: .milliseconds(300))
+        #expect(CameraHealth(running: true, connected: true, recent: frames, lastFrame: last, now: now).up)
+        let lost = CameraHealth(running: true, connected: false, recent: frames, lastFrame: last, now: now)
+        #expect(!lost.up)
+        #expect(lost.secondsSinceLastFrame ?? 9 < 1)
+    }
+
     @Test("the door needs light when most recent frames are too dark, not when a few are")
     func needsLight() {
         let start = ContinuousClock.now

@@ -72,8 +72,24 @@ struct CaptureTests {
     func sourceSpec() throws {
         #expect(
             try FrameSourceSpec(parsing: "v4l2:/dev/video2?width=1280&height=720&fps=30")
-                == .v4l2(device: "/dev/video2", width: 1280, height: 720, fps: 30))
-        #expect(try FrameSourceSpec(parsing: "v4l2:/dev/video0") == .v4l2(device: "/dev/video0", width: 640, height: 480, fps: 15))
+                == .v4l2(device: "/dev/video2", request: .init(width: 1280, height: 720, fps: 30)))
+        #expect(
+            try FrameSourceSpec(parsing: "v4l2:/dev/video0")
+                == .v4l2(device: "/dev/video0", request: .init(width: 640, height: 480, fps: 15)))
+        // A pixel format of the camera's own, as V4L2 spells it; RGB3 is what is asked anyway.
+        #expect(
+            try FrameSourceSpec(parsing: "v4l2:/dev/video0?format=yuyv&fps=30")
+                == .v4l2(device: "/dev/video0", request: .init(width: 640, height: 480, fps: 30, pixelFormat: "YUYV")))
+        #expect(
+            try FrameSourceSpec(parsing: "v4l2:/dev/video0?format=Y10")
+                == .v4l2(device: "/dev/video0", request: .init(width: 640, height: 480, fps: 15, pixelFormat: "Y10 ")))
+        #expect(try FrameSourceSpec(parsing: "v4l2:/dev/video0?format=RGB3") == .camera("/dev/video0"))
+        for bad in ["v4l2:/dev/video0?format=", "v4l2:/dev/video0?format=YUYV2", "v4l2:/dev/video0?format=Y1-0", "y4m:a.y4m?format=GREY"] {
+            let error = #expect(throws: CaptureError.self, "\(bad)") { try FrameSourceSpec(parsing: bad) }
+            #expect(error?.code == .invalidArgument)
+        }
+        #expect(CameraFormat.fourccText(CameraFormat.fourcc("Y16 ")) == "Y16 ")
+        #expect(CameraFormat.fourcc("GREY") == CameraPixelFormat.fourcc("GREY"))
         #expect(try FrameSourceSpec(parsing: "y4m:/tmp/a.y4m") == .y4m(path: "/tmp/a.y4m"))
         #expect(try FrameSourceSpec(parsing: "dir:photos?hold=3") == .directory(path: "photos", framesPerImage: 3))
         for bad in ["camera", "http://x", "v4l2:", "v4l2:/dev/video0?fps=-1", "y4m:a?b"] {
@@ -153,6 +169,10 @@ struct CaptureTests {
         #expect(ReconnectPolicy.isDisconnection(errno: ENODEV))
         #expect(ReconnectPolicy.isDisconnection(errno: EIO))
         #expect(!ReconnectPolicy.isDisconnection(errno: EINVAL))
+        // Reading a frame of a camera whose driver went away answers EINVAL: gone, not broken.
+        #expect(ReconnectPolicy.isDisconnection(frameReadErrno: EINVAL))
+        #expect(ReconnectPolicy.isDisconnection(frameReadErrno: ENODEV))
+        #expect(!ReconnectPolicy.isDisconnection(frameReadErrno: ENOMEM))
     }
 
     @Test("a missing camera is a clear error naming the device and the alternative")

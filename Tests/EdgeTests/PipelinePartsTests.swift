@@ -26,6 +26,34 @@ struct PipelinePartsTests {
         #expect(tracker.tracks.count == 1)
     }
 
+    @Test(
+        "a track ends after a time without frames, however few frames were missed: after a camera outage the face at the same spot is a new track"
+    )
+    func trackEndsAfterTime() {
+        var tracker = FaceTracker(voteFrames: 3, recheckFrames: 30)
+        let member = MatchDecision(kind: .member, subject: alice, distance: 0.4)
+        // 15 frames a second: decided on the third.
+        var track = 0
+        for frame in 0..<3 {
+            let assignment = tracker.update(frame: frame, time: Double(frame) / 15, boxes: [box(100)])[0]
+            track = assignment.track
+            _ = tracker.vote(track: track, member)
+        }
+        #expect(tracker.tracks.first?.decision == member)
+        // The next frame a moment later: the same person, the same decided track, not embedded.
+        let next = tracker.update(frame: 3, time: 3.0 / 15, boxes: [box(102)])[0]
+        #expect(next.track == track && !next.embed)
+        // The camera was away for a minute: the next frame is numbered 4, but the face in
+        // it may be someone else's. A new track, embedded at once.
+        let after = tracker.update(frame: 4, time: 63, boxes: [box(102)])[0]
+        #expect(after.track != track)
+        #expect(after.embed)
+        #expect(tracker.tracks.count == 1 && tracker.tracks[0].decision == nil)
+        // Just within the limit the track goes on (a slow frame is not an outage).
+        let slow = tracker.update(frame: 5, time: 63 + tracker.maxMissedSeconds - 0.1, boxes: [box(102)])[0]
+        #expect(slow.track == after.track)
+    }
+
     @Test("votes settle a decision once; a decided track is only re-embedded every recheck interval")
     func voting() {
         var tracker = FaceTracker(voteFrames: 3, recheckFrames: 5)

@@ -6,12 +6,40 @@ public enum CameraFormat {
         public var width: Int
         public var height: Int
         public var fps: Int
+        /// The camera's own pixel format to ask for, as a V4L2 fourcc of four characters
+        /// (`YUYV`, `MJPG`, `GREY`, `Y10 `, `Y16 `); nil lets libv4l2 choose one and
+        /// convert it to RGB24 (`format=` in the source, read by `fourcc(parsing:)`).
+        public var pixelFormat: String?
 
-        public init(width: Int, height: Int, fps: Int) {
+        public init(width: Int, height: Int, fps: Int, pixelFormat: String? = nil) {
             self.width = width
             self.height = height
             self.fps = fps
+            self.pixelFormat = pixelFormat
         }
+    }
+
+    /// A source's `format=` as the fourcc V4L2 names: upper case, padded with spaces to
+    /// four characters (`y10` is `Y10 `); nil for text that cannot be one.
+    public static func fourcc(parsing text: String) -> String? {
+        let upper = text.uppercased()
+        guard (1...4).contains(upper.count), upper.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+            return nil
+        }
+        return upper + String(repeating: " ", count: 4 - upper.count)
+    }
+
+    /// A fourcc as V4L2 numbers it (`v4l2_fourcc(a, b, c, d)`).
+    public static func fourcc(_ text: String) -> UInt32 {
+        Array(text.utf8.prefix(4)).enumerated().reduce(0) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
+    }
+
+    /// A fourcc number as its four characters (trailing spaces kept), with `-BE` for a
+    /// big-endian variant (bit 31 set, as V4L2 marks `Y16 -BE` and v4l2-ctl writes it).
+    public static func fourccText(_ code: UInt32) -> String {
+        let bigEndian: UInt32 = 1 << 31
+        let text = String(decoding: (0..<4).map { UInt8(truncatingIfNeeded: (code & ~bigEndian) >> (8 * $0)) }, as: UTF8.self)
+        return code & bigEndian != 0 ? text + "-BE" : text
     }
 
     /// Among the sizes a camera offers, the one to use for a request: the exact size if
@@ -69,6 +97,14 @@ public struct ReconnectPolicy: Sendable, Equatable {
     /// configuration mistake that retrying will not fix.
     public static func isDisconnection(errno code: Int32) -> Bool {
         [ENODEV, EIO, ENXIO, ENOENT, EPIPE].contains(code)
+    }
+
+    /// Whether an errno from reading a frame (DQBUF) of a streaming camera means it went
+    /// away. EINVAL too: when a driver is unbound (a camera unplugged, a USB reset), its
+    /// queue is torn down under the reader, and the next DQBUF answers EINVAL, not
+    /// ENODEV (vivid did, in the first runs against it). Reopening is the cure either way.
+    public static func isDisconnection(frameReadErrno code: Int32) -> Bool {
+        code == EINVAL || isDisconnection(errno: code)
     }
 }
 

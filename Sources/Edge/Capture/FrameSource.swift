@@ -18,6 +18,11 @@ public protocol FrameSource: AnyObject, Sendable {
     /// Gives the source a way to learn that the pipeline is stopping, so that a source
     /// blocked waiting for a device (a camera being reconnected) gives up promptly.
     func stopWaiting(when shouldStop: @escaping @Sendable () -> Bool)
+    /// Gives a live source someone to tell, from its reading thread, when its device
+    /// goes (false: unplugged, the stream dropped, or not there at start) and when
+    /// frames come again (true), so that `status` says the camera is down at once
+    /// rather than after `CameraHealth.upWithinSeconds` without a frame.
+    func reportConnection(to handler: @escaping @Sendable (Bool) -> Void)
 }
 
 extension FrameSource {
@@ -25,4 +30,5 @@ extension FrameSource {
     public func close() {}
     public var isLive: Bool { false }
     public func stopWaiting(when shouldStop: @escaping @Sendable () -> Bool) {}
+    public func reportConnection(to handler: @escaping @Sendable (Bool) -> Void) {}
 }

@@ -3,10 +3,10 @@ public import FacegateCore
 public import Logging
 
 /// A frame source as the command line and the policy name it:
-/// `v4l2:/dev/video0[?width=640&height=480&fps=15]`, `rtsp://HOST[:PORT]/PATH`,
+/// `v4l2:/dev/video0[?width=640&height=480&fps=15&format=YUYV]`, `rtsp://HOST[:PORT]/PATH`,
 /// `y4m:PATH`, `dir:PATH`.
 public enum FrameSourceSpec: Sendable, Equatable {
-    case v4l2(device: String, width: Int, height: Int, fps: Int)
+    case v4l2(device: String, request: CameraFormat.Request)
     /// An IP camera; its address is passed to the camera as written (query included).
     case rtsp(RTSPAddress)
     case y4m(path: String)
@@ -20,7 +20,7 @@ public enum FrameSourceSpec: Sendable, Equatable {
     /// command output, not through the logs.
     public var loggedName: String {
         switch self {
-        case .v4l2(let device, _, _, _): "v4l2:" + device
+        case .v4l2(let device, _): "v4l2:" + device
         case .rtsp(let address): address.loggedName
         case .y4m: "y4m"
         case .directory: "dir"
@@ -38,9 +38,21 @@ public enum FrameSourceSpec: Sendable, Equatable {
         let kind = String(text[..<colon])
         var rest = String(text[text.index(after: colon)...])
         var parameters: [String: Int] = [:]
+        var pixelFormat: String?
         if let question = rest.firstIndex(of: "?") {
             for pair in rest[rest.index(after: question)...].split(separator: "&") {
                 let parts = pair.split(separator: "=", maxSplits: 1)
+                if kind == "v4l2", parts.count == 2, parts[0] == "format" {
+                    guard let fourcc = CameraFormat.fourcc(parsing: String(parts[1])) else {
+                        throw CaptureError(
+                            .invalidArgument,
+                            "'\(pair)' in '\(text)' must name a V4L2 pixel format of 1 to 4 letters or digits (YUYV, MJPG, GREY, Y10, Y16; `facegate doctor` lists the camera's)"
+                        )
+                    }
+                    // RGB3 is what is asked for anyway: libv4l2 chooses and converts.
+                    pixelFormat = fourcc == "RGB3" ? nil : fourcc
+                    continue
+                }
                 guard parts.count == 2, let value = Int(parts[1]), value > 0 else {
                     throw CaptureError(.invalidArgument, "'\(pair)' in '\(text)' must be NAME=POSITIVE_NUMBER")
                 }
@@ -53,8 +65,10 @@ public enum FrameSourceSpec: Sendable, Equatable {
         case "v4l2":
             let standard = Self.defaultCameraFormat
             self = .v4l2(
-                device: rest, width: parameters["width"] ?? standard.width, height: parameters["height"] ?? standard.height,
-                fps: parameters["fps"] ?? standard.fps)
+                device: rest,
+                request: .init(
+                    width: parameters["width"] ?? standard.width, height: parameters["height"] ?? standard.height,
+                    fps: parameters["fps"] ?? standard.fps, pixelFormat: pixelFormat))
         case "y4m":
             self = .y4m(path: rest)
         case "dir":
@@ -67,14 +81,16 @@ public enum FrameSourceSpec: Sendable, Equatable {
     /// Opens the source. `logger` hears about images a slideshow skips (by position,
     /// never by file name: a photo's name is often a person's). An IP camera's user is
     /// `sourceUser` (the policy's) and its password the systemd credential in
-    /// `environment` (`SourceCredentials`).
+    /// `environment` (`SourceCredentials`). With `waitForCamera`, a V4L2 camera that is
+    /// not there yet is waited for (the daemon: as for a camera lost later) instead of
+    /// being an error (`enrol --camera`, where someone is waiting).
     public func open(
         decoder: ImageDecoder = ImageDecoder(), logger: Logger? = nil, sourceUser: String? = nil,
-        environment: [String: String] = ProcessEnvironment.current
+        environment: [String: String] = ProcessEnvironment.current, waitForCamera: Bool = false
     ) throws -> any FrameSource {
         switch self {
-        case .v4l2(let device, let width, let height, let fps):
-            return try V4L2Camera(device: device, request: .init(width: width, height: height, fps: fps))
+        case .v4l2(let device, let request):
+            return try V4L2Camera(device: device, request: request, waitIfMissing: waitForCamera)
         case .rtsp(let address):
             return try RTSPCamera(address: address, credentials: try SourceCredentials.load(user: sourceUser, environment: environment))
         case .y4m(let path):
@@ -96,14 +112,16 @@ extension FrameSourceSpec {
 
     /// `device` at the default format.
     public static func camera(_ device: String) -> FrameSourceSpec {
-        .v4l2(device: device, width: defaultCameraFormat.width, height: defaultCameraFormat.height, fps: defaultCameraFormat.fps)
+        .v4l2(
+            device: device,
+            request: .init(width: defaultCameraFormat.width, height: defaultCameraFormat.height, fps: defaultCameraFormat.fps))
     }
 
     /// The first camera at the default format; `advice` ends the error when there is
     /// none (what the user can do instead).
     public static func firstCamera(otherwise advice: String) throws(CaptureError) -> FrameSourceSpec {
         guard let device = V4L2Camera.availableDevices().first else {
-            throw CaptureError(.notFound, "no camera found (no /dev/video*); \(advice)")
+            throw CaptureError(.notFound, "no camera found (no /dev/video* that captures video); \(advice)")
         }
         return .camera(device)
     }

@@ -42,6 +42,10 @@ public final class RTSPCamera: FrameSource, @unchecked Sendable {
     private var lastFrameAt = ContinuousClock.now
     private let reconnect = ReconnectPolicy()
     private let stopCondition = Mutex<@Sendable () -> Bool>({ false })
+    /// Told when the stream goes (false) and when frames come again (true).
+    private let connectionHandler = Mutex<(@Sendable (Bool) -> Void)?>(nil)
+    /// The stream is gone and not yet back (read and written by the reading thread).
+    private var lost = false
 
     /// Connects and waits up to `firstFrameSeconds` for the first frame, so that a wrong
     /// address, wrong credentials or a missing decoder are reported at start, clearly,
@@ -72,6 +76,16 @@ public final class RTSPCamera: FrameSource, @unchecked Sendable {
     }
 
     private func shouldStop() -> Bool { stopCondition.withLock { $0 }() }
+
+    public func reportConnection(to handler: @escaping @Sendable (Bool) -> Void) {
+        connectionHandler.withLock { $0 = handler }
+    }
+
+    private func connection(_ up: Bool) {
+        guard lost == up else { return }
+        lost = !up
+        connectionHandler.withLock { $0 }?(up)
+    }
 
     private func connect() throws(CaptureError) {
         var message = [CChar](repeating: 0, count: 512)
@@ -177,14 +191,20 @@ public final class RTSPCamera: FrameSource, @unchecked Sendable {
             }
             switch pull(timeoutMilliseconds: 1000) {
             case .frame(let frame):
+                connection(true)
                 return frame
             case .timeout:
                 if shouldStop() { return nil }
-                if (ContinuousClock.now - lastFrameAt).milliseconds / 1000 > Self.stallSeconds { closeStream() }
+                if (ContinuousClock.now - lastFrameAt).milliseconds / 1000 > Self.stallSeconds {
+                    closeStream()
+                    connection(false)
+                }
             case .gone:
                 closeStream()
+                connection(false)
             case .refused(let error):
                 closeStream()
+                connection(false)
                 // While reconnecting, a camera still booting refuses connections, and a
                 // camera gone odd for a moment (a frame without a size) may recover: retry.
                 // Refused credentials and a codec nobody decodes need a person.

@@ -2,7 +2,8 @@ public import FaceEngine
 public import FacegateCore
 
 /// Whether the door's camera is delivering, computed from `PipelineCounters`: up while
-/// the pipeline runs and a frame arrived in the last `upWithinSeconds`; the frame rate
+/// the pipeline runs, the source has its device (an unplugged camera is down at once,
+/// not `upWithinSeconds` later) and a frame arrived in the last `upWithinSeconds`; the frame rate
 /// and the share of frames that needed low-light enhancement over the last
 /// `recentSeconds` (a lamp gone out shows as a rising share before faces stop being
 /// found); the seconds since the last frame. The daemon's `status` answers it as
@@ -42,11 +43,14 @@ public struct CameraHealth: Sendable, Equatable {
     /// Most recent frames are too dark: the door needs a lamp or an infrared camera.
     public var needsLight: Bool { tooDarkShare > Self.needsLightShare }
 
-    /// From the recent frames (any order; those outside the window are ignored).
-    public init(running: Bool, recent: [Frame], lastFrame: ContinuousClock.Instant?, now: ContinuousClock.Instant) {
+    /// From the recent frames (any order; those outside the window are ignored);
+    /// `connected` is false while the source has lost its device.
+    public init(
+        running: Bool, connected: Bool = true, recent: [Frame], lastFrame: ContinuousClock.Instant?, now: ContinuousClock.Instant
+    ) {
         let since = lastFrame.map { max(0, (now - $0).milliseconds / 1000) }
         secondsSinceLastFrame = since
-        up = running && (since.map { $0 <= Self.upWithinSeconds } ?? false)
+        up = running && connected && (since.map { $0 <= Self.upWithinSeconds } ?? false)
         let window = recent.filter { (now - $0.at).milliseconds / 1000 <= Self.recentSeconds && $0.at <= now }
         // Over the time the window's frames span, once there are two: a camera that just
         // started is not reported at a tenth of its rate.

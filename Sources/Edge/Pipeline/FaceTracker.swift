@@ -16,6 +16,8 @@ public struct FaceTracker: Sendable {
         public let id: Int
         public var box: FaceBox
         public var lastSeen: Int
+        /// The frame time (seconds) it was last seen at.
+        public var lastSeenTime: Double
         public var firstSeen: Int
         /// Per-frame decisions since the last (re)decision.
         public var votes: [MatchDecision] = []
@@ -50,6 +52,14 @@ public struct FaceTracker: Sendable {
     public var recheckFrames: Int
     /// A track unseen for this many frames is dropped.
     public var maxMissedFrames = 8
+    /// A track unseen for this long (frame time, seconds) is dropped, however few frames
+    /// came meanwhile: frames are numbered as they arrive, so a camera that was
+    /// unplugged for a minute gives consecutive numbers on both sides of the outage, and
+    /// the person standing at the same spot afterwards, who may be someone else, would
+    /// otherwise inherit the track and its decision. Two seconds: far more than a frame
+    /// takes on the slowest box the door runs on (a track must live from frame to frame
+    /// to gather its vote), far less than a camera takes to come back.
+    public var maxMissedSeconds = 2.0
     /// Minimum box overlap to continue a track.
     public var minimumIoU = 0.3
     /// Which faces may be processed; nil processes every face (`trigger = "always"`).
@@ -69,7 +79,7 @@ public struct FaceTracker: Sendable {
     /// seconds) and whether it should be embedded in this frame.
     public mutating func update(frame: Int, time: Double? = nil, boxes: [FaceBox], width: Int = 0, height: Int = 0) -> [Assignment] {
         let time = time ?? Double(frame) / DoorGate.referenceFrameRate
-        tracks.removeAll { frame - $0.lastSeen > maxMissedFrames }
+        tracks.removeAll { frame - $0.lastSeen > maxMissedFrames || time - $0.lastSeenTime > maxMissedSeconds }
         var pairs: [(iou: Double, box: Int, track: Int)] = []
         for (b, box) in boxes.enumerated() {
             for (t, track) in tracks.enumerated() {
@@ -94,8 +104,9 @@ public struct FaceTracker: Sendable {
                 continued = tracks[index].lastSeen == frame - 1
                 tracks[index].box = box
                 tracks[index].lastSeen = frame
+                tracks[index].lastSeenTime = time
             } else {
-                tracks.append(Track(id: nextID, box: box, lastSeen: frame, firstSeen: frame))
+                tracks.append(Track(id: nextID, box: box, lastSeen: frame, lastSeenTime: time, firstSeen: frame))
                 nextID += 1
                 index = tracks.count - 1
             }

@@ -27,6 +27,8 @@ public final class PipelineCounters: Sendable {
         /// The frames of the last `CameraHealth.recentSeconds`: when, and whether enhanced.
         var recent: [CameraHealth.Frame] = []
         var running = false
+        /// False while the source has lost its device (`FrameSource.reportConnection`).
+        var connected = true
     }
 
     private let state = Mutex(State())
@@ -71,11 +73,15 @@ public final class PipelineCounters: Sendable {
     /// The pipeline's threads started (true) or both ended (false).
     func running(_ running: Bool) { state.withLock { $0.running = running } }
 
+    /// The source lost its device (false) or has frames again (true).
+    func connected(_ connected: Bool) { state.withLock { $0.connected = connected } }
+
     /// The camera's health now: whether frames are arriving, at what rate, and how many
     /// needed low-light enhancement.
     public func cameraHealth(at now: ContinuousClock.Instant = .now) -> CameraHealth {
         state.withLock { state in
-            CameraHealth(running: state.running, recent: state.recent, lastFrame: state.lastFrame, now: now)
+            CameraHealth(
+                running: state.running, connected: state.connected, recent: state.recent, lastFrame: state.lastFrame, now: now)
         }
     }
 

@@ -136,6 +136,18 @@ public final class RecognitionPipeline: @unchecked Sendable {
         counters.running(true)
         defer { counters.running(false) }
         source.stopWaiting { [weak self] in self?.isStopped ?? true }
+        let counters = self.counters
+        let logger = self.logger
+        let name = source.name
+        source.reportConnection { connected in
+            counters.connected(connected)
+            // The device's name only (`v4l2:/dev/video0`, `rtsp://HOST:PORT`): never a path.
+            if connected {
+                logger.info("the camera sends frames again", metadata: ["source": "\(name)"])
+            } else {
+                logger.warning("the camera is gone; waiting for it to come back", metadata: ["source": "\(name)"])
+            }
+        }
         let queue = BoundedQueue<Work>(capacity: 2)
         let failure = Mutex<(any Error)?>(nil)
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
