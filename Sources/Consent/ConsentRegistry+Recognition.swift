@@ -11,7 +11,7 @@ extension ConsentRegistry {
     /// The rule the gallery would have with `members` members (doctor's outlook, the
     /// enrolment's duplicate check after the enrolment).
     public func recognitionRule(members: Int) -> RecognitionRule {
-        RecognitionRule(recognition: policy.recognition, members: members, calibration: recognitionRules.calibration)
+        recognitionRules.rule(for: policy.recognition, members: members)
     }
 
     /// The distance below which enrolment refuses a face as already enrolled

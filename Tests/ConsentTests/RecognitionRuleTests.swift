@@ -80,6 +80,14 @@ struct RecognitionRuleTests {
         #expect(strictRule.threshold < rules[2].threshold)
     }
 
+    @Test("an empty gallery gets its first member's rule, usable, not one that can name nobody")
+    func emptyGallery() {
+        let empty = RecognitionRule(recognition: Self.recognition, members: 0, calibration: Self.normal)
+        let one = RecognitionRule(recognition: Self.recognition, members: 1, calibration: Self.normal)
+        #expect(empty.threshold == one.threshold && empty.margin == one.margin)
+        #expect(empty.usable && empty.expectedFNIR == one.expectedFNIR && empty.members == 0)
+    }
+
     @Test("under rule = \"fixed\" the policy's threshold and margin are the rule, and their cost is still said")
     func fixedRule() {
         var fixed = Self.recognition

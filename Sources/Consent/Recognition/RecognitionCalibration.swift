@@ -51,12 +51,17 @@ public struct RecognitionCalibration: Sendable, Equatable {
         for (index, count) in impostorCounts.enumerated() { below[index + 1] = below[index] + count }
         impostorBelowEdge = below
         tail = Self.fitTail(below: below, total: total, binWidth: binWidth)
+        var genuineBelow = [Int](repeating: 0, count: genuineCounts.count + 1)
+        for (index, count) in genuineCounts.enumerated() { genuineBelow[index + 1] = genuineBelow[index] + count }
+        genuineBelowEdge = genuineBelow
     }
 
     public let impostorTotal: Int
     public let genuineTotal: Int
     /// Impostor pairs below each bin edge (edge i at i × binWidth).
     let impostorBelowEdge: [Int]
+    /// Genuine pairs below each bin edge.
+    let genuineBelowEdge: [Int]
     /// log(F) = intercept + slope × d below `start`.
     let tail: Tail
 
@@ -119,15 +124,12 @@ public struct RecognitionCalibration: Sendable, Equatable {
     /// The share of genuine pairs at `distance` or farther.
     public func genuineRate(atOrAbove distance: Double) -> Double {
         guard genuineTotal > 0 else { return 1 }
-        var below = 0.0
-        for (bin, count) in genuineCounts.enumerated() {
-            let low = Double(bin) * binWidth
-            if low + binWidth <= distance {
-                below += Double(count)
-            } else if low < distance {
-                below += Double(count) * (distance - low) / binWidth
-            }
-        }
+        guard distance > 0 else { return 1 }
+        let position = distance / binWidth
+        let edge = Int(position.rounded(.down))
+        guard edge < genuineCounts.count else { return 0 }
+        // Linear within a bin.
+        let below = Double(genuineBelowEdge[edge]) + (position - Double(edge)) * Double(genuineCounts[edge])
         return max(0, 1 - below / Double(genuineTotal))
     }
 

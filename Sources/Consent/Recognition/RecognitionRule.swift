@@ -44,10 +44,13 @@ public struct RecognitionRule: Sendable, Equatable {
     /// the policy's and the margin at least the policy's.
     public init(recognition: Policy.Recognition, members: Int, calibration: RecognitionCalibration) {
         let target = 1 / Double(recognition.strangerOneIn)
+        // An empty gallery gets the rule of its first member: what the door will do
+        // once someone is enrolled, not a rule that can name nobody.
+        let counted = max(1, members)
         func figures(_ threshold: Double, _ margin: Double) -> (fpir: Double, fnir: Double) {
             (
-                calibration.expectedFPIR(members: members, threshold: threshold, margin: margin),
-                calibration.expectedFNIR(members: members, threshold: threshold, margin: margin)
+                calibration.expectedFPIR(members: counted, threshold: threshold, margin: margin),
+                calibration.expectedFNIR(members: counted, threshold: threshold, margin: margin)
             )
         }
         var chosen: (threshold: Double, margin: Double, fpir: Double, fnir: Double)
@@ -63,7 +66,7 @@ public struct RecognitionRule: Sendable, Equatable {
             chosen = (lowest, margins.last!, fpir, fnir)
             var best: (threshold: Double, margin: Double, fpir: Double, fnir: Double)?
             for margin in margins {
-                guard calibration.expectedFPIR(members: members, threshold: lowest, margin: margin) <= target else { continue }
+                guard calibration.expectedFPIR(members: counted, threshold: lowest, margin: margin) <= target else { continue }
                 // FPIR only grows with the threshold: the highest within the target is
                 // the one that names members most often at this margin.
                 var low = 0
@@ -71,7 +74,7 @@ public struct RecognitionRule: Sendable, Equatable {
                 while low < high {
                     let middle = (low + high + 1) / 2
                     let threshold = lowest + Double(middle) * Self.thresholdStep
-                    if calibration.expectedFPIR(members: members, threshold: threshold, margin: margin) <= target {
+                    if calibration.expectedFPIR(members: counted, threshold: threshold, margin: margin) <= target {
                         low = middle
                     } else {
                         high = middle - 1
@@ -93,7 +96,7 @@ public struct RecognitionRule: Sendable, Equatable {
         meetsTarget = chosen.fpir <= target + 1e-12
         usable = meetsTarget && chosen.fnir <= recognition.maxFNIR
         calibrationVersion = calibration.version
-        if members == 1 {
+        if counted == 1 {
             claimThreshold = threshold
         } else {
             claimThreshold = RecognitionRule(recognition: recognition, members: 1, calibration: calibration).threshold

@@ -1,13 +1,16 @@
 import Synchronization
 
-/// The last derived rule, kept until the gallery's size or the policy changes: a
-/// derivation integrates the calibration a few thousand times (about a millisecond),
-/// too much for every face at the door, and the answer moves only when members are
-/// enrolled or erased.
+/// Derived rules, kept until the policy changes: a derivation integrates the
+/// calibration a few thousand times (a millisecond in a release build, tens in a debug
+/// one), too much for every face at the door or every `status`, and the answer moves
+/// only when members are enrolled or erased. At most `capacity` gallery sizes are
+/// kept; the oldest goes first.
 public final class RecognitionRuleCache: Sendable {
     let calibration: RecognitionCalibration
-    private let last = Mutex<RecognitionRule?>(nil)
-    private let lastPolicy = Mutex<Policy.Recognition?>(nil)
+    private let state = Mutex<(policy: Policy.Recognition?, rules: [Int: RecognitionRule], order: [Int])>((nil, [:], []))
+
+    /// Gallery sizes kept at once: the door's own and a few that doctor and status ask.
+    static let capacity = 16
 
     public init(calibration: RecognitionCalibration = .shipped) {
         self.calibration = calibration
@@ -15,12 +18,18 @@ public final class RecognitionRuleCache: Sendable {
 
     /// The rule for `members` members under `recognition`.
     public func rule(for recognition: Policy.Recognition, members: Int) -> RecognitionRule {
-        if let cached = last.withLock({ $0 }), cached.members == members, lastPolicy.withLock({ $0 }) == recognition {
-            return cached
-        }
+        if let cached = state.withLock({ $0.policy == recognition ? $0.rules[members] : nil }) { return cached }
         let rule = RecognitionRule(recognition: recognition, members: members, calibration: calibration)
-        last.withLock { $0 = rule }
-        lastPolicy.withLock { $0 = recognition }
+        state.withLock { state in
+            if state.policy != recognition {
+                state = (recognition, [:], [])
+            }
+            if state.rules[members] == nil {
+                state.order.append(members)
+                if state.order.count > Self.capacity { state.rules[state.order.removeFirst()] = nil }
+            }
+            state.rules[members] = rule
+        }
         return rule
     }
 }
