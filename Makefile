@@ -16,7 +16,8 @@ export OPENBLAS_NUM_THREADS ?= 1
 SWIFT ?= swift
 RELEASE_BIN = .build/release/facegate
 
-.PHONY: all deps models fixtures test-venv build release test lint format demo bench benchmarks compare clean help uml-kernel test-camera check-arm64
+.PHONY: all deps models fixtures test-venv build release test lint format demo bench benchmarks compare clean help \
+	uml-kernel test-camera check-arm64 benchmark-faces benchmark calibration
 
 all: build
 
@@ -35,6 +36,8 @@ help:
 	@echo "make bench     facegate bench (release): pipeline stages on the fixtures, gallery search"
 	@echo "make compare   facegate vs Python face_recognition on the fixtures (DIR=... for another set)"
 	@echo "make benchmarks  micro-benchmarks (ordo-one/benchmark) in the separate Benchmarks/ package"
+	@echo "make benchmark BENCHMARK_FACES=DIR  FPIR/FNIR on real strangers (DIR: one folder of photos per person, LFW's layout)"
+	@echo "make calibration BENCHMARK_FACES=DIR  measure the calibration the door derives its rule from (see docs/DESIGN.md)"
 
 deps:
 	@scripts/install-deps.sh
@@ -129,3 +132,29 @@ compare: deps models fixtures
 
 clean:
 	rm -rf .build
+
+# The open-set benchmark (issue 35): real strangers against galleries of real members.
+# BENCHMARK_FACES is a folder of photos, one sub-folder per person (LFW's layout); with
+# LFW's pairs.txt in it, the people of its folds 1 and 2 are held out of every figure
+# and of the calibration. BENCHMARK_DIGESTS pins the set (a sha256sum file of the
+# photos, as benchmark-faces writes it). Nothing is copied into the repository.
+BENCHMARK ?= $(CACHE)/benchmark
+BENCHMARK_FACES ?=
+BENCHMARK_DIGESTS ?=
+BENCHMARK_SIZES ?= 100,300,1000
+CALIBRATION_VERSION ?= unversioned
+CALIBRATION_SOURCE ?= $(BENCHMARK_FACES)
+BENCHMARK_FLAGS = --labels "$(BENCHMARK)/labels.csv" --root "$(BENCHMARK_FACES)" \
+	$$(test -f "$(BENCHMARK)/pairs.txt" && echo --hold-out-lfw "$(BENCHMARK)/pairs.txt")
+
+benchmark-faces:
+	@test -n "$(BENCHMARK_FACES)" || { echo "error: give BENCHMARK_FACES=DIR, a folder with one sub-folder of photos per person" >&2; exit 64; }
+	@scripts/benchmark-faces.sh "$(BENCHMARK_FACES)" "$(BENCHMARK)" $(BENCHMARK_DIGESTS)
+
+benchmark: deps models release benchmark-faces
+	nice -n 10 $(RELEASE_BIN) evaluate $(BENCHMARK_FLAGS) --gallery-sizes $(BENCHMARK_SIZES) --stranger-one-in 1000
+
+calibration: deps models release benchmark-faces
+	nice -n 10 $(RELEASE_BIN) evaluate $(BENCHMARK_FLAGS) --calibration-version "$(CALIBRATION_VERSION)" \
+	    --calibration-source "$(CALIBRATION_SOURCE)" \
+	    --write-calibration Sources/Consent/Recognition/RecognitionCalibration+Shipped.swift

@@ -42,6 +42,8 @@ public final class ConsentRegistry: @unchecked Sendable {
     private let lock: StateDirectoryLock
     /// Set by the fleet's sync when this door may no longer decide `member`.
     public let membershipHold = MembershipHold()
+    /// The derived recognition rule, kept while the gallery's size holds.
+    let recognitionRules = RecognitionRuleCache()
 
     /// What a subject agreed to, as the door needs to know it.
     public struct ActiveConsent: Sendable, Equatable {

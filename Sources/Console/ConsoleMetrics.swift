@@ -10,8 +10,9 @@ import Vault
 /// `PrometheusCollectorRegistry` that the daemon owns, and the swift-metrics factory
 /// over it that the pipeline counts through (`factory`: frames, faces, embeddings,
 /// decisions by kind, stage latencies). Gauges read at each scrape: the camera's
-/// health, the gallery's size, the last retention sweep and audit checkpoint (Unix
-/// times), and the latest day's recognition quality. No label names a person: the only
+/// health, the gallery's size, the recognition rule in force with its expected FPIR
+/// and FNIR, the last retention sweep and audit checkpoint (Unix times), and the
+/// latest day's recognition quality. No label names a person: the only
 /// labels are a decision's kind, a stage and a quality series.
 public final class ConsoleMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
@@ -31,6 +32,19 @@ public final class ConsoleMetrics: Sendable {
             .set(Int64(operations.registry.vault.journalDamage == nil ? 0 : 1))
         gauge("facegate_gallery_subjects", "Subjects whose templates the gallery holds")
             .set(Int64(registry.vault.gallery.subjectCount))
+        let rule = registry.recognitionRule
+        gauge("facegate_recognition_threshold", "The distance below which the door names a member, for this gallery now")
+            .set(rule.threshold)
+        gauge("facegate_recognition_margin", "How much closer than the runner-up the named member must be")
+            .set(rule.margin)
+        gauge("facegate_recognition_expected_fpir", "Expected share of strangers named as a member, for this gallery now")
+            .set(rule.expectedFPIR)
+        gauge("facegate_recognition_expected_fnir", "Expected share of members' approaches in which they are not named")
+            .set(rule.expectedFNIR)
+        gauge("facegate_recognition_target_fpir", "The share of strangers the policy accepts (1 / recognition.stranger_one_in)")
+            .set(rule.targetFPIR)
+        gauge("facegate_recognition_usable", "1 while 1:N meets the target with a usable FNIR; 0: use claim mode")
+            .set(Int64(rule.usable ? 1 : 0))
         gauge("facegate_retention_sweep_interval_seconds", "How often the retention sweep runs (policy retention.sweep_interval_minutes)")
             .set(registry.policy.retention.sweepIntervalMinutes * 60)
         // Times that have not happened yet are left out, not written as 0 (1970).

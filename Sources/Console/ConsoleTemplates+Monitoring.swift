@@ -1,4 +1,5 @@
-/// The health page: the camera, and recognition quality day by day against its band.
+/// The health page: the camera, the recognition rule in force with its expected FPIR
+/// and FNIR, and recognition quality day by day against its band.
 /// The charts are SVG drawn by `LineChart` on the server (inserted raw: its markup is
 /// numbers, fixed words and escaped day labels); no script draws anything.
 extension ConsoleTemplates {
@@ -24,6 +25,15 @@ extension ConsoleTemplates {
         {{^recognising}}<p class="fleet error" role="alert">Door {{door}} is not recognising members (card or staff instead):
         {{held_because}}. Last sync {{last_sync}}.</p>{{/recognising}}
         {{/fleet}}
+        {{#recognition}}
+        <h2>Recognition rule</h2>
+        <p class="recognition-rule">For {{members}} member(s) the door names a member below distance {{threshold}}, at least
+        {{margin}} ahead of the runner-up ({{#derived}}derived from the policy's risk and calibration {{calibration}}{{/derived}}{{^derived}}set by the policy{{/derived}}).
+        Expected: {{fpir}} of strangers named as a member (the policy accepts {{target}}), {{fnir}} of members' approaches not named.</p>
+        {{^usable}}<p class="error recognition-unusable" role="alert">{{#meets_target}}1:N would miss too many members at this
+        gallery size{{/meets_target}}{{^meets_target}}1:N cannot keep strangers within the policy's risk at this gallery size{{/meets_target}}:
+        use claim mode (recognition.trigger = "claim": a card names the member, one comparison instead of {{members}}).</p>{{/usable}}
+        {{/recognition}}
         <h2>Recognition quality</h2>
         <p>Counted on this device from anonymous daily totals (no person, no single decision is kept):
         each day's median best distance of member decisions, and its share of low-margin decisions, where

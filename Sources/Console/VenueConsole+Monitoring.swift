@@ -77,6 +77,22 @@ extension VenueConsole {
         } else {
             values["fleet"] = false
         }
+        if let rule = answer["recognition"], rule != .null {
+            values["recognition"] = [
+                "threshold": LineChart.fixed(rule["threshold"]?.doubleValue ?? 0, 3),
+                "margin": LineChart.fixed(rule["margin"]?.doubleValue ?? 0, 2),
+                "members": rule["members"]?.intValue ?? 0,
+                "derived": rule["derived"]?.boolValue == true,
+                "fpir": RecognitionRule.percent(rule["expected_fpir"]?.doubleValue ?? 1),
+                "fnir": RecognitionRule.percent(rule["expected_fnir"]?.doubleValue ?? 1),
+                "target": RecognitionRule.percent(rule["target_fpir"]?.doubleValue ?? 0),
+                "usable": rule["usable"]?.boolValue == true,
+                "meets_target": rule["meets_target"]?.boolValue == true,
+                "calibration": rule["calibration"]?.stringValue ?? "",
+            ]
+        } else {
+            values["recognition"] = false
+        }
         let quality = answer["quality"] ?? .null
         let days = quality["days"]?.arrayValue ?? []
         values["latest_day"] = quality["latest_day"]?.stringValue ?? false

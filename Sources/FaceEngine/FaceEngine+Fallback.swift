@@ -1,7 +1,7 @@
 import Logging
 
-/// The fallbacks for photos in which the first pass found no face, and MMOD kept
-/// within its pixel budget.
+/// The fallbacks for photos in which the first pass found no face, MMOD's look for
+/// turned faces beside the ones HOG found, and MMOD kept within its pixel budget.
 ///
 /// A person asking to be enrolled or recognised from a photo should not be told "no
 /// face" while a detector could still find one: HOG misses faces smaller than its
@@ -32,7 +32,9 @@ extension FaceEngine {
         if !dark && retry.smallestFace < first {
             let boxes = try detectWithHOG(in: image, plan: retry).map { $0.found(by: .hogRetry) }
             logger.debug("detection fallback", metadata: ["pass": "hog-retry", "faces": "\(boxes.count)"])
-            if !boxes.isEmpty { return LocatedFaces(boxes: boxes, image: image) }
+            if !boxes.isEmpty {
+                return LocatedFaces(boxes: boxes + (try turnedFaces(beside: boxes, in: image, options: options)), image: image)
+            }
         }
         let mmodFace = options.smallestFace(width: image.width, height: image.height, mmod: true)
         let enhancer = LowLightEnhancer(threshold: LowLightEnhancer.darkPhotoLuma)
@@ -66,13 +68,41 @@ extension FaceEngine {
         return LocatedFaces(boxes: boxes, image: image)
     }
 
+    /// The faces MMOD finds in a photo beside the ones HOG's first pass found: HOG
+    /// misses faces turned more than about 30°, so in a photo of a frontal face and a
+    /// turned one only the frontal one was found, and a photo's subject turned aside
+    /// behind a frontal passer-by was described as the passer-by. Photos only
+    /// (`DetectionOptions.fallback`): MMOD within its pixel budget costs too much for
+    /// every camera frame. A box of MMOD's that overlaps one of HOG's (by
+    /// `sameFaceOverlap`, or holds its centre) is the same face, and HOG's is kept.
+    func turnedFaces(beside found: [FaceBox], in image: RGBImage, options: DetectionOptions) throws(FaceEngineError) -> [FaceBox] {
+        let mmodFace = options.smallestFace(width: image.width, height: image.height, mmod: true)
+        let turned = try detectWithMMOD(in: image, smallestFace: mmodFace).filter { box in
+            !found.contains { Self.sameFace($0, box) }
+        }
+        logger.debug("detection beside", metadata: ["pass": "cnn", "faces": "\(turned.count)"])
+        return turned
+    }
+
+    /// Overlap (intersection over union) from which two detectors' boxes are one face:
+    /// MMOD's boxes are tighter than HOG's, so the same face overlaps by about 0.5-0.7.
+    static let sameFaceOverlap = 0.3
+
+    /// Whether two boxes from different detectors are the same face.
+    static func sameFace(_ a: FaceBox, _ b: FaceBox) -> Bool {
+        func holds(_ box: FaceBox, _ x: Double, _ y: Double) -> Bool {
+            Double(box.left) <= x && x <= Double(box.right) && Double(box.top) <= y && y <= Double(box.bottom)
+        }
+        return a.intersectionOverUnion(b) >= sameFaceOverlap || holds(a, b.centerX, b.centerY) || holds(b, a.centerX, a.centerY)
+    }
+
     /// MMOD on the photo downscaled so that it works on at most `mmodPixelBudget`
     /// pixels (upsampled when the smallest face asks for it and the budget allows);
     /// boxes are mapped back to `image`.
     func detectWithMMOD(in image: RGBImage, smallestFace: Int) throws(FaceEngineError) -> [FaceBox] {
         let plan = DetectionPlan(
             width: image.width, height: image.height, smallestFace: smallestFace, pixelBudget: DetectionPlan.mmodPixelBudget,
-            window: DetectionPlan.mmodWindow)
+            window: DetectionPlan.mmodWindow, fullSizeWithinBudget: true)
         logger.debug(
             "mmod planned",
             metadata: [

@@ -112,6 +112,8 @@ public final class FaceEngine: @unchecked Sendable {
         var located = LocatedFaces(boxes: try firstPass(in: image, options: options), image: image)
         if located.boxes.isEmpty && options.fallback {
             located = try detectWithFallbacks(in: image, options: options)
+        } else if options.fallback && options.model == .hog {
+            located.boxes += try turnedFaces(beside: located.boxes, in: image, options: options)
         }
         if let minFaceSize = options.minFaceSize {
             located.boxes.removeAll { $0.width < minFaceSize }

@@ -5,11 +5,13 @@ public import FacegateCore
 extension IdentificationReport {
     public var json: JSONValue {
         func rate(_ value: Double?) -> JSONValue { value.map(JSONValue.double) ?? .null }
+        func interval(_ value: WilsonInterval?) -> JSONValue { value.map { [.double($0.lower), .double($0.upper)] } ?? .null }
         var document: JSONObject = [
             "threshold": .double(setup.threshold),
             "margin": .double(setup.margin),
             "seed": .int(Int(truncatingIfNeeded: setup.seed)),
             "jitter": .int(setup.jitter),
+            "enrol_photos": .int(setup.enrolPhotos),
             "gallery": [
                 "subjects": .int(setup.gallerySubjects), "enrolled_people": .int(setup.enrolledPeople),
                 "synthetic_subjects": .int(setup.syntheticSubjects),
@@ -20,7 +22,9 @@ extension IdentificationReport {
             "false_positives": .int(falsePositives),
             "false_negatives": .int(falseNegatives),
             "fpir": rate(fpir),
+            "fpir_95": interval(fpirInterval),
             "fnir": rate(fnir),
+            "fnir_95": interval(fnirInterval),
             "rank1_hits": .int(rank1Hits),
             "rank1_accuracy": rate(rank1Accuracy),
             "at_target": [
@@ -38,10 +42,10 @@ extension IdentificationReport {
         var lines = [
             "identification (threshold \(setup.threshold), margin \(setup.margin), seed \(setup.seed)"
                 + (setup.jitter > 0 ? ", templates jittered \(setup.jitter)x" : "") + "): gallery of \(setup.gallerySubjects) subjects ("
-                + "\(setup.enrolledPeople) enrolled people, one photo each, + \(setup.syntheticSubjects) synthetic); "
+                + "\(setup.enrolledPeople) enrolled people, \(setup.enrolPhotos == 1 ? "one photo" : "\(setup.enrolPhotos) photos") each, + \(setup.syntheticSubjects) synthetic); "
                 + "\(setup.notEnrolledPeople) people not enrolled",
-            "  FPIR \(rate(fpir)) (\(falsePositives)/\(unmatedSearches) unmated searches returned someone), "
-                + "FNIR \(rate(fnir)) (\(falseNegatives)/\(matedSearches) mated searches did not return their person)",
+            "  FPIR \(rate(fpir)) \(Self.range(fpirInterval)) (\(falsePositives)/\(unmatedSearches) unmated searches returned someone), "
+                + "FNIR \(rate(fnir)) \(Self.range(fnirInterval)) (\(falseNegatives)/\(matedSearches) mated searches did not return their person)",
             "  rank-1 accuracy (closed set, no threshold): \(rate(rank1Accuracy)) (\(rank1Hits)/\(matedSearches))",
         ]
         let target = TextFormatting.farTarget(atTarget.targetFPIR)
@@ -56,6 +60,11 @@ extension IdentificationReport {
         }
         if let expected { lines.append("  expected FPIR (what doctor estimates): \(expected.text)") }
         return lines.joined(separator: "\n")
+    }
+
+    /// "[0.0123, 0.0456]" (95%), or "" without searches.
+    static func range(_ interval: WilsonInterval?) -> String {
+        interval.map { "[\(TextFormatting.fixed($0.lower, 4)), \(TextFormatting.fixed($0.upper, 4))]" } ?? ""
     }
 
     /// The DET curve as CSV: a `threshold,fpir,fnir` header and one line per point.

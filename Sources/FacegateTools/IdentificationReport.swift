@@ -66,10 +66,12 @@ public struct IdentificationReport: Sendable, Equatable {
         public var seed: UInt64
         /// Jittered copies each gallery template averaged (0: plain).
         public var jitter: Int
+        /// Photos each enrolled person was enrolled from (one template each).
+        public var enrolPhotos: Int
 
         public init(
             enrolledPeople: Int, notEnrolledPeople: Int, syntheticSubjects: Int, threshold: Double, margin: Double, seed: UInt64,
-            jitter: Int
+            jitter: Int, enrolPhotos: Int = 1
         ) {
             self.enrolledPeople = enrolledPeople
             self.notEnrolledPeople = notEnrolledPeople
@@ -78,6 +80,7 @@ public struct IdentificationReport: Sendable, Equatable {
             self.margin = margin
             self.seed = seed
             self.jitter = jitter
+            self.enrolPhotos = enrolPhotos
         }
 
         /// Subjects in the gallery: the enrolled people and the synthetic strangers.
@@ -103,6 +106,9 @@ public struct IdentificationReport: Sendable, Equatable {
 
     public var fpir: Double? { unmatedSearches == 0 ? nil : Double(falsePositives) / Double(unmatedSearches) }
     public var fnir: Double? { matedSearches == 0 ? nil : Double(falseNegatives) / Double(matedSearches) }
+    /// Where the true FPIR and FNIR lie (95%, Wilson), nil without searches of that kind.
+    public var fpirInterval: WilsonInterval? { WilsonInterval(successes: falsePositives, trials: unmatedSearches) }
+    public var fnirInterval: WilsonInterval? { WilsonInterval(successes: falseNegatives, trials: matedSearches) }
     public var rank1Accuracy: Double? { matedSearches == 0 ? nil : Double(rank1Hits) / Double(matedSearches) }
 
     public static let defaultTargetFPIR = 1e-2

@@ -87,6 +87,48 @@ public struct PairEvaluator: Sendable {
         return report
     }
 
+    /// The labelled images described, without pairing them: what the real-stranger
+    /// identification and the calibration need (on LFW the pairs alone would be 87
+    /// million). Descriptors are in memory for the caller's run only.
+    public struct DescribedLabels: Sendable {
+        /// One per image that gave a face, in list order.
+        public var photos: [IdentificationEvaluation.Photo]
+        public var images: Int
+        public var imagesWithoutFace: [String]
+        public var unreadableImages: [PairEvaluationReport.ImageFailure]
+        public var embeddingSeconds: Double
+
+        /// Wipes every descriptor.
+        public func wipe() {
+            for photo in photos {
+                photo.probe.wipe()
+                photo.template.wipe()
+            }
+        }
+    }
+
+    /// Describes every image of `labels` (its face nearest the centre).
+    public func describe(_ labels: LabelList, engine: FaceEngine) throws(FaceEngineError) -> DescribedLabels {
+        let files = labels.entries.map(\.file)
+        let start = ContinuousClock.now
+        let outcomes = try embedAll(files, engine: engine)
+        let seconds = (ContinuousClock.now - start).milliseconds / 1000
+        var photos: [IdentificationEvaluation.Photo] = []
+        var withoutFace: [String] = []
+        var failures: [PairEvaluationReport.ImageFailure] = []
+        for (entry, outcome) in zip(labels.entries, outcomes) {
+            switch outcome {
+            case .descriptor(let described):
+                photos.append(.init(person: entry.person, template: described.template, probe: described.plain))
+            case .noFace: withoutFace.append(entry.file)
+            case .failed(let error): failures.append(.init(file: entry.file, error: error))
+            }
+        }
+        return DescribedLabels(
+            photos: photos, images: files.count, imagesWithoutFace: withoutFace.sorted(),
+            unreadableImages: failures.sorted { $0.file < $1.file }, embeddingSeconds: seconds)
+    }
+
     /// An image's descriptors: the plain one (a probe) and the template (jittered when
     /// `jitter` is above 0, else the plain one).
     struct Described: Sendable {

@@ -38,7 +38,7 @@ public enum TextFile {
     }
 
     /// Creates or replaces the file at `path` with `text`.
-    static func write(_ text: String, to path: String) throws(EvaluationError) {
+    public static func write(_ text: String, to path: String) throws(EvaluationError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw EvaluationError(.writeFailed, "cannot create '\(path)': \(String(cString: strerror(errno)))")

@@ -135,12 +135,7 @@ extension Facegate {
                         "database", .ok,
                         "\(location.database): served by the running daemon (pid \(running.pid)); `facegate status` and `facegate audit check` ask it"
                     )
-                    let threshold = policy.recognition.threshold
-                    let sizes = [100, 1000].map { ExpectedFPIR(sharedIdentitiesAt: threshold, subjects: $0) }
-                    add(
-                        "expected FPIR", .ok,
-                        "not measured on this gallery while the daemon holds it; at threshold \(threshold), from the shared identities set: "
-                            + sizes.map { "\($0.subjects) subjects \(Self.rate($0.fpir))" }.joined(separator: ", "))
+                    checks.append(Self.recognitionOutlook(policy.recognition))
                 } else {
                     do {
                         let lock = try StateDirectoryLock(
@@ -153,7 +148,7 @@ extension Facegate {
                             "database", .ok,
                             "\(location.database): \(registry.vault.gallery.subjectCount) subject(s), every template decrypts; key epoch \(registry.vault.keys.currentEpoch)"
                         )
-                        checks.append(Self.expectedFPIRCheck(registry.vault.gallery, threshold: policy.recognition.threshold))
+                        checks.append(Self.recognitionCheck(registry.recognitionRule))
                     } catch {
                         add("database", .fail, Self.message(error))
                     }
@@ -248,17 +243,25 @@ extension Facegate {
         private func locate() throws -> ModelFiles { try global.locateModels() }
         private func load(_ models: ModelFiles) throws -> FaceEngine { try FaceEngine(models: models, logger: Logger(label: "doctor")) }
 
-        /// How often a stranger would be taken for a member of this gallery at this
-        /// threshold (`ExpectedFPIR`): a warning from one in ten, when the door should
-        /// ask for a card (claim mode) or a lower threshold.
-        static func expectedFPIRCheck(_ gallery: Gallery, threshold: Double) -> Check {
-            let expected = ExpectedFPIR(gallery: gallery, threshold: threshold)
-            let high = expected.fpir >= 0.1
-            return Check(
-                name: "expected FPIR", level: high ? .warn : .ok,
-                detail: "a stranger is taken for one of the \(expected.subjects) subject(s) at threshold \(threshold): "
-                    + expected.text
-                    + (high ? "; use claim mode (a card names the member) or a lower recognition.threshold" : ""))
+        /// The rule the door decides by for this gallery now, with the share of strangers
+        /// it is expected to name as members and of members' approaches it is expected to
+        /// miss (`RecognitionRule`, from the shipped calibration): a warning, saying to use
+        /// claim mode, when 1:N cannot meet the policy's risk with a usable FNIR.
+        static func recognitionCheck(_ rule: RecognitionRule) -> Check {
+            Check(name: "recognition", level: rule.usable ? .ok : .warn, detail: rule.summary)
+        }
+
+        /// While the daemon holds the gallery: the rule for galleries of 100, 300 and
+        /// 1,000 members (`facegate status` gives this gallery's).
+        static func recognitionOutlook(_ recognition: Policy.Recognition) -> Check {
+            let rules = [100, 300, 1000].map { RecognitionRule(recognition: recognition, members: $0, calibration: .shipped) }
+            let detail =
+                "the daemon holds the gallery (`facegate status` gives its rule); for "
+                + rules.map {
+                    "\($0.members) members: threshold \($0.threshold), expected FPIR \(RecognitionRule.percent($0.expectedFPIR)), FNIR \(RecognitionRule.percent($0.expectedFNIR))"
+                        + ($0.usable ? "" : " (use claim mode)")
+                }.joined(separator: "; ")
+            return Check(name: "recognition", level: .ok, detail: detail)
         }
 
         static func rate(_ value: Double) -> String {

@@ -3,6 +3,7 @@ import Consent
 import Edge
 import FaceEngine
 import FacegateCore
+import Vault
 
 extension Facegate {
     /// Enrols a consenting person from photos.
@@ -10,9 +11,13 @@ extension Facegate {
         static let configuration = CommandConfiguration(
             abstract: "Enrol a person from photos, with their consent record, in one transaction.",
             discussion: """
-                The largest face of each photo is used. Nothing is stored when a photo has no face, \
-                when the photos show different people, or when the face is already enrolled. The \
-                photos themselves are never stored.
+                The largest face of each photo is used; several photos of the person make several \
+                templates, and the door matches the nearest. Nothing is stored when a photo has no face, \
+                when the photos show different people, or when the face is already enrolled: closer to \
+                a member than a different person comes by chance once in a thousand enrolments (the \
+                shipped calibration). The refusal names the member; when they are two different \
+                people an admin enrols anyway with --different-from SUBJECT, audited. The photos \
+                themselves are never stored.
                 """,
             aliases: ["enroll"])
 
@@ -48,6 +53,13 @@ extension Facegate {
                 valueName: "NUMBER"))
         var card: String?
 
+        @Option(
+            name: .customLong("different-from"),
+            help: ArgumentHelp(
+                "After a refusal that took the face for this member's: an admin confirms they are two different people, and the enrolment goes ahead (audited; repeat for several).",
+                valueName: "SUBJECT"))
+        var differentFrom: [String] = []
+
         @Flag(help: "Enrol from the camera instead of photos: the person looks at it until enough good frames are taken.")
         var camera = false
 
@@ -67,6 +79,11 @@ extension Facegate {
             if !camera && images.isEmpty { throw ValidationError("name at least one photo, or use --camera") }
             if !(1...30).contains(frames) { throw ValidationError("--frames must be between 1 and 30") }
             for field in fields where !field.contains("=") { throw ValidationError("--field takes KEY=VALUE (got '\(field)')") }
+            for subject in differentFrom where SubjectID(subject) == nil {
+                throw ValidationError(
+                    "--different-from takes a subject id (32 hex digits, as the refusal and `facegate subjects` print them; got '\(subject)')"
+                )
+            }
         }
 
         func run() async throws {
@@ -78,7 +95,7 @@ extension Facegate {
                 }
                 let request = EnrolmentRequest(
                     displayName: name, fields: personal, noticeVersion: notice, purposes: purposes, method: method,
-                    card: try card.map(CardNumber.read))
+                    card: try card.map(CardNumber.read), differentFrom: differentFrom.compactMap(SubjectID.init))
                 let result = try await AdminCommandRunner(global: global, state: state).run(
                     .enrol(request, detector: detector), images: camera ? try cameraFrames() : images.map(ImageSource.file),
                     loadGallery: true,

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Consent
 import FaceEngine
 import FacegateCore
 import FacegateTools
@@ -116,6 +117,56 @@ extension Facegate {
         )
         var seed: UInt64 = OpenSetEvaluation.defaultSeed
 
+        @Option(
+            name: .customLong("gallery-sizes"),
+            help: ArgumentHelp(
+                "With --labels: measure FPIR and FNIR against real strangers at galleries of these many real members (comma-separated, e.g. 100,300,1000).",
+                valueName: "N,..."))
+        var strangerSizes: String?
+
+        @Option(
+            name: .customLong("enrol-photos"),
+            help: ArgumentHelp("With --gallery-sizes: photos each member is enrolled from (1-10).", valueName: "K"))
+        var enrolPhotos: Int = 1
+
+        @Option(
+            name: .customLong("probes-per-person"),
+            help: ArgumentHelp("With --gallery-sizes: the most photos of one person searched (1-100).", valueName: "N"))
+        var probesPerPerson: Int = StrangerEvaluation.defaultProbesPerPerson
+
+        @Option(
+            name: .customLong("stranger-one-in"),
+            help: ArgumentHelp(
+                "With --gallery-sizes: also measure each gallery at the rule the door derives for its size from this target (the policy's recognition.stranger_one_in) and the shipped calibration.",
+                valueName: "N"))
+        var strangerOneIn: Int?
+
+        @Option(
+            name: .customLong("hold-out-lfw"),
+            help: ArgumentHelp(
+                "LFW's pairs.txt: every person named in its folds 1 and 2 is left out of the labels (the project's independent check).",
+                valueName: "PAIRS.txt"))
+        var holdOutLFW: String?
+
+        @Option(
+            name: .customLong("write-calibration"),
+            help: ArgumentHelp(
+                "With --labels: write the impostor and genuine distance histograms as the Swift source of RecognitionCalibration.shipped.",
+                valueName: "FILE.swift"))
+        var writeCalibration: String?
+
+        @Option(
+            name: .customLong("calibration-version"),
+            help: ArgumentHelp("With --write-calibration: the calibration's version.", valueName: "TEXT"))
+        var calibrationVersion: String = "unversioned"
+
+        @Option(
+            name: .customLong("calibration-source"),
+            help: ArgumentHelp(
+                "With --write-calibration: where the photos come from and their licence, for the calibration's provenance.",
+                valueName: "TEXT"))
+        var calibrationSource: String = "unnamed photo set"
+
         @Flag(help: "Print one JSON document.")
         var json = false
 
@@ -150,11 +201,39 @@ extension Facegate {
             } else if gallerySize != nil || det != nil {
                 throw ValidationError("--gallery-size and --det need --identification")
             }
-            if openSet != nil || identification {
+            if openSet != nil || identification || strangerSizes != nil {
                 guard margin >= 0 && margin < threshold else {
                     throw ValidationError("--margin must be at least 0 and below the threshold")
                 }
             }
+            if strangerSizes != nil || writeCalibration != nil {
+                guard labels != nil else { throw ValidationError("--gallery-sizes and --write-calibration need --labels") }
+                guard openSet == nil && !identification else {
+                    throw ValidationError(
+                        "--gallery-sizes and --write-calibration measure on their own: drop --open-set and --identification")
+                }
+                _ = try strangerGallerySizes()
+                guard (1...10).contains(enrolPhotos) else { throw ValidationError("--enrol-photos must be between 1 and 10") }
+                guard (1...100).contains(probesPerPerson) else { throw ValidationError("--probes-per-person must be between 1 and 100") }
+                if let strangerOneIn, !(100...1_000_000).contains(strangerOneIn) {
+                    throw ValidationError("--stranger-one-in must be between 100 and 1000000")
+                }
+            } else if strangerOneIn != nil {
+                throw ValidationError("--stranger-one-in needs --gallery-sizes")
+            }
+            if holdOutLFW != nil && labels == nil { throw ValidationError("--hold-out-lfw needs --labels") }
+        }
+
+        /// The member counts of --gallery-sizes, nil without it.
+        func strangerGallerySizes() throws -> [Int]? {
+            guard let strangerSizes else { return nil }
+            let sizes = strangerSizes.split(separator: ",", omittingEmptySubsequences: false).map {
+                Int($0.filter { $0 != " " }).flatMap { (1...100_000).contains($0) ? $0 : nil }
+            }
+            guard !sizes.isEmpty, sizes.allSatisfy({ $0 != nil }) else {
+                throw ValidationError("--gallery-sizes takes comma-separated member counts from 1 to 100000, e.g. 100,300,1000")
+            }
+            return sizes.compactMap { $0 }
         }
 
         /// The synthetic gallery sizes of --open-set, nil without it.
@@ -173,7 +252,21 @@ extension Facegate {
             try await runReportingErrors(json: json) {
                 let list = pairs ?? labels ?? ""
                 let pairList = try pairs.map { try PairList(file: $0).pairs }
-                let labelList = try labels.map { try LabelList(file: $0) }
+                var labelList = try labels.map { try LabelList(file: $0) }
+                var heldOut: Int?
+                if let holdOutLFW, let all = labelList {
+                    let held = try LFWHeldOutPeople(pairsFile: holdOutLFW, folds: [1, 2])
+                    guard let kept = held.excluding(from: all) else {
+                        throw CommandError(
+                            .invalidArgument, "every person of \(list) is in LFW's folds 1 and 2 (\(holdOutLFW)): nothing left to measure")
+                    }
+                    heldOut = Set(all.entries.map(\.person)).intersection(held.people).count
+                    labelList = kept
+                }
+                if strangerSizes != nil || writeCalibration != nil, let labelList {
+                    try runStrangers(labelList, list: list, heldOut: heldOut)
+                    return
+                }
                 let engine = try FaceEngine(models: try global.locateModels(), logger: global.makeLogger())
                 let evaluator = PairEvaluator(
                     root: root ?? Self.directory(of: list), detection: .photo(detector: detector, upsample: upsample),
@@ -209,6 +302,74 @@ extension Facegate {
                 }
                 if !report.unreadableImages.isEmpty { throw ExitCode(ExitStatus.partialFailure.rawValue) }
             }
+        }
+
+        /// --gallery-sizes and --write-calibration: the images described once, then
+        /// searched by real strangers and binned; no pairs are built.
+        private func runStrangers(_ labelList: LabelList, list: String, heldOut: Int?) throws {
+            let engine = try FaceEngine(models: try global.locateModels(), logger: global.makeLogger())
+            let evaluator = PairEvaluator(
+                root: root ?? Self.directory(of: list), detection: .photo(detector: detector, upsample: upsample),
+                decoder: ImageDecoder(maxPixels: maxPixels), threshold: threshold, jitter: jitter)
+            let described = try evaluator.describe(labelList, engine: engine)
+            defer { described.wipe() }
+            for failure in described.unreadableImages {
+                CommandOutput.error("warning: \(failure.error.message) (left out)")
+            }
+            let people = Set(described.photos.map(\.person)).count
+            var document: JSONObject = [
+                "images": .int(described.images), "images_without_face": .int(described.imagesWithoutFace.count),
+                "embedding_seconds": .double(described.embeddingSeconds),
+            ]
+            var lines = [
+                "\(described.images) images, \(described.imagesWithoutFace.count) without a face, \(described.unreadableImages.count) unreadable; "
+                    + "embedded in \(Int(described.embeddingSeconds.rounded())) s"
+            ]
+            if let writeCalibration {
+                let calibration = CalibrationBuilder(
+                    version: calibrationVersion,
+                    provenance:
+                        "\(calibrationSource); \(people) people, \(described.photos.count) photos with a face"
+                        + (heldOut.map { ", \($0) people of LFW's folds 1-2 held out" } ?? "")
+                        + "; detector \(detector.rawValue), plain descriptors; `facegate evaluate --labels \(list) --write-calibration`"
+                ).build(described.photos)
+                try TextFile.write(calibration.swiftSource, to: writeCalibration)
+                document["calibration"] = [
+                    "file": .string(writeCalibration), "impostor_pairs": .int(calibration.impostorTotal),
+                    "genuine_pairs": .int(calibration.genuineTotal),
+                ]
+                lines.append(
+                    "calibration \(calibrationVersion): \(calibration.impostorTotal) impostor and \(calibration.genuineTotal) genuine pairs written to \(writeCalibration)"
+                )
+            }
+            if let sizes = try strangerGallerySizes() {
+                let evaluation = StrangerEvaluation(
+                    gallerySizes: sizes, threshold: threshold, margin: margin, targetFPIR: targetFPIR, seed: seed, jitter: jitter,
+                    enrolPhotos: enrolPhotos, probesPerPerson: probesPerPerson)
+                let given = evaluation.run(described.photos)
+                var rows = given.reports.map { StrangerCurve.Row(report: $0, rule: nil) }
+                if let strangerOneIn {
+                    var recognition = Policy.Recognition.defaults
+                    recognition.strangerOneIn = strangerOneIn
+                    var rules: [Int: RecognitionRule] = [:]
+                    let derived = evaluation.run(described.photos) { size in
+                        let rule = RecognitionRule(recognition: recognition, members: size, calibration: .shipped)
+                        rules[size] = rule
+                        return (rule.threshold, rule.margin)
+                    }
+                    rows += derived.reports.map { StrangerCurve.Row(report: $0, rule: rules[$0.setup.enrolledPeople]) }
+                }
+                let curve = StrangerCurve(
+                    rows: rows, unfilled: given.unfilled, people: people, photos: described.photos.count, heldOutPeople: heldOut)
+                document["strangers"] = curve.json
+                lines.append(curve.text)
+            }
+            if json {
+                CommandOutput.json(.object(document))
+            } else {
+                CommandOutput.line(lines.joined(separator: "\n"))
+            }
+            if !described.unreadableImages.isEmpty { throw ExitCode(ExitStatus.partialFailure.rawValue) }
         }
 
         /// The directory part of `path`, nil when it has none (the current directory).

@@ -23,6 +23,8 @@ struct AdminCommandTests {
             EnrolmentRequest(
                 displayName: "Ada Lovelace", fields: ["email": "ada@example.org", "member_no": "42"], noticeVersion: "2026-01",
                 purposes: ["entry", "attendance-analytics"], method: "tablet")),
+        .addPhotos(subject),
+        .addPhotos(subject, detector: .cnn),
         .identify(),
         .identify(detector: .cnn),
         .erase(subject),
@@ -58,7 +60,9 @@ struct AdminCommandTests {
         .doorConfirm(alert: "a1", decision: "deny", reason: "confirmed by staff"),
         .doorAlerts,
         .enrol(
-            EnrolmentRequest(displayName: "Bea", noticeVersion: "2026-12", purposes: ["entry"], method: "signed-form", card: "0451 7781"),
+            EnrolmentRequest(
+                displayName: "Bea", noticeVersion: "2026-12", purposes: ["entry"], method: "signed-form", card: "0451 7781",
+                differentFrom: [subject]),
             detector: .hog),
         .doorClaim(card: "0451 7781"),
         .doorAdmit(card: "99"),

@@ -23,17 +23,59 @@ struct DetectionPlanTests {
         }
     }
 
-    @Test("no plan scans much more than the smallest face needs")
+    @Test("no plan scans much more than the smallest face needs, beyond keeping an upsampled photo whole")
     func fewestPixels() {
         for (width, height) in Self.sizes {
             for face in Self.smallestFaces where face >= 10 {
                 let plan = DetectionPlan(width: width, height: height, smallestFace: face)
                 let needed = Double(width * height) * pow2(Double(DetectionPlan.window) / Double(face))
-                // Rounding up to whole pixels and skipping a downscale of under 5% is all the slack.
-                #expect(Double(plan.scannedPixels) <= needed * 1.11 + Double(4 * (width + height) << (2 * plan.upsample)), "\(plan)")
+                if plan.upsample > 0 && !plan.isDownscaled {
+                    // Kept whole rather than shrunk and doubled: at most one doubling more
+                    // than the face needs, four times its pixels.
+                    #expect(Double(plan.scannedPixels) <= needed * 4.01, "\(plan)")
+                } else {
+                    // Rounding up to whole pixels and skipping a downscale of under 5% is all the slack.
+                    #expect(Double(plan.scannedPixels) <= needed * 1.11 + Double(4 * (width + height) << (2 * plan.upsample)), "\(plan)")
+                }
                 #expect(plan.workingWidth <= width && plan.workingHeight <= height)
             }
         }
+    }
+
+    @Test("a photo that must be doubled is never first shrunk below its own size while it fits the budget")
+    func smallPhotoKeptWhole() {
+        for (width, height) in Self.sizes {
+            for face in Self.smallestFaces {
+                for budget in [nil, DetectionPlan.defaultPixelBudget] {
+                    let plan = DetectionPlan(width: width, height: height, smallestFace: face, pixelBudget: budget)
+                    let wholeFits = width * height << (2 * plan.upsample) <= (budget ?? DetectionPlan.defaultPixelBudget)
+                    if plan.upsample > 0 && wholeFits {
+                        #expect(!plan.isDownscaled, "\(plan), budget \(budget ?? 0)")
+                    }
+                }
+            }
+        }
+        // LFW's photos (250 px) and dlib's aligned crops (150 px): doubled whole, faces from 40 px.
+        for side in [150, 250] {
+            let plan = DetectionPlan(width: side, height: side, smallestFace: 60, pixelBudget: DetectionPlan.defaultPixelBudget)
+            #expect(plan.workingWidth == side && plan.upsample == 1 && plan.smallestFace == 40, "\(plan)")
+        }
+    }
+
+    @Test("MMOD works on a small photo at its full size, and shrinks only what its budget cannot hold")
+    func mmodPlans() {
+        let small = DetectionPlan(
+            width: 250, height: 250, smallestFace: 60, pixelBudget: DetectionPlan.mmodPixelBudget, window: DetectionPlan.mmodWindow,
+            fullSizeWithinBudget: true)
+        #expect(!small.isDownscaled && small.upsample == 0 && small.smallestFace == DetectionPlan.mmodWindow, "\(small)")
+        // Without the flag (HOG's reasoning) the same photo would be shrunk to 167 px.
+        let shrunk = DetectionPlan(
+            width: 250, height: 250, smallestFace: 60, pixelBudget: DetectionPlan.mmodPixelBudget, window: DetectionPlan.mmodWindow)
+        #expect(shrunk.isDownscaled)
+        let large = DetectionPlan(
+            width: 4000, height: 3000, smallestFace: 60, pixelBudget: DetectionPlan.mmodPixelBudget, window: DetectionPlan.mmodWindow,
+            fullSizeWithinBudget: true)
+        #expect(large.isDownscaled && large.scannedPixels <= DetectionPlan.mmodPixelBudget, "\(large)")
     }
 
     @Test("with a pixel budget HOG never scans more than the budget, and still finds faces the budget allows")
@@ -45,7 +87,9 @@ struct DetectionPlanTests {
                     #expect(plan.scannedPixels <= budget, "\(plan), budget \(budget)")
                     let unbounded = DetectionPlan(width: width, height: height, smallestFace: face)
                     if unbounded.scannedPixels <= budget {
-                        #expect(plan == unbounded, "the budget changed a plan that fits it: \(plan)")
+                        // A budget the plan fits finds every face it finds (more, when the
+                        // budget lets a photo that must be doubled stay whole).
+                        #expect(plan.smallestFace <= unbounded.smallestFace, "the budget cost faces: \(plan) against \(unbounded)")
                     } else if plan != unbounded {
                         // The face found grows only as much as the budget forces.
                         #expect(plan.smallestFace >= face)
@@ -67,11 +111,19 @@ struct DetectionPlanTests {
         #expect((240...242).contains(plan.smallestFace))
     }
 
-    @Test("faces from 60 px in a small photo: downscaled by a third and upsampled once")
+    @Test("faces from 60 px in a small photo: upsampled once at its own size, which finds faces from 40 px")
     func smallPhoto() {
         let plan = DetectionPlan(width: 500, height: 375, smallestFace: 60, pixelBudget: DetectionPlan.defaultPixelBudget)
         #expect(plan.upsample == 1)
-        #expect(plan.workingWidth == 334 && plan.workingHeight == 250)
+        #expect(plan.workingWidth == 500 && plan.workingHeight == 375)
+        #expect(plan.smallestFace == 40)
+    }
+
+    @Test("a photo too large to double whole still finds its smallest faces shrunk and doubled, within the budget")
+    func mediumPhoto() {
+        // 1.5 x 1.5 k: doubled whole it would scan 9 megapixels.
+        let plan = DetectionPlan(width: 1500, height: 1500, smallestFace: 60, pixelBudget: DetectionPlan.defaultPixelBudget)
+        #expect(plan.upsample == 1 && plan.isDownscaled && plan.scannedPixels <= DetectionPlan.defaultPixelBudget, "\(plan)")
         #expect(plan.smallestFace == 60)
     }
 

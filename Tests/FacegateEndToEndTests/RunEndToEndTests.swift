@@ -298,10 +298,13 @@ struct RunEndToEndTests {
         #expect(checks.first { $0["name"] == "hog" }?["level"] == "ok", "the HOG code path: \(checks)")
         #expect(checks.first { $0["name"] == "blas" }?["level"] == "ok", "OpenBLAS is expected: \(checks)")
         #expect(checks.first { $0["name"] == "models" }?["level"] == "ok")
-        // An empty gallery is too small to measure itself: the shared identities' p, 0 subjects.
-        let fpir = try #require(checks.first { $0["name"] == "expected FPIR" })
-        #expect(fpir["level"] == "ok")
-        #expect(fpir["detail"]?.contains("0.0000 = 1-(1-p)^0, p = 5/9299 (measured on the shared identities set") == true, "\(fpir)")
+        // The rule for this (empty) gallery: its first member's, derived from the shipped
+        // calibration, with what it costs and claim mode's rate.
+        let rule = try #require(checks.first { $0["name"] == "recognition" })
+        #expect(rule["level"] == "ok", "\(rule)")
+        let detail = rule["detail"] ?? ""
+        #expect(detail.contains("threshold 0.6, margin 0.04 (derived for 0 member(s), calibration shared-faces-27"), "\(rule)")
+        #expect(detail.contains("expected FPIR") && detail.contains("(target 0.1%)") && detail.contains("claim mode (1:1)"), "\(rule)")
         // The shipped placeholders are a warning, naming the fields, not a failure.
         let record = try #require(checks.first { $0["name"] == "record of processing" })
         #expect(record["level"] == "warn")

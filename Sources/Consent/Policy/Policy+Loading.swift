@@ -66,7 +66,10 @@ extension Policy {
                 "zone_min_face_fraction", default: 0.2, range: PolicyRange.zoneMinFaceFraction, unit: "(of the frame's width)"),
             zoneDwellFrames: try recognitionTable.integer("zone_dwell_frames", default: 3, range: PolicyRange.zoneDwellFrames),
             claimSeconds: try recognitionTable.number("claim_seconds", default: 10, range: PolicyRange.claimSeconds, unit: "seconds"),
-            dpiaReference: String(try recognitionTable.string("dpia_reference", default: "").trimmingWhiteSpace))
+            dpiaReference: String(try recognitionTable.string("dpia_reference", default: "").trimmingWhiteSpace),
+            rule: try recognitionTable.ruleSource(),
+            strangerOneIn: try recognitionTable.integer("stranger_one_in", default: 1000, range: PolicyRange.strangerOneIn),
+            maxFNIR: try recognitionTable.number("max_fnir", default: 0.2, range: PolicyRange.maxFNIR, unit: "(a share of approaches)"))
         try recognitionTable.rejectUnknownKeys()
         guard recognition.margin < recognition.threshold else {
             throw ConsentError(.invalidPolicy, "policy: 'recognition.margin' must be below the threshold (got \(recognition.margin))")

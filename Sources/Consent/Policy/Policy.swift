@@ -50,9 +50,11 @@ public struct Policy: Sendable, Equatable {
     }
 
     public struct Recognition: Sendable, Equatable {
-        /// Distance below which a face matches a subject.
+        /// Distance below which a face matches a subject: the highest the derived rule
+        /// may use, or the rule itself when `rule` is `fixed`.
         public var threshold: Double
-        /// How much closer the best subject must be than the second best.
+        /// How much closer the best subject must be than the second best: the least
+        /// the derived rule may use, or the rule itself when `rule` is `fixed`.
         public var margin: Double
         /// Faces narrower than this are never aligned or embedded.
         public var minFacePixels: Int
@@ -77,6 +79,15 @@ public struct Policy: Sendable, Equatable {
         public var claimSeconds: Double
         /// The data-protection impact assessment that justifies `trigger = "always"`.
         public var dpiaReference: String
+        /// Whether the door derives its threshold and margin (`RecognitionRule`) or
+        /// takes them as written.
+        public var rule: RecognitionRuleSource = .derived
+        /// The risk accepted: at most one stranger in this many approaches is named as
+        /// a member.
+        public var strangerOneIn: Int = 1000
+        /// The share of members' approaches the door may fail to name before 1:N is
+        /// called unusable at this gallery size (and claim mode advised).
+        public var maxFNIR: Double = 0.2
     }
 
     public struct Retention: Sendable, Equatable {

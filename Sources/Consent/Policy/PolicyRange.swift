@@ -9,6 +9,11 @@
 enum PolicyRange {
     static let threshold = 0.3...0.7
     static let margin = 0.0...0.2
+    /// From one stranger in 100 approaches (a door that a guard watches) to one in a
+    /// million (beyond what any calibration of a few thousand people can show).
+    static let strangerOneIn = 100...1_000_000
+    /// Below 1% no single-photo gallery qualifies; above 90% the door names nobody.
+    static let maxFNIR = 0.01...0.9
     static let minFacePixels = 20...2000
     static let upsample = 0...2
     static let voteFrames = 1...60

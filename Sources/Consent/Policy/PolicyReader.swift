@@ -161,6 +161,18 @@ extension PolicyReader {
         return trigger
     }
 
+    /// `[recognition] rule`: one of `RecognitionRuleSource`'s names.
+    mutating func ruleSource() throws -> RecognitionRuleSource {
+        let text = try string("rule", default: RecognitionRuleSource.derived.rawValue)
+        guard let rule = RecognitionRuleSource(rawValue: text) else {
+            throw ConsentError(
+                .invalidPolicy,
+                "policy: '\(path).rule' must be one of \(RecognitionRuleSource.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")) (got \"\(text)\")"
+            )
+        }
+        return rule
+    }
+
     /// `[recognition] zone = [x0, y0, x1, y1]`, fractions of the frame, with x0 < x1 and y0 < y1.
     mutating func zone() throws -> DoorZone {
         let values = try numbers("zone", default: DoorZone.default.array, count: 4, range: PolicyRange.zoneEdge)

@@ -90,9 +90,14 @@ public struct EnrolmentRequest: Sendable, Equatable {
     public var method: String
     /// A membership card to link (stored as a keyed digest), for claims at the door.
     public var card: String?
+    /// Members an admin confirmed this person is not, after the duplicate check took
+    /// the face for theirs: the enrolment goes ahead, audited. Not part of the consent
+    /// record.
+    public var differentFrom: [SubjectID]
 
     public init(
-        displayName: String, fields: [String: String] = [:], noticeVersion: String, purposes: [String], method: String, card: String? = nil
+        displayName: String, fields: [String: String] = [:], noticeVersion: String, purposes: [String], method: String, card: String? = nil,
+        differentFrom: [SubjectID] = []
     ) {
         self.displayName = displayName
         self.fields = fields
@@ -100,5 +105,6 @@ public struct EnrolmentRequest: Sendable, Equatable {
         self.purposes = purposes
         self.method = method
         self.card = card
+        self.differentFrom = differentFrom
     }
 }

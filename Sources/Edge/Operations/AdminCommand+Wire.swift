@@ -29,8 +29,12 @@ extension AdminCommand {
             self = .enrol(
                 EnrolmentRequest(
                     displayName: try args.string("name"), fields: fields, noticeVersion: try args.string("notice"),
-                    purposes: try args.strings("purposes") ?? [], method: try args.string("method"), card: try args.optionalString("card")),
+                    purposes: try args.strings("purposes") ?? [], method: try args.string("method"), card: try args.optionalString("card"),
+                    differentFrom: try (args.strings("different_from") ?? []).map { (text: String) throws(AdminError) in
+                        try AdminArguments.subject(parsing: text)
+                    }),
                 detector: try args.detector())
+        case .addPhotos: self = .addPhotos(try args.subject(), detector: try args.detector())
         case .identify: self = .identify(detector: try args.detector())
         case .erase: self = .erase(try args.subject())
         case .withdraw: self = .withdraw(try args.subject(), purposes: try args.strings("purposes"))
@@ -121,6 +125,11 @@ extension AdminCommand {
                 "purposes": .array(request.purposes.map(JSONValue.string)), "method": .string(request.method), "fields": .object(fields),
             ]
             if let card = request.card { object["card"] = .string(card) }
+            if !request.differentFrom.isEmpty { object["different_from"] = .array(request.differentFrom.map { .string($0.rawValue) }) }
+            if detector != .auto { object["detector"] = .string(detector.rawValue) }
+            return object
+        case .addPhotos(let subject, let detector):
+            var object: JSONObject = ["subject": .string(subject.rawValue)]
             if detector != .auto { object["detector"] = .string(detector.rawValue) }
             return object
         case .erase(let subject), .exportSubject(let subject), .cardClear(let subject): return ["subject": .string(subject.rawValue)]

@@ -17,6 +17,9 @@ public enum AdminCommand: Sendable, Equatable {
     /// Enrols the one person in the images, with their consent; `detector` finds
     /// their faces (HOG with fallbacks unless asked).
     case enrol(EnrolmentRequest, detector: DetectionOptions.Detector = .auto)
+    /// Adds the member in the images (templates, quality-gated, checked to be that
+    /// member) to an enrolled subject; their consent record is unchanged; audited.
+    case addPhotos(SubjectID, detector: DetectionOptions.Detector = .auto)
     /// Who is in each image; nothing is stored.
     case identify(detector: DetectionOptions.Detector = .auto)
     /// Erases a subject now (Art. 17).
@@ -98,6 +101,7 @@ public enum AdminCommand: Sendable, Equatable {
         case status
         case subjects
         case enrol
+        case addPhotos = "subject.add_photos"
         case identify
         case erase
         case withdraw = "consent.withdraw"
@@ -159,7 +163,7 @@ public enum AdminCommand: Sendable, Equatable {
             switch self {
             case .status: [.staff, .admin, .dpo]
             case .identify, .incidentAdd, .doorAlerts, .doorConfirm, .doorClaim, .doorAdmit: [.staff, .admin]
-            case .enrol, .erase, .withdraw, .purge, .cardSet, .cardClear, .denyListPropose, .denyListApprove,
+            case .enrol, .addPhotos, .erase, .withdraw, .purge, .cardSet, .cardClear, .denyListPropose, .denyListApprove,
                 .denyListReject, .denyListRenew, .denyListEnable, .denyListDisable:
                 [.admin]
             case .subjects, .exportSubject, .stats, .health, .denyListList: [.admin, .dpo]
@@ -176,7 +180,7 @@ public enum AdminCommand: Sendable, Equatable {
         public var blocks: Bool { self != .status }
 
         /// Whether the command takes images (uploads).
-        public var takesImages: Bool { self == .enrol || self == .identify }
+        public var takesImages: Bool { self == .enrol || self == .addPhotos || self == .identify }
     }
 
     /// Who may run a command.
@@ -192,6 +196,7 @@ public enum AdminCommand: Sendable, Equatable {
         case .status: .status
         case .subjects: .subjects
         case .enrol: .enrol
+        case .addPhotos: .addPhotos
         case .identify: .identify
         case .erase: .erase
         case .withdraw: .withdraw

@@ -29,12 +29,63 @@ extension ApplianceOperations {
     ) throws -> Enrolled {
         _ = try registry.validate(request)
         guard !images.isEmpty else { throw OperationError(.invalidArgument, "enrolment needs at least one photo of the person") }
+        let descriptors = try templates(from: images, detector: detector)
+        defer { descriptors.forEach { $0.wipe() } }
+        try registry.catchUpWithErasures()
+        let (enrolled, record, overridden) = try enrolment.withLock { _ in
+            // Refused only when a different person would come this close to a member by
+            // chance at most once in a thousand enrolments (the calibration's), not at the
+            // door's threshold: that turned away new members as someone they are not.
+            let duplicate = registry.duplicateThreshold
+            var overridden: [(subject: SubjectID, distance: Float)] = []
+            for (index, descriptor) in descriptors.enumerated() {
+                guard let match = registry.vault.gallery.search(descriptor, k: 1).first, Double(match.distance) < duplicate else {
+                    continue
+                }
+                if request.differentFrom.contains(match.subject) {
+                    guard seesGovernance(caller) else {
+                        throw OperationError(
+                            .notPermitted, "only an admin may confirm that a face taken for a member's is someone else's")
+                    }
+                    if !overridden.contains(where: { $0.subject == match.subject }) { overridden.append((match.subject, match.distance)) }
+                    continue
+                }
+                let name = seesNames(caller) ? (try? registry.vault.profile(of: match.subject))?.displayName : nil
+                throw OperationError(
+                    .enrolmentRefused,
+                    "'\(images[index].name)' shows a face already enrolled as subject \(match.subject)"
+                        + (name.map { " (\($0))" } ?? "")
+                        + " (distance \(Self.rounded(match.distance)), below \(Self.rounded(Float(duplicate))) where a different person is that close at most once in \(Int((1 / RecognitionCalibration.duplicateChance).rounded())) enrolments); "
+                        + "if it is the same person, keep the existing enrolment or erase it first; if they are two different people, an admin can enrol anyway with --different-from \(match.subject) (audited)"
+                )
+            }
+            let (enrolled, record) = try registry.enrol(request, embeddings: descriptors, by: caller.actor)
+            return (enrolled, record, overridden)
+        }
+        for (subject, distance) in overridden {
+            // Who confirmed two different people, and how close the faces were: the DPO's
+            // trail for an enrolment the duplicate check would have refused.
+            try registry.recordAudit(
+                actor: caller.actor, action: "enrol.duplicate_overridden",
+                details: [
+                    "subject": .string(enrolled.id.rawValue), "different_from": .string(subject.rawValue),
+                    "distance": .double(Self.rounded(distance)),
+                ])
+        }
+        return Enrolled(subject: enrolled.id, templates: enrolled.templates.count, consentRecord: record.id, expiresAt: enrolled.expiresAt)
+    }
+
+    /// The templates of the one person in `images` (the largest face of each), each
+    /// held to `FaceQuality.enrolmentBar`, all of the same person (closer to each other
+    /// than the policy's threshold). The caller wipes them.
+    func templates(from images: [ImageSource], detector: DetectionOptions.Detector) throws -> [FaceDescriptor] {
         let engine = try engine()
         // The working resolution is chosen per photo: a phone photo is enrolled in a
         // fraction of a second, its face described at full resolution.
         let options = DetectionOptions.photo(detector: detector)
         var descriptors: [FaceDescriptor] = []
-        defer { descriptors.forEach { $0.wipe() } }
+        var kept = false
+        defer { if !kept { descriptors.forEach { $0.wipe() } } }
         for image in images {
             let examined = try withDecodedPhoto(image) { photo in try engine.examineFace(in: photo, choosing: .largest, options: options) }
             guard let face = examined else {
@@ -50,7 +101,6 @@ extension ApplianceOperations {
             descriptors.append(face.descriptor)
         }
         let threshold = policy.recognition.threshold
-        try registry.catchUpWithErasures()
         for (i, a) in descriptors.enumerated() {
             for j in (i + 1)..<descriptors.count {
                 let distance = a.distance(to: descriptors[j])
@@ -62,18 +112,49 @@ extension ApplianceOperations {
                 }
             }
         }
-        let (enrolled, record) = try enrolment.withLock { _ in
+        kept = true
+        return descriptors
+    }
+
+    /// Adds photos of an enrolled member: more templates, so that a member the door
+    /// often misses (one old photo, glasses since, a beard) is recognised. Each photo is
+    /// held to the enrolment bar and must show that member (closer to their templates
+    /// than the policy's threshold, and not nearer another member); their consent record
+    /// is unchanged; the addition is audited (`subject.add_photos`).
+    public func addPhotos(
+        images: [ImageSource], to subject: SubjectID, detector: DetectionOptions.Detector = .auto, caller: Caller
+    ) throws -> JSONValue {
+        guard !images.isEmpty else { throw OperationError(.invalidArgument, "adding photos needs at least one photo of the member") }
+        let descriptors = try templates(from: images, detector: detector)
+        defer { descriptors.forEach { $0.wipe() } }
+        try registry.catchUpWithErasures()
+        let threshold = policy.recognition.threshold
+        let added = try enrolment.withLock { _ in
             for (index, descriptor) in descriptors.enumerated() {
-                if let match = registry.vault.gallery.search(descriptor, k: 1).first, Double(match.distance) < threshold {
+                guard let own = registry.vault.gallery.verify(descriptor, against: subject) else {
+                    throw OperationError(.invalidArgument, "subject \(subject) is not enrolled here; check the id (`facegate subjects`)")
+                }
+                guard Double(own) < threshold else {
                     throw OperationError(
                         .enrolmentRefused,
-                        "'\(images[index].name)' shows a face already enrolled as subject \(match.subject) (distance \(Self.rounded(match.distance))); erase that subject first, or keep the existing enrolment"
+                        "'\(images[index].name)' does not show subject \(subject) (distance \(Self.rounded(own)) to their templates ≥ \(threshold)); add photos of the member only"
+                    )
+                }
+                if let nearest = registry.vault.gallery.search(descriptor, k: 1).first, nearest.subject != subject,
+                    nearest.distance < own
+                {
+                    throw OperationError(
+                        .enrolmentRefused,
+                        "'\(images[index].name)' is nearer subject \(nearest.subject) (distance \(Self.rounded(nearest.distance))) than subject \(subject) (\(Self.rounded(own))): added, it would make the door confuse them"
                     )
                 }
             }
-            return try registry.enrol(request, embeddings: descriptors, by: caller.actor)
+            return try registry.addPhotos(to: subject, embeddings: descriptors, by: caller.actor)
         }
-        return Enrolled(subject: enrolled.id, templates: enrolled.templates.count, consentRecord: record.id, expiresAt: enrolled.expiresAt)
+        return [
+            "subject": .string(subject.rawValue), "templates_added": .int(added.count),
+            "templates": .int(registry.vault.gallery.templateCount(of: subject)),
+        ]
     }
 
     /// Who is in a photo: per face, the matching subject, distance and decision.

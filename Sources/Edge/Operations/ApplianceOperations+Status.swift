@@ -25,6 +25,8 @@ extension ApplianceOperations {
             "policy": .string(policy.sourcePath),
             "time": .string(Timestamp.iso8601(registry.now)),
         ]
+        // The rule a gallery of this size gets: what the door decides by, and its cost.
+        answer["recognition"] = registry.recognitionRule(members: counts.subjects).json
         if let camera = cameraHealth() { answer["camera"] = camera.json }
         if let damage = registry.vault.journalDamage {
             // The door decides nobody until the journal is repaired (`keys accept-damaged-journal`).

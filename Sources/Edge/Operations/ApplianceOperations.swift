@@ -118,6 +118,8 @@ public final class ApplianceOperations: @unchecked Sendable {
         case .subjects(let names): return try subjects(caller: caller, includeNames: names)
         case .enrol(let request, let detector):
             return try enrol(images: images, request: request, detector: detector, caller: caller).json
+        case .addPhotos(let subject, let detector):
+            return try addPhotos(images: images, to: subject, detector: detector, caller: caller)
         case .identify(let detector):
             guard !images.isEmpty else { throw AdminError(.invalidRequest, "'identify' needs at least one image") }
             return .array(

@@ -47,10 +47,10 @@ final class DecisionRecorder: Sendable {
             try registry.count(event.decision.kind.rawValue, at: event.time)
             if event.decision.kind == .member || event.decision.kind == .alert, let distance = event.decision.distance {
                 // The day's recognition quality: a bin of best distances and a low-margin count, no subject.
-                let recognition = registry.policy.recognition
+                let rule = registry.recognitionRule
                 try registry.visitLog.recordQuality(
-                    distance: Double(distance), runnerUp: event.decision.runnerUp.map(Double.init), threshold: recognition.threshold,
-                    margin: recognition.margin, at: event.time)
+                    distance: Double(distance), runnerUp: event.decision.runnerUp.map(Double.init), threshold: rule.threshold,
+                    margin: rule.margin, at: event.time)
             }
             if event.decision.kind.opensDoor {
                 if let subject = event.decision.subject {

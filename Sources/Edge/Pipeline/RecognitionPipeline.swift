@@ -25,8 +25,11 @@ import Vault
 /// member is stored beyond a daily counter; no frame or crop is ever written anywhere.
 public final class RecognitionPipeline: @unchecked Sendable {
     public struct Configuration: Sendable {
+        /// Under `rule = "fixed"`, the threshold and margin; otherwise the registry
+        /// derives them for the gallery's size at each decision.
         public var threshold: Double
         public var margin: Double
+        public var rule: RecognitionRuleSource
         public var minFacePixels: Int
         public var upsample: Int
         public var voteFrames: Int
@@ -46,6 +49,7 @@ public final class RecognitionPipeline: @unchecked Sendable {
         public init(policy: Policy.Recognition, realtime: Bool = false, loop: Bool = false) {
             threshold = policy.threshold
             margin = policy.margin
+            rule = policy.rule
             minFacePixels = policy.minFacePixels
             upsample = policy.upsample
             voteFrames = policy.voteFrames
@@ -106,7 +110,10 @@ public final class RecognitionPipeline: @unchecked Sendable {
     ) {
         self.counters = PipelineCounters(metrics: metrics)
         self.engine = engine
-        self.recognizer = Recognizer(registry: registry, threshold: configuration.threshold, margin: configuration.margin)
+        self.recognizer =
+            configuration.rule == .fixed
+            ? Recognizer(registry: registry, threshold: configuration.threshold, margin: configuration.margin)
+            : Recognizer(registry: registry)
         self.source = source
         self.configuration = configuration
         self.clock = clock

@@ -6,21 +6,40 @@ public import Vault
 /// the probe wiped at once, then `MatchDecision` with the consent and deny-list in
 /// force. The door's pipeline and `identify` decide through this one type, so a
 /// photo and the camera can never be judged by different rules.
+///
+/// The threshold and margin are the registry's `recognitionRule` at the moment of
+/// each decision: derived for the gallery's size as it is now (a member enrolled or
+/// erased a second ago counts), or the policy's own under `rule = "fixed"`. A test may
+/// pin them.
 public struct Recognizer: Sendable {
     public let registry: ConsentRegistry
-    public let threshold: Double
-    public let margin: Double
+    /// Pinned threshold and margin; nil follows the registry's rule.
+    let pinned: (threshold: Double, margin: Double)?
 
+    /// A recognizer with a pinned threshold and margin, whatever the gallery's size.
     public init(registry: ConsentRegistry, threshold: Double, margin: Double) {
         self.registry = registry
-        self.threshold = threshold
-        self.margin = margin
+        self.pinned = (threshold, margin)
     }
 
-    /// With the thresholds of the policy in force now (`identify` follows a reload).
+    /// Follows the registry's rule (and so the policy in force: `identify` follows a reload).
     public init(registry: ConsentRegistry) {
-        let recognition = registry.policy.recognition
-        self.init(registry: registry, threshold: recognition.threshold, margin: recognition.margin)
+        self.registry = registry
+        self.pinned = nil
+    }
+
+    /// The threshold and margin a decision made now would use.
+    public var rule: (threshold: Double, margin: Double) {
+        if let pinned { return pinned }
+        let rule = registry.recognitionRule
+        return (rule.threshold, rule.margin)
+    }
+
+    /// The 1:1 threshold of a claim: the claimed subject is one comparison, not N, so
+    /// its rule is the one of a gallery of one member.
+    public var claimThreshold: Double {
+        if let pinned { return pinned.threshold }
+        return registry.recognitionRule.claimThreshold
     }
 
     /// Applies erasures made by any other process, so that they take effect before
@@ -41,7 +60,7 @@ public struct Recognizer: Sendable {
         probe.wipe()
         afterWipe(probe)
         return MatchDecision.verify(
-            claimed: claimed, distance: distance, threshold: threshold, hasConsent: registry.activeConsent(of: claimed) != nil,
+            claimed: claimed, distance: distance, threshold: claimThreshold, hasConsent: registry.activeConsent(of: claimed) != nil,
             isDenyListed: registry.isDenyListed(claimed))
     }
 
@@ -58,6 +77,7 @@ public struct Recognizer: Sendable {
         let matches = registry.vault.gallery.search(probe, k: 2)
         probe.wipe()
         afterWipe(probe)
+        let (threshold, margin) = rule
         return MatchDecision.decide(
             matches, threshold: threshold, margin: margin,
             hasConsent: { registry.activeConsent(of: $0) != nil },

@@ -57,6 +57,11 @@ public final class Gallery: @unchecked Sendable {
 
     public func contains(_ subject: SubjectID) -> Bool { rows.withLock { $0.subjectIndex[subject] != nil } }
 
+    /// The templates `subject` has here (0 when none).
+    public func templateCount(of subject: SubjectID) -> Int {
+        rows.withLock { rows in rows.subjectIndex[subject].flatMap { rows.rowsOfSubject[$0]?.count } ?? 0 }
+    }
+
     /// Adds one template of `subject`, copying the 128 values from `values`.
     public func add(subject: SubjectID, template: TemplateID, values: UnsafeBufferPointer<Float>) {
         precondition(values.count == Self.dimensions)

@@ -206,7 +206,7 @@ public final class VaultStore: @unchecked Sendable {
         changeObservers.withLock { $0.append(observer) }
     }
 
-    private func notifyChange() {
+    func notifyChange() {
         for observer in changeObservers.withLock({ $0 }) { observer() }
     }
 
