@@ -2,7 +2,10 @@
 /// `blank:SECONDS`. With FACE_PX the photo is scaled so that its largest face is
 /// FACE_PX wide, its centre at (X, Y) in fractions of the frame (default the middle);
 /// with X2,Y2 the face moves there in a straight line over the scene: a passer-by
-/// crossing the picture, or a person stepping up to the door.
+/// crossing the picture, or a person stepping up to the door. FACE_PX written `A-B`
+/// grows the face from A to B pixels over the scene as someone walking towards the
+/// camera at a steady pace would: a face's width is inversely proportional to its
+/// distance, so it is the distance, not the width, that changes evenly.
 public struct ClipScene: Sendable, Equatable {
     /// A point of the frame, in fractions of its width and height.
     public struct Point: Sendable, Equatable {
@@ -22,6 +25,8 @@ public struct ClipScene: Sendable, Equatable {
     public var seconds: Double
     /// The width the photo's largest face is scaled to; nil fits the whole photo.
     public var facePixels: Int?
+    /// The width it ends the scene at, when it grows (or shrinks) over the scene.
+    public var facePixelsEnd: Int?
     public var from: Point
     /// Where the face ends the scene; nil when it stays still.
     public var to: Point?
@@ -36,8 +41,12 @@ public struct ClipScene: Sendable, Equatable {
         path = fields[0] == "blank" ? nil : fields[0]
         from = .centre
         if fields.count >= 3 {
-            guard path != nil, let pixels = Int(fields[2]), pixels > 0 else { throw ClipError(.invalidArgument, usage) }
-            facePixels = pixels
+            let sizes = fields[2].split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
+            guard path != nil, (1...2).contains(sizes.count), sizes.allSatisfy({ ($0 ?? 0) > 0 }) else {
+                throw ClipError(.invalidArgument, usage + "; FACE_PX may be A-B for a face growing from A to B pixels")
+            }
+            facePixels = sizes[0]
+            facePixelsEnd = sizes.count == 2 ? sizes[1] : nil
         }
         if fields.count >= 4 {
             guard let point = Self.point(fields[3]) else { throw ClipError(.invalidArgument, usage) }
@@ -48,6 +57,20 @@ public struct ClipScene: Sendable, Equatable {
             to = point
         }
     }
+
+    /// The face's width at `progress` (0 at the scene's first frame, 1 at its last): the
+    /// distance (1 / width) moves evenly, so the face grows slowly far away and fast
+    /// close up, as it does when someone walks up at a steady pace.
+    public func facePixels(at progress: Double) -> Int? {
+        guard let start = facePixels else { return nil }
+        guard let end = facePixelsEnd else { return start }
+        let t = max(0, min(1, progress))
+        let distance = (1 - t) / Double(start) + t / Double(end)
+        return Int((1 / distance).rounded())
+    }
+
+    /// Whether every frame of the scene is the same picture.
+    public var isStill: Bool { to == nil && facePixelsEnd == nil }
 
     /// Where the face's centre is at `progress` (0 at the scene's first frame, 1 at its last).
     public func position(at progress: Double) -> Point {

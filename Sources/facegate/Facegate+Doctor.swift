@@ -58,6 +58,18 @@ extension Facegate {
                 } else {
                     add("admin group", .ok, "'\(group)' exists")
                 }
+                // The text people consent to must name the venue: a notice still naming the
+                // shipped example (its controller comes from [controller]) fails, since
+                // every consent would record the hash of a text that names no one.
+                let unnamed = policy.notices.filter { notice in Policy.placeholderMarkers.contains { notice.text.contains($0) } }
+                if unnamed.isEmpty {
+                    add("consent notices", .ok, "\(policy.notices.count) notice(s), each naming the controller")
+                } else {
+                    add(
+                        "consent notices", .fail,
+                        "notice(s) \(unnamed.map(\.version).joined(separator: ", ")) still name the shipped example venue: fill in [controller] in \(policy.sourcePath) (the shipped notices take the controller from there), or correct the notice file; people must not consent to a text that names no one"
+                    )
+                }
                 // A warning, not a failure: the door runs, but the DPO's record would be no one's.
                 let unfilled = policy.unfilledRecordOfProcessingFields
                 if unfilled.isEmpty {

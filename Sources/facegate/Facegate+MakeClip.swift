@@ -15,8 +15,9 @@ extension Facegate {
                 Each SCENE is PATH:SECONDS[:FACE_PX[:X,Y[:X2,Y2]]]. With FACE_PX the photo is scaled so \
                 that its largest face is FACE_PX wide, its centre at X,Y (fractions of the frame; default \
                 0.5,0.5: a person at the door); with X2,Y2 the face moves there over the scene (a \
-                passer-by). Without FACE_PX the whole photo is fitted into the frame. blank:SECONDS is an \
-                empty grey frame. This writes a \
+                passer-by). FACE_PX written A-B grows the face from A to B pixels over the scene, as it \
+                does when someone walks towards the camera at a steady pace. Without FACE_PX the whole \
+                photo is fitted into the frame. blank:SECONDS is an empty grey frame. This writes a \
                 video file because you ask it to; the appliance itself never writes frames.
                 """)
 
@@ -58,35 +59,44 @@ extension Facegate {
                 for text in scenes {
                     let scene = try ClipScene(parsing: text)
                     let count = max(1, Int((scene.seconds * Double(fps)).rounded()))
-                    // The photo, scaled so that its face is the asked width, and where that face's centre is in it.
-                    var placed: (image: RGBImage, faceX: Double, faceY: Double)?
+                    // The photo, and its largest face (found once), to scale to the asked width.
+                    var photo: RGBImage?
+                    var face: FaceBox?
                     if let path = scene.path {
-                        let photo = try ImageDecoder().decode(file: path)
+                        let decoded = try ImageDecoder().decode(file: path)
+                        photo = decoded
                         if let facePixels = scene.facePixels {
-                            guard
-                                let face = try engine.detect(in: photo, options: DetectionOptions(upsample: 1)).max(by: {
-                                    $0.area < $1.area
-                                })
-                            else {
+                            face = try engine.detect(in: decoded, options: DetectionOptions(upsample: 1)).max(by: { $0.area < $1.area })
+                            if face == nil {
                                 throw CommandError(.invalidArgument, "scene '\(text)': no face found to scale to \(facePixels) px")
                             }
-                            let scale = Double(facePixels) / Double(face.width)
-                            let scaled = FrameComposer.resized(
-                                photo, width: max(1, Int(Double(photo.width) * scale)), height: max(1, Int(Double(photo.height) * scale)))
-                            placed = (scaled, face.centerX * scale, face.centerY * scale)
-                        } else {
-                            let fitted = FrameComposer.fitted(photo, width: width, height: height)
-                            placed = (fitted, Double(fitted.width) / 2, Double(fitted.height) / 2)
                         }
+                    }
+                    // The photo scaled so that its face is `pixels` wide, and where that face's centre is in it.
+                    var scaledCache: (pixels: Int, placed: (image: RGBImage, faceX: Double, faceY: Double))?
+                    func placed(at progress: Double) -> (image: RGBImage, faceX: Double, faceY: Double)? {
+                        guard let photo else { return nil }
+                        guard let face, let pixels = scene.facePixels(at: progress) else {
+                            let fitted = FrameComposer.fitted(photo, width: width, height: height)
+                            return (fitted, Double(fitted.width) / 2, Double(fitted.height) / 2)
+                        }
+                        if let cached = scaledCache, cached.pixels == pixels { return cached.placed }
+                        let scale = Double(pixels) / Double(face.width)
+                        let scaled = FrameComposer.resized(
+                            photo, width: max(1, Int(Double(photo.width) * scale)), height: max(1, Int(Double(photo.height) * scale)))
+                        let result = (scaled, face.centerX * scale, face.centerY * scale)
+                        scaledCache = (pixels, result)
+                        return result
                     }
                     var still: RGBImage?
                     for index in 0..<count {
-                        if scene.to == nil, let still {
+                        if scene.isStill, let still {
                             try writer.append(still)
                         } else {
                             let frame = FrameComposer.canvas(width: width, height: height)
-                            if let placed {
-                                let point = scene.position(at: count > 1 ? Double(index) / Double(count - 1) : 0)
+                            let progress = count > 1 ? Double(index) / Double(count - 1) : 0
+                            if let placed = placed(at: progress) {
+                                let point = scene.position(at: progress)
                                 FrameComposer.place(
                                     placed.image, on: frame, x: Int(point.x * Double(width) - placed.faceX),
                                     y: Int(point.y * Double(height) - placed.faceY))

@@ -99,7 +99,13 @@ struct ExportTests {
         #expect(json["f_erasure_time_limits"]?["access_events"]?.stringValue?.contains("180") == true)
         #expect(json["draft"] == .bool(false) && json["unfilled_fields"] == nil)
         let markdown = try registry.exportRecordOfProcessing(format: .markdown, actor: fixture.staff).text
-        #expect(markdown.contains("g_security_measures"))
+        // A document a DPO files: section titles and labelled fields, not JSON keys.
+        #expect(markdown.contains("## (g) Technical and organisational security measures"))
+        #expect(markdown.contains("## (a) Controller and data-protection officer") && markdown.contains("- **Dpo contact**:"))
+        #expect(!markdown.contains("g_security_measures") && !markdown.contains("a_controller"))
+        for item in ["People who are not members", "Staff accounts", "Deny list data", "Automated decisions", "Breach notification"] {
+            #expect(markdown.contains("**\(item)**"), "\(item)")
+        }
         #expect(markdown.hasPrefix("# Record of processing"))
         #expect(!markdown.contains("DRAFT"))
     }

@@ -57,9 +57,15 @@ struct ImpactAssessmentTests {
         #expect(open.contains { $0.contains("`controller.name`") })
         let markdown = try registry.exports.impactAssessment(format: .markdown, actor: fixture.staff).text
         #expect(markdown.hasPrefix("DRAFT"))
-        for section in ["## a_description", "## b_necessity_and_proportionality", "## c_risks", "## d_measures", "## open_items"] {
+        for section in [
+            "## (a) Systematic description", "## (b) Necessity and proportionality", "## (c) Risks", "## (d) Measures envisaged",
+            "## Items only the controller can complete",
+        ] {
             #expect(markdown.contains(section), "\(section)")
         }
+        // Unassessed is not "none": read by an authority, none would be an assessment.
+        #expect(!markdown.contains(": none") && markdown.contains("**Likelihood**: to be assessed by the controller"))
+        #expect(document["c_risks"]?.arrayValue?.allSatisfy { $0["severity"]?.stringValue == "to be assessed by the controller" } == true)
         #expect(throws: ConsentError.self) { try registry.exports.impactAssessment(format: .csv, actor: fixture.staff) }
     }
 

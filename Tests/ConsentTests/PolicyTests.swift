@@ -19,21 +19,30 @@ struct PolicyTests {
         #expect(policy.retention.accessEventDays == 180)
         #expect(policy.denyList.enabled == false)
         #expect(policy.denyList.isActive == false)
-        #expect(policy.notices.map(\.version) == ["2026-01", "2026-12"])
+        #expect(policy.notices.map(\.version) == ["2026-01", "2026-12", "2027-01"])
         #expect(policy.notices[0].sha256.count == 64)
         #expect(Set(policy.purposes.map(\.id)) == ["entry", "attendance-analytics", "offers"])
         // Only the people who ask: the door zone by default.
         #expect(policy.recognition.trigger == .zone)
         #expect(policy.recognition.zone == DoorZone(x0: 0.25, y0: 0.1, x1: 0.75, y1: 0.9))
         #expect(policy.recognition.zoneMinFaceFraction == 0.2)
-        #expect(policy.recognition.zoneDwellFrames == 3)
+        #expect(policy.recognition.zoneDwellFrames == 9)
     }
 
-    @Test("the newest notice says who the camera processes and that a card alone is enough")
+    @Test("the newest notice says that only people who stop are processed, what a card does, and names the policy's controller")
     func noticeSaysTheTrigger() throws {
-        let notice = try #require(try load { $0 }.notice(version: "2026-12"))
-        #expect(notice.text.contains("Only people who ask"))
-        #expect(notice.text.contains("If you use your\ncard, the device processes no image of you at all"))
+        let policy = try load(ConsentFixture.fillingInController)
+        let notice = try #require(policy.notice(version: "2027-01"))
+        #expect(notice.text.contains("Only people who stop at the door"))
+        #expect(notice.text.contains("still for about half a second") && notice.text.contains("not at all if you show it before"))
+        #expect(
+            notice.text.contains("the first to step up within 5 seconds") && notice.text.contains("does not measure or compare your face"))
+        // The controller is the policy's, filled into the text people read, and hashed as filled.
+        #expect(notice.text.contains("**Controller:** Riverside Climbing Club Ltd, 4 Mill Lane, Northbridge"))
+        #expect(!notice.text.contains("{{") && !notice.text.contains("Example Venue"))
+        #expect(notice.sha256 == Hex.encode(SHA256.hash(Array(notice.text.utf8))))
+        let shipped = try #require(try load { $0 }.notice(version: "2027-01"))
+        #expect(shipped.text.contains("Example Venue Ltd") && shipped.sha256 != notice.sha256)
     }
 
     @Test(
@@ -46,7 +55,7 @@ struct PolicyTests {
             ("zone_min_face_fraction = 0.2", "zone_min_face_fraction = 0", "recognition.zone_min_face_fraction"),
             ("zone_min_face_fraction = 0.2", "zone_min_face_fraction = 0.9", "recognition.zone_min_face_fraction"),
             ("zone = [0.25, 0.1, 0.75, 0.9]", "zone = [0.5, 0.5, 0.5001, 0.5001]", "recognition.zone"),
-            ("zone_dwell_frames = 3", "zone_dwell_frames = 0", "recognition.zone_dwell_frames"),
+            ("zone_dwell_frames = 9", "zone_dwell_frames = 3", "recognition.zone_dwell_frames"),
             ("claim_seconds = 10", "claim_seconds = 3600", "recognition.claim_seconds"),
         ])
     func badTrigger(original: String, replacement: String, key: String) {

@@ -44,6 +44,65 @@ struct DoorTriggerTests {
         #expect(embeds.map { $0[1] }.allSatisfy { !$0 }, "the face at the side is tracked, never embedded")
     }
 
+    /// The widths dlib's HOG detector gives a face as it comes closer: its image pyramid
+    /// steps by 6/5, so a box keeps one width for a while and then jumps to the next.
+    static let pyramidWidths = [125, 151, 180, 216]
+
+    @Test("someone walking straight at the camera grows in the zone without moving across: never embedded until they stop")
+    func walkingIn() {
+        let gate = DoorGate(zone: .default, minFaceFraction: 0.2, dwellFrames: 9)
+        var tracker = FaceTracker(voteFrames: 3, recheckFrames: 15, gate: gate)
+        // A slow approach: each width for 8 frames (0.53 s, about 20 cm/s at 0.6 m), centred.
+        let approach = Self.pyramidWidths.dropLast().flatMap { size in Array(repeating: [face(320, 240, size: size)], count: 8) }
+        let walking = approach.enumerated().flatMap { frame, boxes in
+            tracker.update(frame: frame, boxes: boxes, width: 640, height: 480).map(\.embed)
+        }
+        #expect(!walking.contains(true), "the approach is not asking")
+        // Then they reach 216 px and stop: compared on the 9th frame (0.53 s) at that width.
+        let stopped = (24..<40).flatMap { frame in
+            tracker.update(frame: frame, boxes: [face(320, 240, size: 216)], width: 640, height: 480).map(\.embed)
+        }
+        #expect(stopped.prefix(8).allSatisfy { !$0 } && stopped.dropFirst(8).first == true, "\(stopped)")
+    }
+
+    @Test("a card presented at the door makes that entry the card's: the faces at the door are not embedded or decided")
+    func cardEntry() {
+        var tracker = FaceTracker(voteFrames: 3, recheckFrames: 15, gate: DoorGate(zone: .default, minFaceFraction: 0.2, dwellFrames: 9))
+        let standing = [face(320, 240), face(70, 100)]
+        for frame in 0..<4 { _ = tracker.update(frame: frame, boxes: standing, width: 640, height: 480) }
+        #expect(tracker.cardPresented() == 1, "the face at the door, not the one at the side")
+        let later = (4..<30).flatMap { frame in tracker.update(frame: frame, boxes: standing, width: 640, height: 480).map(\.embed) }
+        #expect(!later.contains(true), "never embedded after the card")
+        let atTheDoor = try? #require(tracker.tracks.first { $0.cardEntry })
+        #expect(tracker.vote(track: atTheDoor?.id ?? -1, .unknown) == nil, "no vote counts for it")
+    }
+
+    @Test(
+        "a card shown while nobody is at the door is for the first face to step into the zone within five seconds; the next one is processed"
+    )
+    func cardBeforeStepping() {
+        var tracker = FaceTracker(voteFrames: 3, recheckFrames: 15, gate: DoorGate(zone: .default, minFaceFraction: 0.2, dwellFrames: 9))
+        _ = tracker.update(frame: 0, boxes: [face(70, 100)], width: 640, height: 480)
+        #expect(tracker.cardPresented() == 0, "nobody at the door yet; the face at the side is not the card's")
+        // The holder steps up 3 s later and stands: never embedded.
+        let holder = (45..<90).flatMap { frame in
+            tracker.update(frame: frame, boxes: [face(320, 240)], width: 640, height: 480).map(\.embed)
+        }
+        #expect(!holder.contains(true))
+        // They leave; the next person steps up 4 s later and is processed after the dwell.
+        let next = (150..<165).flatMap { frame in
+            tracker.update(frame: frame, boxes: [face(320, 240)], width: 640, height: 480).map(\.embed)
+        }
+        #expect(next.firstIndex(of: true) == 8, "\(next)")
+        // A card nobody follows within 5 s is for no one: a face at 6 s is processed.
+        _ = tracker.update(frame: 300, boxes: [], width: 640, height: 480)
+        #expect(tracker.cardPresented() == 0)
+        let late = (390..<405).flatMap { frame in
+            tracker.update(frame: frame, boxes: [face(320, 240)], width: 640, height: 480).map(\.embed)
+        }
+        #expect(late.firstIndex(of: true) == 8, "\(late)")
+    }
+
     @Test("a person walking across the zone is never still for the dwell, so never embedded")
     func walkingPast() {
         var tracker = FaceTracker(voteFrames: 3, recheckFrames: 15, gate: gate)

@@ -89,6 +89,54 @@ struct DoorTriggerEndToEndTests {
         #expect(stepping.jsonLines.first?["subject"] as? String == obama)
     }
 
+    /// Embeddings a whole clip gave (`run` on the file, every frame, no pacing).
+    static func embeddings(_ appliance: Appliance, _ clip: String) throws -> (embeddings: Int, decisions: [String]) {
+        let result = try appliance.run(["run", "--source", "y4m:" + clip, "--log-level", "warning"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let summary = try #require(RunSummary.parse(result.stderr))
+        return (summary["embeddings"] as? Int ?? -1, result.jsonLines.compactMap { $0["decision"] as? String })
+    }
+
+    @Test("asking means stopping: walking straight at the camera or strolling in the zone is never embedded; standing still is")
+    func askingMeansStopping() throws {
+        let appliance = try Appliance()
+        _ = try appliance.enrolObama(card: "1001")
+        let photo = TestResources.fixture("obama3.jpg")
+        // Straight at the camera, centred, from 120 to 240 px in 1.6 s (about 0.7 m to
+        // 0.35 m: a slow 20 cm/s, a sixth of a walking pace), then gone past it.
+        let walkIn = try Self.embeddings(appliance, try appliance.clip("walk-in.y4m", ["\(photo):1.6:120-240", "blank:0.5"]))
+        #expect(walkIn.embeddings == 0 && walkIn.decisions.isEmpty, "walk-in: \(walkIn)")
+        // Strolling across the middle of the zone in 4 s at a door's distance (~10 cm/s).
+        let stroll = try Self.embeddings(appliance, try appliance.clip("stroll.y4m", ["\(photo):4:160:0.3,0.5:0.7,0.5"]))
+        #expect(stroll.embeddings == 0 && stroll.decisions.isEmpty, "stroll: \(stroll)")
+        // Walking up, then standing at the spot: compared, and decided a member.
+        let stand = try Self.embeddings(appliance, try appliance.clip("stand.y4m", ["\(photo):1:120-170", "\(photo):2:170"]))
+        #expect(stand.embeddings >= 3 && stand.decisions == ["member"], "stand: \(stand)")
+        print("asking means stopping: embeddings walk-in \(walkIn.embeddings), stroll \(stroll.embeddings), stand \(stand.embeddings)")
+    }
+
+    @Test("a card presented while its holder walks up makes the entry the card's: their face is never embedded")
+    func cardUser() throws {
+        let appliance = try Appliance()
+        _ = try appliance.enrolObama(card: "1001")
+        let photo = TestResources.fixture("obama3.jpg")
+        // A grey hall, then walking up (from about 1.4 m to 0.5 m in 1.2 s) and standing:
+        // the card is shown before they reach the spot (a reader beside it).
+        let clip = try appliance.clip("card-user.y4m", ["blank:3", "\(photo):1.2:60-170", "\(photo):3:170"])
+        let daemon = try DaemonProcess(
+            arguments: ["--source", "y4m:" + clip, "--realtime", "--policy", appliance.fixture.policyPath, "--log-level", "warning"],
+            socketPath: appliance.fixture.socketPath)
+        usleep(500_000)
+        let admit = try appliance.run(["door", "admit", "--json", "--card", "1001"])
+        #expect(admit.status == 0, "\(admit.stderr)")
+        #expect(daemon.waitForEvent(seconds: 30) { $0["decision"] as? String == "card" } != nil)
+        usleep(6_000_000)
+        #expect(daemon.stop() == 0)
+        let summary = try #require(RunSummary.parse(daemon.errorText))
+        #expect(summary["embeddings"] as? Int == 0, "the card user's face was not processed: \(summary)")
+        #expect(!daemon.events.contains { $0["decision"] as? String == "member" }, "\(daemon.events)")
+    }
+
     @Test("under always, the same passers-by are embedded and decided unknown, and the record says why")
     func always() throws {
         let appliance = try Appliance(trigger: "always")

@@ -288,7 +288,8 @@ struct RunEndToEndTests {
         #expect(refused.stderr.contains("good frames"))
     }
 
-    @Test("doctor reports every check, warns about an unfilled record of processing, and fails on missing models")
+    @Test(
+        "doctor reports every check, warns about an unfilled record of processing, fails on a notice naming no venue and on missing models")
     func doctor() throws {
         let appliance = try Appliance()
         let result = try appliance.run(["doctor", "--json"])
@@ -309,12 +310,16 @@ struct RunEndToEndTests {
         let record = try #require(checks.first { $0["name"] == "record of processing" })
         #expect(record["level"] == "warn")
         #expect(record["detail"]?.contains("controller.name, controller.address, controller.contact, controller.dpo_contact") == true)
-        #expect(result.status == 0, "\(result.stdout)")
+        // The consent notices name the shipped example venue until [controller] is filled: a failure.
+        let notices = try #require(checks.first { $0["name"] == "consent notices" })
+        #expect(notices["level"] == "fail" && notices["detail"]?.contains("2027-01") == true, "\(notices)")
+        #expect(result.status == 78, "\(result.stdout)")
         let filledIn = try ConsentFixture(edit: ConsentFixture.fillingInController)
         let filledChecks = try #require(
             try appliance.facegate.run(["doctor", "--json", "--policy", filledIn.policyPath]).jsonLines.first?["checks"]
                 as? [[String: String]])
         #expect(filledChecks.first { $0["name"] == "record of processing" }?["level"] == "ok")
+        #expect(filledChecks.first { $0["name"] == "consent notices" }?["level"] == "ok")
         let broken = try appliance.run(["doctor", "--json", "--models", "/nonexistent"])
         #expect(broken.status == 78)
     }

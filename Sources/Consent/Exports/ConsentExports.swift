@@ -398,7 +398,9 @@ public final class ConsentExports: @unchecked Sendable {
         let header = ["type", "draft", "unfilled_fields", "article", "generated_at", "subject"]
         if let object = record.objectValue {
             let facts = object.entries.filter { ["article", "generated_at", "subject"].contains($0.key) }
-            if !facts.isEmpty { out += facts.map { "**\(words($0.key))**: \(render($0.value, indent: ""))" }.joined(separator: "  \n") + "\n\n" }
+            if !facts.isEmpty {
+                out += facts.map { "**\(words($0.key))**: \(render($0.value, indent: ""))" }.joined(separator: "  \n") + "\n\n"
+            }
         }
         for entry in record.objectValue?.entries ?? [] where !header.contains(entry.key) {
             out += "## \(sectionTitles[entry.key] ?? words(entry.key))\n\n" + render(entry.value, indent: "") + "\n\n"

@@ -9,7 +9,8 @@
 /// of its own.
 public enum DoorTrigger: String, Sendable, Equatable, CaseIterable {
     /// A face is aligned and embedded only when it is inside the door zone, large
-    /// enough (close to the camera), and has stayed there, still, for a few frames.
+    /// enough (close to the camera), and has stopped there: still, and no longer
+    /// growing, for about half a second (`DoorGate`).
     case zone
     /// 1:1 verification: a card (badge, QR code, PIN) says who the person claims to
     /// be, and the next face in the zone is compared with that subject's templates
@@ -23,7 +24,7 @@ public enum DoorTrigger: String, Sendable, Equatable, CaseIterable {
     public var meaning: String {
         switch self {
         case .zone:
-            "Only a person who steps up to the marked spot at the door and stays there is processed: a face is compared with the enrolled members only when it is inside the door zone, close to the camera and still for a moment. Faces elsewhere in the picture are detected so that the camera can tell them apart, but they are never measured, compared or recorded."
+            "Only a person who stops at the marked spot at the door is processed: a face is compared with the enrolled members only when it is inside the door zone, close to the camera, and has stayed still there, no longer coming closer, for about half a second. Someone walking towards the door, along it or past it, queueing behind, or standing elsewhere in the picture is detected so that the camera can tell people apart, but is never measured, compared or recorded. A card shown at the door makes that entry the card's: the face at the spot, or, if nobody is there yet, the first to step up within 5 seconds, is not compared from then on, and not at all if the card is shown before its owner has stood still for half a second."
         case .claim:
             "Only a person who presents a membership card is processed: the face in front of the camera is compared with the templates of the card's holder only (1:1 verification), never searched among the other members. Without a card, nobody's face is measured or compared."
         case .always:

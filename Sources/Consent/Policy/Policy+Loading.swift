@@ -64,7 +64,8 @@ extension Policy {
             zone: try recognitionTable.zone(),
             zoneMinFaceFraction: try recognitionTable.number(
                 "zone_min_face_fraction", default: 0.2, range: PolicyRange.zoneMinFaceFraction, unit: "(of the frame's width)"),
-            zoneDwellFrames: try recognitionTable.integer("zone_dwell_frames", default: 3, range: PolicyRange.zoneDwellFrames),
+            zoneDwellFrames: try recognitionTable.integer(
+                "zone_dwell_frames", default: Policy.Recognition.defaults.zoneDwellFrames, range: PolicyRange.zoneDwellFrames),
             claimSeconds: try recognitionTable.number("claim_seconds", default: 10, range: PolicyRange.claimSeconds, unit: "seconds"),
             dpiaReference: String(try recognitionTable.string("dpia_reference", default: "").trimmingWhiteSpace),
             rule: try recognitionTable.ruleSource(),
@@ -129,7 +130,8 @@ extension Policy {
             let file = try table.string("file")
             let noticePurposes = try table.strings("purposes")
             try table.rejectUnknownKeys()
-            let notice = try loadNotice(version: version, file: file, purposes: noticePurposes, relativeTo: directory, key: table.path)
+            let notice = try loadNotice(
+                version: version, file: file, purposes: noticePurposes, relativeTo: directory, key: table.path, controller: controller)
             for purpose in noticePurposes where !purposes.contains(where: { $0.id == purpose }) {
                 throw ConsentError(.invalidPolicy, "policy: '\(table.path).purposes' names '\(purpose)', which is not in [purposes]")
             }
@@ -235,9 +237,20 @@ extension Policy {
         return console
     }
 
-    private static func loadNotice(version: String, file: String, purposes: [String], relativeTo directory: String, key: String) throws
-        -> Notice
-    {
+    /// The placeholders a notice file may use for the controller, filled from the
+    /// policy's `[controller]`: one place names the venue, for the record of processing
+    /// and for the text people read (whose hash is of the text as filled).
+    static func renderingController(_ text: String, _ controller: Controller) -> String {
+        [
+            ("{{controller.name}}", controller.name), ("{{controller.address}}", controller.address),
+            ("{{controller.contact}}", controller.contact), ("{{controller.dpo_contact}}", controller.dpoContact),
+            ("{{controller.supervisory_authority}}", controller.supervisoryAuthority),
+        ].reduce(text) { text, pair in text.replacing(pair.0, with: pair.1) }
+    }
+
+    private static func loadNotice(
+        version: String, file: String, purposes: [String], relativeTo directory: String, key: String, controller: Controller
+    ) throws -> Notice {
         let path = file.hasPrefix("/") ? file : (directory.isEmpty ? file : directory + "/" + file)
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConsentError(
@@ -246,7 +259,7 @@ extension Policy {
         }
         guard !version.isEmpty else { throw ConsentError(.invalidPolicy, "policy: '\(key).version' is empty") }
         guard !purposes.isEmpty else { throw ConsentError(.invalidPolicy, "policy: '\(key).purposes' is empty") }
-        let bytes = [UInt8](data)
+        let bytes = Array(renderingController(String(decoding: data, as: UTF8.self), controller).utf8)
         return Notice(
             version: version, path: path, sha256: Hex.encode(SHA256.hash(bytes)), purposes: purposes,
             text: String(decoding: bytes, as: UTF8.self))

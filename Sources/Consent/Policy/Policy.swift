@@ -73,7 +73,8 @@ public struct Policy: Sendable, Equatable {
         /// A face narrower than this fraction of the frame's width is too far from the
         /// door to be someone stepping up to it.
         public var zoneMinFaceFraction: Double
-        /// Frames a face must stay inside the zone, still, before it is processed.
+        /// Frames a face must stay inside the zone, still and no longer growing, before it
+        /// is processed (and at least as long as they last at 15 fps).
         public var zoneDwellFrames: Int
         /// How long a claimed identity (`door claim`) waits for a face.
         public var claimSeconds: Double

@@ -39,7 +39,9 @@ enum PolicyRange {
     /// a typing slip that would turn recognition off without a word.
     static let zoneMinimumSide = 0.1
     /// Up to 20 s at 15 fps.
-    static let zoneDwellFrames = 1...300
+    /// At least 9 frames (0.53 s at 15 fps, `DoorGate.minimumSeconds`): asking is
+    /// stopping for a moment, not passing through the spot.
+    static let zoneDwellFrames = 9...300
     static let claimSeconds = 1.0...300.0
     /// From 6 seconds (a test, or a door that must never miss an erasure) to a day.
     static let maxOfflineMinutes = 0.1...1440.0

@@ -14,5 +14,5 @@ extension Policy.Recognition {
     /// derives the door's rule without a policy file (`evaluate --stranger-one-in`).
     public static let defaults = Policy.Recognition(
         threshold: 0.6, margin: 0.04, minFacePixels: 80, upsample: 0, voteFrames: 3, recheckFrames: 15, lowLightLuma: 70,
-        trigger: .zone, zone: .default, zoneMinFaceFraction: 0.2, zoneDwellFrames: 3, claimSeconds: 10, dpiaReference: "")
+        trigger: .zone, zone: .default, zoneMinFaceFraction: 0.2, zoneDwellFrames: 9, claimSeconds: 10, dpiaReference: "")
 }

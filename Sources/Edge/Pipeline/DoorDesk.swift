@@ -13,13 +13,19 @@ public final class DoorDesk: Sendable {
     let recorder: DecisionRecorder
     let counters: PipelineCounters
     let clock: any WallClock
+    /// Tells the tracker a card was presented (`FaceTracker.cardPresented`).
+    let cardPresented: @Sendable () -> Void
 
-    init(trigger: DoorTrigger, claims: DoorClaims, recorder: DecisionRecorder, counters: PipelineCounters, clock: any WallClock) {
+    init(
+        trigger: DoorTrigger, claims: DoorClaims, recorder: DecisionRecorder, counters: PipelineCounters, clock: any WallClock,
+        cardPresented: @escaping @Sendable () -> Void = {}
+    ) {
         self.trigger = trigger
         self.claims = claims
         self.recorder = recorder
         self.counters = counters
         self.clock = clock
+        self.cardPresented = cardPresented
     }
 
     /// Opens a claim for `subject`; a claim still open ends as a timeout.
@@ -46,10 +52,14 @@ public final class DoorDesk: Sendable {
         recorder.record(.withoutFace(.claimUnknownCard, subject: nil, time: clock.now()))
     }
 
-    /// Records a card-only entry, and opens the door: no face is processed. `subject`
-    /// is the card's holder when a member holds it (their visit is kept only with
-    /// consent to analytics), nil for anyone else's card.
+    /// Records a card-only entry, and opens the door: no face is processed. Every face at
+    /// the door when the card is presented is the card's entry, and is neither embedded
+    /// nor decided from then on (a face that had already stood for the dwell before the
+    /// card came was compared once; it is not decided). `subject` is the card's holder
+    /// when a member holds it (their visit is kept only with consent to analytics), nil
+    /// for anyone else's card.
     public func admitCard(holder subject: SubjectID?) -> PipelineEvent {
+        cardPresented()
         let event = PipelineEvent.withoutFace(.card, subject: subject, time: clock.now())
         recorder.record(event)
         return event

@@ -10,10 +10,15 @@ public import FaceEngine
 /// "Still" is measured against where the face was when its dwell began, not from
 /// frame to frame, and the dwell is also a time, so that neither a fast camera nor a
 /// slow walker gets through: a face must stay within `stillRadius` face-widths of
-/// that point for `minimumSeconds`. With the defaults (0.15 widths, 3 frames = 0.13
-/// s) only a face moving slower than about 1.1 widths a second (17 cm/s) qualifies:
-/// a person walking past moves about 9 widths a second, a person waiting at the door
-/// a fraction of one, and the detector's own jitter (a few pixels) does not add up.
+/// that point, and within `stillGrowth` of its width then, for `minimumSeconds`. The
+/// width is what tells someone walking straight at the camera (whose face grows while
+/// its centre barely moves) from someone who has stopped: asking means stopping. With
+/// the defaults (0.15 widths, 10 % of the width, 9 frames = 0.53 s) only a face moving
+/// slower than about 0.3 widths a second (4 cm/s) sideways, or approaching slower than
+/// about 10 cm/s at 0.6 m, qualifies: a person walking past moves about 9 widths a
+/// second, a person walking up grows by a third of its width or more in half a second,
+/// a person waiting at the door moves a fraction of a width, and the detector's own
+/// jitter (a few pixels) does not add up.
 ///
 /// Pure: the tracker keeps each track's dwell and asks this type.
 public struct DoorGate: Sendable, Equatable {
@@ -22,6 +27,9 @@ public struct DoorGate: Sendable, Equatable {
     public var dwellFrames: Int
     /// How far (in widths of the face) a face may move from where its dwell began.
     public static let stillRadius = 0.15
+    /// How much a face's width may change from its width when its dwell began: more is
+    /// someone still walking towards (or away from) the camera.
+    public static let stillGrowth = 0.10
     /// The frame rate `zone_dwell_frames` is counted at: a faster camera must keep the
     /// face still for as long as these frames last, not merely as many frames.
     public static let referenceFrameRate = 15.0
@@ -49,10 +57,12 @@ public struct DoorGate: Sendable, Equatable {
             && Double(box.width) >= minFaceFraction * Double(width)
     }
 
-    /// Whether a face now at `box` is still where its dwell began (`anchor`, a centre).
-    public func isStill(_ box: FaceBox, since anchor: (x: Double, y: Double)) -> Bool {
+    /// Whether a face now at `box` is still where its dwell began (`anchor`: its centre
+    /// and width then): not moved across, and not grown or shrunk.
+    public func isStill(_ box: FaceBox, since anchor: (x: Double, y: Double, width: Double)) -> Bool {
         let dx = box.centerX - anchor.x, dy = box.centerY - anchor.y
         return (dx * dx + dy * dy).squareRoot() <= Self.stillRadius * Double(box.width)
+            && abs(Double(box.width) - anchor.width) <= Self.stillGrowth * anchor.width
     }
 
     /// Whether a dwell of `frames` frames over `seconds` (first to last) is enough.

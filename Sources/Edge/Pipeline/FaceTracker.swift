@@ -25,9 +25,12 @@ public struct FaceTracker: Sendable {
         public var lastEmbedded: Int = Int.min / 2
         /// Consecutive frames this face has stood still in the door zone.
         public var dwell = 0
-        /// Where (the centre) and when its dwell began.
-        var dwellAnchor: (x: Double, y: Double) = (0, 0)
+        /// Where (the centre, and the width) and when its dwell began.
+        var dwellAnchor: (x: Double, y: Double, width: Double) = (0, 0, 0)
         var dwellStart = 0.0
+        /// At the door when a card was presented: this entry is the card's, and the
+        /// face is never embedded or decided.
+        public var cardEntry = false
     }
 
     /// Where a face is relative to the door gate.
@@ -66,6 +69,14 @@ public struct FaceTracker: Sendable {
     public var gate: DoorGate?
     public private(set) var tracks: [Track] = []
     private var nextID = 1
+    /// How long after a card is shown with nobody at the door the first face to step
+    /// into the zone is still taken for the card's holder: a reader beside the spot is
+    /// used while walking up, a few steps (seconds) before standing there.
+    public static let cardEntrySeconds = 5.0
+    /// Until when (frame time) the next face to step into the zone is a card's entry.
+    private var cardAwaitedUntil: Double?
+    /// The time of the last frame seen.
+    private var lastTime = 0.0
 
     public init(voteFrames: Int, recheckFrames: Int, gate: DoorGate? = nil) {
         self.voteFrames = max(1, voteFrames)
@@ -79,6 +90,7 @@ public struct FaceTracker: Sendable {
     /// seconds) and whether it should be embedded in this frame.
     public mutating func update(frame: Int, time: Double? = nil, boxes: [FaceBox], width: Int = 0, height: Int = 0) -> [Assignment] {
         let time = time ?? Double(frame) / DoorGate.referenceFrameRate
+        lastTime = time
         tracks.removeAll { frame - $0.lastSeen > maxMissedFrames || time - $0.lastSeenTime > maxMissedSeconds }
         var pairs: [(iou: Double, box: Int, track: Int)] = []
         for (b, box) in boxes.enumerated() {
@@ -117,8 +129,9 @@ public struct FaceTracker: Sendable {
                 } else if continued, tracks[index].dwell > 0, gate.isStill(box, since: tracks[index].dwellAnchor) {
                     tracks[index].dwell += 1
                 } else {
+                    if tracks[index].dwell == 0 { enteredZone(index, at: time) }
                     tracks[index].dwell = 1
-                    tracks[index].dwellAnchor = (box.centerX, box.centerY)
+                    tracks[index].dwellAnchor = (box.centerX, box.centerY, Double(box.width))
                     tracks[index].dwellStart = time
                 }
                 let track = tracks[index]
@@ -129,11 +142,37 @@ public struct FaceTracker: Sendable {
                 place = .inside
             }
             let track = tracks[index]
-            let embed = place == .inside && (track.decision == nil || frame - track.lastEmbedded >= recheckFrames)
+            let embed =
+                place == .inside && !track.cardEntry && (track.decision == nil || frame - track.lastEmbedded >= recheckFrames)
             if embed { tracks[index].lastEmbedded = frame }
             result.append(Assignment(track: track.id, box: box, embed: embed, place: place))
         }
         return result
+    }
+
+    /// A card was presented for a card-only entry, and the entry is the card's: every face
+    /// at the door now (in the zone, waiting or already inside) is not embedded or decided
+    /// from now on, nor are votes in flight for it counted. When nobody is at the door yet
+    /// (the card shown while its holder walks up), the first face to step into the zone
+    /// within `cardEntrySeconds` is the card's instead. Faces outside the zone are
+    /// untouched (they were never processed). Returns how many tracks it marked now.
+    @discardableResult
+    public mutating func cardPresented() -> Int {
+        var marked = 0
+        for index in tracks.indices where tracks[index].dwell > 0 {
+            tracks[index].cardEntry = true
+            tracks[index].votes = []
+            marked += 1
+        }
+        cardAwaitedUntil = marked == 0 ? lastTime + Self.cardEntrySeconds : nil
+        return marked
+    }
+
+    /// A face stepped into the door zone at `time`: the card's, if one is awaited.
+    private mutating func enteredZone(_ index: Int, at time: Double) {
+        guard let until = cardAwaitedUntil else { return }
+        cardAwaitedUntil = nil
+        if time <= until { tracks[index].cardEntry = true }
     }
 
     /// Starts a track's vote again, to be embedded at once: a card's claim that binds
@@ -147,7 +186,7 @@ public struct FaceTracker: Sendable {
     /// Adds one frame's decision to a track's vote. Returns the track's decision when
     /// this vote settles (or changes) it, nil otherwise.
     public mutating func vote(track id: Int, _ decision: MatchDecision) -> (decision: MatchDecision, frames: Int)? {
-        guard let index = tracks.firstIndex(where: { $0.id == id }) else { return nil }
+        guard let index = tracks.firstIndex(where: { $0.id == id }), !tracks[index].cardEntry else { return nil }
         if let decided = tracks[index].decision {
             // A re-check: agreeing keeps the decision; disagreeing starts a new vote.
             if decided.kind == decision.kind && decided.subject == decision.subject { return nil }

@@ -84,7 +84,7 @@ public final class RecognitionPipeline: @unchecked Sendable {
     let logger: Logger
     let hooks: Hooks
     let relay: RelayHook?
-    private let tracker: Mutex<FaceTracker>
+    private let tracker: SharedTracker
     private let stopped = Atomic<Bool>(false)
     private let enhancer: LowLightEnhancer
 
@@ -121,11 +121,12 @@ public final class RecognitionPipeline: @unchecked Sendable {
         self.hooks = hooks
         self.logger = logger
         recorder = DecisionRecorder(registry: registry, counters: counters, relay: relay, logger: logger, emit: emit)
+        let tracker = SharedTracker(
+            FaceTracker(voteFrames: configuration.voteFrames, recheckFrames: configuration.recheckFrames, gate: configuration.gate))
+        self.tracker = tracker
         door = DoorDesk(
             trigger: configuration.trigger, claims: DoorClaims(seconds: configuration.claimSeconds), recorder: recorder, counters: counters,
-            clock: clock)
-        tracker = Mutex(
-            FaceTracker(voteFrames: configuration.voteFrames, recheckFrames: configuration.recheckFrames, gate: configuration.gate))
+            clock: clock, cardPresented: { tracker.withLock { _ = $0.cardPresented() } })
         enhancer = LowLightEnhancer(threshold: configuration.lowLightLuma)
     }
 
