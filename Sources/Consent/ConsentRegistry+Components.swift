@@ -27,6 +27,10 @@ extension ConsentRegistry {
         try denyList.reject(id, reason: reason, actor: actor)
     }
 
+    public func liftDenyListEntry(_ id: String, reason: String, actor: OSUser) throws -> DenyListEntry {
+        try denyList.lift(id, reason: reason, actor: actor)
+    }
+
     public func renewDenyListEntry(_ id: String, reason: String, actor: OSUser) throws -> DenyListEntry {
         try denyList.renew(id, reason: reason, actor: actor)
     }

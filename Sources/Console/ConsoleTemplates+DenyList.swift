@@ -66,12 +66,15 @@ extension ConsoleTemplates {
         {{#review_soon}}<p class="pending">{{name}}: review on {{review_at}}{{#renewal}}, renewal pending{{/renewal}}.</p>{{/review_soon}}
         <h2>In force</h2>
         {{^active}}<p id="none-active">No entry is in force.</p>{{/active}}
-        <table id="active"><thead><tr><th>Member</th><th>Reason</th><th>Review</th><th>Renew</th></tr></thead><tbody>
+        <table id="active"><thead><tr><th>Member</th><th>Reason</th><th>Review</th><th>Renew</th><th>Lift early</th></tr></thead><tbody>
         {{#active}}
         <tr><td><a href="/denylist/members/{{subject}}">{{name}}</a></td><td>{{reason}}</td><td>{{review_at}}{{#review_soon}} <strong>soon</strong>{{/review_soon}}</td>
         <td>{{#can_renew}}<form method="post" action="/denylist/entries/{{entry}}/renew" class="inline">
         <input type="hidden" name="csrf" value="{{csrf}}"><input name="reason" required maxlength="500" placeholder="Why it is still needed" aria-label="Reason to renew">
-        <button type="submit">Renew</button></form>{{/can_renew}}{{#renewal}}renewal waiting for approvals{{/renewal}}</td></tr>
+        <button type="submit">Renew</button></form>{{/can_renew}}{{#renewal}}renewal waiting for approvals{{/renewal}}</td>
+        <td><form method="post" action="/denylist/entries/{{entry}}/lift" class="inline lift-form">
+        <input type="hidden" name="csrf" value="{{csrf}}"><input name="reason" required maxlength="500" placeholder="Why it ends now" aria-label="Reason to lift">
+        <button type="submit" class="reject">Lift</button></form></td></tr>
         {{/active}}
         </tbody></table>
         <h2>Incidents and proposals</h2>

@@ -100,7 +100,7 @@ extension VenueConsole {
 
     /// The steps on one entry, by the last part of their path.
     static let entrySteps: [(String, AdminCommand.Name)] = [
-        ("approve", .denyListApprove), ("reject", .denyListReject), ("renew", .denyListRenew),
+        ("approve", .denyListApprove), ("reject", .denyListReject), ("renew", .denyListRenew), ("lift", .denyListLift),
     ]
 
     static let denyListDone = [
@@ -108,7 +108,8 @@ extension VenueConsole {
         "incident": "The incident is recorded.",
         "rule": "The incident is recorded, and the policy's rule proposed an entry: it waits for approvals.",
         "proposed": "The entry is proposed: it waits for approvals from other admins.", "approve": "Your approval is recorded.",
-        "reject": "Your rejection is recorded.", "renew": "The renewal is proposed: it waits for approvals from other admins.",
+        "reject": "Your rejection is recorded.", "lift": "The entry is lifted: the door no longer raises alerts about this member.",
+        "renew": "The renewal is proposed: it waits for approvals from other admins.",
     ]
 
     /// An entry id from the path: 16 hex digits (`RandomToken.hex(8)`), nothing else reaches a command.
@@ -220,8 +221,8 @@ extension VenueConsole {
             "queue": entries.filter { $0["pending"] as? Bool == true },
             "review_soon": entries.filter { $0["review_soon"] as? Bool == true },
             "active": entries.filter { $0["state"] as? String == "active" },
-            "closed": entries.filter { ["rejected", "lapsed"].contains($0["state"] as? String ?? "") },
-            "has_closed": entries.contains { ["rejected", "lapsed"].contains($0["state"] as? String ?? "") },
+            "closed": entries.filter { ["rejected", "lapsed", "lifted"].contains($0["state"] as? String ?? "") },
+            "has_closed": entries.contains { ["rejected", "lapsed", "lifted"].contains($0["state"] as? String ?? "") },
             "members": members, "message": message ?? false,
         ]
         return html("denylist", values, account, session)

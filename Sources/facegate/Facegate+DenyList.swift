@@ -90,7 +90,7 @@ extension Facegate {
             abstract: "Enable the deny-list; propose, approve, reject, renew and list its entries (off by default).",
             discussion:
                 "The deny-list is off until the policy's number of distinct admins ask for it with the same DPIA reference (denylist enable), or the policy enables it with a DPIA reference. An entry is in force only after approvals from that many distinct admins, none of them its proposer; it lapses at its review date unless renewed the same way.",
-            subcommands: [List.self, Propose.self, Approve.self, Reject.self, Renew.self, Enable.self, Disable.self])
+            subcommands: [List.self, Propose.self, Approve.self, Reject.self, Renew.self, Lift.self, Enable.self, Disable.self])
 
         struct List: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "List entries.")
@@ -136,6 +136,18 @@ extension Facegate {
             static let configuration = CommandConfiguration(abstract: "Reject an entry (closes it).")
             @OptionGroup var decision: EntryDecisionOptions
             func run() async throws { try await decision.send { .denyListReject(entry: $0, reason: $1) } }
+        }
+
+        struct Lift: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Lift an entry in force before its review date (one admin or the DPO; audited).",
+                discussion: """
+                    For a listing found mistaken or no longer needed: the door stops raising alerts \
+                    about the person at once. One person suffices, since lifting can only end alerts; \
+                    the reason is sealed in the audit log with who lifted it.
+                    """)
+            @OptionGroup var decision: EntryDecisionOptions
+            func run() async throws { try await decision.send { .denyListLift(entry: $0, reason: $1) } }
         }
 
         struct Renew: AsyncParsableCommand {

@@ -218,6 +218,35 @@ struct DenyListTests {
         #expect(registry.isDenyListed(subject))
     }
 
+    @Test("an entry in force is lifted early by one person with a reason: no alert from then on, audited, closed for good")
+    func lift() throws {
+        let (fixture, registry, subject) = try setUp()
+        let proposal = try registry.proposeDenyListEntry(
+            subject, reason: "theft", evidence: [try registry.addIncident(subject, category: "theft", note: nil, actor: alice).0.id],
+            actor: alice)
+        let notInForce = #expect(throws: ConsentError.self) { try registry.liftDenyListEntry(proposal.id, reason: "no", actor: bob) }
+        #expect(notInForce?.message.contains("rejected instead") == true, "a proposal is rejected, not lifted")
+        _ = try registry.rejectDenyListEntry(proposal.id, reason: "not enough", actor: bob)
+        let entry = try activeEntry(registry, subject)
+        fixture.clock.advance(days: 10)
+        _ = try registry.renewDenyListEntry(entry.id, reason: "still a risk", actor: bob)
+        #expect(registry.isDenyListed(subject))
+        #expect(throws: ConsentError.self, "a reason is required") { try registry.liftDenyListEntry(entry.id, reason: "  ", actor: carol) }
+        let lifted = try registry.liftDenyListEntry(entry.id, reason: "listed by mistake: another person", actor: carol)
+        #expect(lifted.state == .lifted && lifted.closedAt == fixture.clock.now() && !lifted.renewalPending)
+        #expect(!registry.isDenyListed(subject), "no alert from now on")
+        #expect(throws: ConsentError.self, "closed for good") { try registry.liftDenyListEntry(entry.id, reason: "again", actor: carol) }
+        #expect(throws: ConsentError.self, "its renewal ended with it") {
+            try registry.approveDenyListEntry(entry.id, reason: "late", actor: dave)
+        }
+        let audit = try registry.vault.read { db in try AuditLog.entries(in: db) }.filter { $0.action == "denylist.lift" }
+        #expect(audit.count == 1 && audit.first?.actor == "carol" && audit.first?.subject == subject.rawValue)
+        #expect(try registry.sweep().lapsedDenyListEntries == 0)
+        fixture.clock.advance(days: 100)
+        #expect(try registry.sweep().lapsedDenyListEntries == 0, "a lifted entry never lapses")
+        #expect(try registry.denyListEntries(of: subject).first { $0.id == entry.id }?.state == .lifted)
+    }
+
     @Test("after a refused renewal, the next renewal needs all its approvals again, and its approvers may approve")
     func renewalAfterRefusal() throws {
         let (fixture, registry, subject) = try setUp()

@@ -55,6 +55,7 @@ struct AdminCommandTests {
         .denyListApprove(entry: "e1", reason: "seen the evidence"),
         .denyListReject(entry: "e1", reason: "not enough"),
         .denyListRenew(entry: "e1", reason: "still relevant"),
+        .denyListLift(entry: "e1", reason: "listed by mistake"),
         .denyListEnable(dpiaReference: "DPIA-2026-004", reason: "repeated violence at the door"),
         .denyListDisable(reason: "the DPIA expired"),
         .doorConfirm(alert: "a1", decision: "deny", reason: "confirmed by staff"),

@@ -249,8 +249,16 @@ struct AdminSocketEndToEndTests {
             uid: 60002, gid: Self.staffGID, ["door", "confirm", "--json", "--decision", "admit", "--reason", "calm, apologised", alertID])
         #expect(confirmed.jsonLines.first?["decision"] as? String == "admit", "\(confirmed.stdout)\(confirmed.stderr)")
         #expect(confirmed.jsonLines.first?["decided_by"] as? String == "uid:60002")
+        // Listed by mistake: a rejection cannot end an entry in force, lifting can, by one
+        // person with a reason, at once.
+        let reject = try appliance.cli(uid: 60002, gid: Self.staffGID, ["denylist", "reject", "--reason", "a mistake", entry])
+        #expect(reject.status != 0 && reject.stderr.contains("denylist lift"), "\(reject.stderr)")
+        let lifted = try appliance.cli(uid: 60001, gid: Self.staffGID, ["denylist", "lift", "--json", "--reason", "a mistake", entry])
+        #expect(lifted.status == 0 && lifted.jsonLines.first?["state"] as? String == "lifted", "\(lifted.stdout)\(lifted.stderr)")
+        let listed = try appliance.cli(["denylist", "list", "--json", "--subject", obama])
+        #expect(listed.stdout.contains("\"lifted\""), "\(listed.stdout)")
         let actions = try appliance.auditActions().compactMap { $0["action"] as? String }
-        for step in ["incident.add", "denylist.propose", "denylist.approve", "door.alert", "door.confirm"] {
+        for step in ["incident.add", "denylist.propose", "denylist.approve", "door.alert", "door.confirm", "denylist.lift"] {
             #expect(actions.contains(step), "\(step)")
         }
         let access = try appliance.cli(["export", "subject", obama])

@@ -27,6 +27,8 @@ extension DenyListEntry {
             case renewalRefused
             /// A renewal round begun: the entry needs the same approvals again.
             case renewalStarted
+            /// An entry in force ended before its review date: it is closed.
+            case lifted
         }
 
         package var step: Step
@@ -114,10 +116,29 @@ extension DenyListEntry {
         return Transition(step: .renewalStarted, entry: next, decision: nil)
     }
 
+    /// Ends an entry in force before its review date (a renewal waiting for approvals
+    /// ends with it). One person suffices, unlike for putting someone on the list: a
+    /// listing found mistaken must stop at once, and ending it can only stop alerts
+    /// about the person, never raise one. Who lifted it and why are in the audit log.
+    package func lifting(by admin: String, at time: Double) throws -> Transition {
+        guard isInForce(at: time) else {
+            throw ConsentError(
+                .denyListRefused,
+                "only an entry in force can be lifted (entry \(id) is \(state.rawValue)\(state == .active ? ", past its review date" : "")); a proposal is rejected instead"
+            )
+        }
+        var next = self
+        next.state = .lifted
+        next.closedAt = time
+        next.round = activatedRound
+        return Transition(step: .lifted, entry: next, decision: nil)
+    }
+
     /// Approvals and rejections are taken only while one is pending: a proposal, or a renewal round.
     private func requireDecisionPending() throws {
         guard state == .proposed || renewalPending else {
-            throw ConsentError(.denyListRefused, "entry \(id) is \(state.rawValue) with no approval pending")
+            let lift = state == .active ? "; to end it before its review date, lift it (`denylist lift`, with a reason)" : ""
+            throw ConsentError(.denyListRefused, "entry \(id) is \(state.rawValue) with no approval pending\(lift)")
         }
     }
 }

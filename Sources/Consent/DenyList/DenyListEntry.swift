@@ -12,6 +12,8 @@ public struct DenyListEntry: Sendable, Equatable {
         case rejected
         /// Its review date passed without a renewal.
         case lapsed
+        /// Lifted before its review date by an admin or the DPO (`denylist lift`).
+        case lifted
     }
 
     public struct Approval: Sendable, Equatable {

@@ -194,6 +194,25 @@ public final class DenyListGovernance: @unchecked Sendable {
         return entry
     }
 
+    /// Lifts an entry in force before its review date (`DenyListEntry.lifting`): one
+    /// admin or the DPO, with a reason, audited as `denylist.lift`; the door stops
+    /// raising alerts about the person at once.
+    public func lift(_ id: String, reason: String, actor: OSUser) throws -> DenyListEntry {
+        try Self.checkText(reason, what: "the reason")
+        guard !reason.trimmingPrefix(while: \.isWhitespace).isEmpty else {
+            throw ConsentError(.denyListRefused, "lifting an entry needs a reason: why it should end before its review date")
+        }
+        let now = clock.now()
+        let entry = try vault.write { db -> DenyListEntry in
+            let entry = try DenyListStore.entry(id, vault: self.vault, in: db)
+            return try self.record(
+                try entry.lifting(by: actor.name, at: now), action: "denylist.lift",
+                details: ["entry": .string(id), "round": .int(entry.activatedRound)], reason: reason, actor: actor, in: db)
+        }
+        refreshInForce(entry)
+        return entry
+    }
+
     /// Starts a renewal round for an active entry (`DenyListEntry.renewing`): it needs
     /// the same approvals again before its review date, or it lapses.
     public func renew(_ id: String, reason: String, actor: OSUser) throws -> DenyListEntry {

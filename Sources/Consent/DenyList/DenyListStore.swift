@@ -129,6 +129,10 @@ enum DenyListStore {
             try db.execute(
                 sql: "UPDATE denylist_entry SET round = ?, round_proposed_by = ? WHERE id = ?",
                 arguments: [entry.round, entry.roundProposedBy, entry.id])
+        case .lifted:
+            try db.execute(
+                sql: "UPDATE denylist_entry SET state = 'lifted', closed_at = ?, round = activated_round WHERE id = ?",
+                arguments: [entry.closedAt, entry.id])
         }
     }
 

@@ -84,6 +84,7 @@ extension AdminCommand {
             self = .denyListPropose(try args.subject(), reason: try args.string("reason"), evidence: try args.strings("evidence") ?? [])
         case .denyListApprove: self = .denyListApprove(entry: try args.string("entry"), reason: try args.string("reason"))
         case .denyListReject: self = .denyListReject(entry: try args.string("entry"), reason: try args.string("reason"))
+        case .denyListLift: self = .denyListLift(entry: try args.string("entry"), reason: try args.string("reason"))
         case .denyListRenew: self = .denyListRenew(entry: try args.string("entry"), reason: try args.string("reason"))
         case .denyListEnable: self = .denyListEnable(dpiaReference: try args.string("dpia_reference"), reason: try args.string("reason"))
         case .denyListDisable: self = .denyListDisable(reason: try args.string("reason"))
@@ -158,7 +159,8 @@ extension AdminCommand {
         case .denyListList(let subject): return subject.map { ["subject": .string($0.rawValue)] } ?? [:]
         case .denyListPropose(let subject, let reason, let evidence):
             return ["subject": .string(subject.rawValue), "reason": .string(reason), "evidence": .array(evidence.map(JSONValue.string))]
-        case .denyListApprove(let entry, let reason), .denyListReject(let entry, let reason), .denyListRenew(let entry, let reason):
+        case .denyListApprove(let entry, let reason), .denyListReject(let entry, let reason), .denyListRenew(let entry, let reason),
+            .denyListLift(let entry, let reason):
             return ["entry": .string(entry), "reason": .string(reason)]
         case .denyListEnable(let reference, let reason): return ["dpia_reference": .string(reference), "reason": .string(reason)]
         case .denyListDisable(let reason): return ["reason": .string(reason)]

@@ -63,6 +63,8 @@ public enum AdminCommand: Sendable, Equatable {
     case denyListApprove(entry: String, reason: String)
     case denyListReject(entry: String, reason: String)
     case denyListRenew(entry: String, reason: String)
+    /// Ends an entry in force before its review date (one admin or the DPO, audited).
+    case denyListLift(entry: String, reason: String)
     /// One admin's request to enable the deny-list under a DPIA (distinct admins needed).
     case denyListEnable(dpiaReference: String, reason: String)
     /// Switches the admins' activation of the deny-list off.
@@ -124,6 +126,7 @@ public enum AdminCommand: Sendable, Equatable {
         case denyListApprove = "denylist.approve"
         case denyListReject = "denylist.reject"
         case denyListRenew = "denylist.renew"
+        case denyListLift = "denylist.lift"
         case denyListEnable = "denylist.enable"
         case denyListDisable = "denylist.disable"
         case doorConfirm = "door.confirm"
@@ -166,7 +169,7 @@ public enum AdminCommand: Sendable, Equatable {
             case .enrol, .addPhotos, .erase, .withdraw, .purge, .cardSet, .cardClear, .denyListPropose, .denyListApprove,
                 .denyListReject, .denyListRenew, .denyListEnable, .denyListDisable:
                 [.admin]
-            case .subjects, .exportSubject, .stats, .health, .denyListList: [.admin, .dpo]
+            case .subjects, .exportSubject, .stats, .health, .denyListList, .denyListLift: [.admin, .dpo]
             case .exportConsentLog, .exportAudit, .exportFleetAudit, .exportRecordOfProcessing, .exportImpactAssessment, .exportUndelivered,
                 .auditVerify, .auditCheck:
                 [.dpo]
@@ -221,6 +224,7 @@ public enum AdminCommand: Sendable, Equatable {
         case .denyListApprove: .denyListApprove
         case .denyListReject: .denyListReject
         case .denyListRenew: .denyListRenew
+        case .denyListLift: .denyListLift
         case .denyListEnable: .denyListEnable
         case .denyListDisable: .denyListDisable
         case .doorConfirm: .doorConfirm

@@ -176,6 +176,8 @@ public final class ApplianceOperations: @unchecked Sendable {
             return try registry.approveDenyListEntry(entry, reason: reason, actor: caller.actor).json
         case .denyListReject(let entry, let reason):
             return try registry.rejectDenyListEntry(entry, reason: reason, actor: caller.actor).json
+        case .denyListLift(let entry, let reason):
+            return try registry.liftDenyListEntry(entry, reason: reason, actor: caller.actor).json
         case .denyListRenew(let entry, let reason): return try registry.renewDenyListEntry(entry, reason: reason, actor: caller.actor).json
         case .denyListEnable(let reference, let reason):
             return try registry.denyList.enable(dpiaReference: reference, reason: reason, actor: caller.actor).json
