@@ -163,9 +163,11 @@ enum ConsoleTemplates {
         <form method="post" action="/dpo/verify" enctype="multipart/form-data" class="card">
         <input type="hidden" name="csrf" value="{{csrf}}">
         <label>Export file <input type="file" name="export" required></label>
-        <label>Device public key (64 hex digits, optional) <input name="public_key" pattern="[0-9a-fA-F]{64}"></label>
+        <label>Public key to check against (64 hex digits; empty: this device's) <input name="public_key" pattern="[0-9a-fA-F]{64}"></label>
         <button type="submit">Verify</button>
         </form>
+        <p>This device's public key: <code id="device-key">{{device_key}}</code>. An export carries the key that signed it:
+        a file checked only against its own key shows that it is intact, not who made it.</p>
         <h2>Retention</h2>
         <p>{{subjects}} member(s) enrolled. Templates are kept {{template_days}} days, visits {{access_event_days}} days;
         the sweep runs every {{sweep_minutes}} minutes; it last ran: {{last_sweep}}.</p>
@@ -176,8 +178,10 @@ enum ConsoleTemplates {
 
     static let verified = """
         <h1>Export verification</h1>
-        {{#ok}}<p class="ok">The export verifies: {{summary}}</p>{{/ok}}
-        {{^ok}}<p class="error" role="alert">The export does not verify: {{summary}}</p>{{/ok}}
+        {{#ok}}<p class="ok" id="verdict">The export verifies: {{summary}}</p>{{/ok}}
+        {{^ok}}{{#other_key}}<p class="pending" role="alert" id="verdict">Not verified as this device's: {{summary}}</p>{{/other_key}}
+        {{^other_key}}<p class="error" role="alert" id="verdict">The export does not verify: {{summary}}</p>{{/other_key}}{{/ok}}
+        <p>This device's public key: <code>{{device_key}}</code></p>
         <pre>{{details}}</pre>
         <p><a href="/dpo">Back</a></p>
         """

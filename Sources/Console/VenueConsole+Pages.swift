@@ -121,20 +121,54 @@ extension VenueConsole {
                     key = bytes
                 }
                 let export = String(decoding: file.bytes, as: UTF8.self)
-                do {
-                    let result = try await self.perform(.auditVerify(export: export, publicKey: key), for: account)
-                    let valid = result["valid"]?.boolValue == true
-                    return self.html(
-                        "verified",
-                        [
-                            "ok": valid, "summary": "\(result["kind"]?.stringValue ?? "export")",
-                            "details": result["detail"]?.serialized ?? "",
-                        ],
-                        account, session)
-                } catch let error as any UserFacingError where error.errorCode == "verification_failed" {
-                    return self.html("verified", ["ok": false, "summary": error.message, "details": ""], account, session)
-                }
+                let outcome = try await self.verification(of: export, enteredKey: key, for: account)
+                var values = outcome.values
+                values["device_key"] = Hex.encode(self.registry.audit.publicKey)
+                return self.html("verified", values, account, session)
             }
+        }
+    }
+
+    /// What the DPO's "verify an export" checked, said as it is. An export carries the
+    /// public key that signed it, so checking it against that key shows only that it is
+    /// intact: anyone can sign a forged file with a key of their own. The console runs
+    /// on the device, so without a key entered it checks against this device's key; an
+    /// export intact under its own key but not this device's is said to be so (another
+    /// door's, or forged), never "verifies".
+    func verification(of export: String, enteredKey: [UInt8]?, for account: ConsoleAccount) async throws -> (
+        ok: Bool, values: [String: Any]
+    ) {
+        let deviceKey = registry.audit.publicKey
+        let checked = try await verify(export, against: enteredKey ?? deviceKey, for: account)
+        if checked.valid {
+            let against = enteredKey == nil ? "this device's public key" : "the public key you entered"
+            return (true, ["ok": true, "summary": "\(checked.kind): intact and signed with \(against)", "details": checked.details])
+        }
+        if enteredKey == nil, (try? await verify(export, against: nil, for: account))?.valid == true {
+            return (
+                false,
+                [
+                    "ok": false, "other_key": true,
+                    "summary":
+                        "\(checked.kind): intact, but signed with a key that is not this device's, so this does not show that it came from this device. If it is another door's export, enter that door's public key (`facegate keys show` there) and verify again.",
+                    "details": checked.details,
+                ]
+            )
+        }
+        return (false, ["ok": false, "summary": checked.failure ?? "\(checked.kind): does not verify", "details": checked.details])
+    }
+
+    /// One verification of `export` against `key` (nil: the key the export carries).
+    private func verify(_ export: String, against key: [UInt8]?, for account: ConsoleAccount) async throws -> (
+        valid: Bool, kind: String, details: String, failure: String?
+    ) {
+        do {
+            let result = try await perform(.auditVerify(export: export, publicKey: key), for: account)
+            return (
+                result["valid"]?.boolValue == true, result["kind"]?.stringValue ?? "export", result["detail"]?.serialized ?? "", nil
+            )
+        } catch let error as any UserFacingError where error.errorCode == "verification_failed" {
+            return (false, "export", "", error.message)
         }
     }
 
@@ -255,7 +289,7 @@ extension VenueConsole {
                 "access_event_days": Int(policy.retention.accessEventDays), "sweep_minutes": Int(policy.retention.sweepIntervalMinutes),
                 "last_sweep": registry.retentionSweep.lastRun.map { Timestamp.iso8601($0) } ?? "not yet since the daemon started",
                 // A door of a fleet: every door's audit chain, from the hub.
-                "fleet": dispatcher.operations.fleet != nil,
+                "fleet": dispatcher.operations.fleet != nil, "device_key": Hex.encode(registry.audit.publicKey),
             ], account, session)
     }
 

@@ -1,3 +1,5 @@
+import Consent
+import FacegateCore
 import FacegateTestSupport
 import Foundation
 import Testing
@@ -128,6 +130,42 @@ struct ConsoleEndToEndTests {
         #expect(
             entries.contains { $0["action"] as? String == "subject.erase" && $0["actor"] as? String == "console:ana" }
                 || entries.contains { ($0["action"] as? String)?.contains("eras") == true })
+        #expect(console.daemon.stop() == 0)
+    }
+
+    @Test("the DPO's verify says what it checked: this device's key by default; an export intact under another key is not called verified")
+    func verifyExport() throws {
+        let console = try Console()
+        let dee = console.client()
+        try dee.signIn("dee", Self.password)
+        let page = try dee.request("GET", "/dpo")
+        let deviceKey = try #require(page.text.firstMatch(of: /id="device-key">([0-9a-f]{64})</).map { String($0.1) }, "\(page.text)")
+        let ours = try dee.request("GET", "/dpo/exports/consent_log.jsonl").body
+        func verify(_ export: Data, key: String = "") throws -> String {
+            let (body, type) = ConsoleClient.multipart(
+                fields: [("csrf", dee.csrf ?? ""), ("public_key", key)],
+                files: [(field: "export", filename: "export.jsonl", type: "application/jsonl", data: export)])
+            let reply = try dee.request("POST", "/dpo/verify", body: body, contentType: type)
+            #expect(reply.status == 200, "\(reply.text)")
+            return reply.text
+        }
+        let verdict = try verify(ours)
+        #expect(verdict.contains("The export verifies: ") && verdict.contains("intact and signed with this device"), "\(verdict)")
+        // Another device's export (its own keys): intact under the key it carries, which
+        // anyone could have made; not called verified, and the key to compare is shown.
+        let other = try ConsentFixture()
+        let registry = try other.open()
+        let foreign = try registry.exportConsentLog(format: .jsonl, actor: .system).text
+        let foreignKey = try #require(foreign.firstMatch(of: /"public_key":"([0-9a-f]{64})"/).map { String($0.1) })
+        registry.close()
+        let unverified = try verify(Data(foreign.utf8))
+        #expect(unverified.contains("Not verified as this device") && !unverified.contains("The export verifies"), "\(unverified)")
+        #expect(unverified.contains(deviceKey) && foreignKey != deviceKey)
+        #expect(try verify(Data(foreign.utf8), key: foreignKey).contains("intact and signed with the public key you entered"))
+        var lines = foreign.split(separator: "\n").map(String.init)
+        lines.insert(#"{"forged":true}"#, at: 1)
+        let altered = lines.joined(separator: "\n") + "\n"
+        #expect(try verify(Data(altered.utf8)).contains("The export does not verify"))
         #expect(console.daemon.stop() == 0)
     }
 
