@@ -158,6 +158,7 @@ enum ConsoleTemplates {
         <li><a href="/dpo/exports/ropa.md">Record of processing (Markdown)</a> · <a href="/dpo/exports/ropa.json">JSON</a>
         · <a href="/dpo/exports/ropa_draft.md">draft</a></li>
         <li><a href="/dpo/exports/dpia.md">Impact assessment draft (Markdown)</a></li>
+        <li><a href="/dpo/sign.md">The sign for the door (Markdown, from the policy)</a></li>
         </ul>
         <h2>Verify an export</h2>
         <form method="post" action="/dpo/verify" enctype="multipart/form-data" class="card">

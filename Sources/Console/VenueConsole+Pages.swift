@@ -92,6 +92,14 @@ extension VenueConsole {
         router.get("/dpo") { request, context in
             await self.page(request, context, needs: .exportConsentLog) { account, session in try self.dpoPage(account, session) }
         }
+        router.get("/dpo/sign.md") { request, context in
+            await self.page(request, context, needs: .exportConsentLog) { _, _ in
+                // The policy in force; while [controller] is the example, the draft (marked).
+                let policy = self.registry.policy
+                let sign = try (try? DoorSign.markdown(policy)) ?? DoorSign.markdown(policy, draft: true)
+                return ConsoleResponse.download(sign, filename: "facegate-door-sign.md", type: "text/markdown")
+            }
+        }
         router.get("/dpo/exports/:file") { request, context in
             await self.page(request, context, needs: .exportConsentLog) { account, _ in
                 let file = context.parameters.get("file") ?? ""

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Consent
 import Edge
 import FacegateCore
 
@@ -38,7 +39,8 @@ extension Facegate {
 
     /// Reloads the policy in the running daemon.
     struct PolicyCommand: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "policy", abstract: "Policy operations.", subcommands: [Reload.self])
+        static let configuration = CommandConfiguration(
+            commandName: "policy", abstract: "Policy operations.", subcommands: [Reload.self, Sign.self])
 
         struct Reload: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Reload and validate the policy file (a bad file changes nothing).")
@@ -49,6 +51,26 @@ extension Facegate {
             func run() async throws {
                 try await runAdmin(.policyReload, global: global, state: state, json: options.json) { result in
                     "reloaded \(result["policy"]?.stringValue ?? "?"); deny-list \(result["deny_list"]?.stringValue ?? "?")"
+                }
+            }
+        }
+
+        /// The sign for the door, from the policy file (no daemon needed).
+        struct Sign: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Print the sign for the door (Markdown), generated from the policy.",
+                discussion: """
+                    What the camera does, who is responsible, why, when a face is processed (the \
+                    policy's trigger), what is kept and where to ask: the information people need \
+                    before they walk up. Refused (exit 78) while [controller] still names the shipped \
+                    example; --draft prints it marked as a draft.
+                    """)
+            @OptionGroup var state: StateOptions
+            @Flag(help: "Print it even while [controller] holds the shipped example, marked as a draft.") var draft = false
+
+            func run() async throws {
+                try await runReportingErrors(json: false) {
+                    print(try DoorSign.markdown(try state.loadPolicy(), draft: draft), terminator: "")
                 }
             }
         }
