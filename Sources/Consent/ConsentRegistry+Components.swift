@@ -110,8 +110,8 @@ extension ConsentRegistry {
         try exports.recordOfProcessing(format: format, draft: draft, recipients: recipients, actor: actor)
     }
 
-    public func exportSubjectAccess(_ subject: SubjectID, actor: OSUser) throws -> ExportDocument {
-        try exports.subjectAccess(subject, actor: actor)
+    public func exportSubjectAccess(_ subject: SubjectID, actor: OSUser, format: ExportDocument.Format = .json) throws -> ExportDocument {
+        try exports.subjectAccess(subject, actor: actor, format: format)
     }
 
     public func denyListStatus(of subject: SubjectID) throws -> JSONValue {

@@ -58,12 +58,14 @@ extension VenueConsole {
                 return try self.memberPage(try Self.subject(context), account, session, message: message)
             }
         }
-        router.get("/members/:subject/access.json") { request, context in
-            await self.page(request, context, needs: .exportSubject) { account, _ in
-                let subject = try Self.subject(context)
-                let answer = try await self.perform(.exportSubject(subject), for: account)
-                return ConsoleResponse.download(
-                    answer["content"]?.stringValue ?? "", filename: "access-\(subject.rawValue).json", type: "application/json")
+        for (format, type) in [(ExportDocument.Format.json, "application/json"), (.markdown, "text/markdown")] {
+            router.get("/members/:subject/access.\(format.rawValue)") { request, context in
+                await self.page(request, context, needs: .exportSubject) { account, _ in
+                    let subject = try Self.subject(context)
+                    let answer = try await self.perform(.exportSubject(subject, format: format), for: account)
+                    return ConsoleResponse.download(
+                        answer["content"]?.stringValue ?? "", filename: "access-\(subject.rawValue).\(format.rawValue)", type: type)
+                }
             }
         }
         router.post("/members/:subject/withdraw") { request, context in

@@ -96,10 +96,12 @@ extension Facegate {
             @OptionGroup var global: GlobalOptions
             @OptionGroup var state: StateOptions
             @OptionGroup var output: Output
+            @Option(help: "json, or md: a letter to the person.") var format: String = "json"
             @Argument(help: ArgumentHelp("The subject's pseudonym.", valueName: "SUBJECT")) var subject: String
             func run() async throws {
                 try await runExport(
-                    .exportSubject(try AdminArguments.subject(parsing: subject)), global: global, state: state, output: output)
+                    .exportSubject(try AdminArguments.subject(parsing: subject), format: try AdminArguments.exportFormat(parsing: format)),
+                    global: global, state: state, output: output)
             }
         }
     }

@@ -204,4 +204,32 @@ struct ExportTests {
         }
         #expect(longestNumberArray(json) < 8)
     }
+
+    @Test(
+        "the access response as a letter to the person: who writes, to whom, each part under a plain title, no JSON keys, no template numbers"
+    )
+    func accessLetter() throws {
+        let fixture = try ConsentFixture(edit: ConsentFixture.fillingInController)
+        let registry = try fixture.open()
+        let embedding = VaultFixture.randomDescriptor()
+        let (subject, _) = try registry.enrol(
+            ConsentFixture.request("Ada", purposes: ["entry", "attendance-analytics"]), embeddings: [embedding], by: fixture.staff)
+        _ = try registry.recordVisit(of: subject.id, decision: "member", at: fixture.clock.now())
+        let letter = try registry.exportSubjectAccess(subject.id, actor: fixture.staff, format: .markdown)
+        #expect(letter.format == .markdown)
+        let text = letter.text
+        for part in [
+            "# A copy of your personal data (GDPR Art. 15)", "**From**: Riverside Climbing Club Ltd", "**To**: Ada", "Dear Ada,",
+            "`\(subject.id.rawValue)`", "## What we hold about you", "## Your face template", "## Why we hold it, and on what legal basis",
+            "## Your consent, as we recorded it", "## Your visits", "## How long we keep it", "## Your rights",
+            "## If you are not satisfied", "the Information Commissioner's Office", "Yours sincerely,",
+        ] {
+            #expect(text.contains(part), "\(part)")
+        }
+        #expect(!text.contains("personal_data") && !text.contains("## Biometric data") && !text.contains("{\""))
+        for value in embedding.values.prefix(16) { #expect(!text.contains("\(value)")) }
+        // Both answers are audited as the same access export.
+        let audited = try registry.vault.read { db in try AuditLog.entries(in: db) }.filter { $0.action == "export.subject_access" }
+        #expect(audited.count == 1)
+    }
 }

@@ -38,6 +38,7 @@ struct AdminCommandTests {
         .exportRecordOfProcessing(.json, draft: true),
         .exportImpactAssessment(.json),
         .exportSubject(subject),
+        .exportSubject(subject, format: .markdown),
         .exportUndelivered(export: "export.audit", outcome: "refused", reason: "the output file exists"),
         .auditVerify(export: "{\"format\":\"x\"}\n", publicKey: nil),
         .auditVerify(export: "{}", publicKey: [UInt8](repeating: 0xab, count: 32)),

@@ -99,7 +99,9 @@ struct ConsoleEndToEndTests {
         let members = try ana.request("GET", "/members")
         #expect(members.status == 200 && members.text.contains("Barack Obama") && members.text.contains("/members/\(obama)"))
         let page = try ana.request("GET", "/members/\(obama)")
-        #expect(page.status == 200 && page.text.contains("Consent history"))
+        #expect(page.status == 200 && page.text.contains("Consent history") && page.text.contains("/members/\(obama)/access.md"))
+        let letter = try ana.request("GET", "/members/\(obama)/access.md")
+        #expect(letter.status == 200 && letter.text.contains("Dear Barack Obama,") && letter.text.contains("## Your rights"))
         let notConfirmed = try ana.request(
             "POST", "/members/\(obama)/erase", body: Data("csrf=\(ana.csrf!)&confirm=yes".utf8),
             contentType: "application/x-www-form-urlencoded")

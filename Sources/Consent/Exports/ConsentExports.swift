@@ -39,7 +39,7 @@ public final class ConsentExports: @unchecked Sendable {
         var object: JSONObject = [
             "trigger": .string(recognition.trigger.rawValue), "meaning": .string(recognition.trigger.meaning),
             "card_alternative":
-                "A member who does not want face recognition gets in with a card alone: no camera image of them is processed and nothing about their face is stored.",
+                "A member who does not want face recognition gets in with a card alone: their face is not measured or compared (the camera only detects that a person is there, as it does for everyone in the picture) and nothing about it is stored.",
         ]
         switch recognition.trigger {
         case .zone:
@@ -367,11 +367,14 @@ public final class ConsentExports: @unchecked Sendable {
 
     /// A JSON document as Markdown: a section per top-level key under its title
     /// (`sectionTitles`), its fields as labelled lists, never a dump of keys.
-    static func markdown(_ record: JSONValue, title: String = "Record of processing activities (GDPR Art. 30(1))") -> String {
-        var out = "# \(title)\n\n"
+    static func markdown(
+        _ record: JSONValue, title: String? = "Record of processing activities (GDPR Art. 30(1))", titles: [String: String] = sectionTitles
+    ) -> String {
+        var out = title.map { "# \($0)\n\n" } ?? ""
         func render(_ value: JSONValue, indent: String) -> String {
             switch value {
             case .object(let object):
+                guard !object.entries.isEmpty else { return "\(indent)- (none)" }
                 return object.entries.map {
                     "\(indent)- **\(words($0.key))**:"
                         + (isScalar($0.value) ? " " + render($0.value, indent: "") : "\n" + render($0.value, indent: indent + "  "))
@@ -403,7 +406,7 @@ public final class ConsentExports: @unchecked Sendable {
             }
         }
         for entry in record.objectValue?.entries ?? [] where !header.contains(entry.key) {
-            out += "## \(sectionTitles[entry.key] ?? words(entry.key))\n\n" + render(entry.value, indent: "") + "\n\n"
+            out += "## \(titles[entry.key] ?? words(entry.key))\n\n" + render(entry.value, indent: "") + "\n\n"
         }
         return out
     }
@@ -411,7 +414,7 @@ public final class ConsentExports: @unchecked Sendable {
     /// The Art. 15 access response for one subject: what is held, why, since and until
     /// when, the consent history, visits and deny-list status. The template is
     /// described, never exported.
-    public func subjectAccess(_ subject: SubjectID, actor: OSUser) throws -> ExportDocument {
+    public func subjectAccess(_ subject: SubjectID, actor: OSUser, format: ExportDocument.Format = .json) throws -> ExportDocument {
         let records = try vault.read { db in try ConsentStore.records(of: subject, in: db) }
         guard try vault.exists(subject) || !records.isEmpty else {
             throw ConsentError(.notFound, "no subject \(subject): nothing is held under this pseudonym")
@@ -488,6 +491,54 @@ public final class ConsentExports: @unchecked Sendable {
                 "You may withdraw consent at any time (it takes effect at once), and ask for access, rectification, erasure or restriction by contacting the controller.",
             "complaint": .string("You may complain to \(policy.controller.supervisoryAuthority)."),
         ]
-        return ExportDocument(format: .json, text: document.serialized + "\n")
+        guard format == .markdown else { return ExportDocument(format: .json, text: document.serialized + "\n") }
+        return ExportDocument(format: .markdown, text: Self.accessLetter(document, controller: policy.controller))
+    }
+
+    /// The sections of the Art. 15 letter, by the access document's keys.
+    static let accessSectionTitles: [String: String] = [
+        "personal_data": "What we hold about you", "biometric_data": "Your face template",
+        "purposes": "Why we hold it, and on what legal basis", "consent_history": "Your consent, as we recorded it",
+        "visits": "Your visits", "deny_list": "The deny-list", "lookups": "Staff identifying you in a photo",
+        "recipients": "Who receives it", "retention": "How long we keep it", "recognition_trigger": "Who the camera processes",
+        "source": "Where it came from", "automated_decision_making": "Decisions made by the device", "rights": "Your rights",
+        "complaint": "If you are not satisfied",
+    ]
+
+    /// The Art. 15 answer as a letter to the person (Markdown): who writes, to whom, what
+    /// it is, then each part of the access document under a plain title, and how to reach
+    /// the controller. The same facts as the JSON, in the order a person reads them.
+    static func accessLetter(_ document: JSONValue, controller: Policy.Controller) -> String {
+        let name = document["personal_data"]?["display_name"]?.stringValue
+        let subject = document["subject"]?.stringValue ?? ""
+        var out = """
+            # A copy of your personal data (GDPR Art. 15)
+
+            **From**: \(controller.name), \(controller.address) (\(controller.contact)); data-protection officer: \(controller.dpoContact)  
+            **To**: \(name ?? "the person enrolled under the reference below (their name is no longer held)")  
+            **Your reference**: `\(subject)`  
+            **Written**: \(document["generated_at"]?.stringValue ?? "")
+
+            \(name.map { "Dear \($0)," } ?? "Dear member,")
+
+            You asked what we hold about you. This is everything our entrance device holds under your reference: what it is, \
+            why and on what legal basis, since and until when, who sees it, and what you can do. Your face template is \
+            described, not copied: its numbers mean nothing outside the recognition software.
+
+
+            """
+        var sections = JSONObject()
+        for entry in document.objectValue?.entries ?? [] where accessSectionTitles[entry.key] != nil {
+            sections[entry.key] = entry.value
+        }
+        out += markdown(.object(sections), title: nil, titles: accessSectionTitles)
+        out += """
+            Yours sincerely,
+
+            \(controller.name)  
+            \(controller.contact) · data-protection officer: \(controller.dpoContact)
+
+            """
+        return out
     }
 }

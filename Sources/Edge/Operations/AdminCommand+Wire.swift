@@ -45,7 +45,7 @@ extension AdminCommand {
         case .exportRecordOfProcessing:
             self = .exportRecordOfProcessing(try args.exportFormat(default: .json), draft: try args.bool("draft"))
         case .exportImpactAssessment: self = .exportImpactAssessment(try args.exportFormat(default: .markdown))
-        case .exportSubject: self = .exportSubject(try args.subject())
+        case .exportSubject: self = .exportSubject(try args.subject(), format: try args.exportFormat(default: .json))
         case .exportUndelivered:
             self = .exportUndelivered(
                 export: try args.string("export"), outcome: try args.string("outcome"), reason: try args.string("reason"))
@@ -133,7 +133,8 @@ extension AdminCommand {
             var object: JSONObject = ["subject": .string(subject.rawValue)]
             if detector != .auto { object["detector"] = .string(detector.rawValue) }
             return object
-        case .erase(let subject), .exportSubject(let subject), .cardClear(let subject): return ["subject": .string(subject.rawValue)]
+        case .erase(let subject), .cardClear(let subject): return ["subject": .string(subject.rawValue)]
+        case .exportSubject(let subject, let format): return ["subject": .string(subject.rawValue), "format": .string(format.rawValue)]
         case .doorClaim(let card), .doorAdmit(let card): return ["card": .string(card)]
         case .cardSet(let subject, let card): return ["subject": .string(subject.rawValue), "card": .string(card)]
         case .withdraw(let subject, let purposes):

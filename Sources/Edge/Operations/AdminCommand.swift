@@ -38,7 +38,8 @@ public enum AdminCommand: Sendable, Equatable {
     /// A draft data-protection impact assessment (Art. 35(7)) from the policy and the device.
     case exportImpactAssessment(ExportDocument.Format)
     /// The Art. 15 access response.
-    case exportSubject(SubjectID)
+    /// The Art. 15 answer: JSON, or (`md`) a letter to the person.
+    case exportSubject(SubjectID, format: ExportDocument.Format = .json)
     /// Records that an export was refused or failed on the caller's side.
     case exportUndelivered(export: String, outcome: String, reason: String)
     /// Verifies an export's text offline, against `publicKey` when given.

@@ -143,7 +143,8 @@ public final class ApplianceOperations: @unchecked Sendable {
                 actor: caller.actor
             ).json
         case .exportImpactAssessment(let format): return try registry.exports.impactAssessment(format: format, actor: caller.actor).json
-        case .exportSubject(let subject): return try registry.exportSubjectAccess(subject, actor: caller.actor).json
+        case .exportSubject(let subject, let format):
+            return try registry.exportSubjectAccess(subject, actor: caller.actor, format: format).json
         case .exportUndelivered(let export, let outcome, let reason):
             try registry.recordUndeliveredExport(export, outcome: outcome, reason: reason, actor: caller.actor)
             return ["recorded": true]
