@@ -97,6 +97,11 @@ struct ExportTests {
         }
         #expect(json["a_controller"]?["dpo_contact"]?.stringValue == "dpo@riverside-climbing.test")
         #expect(json["f_erasure_time_limits"]?["access_events"]?.stringValue?.contains("180") == true)
+        // Exactly what holds for backups: `facegate backup` files, not a copy with the keys, and the hub's fleet key.
+        let backups = json["f_erasure_time_limits"]?["backups"]?.stringValue ?? ""
+        #expect(backups.contains("Backups made with `facegate backup`") && backups.contains("30 days after an erasure"), "\(backups)")
+        #expect(
+            backups.contains("does not reach a copy of the whole state directory") && backups.contains("fleet key, which does not rotate"))
         #expect(json["draft"] == .bool(false) && json["unfilled_fields"] == nil)
         let markdown = try registry.exportRecordOfProcessing(format: .markdown, actor: fixture.staff).text
         // A document a DPO files: section titles and labelled fields, not JSON keys.
@@ -227,6 +232,7 @@ struct ExportTests {
             #expect(text.contains(part), "\(part)")
         }
         #expect(!text.contains("personal_data") && !text.contains("## Biometric data") && !text.contains("{\""))
+        #expect(text.contains("such copies must not be made"), "the letter says exactly what holds for backups")
         for value in embedding.values.prefix(16) { #expect(!text.contains("\(value)")) }
         // Both answers are audited as the same access export.
         let audited = try registry.vault.read { db in try AuditLog.entries(in: db) }.filter { $0.action == "export.subject_access" }

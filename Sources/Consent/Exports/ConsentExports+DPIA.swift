@@ -58,7 +58,7 @@ extension ConsentExports {
                         "at most \(Self.days(retention.templateDays)) after consent, at once on withdrawal or erasure"),
                     "visits": .string("\(Self.days(retention.accessEventDays)), only with consent to attendance analytics"),
                     "unknown_faces": "never stored: daily counts only",
-                    "backups": .string("unreadable \(Self.days(retention.backupDays)) after an erasure; a restore re-applies erasures"),
+                    "backups": .string(Self.backupStatement(days: retention.backupDays)),
                 ],
                 "who_sees_what": .array(policy.recordOfProcessing.recipients.map(JSONValue.string)),
                 "further_processing": furtherProcessing(fleetHub: []),

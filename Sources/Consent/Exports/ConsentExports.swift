@@ -199,9 +199,7 @@ public final class ConsentExports: @unchecked Sendable {
                 "access_events": .string("\(Self.days(policy.retention.accessEventDays)) rolling"),
                 "unknown_faces": "never stored: only daily counts of decisions",
                 "images": "never stored, not even temporarily",
-                "backups": .string(
-                    "a restore re-applies every erasure made since the backup; \(Self.days(policy.retention.backupDays)) after an erasure, backups taken before it can no longer be read"
-                ),
+                "backups": .string(Self.backupStatement(days: policy.retention.backupDays)),
             ],
             "g_security_measures": .array(policy.recordOfProcessing.securityMeasures.map(JSONValue.string)),
             "notices": .array(
@@ -304,6 +302,16 @@ public final class ConsentExports: @unchecked Sendable {
                 ]
             }
         }
+    }
+
+    /// What holds for backups, exactly, in every document that mentions them (the record
+    /// of processing, the impact assessment, the access answer). An audit found the old
+    /// sentence ("backups taken before it can no longer be read") true of `facegate
+    /// backup` files only: a copy of the state directory with its key directory still
+    /// identified an erased person a day after the limit, and the hub's sealed copies use
+    /// a fleet key that does not rotate.
+    static func backupStatement(days: Double) -> String {
+        "Backups made with `facegate backup` (ciphertext, without the keys): a restore re-applies every erasure made since the backup, and \(Self.days(days)) after an erasure no such backup taken before it can be read, since the key epochs it needs are destroyed. This does not reach a copy of the whole state directory that includes its key directory (the keys themselves): such copies must not be made. In a fleet, the hub's copies are sealed with the fleet key, which does not rotate: a copy of the hub's database taken before an erasure stays readable to whoever holds the fleet key, so the hub's own backups must be kept no longer than \(Self.days(days))."
     }
 
     static func days(_ value: Double) -> String {
@@ -435,7 +443,7 @@ public final class ConsentExports: @unchecked Sendable {
             biometric = [
                 "held": true,
                 "description": .string(
-                    "\(summary.templateCount) face template(s): each a list of 128 numbers computed by dlib's ResNet model from a photo taken at enrolment. The photos were not kept. The templates are encrypted with a key that exists only for you; erasing it makes them unreadable on the device at once. A backup made before an erasure is erased again if it is ever restored, and \(Self.days(policy.retention.backupDays)) after the erasure no such backup can be read at all. The numbers themselves are not part of this export: they are only meaningful to the recognition software."
+                    "\(summary.templateCount) face template(s): each a list of 128 numbers computed by dlib's ResNet model from a photo taken at enrolment. The photos were not kept. The templates are encrypted with a key that exists only for you; erasing it makes them unreadable on the device at once (for backups, see how long we keep it). The numbers themselves are not part of this export: they are only meaningful to the recognition software."
                 ),
                 "templates": .int(summary.templateCount),
                 "created_at": .string(Timestamp.iso8601(summary.createdAt)),
@@ -479,9 +487,7 @@ public final class ConsentExports: @unchecked Sendable {
             "retention": [
                 "face_templates": .string("at most \(Self.days(policy.retention.templateDays)) after consent, and at once on withdrawal"),
                 "visits": .string("\(Self.days(policy.retention.accessEventDays))"),
-                "backups": .string(
-                    "a backup made before your erasure is erased again if restored, and unreadable \(Self.days(policy.retention.backupDays)) after it"
-                ),
+                "backups": .string(Self.backupStatement(days: policy.retention.backupDays)),
             ],
             "recognition_trigger": Self.trigger(policy.recognition),
             "source": "collected from you at enrolment, with your explicit consent",
