@@ -11,6 +11,35 @@ struct PolicyTests {
         try ConsentFixture(edit: edit).policy
     }
 
+    @Test(
+        "every range policy/default.toml documents is the one the loader enforces: just outside it is refused, naming the key and the same bounds"
+    )
+    func documentedRanges() throws {
+        let text = try String(contentsOfFile: TestResources.repositoryRoot + "/policy/default.toml", encoding: .utf8)
+        var checked: [String] = []
+        for line in text.split(separator: "\n").map(String.init) {
+            guard let match = line.firstMatch(of: /^(\w+)\s*=\s*(-?[0-9.]+)\s*#\s*([0-9.]+)-([0-9.]+)/),
+                let low = Double(match.3), let high = Double(match.4)
+            else { continue }
+            let key = String(match.1)
+            let step = low == low.rounded() && high == high.rounded() ? 1.0 : 0.001
+            for outside in [low - step, high + step] {
+                let written = step == 1 ? String(Int(outside)) : String(outside)
+                let edited = line.replacingOccurrences(of: "= \(match.2)", with: "= \(written)")
+                let error = #expect(throws: ConsentError.self, "\(key) = \(written)") {
+                    try load { $0.replacingOccurrences(of: line, with: edited) }
+                }
+                let message = error?.message ?? ""
+                #expect(message.contains(".\(key)'") || message.contains("'\(key)'"), "\(message)")
+                let bounds = message.firstMatch(of: /between (-?[0-9.]+) and (-?[0-9.]+)/).map { (Double($0.1), Double($0.2)) }
+                #expect(
+                    bounds?.0 == low && bounds?.1 == high, "default.toml documents \(key) as \(match.3)-\(match.4); the loader: \(message)")
+            }
+            checked.append(key)
+        }
+        #expect(checked.count >= 25, "\(checked)")
+    }
+
     @Test("the default policy loads with privacy-protective defaults")
     func defaults() throws {
         let policy = try load { $0 }

@@ -38,9 +38,8 @@ enum PolicyRange {
     /// The zone's least width and height, as fractions of the frame: a smaller one is
     /// a typing slip that would turn recognition off without a word.
     static let zoneMinimumSide = 0.1
-    /// Up to 20 s at 15 fps.
     /// At least 9 frames (0.53 s at 15 fps, `DoorGate.minimumSeconds`): asking is
-    /// stopping for a moment, not passing through the spot.
+    /// stopping for a moment, not passing through the spot; up to 20 s at 15 fps.
     static let zoneDwellFrames = 9...300
     static let claimSeconds = 1.0...300.0
     /// From 6 seconds (a test, or a door that must never miss an erasure) to a day.
