@@ -40,6 +40,7 @@ help:
 	@echo "make calibration BENCHMARK_FACES=DIR  measure the calibration the door derives its rule from (see docs/DESIGN.md)"
 
 deps:
+	@scripts/check-toolchain.sh $(SWIFT)
 	@scripts/install-deps.sh
 
 models:

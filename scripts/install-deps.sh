@@ -6,6 +6,12 @@
 set -euo pipefail
 
 packages=(
+    # The Swift toolchain's own prerequisites on Debian 12 (swift.org's list; without
+    # libcurl4 swift-build dies after the downloads), and what make and the tests call.
+    binutils git make libc6-dev libcurl4 libedit2 libgcc-12-dev libpython3-dev libstdc++-12-dev libxml2
+    libz3-dev tzdata zlib1g-dev
+    curl                   # make test: the console tests' HTTP client
+    time                   # make test: /usr/bin/time measures peak memory in the benchmarks and tests
     libdlib-dev            # dlib 19.24: HOG, shape predictor, DNN
     libblas-dev            # dlib's pkg-config names libblas.so and liblapack.so
     liblapack-dev
