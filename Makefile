@@ -87,7 +87,7 @@ test: deps models fixtures test-venv lint
 	scripts/uml/build-kernel.sh --background
 	$(SWIFT) build --build-tests
 	scripts/uml/build-kernel.sh --wait
-	FACEGATE_REQUIRE_BROWSER=1 FACEGATE_REQUIRE_RTSP=1 FACEGATE_REQUIRE_HUB=1 FACEGATE_REQUIRE_CGROUP=1 FACEGATE_REQUIRE_CAMERA=1 \
+	FACEGATE_REQUIRE_BROWSER=1 FACEGATE_REQUIRE_RTSP=1 FACEGATE_REQUIRE_HUB=1 FACEGATE_REQUIRE_CGROUP=1 FACEGATE_REQUIRE_CAMERA=1 FACEGATE_REQUIRE_SHARED=1 \
 	    $(SWIFT) test --skip-build
 
 # The camera tests' kernel: User-Mode Linux 6.1 with vivid (scripts/uml/), in

