@@ -135,14 +135,15 @@ struct PipelinePartsTests {
             ConsentFixture.request("Barack Obama"), embeddings: [try #require(enrolment.largestFace?.descriptor)], by: fixture.staff)
 
         // A person at the door: the face 160 px wide (a quarter of the frame) in the
-        // middle, as the default door zone asks, swaying a little.
+        // middle, as the default door zone asks, swaying a little: 20 frames, the dwell's 9
+        // and then the vote.
         let photo = try TestEngine.image("obama2.jpg")
         let face = try #require(try engine.detect(in: photo, options: DetectionOptions(upsample: 1)).max { $0.area < $1.area })
         let scale = 160 / Double(face.width)
         let portrait = FrameComposer.resized(photo, width: Int(Double(photo.width) * scale), height: Int(Double(photo.height) * scale))
-        let frames = (0..<12).map { step in
+        let frames = (0..<20).map { step in
             let frame = FrameComposer.canvas(width: 640, height: 480)
-            FrameComposer.place(portrait, on: frame, x: 300 - Int(face.centerX * scale) + step * 3, y: 240 - Int(face.centerY * scale))
+            FrameComposer.place(portrait, on: frame, x: 300 - Int(face.centerX * scale) + step % 3, y: 240 - Int(face.centerY * scale))
             return frame
         }
         let probes = Mutex<[FaceDescriptor]>([])
