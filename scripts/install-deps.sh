@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages facegate builds and runs with. Idempotent: installs
 # only what is missing. Without root (or password-less sudo) it prints the
-# apt-get line to run and stops. Given package names, it installs those instead (the
-# camera tests' list, scripts/uml/packages.txt, which a door box does not need).
+# apt-get line to run and stops. With --tests it adds what only the tests use (a
+# browser, a PostgreSQL server, an RTSP test server, curl, time), which a door box
+# does not need. Given package names, it installs those instead (the camera tests'
+# list, scripts/uml/packages.txt).
 set -euo pipefail
 
 packages=(
@@ -10,8 +12,6 @@ packages=(
     # libcurl4 swift-build dies after the downloads), and what make and the tests call.
     binutils git make libc6-dev libcurl4 libedit2 libgcc-12-dev libpython3-dev libstdc++-12-dev libxml2
     libz3-dev tzdata zlib1g-dev
-    curl                   # make test: the console tests' HTTP client
-    time                   # make test: /usr/bin/time measures peak memory in the benchmarks and tests
     libdlib-dev            # dlib 19.24: HOG, shape predictor, DNN
     libblas-dev            # dlib's pkg-config names libblas.so and liblapack.so
     liblapack-dev
@@ -24,17 +24,25 @@ packages=(
     pkg-config
     python3-pip            # make models / make fixtures: pip download only
     python3-venv           # make compare, make test-venv: venvs (ensurepip)
-    chromium               # make test: the console's browser test (headless)
-    chromium-driver        # make test: /usr/bin/chromedriver, driven by Selenium
     libgstreamer1.0-dev    # rtsp:// sources: GStreamer's pipeline, RTSP client and decoders
     libgstreamer-plugins-base1.0-dev
     gstreamer1.0-plugins-good  # rtspsrc, rtph264depay, jpegdec
     gstreamer1.0-libav     # avdec_h264: IP cameras send H.264
-    gstreamer1.0-plugins-bad   # make test: openh264enc, the H.264 the test camera streams
-    gir1.2-gst-rtsp-server-1.0 # make test: the loopback RTSP server the tests stream from
-    python3-gi
-    postgresql             # make test: the fleet's hub (each fleet test runs a cluster of its own)
 )
+test_packages=(
+    curl                   # the console tests' HTTP client
+    time                   # /usr/bin/time measures peak memory in the tests
+    chromium               # the console's browser test (headless)
+    chromium-driver        # /usr/bin/chromedriver, driven by Selenium
+    gstreamer1.0-plugins-bad   # openh264enc, the H.264 the test camera streams
+    gir1.2-gst-rtsp-server-1.0 # the loopback RTSP server the tests stream from
+    python3-gi
+    postgresql             # the fleet's hub (each fleet test runs a cluster of its own)
+)
+if [ "${1:-}" = --tests ]; then
+    packages+=("${test_packages[@]}")
+    shift
+fi
 if [ $# -gt 0 ]; then packages=("$@"); fi
 
 missing=()
