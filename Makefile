@@ -30,6 +30,7 @@ help:
 	@echo "make test-venv Selenium and Schemathesis from PyPI into $(TEST_VENV) (browser test, API fuzzing)"
 	@echo "make uml-kernel  the camera tests' kernel (User-Mode Linux with vivid), cached in /var/cache/facegate-uml"
 	@echo "make test-camera only the camera tests (facegate on vivid, inside User-Mode Linux)"
+	@echo "make test-AREA  one module's tests: test-face-engine, test-edge, test-consent, test-console, test-vault, test-fleet, test-tools, test-end-to-end"
 	@echo "make check-arm64 the dlib shim cross-compiled for aarch64, run under qemu, compared with x86-64"
 	@echo "make build     debug build;  make release: release build"
 	@echo "make lint      check the code's format (.swift-format); make format rewrites it"
@@ -103,6 +104,13 @@ uml-kernel:
 test-camera: test-deps models fixtures uml-kernel
 	$(SWIFT) build --build-tests
 	FACEGATE_REQUIRE_CAMERA=1 $(SWIFT) test --skip-build --filter CameraEndToEndTests
+
+# One area's tests, for a quick loop (the whole suite is `make test`): the module's
+# test target, e.g. `make test-vault`, `make test-consent`, `make test-console`.
+TEST_AREAS := face-engine:FaceEngineTests edge:EdgeTests consent:ConsentTests console:ConsoleTests vault:VaultTests \
+	fleet:FleetTests tools:FacegateToolsTests end-to-end:FacegateEndToEndTests
+$(foreach area,$(TEST_AREAS),$(eval test-$(word 1,$(subst :, ,$(area))): models fixtures ; \
+	$$(SWIFT) build --build-tests && $$(SWIFT) test --skip-build --filter '^$(word 2,$(subst :, ,$(area)))\.'))
 
 # Not part of `make test` (about 4 min of emulated CPU): the shim's HOG boxes and
 # landmarks on aarch64 (NEON) under qemu-aarch64-static against x86-64 on the fixtures.

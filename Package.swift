@@ -304,7 +304,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FleetTests",
-            dependencies: ["Fleet", "Consent", "Vault", "FacegateCore"],
+            dependencies: ["Fleet", "Consent", "Vault", "FacegateCore", "FacegateTestSupport"],
             swiftSettings: strictSwift
         ),
         .testTarget(

@@ -6,7 +6,7 @@ import GRDB
 import Testing
 import Vault
 
-@Suite("Audit log verification")
+@Suite("Audit log verification", .perTestLimit)
 struct AuditLogTests {
     /// A registry with a few audited actions and its audit export lines.
     func exported() throws -> (ConsentFixture, [String], [UInt8]) {

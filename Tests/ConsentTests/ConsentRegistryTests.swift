@@ -6,7 +6,7 @@ import GRDB
 import Testing
 import Vault
 
-@Suite("Consent records, withdrawal and erasure")
+@Suite("Consent records, withdrawal and erasure", .perTestLimit)
 struct ConsentRegistryTests {
     @Test(
         "enrolment without a valid consent is refused and stores nothing",

@@ -8,7 +8,7 @@ import Vault
 
 /// The web console's accounts: passwords kept as Argon2id hashes, tokens as digests,
 /// neither ever in the audit log; names and passwords checked before anything is stored.
-@Suite("Console accounts")
+@Suite("Console accounts", .perTestLimit)
 struct ConsoleAccountsTests {
     static let password = Array("correct horse battery staple".utf8)
     static let root = OSUser(uid: 0, gid: 0, name: "root")

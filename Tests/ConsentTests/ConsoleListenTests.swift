@@ -1,10 +1,11 @@
 import Consent
 import FacegateCore
+import FacegateTestSupport
 import Testing
 
 /// Where the console listens is loopback by address, never by spelling; what people
 /// typed is shown without the controls that change how it reads.
-@Suite("Console address and shown text")
+@Suite("Console address and shown text", .perTestLimit)
 struct ConsoleListenTests {
     @Test("loopback is decided by the address: 127/8, ::1 and names resolving only there; 127.console.example is not")
     func loopbackByAddress() {

@@ -10,7 +10,7 @@ import Vault
 /// What a full disk, a crash mid-write, a careless clean-up or a tamperer does to the
 /// records that keep erasures erased and the audit log whole: each is repaired or
 /// reported, and nobody erased comes back.
-@Suite("Damaged records")
+@Suite("Damaged records", .perTestLimit)
 struct DamagedRecordsTests {
     static func restore(_ fixture: ConsentFixture, from backup: String) throws -> ConsentRegistry {
         let lock = try StateDirectoryLock(location: fixture.location, holder: .command, purpose: "restore", waitSeconds: 5)

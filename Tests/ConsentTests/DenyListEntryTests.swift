@@ -5,7 +5,7 @@ import Vault
 
 /// The approval process of a deny-list entry as values, without a database: who may
 /// approve, when an entry becomes active, what a rejection or a renewal does.
-@Suite("Deny-list entry transitions")
+@Suite("Deny-list entry transitions", .perTestLimit)
 struct DenyListEntryTests {
     static let policy: Policy.DenyList = {
         // The repository's default: 2 approvals, a 90-day review.

@@ -6,7 +6,7 @@ import GRDB
 import Testing
 import Vault
 
-@Suite("Deny-list governance")
+@Suite("Deny-list governance", .perTestLimit)
 struct DenyListTests {
     static func enabled(_ text: String) -> String {
         text.replacingOccurrences(of: "enabled = false", with: "enabled = true")

@@ -5,7 +5,7 @@ import Testing
 
 /// The sign for the door: generated from the policy, saying what the door does under
 /// its trigger, refused while the controller is the shipped example.
-@Suite("The door sign")
+@Suite("The door sign", .perTestLimit)
 struct DoorSignTests {
     func policy(_ edit: @escaping (String) -> String = { $0 }) throws -> Policy {
         try ConsentFixture(edit: { edit(ConsentFixture.fillingInController($0)) }).policy

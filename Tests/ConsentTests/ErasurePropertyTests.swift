@@ -11,7 +11,7 @@ import Vault
 /// interrupted erasures and passing days, checked after every step against two
 /// invariants: no erased subject ever decrypts, matches or appears as live in an
 /// export; and every audit export is a verifying prefix of every later one.
-@Suite("Erasure invariants under random histories")
+@Suite("Erasure invariants under random histories", .perTestLimit)
 struct ErasurePropertyTests {
     /// One step of a history, decoded from a generated number.
     enum Step: CustomStringConvertible {

@@ -10,7 +10,7 @@ import Vault
 /// Erased means erased: every way a subject leaves goes through one path, a restored
 /// backup loses again what was erased since, backups expire, nothing deleted lingers,
 /// and the audit log neither forks nor shrinks.
-@Suite("Erased means erased")
+@Suite("Erased means erased", .perTestLimit)
 struct ErasureTests {
     let alice = OSUser(uid: 2001, gid: 2001, name: "alice")
     let bob = OSUser(uid: 2002, gid: 2002, name: "bob")
@@ -372,7 +372,7 @@ struct ErasureTests {
 }
 
 /// Records written by an older release with dates no clock can show.
-@Suite("Out-of-range dates")
+@Suite("Out-of-range dates", .perTestLimit)
 struct OutOfRangeDateTests {
     @Test("a consent record with an infinite expiry is listed and exported, shown as an invalid time, never a crash")
     func infiniteExpiry() throws {

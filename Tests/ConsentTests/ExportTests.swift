@@ -6,7 +6,7 @@ import GRDB
 import Testing
 import Vault
 
-@Suite("DPO exports")
+@Suite("DPO exports", .perTestLimit)
 struct ExportTests {
     @Test("the consent log has every proof field and a signature the DPO can verify offline")
     func consentLog() throws {

@@ -8,7 +8,7 @@ import Vault
 /// A door adopting other doors' members: the same pseudonyms and consent records, one
 /// audit entry per page adopted (not per member: the chain and its replica on the hub
 /// would grow by the whole membership at every join), and nothing adopted twice.
-@Suite("Fleet adoption")
+@Suite("Fleet adoption", .perTestLimit)
 struct FleetAdoptionTests {
     /// The `subject.adopt` entries of `registry`'s audit chain, as JSON objects.
     static func adoptions(_ registry: ConsentRegistry) throws -> [[String: Any]] {

@@ -9,7 +9,7 @@ import Vault
 /// (here handed over directly, page by page as the sync gives them): it verifies door
 /// by door with each door's key, and whatever the hub or anyone else changes in it is
 /// found and named.
-@Suite("Fleet audit export")
+@Suite("Fleet audit export", .perTestLimit)
 struct FleetAuditExportTests {
     /// Two doors with some history, their chains given a page of `page` entries at a
     /// time, and the fleet export made at the first.

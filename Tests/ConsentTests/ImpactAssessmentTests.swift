@@ -6,7 +6,7 @@ import Testing
 
 /// The DPIA kit: a draft Art. 35(7) assessment filled from the policy and the device,
 /// leaving to the controller only what is theirs to complete.
-@Suite("Impact assessment draft")
+@Suite("Impact assessment draft", .perTestLimit)
 struct ImpactAssessmentTests {
     /// Every string in `value`, with the path to it.
     static func strings(_ value: JSONValue, path: String = "") -> [(String, String)] {

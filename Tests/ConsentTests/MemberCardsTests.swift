@@ -7,7 +7,7 @@ import Vault
 
 /// Members' cards: linked once, stored only as a keyed digest, gone with the member,
 /// and described in the exports together with the trigger in force.
-@Suite("Member cards")
+@Suite("Member cards", .perTestLimit)
 struct MemberCardsTests {
     /// Enrols a subject named `name` with `card` linked; returns the pseudonym.
     static func enrol(_ name: String, card: String, in registry: ConsentRegistry, by staff: OSUser) throws -> SubjectID {

@@ -5,7 +5,7 @@ import Foundation
 import Testing
 import Vault
 
-@Suite("Policy loading and validation")
+@Suite("Policy loading and validation", .perTestLimit)
 struct PolicyTests {
     func load(_ edit: @escaping (String) -> String) throws -> Policy {
         try ConsentFixture(edit: edit).policy

@@ -3,7 +3,7 @@ import FacegateCore
 import FacegateTestSupport
 import Testing
 
-@Suite("Recognition quality")
+@Suite("Recognition quality", .perTestLimit)
 struct RecognitionQualityTests {
     @Test("the histogram's median falls inside the bin that holds the true median, interpolated")
     func histogramMedian() throws {

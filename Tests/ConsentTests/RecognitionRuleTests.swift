@@ -1,4 +1,5 @@
 import Consent
+import FacegateTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -7,7 +8,7 @@ import Testing
 
 /// The door's rule derived from the risk the policy accepts and a calibration:
 /// checked on calibrations made by hand, whose answers are known in closed form.
-@Suite("Recognition rule")
+@Suite("Recognition rule", .perTestLimit)
 struct RecognitionRuleTests {
     /// Impostor distances normal around 0.85 (sd 0.08), genuine around 0.35 (sd 0.08),
     /// 1,000,000 and 10,000 pairs in bins of 0.01: dlib's descriptors on ordinary photos

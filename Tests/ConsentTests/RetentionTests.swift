@@ -8,7 +8,7 @@ import Synchronization
 import Testing
 import Vault
 
-@Suite("Retention")
+@Suite("Retention", .perTestLimit)
 struct RetentionTests {
     @Test("with a test clock, expired templates are erased and old access events deleted, each purge audited")
     func sweep() throws {

@@ -15,7 +15,7 @@ import Vault
 /// with a consent error; nothing crashes, and the database, its tables and the audit
 /// chain are intact at the end. (It found that a NUL in an actor's name broke the
 /// audit chain: SQLite returns text cut at a NUL; `AuditLog.printable`.)
-@Suite("SQL inputs fuzzed")
+@Suite("SQL inputs fuzzed", .perTestLimit)
 struct SQLInputFuzzTests {
     @Test("hostile text in every field that reaches SQL is stored and read back exactly, or refused; the database stays whole")
     func hostileText() throws {

@@ -1,9 +1,10 @@
 import Consent
+import FacegateTestSupport
 import Testing
 
 /// What the DPO is shown about the accounts behind one deny-list decision: when two
 /// accounts may be one person.
-@Suite("Two-person review")
+@Suite("Two-person review", .perTestLimit)
 struct TwoPersonReviewTests {
     static let day = 86_400.0
     static let origins: [String: ConsoleAccountOrigin] = [

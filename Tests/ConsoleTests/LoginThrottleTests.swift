@@ -5,7 +5,7 @@ import Testing
 
 /// The sign-in throttle on a manual clock: tries reserved before their check, delays
 /// that grow per account and address, and nobody else slowed.
-@Suite("Console sign-in throttle")
+@Suite("Console sign-in throttle", .perTestLimit)
 struct LoginThrottleTests {
     static func throttle(_ clock: ManualWallClock) -> LoginThrottle {
         LoginThrottle(attempts: 5, maximumDelaySeconds: 15 * 60, clock: clock)

@@ -1,10 +1,11 @@
 import Console
+import FacegateTestSupport
 import Foundation
 import Testing
 
 /// The server-side bar chart: text a browser draws without a script, labels that
 /// cannot break out of the SVG, a hover title per bar, and words for screen readers.
-@Suite("SVG bar chart")
+@Suite("SVG bar chart", .perTestLimit)
 struct SVGBarChartTests {
     static let chart = SVGBarChart(
         id: "d", title: "Decisions per day", categories: ["2026-12-01", "2026-12-02", "<b>&\"x\""],

@@ -10,7 +10,7 @@ import Vault
 /// The typed command layer: every command is defined once, travels as protocol v1 JSON
 /// and comes back the same; the protocol document lists exactly the commands the
 /// dispatcher runs.
-@Suite("Admin commands, typed and on the wire")
+@Suite("Admin commands, typed and on the wire", .perTestLimit)
 struct AdminCommandTests {
     static let subject = SubjectID("0123456789abcdef0123456789abcdef")!
 

@@ -6,7 +6,7 @@ import Testing
 
 /// Every admin request audited, and a flood bounded: per client and minute, the first
 /// request at once and one summary of the rest.
-@Suite("Admin request log")
+@Suite("Admin request log", .perTestLimit)
 struct AdminRequestLogTests {
     let root = OSUser(uid: 0, gid: 0, name: "root")
     let mallory = OSUser(uid: 4242, gid: 4242, name: "mallory")

@@ -10,7 +10,7 @@ import Vault
 
 /// The admin socket's framing and session, in-process on an `EmbeddedChannel`: what a
 /// hostile or sloppy client sends is answered or refused, never a crash.
-@Suite("Admin line decoder and session")
+@Suite("Admin line decoder and session", .perTestLimit)
 struct AdminSessionTests {
     /// Feeds `bytes` to a channel with the daemon's line decoder; returns the lines it
     /// produced and whether it refused an over-long line.

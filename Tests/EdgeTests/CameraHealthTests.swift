@@ -1,9 +1,10 @@
 import Edge
 import FaceEngine
 import FacegateCore
+import FacegateTestSupport
 import Testing
 
-@Suite("Camera health")
+@Suite("Camera health", .perTestLimit)
 struct CameraHealthTests {
     @Test("up while running with a recent frame; rate and enhanced share over the recent window only")
     func health() {

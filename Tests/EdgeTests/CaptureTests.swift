@@ -6,7 +6,7 @@ import FacegateTools
 import Foundation
 import Testing
 
-@Suite("Frame sources")
+@Suite("Frame sources", .perTestLimit)
 struct CaptureTests {
     func gradient(width: Int, height: Int, shift: Int = 0) -> RGBImage {
         let image = RGBImage(width: width, height: height)

@@ -9,7 +9,7 @@ import Vault
 
 /// Console accounts as callers of the one dispatcher: their role decides what they
 /// may run, their name is the actor the audit log and the two-person rule count.
-@Suite("Console callers")
+@Suite("Console callers", .perTestLimit)
 struct ConsoleCallerTests {
     static func withDispatcher(_ body: (AdminDispatcher, ConsentRegistry, SubjectID) async throws -> Void) async throws {
         let fixture = try ConsentFixture { text in

@@ -2,12 +2,13 @@ import Consent
 import Edge
 import FaceEngine
 import FacegateCore
+import FacegateTestSupport
 import Testing
 import Vault
 
 /// Only the people who ask: the door zone (where, how close, how still, how long),
 /// claims opened by a card, and the 1:1 decision.
-@Suite("Door zone, claims and 1:1 decisions")
+@Suite("Door zone, claims and 1:1 decisions", .perTestLimit)
 struct DoorTriggerTests {
     let gate = DoorGate(zone: .default, minFaceFraction: 0.2, dwellFrames: 3)
 

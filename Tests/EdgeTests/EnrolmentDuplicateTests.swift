@@ -12,7 +12,7 @@ import Vault
 /// by chance at most once in a thousand enrolments; the refusal names the member, and
 /// an admin may confirm two different people (audited). Photos are added to a member
 /// the same way: held to the bar, checked to be that member, audited.
-@Suite("Enrolment duplicates and added photos")
+@Suite("Enrolment duplicates and added photos", .perTestLimit)
 struct EnrolmentDuplicateTests {
     static let root = Caller.user(OSUser(uid: 0, gid: 0, name: "root"))
 

@@ -10,7 +10,7 @@ import Vault
 /// Enrolment holds each photo's face to `FaceQuality.enrolmentBar`: a turned or blurred
 /// face is refused with what to do, and nothing is stored; identification is not held
 /// to it.
-@Suite("Enrolment quality")
+@Suite("Enrolment quality", .perTestLimit)
 struct EnrolmentQualityTests {
     static let root = Caller.user(OSUser(uid: 0, gid: 0, name: "root"))
 

@@ -2,6 +2,7 @@ import Consent
 import Edge
 import FaceEngine
 import FacegateCore
+import FacegateTestSupport
 import FacegateTools
 import Fleet
 import Testing
@@ -10,7 +11,7 @@ import Vault
 /// A failure exits with the same status whether the command ran in this process or
 /// through the daemon's socket: the reply carries the status, for every error code of
 /// every module.
-@Suite("Exit statuses in-process and through the socket")
+@Suite("Exit statuses in-process and through the socket", .perTestLimit)
 struct ExitStatusTests {
     /// A failure as the daemon would report it: every module's errors expose their
     /// code's status (`Code.exitStatus`) but only the module constructs them.

@@ -6,7 +6,7 @@ import Testing
 
 /// The journal namespace that receives decision events keeps them no longer than the
 /// policy keeps visits, and the unit keeps frames and probes out of swap.
-@Suite("Journal retention and the unit's memory")
+@Suite("Journal retention and the unit's memory", .perTestLimit)
 struct JournaldRetentionTests {
     @Test(
         "systemd time spans read as journald reads them",

@@ -9,7 +9,7 @@ import Synchronization
 import Testing
 import Vault
 
-@Suite("Tracking, voting, decisions, low light")
+@Suite("Tracking, voting, decisions, low light", .perTestLimit)
 struct PipelinePartsTests {
     let alice = SubjectID.random(), bob = SubjectID.random()
 

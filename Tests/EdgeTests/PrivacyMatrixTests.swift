@@ -5,7 +5,7 @@ import Testing
 /// `docs/PRIVACY.md` names, for each privacy requirement, the tests that prove it: it
 /// must name tests that exist, and cover every requirement, so that the matrix a DPO
 /// reads cannot silently rot.
-@Suite("Privacy traceability matrix")
+@Suite("Privacy traceability matrix", .perTestLimit)
 struct PrivacyMatrixTests {
     /// Every `@Suite("…")` name with the `@Test("…")` names of its file.
     static func declaredTests() throws -> [String: Set<String>] {

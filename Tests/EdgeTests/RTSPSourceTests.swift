@@ -6,7 +6,7 @@ import Testing
 
 /// The parts of an IP camera source that need no camera: its address, checked before
 /// anything connects, and where its user and password come from.
-@Suite("IP camera addresses and credentials")
+@Suite("IP camera addresses and credentials", .perTestLimit)
 struct RTSPSourceTests {
     @Test("an address keeps its path and query for the camera, and logs only its host and port")
     func addressParts() throws {

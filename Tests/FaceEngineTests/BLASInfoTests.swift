@@ -3,7 +3,7 @@ import FacegateTestSupport
 import Foundation
 import Testing
 
-@Suite("BLAS detection")
+@Suite("BLAS detection", .perTestLimit)
 struct BLASInfoTests {
     @Test("with the engine loaded, the BLAS that serves dlib is found and really mapped")
     func currentProcess() throws {

@@ -6,7 +6,7 @@ import Testing
 
 /// The fallbacks for photos in which HOG's first pass finds no face, and MMOD's
 /// memory bound.
-@Suite("Detection fallback")
+@Suite("Detection fallback", .perTestLimit)
 struct DetectionFallbackTests {
     let engine = TestEngine.shared
 

@@ -1,7 +1,8 @@
 import FaceEngine
+import FacegateTestSupport
 import Testing
 
-@Suite("Detection plan")
+@Suite("Detection plan", .perTestLimit)
 struct DetectionPlanTests {
     /// Photo sizes from a thumbnail to a 50-megapixel camera, portrait and landscape.
     static let sizes: [(Int, Int)] = [

@@ -5,7 +5,7 @@ import Foundation
 import Logging
 import Testing
 
-@Suite("Face engine")
+@Suite("Face engine", .perTestLimit)
 struct FaceEngineTests {
     let engine = TestEngine.shared
 

@@ -4,7 +4,7 @@ import FacegateTestSupport
 import Foundation
 import Testing
 
-@Suite("Image decoding and bad input")
+@Suite("Image decoding and bad input", .perTestLimit)
 struct ImageDecoderTests {
     let decoder = ImageDecoder()
 

@@ -4,7 +4,7 @@ import FacegateTestSupport
 import Testing
 
 /// Templates averaged over jittered copies of the chip (dlib's recipe).
-@Suite("Jittered templates")
+@Suite("Jittered templates", .perTestLimit)
 struct JitterTests {
     let engine = TestEngine.shared
 

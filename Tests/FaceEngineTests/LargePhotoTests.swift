@@ -3,7 +3,7 @@ import FacegateCore
 import FacegateTestSupport
 import Testing
 
-@Suite("Large photos")
+@Suite("Large photos", .perTestLimit)
 struct LargePhotoTests {
     let engine = TestEngine.shared
 

@@ -5,7 +5,7 @@ import Foundation
 import Logging
 import Testing
 
-@Suite("Model files")
+@Suite("Model files", .perTestLimit)
 struct ModelLoadingTests {
     private func modelDirectory(replacing name: String, with contents: (String) throws -> Void) throws -> TemporaryDirectory {
         let directory = TemporaryDirectory()

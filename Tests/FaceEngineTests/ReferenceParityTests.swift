@@ -9,7 +9,7 @@ import Testing
 /// ResNet, Pillow decoding). The golden file was written by
 /// `bench/reference_face_recognition.py` with face_recognition 1.3.0 on the dlib-bin
 /// 20.0.1 wheel, over the fixture photos.
-@Suite("Parity with the face_recognition reference pipeline")
+@Suite("Parity with the face_recognition reference pipeline", .perTestLimit)
 struct ReferenceParityTests {
     struct Golden {
         let file: String

@@ -8,7 +8,7 @@ import Testing
 /// The two builds of dlib's HOG, landmark and chip code (baseline and x86-64-v3) must be
 /// interchangeable: same boxes and landmarks, descriptors within 1e-4, and v3 chosen
 /// wherever the CPU can run it. (`ReferenceParityTests` holds each to the reference.)
-@Suite("SIMD code paths")
+@Suite("SIMD code paths", .perTestLimit)
 struct SIMDPathTests {
     static let v3CPU = SIMDPath.x86V3.cpuSupports
 

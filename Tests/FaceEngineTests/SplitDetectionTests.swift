@@ -8,7 +8,7 @@ import Testing
 /// A HOG detection split between two threads (the pyramid's first two levels on one,
 /// the rest on the other) must answer exactly as dlib's object_detector: the same
 /// boxes in the same order with the same scores, not merely close ones.
-@Suite("HOG detection split between two threads")
+@Suite("HOG detection split between two threads", .perTestLimit)
 struct SplitDetectionTests {
     /// Engines on `path` running dlib's own detector (0), the scan on one thread, and the
     /// scan split between two.

@@ -5,7 +5,7 @@ import Testing
 
 /// The admin socket of a running daemon, reached by the CLI and by raw clients,
 /// as root and as other users; and the human-governed deny-list through it.
-@Suite("Admin socket and deny-list", .serialized)
+@Suite("Admin socket and deny-list", .serialized, .perTestLimit)
 struct AdminSocketEndToEndTests {
     static let staffGID: UInt32 = { getgrnam("staff").map { $0.pointee.gr_gid } ?? 50 }()
 

@@ -7,7 +7,7 @@ import Testing
 /// (5xx), answers must match the document (status, content type, schema, `Allow`),
 /// schema-invalid input must be refused, and the daemon must still be up and answering
 /// afterwards. Bounded in examples and wall-clock time (about two minutes at most).
-@Suite("Console API fuzzing", .serialized)
+@Suite("Console API fuzzing", .serialized, .perTestLimit)
 struct ApiFuzzEndToEndTests {
     static let missing = ExternalTestTools.missingForFuzzing
 

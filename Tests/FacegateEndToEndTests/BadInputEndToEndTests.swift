@@ -4,7 +4,7 @@ import Testing
 
 /// Every bad input an operator having a bad day could give, through the real binary:
 /// each gets a clear error naming the thing, a non-zero exit, and nothing changed.
-@Suite("Bad input: a clear error, a non-zero exit, nothing changed")
+@Suite("Bad input: a clear error, a non-zero exit, nothing changed", .perTestLimit)
 struct BadInputEndToEndTests {
     /// One case: how to spoil a fresh appliance, what to run, what must come back.
     struct Case: CustomTestStringConvertible, Sendable {

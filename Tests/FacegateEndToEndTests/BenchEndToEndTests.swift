@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// `facegate bench images` runs and reports every field; speed itself is not tested.
-@Suite("facegate bench images")
+@Suite("facegate bench images", .perTestLimit)
 struct BenchEndToEndTests {
     @Test("--runs 1 --json reports every stage, the BLAS and the threads")
     func imagesJSON() throws {

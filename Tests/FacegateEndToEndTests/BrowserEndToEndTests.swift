@@ -7,7 +7,7 @@ import Testing
 /// enrols through the enrol page, identifies a portrait and a group photo, erases a
 /// member with the typed confirmation, signs out, and downloads the consent log as
 /// the DPO; every page it visits is saved in `.build/console-screenshots/`.
-@Suite("Venue console in a browser", .serialized)
+@Suite("Venue console in a browser", .serialized, .perTestLimit)
 struct BrowserEndToEndTests {
     static let missing = ExternalTestTools.missingForBrowser
 

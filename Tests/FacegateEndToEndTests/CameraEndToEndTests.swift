@@ -9,7 +9,7 @@ import Testing
 /// fed face, unplugging and replugging the camera while `run` runs, a busy camera,
 /// `enrol --camera`, `doctor`, and the pixel formats a camera can be asked for.
 @Suite(
-    "The camera path on vivid, in User-Mode Linux", .serialized,
+    "The camera path on vivid, in User-Mode Linux", .serialized, .perTestLimit,
     .enabled(if: UMLGuest.missing == nil || UMLGuest.required, Comment(rawValue: UMLGuest.skipMessage)))
 struct CameraEndToEndTests {
     /// An appliance set up on the host (keys, Obama enrolled), then used only from the

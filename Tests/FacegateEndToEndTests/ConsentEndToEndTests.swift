@@ -4,7 +4,7 @@ import Testing
 
 /// Enrolment, identification, withdrawal, erasure and the DPO's exports, through the
 /// real binary on a real state directory with real photos.
-@Suite("facegate enroll / identify / erase / export")
+@Suite("facegate enroll / identify / erase / export", .perTestLimit)
 struct ConsentEndToEndTests {
     final class Appliance: @unchecked Sendable {
         let fixture: ConsentFixture

@@ -5,7 +5,7 @@ import Testing
 /// The web console's accounts through the real binary: a password given on standard
 /// input and a token printed once leave no trace in the state directory, nor in the
 /// daemon's output when they go through its socket.
-@Suite("facegate console user / token")
+@Suite("facegate console user / token", .perTestLimit)
 struct ConsoleAccountsEndToEndTests {
     static let password = "correct horse battery staple"
 

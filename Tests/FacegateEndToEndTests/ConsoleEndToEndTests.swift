@@ -7,7 +7,7 @@ import Testing
 /// The venue console over real HTTP against a real daemon (`run --source none`):
 /// sign-in, roles, CSRF, every API route, bad uploads, TLS off loopback, and that no
 /// uploaded photo reaches the disk.
-@Suite("Venue console", .serialized)
+@Suite("Venue console", .serialized, .perTestLimit)
 struct ConsoleEndToEndTests {
     static let password = ConsoleDaemon.password
 

@@ -6,7 +6,7 @@ import Testing
 /// The console's sign-in and sessions attacked as issue 33 found them open, against a
 /// real daemon over real HTTP: guesses sent all at once, one address locking everyone
 /// out, a demoted admin keeping admin, a rebound host name, text that reads backwards.
-@Suite("Console sign-in under attack", .serialized)
+@Suite("Console sign-in under attack", .serialized, .perTestLimit)
 struct ConsoleSignInEndToEndTests {
     static let password = ConsoleDaemon.password
 

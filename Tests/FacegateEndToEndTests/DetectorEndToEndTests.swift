@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// `--detector` through the real binary: MMOD's memory stays bounded on a large photo.
-@Suite("Detector end to end")
+@Suite("Detector end to end", .perTestLimit)
 struct DetectorEndToEndTests {
     @Test("facegate detect --detector cnn on a 13-megapixel photo stays under 2 GB of memory")
     func mmodMemoryBound() throws {

@@ -5,7 +5,7 @@ import Testing
 /// Only the people who ask are processed, against the real binary: the door zone
 /// (passers-by never embedded), `always` for comparison, and claims with a card (1:1,
 /// never a search), card-only entries, unknown cards and timeouts.
-@Suite("Only the people who ask", .serialized)
+@Suite("Only the people who ask", .serialized, .perTestLimit)
 struct DoorTriggerEndToEndTests {
     final class Appliance: @unchecked Sendable {
         let fixture: ConsentFixture

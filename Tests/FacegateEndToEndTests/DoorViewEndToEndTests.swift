@@ -6,7 +6,7 @@ import Testing
 /// (`GET /api/v1/events`) read with curl beside the JSON lines on standard output, the
 /// alerts a person confirms through the API, the roles, a stalled subscriber, and the
 /// daemon stopping with streams open.
-@Suite("Live door view", .serialized)
+@Suite("Live door view", .serialized, .perTestLimit)
 struct DoorViewEndToEndTests {
     static let staffGID: UInt32 = { getgrnam("staff").map { $0.pointee.gr_gid } ?? 50 }()
 

@@ -7,7 +7,7 @@ import Vault
 /// One writer per state directory, with real processes: a command never runs beside
 /// a daemon it cannot reach, the daemon notices erasures made by anyone, and
 /// concurrent enrolments of one face leave one person.
-@Suite("One writer per state directory", .serialized)
+@Suite("One writer per state directory", .serialized, .perTestLimit)
 struct ErasureEndToEndTests {
     typealias Appliance = AdminSocketEndToEndTests.Appliance
 

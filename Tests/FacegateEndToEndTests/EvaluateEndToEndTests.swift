@@ -4,7 +4,7 @@ import Testing
 
 /// `facegate evaluate` on the fixture photos: three of Obama, one of Biden, a
 /// gradient with no face and a file that does not exist.
-@Suite("facegate evaluate")
+@Suite("facegate evaluate", .perTestLimit)
 struct EvaluateEndToEndTests {
     let facegate = FacegateProcess()
 

@@ -4,7 +4,7 @@ import Testing
 
 /// The `detect`, `embed` and `compare` commands, run as a user runs them: the real
 /// binary, real model files, real photos.
-@Suite("facegate detect / embed / compare")
+@Suite("facegate detect / embed / compare", .perTestLimit)
 struct FaceCommandsEndToEndTests {
     let facegate = FacegateProcess()
 

@@ -7,7 +7,7 @@ import Testing
 /// PostgreSQL hub (a cluster of each test's own, on a Unix socket), enrolling and
 /// erasing through their admin sockets while the hub comes and goes.
 @Suite(
-    "Fleet of doors on a PostgreSQL hub", .serialized,
+    "Fleet of doors on a PostgreSQL hub", .serialized, .perTestLimit,
     .enabled(if: TestHub.missing == nil || TestHub.required, Comment(rawValue: TestHub.skipMessage)))
 struct FleetEndToEndTests {
     /// One door: a state directory, a policy, and a daemon with no camera (decisions

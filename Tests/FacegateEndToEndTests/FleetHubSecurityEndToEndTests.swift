@@ -9,7 +9,7 @@ import Testing
 /// breach event that `fleet status` and `/metrics` show; a door's own role must not
 /// reach another door's rows; and a hub that stops answering must not look connected.
 @Suite(
-    "Fleet hub security: signed rows, door roles, partitions", .serialized,
+    "Fleet hub security: signed rows, door roles, partitions", .serialized, .perTestLimit,
     .enabled(if: TestHub.missing == nil || TestHub.required, Comment(rawValue: TestHub.skipMessage)))
 struct FleetHubSecurityEndToEndTests {
     typealias Door = FleetEndToEndTests.Door

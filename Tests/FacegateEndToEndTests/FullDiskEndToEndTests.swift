@@ -5,7 +5,7 @@ import Testing
 /// The state directory on a disk that really fills up (a small tmpfs): every write
 /// that cannot be made fails with a clear error and exit 74, and nothing already
 /// stored is lost or left half-written.
-@Suite("a full disk")
+@Suite("a full disk", .perTestLimit)
 struct FullDiskEndToEndTests {
     @Test(
         "enrolment, export and erasure on a full disk fail clearly; what was stored stays whole, and all works once space is freed",

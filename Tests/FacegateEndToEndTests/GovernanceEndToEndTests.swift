@@ -6,7 +6,7 @@ import Testing
 /// against a real daemon (`run --source none`): the two-person rule across console
 /// accounts, the roles that may not see either, and the charts and CSV files drawn
 /// from records of past days made with a manual clock before the daemon started.
-@Suite("Console governance and statistics", .serialized)
+@Suite("Console governance and statistics", .serialized, .perTestLimit)
 struct GovernanceEndToEndTests {
     static let admins = [("ana", "admin"), ("ben", "admin"), ("cy", "admin"), ("sam", "staff"), ("dee", "dpo")]
 

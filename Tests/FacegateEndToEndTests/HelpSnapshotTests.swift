@@ -5,7 +5,7 @@ import Testing
 /// Every subcommand's `--help`, as a user reads it, kept in `Snapshots/`: a change to
 /// an option, a default or a description shows up in review as a change of text.
 /// `FACEGATE_RECORD_SNAPSHOTS=1 swift test --filter HelpSnapshotTests` rewrites them.
-@Suite("Help text of every subcommand")
+@Suite("Help text of every subcommand", .perTestLimit)
 struct HelpSnapshotTests {
     static let snapshots = TestResources.repositoryRoot + "/Tests/FacegateEndToEndTests/Snapshots"
 

@@ -6,7 +6,7 @@ import Testing
 /// error, what journald keeps) never carry an image's file name or path, whichever
 /// command read it and however verbose the logging. The command may still tell its
 /// own user which file it means, as its output.
-@Suite("Logs never carry an image's file name", .serialized)
+@Suite("Logs never carry an image's file name", .serialized, .perTestLimit)
 struct LogPrivacyEndToEndTests {
     /// The people the photos are named after, and parts of those names.
     static let names = ["Barack Obama", "Obama", "Joe_Biden", "Biden", "Kamala Harris", "Harris"]

@@ -7,7 +7,7 @@ import Testing
 /// with an enrolled member played to its end (`run --keep-serving` keeps the console up
 /// after it), the exposition parsed by prometheus_client's own parser
 /// (`Tests/Monitoring/scrape_metrics.py`, from the test venv).
-@Suite("Monitoring")
+@Suite("Monitoring", .perTestLimit)
 struct MonitoringEndToEndTests {
     static var script: String { TestResources.repositoryRoot + "/Tests/Monitoring/scrape_metrics.py" }
 

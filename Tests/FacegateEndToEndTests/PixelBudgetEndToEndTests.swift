@@ -7,7 +7,7 @@ import Testing
 /// declares 49 megapixels, sent all at once to the admin socket and the console, is
 /// refused from its header, and a daemon held to 1 GiB (a small board) survives the
 /// largest photos it accepts while its door keeps deciding.
-@Suite("Photos budgeted by pixels", .serialized)
+@Suite("Photos budgeted by pixels", .serialized, .perTestLimit)
 struct PixelBudgetEndToEndTests {
     static var requireCgroup: Bool { TestResources.environment["FACEGATE_REQUIRE_CGROUP"] == "1" }
 

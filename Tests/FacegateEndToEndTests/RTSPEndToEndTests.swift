@@ -7,7 +7,7 @@ import Testing
 /// decided over H.264 and MJPEG, the stream cut and restored, wrong credentials, a
 /// camera that is not there, and `doctor` checking the configured camera.
 @Suite(
-    "IP cameras over RTSP", .serialized,
+    "IP cameras over RTSP", .serialized, .perTestLimit,
     .enabled(if: RTSPTestServer.missing == nil || RTSPTestServer.required, Comment(rawValue: RTSPTestServer.skipMessage)))
 struct RTSPEndToEndTests {
     /// An appliance whose policy names the camera's user, with Obama enrolled, a clip of

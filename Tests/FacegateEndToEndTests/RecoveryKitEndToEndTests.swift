@@ -9,7 +9,7 @@ import Vault
 /// What an attacker or a careless operator does to the recovery kit and the command
 /// line, with the real binary: a flipped byte in the erasure journal copied to a
 /// replacement device, a FIFO named as a photo, a consent record with a damaged date.
-@Suite("Recovery kit and command line")
+@Suite("Recovery kit and command line", .perTestLimit)
 struct RecoveryKitEndToEndTests {
     static let facegate = FacegateProcess()
 

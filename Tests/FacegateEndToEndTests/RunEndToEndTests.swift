@@ -5,7 +5,7 @@ import Testing
 
 /// `facegate run` on Y4M clips made by `facegate make-clip` from the fixture photos:
 /// the decisions, what is (not) processed, what is (not) written, shutdown.
-@Suite("facegate run")
+@Suite("facegate run", .perTestLimit)
 struct RunEndToEndTests {
     final class Appliance: @unchecked Sendable {
         let fixture: ConsentFixture

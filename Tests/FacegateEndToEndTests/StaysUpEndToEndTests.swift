@@ -5,7 +5,7 @@ import Testing
 /// A fresh box, a bad day, a busy admin socket: the appliance stays up, finds its
 /// socket without flags, keeps its files to itself, stops cleanly at any moment, and
 /// loops its sources without losing track of who came back.
-@Suite("The appliance stays up", .serialized)
+@Suite("The appliance stays up", .serialized, .perTestLimit)
 struct StaysUpEndToEndTests {
     typealias Appliance = RunEndToEndTests.Appliance
 

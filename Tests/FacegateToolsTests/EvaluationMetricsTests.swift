@@ -5,7 +5,7 @@ import FacegateTools
 import Testing
 
 /// The verification metrics on distance lists small enough to work out by hand.
-@Suite("Verification metrics")
+@Suite("Verification metrics", .perTestLimit)
 struct EvaluationMetricsTests {
     typealias Score = VerificationMetrics.Score
 

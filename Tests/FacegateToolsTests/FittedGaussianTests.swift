@@ -1,11 +1,12 @@
 import FacegateCore
+import FacegateTestSupport
 import FacegateTools
 import Testing
 
 /// The distribution the open-set evaluation draws its synthetic strangers from: what
 /// it draws must have the mean, spread and correlations it was fitted to, or the
 /// strangers would not be realistic.
-@Suite("Fitted Gaussian")
+@Suite("Fitted Gaussian", .perTestLimit)
 struct FittedGaussianTests {
     /// Three dimensions: the second is about twice the first (strongly correlated),
     /// the third varies on its own.

@@ -1,4 +1,5 @@
 import FacegateCore
+import FacegateTestSupport
 import FacegateTools
 import Foundation
 import Testing
@@ -6,7 +7,7 @@ import Vault
 
 /// The FRVT 1:N arithmetic on hand-made searches and descriptors whose answers are
 /// worked out by hand.
-@Suite("Open-set identification")
+@Suite("Open-set identification", .perTestLimit)
 struct IdentificationReportTests {
     typealias Search = IdentificationReport.Search
 

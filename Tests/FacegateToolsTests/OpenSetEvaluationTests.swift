@@ -1,10 +1,11 @@
 import FacegateCore
+import FacegateTestSupport
 import FacegateTools
 import Testing
 
 /// The 1:1 and 1:N false-accept counting on hand-made descriptors whose distances
 /// are worked out by hand: each person is a point on one axis or two.
-@Suite("Open-set evaluation")
+@Suite("Open-set evaluation", .perTestLimit)
 struct OpenSetEvaluationTests {
     typealias Probe = OpenSetEvaluation.Probe
 

@@ -4,7 +4,7 @@ import FacegateTools
 import Testing
 
 /// Reading pair lists (`file_a,file_b,same`) and label lists (`file,person`).
-@Suite("Pair and label lists")
+@Suite("Pair and label lists", .perTestLimit)
 struct PairListTests {
     @Test(
         "both accepted headers, and no header",

@@ -1,11 +1,12 @@
 import Consent
 import FacegateCore
+import FacegateTestSupport
 import FacegateTools
 import Testing
 
 /// The real-stranger identification, LFW's held-out folds and the Wilson interval, on
 /// hand-made descriptors and lists whose answers are worked out by hand.
-@Suite("Stranger evaluation")
+@Suite("Stranger evaluation", .perTestLimit)
 struct StrangerEvaluationTests {
     typealias Photo = IdentificationEvaluation.Photo
 

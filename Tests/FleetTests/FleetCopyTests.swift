@@ -1,10 +1,11 @@
 import Consent
 import FacegateCore
+import FacegateTestSupport
 import Testing
 import Vault
 
 /// What a door seals for the hub reads back exactly, and only as the subject it names.
-@Suite("Fleet copies")
+@Suite("Fleet copies", .perTestLimit)
 struct FleetCopyTests {
     static let subject = SubjectID("0123456789abcdef0123456789abcdef")!
 

@@ -1,10 +1,11 @@
 import FacegateCore
+import FacegateTestSupport
 import Fleet
 import Testing
 
 /// The hub's address: the two forms a door is given, and what is refused before any
 /// connection is tried (above all, a password that `ps` and the logs would show).
-@Suite("Hub addresses")
+@Suite("Hub addresses", .perTestLimit)
 struct HubAddressTests {
     @Test("a socket directory and a TCP host are read, TLS required over TCP unless sslmode=disable")
     func forms() throws {

@@ -8,7 +8,7 @@ import Vault
 
 /// A child process is killed with SIGKILL in the middle of an erasure or an
 /// enrolment (at named crash points); the parent then reopens the store.
-@Suite("Crash recovery")
+@Suite("Crash recovery", .perTestLimit)
 struct CrashRecoveryTests {
     static func open(_ directory: String, companion: any VaultCompanion = TablelessCompanion()) throws -> VaultStore {
         let keys = try KeyRing.load(directory: KeyDirectory(path: directory + "/keys"), environment: [:])

@@ -1,9 +1,10 @@
+import FacegateTestSupport
 import Testing
 import Vault
 
 /// Known-answer tests, so that a broken libsodium build or a misuse of its API
 /// cannot pass unnoticed.
-@Suite("Crypto known answers")
+@Suite("Crypto known answers", .perTestLimit)
 struct CryptoVectorTests {
     static func hex(_ text: String) -> [UInt8] {
         let digits = Array(text.utf8)

@@ -10,7 +10,7 @@ import Vault
 /// that whoever keeps the master key after an erasure (a backup, an old key file) still
 /// cannot reproduce the shredded key. The keys are read the way an attacker holding the
 /// master key would: the wrapped key from the database, opened with the KEK.
-@Suite("Data keys")
+@Suite("Data keys", .perTestLimit)
 struct DataKeyTests {
     @Test("the same person enrolled again under the same master key, after erasure and in a second vault, never gets the shredded key back")
     func neverReproduced() throws {

@@ -12,7 +12,7 @@ import Vault
 /// The erasure journal's line checksums: an altered, removed or unsealed line stops
 /// the vault from opening with a breach report, an old journal is sealed once, and a
 /// damaged one can be accepted with the subjects it names erased.
-@Suite("Sealed erasure journal")
+@Suite("Sealed erasure journal", .perTestLimit)
 struct ErasureJournalTests {
     static func enrol(_ store: VaultStore, _ name: String) throws -> SubjectID {
         try store.enrol(profile: .init(displayName: name), embeddings: [VaultFixture.randomDescriptor()], expiresAt: 2e9).id

@@ -3,7 +3,7 @@ import FacegateTestSupport
 import Testing
 import Vault
 
-@Suite("Gallery search")
+@Suite("Gallery search", .perTestLimit)
 struct GalleryTests {
     /// The k nearest subjects by the plainest possible computation.
     static func bruteForce(_ rows: [(SubjectID, [Float])], probe: [Float], k: Int) -> [(SubjectID, Float)] {

@@ -5,7 +5,7 @@ import Logging
 import Testing
 import Vault
 
-@Suite("Key directory")
+@Suite("Key directory", .perTestLimit)
 struct KeyDirectoryTests {
     @Test("keys init creates owner-only files and never overwrites them")
     func initialize() throws {

@@ -6,7 +6,7 @@ import Logging
 import Testing
 import Vault
 
-@Suite("Vault store")
+@Suite("Vault store", .perTestLimit)
 struct VaultStoreTests {
     @Test("enrol, reopen with the same key, and search finds the subject")
     func roundTrip() throws {

@@ -8,7 +8,7 @@ import Testing
 /// through the calls the vault seals templates with and the audit log verifies
 /// signatures with. The vectors live in `../shared/vectors/wycheproof` beside the
 /// checkout (never in the repository); without it these tests are skipped, saying so.
-@Suite("Wycheproof vectors")
+@Suite("Wycheproof vectors", .perTestLimit)
 struct WycheproofTests {
     static let directory = TestResources.wycheproofVectors
     static let absent = "../shared/vectors/wycheproof is absent beside the checkout: the Wycheproof vectors are not run"
