@@ -208,7 +208,7 @@ struct FleetEndToEndTests {
         #expect(try side.decision("obama2.jpg").decision == "unknown", "failed closed: the erased member is not let in")
         #expect(try side.decision("biden.jpg").decision == "unknown", "failed closed: nor anyone else")
         try hub.start()
-        let healed = side.wait(seconds: 15) { !side.subjects.contains(obama) && main.subjects.contains(biden) }
+        let healed = side.wait(seconds: 30) { !side.subjects.contains(obama) && main.subjects.contains(biden) }
         #expect(healed != nil, "side \(side.subjects) \(side.fleet); main \(main.subjects) \(main.fleet)")
         #expect(side.wait { side.fleet["members_recognised"] as? Bool == true } != nil, "\(side.fleet)")
         #expect(try main.decision("biden.jpg") == ("member", biden))
@@ -250,7 +250,8 @@ struct FleetEndToEndTests {
         let atMain = try main.enrol("Barack Obama", ["obama.jpg"])
         let atSide = try side.enrol("Barack Obama", ["obama2.jpg"])
         try hub.start()
-        let one = main.wait(seconds: 15) {
+        // Both doors reconnect (backoff up to 5 s; a sync that hangs ends after 15 s), then settle.
+        let one = main.wait(seconds: 45) {
             let (a, b) = (main.subjects, side.subjects)
             return a.count == 1 && a == b
         }
@@ -313,7 +314,7 @@ struct FleetEndToEndTests {
         try _ = hub.psql("DROP TABLE fleet_withdrawal")
         try _ = hub.psql("UPDATE fleet_meta SET schema_version = 1")
         try main.start()
-        let upgraded = main.wait(seconds: 15) {
+        let upgraded = main.wait(seconds: 30) {
             (try? hub.psql("SELECT schema_version FROM fleet_meta")) == "3"
                 && (try? hub.psql("SELECT to_regclass('fleet_withdrawal') IS NOT NULL")) == "t"
         }
@@ -328,7 +329,7 @@ struct FleetEndToEndTests {
         #expect(failing != nil, "the door should have reconnected and met the missing table: \(main.fleet)")
         #expect(try hub.psql("SELECT to_regclass('fleet_withdrawal') IS NULL") == "t")
         try _ = hub.psql("ALTER TABLE fleet_withdrawal_restoring RENAME TO fleet_withdrawal")
-        #expect(main.wait(seconds: 15) { (try? hub.psql("SELECT COUNT(*) FROM fleet_subject WHERE subject = '\(biden)'")) == "1" } != nil)
+        #expect(main.wait(seconds: 30) { (try? hub.psql("SELECT COUNT(*) FROM fleet_subject WHERE subject = '\(biden)'")) == "1" } != nil)
         main.stop()
     }
 
@@ -346,7 +347,7 @@ struct FleetEndToEndTests {
         let subject = try #require(enrolled.jsonLines.first?["subject"] as? String, "\(enrolled.stdout)\(enrolled.stderr)")
         #expect(main.wait { (try? hub.psql("SELECT COUNT(*) FROM fleet_subject")) == "1" } != nil)
         // The door's audit chain (actors, actions) is on the hub too, sealed.
-        #expect(main.wait(seconds: 15) { (Int((try? hub.psql("SELECT COUNT(*) FROM fleet_audit")) ?? "") ?? 0) > 1 } != nil)
+        #expect(main.wait(seconds: 30) { (Int((try? hub.psql("SELECT COUNT(*) FROM fleet_audit")) ?? "") ?? 0) > 1 } != nil)
         let dump = try hub.dump()
         #expect(dump.contains(subject), "the dump is of the hub that holds the subject")
         for clear in ["Barack", "Obama", "RCC-0042-ZX", "display_name", "membership", "templates", "signed-form", "\"action\"", "root"] {

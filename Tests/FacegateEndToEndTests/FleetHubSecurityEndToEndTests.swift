@@ -283,7 +283,7 @@ struct FleetHubSecurityEndToEndTests {
         let main = try Door(console: true)
         try FleetEndToEndTests.fleet(hub, main: main, others: [])
         try main.start()
-        #expect(main.wait(seconds: 15) { main.fleet["connected"] as? Bool == true } != nil, "\(main.fleet)")
+        #expect(main.wait(seconds: 30) { main.fleet["connected"] as? Bool == true } != nil, "\(main.fleet)")
         #expect(try main.metric("facegate_fleet_connected") == 1)
         try hub.pause()
         defer { hub.resume() }
