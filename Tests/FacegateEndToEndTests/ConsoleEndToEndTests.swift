@@ -168,9 +168,10 @@ struct ConsoleEndToEndTests {
         lines.insert(#"{"forged":true}"#, at: 1)
         let altered = lines.joined(separator: "\n") + "\n"
         #expect(try verify(Data(altered.utf8)).contains("The export does not verify"))
-        // The sign for the door is on the same page: a draft while the controller is the example.
+        // The sign for the door is on the same page, from the policy in force (its controller filled in).
         let sign = try dee.request("GET", "/dpo/sign.md")
-        #expect(sign.status == 200 && sign.text.contains("> DRAFT") && sign.text.contains("Only when you stop at the marked spot"))
+        #expect(sign.status == 200 && sign.text.contains("**Riverside Climbing Club Ltd**"), "\(sign.status) \(sign.text)")
+        #expect(sign.text.contains("Only when you stop at the marked spot") && !sign.text.contains("DRAFT"))
         #expect(console.daemon.stop() == 0)
     }
 
