@@ -260,7 +260,8 @@ struct FleetEndToEndTests {
                 let (a, b) = (main.subjects, side.subjects)
                 return a.count == 1 && a == b
             }
-            #expect(one != nil, "main \(main.subjects), side \(side.subjects)")
+            #expect(one != nil, "main \(main.subjects) \(main.fleet); side \(side.subjects) \(side.fleet)")
+            print("fleet: after the hub restarted, the duplicate was settled in \(one.map { String(format: "%.1f s", $0) } ?? "never")")
             let survivor = try #require(main.subjects.first)
             #expect(survivor == atMain || survivor == atSide)
             let refused = survivor == atMain ? atSide : atMain
