@@ -60,7 +60,7 @@ extension Facegate {
                 valueName: "SUBJECT"))
         var differentFrom: [String] = []
 
-        @Flag(help: "Enrol from the camera instead of photos: the person looks at it until enough good frames are taken.")
+        @Flag(help: "Enrol from the camera instead of photos: the person looks at it until enough good frames are taken (found by HOG, as at the door).")
         var camera = false
 
         @Option(
@@ -96,6 +96,10 @@ extension Facegate {
                 let request = EnrolmentRequest(
                     displayName: name, fields: personal, noticeVersion: notice, purposes: purposes, method: method,
                     card: try card.map(CardNumber.read), differentFrom: differentFrom.compactMap(SubjectID.init))
+                // The camera's frames were chosen by HOG with exactly one face, as the door
+                // chooses its own: auto's CNN pass beside HOG is for photos (90 s a frame in
+                // the camera test's guest, seconds on a small box, with the person waiting).
+                let detector = camera && detector == .auto ? .hog : detector
                 let result = try await AdminCommandRunner(global: global, state: state).run(
                     .enrol(request, detector: detector), images: camera ? try cameraFrames() : images.map(ImageSource.file),
                     loadGallery: true,
