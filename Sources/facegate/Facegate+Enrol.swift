@@ -60,7 +60,10 @@ extension Facegate {
                 valueName: "SUBJECT"))
         var differentFrom: [String] = []
 
-        @Flag(help: "Enrol from the camera instead of photos: the person looks at it until enough good frames are taken (found by HOG, as at the door).")
+        @Flag(
+            help:
+                "Enrol from the camera instead of photos: the person looks at it until enough good frames are taken (found by HOG, as at the door)."
+        )
         var camera = false
 
         @Option(

@@ -475,6 +475,8 @@ struct AdminSocketEndToEndTests {
         let integrity = try appliance.cli(["audit", "check", "--json"])
         #expect(integrity.status == 0, "\(integrity.stdout)\(integrity.stderr)")
         #expect(appliance.daemon.stop() == 0)
-        print("hostile text through the socket: \(answers) answers in \(rounds) rounds; resident kB after each round: \(resident); state bytes: \(stored)")
+        print(
+            "hostile text through the socket: \(answers) answers in \(rounds) rounds; resident kB after each round: \(resident); state bytes: \(stored)"
+        )
     }
 }
