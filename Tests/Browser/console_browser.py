@@ -113,12 +113,23 @@ class ConsoleBrowser:
         except TimeoutException:
             raise CheckFailed(f"{what or css} did not appear within {seconds}s on {self.path()}") from None
 
+    @staticmethod
+    def replaced(error):
+        """Whether `error` says an element's page was replaced under it: Selenium's
+        stale element, or (chromium 156, mid-navigation) an inspector error that the
+        node "does not belong to the document"."""
+        if isinstance(error, (StaleElementReferenceException, NoSuchElementException)):
+            return True
+        return isinstance(error, WebDriverException) and "does not belong to the document" in str(error)
+
     def heading(self):
         # A form's submission replaces the page: an h1 found on the old one goes stale.
         for _ in range(20):
             try:
                 return self.find("h1").text.strip()
-            except (StaleElementReferenceException, NoSuchElementException):
+            except WebDriverException as error:
+                if not self.replaced(error):
+                    raise
                 time.sleep(0.1)
         return self.find("h1").text.strip()
 
@@ -129,7 +140,9 @@ class ConsoleBrowser:
         def arrived(_):
             try:
                 return self.find("h1").text.strip() == expected
-            except (StaleElementReferenceException, NoSuchElementException):
+            except WebDriverException as error:
+                if not self.replaced(error):
+                    raise
                 return False
 
         try:
