@@ -26,8 +26,8 @@ public import Vault
 ///   already gave; any other row is refused, recorded as a breach event, counted in
 ///   the report and `/metrics`, and listed on the hub for `fleet status`;
 /// - a sync that does not finish within `syncTimeout` (a hub that stopped answering,
-///   a black-hole partition) marks the door disconnected at once; the connection is
-///   replaced once its query ends.
+///   a black-hole partition) marks the door disconnected at once; one whose statement
+///   waits that long is abandoned and the connection replaced (`bounded`).
 public final class FleetSync: Service, Sendable {
     let registry: ConsentRegistry
     let address: HubAddress
@@ -169,13 +169,10 @@ public final class FleetSync: Service, Sendable {
         while !Task.isCancelled {
             do {
                 let hub = try await connect()
-                do {
-                    try await session(hub, connected: { backoff = 0.25 })
-                } catch {
-                    await hub.close()
-                    throw error
-                }
-                await hub.close()
+                // Closed beside the loop, not awaited: nothing of a connection that
+                // failed may hold the door from the next one.
+                defer { Task { await hub.close() } }
+                try await session(hub, connected: { backoff = 0.25 })
             } catch is CancellationError {
                 break
             } catch {
@@ -200,6 +197,34 @@ public final class FleetSync: Service, Sendable {
     /// One connection's life: checks the fleet and the key, reconciles, then syncs on
     /// every notification, local change or heartbeat until something fails.
     private func session(_ hub: HubConnection, connected: () -> Void) async throws {
+        try await bounded(hub) { try await self.admit(hub) }
+        let session = SyncSession()
+        try await bounded(hub) { try await self.prepareSigning(hub, session: session) }
+        try await bounded(hub) { try await self.sync(hub, session: session, full: true) }
+        connected()
+        state.withLock {
+            $0.connected = true
+            $0.lastError = nil
+        }
+        logger.info(
+            "fleet: synced with the hub",
+            metadata: ["fleet.hub": "\(address)", "fleet.cursor": "\(state.withLock { $0.membership.cursor })"])
+        let listener = HubListener(hub) { self.nudge() }
+        defer { listener.cancel() }
+        var lastSync = ContinuousClock.now
+        while !Task.isCancelled {
+            if listener.hasEnded { throw FleetError(.hubUnavailable, "the hub \(address) closed the connection") }
+            if wanted.exchange(false, ordering: .relaxed) || ContinuousClock.now - lastSync >= Self.heartbeat {
+                try await bounded(hub) { try await self.sync(hub, session: session, full: false) }
+                lastSync = ContinuousClock.now
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// Checks that the hub holds this door's fleet and that the door's key opens it,
+    /// and gives a hub made by an older version the tables it lacks.
+    private func admit(_ hub: HubConnection) async throws {
         guard let meta = try await hub.fleetMeta(), meta.fleetID == key.fleetID else {
             throw FleetError(
                 .fleetState, "the hub \(address) does not hold the fleet \(key.fleetID) this door joined; check fleet.json's hub address")
@@ -214,35 +239,6 @@ public final class FleetSync: Service, Sendable {
         // raced an operator restoring the hub (a door reconnecting between the dump's
         // data and its indexes created an index the dump then failed to create).
         if meta.schemaVersion < HubSchema.version { try await addMissingTables(hub) }
-        let session = SyncSession()
-        try await withTimeout { try await self.prepareSigning(hub, session: session) }
-        try await withTimeout { try await self.sync(hub, session: session, full: true) }
-        connected()
-        state.withLock {
-            $0.connected = true
-            $0.lastError = nil
-        }
-        logger.info(
-            "fleet: synced with the hub",
-            metadata: ["fleet.hub": "\(address)", "fleet.cursor": "\(state.withLock { $0.membership.cursor })"])
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                try await hub.listen { self.nudge() }
-                throw FleetError(.hubUnavailable, "the hub \(self.address) closed the connection")
-            }
-            group.addTask {
-                var lastSync = ContinuousClock.now
-                while !Task.isCancelled {
-                    if self.wanted.exchange(false, ordering: .relaxed) || ContinuousClock.now - lastSync >= Self.heartbeat {
-                        try await self.withTimeout { try await self.sync(hub, session: session, full: false) }
-                        lastSync = ContinuousClock.now
-                    }
-                    try await Task.sleep(for: .milliseconds(50))
-                }
-            }
-            try await group.next()
-            group.cancelAll()
-        }
     }
 
     /// A hub made by an earlier version gets the tables it lacks (idempotent). A role
@@ -258,23 +254,44 @@ public final class FleetSync: Service, Sendable {
         }
     }
 
-    /// Runs `body` (a sync) within `syncTimeout`. Past it the door is marked
-    /// disconnected at once: the task group cannot return before its body does, and in a
-    /// black-hole partition the kernel keeps that query waiting for minutes (123 s seen,
-    /// all of it reported as `connected`). The connection is not closed under the body:
-    /// a query closed while its rows streamed in never finished (a door joining a large
-    /// fleet, whose first sync passed the limit, stopped syncing for good).
-    private func withTimeout(_ body: @escaping @Sendable () async throws -> Void) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: Self.syncTimeout)
-                let message = "the hub \(self.address) did not answer within \(Self.syncTimeout)"
-                self.markDisconnected(because: message)
+    /// Runs `body` (a sync) and waits for it, but never for a statement the hub does
+    /// not answer. Past `syncTimeout` in all, the door is marked disconnected at once
+    /// and the sync goes on (a door joining a large fleet keeps each page as it comes;
+    /// closing its connection under a streaming query once left that query waiting for
+    /// ever). Past `syncTimeout` on one statement, the sync is abandoned, not awaited:
+    /// PostgresNIO can leave a statement sent as the connection closed waiting for ever
+    /// (in CI, after a hub restart, a door with no connection left never synced again),
+    /// and a black-hole partition keeps one waiting for minutes. The session then ends
+    /// and its connection is closed, so the abandoned sync can only end in an error.
+    private func bounded(_ hub: HubConnection, _ body: @escaping @Sendable () async throws -> Void) async throws {
+        let attempt = Attempt<Void, any Error>()
+        let run = Task {
+            do { _ = attempt.settle(.success(try await body())) } catch { _ = attempt.settle(.failure(error)) }
+        }
+        let message = "the hub \(address) did not answer within \(Self.syncTimeout)"
+        let started = ContinuousClock.now
+        var marked = false
+        while true {
+            if let result = attempt.result { return try result.get() }
+            if !marked && ContinuousClock.now - started > Self.syncTimeout {
+                marked = true
+                markDisconnected(because: message)
+            }
+            if let waiting = hub.statementWaiting, waiting > Self.syncTimeout {
+                run.cancel()
                 throw FleetError(.hubUnavailable, message)
             }
-            try await group.next()
-            group.cancelAll()
+            do { try await Task.sleep(for: .milliseconds(20)) } catch {
+                // Shutting down: a sync the hub answers finishes (its pages and cursor are
+                // kept together); one stuck on a statement does not hold the door.
+                run.cancel()
+                await Task.detached {
+                    while attempt.result == nil && (hub.statementWaiting ?? .zero) <= Self.syncTimeout {
+                        try? await Task.sleep(for: .milliseconds(20))
+                    }
+                }.value
+                throw error
+            }
         }
     }
 
@@ -283,7 +300,7 @@ public final class FleetSync: Service, Sendable {
     /// reach. A connection that arrives after the limit is closed.
     private func connect() async throws -> HubConnection {
         let address = address, environment = environment
-        let attempt = ConnectAttempt()
+        let attempt = Attempt<HubConnection, FleetError>()
         let task = Task {
             let result: Result<HubConnection, FleetError>
             do { result = .success(try await HubConnection.connect(to: address, environment: environment)) } catch {

@@ -5,6 +5,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import PostgresNIO
+import Synchronization
 
 /// One connection to the fleet's hub, with the few statements the fleet runs. Every
 /// value the hub stores is a pseudonym, a time, a door's name or a sealed copy: no
@@ -14,6 +15,8 @@ public final class HubConnection: Sendable {
     public let address: HubAddress
     let connection: PostgresConnection
     let logger: Logger
+    /// When the statement now running was sent; nil between statements.
+    private let statementSent = Mutex<ContinuousClock.Instant?>(nil)
 
     /// The notification channel every change to the hub's subjects or erasures is
     /// announced on (in the transaction that makes it, so it arrives after commit).
@@ -77,9 +80,18 @@ public final class HubConnection: Sendable {
         try? await connection.close()
     }
 
+    /// How long the statement now running has waited for the hub; nil between
+    /// statements. A sync's statements answer in milliseconds: one that waits for many
+    /// seconds is one the hub, or PostgresNIO, will not finish (`FleetSync.bounded`).
+    var statementWaiting: Duration? {
+        statementSent.withLock { sent in sent.map { ContinuousClock.now - $0 } }
+    }
+
     /// Runs one statement and returns its rows.
     @discardableResult
     func rows(_ query: PostgresQuery, doing what: String) async throws(FleetError) -> [PostgresRow] {
+        statementSent.withLock { $0 = .now }
+        defer { statementSent.withLock { $0 = nil } }
         do {
             var rows: [PostgresRow] = []
             for try await row in try await connection.query(query, logger: logger) { rows.append(row) }

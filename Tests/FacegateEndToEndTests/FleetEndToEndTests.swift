@@ -250,10 +250,12 @@ struct FleetEndToEndTests {
         let atMain = try main.enrol("Barack Obama", ["obama.jpg"])
         let atSide = try side.enrol("Barack Obama", ["obama2.jpg"])
         try hub.start()
-        // Known defect (issue 33 follow-up, open): after the hub restarts, a door that
-        // enrolled offline may not resume syncing (its session waits on a hub call that a
-        // timeout marks but does not end), so the duplicate is not resolved. Seen in CI;
-        // recorded as a known issue until the sync loop is fixed, not hidden.
+        // Known defect (issue 33, open): in 2 of 4 full CI runs, after the hub restarted,
+        // one door never synced again, so the duplicate stayed unresolved. Never seen
+        // alone, under load, nor in 8 restarts at random moments (`hubRestartedAgainAndAgain`).
+        // A session no longer waits for its `LISTEN` (`HubListener`: PostgresNIO can leave
+        // one waiting forever), the one hang of this kind found; until CI shows it gone
+        // it stays a known issue, and the message carries each door's fleet status.
         withKnownIssue("a door may not resume syncing after the hub restarts (issue 33 follow-up)", isIntermittent: true) {
             // Both doors reconnect (backoff up to 5 s; a sync that hangs ends after 15 s), then settle.
             let one = main.wait(seconds: 45) {
@@ -277,6 +279,31 @@ struct FleetEndToEndTests {
                     $0["subject"] as? String == refused && ($0["details"] as? [String: Any])?["reason"] as? String == "duplicate"
                 }, "\(audit.suffix(4))")
         }
+    }
+
+    @Test(
+        "a hub that goes down and comes back again and again, at any moment of the doors' reconnecting: every door resumes syncing"
+    )
+    func hubRestartedAgainAndAgain() throws {
+        let hub = try TestHub()
+        let main = try Door(), side = try Door()
+        try Self.fleet(hub, main: main, others: [(side, "side")])
+        try main.start()
+        try side.start()
+        // Stops at random moments (seeded): while a door waits in its backoff, connects,
+        // runs its first sync or starts listening.
+        var generator = SplitMix64(seed: 0xF1EE7)
+        for _ in 0..<8 {
+            try hub.stop()
+            usleep(UInt32(generator.next() % 1_500_000))
+            try hub.start()
+            usleep(UInt32(generator.next() % 2_500_000))
+        }
+        let obama = try main.enrol("Barack Obama", ["obama.jpg"])
+        let biden = try side.enrol("Joe Biden", ["biden.jpg"])
+        let synced = main.wait(seconds: 45) { Set(main.subjects) == [obama, biden] && Set(side.subjects) == [obama, biden] }
+        #expect(synced != nil, "main \(main.subjects) \(main.fleet); side \(side.subjects) \(side.fleet)")
+        print("fleet: after 8 hub restarts both doors synced again in \(synced.map { String(format: "%.1f s", $0) } ?? "never")")
     }
 
     @Test("a hub restored from an old backup loses again every erasure the doors' journals hold before a new door reads it")
