@@ -250,35 +250,27 @@ struct FleetEndToEndTests {
         let atMain = try main.enrol("Barack Obama", ["obama.jpg"])
         let atSide = try side.enrol("Barack Obama", ["obama2.jpg"])
         try hub.start()
-        // Known defect (issue 33, open): in 2 of 4 full CI runs, after the hub restarted,
-        // one door never synced again, so the duplicate stayed unresolved. Never seen
-        // alone, under load, nor in 8 restarts at random moments (`hubRestartedAgainAndAgain`).
-        // A session no longer waits for its `LISTEN` (`HubListener`: PostgresNIO can leave
-        // one waiting forever), the one hang of this kind found; until CI shows it gone
-        // it stays a known issue, and the message carries each door's fleet status.
-        withKnownIssue("a door may not resume syncing after the hub restarts (issue 33 follow-up)", isIntermittent: true) {
-            // Both doors reconnect (backoff up to 5 s; a sync that hangs ends after 15 s), then settle.
-            let one = main.wait(seconds: 45) {
-                let (a, b) = (main.subjects, side.subjects)
-                return a.count == 1 && a == b
-            }
-            #expect(one != nil, "main \(main.subjects) \(main.fleet); side \(side.subjects) \(side.fleet)")
-            print("fleet: after the hub restarted, the duplicate was settled in \(one.map { String(format: "%.1f s", $0) } ?? "never")")
-            let survivor = try #require(main.subjects.first)
-            #expect(survivor == atMain || survivor == atSide)
-            let refused = survivor == atMain ? atSide : atMain
-            let status = try main.cli(["fleet", "status", "--json"])
-            let refusals = (status.jsonLines.first?["refused"] as? [[String: Any]]) ?? []
-            #expect(
-                refusals.contains { $0["subject"] as? String == refused && $0["duplicate_of"] as? String == survivor }, "\(status.stdout)")
-            // The refusing door's audit log says it, with the reason.
-            let door = survivor == atMain ? side : main
-            let audit = try door.cli(["export", "audit"]).jsonLines
-            #expect(
-                audit.contains {
-                    $0["subject"] as? String == refused && ($0["details"] as? [String: Any])?["reason"] as? String == "duplicate"
-                }, "\(audit.suffix(4))")
+        // Both doors reconnect (backoff up to 5 s; a sync that hangs ends after 15 s), then settle.
+        let one = main.wait(seconds: 45) {
+            let (a, b) = (main.subjects, side.subjects)
+            return a.count == 1 && a == b
         }
+        #expect(one != nil, "main \(main.subjects) \(main.fleet); side \(side.subjects) \(side.fleet)")
+        print("fleet: after the hub restarted, the duplicate was settled in \(one.map { String(format: "%.1f s", $0) } ?? "never")")
+        let survivor = try #require(main.subjects.first)
+        #expect(survivor == atMain || survivor == atSide)
+        let refused = survivor == atMain ? atSide : atMain
+        let status = try main.cli(["fleet", "status", "--json"])
+        let refusals = (status.jsonLines.first?["refused"] as? [[String: Any]]) ?? []
+        #expect(
+            refusals.contains { $0["subject"] as? String == refused && $0["duplicate_of"] as? String == survivor }, "\(status.stdout)")
+        // The refusing door's audit log says it, with the reason.
+        let door = survivor == atMain ? side : main
+        let audit = try door.cli(["export", "audit"]).jsonLines
+        #expect(
+            audit.contains {
+                $0["subject"] as? String == refused && ($0["details"] as? [String: Any])?["reason"] as? String == "duplicate"
+            }, "\(audit.suffix(4))")
     }
 
     @Test(
