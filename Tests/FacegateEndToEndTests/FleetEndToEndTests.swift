@@ -127,6 +127,16 @@ struct FleetEndToEndTests {
         }
     }
 
+    /// A hub with a fleet of two running doors, `main` and `side`.
+    static func twoRunningDoors() throws -> (TestHub, Door, Door) {
+        let hub = try TestHub()
+        let main = try Door(), side = try Door()
+        try fleet(hub, main: main, others: [(side, "side")])
+        try main.start()
+        try side.start()
+        return (hub, main, side)
+    }
+
     static func copyKey(from main: Door, to door: Door) throws {
         try FileManager.default.copyItem(atPath: main.keyPath, toPath: door.keyPath)
         chmod(door.keyPath, 0o400)
@@ -141,11 +151,7 @@ struct FleetEndToEndTests {
         "a member enrolled at one door is recognised at another, and erased there, is gone from the first: each within 2 s (p50/p99 measured)"
     )
     func propagation() throws {
-        let hub = try TestHub()
-        let main = try Door(), side = try Door()
-        try Self.fleet(hub, main: main, others: [(side, "side")])
-        try main.start()
-        try side.start()
+        let (hub, main, side) = try Self.twoRunningDoors()
         var enrolments: [Double] = [], erasures: [Double] = []
         for round in 0..<10 {
             let subject = try main.enrol("Barack Obama", ["obama.jpg"])
@@ -221,11 +227,7 @@ struct FleetEndToEndTests {
         "the same face enrolled at two doors leaves one subject: at once the hub keeps the first; offline, the second is refused on reconnect and fleet status says why"
     )
     func sameFaceAtTwoDoors() throws {
-        let hub = try TestHub()
-        let main = try Door(), side = try Door()
-        try Self.fleet(hub, main: main, others: [(side, "side")])
-        try main.start()
-        try side.start()
+        let (hub, main, side) = try Self.twoRunningDoors()
         // At once, online.
         nonisolated(unsafe) var results: [FacegateProcess.Result?] = [nil, nil]
         DispatchQueue.concurrentPerform(iterations: 2) { index in
@@ -277,11 +279,7 @@ struct FleetEndToEndTests {
         "a hub that goes down and comes back again and again, at any moment of the doors' reconnecting: every door resumes syncing"
     )
     func hubRestartedAgainAndAgain() throws {
-        let hub = try TestHub()
-        let main = try Door(), side = try Door()
-        try Self.fleet(hub, main: main, others: [(side, "side")])
-        try main.start()
-        try side.start()
+        let (hub, main, side) = try Self.twoRunningDoors()
         // Stops at random moments (seeded): while a door waits in its backoff, connects,
         // runs its first sync or starts listening.
         var generator = SplitMix64(seed: 0xF1EE7)
@@ -300,11 +298,7 @@ struct FleetEndToEndTests {
 
     @Test("a hub restored from an old backup loses again every erasure the doors' journals hold before a new door reads it")
     func restoredHub() throws {
-        let hub = try TestHub()
-        let main = try Door(), side = try Door()
-        try Self.fleet(hub, main: main, others: [(side, "side")])
-        try main.start()
-        try side.start()
+        let (hub, main, side) = try Self.twoRunningDoors()
         let obama = try main.enrol("Barack Obama", ["obama.jpg"])
         let biden = try main.enrol("Joe Biden", ["biden.jpg"])
         #expect(side.wait { Set(side.subjects) == [obama, biden] } != nil)
@@ -398,11 +392,7 @@ struct FleetEndToEndTests {
 
     @Test("a purpose withdrawn at one door is withdrawn at every door within 2 s; the member stays one, recognised everywhere")
     func partialWithdrawal() throws {
-        let hub = try TestHub()
-        let main = try Door(), side = try Door()
-        try Self.fleet(hub, main: main, others: [(side, "side")])
-        try main.start()
-        try side.start()
+        let (hub, main, side) = try Self.twoRunningDoors()
         let enrolled = try main.cli([
             "enrol", "--json", "--name", "Barack Obama", "--notice", "2026-01", "--purpose", "entry", "--purpose", "attendance-analytics",
             "--method", "signed-form", TestResources.fixture("obama.jpg"),
@@ -452,11 +442,7 @@ struct FleetEndToEndTests {
         "the DPO exports every door's audit chain from any door; it verifies offline door by door, and a row the hub altered stops the export"
     )
     func fleetAudit() throws {
-        let hub = try TestHub()
-        let main = try Door(), side = try Door()
-        try Self.fleet(hub, main: main, others: [(side, "side")])
-        try main.start()
-        try side.start()
+        let (hub, main, side) = try Self.twoRunningDoors()
         let subject = try main.enrol("Barack Obama", ["obama.jpg"])
         #expect(side.wait { side.subjects.contains(subject) } != nil, "\(side.fleet)")
         #expect(try side.cli(["erase", "--json", subject]).status == 0)
