@@ -317,8 +317,9 @@ let package = Package(
             // Consent: the monitoring test seeds days of recognition-quality aggregates in-process.
             // FaceEngine: the privacy test makes the exact frames it then looks for on the disk.
             // Vault: a test appends a sealed erasure to a running daemon's journal, as a
-            // recovery tool holding the key directory would.
-            dependencies: ["FacegateTestSupport", "facegate", "Consent", "FaceEngine", "Vault"],
+            // recovery tool holding the key directory would. Fleet: a test tries a hub
+            // backup's copy keys with every key epoch a door holds.
+            dependencies: ["FacegateTestSupport", "facegate", "Consent", "FaceEngine", "Fleet", "Vault"],
             exclude: ["Snapshots"],
             swiftSettings: strictSwift
         ),

@@ -129,7 +129,7 @@ enum ConsoleTemplates {
         {{#analytics}}<p>{{visit_count}} visit(s) recorded{{#last_visit}}, the last on {{last_visit}}{{/last_visit}}.</p>{{/analytics}}
         {{^analytics}}<p>No visits are recorded: the member did not consent to attendance analytics.</p>{{/analytics}}
         {{#governance}}<p>Incidents: {{incidents}}. Deny-list: {{deny_listed}}. <a href="/denylist/members/{{subject}}">Incidents and deny-list</a></p>{{/governance}}
-        <p>Their access answer (Art. 15): <a href="/members/{{subject}}/access.md">a letter to them (Markdown)</a> · <a href="/members/{{subject}}/access.json">JSON</a></p>
+        <p>Their access answer (Art. 15): <a href="/members/{{subject}}/access.html">a letter to them</a> (to print; or as <a href="/members/{{subject}}/access.md">Markdown</a>) · <a href="/members/{{subject}}/access.json">JSON</a></p>
         {{#admin}}
         <h2>Withdraw consent</h2>
         <form method="post" action="/members/{{subject}}/withdraw" class="card">

@@ -1,3 +1,5 @@
+import Consent
+
 /// A small line chart drawn as SVG on the server: one series of daily values (a gap
 /// where a day has none), an optional band shaded behind it, the last point marked.
 /// No script, no style attribute (the console's CSP forbids inline styles): the
@@ -44,8 +46,8 @@ struct LineChart: Sendable, Equatable {
     /// The `<svg>` element.
     var svg: String {
         var parts: [String] = [
-            "<svg class=\"chart\" viewBox=\"0 0 \(Self.number(width)) \(Self.number(height))\" role=\"img\" aria-label=\"\(NoticeHTML.escape(title))\">",
-            "<title>\(NoticeHTML.escape(title))</title>",
+            "<svg class=\"chart\" viewBox=\"0 0 \(Self.number(width)) \(Self.number(height))\" role=\"img\" aria-label=\"\(DocumentHTML.escaped(title))\">",
+            "<title>\(DocumentHTML.escaped(title))</title>",
         ]
         let left = Self.margin.left, right = width - Self.margin.right
         if let band {
@@ -65,10 +67,10 @@ struct LineChart: Sendable, Equatable {
         }
         if let first = points.first, let last = points.last {
             let base = Self.number(height - 8)
-            parts.append("<text class=\"chart-label\" x=\"\(Self.number(left))\" y=\"\(base)\">\(NoticeHTML.escape(first.label))</text>")
+            parts.append("<text class=\"chart-label\" x=\"\(Self.number(left))\" y=\"\(base)\">\(DocumentHTML.escaped(first.label))</text>")
             if points.count > 1 {
                 parts.append(
-                    "<text class=\"chart-label\" x=\"\(Self.number(right))\" y=\"\(base)\" text-anchor=\"end\">\(NoticeHTML.escape(last.label))</text>"
+                    "<text class=\"chart-label\" x=\"\(Self.number(right))\" y=\"\(base)\" text-anchor=\"end\">\(DocumentHTML.escaped(last.label))</text>"
                 )
             }
         }
@@ -88,7 +90,7 @@ struct LineChart: Sendable, Equatable {
             guard let value = point.value else { continue }
             let latest = index == points.count - 1
             parts.append(
-                "<circle class=\"chart-point\(latest ? " chart-latest" : "")\" cx=\"\(Self.number(x(index)))\" cy=\"\(Self.number(y(value)))\" r=\"\(latest ? 5 : 3)\"><title>\(NoticeHTML.escape(point.label)): \(Self.fixed(value, decimals + 1))</title></circle>"
+                "<circle class=\"chart-point\(latest ? " chart-latest" : "")\" cx=\"\(Self.number(x(index)))\" cy=\"\(Self.number(y(value)))\" r=\"\(latest ? 5 : 3)\"><title>\(DocumentHTML.escaped(point.label)): \(Self.fixed(value, decimals + 1))</title></circle>"
             )
         }
         parts.append("</svg>")

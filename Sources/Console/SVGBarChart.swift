@@ -1,3 +1,4 @@
+import Consent
 import FacegateCore
 import Logging
 
@@ -119,7 +120,7 @@ public struct SVGBarChart: Sendable, Equatable {
         return out
     }
 
-    private func escape(_ text: String) -> String { NoticeHTML.escape(text) }
+    private func escape(_ text: String) -> String { DocumentHTML.escaped(text) }
 
     private func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double) -> String {
         "<line x1=\"\(Self.format(x1))\" y1=\"\(Self.format(y1))\" x2=\"\(Self.format(x2))\" y2=\"\(Self.format(y2))\"/>"

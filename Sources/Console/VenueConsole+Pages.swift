@@ -58,13 +58,15 @@ extension VenueConsole {
                 return try self.memberPage(try Self.subject(context), account, session, message: message)
             }
         }
-        for (format, type) in [(ExportDocument.Format.json, "application/json"), (.markdown, "text/markdown")] {
+        // The letter as a page to read and print (HTML), or a file to send (Markdown, JSON).
+        for (format, type) in [(ExportDocument.Format.json, "application/json"), (.markdown, "text/markdown"), (.html, "text/html")] {
             router.get("/members/:subject/access.\(format.rawValue)") { request, context in
                 await self.page(request, context, needs: .exportSubject) { account, _ in
                     let subject = try Self.subject(context)
                     let answer = try await self.perform(.exportSubject(subject, format: format), for: account)
-                    return ConsoleResponse.download(
-                        answer["content"]?.stringValue ?? "", filename: "access-\(subject.rawValue).\(format.rawValue)", type: type)
+                    let content = answer["content"]?.stringValue ?? ""
+                    guard format != .html else { return ConsoleResponse.html(content) }
+                    return ConsoleResponse.download(content, filename: "access-\(subject.rawValue).\(format.rawValue)", type: type)
                 }
             }
         }
@@ -241,7 +243,7 @@ extension VenueConsole {
             ["id": purpose.id, "description": purpose.description, "required": purpose.id == policy.consent.requiredPurpose]
         }
         let values: [String: Any] = [
-            "notice": ["version": notice.version, "html": NoticeHTML.render(notice.text)], "purposes": purposes,
+            "notice": ["version": notice.version, "html": DocumentHTML.body(notice.text, headingOffset: 1)], "purposes": purposes,
             "message": message ?? false,
         ]
         return html("enrol", values, account, session, status: status)

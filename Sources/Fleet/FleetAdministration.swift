@@ -45,14 +45,18 @@ public enum FleetAdministration {
             let fleetID = RandomToken.hex(8)
             let key = FleetKey(secret, fleetID: fleetID)
             try await hub.createFleet(id: fleetID, keyCheck: key.check, at: now)
+            // The first key epoch is random: the fleet key (on every door, for good) must
+            // not be able to compute any epoch's key.
+            let epochs = try FleetEpochs.create(epoch: 1, key: SecretKey.random(), fleetID: fleetID, root: secret, directory: location.keys)
             let first = RandomToken.hex(16)
-            try await hub.addJoinToken(first, at: now, validFor: 60)
+            try await hub.addJoinToken(first, at: now, validFor: 60, epochKey: nil)
             let membership = FleetMembership(hub: text, fleetID: fleetID, doorID: RandomToken.hex(8), doorName: doorName)
             try await hub.join(token: first, doorID: membership.doorID, name: doorName, at: now)
+            try await hub.beginEpoch(1, afterSeq: 0, door: membership.doorID, at: now)
             try await registerDoorKey(hub, key: key, door: membership.doorID, location: location)
             try membership.save(to: location)
             let token = RandomToken.hex(16)
-            try await hub.addJoinToken(token, at: now, validFor: tokenValidity)
+            try await hub.addJoinToken(token, at: now, validFor: tokenValidity, epochKey: epochs.sealedCurrent(forToken: token))
             return Joined(membership: membership, token: token, keyCreated: keyCreated)
         }
     }
@@ -68,11 +72,34 @@ public enum FleetAdministration {
         return try await using(address, environment) { hub in
             let fleetID = try await checkedFleet(hub, key: secret)
             let membership = FleetMembership(hub: text, fleetID: fleetID, doorID: RandomToken.hex(8), doorName: doorName)
+            try await takeEpochKey(hub, token: token, fleetID: fleetID, root: secret, location: location, now: now)
             try await hub.join(token: token, doorID: membership.doorID, name: doorName, at: now)
             try await registerDoorKey(hub, key: FleetKey(secret, fleetID: fleetID), door: membership.doorID, location: location)
             try membership.save(to: location)
             return Joined(membership: membership, token: nil, keyCreated: false)
         }
+    }
+
+    /// Keeps the key epoch a join token carries (`FleetEpochs`) before the token is spent.
+    /// A token from a door of an older version carries none: then a fleet made before
+    /// epochs computes its first one at the first sync, and any other refuses the token.
+    private static func takeEpochKey(
+        _ hub: HubConnection, token: String, fleetID: String, root: SecretKey, location: VaultLocation, now: Double
+    ) async throws {
+        guard let carried = try await hub.tokenEpochKey(token, at: now) else {
+            guard try await !hub.epochsRandom() else {
+                throw FleetError(
+                    .invalidToken,
+                    "this join token carries no key epoch of the fleet (made by an older version, or spent): make a new one with `facegate fleet token` on a door of the fleet"
+                )
+            }
+            return
+        }
+        guard let key = FleetEpochs.openToken(carried.sealed, epoch: carried.epoch, token: token, fleetID: fleetID) else {
+            throw FleetError(
+                .invalidToken, "the key epoch this join token carries does not open with it: make a new token with `facegate fleet token`")
+        }
+        _ = try FleetEpochs.create(epoch: carried.epoch, key: key, fleetID: fleetID, root: root, directory: location.keys)
     }
 
     /// The door's verification key on the hub, sealed with the fleet key and bound to the
@@ -90,7 +117,8 @@ public enum FleetAdministration {
         return try await using(try HubAddress(parsing: membership.hub), environment) { hub in
             _ = try await checkedFleet(hub, key: secret)
             let token = RandomToken.hex(16)
-            try await hub.addJoinToken(token, at: now, validFor: tokenValidity)
+            let epochs = try FleetEpochs.load(fleetID: membership.fleetID, root: secret, directory: location.keys)
+            try await hub.addJoinToken(token, at: now, validFor: tokenValidity, epochKey: epochs?.sealedCurrent(forToken: token))
             return token
         }
     }
@@ -107,6 +135,8 @@ public enum FleetAdministration {
             let names = Dictionary(doors.map { ($0.doorID, $0.name) }, uniquingKeysWith: { first, _ in first })
             let rejections = try await hub.rejections()
             let unsigned = try await hub.unsignedRows()
+            // Nil on a hub its owner has not upgraded to version 4 yet.
+            let epochs = try? await hub.epochs()
             return [
                 "fleet": .string(membership.fleetID),
                 "hub": .string(address.description),
@@ -134,6 +164,12 @@ public enum FleetAdministration {
                             "at": .string(Timestamp.iso8601(rejection.at)),
                         ]
                     }),
+                "key_epochs": epochs.map { epochs in
+                    .array(
+                        epochs.map { epoch in
+                            ["epoch": .int(epoch.number), "destroy_after": .string(epoch.destroyAfter.map(Timestamp.iso8601))]
+                        })
+                } ?? .null,
                 "unsigned": .array(
                     unsigned.sorted { $0.key < $1.key }.map { door, rows in
                         ["origin_door": .string(names[door] ?? door), "rows": .int(rows)]

@@ -39,6 +39,16 @@ public struct FleetKey: Sendable {
         SealedBox.open(sealed, key: key, associatedData: associatedData("subject", [subject]))
     }
 
+    /// A subject's copy sealed with a key of its own (`copyKey`, wrapped under the fleet's
+    /// key epoch: `FleetEpochs`), bound to the fleet and the pseudonym: hub schema 4 on.
+    func seal(_ plaintext: [UInt8], subject: String, copyKey: SecretKey) -> [UInt8] {
+        SealedBox.seal(plaintext, key: copyKey, associatedData: associatedData("copy", [subject]))
+    }
+
+    func open(_ sealed: [UInt8], subject: String, copyKey: SecretKey) -> SecureBuffer? {
+        SealedBox.open(sealed, key: copyKey, associatedData: associatedData("copy", [subject]))
+    }
+
     /// An entry of a door's audit chain (its export lines), or the door's public key (`seq` nil).
     func seal(_ plaintext: [UInt8], auditOf door: String, seq: Int?) -> [UInt8] {
         SealedBox.seal(plaintext, key: key, associatedData: associatedData("audit", [door, seq.map(String.init) ?? "key"]))

@@ -24,6 +24,10 @@ public struct FleetReport: Sendable, Equatable {
     public var rejected: Int = 0
     /// Why the last of them was refused.
     public var lastRejection: String?
+    /// The fleet's key epoch this door is at, and the epochs whose keys it still holds
+    /// (older ones until their deadline, `FleetEpochs`).
+    public var keyEpoch: Int?
+    public var heldKeyEpochs: [Int] = []
 
     public func json(now: Double) -> JSONValue {
         [
@@ -44,6 +48,8 @@ public struct FleetReport: Sendable, Equatable {
             "last_error": .string(lastError),
             "rejected_rows": .int(rejected),
             "last_rejection": .string(lastRejection),
+            "key_epoch": keyEpoch.map(JSONValue.int) ?? .null,
+            "key_epochs_held": .array(heldKeyEpochs.map(JSONValue.int)),
         ]
     }
 }

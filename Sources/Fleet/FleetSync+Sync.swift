@@ -66,6 +66,7 @@ extension FleetSync {
                 session.rereadThrough = last
             }
         }
+        try await stepEpochs(hub)
         try await pull(hub, session: session)
         if full || changedHere {
             let held = try registry.heldSubjects().map(\.rawValue).filter { !session.known.contains($0) }
@@ -104,7 +105,7 @@ extension FleetSync {
         let (door, name) = state.withLock { ($0.membership.doorID, $0.membership.doorName) }
         while true {
             let cursor = state.withLock { $0.membership.cursor }
-            let changes = try await hub.changes(after: cursor, limit: Self.pageSize)
+            let changes = try await hub.changes(after: cursor, limit: Self.pageSize, withCopyKeys: state.withLock { $0.hubHasEpochs })
             guard let last = changes.last else { return }
             let erasedHere =
                 changes.contains { if case .subject = $0.kind { true } else { false } } ? try registry.vault.erasedSubjects() : []
@@ -137,7 +138,7 @@ extension FleetSync {
                     session.known.insert(change.subject)
                     if change.originDoor != door { session.enrolledElsewhere?.insert(change.subject) }
                     guard !erasedHere.contains(subject), try !registry.vault.exists(subject) else { continue }
-                    if let copy = open(sealed, subject: subject, sequence: change.sequence) { copies.append((copy, change.originDoor)) }
+                    if let copy = open(sealed, of: change, subject: subject) { copies.append((copy, change.originDoor)) }
                 case .erasure(let reason):
                     // Copies before it first: an erasure is never overtaken by an older copy.
                     try adopt(&copies)
@@ -182,11 +183,11 @@ extension FleetSync {
         state.withLock { $0.adopted += adopted }
     }
 
-    private func open(_ sealed: [UInt8], subject: SubjectID, sequence: Int64) -> FleetCopy? {
-        guard let opened = key.open(sealed, subject: subject.rawValue) else {
+    private func open(_ sealed: [UInt8], of change: HubChange, subject: SubjectID) -> FleetCopy? {
+        guard let opened = openCopy(sealed, of: change) else {
             logger.error(
-                "fleet: a subject's copy on the hub does not open with the fleet key (altered or misplaced); skipped",
-                metadata: ["fleet.subject": "\(subject)", "fleet.sequence": "\(sequence)"])
+                "fleet: a subject's copy on the hub does not open with the fleet's keys (altered, misplaced, or under a destroyed key epoch); skipped",
+                metadata: ["fleet.subject": "\(subject)", "fleet.sequence": "\(change.sequence)"])
             return nil
         }
         defer { opened.wipe() }
@@ -209,12 +210,15 @@ extension FleetSync {
     /// quadratic (100,000 subjects: 16 minutes, most of them searching).
     private func push(_ subjects: [String], hub: HubConnection, session: SyncSession) async throws {
         var sealed: [(subject: String, id: SubjectID, copy: FleetCopy, sealed: [UInt8])] = []
+        var copyKeys: [String: WrappedCopyKey] = [:]
         let now = clock.now()
         for subject in subjects {
             guard let id = SubjectID(subject), let copy = try registry.fleetCopy(of: id) else { continue }
             var plain = try copy.encoded()
-            sealed.append((subject, id, copy, key.seal(plain, subject: subject)))
-            wipeMemory(&plain, plain.count)
+            defer { wipeMemory(&plain, plain.count) }
+            let made = try sealCopy(plain, subject: subject)
+            sealed.append((subject, id, copy, made.sealed))
+            copyKeys[subject] = made.copyKey
         }
         guard !sealed.isEmpty else { return }
         let door = state.withLock { $0.membership.doorID }
@@ -242,7 +246,11 @@ extension FleetSync {
                 }.first
                 if let duplicate { refused.append((entry.id, duplicate)) } else { accepted.append((entry.subject, "", entry.sealed, now)) }
             }
-            let rows = try self.signing { try self.signRows(.subject, accepted) }
+            let rows = try self.signing { try self.signRows(.subject, accepted) }.map { row in
+                var row = row
+                row.copyKey = copyKeys[row.subject]
+                return row
+            }
             let added = try await hub.addSubjects(rows, door: door)
             session.known.formUnion(added)
             self.state.withLock { $0.pushed += added.count }

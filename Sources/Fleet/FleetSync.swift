@@ -32,6 +32,8 @@ public final class FleetSync: Service, Sendable {
     let registry: ConsentRegistry
     let address: HubAddress
     let key: FleetKey
+    /// The fleet key itself: it seals this door's file of key epochs.
+    let rootKey: SecretKey
     let location: VaultLocation
     let environment: [String: String]
     let logger: Logger
@@ -56,6 +58,12 @@ public final class FleetSync: Service, Sendable {
 
     struct State {
         var membership: FleetMembership
+        /// The fleet's key epochs this door holds; nil until the first sync when the door
+        /// joined before epochs existed (`FleetSync+Epochs`).
+        var epochs: FleetEpochs?
+        /// Whether the hub has the key epochs' tables (version 4); a hub its owner has not
+        /// upgraded yet gets copies sealed with the fleet key, as before.
+        var hubHasEpochs = true
         var connected = false
         var savedAt: Double = 0
         var adopted = 0
@@ -83,7 +91,10 @@ public final class FleetSync: Service, Sendable {
         self.environment = environment
         self.logger = logger
         self.clock = clock
-        self.state = Mutex(State(membership: membership))
+        var state = State(membership: membership)
+        state.epochs = try FleetEpochs.load(fleetID: membership.fleetID, root: key, directory: registry.location.keys)
+        self.state = Mutex(state)
+        self.rootKey = key
         registry.vault.observeChanges { [weak self] in
             guard !FleetSync.applyingHubChanges else { return }
             self?.localChange.store(true, ordering: .relaxed)
@@ -109,7 +120,8 @@ public final class FleetSync: Service, Sendable {
                 withdrawnFromHub: state.withdrawnFromHub, pushed: state.pushed, refused: state.refused,
                 lastError: state.lastError
                     ?? (state.connected && !fresh ? "the hub \(address) did not answer within \(Self.syncTimeout)" : nil),
-                rejected: state.rejected, lastRejection: state.lastRejection)
+                rejected: state.rejected, lastRejection: state.lastRejection, keyEpoch: state.epochs?.current,
+                heldKeyEpochs: state.epochs?.epochs.filter(\.held).map(\.number) ?? [])
         }
     }
 
@@ -238,19 +250,22 @@ public final class FleetSync: Service, Sendable {
         // Only a hub made by an older version is given tables: DDL on every connection
         // raced an operator restoring the hub (a door reconnecting between the dump's
         // data and its indexes created an index the dump then failed to create).
-        if meta.schemaVersion < HubSchema.version { try await addMissingTables(hub) }
+        let upgraded = meta.schemaVersion >= HubSchema.version ? true : try await addMissingTables(hub)
+        state.withLock { $0.hubHasEpochs = upgraded || meta.schemaVersion >= 4 }
     }
 
     /// A hub made by an earlier version gets the tables it lacks (idempotent). A role
     /// that may not create them leaves the hub as it is; what then fails says which table.
-    private func addMissingTables(_ hub: HubConnection) async throws(FleetError) {
+    private func addMissingTables(_ hub: HubConnection) async throws(FleetError) -> Bool {
         do {
             try await hub.upgradeSchema()
+            return true
         } catch {
             guard error.code == .hubRefused else { throw error }
             logger.warning(
                 "fleet: cannot add the tables this version uses to the hub; run `facegate fleet init --hub` as the database's owner",
                 metadata: ["fleet.hub": "\(address)", "error": "\(error.message)"])
+            return false
         }
     }
 

@@ -17,4 +17,7 @@ public struct HubChange: Sendable, Equatable {
     public var proof: [UInt8]?
     /// When the origin door made it (enrolled, erased, withdrew).
     public var at: Double
+    /// A copy's own key, wrapped under a key epoch; nil for a copy from before version 4,
+    /// sealed with the fleet key itself.
+    var copyKey: WrappedCopyKey? = nil
 }

@@ -66,8 +66,8 @@ extension HubConnection {
     func createFleet(id: String, keyCheck: [UInt8], at now: Double) async throws(FleetError) {
         let inserted = try await rows(
             """
-            INSERT INTO fleet_meta (fleet_id, key_check, schema_version, created_at, signed_from)
-            VALUES (\(id), \(ByteBuffer(bytes: keyCheck)), \(HubSchema.version), \(now), 0)
+            INSERT INTO fleet_meta (fleet_id, key_check, schema_version, created_at, signed_from, epochs_random)
+            VALUES (\(id), \(ByteBuffer(bytes: keyCheck)), \(HubSchema.version), \(now), 0, true)
             ON CONFLICT DO NOTHING RETURNING fleet_id
             """, doing: "create the fleet on")
         guard !inserted.isEmpty else {
@@ -102,12 +102,16 @@ extension HubConnection {
         return !bound.isEmpty
     }
 
-    /// Records a one-time join token (its SHA-256 only) valid for `seconds`.
-    func addJoinToken(_ token: String, at now: Double, validFor seconds: Double) async throws(FleetError) {
+    /// Records a one-time join token (its SHA-256 only) valid for `seconds`, with the
+    /// current key epoch's key sealed for the token (`FleetEpochs`).
+    func addJoinToken(_ token: String, at now: Double, validFor seconds: Double, epochKey: (epoch: Int, sealed: [UInt8])?)
+        async throws(FleetError)
+    {
         try await rows(
             """
-            INSERT INTO fleet_join_token (token_sha256, created_at, expires_at)
-            VALUES (sha256(convert_to(\(token), 'UTF8')), \(now), \(now + seconds))
+            INSERT INTO fleet_join_token (token_sha256, created_at, expires_at, epoch, sealed_epoch_key)
+            VALUES (sha256(convert_to(\(token), 'UTF8')), \(now), \(now + seconds), \(epochKey.map { Int32($0.epoch) }),
+                \(epochKey.map { ByteBuffer(bytes: $0.sealed) }))
             """, doing: "record a join token on")
     }
 
@@ -116,7 +120,7 @@ extension HubConnection {
         try await inWriteTransaction(doing: "join") { () async throws(FleetError) in
             let spent = try await rows(
                 """
-                UPDATE fleet_join_token SET used_by = \(doorID)
+                UPDATE fleet_join_token SET used_by = \(doorID), sealed_epoch_key = NULL
                 WHERE token_sha256 = sha256(convert_to(\(token), 'UTF8')) AND used_by IS NULL AND expires_at > \(now)
                 RETURNING created_at
                 """, doing: "check the join token with")
@@ -197,20 +201,28 @@ extension HubConnection {
         return try rows.first.map { row throws(FleetError) in try decode(row, as: Int64.self) } ?? 0
     }
 
-    /// The changes after `cursor`, oldest first, at most `limit`.
-    func changes(after cursor: Int64, limit: Int) async throws(FleetError) -> [HubChange] {
-        try await rows(
+    /// The changes after `cursor`, oldest first, at most `limit`; each copy with its key
+    /// (`withCopyKeys`: a hub of version 4).
+    func changes(after cursor: Int64, limit: Int, withCopyKeys: Bool = true) async throws(FleetError) -> [HubChange] {
+        let copyKeys =
+            withCopyKeys
+            ? "LEFT JOIN fleet_copy_key k USING (subject)"
+            : "LEFT JOIN (SELECT NULL::text AS subject, NULL::integer AS epoch, NULL::bytea AS wrapped) k USING (subject)"
+        return try await rows(
             """
-            SELECT seq, subject, sealed, origin_door, NULL::text, 's', door_seq, proof, enrolled_at FROM fleet_subject WHERE seq > \(cursor)
+            SELECT s.seq, s.subject, s.sealed, s.origin_door, NULL::text, 's', s.door_seq, s.proof, s.enrolled_at, k.epoch, k.wrapped
+            FROM fleet_subject s \(unescaped: copyKeys) WHERE s.seq > \(cursor)
             UNION ALL
-            SELECT seq, subject, NULL::bytea, origin_door, reason, 'e', door_seq, proof, erased_at FROM fleet_erasure WHERE seq > \(cursor)
+            SELECT seq, subject, NULL::bytea, origin_door, reason, 'e', door_seq, proof, erased_at, NULL::integer, NULL::bytea
+            FROM fleet_erasure WHERE seq > \(cursor)
             UNION ALL
-            SELECT seq, subject, NULL::bytea, origin_door, purpose, 'w', door_seq, proof, withdrawn_at FROM fleet_withdrawal WHERE seq > \(cursor)
+            SELECT seq, subject, NULL::bytea, origin_door, purpose, 'w', door_seq, proof, withdrawn_at, NULL::integer, NULL::bytea
+            FROM fleet_withdrawal WHERE seq > \(cursor)
             ORDER BY 1 LIMIT \(limit)
             """, doing: "read the changes of"
         ).map { row throws(FleetError) in
-            let (seq, subject, sealed, origin, text, kind, doorSeq, proof, at) = try decode(
-                row, as: (Int64, String, ByteBuffer?, String, String?, String, Int64?, ByteBuffer?, Double).self)
+            let (seq, subject, sealed, origin, text, kind, doorSeq, proof, at, epoch, wrapped) = try decode(
+                row, as: (Int64, String, ByteBuffer?, String, String?, String, Int64?, ByteBuffer?, Double, Int32?, ByteBuffer?).self)
             let change: HubChange.Kind =
                 switch kind {
                 case "s": .subject(sealed: Array(sealed?.readableBytesView ?? ByteBuffer().readableBytesView))
@@ -219,7 +231,10 @@ extension HubConnection {
                 }
             return HubChange(
                 sequence: seq, subject: subject, originDoor: origin, kind: change, doorSeq: doorSeq,
-                proof: proof.map { Array($0.readableBytesView) }, at: at)
+                proof: proof.map { Array($0.readableBytesView) }, at: at,
+                copyKey: epoch.flatMap { epoch in
+                    wrapped.map { WrappedCopyKey(subject: subject, epoch: Int(epoch), wrapped: Array($0.readableBytesView)) }
+                })
         }
     }
 
@@ -280,6 +295,8 @@ extension HubConnection {
         var at: Double
         var doorSeq: Int64
         var proof: [UInt8]
+        /// A copy's own key, wrapped under the current key epoch.
+        var copyKey: WrappedCopyKey? = nil
     }
 
     /// Gives the hub purposes withdrawn from subjects who stay (a door's journal), signed,
@@ -352,8 +369,11 @@ extension HubConnection {
             WHERE fleet_subject.proof IS NULL
             RETURNING subject
             """, doing: "add subjects to")
+        let names: [String] = try added.map { row throws(FleetError) in try decode(row, as: String.self) }
+        let addedSubjects = Set(names)
+        try await addCopyKeys(subjects.compactMap { addedSubjects.contains($0.subject) ? $0.copyKey : nil })
         if !added.isEmpty { try await notify() }
-        return Set(try added.map { row throws(FleetError) in try decode(row, as: String.self) })
+        return addedSubjects
     }
 
     /// The members the hub holds that another door enrolled: the faces a door's own

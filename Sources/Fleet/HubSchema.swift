@@ -1,6 +1,7 @@
 /// The hub's tables, created by `fleet init` (idempotent). Everything a door can read
 /// back is either a pseudonym, a time, a door's name, a reason from a fixed list, or
-/// `sealed`: a subject's copy sealed with the fleet key, which never reaches the hub.
+/// `sealed`: a subject's copy sealed with a key of its own, wrapped under one of the
+/// fleet's key epochs (`fleet_copy_key`); no key reaches the hub in the clear.
 ///
 /// - `fleet_meta`: the fleet's identifier, and a constant sealed with the fleet key
 ///   (a door with another key is refused before it writes anything).
@@ -29,8 +30,15 @@
 /// them), numbers every change on the hub itself, and gives each door a role of its own
 /// (`doorRoleStatements`); `fleet_meta.signed_from` is the last sequence number given
 /// before the upgrade.
+///
+/// Version 4 gives the copies key epochs (`FleetEpochs`): `fleet_epoch` lists the epochs
+/// (each begun after the erasures up to `after_seq`; its key destroyed on every door at
+/// `destroy_after`); `fleet_copy_key` holds each copy's own key wrapped under an epoch's,
+/// deleted with the copy; a join token carries the current epoch's key sealed for the
+/// token. `fleet_meta.epochs_random` is false for a fleet made before version 4, whose
+/// first epoch is computed from the fleet key.
 enum HubSchema {
-    static let version = 3
+    static let version = 4
 
     /// The group role every door's login role is a member of; the policies name it.
     static let doorGroup = "facegate_door"
@@ -160,6 +168,24 @@ enum HubSchema {
         AS $$ BEGIN DELETE FROM fleet_subject WHERE subject = NEW.subject; RETURN NULL; END $$
         """,
         "CREATE OR REPLACE TRIGGER fleet_erasure_copy AFTER INSERT OR UPDATE ON fleet_erasure FOR EACH ROW EXECUTE FUNCTION fleet_erase_copy()",
+        // Version 4.
+        """
+        CREATE TABLE IF NOT EXISTS fleet_epoch (
+            epoch integer PRIMARY KEY CHECK (epoch > 0),
+            after_seq bigint NOT NULL,
+            begun_by text NOT NULL,
+            begun_at double precision NOT NULL,
+            destroy_after double precision)
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS fleet_copy_key (
+            subject text PRIMARY KEY REFERENCES fleet_subject (subject) ON DELETE CASCADE,
+            epoch integer NOT NULL,
+            wrapped bytea NOT NULL)
+        """,
+        "CREATE INDEX IF NOT EXISTS fleet_copy_key_epoch ON fleet_copy_key (epoch)",
+        "ALTER TABLE fleet_meta ADD COLUMN IF NOT EXISTS epochs_random boolean NOT NULL DEFAULT false",
+        "ALTER TABLE fleet_join_token ADD COLUMN IF NOT EXISTS epoch integer, ADD COLUMN IF NOT EXISTS sealed_epoch_key bytea",
         // The door a login role is (bound at `fleet join`, or by `fleet role`).
         """
         CREATE OR REPLACE FUNCTION fleet_door_of(role name) RETURNS text LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT
@@ -170,7 +196,7 @@ enum HubSchema {
     /// Every table of the hub.
     static let tables = [
         "fleet_meta", "fleet_door", "fleet_join_token", "fleet_subject", "fleet_erasure", "fleet_withdrawal", "fleet_refusal",
-        "fleet_audit", "fleet_audit_key", "fleet_rejection",
+        "fleet_audit", "fleet_audit_key", "fleet_rejection", "fleet_epoch", "fleet_copy_key",
     ]
 
     /// The doors' group role and its least rights, run by the tables' owner (`fleet init`,
@@ -193,7 +219,9 @@ enum HubSchema {
             "GRANT SELECT ON \(tables.joined(separator: ", ")) TO \(group)",
             "GRANT INSERT ON \(tables.filter { $0 != "fleet_meta" }.joined(separator: ", ")) TO \(group)",
             "GRANT UPDATE (last_seen_at, cursor) ON fleet_door TO \(group)",
-            "GRANT UPDATE (used_by) ON fleet_join_token TO \(group)",
+            "GRANT UPDATE (used_by, sealed_epoch_key) ON fleet_join_token TO \(group)",
+            "GRANT UPDATE (destroy_after) ON fleet_epoch TO \(group)",
+            "GRANT UPDATE (epoch, wrapped) ON fleet_copy_key TO \(group)",
             "GRANT UPDATE ON fleet_subject, fleet_erasure, fleet_withdrawal, fleet_audit_key TO \(group)",
             "GRANT DELETE ON fleet_subject TO \(group)",
             "GRANT USAGE ON SEQUENCE fleet_change_seq TO \(group)",
@@ -210,6 +238,17 @@ enum HubSchema {
             ("fleet_audit", "write", "INSERT", "WITH CHECK (door_id = \(mine))"),
             ("fleet_audit_key", "write", "INSERT", "WITH CHECK (door_id = \(mine))"),
             ("fleet_audit_key", "replace", "UPDATE", "USING (door_id = \(mine)) WITH CHECK (door_id = \(mine))"),
+            ("fleet_epoch", "begin", "INSERT", "WITH CHECK (begun_by = \(mine))"),
+            // Any door records a deadline (its statement only brings one closer, and each
+            // door keeps its own record of them too).
+            ("fleet_epoch", "deadline", "UPDATE", "USING (true) WITH CHECK (destroy_after IS NOT NULL)"),
+            (
+                "fleet_copy_key", "write", "INSERT",
+                "WITH CHECK (EXISTS (SELECT 1 FROM fleet_subject s WHERE s.subject = fleet_copy_key.subject AND s.origin_door = \(mine)))"
+            ),
+            // Any door re-wraps any copy's key under a newer epoch: only a holder of the
+            // epoch's key can make a value that opens, and a value that does not is skipped.
+            ("fleet_copy_key", "rewrap", "UPDATE", "USING (true) WITH CHECK (true)"),
         ]
         for table in ["fleet_subject", "fleet_erasure", "fleet_withdrawal"] {
             policies.append((table, "write", "INSERT", "WITH CHECK (origin_door = \(mine))"))

@@ -58,7 +58,7 @@ extension Facegate {
             @OptionGroup var global: GlobalOptions
             @OptionGroup var state: StateOptions
             @OptionGroup var output: Output
-            @Option(help: "json or md.") var format: String = "json"
+            @Option(help: "json, md, or html (a page to print).") var format: String = "json"
             @Flag(
                 help: ArgumentHelp(
                     "Export even while Art. 30 fields are empty or the shipped example, marked as a draft (without it, that is refused, exit 78)."
@@ -83,7 +83,7 @@ extension Facegate {
             @OptionGroup var global: GlobalOptions
             @OptionGroup var state: StateOptions
             @OptionGroup var output: Output
-            @Option(help: "md or json.") var format: String = "md"
+            @Option(help: "md, json, or html (a page to print).") var format: String = "md"
             func run() async throws {
                 try await runExport(
                     .exportImpactAssessment(try AdminArguments.exportFormat(parsing: format)), global: global, state: state, output: output)
@@ -96,7 +96,7 @@ extension Facegate {
             @OptionGroup var global: GlobalOptions
             @OptionGroup var state: StateOptions
             @OptionGroup var output: Output
-            @Option(help: "json, or md: a letter to the person.") var format: String = "json"
+            @Option(help: "json, or md or html: a letter to the person.") var format: String = "json"
             @Argument(help: ArgumentHelp("The subject's pseudonym.", valueName: "SUBJECT")) var subject: String
             func run() async throws {
                 try await runExport(

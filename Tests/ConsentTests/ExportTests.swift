@@ -97,11 +97,13 @@ struct ExportTests {
         }
         #expect(json["a_controller"]?["dpo_contact"]?.stringValue == "dpo@riverside-climbing.test")
         #expect(json["f_erasure_time_limits"]?["access_events"]?.stringValue?.contains("180") == true)
-        // Exactly what holds for backups: `facegate backup` files, not a copy with the keys, and the hub's fleet key.
+        // Exactly what holds for backups: `facegate backup` files, not a copy with the keys, and the hub's key epochs.
         let backups = json["f_erasure_time_limits"]?["backups"]?.stringValue ?? ""
         #expect(backups.contains("Backups made with `facegate backup`") && backups.contains("30 days after an erasure"), "\(backups)")
         #expect(
-            backups.contains("does not reach a copy of the whole state directory") && backups.contains("fleet key, which does not rotate"))
+            backups.contains("does not reach a copy of the whole state directory")
+                && backups.contains("the hub's copies have key epochs too")
+                && backups.contains("created before version 4"))
         #expect(json["draft"] == .bool(false) && json["unfilled_fields"] == nil)
         let markdown = try registry.exportRecordOfProcessing(format: .markdown, actor: fixture.staff).text
         // A document a DPO files: section titles and labelled fields, not JSON keys.

@@ -102,6 +102,11 @@ struct ConsoleEndToEndTests {
         #expect(page.status == 200 && page.text.contains("Consent history") && page.text.contains("/members/\(obama)/access.md"))
         let letter = try ana.request("GET", "/members/\(obama)/access.md")
         #expect(letter.status == 200 && letter.text.contains("Dear Barack Obama,") && letter.text.contains("## Your rights"))
+        // The same letter as a page to print: shown, not downloaded, and no Markdown left in it.
+        #expect(page.text.contains("/members/\(obama)/access.html"))
+        let printable = try ana.request("GET", "/members/\(obama)/access.html")
+        #expect(printable.status == 200 && printable.text.contains("<h2>Your rights</h2>") && printable.text.contains("Dear Barack Obama,"))
+        #expect(!printable.text.contains("**") && !printable.text.contains("## "), "\(printable.text.prefix(600))")
         let notConfirmed = try ana.request(
             "POST", "/members/\(obama)/erase", body: Data("csrf=\(ana.csrf!)&confirm=yes".utf8),
             contentType: "application/x-www-form-urlencoded")

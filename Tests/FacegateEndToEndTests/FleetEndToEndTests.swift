@@ -1,7 +1,9 @@
 import FacegateCore
 import FacegateTestSupport
+import Fleet
 import Foundation
 import Testing
+import Vault
 
 /// Several doors, one membership: real `facegate run` daemons synced through a real
 /// PostgreSQL hub (a cluster of each test's own, on a Unix socket), enrolling and
@@ -325,6 +327,69 @@ struct FleetEndToEndTests {
     }
 
     @Test(
+        "after an erasure the fleet moves to a new key epoch, and once backup_days have passed no door holds a key that opens the erased member's copy in a hub backup from before; a door joining later gets the current epoch through its token"
+    )
+    func fleetKeyEpochs() throws {
+        let (hub, main, side) = try Self.twoRunningDoors()
+        let obama = try main.enrol("Barack Obama", ["obama.jpg"])
+        let biden = try main.enrol("Joe Biden", ["biden.jpg"])
+        #expect(side.wait { Set(side.subjects) == [obama, biden] } != nil, "\(side.fleet)")
+        #expect(try hub.psql("SELECT string_agg(DISTINCT epoch::text, ',') FROM fleet_copy_key") == "1")
+        // The hub's backup, as an operator's nightly dump would hold it: the erased
+        // member's copy and its key wrapped under epoch 1.
+        let fleetID = try hub.psql("SELECT fleet_id FROM fleet_meta")
+        let backedUp = try hub.psql("SELECT encode(wrapped, 'hex') FROM fleet_copy_key WHERE subject = '\(obama)'")
+        let wrapped = try #require(Self.bytes(hex: backedUp), "\(backedUp)")
+        func opens(at door: Door) throws -> Bool {
+            let root = try #require(FileManager.default.contents(atPath: door.keyPath))
+            let key = try #require(root.withUnsafeBytes { SecretKey(bytes: $0) })
+            let keys = KeyDirectory(path: door.fixture.stateDirectory + "/keys")
+            let epochs = try #require(try FleetEpochs.load(fleetID: fleetID, root: key, directory: keys), "no key epochs at the door")
+            return epochs.unwrap(wrapped, epoch: 1, subject: obama) != nil
+        }
+        #expect(try opens(at: main) && opens(at: side), "the backup's copy key opens while epoch 1 is held")
+
+        #expect(try side.cli(["erase", obama]).status == 0)
+        let moved = main.wait(seconds: 20) {
+            (try? hub.psql("SELECT MAX(epoch) FROM fleet_epoch")) == "2"
+                && (try? hub.psql("SELECT epoch FROM fleet_copy_key WHERE subject = '\(biden)'")) == "2"
+                && (try? hub.psql("SELECT COUNT(*) FROM fleet_copy_key WHERE subject = '\(obama)'")) == "0"
+        }
+        #expect(moved != nil, "the erasure began epoch 2 and the remaining copy was re-wrapped: \(main.fleet)")
+        // Epoch 1 is due backup_days (30) after the erasure, not before.
+        let deadline = Double(try hub.psql("SELECT destroy_after FROM fleet_epoch WHERE epoch = 1")) ?? 0
+        #expect(abs(deadline - Date().timeIntervalSince1970 - 30 * 86400) < 600, "epoch 1 is due at \(deadline)")
+        #expect(try opens(at: main) && opens(at: side), "before the deadline the doors keep epoch 1")
+
+        // The deadline passes (the hub's record is moved to it, as time would).
+        _ = try hub.psql("UPDATE fleet_epoch SET destroy_after = \(Date().timeIntervalSince1970 - 1) WHERE epoch = 1")
+        let destroyed = main.wait(seconds: 20) { ((try? opens(at: main)) == false) && ((try? opens(at: side)) == false) }
+        #expect(destroyed != nil, "every door destroyed epoch 1: the backup's copy of the erased member opens nowhere")
+        #expect(main.fleet["key_epoch"] as? Int == 2 && main.fleet["key_epochs_held"] as? [Int] == [2], "\(main.fleet)")
+        let status = try main.cli(["fleet", "status", "--json"]).jsonLines.first ?? [:]
+        #expect((status["key_epochs"] as? [[String: Any]])?.compactMap { $0["epoch"] as? Int } == [1, 2], "\(status)")
+
+        // A door joining now starts at epoch 2 from its token, and adopts the member who stayed.
+        let late = try Door()
+        try Self.copyKey(from: main, to: late)
+        let token = try #require(try main.cli(["fleet", "token", "--json"]).jsonLines.first?["token"] as? String)
+        #expect(try late.cli(["fleet", "join", "--hub", hub.url, "--token", token, "--name", "late"]).status == 0)
+        #expect(try hub.psql("SELECT COUNT(*) FROM fleet_join_token WHERE sealed_epoch_key IS NOT NULL AND used_by IS NOT NULL") == "0")
+        try late.start()
+        #expect(late.wait { late.subjects == [biden] } != nil, "\(late.subjects) \(late.fleet)")
+        #expect(try !opens(at: late))
+        #expect(try late.decision("biden.jpg").decision == "member")
+    }
+
+    static func bytes(hex: String) -> [UInt8]? {
+        let digits = Array(hex.utf8)
+        guard digits.count.isMultiple(of: 2), !digits.isEmpty else { return nil }
+        return stride(from: 0, to: digits.count, by: 2).compactMap {
+            UInt8(String(decoding: digits[$0..<$0 + 2], as: UTF8.self), radix: 16)
+        }
+    }
+
+    @Test(
         "a hub made by an older version gets the newer tables from the first door that connects, which records the version; a current hub gets no DDL from doors"
     )
     func hubSchemaUpgrade() throws {
@@ -336,7 +401,7 @@ struct FleetEndToEndTests {
         try _ = hub.psql("UPDATE fleet_meta SET schema_version = 1")
         try main.start()
         let upgraded = main.wait(seconds: 30) {
-            (try? hub.psql("SELECT schema_version FROM fleet_meta")) == "3"
+            (try? hub.psql("SELECT schema_version FROM fleet_meta")) == "4"
                 && (try? hub.psql("SELECT to_regclass('fleet_withdrawal') IS NOT NULL")) == "t"
         }
         #expect(upgraded != nil, "\(main.fleet)")

@@ -271,6 +271,19 @@ struct FleetHubSecurityEndToEndTests {
             "INSERT INTO fleet_subject (subject, seq, sealed, origin_door, enrolled_at, door_seq, proof) VALUES ('ffffffffffffffffffffffffffffffff', 9000000000, \(proof), (SELECT door_id FROM fleet_door WHERE name = 'side'), 0, 99, \(proof)) RETURNING seq",
             user: role)
         #expect((Int(numbered) ?? .max) < 1_000_000, "\(numbered)")
+        // Key epochs: not begun in another door's name; no key for another door's copy.
+        #expect(refused("INSERT INTO fleet_epoch (epoch, after_seq, begun_by, begun_at) VALUES (99, 0, '\(mainID)', 0)"))
+        #expect(refused("INSERT INTO fleet_copy_key (subject, epoch, wrapped) VALUES ('\(biden)', 1, \(proof))"))
+        main.stop()
+        side.stop()
+        // A hub of version 3 whose owner has not upgraded it, and doors whose roles cannot:
+        // the doors warn and go on syncing, the copies sealed with the fleet key as before.
+        _ = try hub.psql("DROP TABLE fleet_copy_key; DROP TABLE fleet_epoch; UPDATE fleet_meta SET schema_version = 3")
+        try main.start()
+        try side.start()
+        let again = try Self.enrol(main, "Barack Obama", "obama2.jpg")
+        #expect(side.wait(seconds: 20) { side.subjects.contains(again) } != nil, "\(side.fleet)")
+        #expect(try hub.psql("SELECT schema_version FROM fleet_meta") == "3")
         main.stop()
         side.stop()
     }
@@ -331,7 +344,7 @@ struct FleetHubSecurityEndToEndTests {
             (try? hub.psql("SELECT COUNT(*) FROM fleet_subject WHERE subject = '\(obama)' AND proof IS NOT NULL")) == "1"
         }
         #expect(signed != nil, "\(main.fleet)")
-        #expect(try hub.psql("SELECT schema_version FROM fleet_meta") == "3")
+        #expect(try hub.psql("SELECT schema_version FROM fleet_meta") == "4")
         #expect(Set(main.subjects) == [obama, biden], "the old forged erasure was applied")
         // A door joining now adopts the member whose copy is signed, and acts on no
         // unsigned row: the forged erasure, and the copy it keeps from being signed.

@@ -106,14 +106,13 @@ extension ConsentExports {
         switch format {
         case .json, .jsonl:
             return ExportDocument(format: .json, text: JSONValue.object(document).serialized + "\n")
-        case .markdown:
-            return ExportDocument(
-                format: .markdown,
-                text:
-                    "DRAFT — a data-protection impact assessment is the controller's: complete the open items, then have the DPO review it.\n\n"
-                    + Self.markdown(.object(document), title: "Data-protection impact assessment (GDPR Art. 35(7)): draft"))
+        case .markdown, .html:
+            return .written(
+                "DRAFT — a data-protection impact assessment is the controller's: complete the open items, then have the DPO review it.\n\n"
+                    + Self.markdown(.object(document), title: "Data-protection impact assessment (GDPR Art. 35(7)): draft"),
+                title: "Data-protection impact assessment", as: format)
         case .csv:
-            throw ConsentError(.invalidArgument, "the impact assessment exports as json or md")
+            throw ConsentError(.invalidArgument, "the impact assessment exports as json, md or html")
         }
     }
 }

@@ -105,7 +105,7 @@ public final class ConsentExports: @unchecked Sendable {
             }
             lines.append(ExportSignature.trailer(for: lines, checkpoint: checkpoint, signingKey: audit.sign, publicKey: audit.publicKey))
             return ExportDocument(format: .jsonl, text: lines.joined(separator: "\n") + "\n")
-        case .markdown:
+        case .markdown, .html:
             throw ConsentError(.invalidArgument, "the consent log exports as jsonl or csv")
         }
     }
@@ -149,7 +149,7 @@ public final class ConsentExports: @unchecked Sendable {
                 sign: audit.sign)
             lines.append(seal.json.serialized)
             return ExportDocument(format: .jsonl, text: lines.joined(separator: "\n") + "\n")
-        case .markdown:
+        case .markdown, .html:
             throw ConsentError(.invalidArgument, "the audit log exports as jsonl or csv")
         }
     }
@@ -226,7 +226,7 @@ public final class ConsentExports: @unchecked Sendable {
         switch format {
         case .json, .jsonl:
             return ExportDocument(format: .json, text: JSONValue.object(record).serialized + "\n")
-        case .markdown:
+        case .markdown, .html:
             let banner =
                 draft
                 ? "DRAFT — not a record of processing until "
@@ -234,9 +234,9 @@ public final class ConsentExports: @unchecked Sendable {
                         ? "it is exported without --draft"
                         : "these fields are filled in the policy: \(unfilled.joined(separator: ", "))") + "\n\n"
                 : ""
-            return ExportDocument(format: .markdown, text: banner + Self.markdown(.object(record)))
+            return .written(banner + Self.markdown(.object(record)), title: "Record of processing activities", as: format)
         case .csv:
-            throw ConsentError(.invalidArgument, "the record of processing exports as json or md")
+            throw ConsentError(.invalidArgument, "the record of processing exports as json, md or html")
         }
     }
 
@@ -308,10 +308,10 @@ public final class ConsentExports: @unchecked Sendable {
     /// of processing, the impact assessment, the access answer). An audit found the old
     /// sentence ("backups taken before it can no longer be read") true of `facegate
     /// backup` files only: a copy of the state directory with its key directory still
-    /// identified an erased person a day after the limit, and the hub's sealed copies use
-    /// a fleet key that does not rotate.
+    /// identified an erased person a day after the limit; the hub's copies now have key
+    /// epochs of their own (`FleetEpochs`), except in a fleet made before them.
     static func backupStatement(days: Double) -> String {
-        "Backups made with `facegate backup` (ciphertext, without the keys): a restore re-applies every erasure made since the backup, and \(Self.days(days)) after an erasure no such backup taken before it can be read, since the key epochs it needs are destroyed. This does not reach a copy of the whole state directory that includes its key directory (the keys themselves): such copies must not be made. In a fleet, the hub's copies are sealed with the fleet key, which does not rotate: a copy of the hub's database taken before an erasure stays readable to whoever holds the fleet key, so the hub's own backups must be kept no longer than \(Self.days(days))."
+        "Backups made with `facegate backup` (ciphertext, without the keys): a restore re-applies every erasure made since the backup, and \(Self.days(days)) after an erasure no such backup taken before it can be read, since the key epochs it needs are destroyed. This does not reach a copy of the whole state directory that includes its key directory (the keys themselves): such copies must not be made. In a fleet, the hub's copies have key epochs too: an erasure anywhere begins a new one, and \(Self.days(days)) after the erasure every door has destroyed the older epochs' keys, so a copy of the hub's database taken before the erasure can no longer be read by any door (a door that was offline destroys them when it next reaches the hub). A fleet created before version 4 of the hub's tables computes its first epoch from the fleet key: there, the hub's own backups must be kept no longer than \(Self.days(days)), or the fleet made anew."
     }
 
     static func days(_ value: Double) -> String {
@@ -497,8 +497,8 @@ public final class ConsentExports: @unchecked Sendable {
                 "You may withdraw consent at any time (it takes effect at once), and ask for access, rectification, erasure or restriction by contacting the controller.",
             "complaint": .string("You may complain to \(policy.controller.supervisoryAuthority)."),
         ]
-        guard format == .markdown else { return ExportDocument(format: .json, text: document.serialized + "\n") }
-        return ExportDocument(format: .markdown, text: Self.accessLetter(document, controller: policy.controller))
+        guard format == .markdown || format == .html else { return ExportDocument(format: .json, text: document.serialized + "\n") }
+        return .written(Self.accessLetter(document, controller: policy.controller), title: "A copy of your personal data", as: format)
     }
 
     /// The sections of the Art. 15 letter, by the access document's keys.

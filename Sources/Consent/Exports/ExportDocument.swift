@@ -4,11 +4,18 @@ import Vault
 /// An export for the DPO as text, with its format, ready to print or write.
 public struct ExportDocument: Sendable {
     public enum Format: String, Sendable, CaseIterable {
-        case jsonl, csv, json, markdown = "md"
+        case jsonl, csv, json, markdown = "md", html
     }
 
     public var format: Format
     public var text: String
+
+    /// A document written in Markdown, as Markdown or as an HTML page (`DocumentHTML`).
+    static func written(_ markdown: String, title: String, as format: Format) -> ExportDocument {
+        format == .html
+            ? ExportDocument(format: .html, text: DocumentHTML.page(title: title, markdown: markdown))
+            : ExportDocument(format: .markdown, text: markdown)
+    }
 }
 
 /// CSV per RFC 4180: fields quoted when they contain a comma, quote or line break.

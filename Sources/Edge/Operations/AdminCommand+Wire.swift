@@ -207,7 +207,7 @@ extension AdminArguments {
         return try Self.exportFormat(parsing: text)
     }
 
-    /// An export format by its name (`jsonl`, `csv`, `json`, `md`).
+    /// An export format by its name (`jsonl`, `csv`, `json`, `md`, `html`).
     public static func exportFormat(parsing text: String) throws(AdminError) -> ExportDocument.Format {
         guard let format = ExportDocument.Format(rawValue: text) else {
             throw AdminError(

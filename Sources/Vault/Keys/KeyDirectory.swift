@@ -25,6 +25,9 @@ public struct KeyDirectory: Sendable {
     /// hub (which holds only what it seals). Made by `fleet init`, copied by the admin.
     public static let fleetKeyFileName = "fleet.key"
     public static let fleetKeyCredentialName = "facegate-fleet-key"
+    /// The fleet's key epochs this door holds (see `FleetEpochs`): rewritten as epochs
+    /// begin and are destroyed, unlike the other key files.
+    public static let fleetEpochsFileName = "fleet-epochs"
 
     public let path: String
 
@@ -41,6 +44,23 @@ public struct KeyDirectory: Sendable {
     /// with it re-applies every erasure the old device made.
     public var erasureJournalPath: String { path + "/" + Self.erasureJournalFileName }
     public var fleetKeyPath: String { path + "/" + Self.fleetKeyFileName }
+    public var fleetEpochsPath: String { path + "/" + Self.fleetEpochsFileName }
+
+    /// The fleet epochs file's bytes, nil when there is none (checked like the other key files).
+    public func readFleetEpochs() throws(VaultError) -> [UInt8]? {
+        try checkWrittenFile(fleetEpochsPath)
+        return try FileSystem.readAll(fleetEpochsPath)
+    }
+
+    /// Replaces the fleet epochs file atomically (mode 0600).
+    public func writeFleetEpochs(_ bytes: [UInt8]) throws(VaultError) {
+        try FileSystem.makeDirectory(path, mode: 0o700)
+        var failure: VaultError?
+        bytes.withUnsafeBytes { buffer in
+            do throws(VaultError) { try FileSystem.writeReplacing(fleetEpochsPath, bytes: buffer, mode: 0o600) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
 
     /// Creates the KEK and the signing key pair. Refuses if any key file exists.
     @discardableResult
