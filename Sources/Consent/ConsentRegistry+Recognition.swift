@@ -1,4 +1,6 @@
-import Vault
+import FacegateCore
+import GRDB
+public import Vault
 
 extension ConsentRegistry {
     /// The door's rule for the gallery as it is now (`RecognitionRule`): derived again
@@ -20,5 +22,19 @@ extension ConsentRegistry {
     /// not theirs either.
     public var duplicateThreshold: Double {
         min(policy.recognition.threshold, recognitionRules.calibration.duplicateThreshold(members: vault.gallery.subjectCount))
+    }
+
+    /// The members an admin confirmed `subject` is not, at its enrolment (`enrol
+    /// --different-from`, audited as `enrol.duplicate_overridden`): the fleet's duplicate
+    /// check leaves them out, as the door's own check did.
+    public func confirmedDifferent(from subject: SubjectID) throws -> Set<String> {
+        let details = try vault.read { db in
+            try String.fetchAll(db, sql: "SELECT details FROM audit_entry WHERE action = 'enrol.duplicate_overridden'")
+        }
+        return Set(
+            details.compactMap { text in
+                guard let entry = try? JSONParser.parse(text), entry["subject"]?.stringValue == subject.rawValue else { return nil }
+                return entry["different_from"]?.stringValue
+            })
     }
 }

@@ -211,6 +211,7 @@ extension FleetSync {
     private func push(_ subjects: [String], hub: HubConnection, session: SyncSession) async throws {
         var sealed: [(subject: String, id: SubjectID, copy: FleetCopy, sealed: [UInt8])] = []
         var copyKeys: [String: WrappedCopyKey] = [:]
+        var confirmed: [String: Set<String>] = [:]
         let now = clock.now()
         for subject in subjects {
             guard let id = SubjectID(subject), let copy = try registry.fleetCopy(of: id) else { continue }
@@ -219,10 +220,13 @@ extension FleetSync {
             let made = try sealCopy(plain, subject: subject)
             sealed.append((subject, id, copy, made.sealed))
             copyKeys[subject] = made.copyKey
+            confirmed[subject] = try registry.confirmedDifferent(from: id)
         }
         guard !sealed.isEmpty else { return }
         let door = state.withLock { $0.membership.doorID }
-        let threshold = registry.policy.recognition.threshold
+        // The enrolment's own check (`duplicateThreshold`, calibrated for the gallery),
+        // not the door's threshold: strangers of a large gallery fall within that.
+        let threshold = registry.duplicateThreshold
         let refused = try await hub.inWriteTransaction(doing: "add subjects to") {
             () async throws(FleetError) -> [(SubjectID, SubjectID)] in
             do {
@@ -240,7 +244,8 @@ extension FleetSync {
             for entry in sealed {
                 // Never the subject itself: a copy from before version 3 that another door
                 // enrolled is signed again by a door that holds it.
-                let others = elsewhere.contains(entry.subject) ? elsewhere.subtracting([entry.subject]) : elsewhere
+                // Nor the members an admin confirmed to be other people (`enrol --different-from`).
+                let others = elsewhere.subtracting(confirmed[entry.subject, default: []].union([entry.subject]))
                 let duplicate = entry.copy.descriptors.lazy.compactMap {
                     self.member(enrolledElsewhere: others, closerThan: threshold, to: $0)
                 }.first

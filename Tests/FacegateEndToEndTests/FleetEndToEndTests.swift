@@ -278,6 +278,29 @@ struct FleetEndToEndTests {
     }
 
     @Test(
+        "an enrolment an admin confirmed as a different person (--different-from) is not refused by the hub as a duplicate of that member"
+    )
+    func confirmedDifferentAtTheHub() throws {
+        let (hub, main, side) = try Self.twoRunningDoors()
+        let first = try main.enrol("Barack Obama", ["obama.jpg"])
+        #expect(side.wait { side.subjects == [first] } != nil, "\(side.fleet)")
+        // The side door's own check takes the face for the member; the admin says otherwise.
+        let refused = try side.cli([
+            "enrol", "--json", "--name", "Not Obama", "--notice", "2026-01", "--purpose", "entry", "--method", "signed-form",
+            TestResources.fixture("obama2.jpg"),
+        ])
+        #expect(refused.status != 0, "the door's own check: \(refused.stdout)")
+        let confirmed = try side.cli([
+            "enrol", "--json", "--name", "Not Obama", "--notice", "2026-01", "--purpose", "entry", "--method", "signed-form",
+            "--different-from", first, TestResources.fixture("obama2.jpg"),
+        ])
+        let second = try #require(confirmed.jsonLines.first?["subject"] as? String, "\(confirmed.stdout)\(confirmed.stderr)")
+        let both = main.wait(seconds: 15) { Set(main.subjects) == [first, second] && Set(side.subjects) == [first, second] }
+        #expect(both != nil, "main \(main.subjects), side \(side.subjects) \(side.fleet)")
+        #expect(try hub.psql("SELECT COUNT(*) FROM fleet_refusal") == "0")
+    }
+
+    @Test(
         "a hub that goes down and comes back again and again, at any moment of the doors' reconnecting: every door resumes syncing"
     )
     func hubRestartedAgainAndAgain() throws {
