@@ -120,6 +120,7 @@ enum ConsoleTemplates {
     static let member = """
         <h1>{{name}}</h1>
         {{#message}}<p class="ok" role="status">{{message}}</p>{{/message}}
+        {{#problem}}<p class="error" role="alert">{{problem}}</p>{{/problem}}
         <p>Subject <code>{{subject}}</code>. Consent in force until {{expires_at}} for: {{purposes}}.</p>
         <h2>Consent history</h2>
         <table><thead><tr><th>Record</th><th>Notice</th><th>Purposes</th><th>Method</th><th>Given</th><th>Ends</th></tr></thead><tbody>
@@ -131,6 +132,15 @@ enum ConsoleTemplates {
         {{#governance}}<p>Incidents: {{incidents}}. Deny-list: {{deny_listed}}. <a href="/denylist/members/{{subject}}">Incidents and deny-list</a></p>{{/governance}}
         <p>Their access answer (Art. 15): <a href="/members/{{subject}}/access.html">a letter to them</a> (to print; or as <a href="/members/{{subject}}/access.md">Markdown</a>) · <a href="/members/{{subject}}/access.json">JSON</a></p>
         {{#admin}}
+        <h2>Add photos</h2>
+        <form method="post" action="/members/{{subject}}/photos" enctype="multipart/form-data" class="card">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <label>Photos of this member (one person per photo; their face must match the templates held)
+        <input type="file" name="photo" accept="image/jpeg,image/png" multiple required></label>
+        <p>For a new look (glasses, a beard): the photos are read in memory and never kept; only their templates are added,
+        under the consent in force.</p>
+        <button type="submit">Add the photos</button>
+        </form>
         <h2>Withdraw consent</h2>
         <form method="post" action="/members/{{subject}}/withdraw" class="card">
         <input type="hidden" name="csrf" value="{{csrf}}">

@@ -70,6 +70,24 @@ extension VenueConsole {
                 }
             }
         }
+        // More photos of a member (a new look, glasses): templates added under the consent in force.
+        router.post("/members/:subject/photos") { request, context in
+            await self.page(request, context, needs: .addPhotos) { account, session in
+                var body = try await self.body(request)
+                let (images, form) = try self.photos(request, field: "photo", &body)
+                guard let form else { throw ConsoleError(.invalidRequest, "the photos form must be sent as multipart/form-data") }
+                try self.checkCSRF(session, request, field: form.value("csrf"))
+                let subject = try Self.subject(context)
+                do {
+                    _ = try await self.perform(.addPhotos(subject), images: images, for: account)
+                    return ConsoleResponse.redirect("/members/\(subject.rawValue)?done=photos")
+                } catch let error as any UserFacingError where error.errorCode != ConsoleError.Code.csrfInvalid.rawValue {
+                    var response = try self.memberPage(subject, account, session, message: nil, problem: error.message)
+                    response.status = ConsoleResponse.status(for: error)
+                    return response
+                }
+            }
+        }
         router.post("/members/:subject/withdraw") { request, context in
             await self.page(request, context, needs: .withdraw) { account, session in
                 let fields = try await self.formFields(request)
@@ -184,7 +202,10 @@ extension VenueConsole {
         }
     }
 
-    static let doneMessages = ["withdrawn": "The purposes were withdrawn.", "erased": "The member was erased."]
+    static let doneMessages = [
+        "withdrawn": "The purposes were withdrawn.", "erased": "The member was erased.",
+        "photos": "The photos were added: the door now also knows the member from them.",
+    ]
 
     /// Runs a page handler: signed out → the sign-in page; a role that may not run
     /// `needs` → 403; any other refusal → a page that says what went wrong.
@@ -249,9 +270,9 @@ extension VenueConsole {
         return html("enrol", values, account, session, status: status)
     }
 
-    private func memberPage(_ subject: SubjectID, _ account: ConsoleAccount, _ session: ConsoleSession?, message: String?) throws
-        -> Response
-    {
+    private func memberPage(
+        _ subject: SubjectID, _ account: ConsoleAccount, _ session: ConsoleSession?, message: String?, problem: String? = nil
+    ) throws -> Response {
         let registry = self.registry
         guard let profile = try? registry.vault.profile(of: subject) else {
             throw ConsoleError(.notFound, "no member \(subject.rawValue) (erased, expired, or never enrolled)")
@@ -271,6 +292,7 @@ extension VenueConsole {
         }
         var values: [String: Any] = [
             "name": profile.displayName, "subject": subject.rawValue, "records": records, "message": message ?? false,
+            "problem": problem ?? false,
             "expires_at": consent.map { Timestamp.iso8601($0.expiresAt) } ?? "—",
             "purposes": consent?.purposes.sorted().joined(separator: ", ") ?? "none",
             "purpose_list": consent?.purposes.sorted() ?? [], "admin": account.role == .admin,

@@ -107,6 +107,23 @@ struct ConsoleEndToEndTests {
         let printable = try ana.request("GET", "/members/\(obama)/access.html")
         #expect(printable.status == 200 && printable.text.contains("<h2>Your rights</h2>") && printable.text.contains("Dear Barack Obama,"))
         #expect(!printable.text.contains("**") && !printable.text.contains("## "), "\(printable.text.prefix(600))")
+        // More photos of the member from their page; someone else's face is refused there, saying why.
+        #expect(page.text.contains("action=\"/members/\(obama)/photos\""))
+        func addPhoto(_ name: String) throws -> ConsoleClient.Reply {
+            let photo = try Data(contentsOf: URL(fileURLWithPath: TestResources.fixture(name)))
+            let (body, type) = ConsoleClient.multipart(
+                fields: [("csrf", ana.csrf ?? "")], files: [(field: "photo", filename: name, type: "image/jpeg", data: photo)])
+            return try ana.request("POST", "/members/\(obama)/photos", body: body, contentType: type)
+        }
+        func templates() throws -> Int? { try console.cli(["status", "--json"]).jsonLines.first?["templates"] as? Int }
+        let templatesBefore = try #require(try templates())
+        let added = try addPhoto("obama2.jpg")
+        #expect(added.status == 303 && added.headers["location"] == "/members/\(obama)?done=photos", "\(added.status) \(added.text.prefix(300))")
+        #expect(try templates() == templatesBefore + 1)
+        let wrongFace = try addPhoto("biden.jpg")
+        #expect((400..<500).contains(wrongFace.status) && wrongFace.text.contains("role=\"alert\""), "\(wrongFace.status)")
+        #expect(try templates() == templatesBefore + 1)
+        #expect(try console.client("sam").request("POST", "/members/\(obama)/photos").status == 403, "staff add no photos")
         let notConfirmed = try ana.request(
             "POST", "/members/\(obama)/erase", body: Data("csrf=\(ana.csrf!)&confirm=yes".utf8),
             contentType: "application/x-www-form-urlencoded")
