@@ -118,7 +118,9 @@ struct ConsoleEndToEndTests {
         func templates() throws -> Int? { try console.cli(["status", "--json"]).jsonLines.first?["templates"] as? Int }
         let templatesBefore = try #require(try templates())
         let added = try addPhoto("obama2.jpg")
-        #expect(added.status == 303 && added.headers["location"] == "/members/\(obama)?done=photos", "\(added.status) \(added.text.prefix(300))")
+        #expect(
+            added.status == 303 && added.headers["location"] == "/members/\(obama)?done=photos", "\(added.status) \(added.text.prefix(300))"
+        )
         #expect(try templates() == templatesBefore + 1)
         let wrongFace = try addPhoto("biden.jpg")
         #expect((400..<500).contains(wrongFace.status) && wrongFace.text.contains("role=\"alert\""), "\(wrongFace.status)")
