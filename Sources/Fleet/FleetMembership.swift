@@ -25,11 +25,15 @@ public struct FleetMembership: Sendable, Equatable {
     /// For each door, the highest number of its rows this door has applied: a row at or
     /// below it is a replay (or out of order) and is refused.
     public var applied: [String: Int64]
+    /// The audit entry up to which photos added here (`subject.add_photos`) have reached
+    /// the hub: the copies of members given photos after it are given again.
+    public var photosGivenThrough: Int = 0
 
     public init(
         hub: String, fleetID: String, doorID: String, doorName: String, cursor: Int64 = 0, lastHeardAt: Double? = nil,
-        signedThrough: Int64 = 0, applied: [String: Int64] = [:]
+        signedThrough: Int64 = 0, applied: [String: Int64] = [:], photosGivenThrough: Int = 0
     ) {
+        self.photosGivenThrough = photosGivenThrough
         self.hub = hub
         self.fleetID = fleetID
         self.doorID = doorID
@@ -44,7 +48,7 @@ public struct FleetMembership: Sendable, Equatable {
     public var recordOfProcessingRecipient: String {
         let address = (try? HubAddress(parsing: hub))?.description ?? "PostgreSQL"
         return
-            "the fleet's hub (\(address)), a recipient of ciphertext only: each member's templates, profile and consent record sealed with the fleet key, which stays on the doors; in the clear only pseudonyms, times, door names and erasure reasons"
+            "the fleet's hub (\(address)), a recipient of ciphertext only: each member's templates, profile and consent record sealed with a key of its own, wrapped under the fleet's key epoch, whose keys stay on the doors; in the clear only pseudonyms, times, door names and erasure reasons"
     }
 
     public static func path(in location: VaultLocation) -> String { location.stateDirectory + "/" + fileName }
@@ -73,13 +77,14 @@ public struct FleetMembership: Sendable, Equatable {
         return FleetMembership(
             hub: hub, fleetID: fleet, doorID: door, doorName: name, cursor: Int64(cursor),
             lastHeardAt: object["last_heard_at"]?.doubleValue,
-            signedThrough: Int64(object["signed_through"]?.doubleValue ?? 0), applied: applied)
+            signedThrough: Int64(object["signed_through"]?.doubleValue ?? 0), applied: applied,
+            photosGivenThrough: Int(object["photos_given_through"]?.doubleValue ?? 0))
     }
 
     public func save(to location: VaultLocation) throws(FleetError) {
         var object: JSONObject = [
             "hub": .string(hub), "fleet_id": .string(fleetID), "door_id": .string(doorID), "door_name": .string(doorName),
-            "cursor": .int(Int(cursor)), "signed_through": .int(Int(signedThrough)),
+            "cursor": .int(Int(cursor)), "signed_through": .int(Int(signedThrough)), "photos_given_through": .int(photosGivenThrough),
             "applied": .object(JSONObject(applied.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.int(Int($0.value))) })),
         ]
         if let lastHeardAt { object["last_heard_at"] = .double(lastHeardAt) }

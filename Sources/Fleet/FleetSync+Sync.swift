@@ -76,6 +76,7 @@ extension FleetSync {
             for start in stride(from: 0, to: pending.count, by: Self.pageSize) {
                 try await push(Array(pending[start..<min(start + Self.pageSize, pending.count)]), hub: hub, session: session)
             }
+            try await givePhotos(hub, session: session)
         }
         // The audit chain is the DPO's copy, not the door's safety: a hub that refuses it
         // (a role without the table) is reported, and membership keeps syncing.
@@ -137,7 +138,16 @@ extension FleetSync {
                 case .subject(let sealed):
                     session.known.insert(change.subject)
                     if change.originDoor != door { session.enrolledElsewhere?.insert(change.subject) }
-                    guard !erasedHere.contains(subject), try !registry.vault.exists(subject) else { continue }
+                    guard !erasedHere.contains(subject) else { continue }
+                    guard try !registry.vault.exists(subject) else {
+                        // A member held here whose copy another door gave again: photos added there.
+                        if change.originDoor != door, let copy = open(sealed, of: change, subject: subject) {
+                            try Self.$applyingHubChanges.withValue(true) {
+                                _ = try registry.adoptAddedTemplates(copy, fromDoor: change.originDoor)
+                            }
+                        }
+                        continue
+                    }
                     if let copy = open(sealed, of: change, subject: subject) { copies.append((copy, change.originDoor)) }
                 case .erasure(let reason):
                     // Copies before it first: an erasure is never overtaken by an older copy.
@@ -208,7 +218,7 @@ extension FleetSync {
     /// door are this door's own business, as on a single box, and comparing each
     /// pushed face with every member made the first push of a large membership
     /// quadratic (100,000 subjects: 16 minutes, most of them searching).
-    private func push(_ subjects: [String], hub: HubConnection, session: SyncSession) async throws {
+    private func push(_ subjects: [String], hub: HubConnection, session: SyncSession, replacing: Bool = false) async throws {
         var sealed: [(subject: String, id: SubjectID, copy: FleetCopy, sealed: [UInt8])] = []
         var copyKeys: [String: WrappedCopyKey] = [:]
         var confirmed: [String: Set<String>] = [:]
@@ -241,7 +251,10 @@ extension FleetSync {
             let elsewhere = session.enrolledElsewhere ?? []
             var refused: [(SubjectID, SubjectID)] = []
             var accepted: [(subject: String, detail: String, sealed: [UInt8], at: Double)] = []
-            for entry in sealed {
+            for entry in sealed where replacing {
+                accepted.append((entry.subject, "", entry.sealed, now))
+            }
+            for entry in sealed where !replacing {
                 // Never the subject itself: a copy from before version 3 that another door
                 // enrolled is signed again by a door that holds it.
                 // Nor the members an admin confirmed to be other people (`enrol --different-from`).
@@ -256,7 +269,7 @@ extension FleetSync {
                 row.copyKey = copyKeys[row.subject]
                 return row
             }
-            let added = try await hub.addSubjects(rows, door: door)
+            let added = try await hub.addSubjects(rows, door: door, replacing: replacing)
             session.known.formUnion(added)
             self.state.withLock { $0.pushed += added.count }
             return refused
@@ -269,6 +282,28 @@ extension FleetSync {
                 "fleet: an enrolment here was refused: the face is already a member of the fleet",
                 metadata: ["fleet.subject": "\(id)", "fleet.member": "\(duplicate)"])
         }
+    }
+
+    /// Gives the hub again the copies of this door's members given photos here since the
+    /// last time (`subject.add_photos` in the audit log), replacing its own rows: the
+    /// other doors add the new templates. A member another door enrolled keeps the
+    /// photos at this door only (its row is that door's), which the log says.
+    private func givePhotos(_ hub: HubConnection, session: SyncSession) async throws {
+        let (door, marker) = state.withLock { ($0.membership.doorID, $0.membership.photosGivenThrough) }
+        let (through, subjects) = try registry.photosAdded(after: marker)
+        guard through > marker else { return }
+        let origins = try await hub.origins(of: subjects.map(\.rawValue))
+        let own = subjects.map(\.rawValue).filter { origins[$0] == door }
+        for subject in subjects.map(\.rawValue) where origins[subject].map({ $0 != door }) == true {
+            logger.warning(
+                "fleet: photos were added here to a member another door enrolled; they stay at this door (add them at that door for the whole fleet)",
+                metadata: ["fleet.subject": "\(subject)"])
+        }
+        for start in stride(from: 0, to: own.count, by: Self.pageSize) {
+            try await push(Array(own[start..<min(start + Self.pageSize, own.count)]), hub: hub, session: session, replacing: true)
+        }
+        state.withLock { $0.membership.photosGivenThrough = through }
+        saveMembership(force: true)
     }
 
     /// The member of `elsewhere` whose face is closest to `descriptor` within

@@ -351,9 +351,10 @@ extension HubConnection {
     }
 
     /// Adds subjects' sealed copies, signed, except those the hub holds signed or has
-    /// erased; a copy from before version 3 is signed over. Must run inside
+    /// erased; a copy from before version 3 is signed over, and with `replacing` this
+    /// door's own copy too (photos added to the member here). Must run inside
     /// `inWriteTransaction`. Returns the subjects added.
-    func addSubjects(_ subjects: [SignedRow], door: String) async throws(FleetError) -> Set<String> {
+    func addSubjects(_ subjects: [SignedRow], door: String, replacing: Bool = false) async throws(FleetError) -> Set<String> {
         guard !subjects.isEmpty else { return [] }
         let added = try await rows(
             """
@@ -366,7 +367,7 @@ extension HubConnection {
             ORDER BY n.door_seq
             ON CONFLICT (subject) DO UPDATE SET sealed = EXCLUDED.sealed, origin_door = EXCLUDED.origin_door,
                 enrolled_at = EXCLUDED.enrolled_at, door_seq = EXCLUDED.door_seq, proof = EXCLUDED.proof
-            WHERE fleet_subject.proof IS NULL
+            WHERE fleet_subject.proof IS NULL OR (\(replacing) AND fleet_subject.origin_door = \(door))
             RETURNING subject
             """, doing: "add subjects to")
         let names: [String] = try added.map { row throws(FleetError) in try decode(row, as: String.self) }
@@ -374,6 +375,15 @@ extension HubConnection {
         try await addCopyKeys(subjects.compactMap { addedSubjects.contains($0.subject) ? $0.copyKey : nil })
         if !added.isEmpty { try await notify() }
         return addedSubjects
+    }
+
+    /// The door that gave the hub each of `subjects`' copies (absent: no copy).
+    func origins(of subjects: [String]) async throws(FleetError) -> [String: String] {
+        guard !subjects.isEmpty else { return [:] }
+        let rows = try await rows(
+            "SELECT subject, origin_door FROM fleet_subject WHERE subject = ANY(\(subjects)::text[])", doing: "read the copies' doors on")
+        return Dictionary(
+            try rows.map { row throws(FleetError) in try decode(row, as: (String, String).self) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The members the hub holds that another door enrolled: the faces a door's own

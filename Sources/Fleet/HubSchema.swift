@@ -252,10 +252,11 @@ enum HubSchema {
         ]
         for table in ["fleet_subject", "fleet_erasure", "fleet_withdrawal"] {
             policies.append((table, "write", "INSERT", "WITH CHECK (origin_door = \(mine))"))
-            // A copy only over an unsigned one. An erasure or a withdrawal also over a row
+            // A copy only over an unsigned one, or its own door's. An erasure or a withdrawal also over a row
             // that does not verify: its key (the subject; the subject and purpose) keeps its
             // meaning, and a forged row must not block the genuine one.
-            let over = table == "fleet_subject" ? "proof IS NULL" : "true"
+            // A door also replaces its own copy (photos added to the member there).
+            let over = table == "fleet_subject" ? "proof IS NULL OR origin_door = \(mine)" : "true"
             policies.append((table, "sign", "UPDATE", "USING (\(over)) WITH CHECK (origin_door = \(mine) AND proof IS NOT NULL)"))
         }
         statements += tables.map { "ALTER TABLE \($0) ENABLE ROW LEVEL SECURITY" }

@@ -14,7 +14,10 @@ struct AdminSocketEndToEndTests {
         let facegate = FacegateProcess()
         var daemon: DaemonProcess!
 
-        init(denyList: Bool = true) throws {
+        /// `door: false` runs the daemon without a camera (`--source none`): the socket
+        /// tests that never look at a decision leave the CPU to the rest of the run (a
+        /// door looping its clip in real time detects faces all test long).
+        init(denyList: Bool = true, door: Bool = true) throws {
             fixture = try ConsentFixture { text in
                 var text = text.replacingOccurrences(of: "admin_group = \"facegate-admin\"", with: "admin_group = \"staff\"")
                 if denyList {
@@ -28,9 +31,8 @@ struct AdminSocketEndToEndTests {
             let made = try facegate.run(["make-clip", "--output", clip, TestResources.fixture("obama3.jpg") + ":1:160", "blank:1"])
             #expect(made.status == 0, "\(made.stderr)")
             daemon = try DaemonProcess(
-                arguments: [
-                    "--source", "y4m:" + clip, "--loop", "--realtime", "--policy", fixture.policyPath, "--admin-idle-timeout", "2",
-                    "--log-level", "warning",
+                arguments: (door ? ["--source", "y4m:" + clip, "--loop", "--realtime"] : ["--source", "none"]) + [
+                    "--policy", fixture.policyPath, "--admin-idle-timeout", "2", "--log-level", "warning",
                 ],
                 socketPath: fixture.socketPath)
         }
@@ -135,7 +137,7 @@ struct AdminSocketEndToEndTests {
         "a caller who is neither root, the service user nor an admin is refused by SO_PEERCRED; refusals, reads and malformed lines are audited, a flood bounded"
     )
     func refusesOtherUsers() throws {
-        let appliance = try Appliance(denyList: false)
+        let appliance = try Appliance(denyList: false, door: false)
         // The server narrows its socket to 0660 just after it starts listening: wait for
         // that, then let the file permissions through, so that the peer check is what
         // refuses (a connect refused by the file mode never reaches the daemon).
@@ -172,7 +174,7 @@ struct AdminSocketEndToEndTests {
 
     @Test("two admins enable the deny-list through the socket under one DPIA reference; the running door follows")
     func enableByTwoAdmins() throws {
-        let appliance = try Appliance(denyList: false)
+        let appliance = try Appliance(denyList: false, door: false)
         let first = try appliance.cli(["denylist", "enable", "--dpia", "DPIA-2026-009", "--reason", "fights at the door"])
         #expect(first.status == 0 && first.stdout.contains("another admin must ask too"), "\(first.stdout)\(first.stderr)")
         #expect(try appliance.cli(["status", "--json"]).jsonLines.first?["deny_list"] as? String == "disabled")
@@ -191,7 +193,7 @@ struct AdminSocketEndToEndTests {
         "while the daemon holds the state directory, restore and a second daemon are refused; once it stops, a restored backup keeps the erasures made since"
     )
     func stateDirectoryLock() throws {
-        let appliance = try Appliance(denyList: false)
+        let appliance = try Appliance(denyList: false, door: false)
         let policy = ["--policy", appliance.fixture.policyPath]
         let obama = try appliance.enrolObama()
         let backup = appliance.fixture.directory.file("before-erasure.sqlite")
@@ -267,7 +269,7 @@ struct AdminSocketEndToEndTests {
 
     @Test("malformed, oversized, binary, silent, vanishing and 200 concurrent clients: the daemon keeps serving and loses nothing")
     func robustness() throws {
-        let appliance = try Appliance(denyList: false)
+        let appliance = try Appliance(denyList: false, door: false)
         let obama = try appliance.enrolObama()
         let path = appliance.fixture.socketPath
 
@@ -325,7 +327,7 @@ struct AdminSocketEndToEndTests {
         "40,000 generated messages (valid, mutated, random): every one answered, no crash, no hang, and no memory kept after the first 10,000"
     )
     func fuzz() throws {
-        let appliance = try Appliance(denyList: false)
+        let appliance = try Appliance(denyList: false, door: false)
         let pid = appliance.daemon.process.processIdentifier
         var generator = SplitMix64(seed: 20_261_123)
         let valid = [
@@ -421,7 +423,7 @@ struct AdminSocketEndToEndTests {
         "hostile text in every socket field that reaches SQL, sent round after round, is answered each time; the daemon's memory stops growing after the first rounds"
     )
     func hostileTextMemory() throws {
-        let appliance = try Appliance(denyList: false)
+        let appliance = try Appliance(denyList: false, door: false)
         let pid = appliance.daemon.process.processIdentifier
         let obama = try appliance.enrolObama()
         let socket = try #require(RawAdminSocket(path: appliance.fixture.socketPath, receiveTimeout: 30))

@@ -230,12 +230,12 @@ struct ConsoleEndToEndTests {
         #expect(console.daemon.stop() == 0)
     }
 
-    @Test("after 100 uploads no byte of the photo is on the disk, in the state directory or any temporary directory")
+    @Test("after 30 uploads no byte of the photo is on the disk, in the state directory or any temporary directory")
     func noPhotoOnDisk() throws {
         let console = try Console(accounts: [("sam", "staff")])
         let photo = try console.photo("obama2.jpg")
         let started = Date()
-        for _ in 0..<100 {
+        for _ in 0..<30 {
             let reply = try console.identify("obama2.jpg", as: "sam")
             #expect(reply.status == 200)
         }

@@ -300,6 +300,29 @@ struct FleetEndToEndTests {
         #expect(try hub.psql("SELECT COUNT(*) FROM fleet_refusal") == "0")
     }
 
+    @Test("photos added to a member at the door that enrolled them reach every door, and a door joining later")
+    func addedPhotosReachEveryDoor() throws {
+        let (hub, main, side) = try Self.twoRunningDoors()
+        let obama = try main.enrol("Barack Obama", ["obama.jpg"])
+        #expect(side.wait { side.subjects == [obama] } != nil, "\(side.fleet)")
+        func templates(_ door: Door) -> Int? { try? door.cli(["status", "--json"]).jsonLines.first?["templates"] as? Int }
+        #expect(templates(side) == 1)
+        let added = try main.cli(["add-photos", "--subject", obama, TestResources.fixture("obama2.jpg")])
+        #expect(added.status == 0, "\(added.stdout)\(added.stderr)")
+        #expect(templates(main) == 2)
+        #expect(side.wait(seconds: 15) { templates(side) == 2 } != nil, "\(side.fleet)")
+        let audit = try side.cli(["export", "audit"]).jsonLines
+        #expect(audit.contains { $0["action"] as? String == "subject.adopt_photos" && $0["subject"] as? String == obama })
+        // A door joining now adopts the member with both templates.
+        let late = try Door()
+        try Self.copyKey(from: main, to: late)
+        let token = try #require(try main.cli(["fleet", "token", "--json"]).jsonLines.first?["token"] as? String)
+        #expect(try late.cli(["fleet", "join", "--hub", hub.url, "--token", token, "--name", "late"]).status == 0)
+        try late.start()
+        #expect(late.wait { templates(late) == 2 } != nil, "\(late.subjects) \(late.fleet)")
+        #expect(side.fleet["rejected_rows"] as? Int == 0 && late.fleet["rejected_rows"] as? Int == 0, "\(side.fleet)")
+    }
+
     @Test(
         "a hub that goes down and comes back again and again, at any moment of the doors' reconnecting: every door resumes syncing"
     )

@@ -16,6 +16,38 @@ extension ConsentRegistry {
             subject: subject, profile: try vault.profile(of: subject), descriptors: try vault.descriptors(of: subject), consent: consent)
     }
 
+    /// The members given photos here after audit entry `seq` (`subject.add_photos`), and
+    /// the last such entry: the fleet gives their copies to the hub again.
+    public func photosAdded(after seq: Int) throws -> (through: Int, subjects: [SubjectID]) {
+        let rows = try vault.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT seq, subject_id FROM audit_entry WHERE action = 'subject.add_photos' AND seq > ? ORDER BY seq",
+                arguments: [seq])
+        }
+        let subjects = rows.compactMap { row -> SubjectID? in (row["subject_id"] as String?).flatMap(SubjectID.init) }
+        return (rows.last?["seq"] ?? seq, Array(Set(subjects)).sorted())
+    }
+
+    /// Adds to a member this door holds the templates a newer copy from another door
+    /// carries and this door lacks (photos added there), under the consent in force,
+    /// audited (`subject.adopt_photos`, actor `fleet`, with the origin door). Returns how
+    /// many were added.
+    @discardableResult
+    public func adoptAddedTemplates(_ copy: FleetCopy, fromDoor door: String) throws -> Int {
+        guard try vault.exists(copy.subject), let consent = activeConsent(of: copy.subject) else { return 0 }
+        let held = try vault.descriptors(of: copy.subject)
+        defer { held.forEach { $0.wipe() } }
+        // Compared in place: an exact copy of a template is at distance 0.
+        let new = copy.descriptors.filter { descriptor in !held.contains { $0.distance(to: descriptor) == 0 } }
+        guard !new.isEmpty else { return 0 }
+        _ = try vault.addTemplates(new, to: copy.subject) { db in
+            try self.audit.append(
+                actor: "fleet", action: "subject.adopt_photos", subject: copy.subject,
+                details: ["templates": .int(new.count), "consent_record": .string(consent.record), "origin_door": .string(door)], in: db)
+        }
+        return new.count
+    }
+
     /// Stores a subject enrolled at another door, under the same pseudonym and consent
     /// record, with an audit entry naming the door. Returns false, storing nothing,
     /// when this door already holds the subject or has erased it (its journal wins:
