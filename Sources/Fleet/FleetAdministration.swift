@@ -95,7 +95,7 @@ public enum FleetAdministration {
             }
             return
         }
-        guard let key = FleetEpochs.openToken(carried.sealed, epoch: carried.epoch, token: token, fleetID: fleetID) else {
+        guard let key = FleetEpochs.openToken(carried.sealed, epoch: carried.epoch, token: token, fleetID: fleetID, root: root) else {
             throw FleetError(
                 .invalidToken, "the key epoch this join token carries does not open with it: make a new token with `facegate fleet token`")
         }
@@ -137,6 +137,7 @@ public enum FleetAdministration {
             let unsigned = try await hub.unsignedRows()
             // Nil on a hub its owner has not upgraded to version 4 yet.
             let epochs = try? await hub.epochs()
+            let random = (try? await hub.epochsRandom()) ?? false
             return [
                 "fleet": .string(membership.fleetID),
                 "hub": .string(address.description),
@@ -164,6 +165,9 @@ public enum FleetAdministration {
                             "at": .string(Timestamp.iso8601(rejection.at)),
                         ]
                     }),
+                // False for a fleet made before version 4: its epochs come from the fleet key,
+                // and its hub's backups do not expire with them.
+                "key_epochs_expire": .bool(epochs != nil && random),
                 "key_epochs": epochs.map { epochs in
                     .array(
                         epochs.map { epoch in

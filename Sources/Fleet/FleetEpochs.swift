@@ -45,15 +45,24 @@ public final class FleetEpochs: @unchecked Sendable {
         var fleet: String
         var current: Int
         var epochs: [Entry]
+        /// False for a fleet made before epochs, whose first epoch is computed from the
+        /// fleet key. A door holding random epochs never goes back to that on a hub's
+        /// word.
+        var random: Bool?
     }
 
     public let fleetID: String
+    /// Whether the chain began from a random key (`fleet init` since version 4): then a
+    /// hub that says the fleet has no epochs, or derives them from the fleet key, is not
+    /// believed.
+    public let random: Bool
     private let root: SecretKey
     private let directory: KeyDirectory
     private let state: Mutex<State>
 
-    private init(fleetID: String, root: SecretKey, directory: KeyDirectory, state: State) {
+    private init(fleetID: String, random: Bool, root: SecretKey, directory: KeyDirectory, state: State) {
         self.fleetID = fleetID
+        self.random = random
         self.root = root
         self.directory = directory
         self.state = Mutex(state)
@@ -61,10 +70,10 @@ public final class FleetEpochs: @unchecked Sendable {
 
     /// A door's first epoch key (from `fleet init`, or a join token), saved at once.
     public static func create(
-        epoch: Int, key: SecretKey, fleetID: String, root: SecretKey, directory: KeyDirectory
+        epoch: Int, key: SecretKey, fleetID: String, random: Bool = true, root: SecretKey, directory: KeyDirectory
     ) throws(FleetError) -> FleetEpochs {
         let epochs = FleetEpochs(
-            fleetID: fleetID, root: root, directory: directory,
+            fleetID: fleetID, random: random, root: root, directory: directory,
             state: State(current: epoch, keys: [epoch: key], deadlines: [:], destroyed: []))
         try epochs.save()
         return epochs
@@ -100,7 +109,7 @@ public final class FleetEpochs: @unchecked Sendable {
         guard state.keys[state.current] != nil else {
             throw FleetError(.fleetState, "'\(path)' lacks the key of its current epoch \(file.current): copy it from a door of the fleet")
         }
-        return FleetEpochs(fleetID: fleetID, root: root, directory: directory, state: state)
+        return FleetEpochs(fleetID: fleetID, random: file.random ?? true, root: root, directory: directory, state: state)
     }
 
     /// The first epoch of a fleet made before epochs existed: computed from the fleet key,
@@ -131,23 +140,26 @@ public final class FleetEpochs: @unchecked Sendable {
     }
 
     /// The current epoch's key sealed for a join token: the joining door starts there.
-    func sealedCurrent(forToken token: String) -> (epoch: Int, sealed: [UInt8]) {
-        state.withLock { state in
-            let key = state.keys[state.current]!
-            return (
-                state.current,
-                key.sealed(with: Self.tokenKey(token, fleetID: fleetID), associatedData: Self.tokenBinding(fleetID, state.current))
-            )
+    public func sealedCurrent(forToken token: String) -> (epoch: Int, sealed: [UInt8]) {
+        let tokenKey = Self.tokenKey(token, fleetID: fleetID, root: root)
+        defer { tokenKey.wipe() }
+        return state.withLock { state in
+            (state.current, state.keys[state.current]!.sealed(with: tokenKey, associatedData: Self.tokenBinding(fleetID, state.current)))
         }
     }
 
-    /// The epoch key a join token carries, or nil when it is not sealed for this token.
-    static func openToken(_ sealed: [UInt8], epoch: Int, token: String, fleetID: String) -> SecretKey? {
-        SecretKey.opening(sealed, with: tokenKey(token, fleetID: fleetID), associatedData: tokenBinding(fleetID, epoch))
+    /// The epoch key a join token carries, or nil when it is not sealed for this token
+    /// and fleet key.
+    public static func openToken(_ sealed: [UInt8], epoch: Int, token: String, fleetID: String, root: SecretKey) -> SecretKey? {
+        let tokenKey = tokenKey(token, fleetID: fleetID, root: root)
+        defer { tokenKey.wipe() }
+        return SecretKey.opening(sealed, with: tokenKey, associatedData: tokenBinding(fleetID, epoch))
     }
 
-    private static func tokenKey(_ token: String, fleetID: String) -> SecretKey {
-        SecretKey.hashing(Array(token.utf8), context: Array("facegate/fleet-join-epoch/v1|\(fleetID)".utf8))
+    /// The key a join token's epoch is sealed with: the token keyed with the fleet key, so
+    /// that a token read or leaked with the hub's rows opens nothing without the fleet key.
+    private static func tokenKey(_ token: String, fleetID: String, root: SecretKey) -> SecretKey {
+        root.next(context: Array("facegate/fleet-join-epoch/v2|\(fleetID)|\(token)".utf8))
     }
 
     private static func tokenBinding(_ fleetID: String, _ epoch: Int) -> [UInt8] {
@@ -160,7 +172,7 @@ public final class FleetEpochs: @unchecked Sendable {
         state.withLock { state in
             guard epoch > state.current, var key = state.keys[state.current] else { return false }
             for number in (state.current + 1)...epoch {
-                key = key.next(context: Array("facegate/fleet-epoch/v1|\(fleetID)|\(number)".utf8))
+                key = key.next(context: Self.chainContext(fleetID, number))
                 state.keys[number] = key
             }
             state.current = epoch
@@ -196,6 +208,27 @@ public final class FleetEpochs: @unchecked Sendable {
         }
     }
 
+    /// The copy key of `subject` wrapped under `epoch`, a later epoch than this door's
+    /// (a door began it since this door's step): its key is computed on trial and the
+    /// door moves there only when the value opens, so a row claiming a far epoch moves
+    /// nothing. Returns whether the door moved.
+    func unwrapAhead(_ wrapped: [UInt8], epoch: Int, subject: String, maxStep: Int) -> (key: SecretKey?, moved: Bool) {
+        let trial: SecretKey? = state.withLock { state in
+            guard epoch > state.current, epoch - state.current <= maxStep, var key = state.keys[state.current] else { return nil }
+            for number in (state.current + 1)...epoch { key = key.next(context: Self.chainContext(fleetID, number)) }
+            return key
+        }
+        guard let trial, let opened = SecretKey.opening(wrapped, with: trial, associatedData: copyKeyBinding(subject, epoch)) else {
+            return (nil, false)
+        }
+        trial.wipe()
+        return (opened, advance(to: epoch))
+    }
+
+    private static func chainContext(_ fleetID: String, _ number: Int) -> [UInt8] {
+        Array("facegate/fleet-epoch/v1|\(fleetID)|\(number)".utf8)
+    }
+
     /// `copyKey` wrapped under the current epoch for `subject`'s row.
     public func wrap(_ copyKey: SecretKey, subject: String) -> (epoch: Int, wrapped: [UInt8]) {
         state.withLock { state in
@@ -221,7 +254,7 @@ public final class FleetEpochs: @unchecked Sendable {
                         epoch: number,
                         sealed: state.keys[number].map { Data($0.sealed(with: root, associatedData: Self.fileBinding(fleetID, number))) },
                         destroyAfter: state.deadlines[number])
-                })
+                }, random: random)
         }
         do {
             let encoder = JSONEncoder()

@@ -39,14 +39,21 @@ public struct FleetKey: Sendable {
         SealedBox.open(sealed, key: key, associatedData: associatedData("subject", [subject]))
     }
 
-    /// A subject's copy sealed with a key of its own (`copyKey`, wrapped under the fleet's
-    /// key epoch: `FleetEpochs`), bound to the fleet and the pseudonym: hub schema 4 on.
+    /// A subject's copy sealed with its own key (`copyKey`, wrapped under the fleet's key
+    /// epoch: `FleetEpochs`) mixed with the fleet key, bound to the fleet and the
+    /// pseudonym: hub schema 4 on. Both keys are needed: an epoch key that leaked (a join
+    /// token read off the hub) opens nothing without the fleet key, and the fleet key
+    /// opens nothing once the epoch is destroyed.
     func seal(_ plaintext: [UInt8], subject: String, copyKey: SecretKey) -> [UInt8] {
-        SealedBox.seal(plaintext, key: copyKey, associatedData: associatedData("copy", [subject]))
+        let cipher = key.mixed(with: copyKey, context: associatedData("copy", [subject]))
+        defer { cipher.wipe() }
+        return SealedBox.seal(plaintext, key: cipher, associatedData: associatedData("copy", [subject]))
     }
 
     func open(_ sealed: [UInt8], subject: String, copyKey: SecretKey) -> SecureBuffer? {
-        SealedBox.open(sealed, key: copyKey, associatedData: associatedData("copy", [subject]))
+        let cipher = key.mixed(with: copyKey, context: associatedData("copy", [subject]))
+        defer { cipher.wipe() }
+        return SealedBox.open(sealed, key: cipher, associatedData: associatedData("copy", [subject]))
     }
 
     /// An entry of a door's audit chain (its export lines), or the door's public key (`seq` nil).

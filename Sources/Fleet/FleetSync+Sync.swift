@@ -68,6 +68,8 @@ extension FleetSync {
         }
         try await stepEpochs(hub)
         try await pull(hub, session: session)
+        try await settleErasures(hub, session: session)
+        if full, state.withLock({ $0.hubHasEpochs }) { try await hub.clearExpiredTokenKeys(at: clock.now()) }
         if full || changedHere {
             let held = try registry.heldSubjects().map(\.rawValue).filter { !session.known.contains($0) }
             let unknown = try await hub.unknownSubjects(among: held)
@@ -150,6 +152,7 @@ extension FleetSync {
                     }
                     if let copy = open(sealed, of: change, subject: subject) { copies.append((copy, change.originDoor)) }
                 case .erasure(let reason):
+                    session.erasuresSeen.append((change.sequence, change.at, change.originDoor))
                     // Copies before it first: an erasure is never overtaken by an older copy.
                     try adopt(&copies)
                     session.known.remove(change.subject)

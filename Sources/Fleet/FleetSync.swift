@@ -64,6 +64,9 @@ public final class FleetSync: Service, Sendable {
         /// Whether the hub has the key epochs' tables (version 4); a hub its owner has not
         /// upgraded yet gets copies sealed with the fleet key, as before.
         var hubHasEpochs = true
+        /// The epochs this door began (since it started): an epoch row in its name that it
+        /// did not write is not taken as covering its own erasures.
+        var epochsBegunHere = Set<Int>()
         var connected = false
         var savedAt: Double = 0
         var adopted = 0
@@ -142,6 +145,7 @@ public final class FleetSync: Service, Sendable {
     private func watchHold() async {
         while !Task.isCancelled {
             checkHold()
+            expireEpochKeys()
             try? await Task.sleep(for: .milliseconds(250))
         }
     }
@@ -251,7 +255,16 @@ public final class FleetSync: Service, Sendable {
         // raced an operator restoring the hub (a door reconnecting between the dump's
         // data and its indexes created an index the dump then failed to create).
         let upgraded = meta.schemaVersion >= HubSchema.version ? true : try await addMissingTables(hub)
-        state.withLock { $0.hubHasEpochs = upgraded || meta.schemaVersion >= 4 }
+        let hubHasEpochs = upgraded || meta.schemaVersion >= 4
+        // A door whose epochs began from a random key joined a fleet of version 4 or later:
+        // a hub that says otherwise would have it seal copies with the fleet key alone.
+        if !hubHasEpochs, state.withLock({ $0.epochs?.random }) == true {
+            throw FleetError(
+                .integrityFailure,
+                "the hub \(address) says the fleet's tables are of version \(meta.schemaVersion), older than the key epochs this door joined with; check who writes to the hub (nothing was given to it)"
+            )
+        }
+        state.withLock { $0.hubHasEpochs = hubHasEpochs }
     }
 
     /// A hub made by an earlier version gets the tables it lacks (idempotent). A role

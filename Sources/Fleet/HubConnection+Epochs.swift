@@ -9,15 +9,17 @@ extension HubConnection {
         var number: Int
         /// The newest erasure (its sequence number) before the epoch began.
         var afterSeq: Int64
+        /// The door that began it.
+        var begunBy: String
         var destroyAfter: Double?
     }
 
     func epochs() async throws(FleetError) -> [HubEpoch] {
-        try await rows("SELECT epoch, after_seq, destroy_after FROM fleet_epoch ORDER BY epoch", doing: "read the key epochs of").map {
-            row throws(FleetError) in
-            let (epoch, after, deadline) = try decode(row, as: (Int32, Int64, Double?).self)
-            return HubEpoch(number: Int(epoch), afterSeq: after, destroyAfter: deadline)
-        }
+        try await rows("SELECT epoch, after_seq, begun_by, destroy_after FROM fleet_epoch ORDER BY epoch", doing: "read the key epochs of")
+            .map { row throws(FleetError) in
+                let (epoch, after, door, deadline) = try decode(row, as: (Int32, Int64, String, Double?).self)
+                return HubEpoch(number: Int(epoch), afterSeq: after, begunBy: door, destroyAfter: deadline)
+            }
     }
 
     /// Whether the fleet's first epoch key was random (`fleet init` since version 4), or
@@ -27,13 +29,17 @@ extension HubConnection {
         return try rows.first.map { row throws(FleetError) in try decode(row, as: Bool.self) } ?? false
     }
 
-    /// Records that `epoch` began (nothing when another door began it first).
-    func beginEpoch(_ epoch: Int, afterSeq: Int64, door: String, at now: Double) async throws(FleetError) {
-        try await rows(
+    /// Records that `epoch` began (nothing when another door began it first). Returns
+    /// whether this call began it.
+    @discardableResult
+    func beginEpoch(_ epoch: Int, afterSeq: Int64, door: String, at now: Double) async throws(FleetError) -> Bool {
+        guard let epoch = Int32(exactly: epoch) else { throw FleetError(.integrityFailure, "key epoch \(epoch) is out of range") }
+        return try await !rows(
             """
-            INSERT INTO fleet_epoch (epoch, after_seq, begun_by, begun_at) VALUES (\(Int32(epoch)), \(afterSeq), \(door), \(now))
-            ON CONFLICT (epoch) DO NOTHING
-            """, doing: "begin a key epoch on")
+            INSERT INTO fleet_epoch (epoch, after_seq, begun_by, begun_at) VALUES (\(epoch), \(afterSeq), \(door), \(now))
+            ON CONFLICT (epoch) DO NOTHING RETURNING epoch
+            """, doing: "begin a key epoch on"
+        ).isEmpty
     }
 
     /// Every epoch up to `epoch` must be destroyed by `deadline` (never moved later).
@@ -41,7 +47,7 @@ extension HubConnection {
         try await rows(
             """
             UPDATE fleet_epoch SET destroy_after = LEAST(COALESCE(destroy_after, 'Infinity'), \(deadline))
-            WHERE epoch <= \(Int32(epoch)) AND COALESCE(destroy_after, 'Infinity') > \(deadline)
+            WHERE epoch <= \(Int32(clamping: epoch)) AND COALESCE(destroy_after, 'Infinity') > \(deadline)
             """, doing: "record a key epoch's deadline on")
     }
 
@@ -51,11 +57,15 @@ extension HubConnection {
         return try rows.first.map { row throws(FleetError) in try decode(row, as: (Int64, Double).self) }
     }
 
-    /// Copy keys wrapped under one of `epochs` (older ones this door still holds), at most `limit`.
-    func copyKeys(under epochs: [Int], limit: Int) async throws(FleetError) -> [WrappedCopyKey] {
+    /// Copy keys wrapped under one of `epochs` (older ones this door still holds), in the
+    /// pseudonyms' order after `after`, at most `limit`.
+    func copyKeys(under epochs: [Int], after: String, limit: Int) async throws(FleetError) -> [WrappedCopyKey] {
         guard !epochs.isEmpty else { return [] }
         return try await rows(
-            "SELECT subject, epoch, wrapped FROM fleet_copy_key WHERE epoch = ANY(\(epochs.map(Int32.init))::integer[]) LIMIT \(limit)",
+            """
+            SELECT subject, epoch, wrapped FROM fleet_copy_key
+            WHERE epoch = ANY(\(epochs.map { Int32(clamping: $0) })::integer[]) AND subject > \(after) ORDER BY subject LIMIT \(limit)
+            """,
             doing: "read the copies' keys of"
         ).map { row throws(FleetError) in
             let (subject, epoch, wrapped) = try decode(row, as: (String, Int32, ByteBuffer).self)
@@ -90,6 +100,14 @@ extension HubConnection {
                 \(keys.map { ByteBuffer(bytes: $0.wrapped) })::bytea[])
             ON CONFLICT (subject) DO UPDATE SET epoch = EXCLUDED.epoch, wrapped = EXCLUDED.wrapped
             """, doing: "add the copies' keys to")
+    }
+
+    /// Clears the epoch keys of join tokens that expired unspent: a dump of the hub made
+    /// after that holds none.
+    func clearExpiredTokenKeys(at now: Double) async throws(FleetError) {
+        try await rows(
+            "UPDATE fleet_join_token SET sealed_epoch_key = NULL WHERE sealed_epoch_key IS NOT NULL AND used_by IS NULL AND expires_at <= \(now)",
+            doing: "clear expired join tokens on")
     }
 
     /// The epoch key a valid, unspent join token carries, sealed for the token.

@@ -186,6 +186,28 @@ enum HubSchema {
         "CREATE INDEX IF NOT EXISTS fleet_copy_key_epoch ON fleet_copy_key (epoch)",
         "ALTER TABLE fleet_meta ADD COLUMN IF NOT EXISTS epochs_random boolean NOT NULL DEFAULT false",
         "ALTER TABLE fleet_join_token ADD COLUMN IF NOT EXISTS epoch integer, ADD COLUMN IF NOT EXISTS sealed_epoch_key bytea",
+        // A deadline only comes closer, whoever writes it.
+        """
+        CREATE OR REPLACE FUNCTION fleet_epoch_deadline() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+            IF OLD.destroy_after IS NOT NULL AND (NEW.destroy_after IS NULL OR NEW.destroy_after > OLD.destroy_after) THEN
+                NEW.destroy_after := OLD.destroy_after;
+            END IF;
+            RETURN NEW;
+        END $$
+        """,
+        "CREATE OR REPLACE TRIGGER fleet_epoch_deadline BEFORE UPDATE ON fleet_epoch FOR EACH ROW EXECUTE FUNCTION fleet_epoch_deadline()",
+        // An erased subject's copy is never written again, by any statement.
+        """
+        CREATE OR REPLACE FUNCTION fleet_refuse_erased_copy() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT
+        AS $$ BEGIN
+            IF EXISTS (SELECT 1 FROM fleet_erasure WHERE subject = NEW.subject) THEN RETURN NULL; END IF;
+            RETURN NEW;
+        END $$
+        """,
+        """
+        CREATE OR REPLACE TRIGGER fleet_subject_not_erased BEFORE INSERT OR UPDATE ON fleet_subject FOR EACH ROW
+        EXECUTE FUNCTION fleet_refuse_erased_copy()
+        """,
         // The door a login role is (bound at `fleet join`, or by `fleet role`).
         """
         CREATE OR REPLACE FUNCTION fleet_door_of(role name) RETURNS text LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT
@@ -222,7 +244,10 @@ enum HubSchema {
             "GRANT UPDATE (used_by, sealed_epoch_key) ON fleet_join_token TO \(group)",
             "GRANT UPDATE (destroy_after) ON fleet_epoch TO \(group)",
             "GRANT UPDATE (epoch, wrapped) ON fleet_copy_key TO \(group)",
-            "GRANT UPDATE ON fleet_subject, fleet_erasure, fleet_withdrawal, fleet_audit_key TO \(group)",
+            "GRANT UPDATE ON fleet_erasure, fleet_withdrawal, fleet_audit_key TO \(group)",
+            // A copy's row: only what signing it again, or replacing its own, changes.
+            "REVOKE UPDATE ON fleet_subject FROM \(group)",
+            "GRANT UPDATE (sealed, origin_door, enrolled_at, door_seq, proof) ON fleet_subject TO \(group)",
             "GRANT DELETE ON fleet_subject TO \(group)",
             "GRANT USAGE ON SEQUENCE fleet_change_seq TO \(group)",
         ]

@@ -26,6 +26,9 @@ final class SyncSession: @unchecked Sendable {
     /// The row this door stopped at because its door's key is missing (`Verdict.wait`),
     /// recorded once.
     var waitingAt: Int64?
+    /// The erasures verified during the current sync (their hub numbers, times and
+    /// doors), for the key epochs (`settleErasures`).
+    var erasuresSeen: [(seq: Int64, at: Double, origin: String)] = []
     /// Rows refused during the current sync and their codes, listed on the hub at its end.
     var refusals: [(change: HubChange, code: String)] = []
 }

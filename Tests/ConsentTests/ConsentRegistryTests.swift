@@ -110,6 +110,26 @@ struct ConsentRegistryTests {
         #expect(try registry.visits(of: member.id) == [start, start + VisitLog.sameVisitSeconds])
     }
 
+    @Test("a settled decision's counter, quality bin and visit are written together; the visit only with analytics consent")
+    func decisionRecord() throws {
+        let fixture = try ConsentFixture()
+        let registry = try fixture.open()
+        let (member, _) = try registry.enrol(
+            ConsentFixture.request(purposes: ["entry", "attendance-analytics"]), embeddings: [VaultFixture.randomDescriptor()],
+            by: fixture.staff)
+        let (entryOnly, _) = try registry.enrol(
+            ConsentFixture.request("B"), embeddings: [VaultFixture.randomDescriptor()], by: fixture.staff)
+        let now = fixture.clock.now()
+        let quality = DecisionRecord.Quality(distance: 0.31, runnerUp: 0.7, threshold: 0.5, margin: 0.04)
+        #expect(try registry.visitLog.record(DecisionRecord(kind: "member", time: now, quality: quality, visitOf: member.id)))
+        #expect(try !registry.visitLog.record(DecisionRecord(kind: "member", time: now + 1, quality: quality, visitOf: entryOnly.id)))
+        #expect(try !registry.visitLog.record(DecisionRecord(kind: "unknown", time: now + 2)))
+        #expect(try registry.visits(of: member.id) == [now] && registry.visits(of: entryOnly.id).isEmpty)
+        let counts = try registry.statistics(days: 1)["counters"]?.arrayValue?.last?["counts"]
+        #expect(counts?["member"]?.intValue == 2 && counts?["unknown"]?.intValue == 1, "\(String(describing: counts))")
+        #expect(try registry.visitLog.quality().days.last?.histogram.total == 2)
+    }
+
     @Test("visits are recorded only with attendance-analytics consent")
     func visitsNeedConsent() throws {
         let fixture = try ConsentFixture()

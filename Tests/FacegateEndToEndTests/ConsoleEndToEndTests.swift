@@ -136,18 +136,24 @@ struct ConsoleEndToEndTests {
             "POST", "/api/v1/subjects/\(obama)/withdraw", body: Data(#"{"purposes":["attendance-analytics"]}"#.utf8),
             contentType: "application/json")
         #expect(withdrawn.status == 200 && withdrawn.json["erased"] as? Bool == false, "\(withdrawn.text)")
+        let auditBefore = try console.auditEntries().count
         let erased = try ana.request(
             "POST", "/members/\(obama)/erase", body: Data("csrf=\(ana.csrf!)&confirm=erase".utf8),
             contentType: "application/x-www-form-urlencoded")
         #expect(erased.status == 303)
+        // One click, one entry: the erasure, with the account and its role.
+        let click = try console.auditEntries().dropFirst(auditBefore).filter { $0["action"] as? String != "export.audit" }
+        #expect(click.map { $0["action"] as? String } == ["subject.erase"], "\(click)")
+        #expect((click.first?["details"] as? [String: Any]).flatMap { ($0["by"] as? [String: Any])?["role"] as? String } == "admin")
         let after = try #require((try console.identify("obama3.jpg", as: "sam").json["faces"] as? [[String: Any]])?.first)
         #expect(after["decision"] as? String == "unknown" && after["name"] == nil)
 
         let entries = try console.auditEntries()
         let commands = entries.filter { $0["action"] as? String == "admin.command" }
         #expect(
-            commands.contains {
-                $0["actor"] as? String == "console:ana" && ($0["details"] as? [String: Any])?["command"] as? String == "enrol"
+            entries.contains {
+                $0["action"] as? String == "subject.enrol" && $0["actor"] as? String == "console:ana"
+                    && (($0["details"] as? [String: Any])?["by"] as? [String: Any])?["role"] as? String == "admin"
             })
         #expect(
             commands.contains {

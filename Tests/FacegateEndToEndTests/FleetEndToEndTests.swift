@@ -381,8 +381,18 @@ struct FleetEndToEndTests {
         let biden = try main.enrol("Joe Biden", ["biden.jpg"])
         #expect(side.wait { Set(side.subjects) == [obama, biden] } != nil, "\(side.fleet)")
         #expect(try hub.psql("SELECT string_agg(DISTINCT epoch::text, ',') FROM fleet_copy_key") == "1")
-        // The hub's backup, as an operator's nightly dump would hold it: the erased
-        // member's copy and its key wrapped under epoch 1.
+        // A writer to the hub begins epoch 2 in the side door's name, claiming it came after
+        // every erasure there will ever be: the doors move to it (the copies are re-wrapped),
+        // and it must delay no erasure's deadline.
+        _ = try hub.psql(
+            """
+            INSERT INTO fleet_epoch (epoch, after_seq, begun_by, begun_at)
+            VALUES (2, 9000000000000000000, (SELECT door_id FROM fleet_door WHERE name = 'side'), 0)
+            """)
+        let forged = main.wait(seconds: 20) { (try? hub.psql("SELECT string_agg(DISTINCT epoch::text, ',') FROM fleet_copy_key")) == "2" }
+        #expect(forged != nil, "\(main.fleet)")
+        // The hub's backup, as an operator's nightly dump would hold it: the member's copy
+        // and its key wrapped under epoch 2.
         let fleetID = try hub.psql("SELECT fleet_id FROM fleet_meta")
         let backedUp = try hub.psql("SELECT encode(wrapped, 'hex') FROM fleet_copy_key WHERE subject = '\(obama)'")
         let wrapped = try #require(Self.bytes(hex: backedUp), "\(backedUp)")
@@ -391,31 +401,35 @@ struct FleetEndToEndTests {
             let key = try #require(root.withUnsafeBytes { SecretKey(bytes: $0) })
             let keys = KeyDirectory(path: door.fixture.stateDirectory + "/keys")
             let epochs = try #require(try FleetEpochs.load(fleetID: fleetID, root: key, directory: keys), "no key epochs at the door")
-            return epochs.unwrap(wrapped, epoch: 1, subject: obama) != nil
+            return epochs.unwrap(wrapped, epoch: 2, subject: obama) != nil
         }
-        #expect(try opens(at: main) && opens(at: side), "the backup's copy key opens while epoch 1 is held")
+        #expect(try opens(at: main) && opens(at: side), "the backup's copy key opens while epoch 2 is held")
 
         #expect(try side.cli(["erase", obama]).status == 0)
         let moved = main.wait(seconds: 20) {
-            (try? hub.psql("SELECT MAX(epoch) FROM fleet_epoch")) == "2"
-                && (try? hub.psql("SELECT epoch FROM fleet_copy_key WHERE subject = '\(biden)'")) == "2"
+            (try? hub.psql("SELECT MAX(epoch) FROM fleet_epoch")) == "3"
+                && (try? hub.psql("SELECT epoch FROM fleet_copy_key WHERE subject = '\(biden)'")) == "3"
                 && (try? hub.psql("SELECT COUNT(*) FROM fleet_copy_key WHERE subject = '\(obama)'")) == "0"
         }
-        #expect(moved != nil, "the erasure began epoch 2 and the remaining copy was re-wrapped: \(main.fleet)")
-        // Epoch 1 is due backup_days (30) after the erasure, not before.
-        let deadline = Double(try hub.psql("SELECT destroy_after FROM fleet_epoch WHERE epoch = 1")) ?? 0
-        #expect(abs(deadline - Date().timeIntervalSince1970 - 30 * 86400) < 600, "epoch 1 is due at \(deadline)")
-        #expect(try opens(at: main) && opens(at: side), "before the deadline the doors keep epoch 1")
+        #expect(moved != nil, "the erasure began epoch 3 and the remaining copy was re-wrapped: \(main.fleet)")
+        // Epochs 1 and 2 are due backup_days (30) after the erasure, not before, and the
+        // hub lets no one move the deadline later.
+        let deadline = Double(try hub.psql("SELECT destroy_after FROM fleet_epoch WHERE epoch = 2")) ?? 0
+        #expect(abs(deadline - Date().timeIntervalSince1970 - 30 * 86400) < 600, "epoch 2 is due at \(deadline)")
+        _ = try hub.psql("UPDATE fleet_epoch SET destroy_after = 1e18 WHERE epoch = 2")
+        #expect(Double(try hub.psql("SELECT destroy_after FROM fleet_epoch WHERE epoch = 2")) == deadline)
+        #expect(try opens(at: main) && opens(at: side), "before the deadline the doors keep epoch 2")
 
         // The deadline passes (the hub's record is moved to it, as time would).
-        _ = try hub.psql("UPDATE fleet_epoch SET destroy_after = \(Date().timeIntervalSince1970 - 1) WHERE epoch = 1")
+        _ = try hub.psql("UPDATE fleet_epoch SET destroy_after = \(Date().timeIntervalSince1970 - 1) WHERE epoch <= 2")
         let destroyed = main.wait(seconds: 20) { ((try? opens(at: main)) == false) && ((try? opens(at: side)) == false) }
-        #expect(destroyed != nil, "every door destroyed epoch 1: the backup's copy of the erased member opens nowhere")
-        #expect(main.fleet["key_epoch"] as? Int == 2 && main.fleet["key_epochs_held"] as? [Int] == [2], "\(main.fleet)")
+        #expect(destroyed != nil, "every door destroyed epoch 2: the backup's copy of the erased member opens nowhere")
+        #expect(main.fleet["key_epoch"] as? Int == 3 && main.fleet["key_epochs_held"] as? [Int] == [3], "\(main.fleet)")
         let status = try main.cli(["fleet", "status", "--json"]).jsonLines.first ?? [:]
-        #expect((status["key_epochs"] as? [[String: Any]])?.compactMap { $0["epoch"] as? Int } == [1, 2], "\(status)")
+        #expect((status["key_epochs"] as? [[String: Any]])?.compactMap { $0["epoch"] as? Int } == [1, 2, 3], "\(status)")
+        #expect(status["key_epochs_expire"] as? Bool == true)
 
-        // A door joining now starts at epoch 2 from its token, and adopts the member who stayed.
+        // A door joining now starts at epoch 3 from its token, and adopts the member who stayed.
         let late = try Door()
         try Self.copyKey(from: main, to: late)
         let token = try #require(try main.cli(["fleet", "token", "--json"]).jsonLines.first?["token"] as? String)

@@ -276,12 +276,25 @@ struct FleetHubSecurityEndToEndTests {
         #expect(refused("INSERT INTO fleet_copy_key (subject, epoch, wrapped) VALUES ('\(biden)', 1, \(proof))"))
         main.stop()
         side.stop()
-        // A hub of version 3 whose owner has not upgraded it, and doors whose roles cannot:
-        // the doors warn and go on syncing, the copies sealed with the fleet key as before.
+        // The hub now says it is of version 3, without the key epochs' tables, to doors
+        // that joined with epochs: they would seal copies with the fleet key alone, so
+        // they give the hub nothing and say why.
         _ = try hub.psql("DROP TABLE fleet_copy_key; DROP TABLE fleet_epoch; UPDATE fleet_meta SET schema_version = 3")
         try main.start()
-        try side.start()
+        let refusedDowngrade = main.wait(seconds: 20) {
+            (main.fleet["last_error"] as? String)?.contains("older than the key epochs") == true
+        }
+        #expect(refusedDowngrade != nil, "\(main.fleet)")
         let again = try Self.enrol(main, "Barack Obama", "obama2.jpg")
+        usleep(1_500_000)
+        #expect(try hub.psql("SELECT COUNT(*) FROM fleet_subject WHERE subject = '\(again)'") == "0")
+        main.stop()
+        // Doors that joined before key epochs (no epochs file) on a hub its owner has not
+        // upgraded, and whose roles cannot: they warn and go on syncing, the copies sealed
+        // with the fleet key as before.
+        for door in [main, side] { try FileManager.default.removeItem(atPath: door.fixture.stateDirectory + "/keys/fleet-epochs") }
+        try main.start()
+        try side.start()
         #expect(side.wait(seconds: 20) { side.subjects.contains(again) } != nil, "\(side.fleet)")
         #expect(try hub.psql("SELECT schema_version FROM fleet_meta") == "3")
         main.stop()

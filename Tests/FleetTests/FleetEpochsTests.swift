@@ -70,6 +70,27 @@ struct FleetEpochsTests {
         #expect(loaded.destroyExpired(now: 5000).isEmpty)
     }
 
+    @Test("a join token's epoch key opens with the token and the fleet key together, with neither alone")
+    func joinToken() throws {
+        let epochs = try FleetEpochs.create(epoch: 3, key: .random(), fleetID: Self.fleet, root: root, directory: keys)
+        let token = "0123456789abcdef0123456789abcdef"
+        let carried = epochs.sealedCurrent(forToken: token)
+        #expect(carried.epoch == 3)
+        let opened = try #require(FleetEpochs.openToken(carried.sealed, epoch: 3, token: token, fleetID: Self.fleet, root: root))
+        // The joining door, starting from it, reads what the door wraps.
+        let other = TemporaryDirectory(prefix: "fgep")
+        let joined = try FleetEpochs.create(
+            epoch: 3, key: opened, fleetID: Self.fleet, root: root, directory: KeyDirectory(path: other.path + "/keys"))
+        let wrapped = epochs.wrap(.random(), subject: Self.subject)
+        #expect(joined.unwrap(wrapped.wrapped, epoch: 3, subject: Self.subject) != nil)
+        // Someone who read the token and the hub's row, without the fleet key: nothing.
+        #expect(FleetEpochs.openToken(carried.sealed, epoch: 3, token: token, fleetID: Self.fleet, root: .random()) == nil)
+        #expect(
+            FleetEpochs.openToken(carried.sealed, epoch: 3, token: "ffffffffffffffffffffffffffffffff", fleetID: Self.fleet, root: root)
+                == nil)
+        #expect(FleetEpochs.openToken(carried.sealed, epoch: 2, token: token, fleetID: Self.fleet, root: root) == nil)
+    }
+
     @Test("the epochs file opens only with its fleet key and for its fleet, and says what to do otherwise")
     func wrongKeyOrFleet() throws {
         _ = try FleetEpochs.create(epoch: 1, key: .random(), fleetID: Self.fleet, root: root, directory: keys)

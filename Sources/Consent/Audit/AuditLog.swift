@@ -51,6 +51,8 @@ public final class AuditLog: Sendable {
         in db: Database
     ) throws -> AuditEntry {
         let actor = Self.printable(actor)
+        var details = details
+        if let by = AuditAttribution.current, details["by"] == nil { details["by"] = .object(by) }
         let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1")
         let seq = (last?["seq"] as Int? ?? 0) + 1
         let previous = last.map { [UInt8]($0["hash"] as Data) } ?? AuditEntry.genesisHash

@@ -34,7 +34,9 @@ extension ConsentRegistry {
     /// many were added.
     @discardableResult
     public func adoptAddedTemplates(_ copy: FleetCopy, fromDoor door: String) throws -> Int {
-        guard try vault.exists(copy.subject), let consent = activeConsent(of: copy.subject) else { return 0 }
+        guard copy.consent.subject == copy.subject, copy.consent.isActive(at: clock.now()), try vault.exists(copy.subject),
+            let consent = activeConsent(of: copy.subject)
+        else { return 0 }
         let held = try vault.descriptors(of: copy.subject)
         defer { held.forEach { $0.wipe() } }
         // Compared in place: an exact copy of a template is at distance 0.

@@ -10,9 +10,14 @@ extension VisitLog {
     /// Counts one member decision (best distance `distance`, second-nearest subject at
     /// `runnerUp` when a 1:N search found one) into the day of `time`.
     public func recordQuality(distance: Double, runnerUp: Double?, threshold: Double, margin: Double, at time: Double) throws {
-        let day = String(Timestamp.iso8601(time).prefix(10))
-        let low = QualityReport.isLowMargin(distance: distance, runnerUp: runnerUp, threshold: threshold, margin: margin)
-        try vault.write { db in try QualityStore.add(day: day, bin: DistanceHistogram.bin(for: distance), lowMargin: low, in: db) }
+        let quality = DecisionRecord.Quality(distance: distance, runnerUp: runnerUp, threshold: threshold, margin: margin)
+        try vault.write { db in try Self.addQuality(quality, day: Self.day(of: time), in: db) }
+    }
+
+    static func addQuality(_ quality: DecisionRecord.Quality, day: String, in db: Database) throws {
+        let low = QualityReport.isLowMargin(
+            distance: quality.distance, runnerUp: quality.runnerUp, threshold: quality.threshold, margin: quality.margin)
+        try QualityStore.add(day: day, bin: DistanceHistogram.bin(for: quality.distance), lowMargin: low, in: db)
     }
 
     /// The report over the latest day with decisions and the `QualityReport.learningDays` before it.

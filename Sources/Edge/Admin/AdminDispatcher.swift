@@ -1,3 +1,4 @@
+import Consent
 public import FaceEngine
 public import FacegateCore
 
@@ -56,8 +57,12 @@ public struct AdminDispatcher: Sendable {
         }
         let run: @Sendable () throws -> JSONValue = {
             do {
-                let result = try operations.perform(command, images: images, caller: caller, hub: hub)
-                operations.auditCommand(name.rawValue, caller: caller, outcome: "ok")
+                // The command's own entries carry who ran it (`AuditAttribution`); one that
+                // writes none gets the generic entry.
+                let result = try AuditAttribution.$current.withValue(ApplianceOperations.attribution(of: caller)) {
+                    try operations.perform(command, images: images, caller: caller, hub: hub)
+                }
+                if !name.auditsItself { operations.auditCommand(name.rawValue, caller: caller, outcome: "ok") }
                 return result
             } catch let error as AdminError where error.code == .invalidRequest {
                 throw error  // malformed arguments: nothing was done

@@ -180,6 +180,22 @@ public enum AdminCommand: Sendable, Equatable {
             }
         }
 
+        /// Whether a successful run writes an audit entry of its own for the action
+        /// (`subject.erase`, `export.audit`, `card.set`, …), carrying who ran it: then no
+        /// generic `admin.command` entry repeats it. A refusal or failure is always audited
+        /// as `admin.command`. Commands whose entry depends on the answer (`identify`
+        /// records a match only; `subjects` and `stats` only when names are shown) keep
+        /// the generic one.
+        public var auditsItself: Bool {
+            switch self {
+            case .enrol, .addPhotos, .erase, .withdraw, .cardSet, .incidentAdd, .doorConfirm, .denyListPropose,
+                .denyListApprove, .denyListReject, .denyListRenew, .denyListLift, .denyListEnable, .denyListDisable, .exportConsentLog,
+                .exportAudit, .exportFleetAudit, .exportRecordOfProcessing, .exportImpactAssessment, .exportSubject, .policyReload:
+                true
+            default: false
+            }
+        }
+
         /// False for answers from memory (`status`): they never wait behind blocking work.
         public var blocks: Bool { self != .status }
 

@@ -8,11 +8,16 @@ extension ApplianceOperations {
     public func auditCommand(_ command: String, caller: Caller, outcome: String) {
         guard command != "status" else { return }
         var details: JSONObject = ["command": .string(command), "outcome": .string(outcome)]
-        switch caller {
-        case .user(let user): details["uid"] = .int(Int(user.uid))
-        case .console(let account): details["role"] = .string(account.role.rawValue)
-        }
+        for entry in Self.attribution(of: caller).entries { details[entry.key] = entry.value }
         audit(caller.actor, "admin.command", details)
+    }
+
+    /// What the audit records of a caller beside its name: the uid, or the console role.
+    public static func attribution(of caller: Caller) -> JSONObject {
+        switch caller {
+        case .user(let user): ["uid": .int(Int(user.uid))]
+        case .console(let account): ["role": .string(account.role.rawValue)]
+        }
     }
 
     /// Audits what the admin request log summed up for `caller` (`AdminRequestLog`).

@@ -43,23 +43,21 @@ final class DecisionRecorder: Sendable {
         // Latency is a face's, from its frame: a card or a timeout has none.
         if event.track != nil { counters.sample("decision", milliseconds: event.latencyMilliseconds) }
         emit(event)
+        // The counter, the day's recognition quality (a bin of best distances and a
+        // low-margin count, no subject) and a member's visit: one transaction.
+        var record = DecisionRecord(kind: event.decision.kind.rawValue, time: event.time)
+        if event.decision.kind == .member || event.decision.kind == .alert, let distance = event.decision.distance {
+            let rule = registry.recognitionRule
+            record.quality = DecisionRecord.Quality(
+                distance: Double(distance), runnerUp: event.decision.runnerUp.map(Double.init), threshold: rule.threshold,
+                margin: rule.margin)
+        }
+        if event.decision.kind.opensDoor { record.visitOf = event.decision.subject }
         do {
-            try registry.count(event.decision.kind.rawValue, at: event.time)
-            if event.decision.kind == .member || event.decision.kind == .alert, let distance = event.decision.distance {
-                // The day's recognition quality: a bin of best distances and a low-margin count, no subject.
-                let rule = registry.recognitionRule
-                try registry.visitLog.recordQuality(
-                    distance: Double(distance), runnerUp: event.decision.runnerUp.map(Double.init), threshold: rule.threshold,
-                    margin: rule.margin, at: event.time)
-            }
-            if event.decision.kind.opensDoor {
-                if let subject = event.decision.subject {
-                    try registry.recordVisit(of: subject, decision: event.decision.kind.rawValue, at: event.time)
-                }
-                relay?.fire(event)
-            }
+            try registry.visitLog.record(record)
         } catch {
             logger.error("recording a decision failed", metadata: ["error": "\(error)"])
         }
+        if event.decision.kind.opensDoor { relay?.fire(event) }
     }
 }

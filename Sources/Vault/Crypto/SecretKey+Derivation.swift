@@ -14,15 +14,22 @@ extension SecretKey {
         return next
     }
 
-    /// A key computed from a secret text (a one-time join token) and `context`, with
-    /// BLAKE2b: the token's holder computes it, the hub (which keeps the token's SHA-256)
-    /// cannot.
-    public static func hashing(_ secret: [UInt8], context: [UInt8]) -> SecretKey {
+    /// A key computed from this key and `other` together (BLAKE2b keyed with this key
+    /// over `other`'s bytes and `context`): neither alone gives it. The fleet's copies are
+    /// sealed with the fleet key mixed with each copy's own key, so that an epoch key
+    /// without the fleet key opens nothing.
+    public func mixed(with other: SecretKey, context: [UInt8]) -> SecretKey {
         Sodium.ensureReady()
-        let key = SecretKey(storage: SecureBuffer(count: byteCount))
-        let message = context + [0] + secret
-        _ = crypto_generichash(key.storage.base.assumingMemoryBound(to: UInt8.self), byteCount, message, UInt64(message.count), nil, 0)
-        return key
+        let mixed = SecretKey(storage: SecureBuffer(count: Self.byteCount))
+        // The message (the other key, then the context) in secure memory, wiped with it.
+        let message = SecureBuffer(count: other.storage.count + context.count)
+        defer { message.wipe() }
+        message.bytes.copyMemory(from: UnsafeRawBufferPointer(other.storage.bytes))
+        context.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: message.bytes[other.storage.count...]).copyMemory(from: $0) }
+        _ = crypto_generichash(
+            mixed.storage.base.assumingMemoryBound(to: UInt8.self), Self.byteCount, message.base.assumingMemoryBound(to: UInt8.self),
+            UInt64(message.count), storage.base.assumingMemoryBound(to: UInt8.self), storage.count)
+        return mixed
     }
 
     /// This key sealed with `key` (XChaCha20-Poly1305), bound to `associatedData`.
