@@ -98,7 +98,13 @@ public struct AdminSocketServer: Service {
                             try channel.pipeline.syncOperations.addHandler(
                                 IdleStateHandler(readTimeout: .seconds(limits.idleTimeoutSeconds)))
                             try channel.pipeline.syncOperations.addHandler(IdleCloser(activity: activity))
-                            let wrapped = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                            // Torn down when dropped: a connection accepted just as the daemon stops
+                            // reaches a server loop that has ended, and a wrapper that must be
+                            // finished by hand then stopped the daemon with a precondition failure
+                            // ("Deinited NIOAsyncWriter without calling finish()", seen in CI on
+                            // SIGTERM right after a client connected). Deprecated for that default;
+                            // it is the one wanted here.
+                            let wrapped = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(synchronouslyWrapping: channel)
                             return (wrapped, peer, activity)
                         }
                     }
