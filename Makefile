@@ -16,7 +16,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 SWIFT ?= swift
 RELEASE_BIN = .build/release/facegate
 
-.PHONY: all deps test-deps models fixtures test-venv build release test lint format demo bench benchmarks compare clean help \
+.PHONY: all deps test-deps models fixtures libosdp test-venv build release test lint format demo bench benchmarks compare clean help \
 	uml-kernel test-camera check-arm64 benchmark-faces benchmark calibration
 
 all: build
@@ -27,6 +27,7 @@ help:
 	@echo "make deps      install the Debian packages a door needs (root or sudo); make test-deps adds the tests' own"
 	@echo "make models    fetch dlib's models from PyPI into $(FACEGATE_MODELS)"
 	@echo "make fixtures  fetch the test photos from PyPI into $(FACEGATE_FIXTURES)"
+	@echo "make libosdp   build libosdp (the OSDP link to the access panel) from its pinned PyPI source into .cache/libosdp"
 	@echo "make test-venv Selenium and Schemathesis from PyPI into $(TEST_VENV) (browser test, API fuzzing)"
 	@echo "make uml-kernel  the camera tests' kernel (User-Mode Linux with vivid), cached in /var/cache/facegate-uml"
 	@echo "make test-camera only the camera tests (facegate on vivid, inside User-Mode Linux)"
@@ -59,6 +60,11 @@ fixtures:
 	    face_recognition==1.3.0 'face_recognition-1.3.0/tests/test_images/*' \
 	    insightface==2.1 'insightface-2.1/insightface/data/images/t1.jpg'
 
+# libosdp, for the COSDP shim: a static library built from its PyPI source
+# distribution, pinned by digest; Package.swift reads it from .cache/libosdp.
+libosdp:
+	@scripts/build-libosdp.sh "$(CURDIR)/.cache/libosdp"
+
 # The browser test (Selenium driving Debian's chromium) and the API fuzz run
 # (Schemathesis) take their Python packages from this venv; the stamp makes a second
 # run instant, and a changed requirements file rebuilds the venv from scratch.
@@ -73,10 +79,10 @@ $(TEST_VENV)/.installed: $(TEST_REQUIREMENTS)
 	"$(TEST_VENV)/bin/pip" install --quiet --disable-pip-version-check --no-deps -r $(TEST_REQUIREMENTS)
 	touch "$@"
 
-build: deps
+build: deps libosdp
 	$(SWIFT) build
 
-release: deps
+release: deps libosdp
 	$(SWIFT) build -c release
 
 # FACEGATE_REQUIRE_BROWSER=1: the browser and fuzz tests fail, not skip, when
@@ -86,14 +92,16 @@ release: deps
 # (each fleet test starts a cluster of its own: initdb in /tmp, a Unix socket only);
 # FACEGATE_REQUIRE_CGROUP=1: the pixel-budget test fails, not skips, without a writable
 # cgroup v1 memory hierarchy (root), where it holds the daemon to 1 GiB;
+# FACEGATE_REQUIRE_OSDP=1: the access-panel tests fail, not skip, without libosdp's
+# control panel (its Python binding, in the test venv);
 # FACEGATE_REQUIRE_CAMERA=1: the camera tests fail, not skip, without their kernel,
 # which is built (once per machine, cached outside the clone) in the background while
 # Swift builds, under nice.
-test: test-deps models fixtures test-venv lint
+test: test-deps models fixtures libosdp test-venv lint
 	scripts/uml/build-kernel.sh --background
 	$(SWIFT) build --build-tests
 	scripts/uml/build-kernel.sh --wait
-	FACEGATE_REQUIRE_BROWSER=1 FACEGATE_REQUIRE_RTSP=1 FACEGATE_REQUIRE_HUB=1 FACEGATE_REQUIRE_CGROUP=1 FACEGATE_REQUIRE_CAMERA=1 FACEGATE_REQUIRE_SHARED=1 \
+	FACEGATE_REQUIRE_BROWSER=1 FACEGATE_REQUIRE_RTSP=1 FACEGATE_REQUIRE_HUB=1 FACEGATE_REQUIRE_CGROUP=1 FACEGATE_REQUIRE_CAMERA=1 FACEGATE_REQUIRE_SHARED=1 FACEGATE_REQUIRE_OSDP=1 \
 	    $(SWIFT) test --skip-build
 
 # The camera tests' kernel: User-Mode Linux 6.1 with vivid (scripts/uml/), in
@@ -101,7 +109,7 @@ test: test-deps models fixtures test-venv lint
 uml-kernel:
 	scripts/uml/build-kernel.sh
 
-test-camera: test-deps models fixtures uml-kernel
+test-camera: test-deps models fixtures libosdp uml-kernel
 	$(SWIFT) build --build-tests
 	FACEGATE_REQUIRE_CAMERA=1 $(SWIFT) test --skip-build --filter CameraEndToEndTests
 
@@ -109,7 +117,7 @@ test-camera: test-deps models fixtures uml-kernel
 # test target, e.g. `make test-vault`, `make test-consent`, `make test-console`.
 TEST_AREAS := face-engine:FaceEngineTests edge:EdgeTests consent:ConsentTests console:ConsoleTests vault:VaultTests \
 	fleet:FleetTests tools:FacegateToolsTests end-to-end:FacegateEndToEndTests
-$(foreach area,$(TEST_AREAS),$(eval test-$(word 1,$(subst :, ,$(area))): models fixtures ; \
+$(foreach area,$(TEST_AREAS),$(eval test-$(word 1,$(subst :, ,$(area))): models fixtures libosdp ; \
 	$$(SWIFT) build --build-tests && $$(SWIFT) test --skip-build --filter '^$(word 2,$(subst :, ,$(area)))\.'))
 
 # Not part of `make test` (about 4 min of emulated CPU): the shim's HOG boxes and

@@ -118,6 +118,17 @@ let package = Package(
         // An RTSP camera as packed RGB frames in memory: C over GStreamer behind an opaque
         // handle, so that GLib's types never reach Swift.
         .target(name: "CRTSP", dependencies: ["CGStreamer"]),
+        // libosdp (Apache-2.0), built from its pinned PyPI source into .cache/libosdp by
+        // scripts/build-libosdp.sh (`make libosdp`, which every build target runs first),
+        // behind a shim of an opaque handle and code + message errors: an OSDP reader.
+        .target(
+            name: "COSDP",
+            cSettings: [.unsafeFlags(["-I", Context.packageDirectory + "/.cache/libosdp/include"])],
+            linkerSettings: [
+                .unsafeFlags(["-L", Context.packageDirectory + "/.cache/libosdp/lib"]),
+                .linkedLibrary("osdp"),
+            ]
+        ),
         // Linux calls Swift cannot make directly: variadic prctl/ioctl, SO_PEERCRED.
         .target(name: "CLinuxSupport"),
         // What every module shares: ordered JSON, timestamps, the user-facing error contract.
@@ -177,6 +188,13 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
+        // The serial link to the venue's access panel: an OSDP reader that sends card
+        // reads and hears the panel's LED and buzzer. Bits in, status out: no subject.
+        .target(
+            name: "PanelLink",
+            dependencies: ["COSDP", "FacegateCore"],
+            swiftSettings: strictSwift
+        ),
         // The daemon: capture, the recognition pipeline, the admin socket, the service.
         // It never writes a frame, so it has no frame writer (that is in FacegateTools).
         .target(
@@ -185,6 +203,7 @@ let package = Package(
                 "CLinuxSupport",
                 "CRTSP",
                 "CV4L2",
+                "PanelLink",
                 "FaceEngine",
                 "FacegateCore",
                 "Vault",

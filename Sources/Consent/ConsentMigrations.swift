@@ -123,5 +123,6 @@ enum ConsentMigrations {
         DenyListActivationStore.register(&migrator)
         ConsoleAccountStore.register(&migrator)
         QualityStore.register(&migrator)
+        PanelCredentialStore.register(&migrator)
     }
 }

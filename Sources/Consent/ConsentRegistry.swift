@@ -12,7 +12,7 @@ public import Vault
 ///
 /// The registry itself opens and closes, holds the policy in force, enrols, withdraws
 /// and erases; the other concerns are components sharing its vault, audit log, clock,
-/// policy and caches: `denyList`, `doorAlerts`, `visitLog`, `cards`, `accounts`,
+/// policy and caches: `denyList`, `doorAlerts`, `visitLog`, `cards`, `panelCredentials`, `accounts`,
 /// `exports` and `retentionSweep`. Its methods for those (`ConsentRegistry+Components.swift`) only
 /// forward to them.
 public final class ConsentRegistry: @unchecked Sendable {
@@ -31,6 +31,8 @@ public final class ConsentRegistry: @unchecked Sendable {
     public let retentionSweep: RetentionSweep
     /// Members' cards, stored as keyed digests.
     public let cards: MemberCards
+    /// The card numbers the door sends the venue's access panel for its members.
+    public let panelCredentials: PanelCredentials
     /// The web console's accounts (Argon2id password hashes) and API tokens (digests).
     public let accounts: ConsoleAccounts
     let clock: any WallClock
@@ -118,6 +120,7 @@ public final class ConsentRegistry: @unchecked Sendable {
         self.visitLog = visitLog
         let cards = MemberCards(vault: vault, audit: audit, clock: clock)
         self.cards = cards
+        panelCredentials = PanelCredentials(vault: vault, audit: audit, clock: clock)
         accounts = ConsoleAccounts(vault: vault, audit: audit, clock: clock)
         exports = ConsentExports(
             vault: vault, audit: audit, policies: policies, clock: clock, denyList: denyList, doorAlerts: doorAlerts, visitLog: visitLog,

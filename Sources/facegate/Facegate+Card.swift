@@ -51,8 +51,8 @@ extension Facegate {
     /// Members' cards, for card-and-face entry.
     struct Card: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Link or unlink a member's card (stored as a keyed digest, never in the clear).",
-            subcommands: [Set.self, Clear.self])
+            abstract: "Link or unlink a member's card (stored as a keyed digest, never in the clear); print their panel credential.",
+            subcommands: [Set.self, Clear.self, Panel.self])
 
         struct Set: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Link a card to an enrolled member, replacing theirs.")
@@ -83,6 +83,32 @@ extension Facegate {
                 ) {
                     result in result["cleared"]?.boolValue == true ? "unlinked the card of \(subject)" : "\(subject) had no card"
                 }
+            }
+        }
+    }
+}
+
+extension Facegate.Card {
+    /// The panel credential of a member, for the venue's access panel.
+    struct Panel: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a member's panel credential: the card number the door sends the venue's access panel for them (OSDP).",
+            discussion: """
+                A random number of the policy's [osdp] format and facility, made for this member once \
+                (now, if they have none) and never derived from their face or their own card. Enter it \
+                in the panel once, as you would a card. An erasure makes it unreadable and stops it \
+                being sent.
+                """)
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var state: StateOptions
+        @OptionGroup var options: AdminOptions
+        @Argument(help: ArgumentHelp("The subject's pseudonym.", valueName: "SUBJECT")) var subject: String
+
+        func run() async throws {
+            try await runAdmin(
+                .cardPanel(try AdminArguments.subject(parsing: subject)), global: global, state: state, json: options.json
+            ) { result in
+                "\(result["format"]?.stringValue ?? "?") facility \(result["facility"]?.intValue ?? 0) number \(result["number"]?.intValue ?? 0) (bits \(result["bits"]?.stringValue ?? "?"))"
             }
         }
     }

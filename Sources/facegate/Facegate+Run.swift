@@ -85,6 +85,9 @@ extension Facegate {
                         key: FleetAdministration.fleetKey(location: location, environment: ProcessEnvironment.current),
                         registry: registry, environment: ProcessEnvironment.current, logger: logger)
                 }
+                // The venue's access panel ([osdp]): members let in reach it as card reads.
+                let panel = try PanelLinkService.configured(
+                    policy: policy, registry: registry, environment: ProcessEnvironment.current, logger: logger)
                 let engine = try FaceEngine(models: try global.locateModels(), logger: logger)
                 // The door's decisions and alerts, live, for the console's door pages.
                 let doorEvents = DoorEventHub()
@@ -109,6 +112,7 @@ extension Facegate {
                         // pseudonym goes there only with their consent to a record of visits.
                         CommandOutput.json(event.json(showingSubject: event.decision.subject.map(registry.keepsVisits) ?? false))
                         doorEvents.publish(.decision(event))
+                        panel?.report(event)
                     }
                     // The source by its kind (and a folder by its number of photos), never by
                     // its path: file names are often people's names.
@@ -140,7 +144,7 @@ extension Facegate {
                 // holding the door's detector would stall the door for seconds.
                 let operations = ApplianceOperations(
                     registry: registry, models: engine.models, engine: try engine.makeSibling(), servesDoor: true, door: pipeline?.door,
-                    fleet: fleet, logger: logger)
+                    fleet: fleet, panel: panel, logger: logger)
                 var limits = AdminSocketServer.Limits()
                 limits.idleTimeoutSeconds = Int64(max(1, adminIdleTimeout))
                 let socketPath = AdminSocketPath.forDaemon(
@@ -165,6 +169,7 @@ extension Facegate {
                     .init(service: alerts),
                 ]
                 if let fleet { services.append(.init(service: fleet)) }
+                if let panel { services.append(.init(service: panel)) }
                 if let pipelineService {
                     services.append(
                         .init(service: pipelineService, successTerminationBehavior: keepServing ? .ignore : .gracefullyShutdownGroup))

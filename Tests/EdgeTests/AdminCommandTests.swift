@@ -70,6 +70,7 @@ struct AdminCommandTests {
         .doorAdmit(card: "99"),
         .cardSet(subject, card: "0451 7781"),
         .cardClear(subject),
+        .cardPanel(subject),
         .consoleUserAdd(
             name: "ada.lovelace", role: .admin, person: "Ada Lovelace", password: SecretBytes(utf8: "correct horse battery staple")),
         .consoleUserRemove(name: "ada.lovelace"),

@@ -150,6 +150,7 @@ final class ConsentCompanion: VaultCompanion, @unchecked Sendable {
         try VisitStore.deleteVisits(of: subject, in: db)
         try DenyListStore.deleteRows(of: subject, in: db)
         try CardStore.delete(of: subject, in: db)
+        try PanelCredentialStore.delete(of: subject, in: db)
         var details: JSONObject = ["reason": .string(reason.rawValue)]
         if reason == .withdrawal {
             details["purposes"] = .array((purposes ?? []).map(JSONValue.string))

@@ -185,12 +185,13 @@ extension Policy {
 
         let console = try Self.console(try root.table("console", required: false))
         let fleet = try Self.fleet(try root.table("fleet", required: false))
+        let osdp = try Self.osdp(try root.table("osdp", required: false))
 
         try root.rejectUnknownKeys()
         return Policy(
             appliance: appliance, controller: controller, recognition: recognition, retention: retention,
             consent: consent, purposes: purposes, notices: notices, audit: audit, denyList: denyList,
-            recordOfProcessing: ropa, console: console, fleet: fleet, sourcePath: path)
+            recordOfProcessing: ropa, console: console, fleet: fleet, osdp: osdp, sourcePath: path)
     }
 
     /// `[fleet]` (optional: a single box never reads it).

@@ -15,6 +15,8 @@ public struct Policy: Sendable, Equatable {
     public var recordOfProcessing: RecordOfProcessing
     public var console: Console
     public var fleet: Fleet
+    /// The link to the venue's access panel, when the door has one.
+    public var osdp: OSDP?
     /// The file this policy was read from.
     public var sourcePath: String
 

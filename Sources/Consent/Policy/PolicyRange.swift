@@ -53,4 +53,6 @@ enum PolicyRange {
     /// A 36-megapixel phone photo is under 20 MB as JPEG; 64 MB bounds what a request
     /// may make the daemon hold.
     static let maxUploadMB = 1...64
+    /// 127 (0x7F) is OSDP's broadcast address.
+    static let osdpAddress = 0...126
 }

@@ -95,6 +95,7 @@ extension AdminCommand {
         case .doorAdmit: self = .doorAdmit(card: try args.string("card"))
         case .cardSet: self = .cardSet(try args.subject(), card: try args.string("card"))
         case .cardClear: self = .cardClear(try args.subject())
+        case .cardPanel: self = .cardPanel(try args.subject())
         case .consoleUserAdd:
             self = .consoleUserAdd(
                 name: try args.string("name"), role: try args.consoleRole("role"), person: try args.string("person"),
@@ -133,7 +134,7 @@ extension AdminCommand {
             var object: JSONObject = ["subject": .string(subject.rawValue)]
             if detector != .auto { object["detector"] = .string(detector.rawValue) }
             return object
-        case .erase(let subject), .cardClear(let subject): return ["subject": .string(subject.rawValue)]
+        case .erase(let subject), .cardClear(let subject), .cardPanel(let subject): return ["subject": .string(subject.rawValue)]
         case .exportSubject(let subject, let format): return ["subject": .string(subject.rawValue), "format": .string(format.rawValue)]
         case .doorClaim(let card), .doorAdmit(let card): return ["card": .string(card)]
         case .cardSet(let subject, let card): return ["subject": .string(subject.rawValue), "card": .string(card)]

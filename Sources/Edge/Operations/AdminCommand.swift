@@ -83,6 +83,9 @@ public enum AdminCommand: Sendable, Equatable {
     case cardSet(SubjectID, card: String)
     /// Unlinks a subject's card.
     case cardClear(SubjectID)
+    /// The member's panel credential (issued now if they have none): what the venue
+    /// enters in its access panel once, for the door's OSDP link.
+    case cardPanel(SubjectID)
     /// Adds a web console account for one named person; its password is hashed
     /// (Argon2id) and wiped.
     case consoleUserAdd(name: String, role: ConsoleRole, person: String, password: SecretBytes)
@@ -136,6 +139,7 @@ public enum AdminCommand: Sendable, Equatable {
         case doorAdmit = "door.admit"
         case cardSet = "card.set"
         case cardClear = "card.clear"
+        case cardPanel = "card.panel"
         case stats
         case health
         case consoleUserAdd = "console.user.add"
@@ -167,7 +171,7 @@ public enum AdminCommand: Sendable, Equatable {
             switch self {
             case .status: [.staff, .admin, .dpo]
             case .identify, .incidentAdd, .doorAlerts, .doorConfirm, .doorClaim, .doorAdmit: [.staff, .admin]
-            case .enrol, .addPhotos, .erase, .withdraw, .purge, .cardSet, .cardClear, .denyListPropose, .denyListApprove,
+            case .enrol, .addPhotos, .erase, .withdraw, .purge, .cardSet, .cardClear, .cardPanel, .denyListPropose, .denyListApprove,
                 .denyListReject, .denyListRenew, .denyListEnable, .denyListDisable:
                 [.admin]
             case .subjects, .exportSubject, .stats, .health, .denyListList, .denyListLift: [.admin, .dpo]
@@ -250,6 +254,7 @@ public enum AdminCommand: Sendable, Equatable {
         case .doorAdmit: .doorAdmit
         case .cardSet: .cardSet
         case .cardClear: .cardClear
+        case .cardPanel: .cardPanel
         case .consoleUserAdd: .consoleUserAdd
         case .consoleUserRemove: .consoleUserRemove
         case .consoleUserList: .consoleUserList

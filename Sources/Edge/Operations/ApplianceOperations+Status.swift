@@ -33,6 +33,7 @@ extension ApplianceOperations {
             answer["erasure_journal"] = ["damaged": true, "problem": .string(damage), "deciding": false]
         }
         if let fleet { answer["fleet"] = fleet.report.json(now: registry.now) }
+        if let panel { answer["panel"] = .object(panel.json) }
         return .object(answer)
     }
 

@@ -28,13 +28,16 @@ public final class ApplianceOperations: @unchecked Sendable {
     public let door: DoorDesk?
     /// The daemon's sync with its fleet's hub, on a door that joined one.
     public let fleet: FleetSync?
+    /// The link to the venue's access panel, in a daemon whose policy has `[osdp]`.
+    public let panel: PanelLinkService?
 
     public init(
         registry: ConsentRegistry, models: ModelFiles, engine: FaceEngine? = nil, servesDoor: Bool = false, door: DoorDesk? = nil,
-        fleet: FleetSync? = nil, logger: Logger
+        fleet: FleetSync? = nil, panel: PanelLinkService? = nil, logger: Logger
     ) {
         self.registry = registry
         self.fleet = fleet
+        self.panel = panel
         self.models = models
         self.servesDoor = servesDoor || door != nil
         self.door = door
@@ -193,6 +196,14 @@ public final class ApplianceOperations: @unchecked Sendable {
             return ["subject": .string(subject.rawValue), "card": "set"]
         case .cardClear(let subject):
             return ["subject": .string(subject.rawValue), "cleared": .bool(try registry.cards.clear(subject, actor: caller.actor))]
+        case .cardPanel(let subject):
+            let issuing = registry.policy.panelCredentialFormat
+            var answer =
+                try registry.panelCredentials.credential(
+                    of: subject, issuing: issuing.format, facility: issuing.facility, actor: caller.actor.name
+                ).json.objectValue ?? [:]
+            answer["subject"] = .string(subject.rawValue)
+            return .object(answer)
         case .consoleUserAdd(let name, let role, let person, let password):
             return try addConsoleUser(name, role: role, person: person, password: password, caller: caller)
         case .consoleUserRemove(let name): return try removeConsoleUser(name, caller: caller)

@@ -1,4 +1,4 @@
-import FacegateCore
+public import FacegateCore
 
 #if canImport(Glibc)
     import Glibc
@@ -28,6 +28,11 @@ public struct KeyDirectory: Sendable {
     /// The fleet's key epochs this door holds (see `FleetEpochs`): rewritten as epochs
     /// begin and are destroyed, unlike the other key files.
     public static let fleetEpochsFileName = "fleet-epochs"
+
+    /// The OSDP Secure Channel base key shared with the venue's access panel: 32 hex
+    /// digits the venue writes (the panel's installer gives it), or its credential.
+    public static let osdpKeyFileName = "osdp-scbk"
+    public static let osdpKeyCredentialName = "facegate-osdp-scbk"
 
     public let path: String
 
@@ -120,6 +125,43 @@ public struct KeyDirectory: Sendable {
         return SecretKey(storage: try readKeyFile(file, expectedBytes: SecretKey.byteCount, checkPermissions: true))
     }
 
+    public var osdpKeyPath: String { path + "/" + Self.osdpKeyFileName }
+
+    /// Loads the OSDP key (16 bytes, written as 32 hex digits and perhaps a newline),
+    /// from its systemd credential or the key directory (checked like the other keys).
+    public func loadOSDPKey(environment: [String: String]) throws(VaultError) -> SecretBytes {
+        var file = osdpKeyPath
+        var checked = true
+        if let credentials = environment["CREDENTIALS_DIRECTORY"], !credentials.isEmpty,
+            access(credentials + "/" + Self.osdpKeyCredentialName, F_OK) == 0
+        {
+            file = credentials + "/" + Self.osdpKeyCredentialName
+            checked = false
+        }
+        let text = try readKeyFile(file, expectedBytes: 32, checkPermissions: checked, trailingNewline: true)
+        var key = [UInt8](repeating: 0, count: 16)
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 48...57: c - 48
+            case 97...102: c - 87
+            case 65...70: c - 55
+            default: nil
+            }
+        }
+        for index in 0..<16 {
+            guard let high = nibble(text.bytes[2 * index]), let low = nibble(text.bytes[2 * index + 1]) else {
+                key.withUnsafeMutableBytes { wipeMemory($0.baseAddress, $0.count) }
+                throw VaultError(
+                    .keyInvalid,
+                    "the OSDP key '\(file)' must be 32 hex digits (the panel's Secure Channel base key, SCBK); write it again with the key the panel holds"
+                )
+            }
+            key[index] = high << 4 | low
+        }
+        defer { key.withUnsafeMutableBytes { wipeMemory($0.baseAddress, $0.count) } }
+        return SecretBytes(key)
+    }
+
     /// Loads the audit signing key pair.
     public func loadSigningKey() throws(VaultError) -> SigningKeyPair {
         ProcessHardening.disableCoreDumps()
@@ -161,7 +203,10 @@ public struct KeyDirectory: Sendable {
         try checkOwner(of: file, info)
     }
 
-    private func readKeyFile(_ file: String, expectedBytes: Int, checkPermissions: Bool) throws(VaultError) -> SecureBuffer {
+    /// `trailingNewline`: a text key may end with one newline (not returned).
+    private func readKeyFile(
+        _ file: String, expectedBytes: Int, checkPermissions: Bool, trailingNewline: Bool = false
+    ) throws(VaultError) -> SecureBuffer {
         var info = stat()
         guard lstat(file, &info) == 0 else {
             if errno == ENOENT {
@@ -189,14 +234,21 @@ public struct KeyDirectory: Sendable {
                 "the key file '\(file)' is readable by group or others (mode \(mode)); run `chmod 400 \(file)` and check who could have copied it"
             )
         }
-        guard Int(info.st_size) == expectedBytes else {
+        let withNewline = trailingNewline && Int(info.st_size) == expectedBytes + 1
+        guard Int(info.st_size) == expectedBytes || withNewline else {
             throw VaultError(
                 .keyInvalid,
                 "the key file '\(file)' has \(info.st_size) bytes instead of \(expectedBytes); it is damaged or not a facegate key: restore it from your key backup"
             )
         }
-        let buffer = SecureBuffer(count: expectedBytes)
+        let buffer = SecureBuffer(count: Int(info.st_size))
         try FileSystem.readExactly(file, into: buffer.bytes)
+        if withNewline {
+            guard buffer.bytes[expectedBytes] == 0x0A else {
+                throw VaultError(
+                    .keyInvalid, "the key file '\(file)' has \(info.st_size) bytes instead of \(expectedBytes); write the key again")
+            }
+        }
         return buffer
     }
 }

@@ -1,0 +1,58 @@
+import FacegateCore
+
+extension Policy {
+    /// `[osdp]`: the door as a reader of the venue's access panel (OSDP, Secure
+    /// Channel always on). Absent: no panel link; a `member` decision runs only the
+    /// relay command. Its key is never in the policy: the systemd credential
+    /// `facegate-osdp-scbk`, else `keys/osdp-scbk` in the state directory.
+    public struct OSDP: Sendable, Equatable {
+        /// The serial device the panel's bus is on (an RS-485 adapter, a pty in tests).
+        public var device: String
+        public var baud: Int
+        /// The reader's address on the bus, as set in the panel.
+        public var address: Int
+        /// The format of the panel credentials sent (and issued).
+        public var format: WiegandFormat
+        /// The facility (site) code of the panel credentials issued.
+        public var facility: Int
+
+        /// The rates OSDP allows.
+        public static let baudRates = [9600, 19200, 38400, 57600, 115_200]
+        /// What `card panel` issues by when the policy has no `[osdp]` yet (the venue
+        /// entering credentials in the panel before the link is wired).
+        public static let defaultFormat = WiegandFormat.wiegand26
+        public static let defaultFacility = 0
+    }
+
+    /// The format and facility panel credentials are issued with.
+    public var panelCredentialFormat: (format: WiegandFormat, facility: Int) {
+        osdp.map { ($0.format, $0.facility) } ?? (OSDP.defaultFormat, OSDP.defaultFacility)
+    }
+
+    /// `[osdp]` (optional).
+    static func osdp(_ table: PolicyReader?) throws -> OSDP? {
+        guard var table else { return nil }
+        let device = try table.string("device")
+        guard device.hasPrefix("/") else {
+            throw ConsentError(.invalidPolicy, "policy: 'osdp.device' must be a device path such as \"/dev/ttyUSB0\" (got \"\(device)\")")
+        }
+        let baud = try table.integer("baud", default: 9600, range: 9600...115_200)
+        guard OSDP.baudRates.contains(baud) else {
+            throw ConsentError(
+                .invalidPolicy,
+                "policy: 'osdp.baud' must be one of \(OSDP.baudRates.map(String.init).joined(separator: ", ")) (got \(baud))")
+        }
+        let formatName = try table.string("format", default: OSDP.defaultFormat.rawValue)
+        guard let format = WiegandFormat(rawValue: formatName) else {
+            throw ConsentError(
+                .invalidPolicy,
+                "policy: 'osdp.format' must be one of \(WiegandFormat.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")) (got \"\(formatName)\")"
+            )
+        }
+        let settings = OSDP(
+            device: device, baud: baud, address: try table.integer("address", default: 0, range: PolicyRange.osdpAddress), format: format,
+            facility: try table.integer("facility", default: OSDP.defaultFacility, range: format.facilityRange))
+        try table.rejectUnknownKeys()
+        return settings
+    }
+}

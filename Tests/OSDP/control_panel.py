@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""The venue's access panel for the OSDP tests: libosdp's own control panel (its
+Python binding, from PyPI, pinned in Tests/Browser/requirements.txt), on one end of
+a pseudo-terminal whose other end facegate opens as its serial device.
+
+Prints one JSON object per line on stdout, flushed:
+  {"event": "ready", "device": "/dev/pts/N"}         the tty facegate should open
+  {"event": "online", "secure": true|false}          the reader answers polls
+  {"event": "card", "format": F, "length": N, "bits": "0101..."}
+and, with --answer, replies to every card read as a panel that grants does: a green
+LED for 3 seconds and one beep. Runs until stdin closes (the test ends) or --seconds.
+"""
+import argparse
+import fcntl
+import json
+import os
+import select
+import sys
+import threading
+import time
+import tty
+
+import osdp
+
+
+class PtyChannel(osdp.Channel):
+    def __init__(self, fd):
+        super().__init__()
+        self.fd = fd
+
+    def read(self, max_bytes):
+        try:
+            return os.read(self.fd, max_bytes)
+        except (BlockingIOError, OSError):
+            return b""
+
+    def write(self, buf):
+        try:
+            return os.write(self.fd, buf)
+        except (BlockingIOError, OSError):
+            return 0
+
+    def flush(self):
+        pass
+
+
+def say(**fields):
+    sys.stdout.write(json.dumps(fields) + "\n")
+    sys.stdout.flush()
+
+
+def bits_of(data, length):
+    text = "".join(format(byte, "08b") for byte in data)
+    return text[:length]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scbk", required=True, help="the Secure Channel base key, 32 hex digits")
+    parser.add_argument("--address", type=int, default=1)
+    parser.add_argument("--answer", action="store_true", help="grant every card read: green LED and a beep")
+    parser.add_argument("--seconds", type=float, default=600)
+    args = parser.parse_args()
+
+    master, slave = os.openpty()
+    # Raw, so that the line discipline neither echoes nor rewrites the protocol's bytes;
+    # the slave stays open here too, so the master never reads EIO while facegate is away.
+    tty.setraw(slave)
+    fcntl.fcntl(master, fcntl.F_SETFL, fcntl.fcntl(master, fcntl.F_GETFL) | os.O_NONBLOCK)
+
+    info = osdp.PDInfo(args.address, PtyChannel(master), scbk=bytes.fromhex(args.scbk),
+                       flags=[osdp.LibFlag.EnforceSecure])
+    panel = osdp.ControlPanel([info], log_level=osdp.LogLevel.Error)
+    panel.start()
+    say(event="ready", device=os.ttyname(slave))
+
+    deadline = time.monotonic() + args.seconds
+    was_online = None
+    was_secure = None
+    while time.monotonic() < deadline:
+        readable, _, _ = select.select([sys.stdin], [], [], 0)
+        if readable and not sys.stdin.readline():
+            break
+        online = panel.is_online(args.address)
+        secure = panel.is_sc_active(args.address)
+        if (online, secure) != (was_online, was_secure):
+            say(event="online" if online else "offline", secure=secure)
+            was_online, was_secure = online, secure
+        event = panel.get_event(args.address, timeout=0.2)
+        if not event or event.get("event") != osdp.Event.CardRead:
+            continue
+        say(event="card", format=event.get("format"), length=event.get("length"),
+            bits=bits_of(event.get("data", b""), event.get("length", 0)))
+        if args.answer:
+            panel.submit_command(args.address, {
+                "command": osdp.Command.LED, "reader": 0, "led_number": 0, "temporary": True,
+                "control_code": 2, "on_count": 10, "off_count": 0,
+                "on_color": osdp.CommandLEDColor.Green, "off_color": osdp.CommandLEDColor.Black,
+                "timer_count": 30})
+            panel.submit_command(args.address, {
+                "command": osdp.Command.Buzzer, "reader": 0, "control_code": 2,
+                "on_count": 1, "off_count": 1, "rep_count": 1})
+    panel.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Builds libosdp (Apache-2.0, the reference open implementation of OSDP) as a static
+# library for the COSDP shim, from its PyPI source distribution pinned by SHA-256 in
+# scripts/pypi-requirements.txt. Nothing of it is committed: the archive is checked,
+# compiled and only the library and its two public headers are kept, in
+#
+#   DEST/lib/libosdp.a   DEST/include/osdp.h   DEST/include/osdp_export.h
+#
+# DEST is .cache/libosdp (Package.swift reads it from there). A second run with the
+# same pin does nothing.
+#
+#   build-libosdp.sh [DEST]
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+dest=${1:-"$here/../.cache/libosdp"}
+mkdir -p "$dest"
+dest=$(cd "$dest" && pwd)
+
+pin=$(grep -E '^libosdp==' "$here/pypi-requirements.txt")
+stamp="$dest/.built"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$pin" ] && [ -f "$dest/lib/libosdp.a" ]; then
+    echo "libosdp: built from the pinned source in $dest"
+    exit 0
+fi
+
+python=${PYTHON:-python3}
+if ! "$python" -m pip --version >/dev/null 2>&1; then
+    echo "error: '$python -m pip' is not available; install python3-pip (apt-get install python3-pip) and run again" >&2
+    exit 1
+fi
+cc=${CC:-cc}
+command -v "$cc" >/dev/null || { echo "error: no C compiler ('$cc'); install gcc (apt-get install gcc) and run again" >&2; exit 1; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/facegate-libosdp.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+echo "$pin" > "$work/req.txt"
+echo "downloading ${pin%% *} (source distribution, digest pinned)"
+"$python" -m pip download --quiet --no-deps --no-binary :all: --require-hashes \
+    --disable-pip-version-check -r "$work/req.txt" -d "$work/dl" >&2
+tar -xzf "$work"/dl/libosdp-*.tar.gz -C "$work"
+src=$(echo "$work"/libosdp-*/vendor)
+
+# The library's own files only (not its Python binding, not the packet-capture
+# option). Events and commands live in memory the shim owns (APP_OWNED_QUEUE_DATA:
+# the distribution carries no slab allocator).
+sources=(
+    utils/src/list.c utils/src/queue.c utils/src/utils.c utils/src/logger.c
+    utils/src/disjoint_set.c utils/src/crc16.c
+    src/osdp_common.c src/osdp_phy.c src/osdp_sc.c src/osdp_file.c src/osdp_pd.c src/osdp_cp.c
+    src/crypto/tinyaes_src.c src/crypto/tinyaes.c
+)
+mkdir -p "$work/obj"
+objects=()
+for file in "${sources[@]}"; do
+    object="$work/obj/$(echo "$file" | tr / _).o"
+    # The tinyaes back end fills the Secure Channel's challenges with rand(), which
+    # nobody seeds: the same "random" numbers on every start. Its function is renamed
+    # away here; the shim (Sources/COSDP) gives osdp_fill_random from getrandom(2).
+    rename=()
+    [ "$file" = src/crypto/tinyaes.c ] && rename=(-Dosdp_fill_random=facegate_unused_tinyaes_rand)
+    "$cc" -std=gnu11 -O2 -g0 -fPIC -fvisibility=default -w "${rename[@]}" \
+        -DOPT_OSDP_APP_OWNED_QUEUE_DATA=1 \
+        -I"$src/utils/include" -I"$src/include" -I"$src/src" -I"$src/src/crypto" \
+        -c "$src/$file" -o "$object"
+    objects+=("$object")
+done
+rm -rf "$dest/lib" "$dest/include"
+mkdir -p "$dest/lib" "$dest/include"
+ar rcs "$dest/lib/libosdp.a" "${objects[@]}"
+cp "$src/include/osdp.h" "$src/include/osdp_export.h" "$dest/include/"
+cp "$work"/libosdp-*/PKG-INFO "$dest/PKG-INFO"
+echo "$pin" > "$stamp"
+echo "libosdp: built ${pin%% *} into $dest"
