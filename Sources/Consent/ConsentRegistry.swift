@@ -286,6 +286,13 @@ public final class ConsentRegistry: @unchecked Sendable {
                 "templates": .int(embeddings.count),
             ]
             if request.card != nil { details["card"] = true }
+            // A door linked to an access panel makes the member's panel credential now,
+            // so that it travels in the member's first copy to the fleet's other doors.
+            if let osdp = self.policy.osdp {
+                _ = try PanelCredentials.issue(
+                    for: enrolled.id, format: osdp.format, facility: osdp.facility, at: now, in: db, vault: self.vault)
+                details["panel_credential"] = .string(osdp.format.rawValue)
+            }
             try self.audit.append(
                 actor: staff.name, action: "subject.enrol", subject: enrolled.id, details: details, personal: personal, in: db)
             records[index] = created

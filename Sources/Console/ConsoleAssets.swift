@@ -43,6 +43,8 @@ enum ConsoleAssets {
         .door-rule { max-width: 60rem; }
         #camera-health[data-camera=up] { color: var(--ok); }
         #camera-health[data-camera=down] { color: var(--bad); font-weight: 600; }
+        #panel-link[data-panel=up] { color: var(--ok); }
+        #panel-link[data-panel=down] { color: var(--bad); font-weight: 600; }
         #door-alerts { display: grid; gap: .8rem; margin: 1rem 0; }
         .alert-card { background: #fff; border: 2px solid var(--alert); border-radius: 8px; padding: 1rem; max-width: 720px; }
         .alert-card h3 { margin: 0 0 .4rem; color: var(--alert); }
@@ -348,6 +350,7 @@ enum ConsoleAssets {
               if (!response.ok) throw new Error((status.error && status.error.message) || "HTTP " + response.status);
               // The daemon's time is to the second: only a larger difference is a skew.
               if (status.time) { const off = Date.parse(status.time) - Date.now(); skew = Math.abs(off) > 2000 ? off : 0; }
+              showPanel(status.panel);
               const camera = status.camera;
               if (!camera) {
                 health.textContent = "Camera: no camera.";
@@ -371,6 +374,20 @@ enum ConsoleAssets {
               health.setAttribute("data-camera", "unknown");
             }
           }
+          // The venue's access panel ([osdp]): whether it hears the door, and its last answer.
+          function showPanel(panel) {
+            const line = document.getElementById("panel-link");
+            if (!line) return;
+            if (!panel) { line.hidden = true; return; }
+            line.hidden = false;
+            const parts = [panel.link === "up" ? "up" : "DOWN"];
+            if (panel.problem) parts.push(panel.problem);
+            parts.push(panel.granted + " granted, " + panel.denied + " denied by the panel");
+            if (panel.not_sent) parts.push(panel.not_sent + " members let in but not sent");
+            line.textContent = "Access panel: " + parts.join(" · ");
+            line.setAttribute("data-panel", panel.link === "up" ? "up" : "down");
+          }
+
           poll();
           setInterval(poll, 5000);
         }

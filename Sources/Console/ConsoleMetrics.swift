@@ -70,6 +70,13 @@ public final class ConsoleMetrics: Sendable {
                     heard)
             }
         }
+        if let panel = operations.panel?.json {
+            gauge("facegate_panel_link_up", "1 while the venue's access panel polls the door over an OSDP Secure Channel")
+                .set(Int64(panel["link"]?.stringValue == "up" ? 1 : 0))
+            for (name, help) in Self.panelHelp {
+                gauge("facegate_panel_\(name)", help).set(Int64(panel[name]?.intValue ?? 0))
+            }
+        }
         let quality = try registry.qualityReport()
         if let latest = quality.latest {
             gauge("facegate_quality_decisions", "Member decisions on the latest day with any").set(Int64(latest.decisions))
@@ -86,6 +93,15 @@ public final class ConsoleMetrics: Sendable {
     static let qualityHelp = [
         "median_distance": "Median best distance of the latest day's member decisions",
         "low_margin_share": "Share of the latest day's member decisions that were low-margin",
+    ]
+
+    /// The panel link's counts since the daemon started, by their `status` names.
+    static let panelHelp: [(String, String)] = [
+        ("cards_sent", "Card reads of members' panel credentials handed to the OSDP link since the daemon started"),
+        ("cards_delivered", "Card reads the panel took in a poll"),
+        ("not_sent", "Members let in whose credential was not sent (link down, no Secure Channel)"),
+        ("granted", "LED commands of the panel turning the reader green (access granted)"),
+        ("denied", "LED commands of the panel turning the reader red (access denied)"),
     ]
 
     private func gauge(_ name: String, _ help: String) -> Prometheus.Gauge {

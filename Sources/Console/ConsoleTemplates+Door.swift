@@ -15,6 +15,7 @@ extension ConsoleTemplates {
         {{^camera}}<p id="door-camera" data-door="none" class="muted">No camera runs on this device: the daemon was started without a
         frame source (--source none), so no decision will appear here.</p>{{/camera}}
         <p id="camera-health" role="status" data-camera="unknown">Camera: checking…</p>
+        {{#panel}}<p id="panel-link" role="status" data-panel="unknown">Access panel: checking…</p>{{/panel}}
         </section>
         <p class="door-rule">Nothing is ever refused automatically. An alert (a member on the deny-list) waits for a person to
         decide, with a reason, within {{timeout}} seconds; an alert nobody confirms in time expires, and nothing is done.

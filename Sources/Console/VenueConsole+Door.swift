@@ -32,6 +32,7 @@ extension VenueConsole {
                     "door",
                     [
                         "camera": self.dispatcher.operations.door != nil,
+                        "panel": self.dispatcher.operations.panel != nil,
                         "names": self.dispatcher.operations.seesNames(.console(account)),
                         "timeout": Int(policy.denyList.alertTimeoutSeconds),
                         "deny_list": self.registry.denyList.isEnabled,

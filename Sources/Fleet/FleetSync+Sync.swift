@@ -146,6 +146,7 @@ extension FleetSync {
                         if change.originDoor != door, let copy = open(sealed, of: change, subject: subject) {
                             try Self.$applyingHubChanges.withValue(true) {
                                 _ = try registry.adoptAddedTemplates(copy, fromDoor: change.originDoor)
+                                try adoptPanelCredential(copy, fromDoor: change.originDoor)
                             }
                         }
                         continue
@@ -287,19 +288,32 @@ extension FleetSync {
         }
     }
 
+    /// Takes the panel credential the enrolling door's copy carries for a member held
+    /// here: every door sends the panel the same card read for one member.
+    private func adoptPanelCredential(_ copy: FleetCopy, fromDoor door: String) throws {
+        guard let credential = copy.panelCredential else { return }
+        do {
+            _ = try registry.panelCredentials.adopt(credential, for: copy.subject, fromDoor: door)
+        } catch let error as ConsentError where error.code == .conflict {
+            logger.error(
+                "fleet: another member here holds the panel credential a door gave this member; it is not sent for them",
+                metadata: ["fleet.subject": "\(copy.subject)"])
+        }
+    }
+
     /// Gives the hub again the copies of this door's members given photos here since the
     /// last time (`subject.add_photos` in the audit log), replacing its own rows: the
     /// other doors add the new templates. A member another door enrolled keeps the
     /// photos at this door only (its row is that door's), which the log says.
     private func givePhotos(_ hub: HubConnection, session: SyncSession) async throws {
         let (door, marker) = state.withLock { ($0.membership.doorID, $0.membership.photosGivenThrough) }
-        let (through, subjects) = try registry.photosAdded(after: marker)
+        let (through, subjects) = try registry.copiesChanged(after: marker)
         guard through > marker else { return }
         let origins = try await hub.origins(of: subjects.map(\.rawValue))
         let own = subjects.map(\.rawValue).filter { origins[$0] == door }
         for subject in subjects.map(\.rawValue) where origins[subject].map({ $0 != door }) == true {
             logger.warning(
-                "fleet: photos were added here to a member another door enrolled; they stay at this door (add them at that door for the whole fleet)",
+                "fleet: photos or a panel credential were added here to a member another door enrolled; they stay at this door (add them at that door for the whole fleet)",
                 metadata: ["fleet.subject": "\(subject)"])
         }
         for start in stride(from: 0, to: own.count, by: Self.pageSize) {

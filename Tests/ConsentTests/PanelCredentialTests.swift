@@ -39,6 +39,33 @@ struct PanelCredentialTests {
         #expect(PanelCredential(format: .wiegand26, facility: 1, number: 1).packed == [0x80, 0x80, 0x00, 0x80])
     }
 
+    @Test("a door with an access panel makes the credential in the enrolment's own transaction, of the policy's format and facility")
+    func issuedAtEnrolment() throws {
+        let fixture = try ConsentFixture { $0 + "\n[osdp]\ndevice = \"/dev/ttyUSB0\"\nformat = \"wiegand37\"\nfacility = 4321\n" }
+        let registry = try fixture.open()
+        let ada = try registry.enrol(ConsentFixture.request("Ada"), embeddings: [VaultFixture.randomDescriptor()], by: fixture.staff).0.id
+        let credential = try #require(try registry.panelCredentials.existing(of: ada))
+        #expect(credential.format == .wiegand37 && credential.facility == 4321 && credential.bits.count == 37)
+        let audit = try registry.exportAudit(format: .jsonl, actor: fixture.staff).text
+        #expect(audit.contains("\"panel_credential\":\"wiegand37\""), "the enrolment's entry says so")
+        #expect(!audit.contains("panel_credential.issue"), "one entry for the one action")
+        registry.close()
+        let refused = #expect(throws: ConsentError.self) {
+            _ = try Policy.parse(
+                try String(contentsOfFile: fixture.policyPath, encoding: .utf8).replacingOccurrences(
+                    of: "facility = 4321", with: "facility = 70000"),
+                path: fixture.policyPath)
+        }
+        #expect(refused?.message.contains("osdp.facility") == true, "\(refused?.message ?? "")")
+        for (line, named) in [("baud = 1200", "osdp.baud"), ("address = 127", "osdp.address"), ("format = \"wiegand99\"", "osdp.format")] {
+            let text = try String(contentsOfFile: fixture.policyPath, encoding: .utf8)
+                .replacingOccurrences(
+                    of: "format = \"wiegand37\"\n", with: line.hasPrefix("format") ? line + "\n" : "format = \"wiegand37\"\n" + line + "\n")
+            let error = #expect(throws: ConsentError.self) { _ = try Policy.parse(text, path: fixture.policyPath) }
+            #expect(error?.message.contains(named) == true, "\(error?.message ?? "")")
+        }
+    }
+
     @Test("each member gets one credential, kept, unique, audited without its number, and gone with the erasure")
     func oneEachUniqueAndErased() throws {
         let fixture = try ConsentFixture()

@@ -323,6 +323,27 @@ struct FleetEndToEndTests {
         #expect(side.fleet["rejected_rows"] as? Int == 0 && late.fleet["rejected_rows"] as? Int == 0, "\(side.fleet)")
     }
 
+    @Test("every door sends the access panel the same credential for a member: the enrolling door's, which replaces one another door made")
+    func onePanelCredentialPerMember() throws {
+        // The hub is held to the end: released, it stops.
+        let (hub, main, side) = try Self.twoRunningDoors()
+        defer { withExtendedLifetime(hub) {} }
+        let obama = try main.enrol("Barack Obama", ["obama.jpg"])
+        #expect(side.wait { side.subjects == [obama] } != nil, "\(side.fleet)")
+        func credential(_ door: Door) -> String? {
+            try? door.cli(["card", "panel", "--json", obama]).jsonLines.first?["bits"] as? String
+        }
+        // The side door, asked first, makes one of its own; the enrolling door's replaces it.
+        let sideMade = try #require(credential(side))
+        let mainMade = try #require(credential(main))
+        #expect(side.wait(seconds: 20) { credential(side) == mainMade } != nil, "the side door took the enrolling door's: \(side.fleet)")
+        let audit = try side.cli(["export", "audit"]).jsonLines
+        #expect(
+            audit.contains { $0["action"] as? String == "panel_credential.adopt" && $0["subject"] as? String == obama }
+                || sideMade == mainMade)
+        #expect(side.fleet["rejected_rows"] as? Int == 0, "\(side.fleet)")
+    }
+
     @Test(
         "a hub that goes down and comes back again and again, at any moment of the doors' reconnecting: every door resumes syncing"
     )

@@ -13,15 +13,21 @@ extension ConsentRegistry {
         let now = clock.now()
         guard let consent = try vault.read({ db in try ConsentStore.active(of: subject, at: now, in: db) }) else { return nil }
         return FleetCopy(
-            subject: subject, profile: try vault.profile(of: subject), descriptors: try vault.descriptors(of: subject), consent: consent)
+            subject: subject, profile: try vault.profile(of: subject), descriptors: try vault.descriptors(of: subject), consent: consent,
+            panelCredential: try panelCredentials.existing(of: subject))
     }
 
-    /// The members given photos here after audit entry `seq` (`subject.add_photos`), and
-    /// the last such entry: the fleet gives their copies to the hub again.
-    public func photosAdded(after seq: Int) throws -> (through: Int, subjects: [SubjectID]) {
+    /// The members whose copy changed here after audit entry `seq` (given photos,
+    /// `subject.add_photos`, or a panel credential, `panel_credential.issue`), and the
+    /// last such entry: the fleet gives their copies to the hub again.
+    public func copiesChanged(after seq: Int) throws -> (through: Int, subjects: [SubjectID]) {
         let rows = try vault.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT seq, subject_id FROM audit_entry WHERE action = 'subject.add_photos' AND seq > ? ORDER BY seq",
+                db,
+                sql: """
+                    SELECT seq, subject_id FROM audit_entry
+                    WHERE action IN ('subject.add_photos', 'panel_credential.issue') AND seq > ? ORDER BY seq
+                    """,
                 arguments: [seq])
         }
         let subjects = rows.compactMap { row -> SubjectID? in (row["subject_id"] as String?).flatMap(SubjectID.init) }
@@ -84,8 +90,14 @@ extension ConsentRegistry {
         let subjects = fresh.map { copy, _ in
             VaultStore.NewSubject(profile: copy.profile, embeddings: copy.descriptors, expiresAt: copy.consent.expiresAt, id: copy.subject)
         }
+        var credentialsTaken: [SubjectID] = []
         _ = try vault.enrol(subjects) { db, _, index in
             try ConsentStore.insert(fresh[index].copy.consent, in: db)
+            if let credential = fresh[index].copy.panelCredential,
+                try !PanelCredentials.store(credential, for: fresh[index].copy.subject, at: now, in: db, vault: self.vault)
+            {
+                credentialsTaken.append(fresh[index].copy.subject)
+            }
             guard index == fresh.count - 1 else { return }
             let copies = fresh.map { copy, door -> JSONValue in
                 [
@@ -98,6 +110,11 @@ extension ConsentRegistry {
                 details: ["copies": .array(copies)], in: db)
         }
         for (copy, _) in fresh { cache.setConsent(ActiveConsent(record: copy.consent), of: copy.subject) }
+        for subject in credentialsTaken {
+            logger.error(
+                "fleet: another member here holds the panel credential a door gave this member; it is not sent for them",
+                metadata: ["fleet.subject": "\(subject)"])
+        }
         return fresh.count
     }
 

@@ -11,6 +11,8 @@ extension FleetCopy {
         var profile: SubjectProfile
         var consent: Consent
         var templates: [String]
+        /// Absent from copies of doors before the panel link: they decode as before.
+        var panel: PanelCredential?
     }
 
     private struct Consent: Codable {
@@ -33,7 +35,7 @@ extension FleetCopy {
                 method: consent.method, operatorName: consent.operatorName, givenAt: consent.givenAt, expiresAt: consent.expiresAt),
             templates: descriptors.map { descriptor in
                 descriptor.withUnsafeValues { values in Hex.encode(Array(UnsafeRawBufferPointer(values))) }
-            })
+            }, panel: panelCredential)
         return [UInt8](try JSONEncoder().encode(payload))
     }
 
@@ -53,6 +55,7 @@ extension FleetCopy {
             subject: expected, profile: payload.profile, descriptors: descriptors,
             consent: ConsentRecord(
                 id: c.id, subject: expected, noticeVersion: c.noticeVersion, noticeSHA256: c.noticeSHA256, purposes: c.purposes,
-                method: c.method, operatorName: c.operatorName, givenAt: c.givenAt, expiresAt: c.expiresAt))
+                method: c.method, operatorName: c.operatorName, givenAt: c.givenAt, expiresAt: c.expiresAt),
+            panelCredential: payload.panel)
     }
 }

@@ -9,11 +9,18 @@ public struct FleetCopy: Sendable {
     public var profile: SubjectProfile
     public var descriptors: [FaceDescriptor]
     public var consent: ConsentRecord
+    /// The card number the venue's access panel knows the member by, issued by the
+    /// door that enrolled them (absent in copies from doors without a panel).
+    public var panelCredential: PanelCredential?
 
-    public init(subject: SubjectID, profile: SubjectProfile, descriptors: [FaceDescriptor], consent: ConsentRecord) {
+    public init(
+        subject: SubjectID, profile: SubjectProfile, descriptors: [FaceDescriptor], consent: ConsentRecord,
+        panelCredential: PanelCredential? = nil
+    ) {
         self.subject = subject
         self.profile = profile
         self.descriptors = descriptors
         self.consent = consent
+        self.panelCredential = panelCredential
     }
 }

@@ -206,7 +206,9 @@ public final class VaultStore: @unchecked Sendable {
         changeObservers.withLock { $0.append(observer) }
     }
 
-    func notifyChange() {
+    /// Tells the observers of a change to what a subject's copy carries made outside
+    /// the vault's own paths (a panel credential issued).
+    public func notifyChange() {
         for observer in changeObservers.withLock({ $0 }) { observer() }
     }
 
