@@ -17,7 +17,9 @@ dest=${1:-"$here/../.cache/libosdp"}
 mkdir -p "$dest"
 dest=$(cd "$dest" && pwd)
 
-pin=$(grep -E '^libosdp==' "$here/pypi-requirements.txt")
+# The pin and this script's own options: a change to either builds again.
+recipe=2
+pin="$(grep -E '^libosdp==' "$here/pypi-requirements.txt") recipe=$recipe"
 stamp="$dest/.built"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$pin" ] && [ -f "$dest/lib/libosdp.a" ]; then
     echo "libosdp: built from the pinned source in $dest"
@@ -34,7 +36,7 @@ command -v "$cc" >/dev/null || { echo "error: no C compiler ('$cc'); install gcc
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/facegate-libosdp.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-echo "$pin" > "$work/req.txt"
+echo "${pin% recipe=*}" > "$work/req.txt"
 echo "downloading ${pin%% *} (source distribution, digest pinned)"
 "$python" -m pip download --quiet --no-deps --no-binary :all: --require-hashes \
     --disable-pip-version-check -r "$work/req.txt" -d "$work/dl" >&2
@@ -59,8 +61,10 @@ for file in "${sources[@]}"; do
     # away here; the shim (Sources/COSDP) gives osdp_fill_random from getrandom(2).
     rename=()
     [ "$file" = src/crypto/tinyaes.c ] && rename=(-Dosdp_fill_random=facegate_unused_tinyaes_rand)
+    # A card reader that went away is polled again within 10 s, not after the
+    # library's default backoff of up to 5 minutes: someone may be waiting at the door.
     "$cc" -std=gnu11 -O2 -g0 -fPIC -fvisibility=default -w "${rename[@]}" \
-        -DOPT_OSDP_APP_OWNED_QUEUE_DATA=1 \
+        -DOPT_OSDP_APP_OWNED_QUEUE_DATA=1 -DOSDP_ONLINE_RETRY_WAIT_MAX_MS=10000 \
         -I"$src/utils/include" -I"$src/include" -I"$src/src" -I"$src/src/crypto" \
         -c "$src/$file" -o "$object"
     objects+=("$object")

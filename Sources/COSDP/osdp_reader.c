@@ -3,12 +3,12 @@
 // the refresh thread and the decision path both reach it.
 #define _GNU_SOURCE
 #include "COSDP.h"
+#include "serial.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,78 +21,11 @@
 #include <osdp.h>
 
 struct fg_osdp_reader {
-    int fd;
+    struct fg_serial line;
     osdp_t *ctx;
     pthread_mutex_t lock;
     fg_osdp_status status;  // counters guarded by `lock`
 };
-
-static atomic_uint_fast64_t logged_errors;
-
-static void set_error(fg_osdp_error *error, int code, const char *format, const char *detail) {
-    if (!error) return;
-    error->code = code;
-    snprintf(error->message, sizeof error->message, format, detail);
-}
-
-// libosdp's log lines never reach stderr (the daemon logs JSON) nor the journal: at
-// debug level they would carry packet bytes, card data among them. Errors and
-// warnings are counted for `status`.
-static void log_line(int level, const char *file, unsigned long line, const char *message) {
-    (void)file;
-    (void)line;
-    (void)message;
-    if (level <= OSDP_LOG_WARNING) atomic_fetch_add(&logged_errors, 1);
-}
-
-static int channel_recv(void *data, uint8_t *buffer, int capacity) {
-    struct fg_osdp_reader *reader = data;
-    ssize_t count = read(reader->fd, buffer, (size_t)capacity);
-    if (count < 0) {
-        if (errno == EAGAIN || errno == EINTR) return 0;
-        // The adapter unplugged, the line hung up: the caller opens the device again.
-        reader->status.device_failed = true;
-        return -1;
-    }
-    return (int)count;
-}
-
-// libosdp sends a whole packet or nothing: wait (briefly) for room rather than cut one.
-static int channel_send(void *data, uint8_t *buffer, int length) {
-    struct fg_osdp_reader *reader = data;
-    int sent = 0;
-    while (sent < length) {
-        ssize_t count = write(reader->fd, buffer + sent, (size_t)(length - sent));
-        if (count > 0) {
-            sent += (int)count;
-            continue;
-        }
-        if (count < 0 && errno == EINTR) continue;
-        if (count < 0 && errno == EAGAIN) {
-            struct pollfd pending = {.fd = reader->fd, .events = POLLOUT};
-            if (poll(&pending, 1, 50) > 0) continue;
-        }
-        return sent > 0 ? sent : -1;
-    }
-    return sent;
-}
-
-static void channel_flush(void *data) {
-    struct fg_osdp_reader *reader = data;
-    tcflush(reader->fd, TCIOFLUSH);
-}
-
-static speed_t speed_of(int baud) {
-    switch (baud) {
-    case 9600: return B9600;
-    case 19200: return B19200;
-    case 38400: return B38400;
-    case 57600: return B57600;
-    case 115200: return B115200;
-    case 230400: return B230400;
-    default: return 0;
-    }
-}
 
 static int64_t now_ms(void) {
     struct timespec now;
@@ -143,43 +76,19 @@ static void on_event_done(void *arg, const struct osdp_event *event, enum osdp_c
 
 fg_osdp_reader *fg_osdp_reader_open(
     const char *device, int baud, int address, const uint8_t *scbk, uint32_t serial_number, fg_osdp_error *error) {
-    speed_t speed = speed_of(baud);
-    if (!speed) {
-        set_error(error, FG_OSDP_ARGUMENT, "%s: the baud rate must be 9600, 19200, 38400, 57600, 115200 or 230400", "osdp");
-        return NULL;
-    }
     if (address < 0 || address > 126) {
-        set_error(error, FG_OSDP_ARGUMENT, "%s: the address must be between 0 and 126", "osdp");
+        fg_osdp_set_error(error, FG_OSDP_ARGUMENT, "%s: the address must be between 0 and 126", "osdp");
         return NULL;
     }
-    int fd = open(device, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) {
-        set_error(error, FG_OSDP_DEVICE, "cannot open the serial device: %s", strerror(errno));
-        return NULL;
-    }
-    struct termios mode;
-    if (tcgetattr(fd, &mode) != 0) {
-        set_error(error, FG_OSDP_DEVICE, "the device is not a serial line (tcgetattr: %s)", strerror(errno));
-        close(fd);
-        return NULL;
-    }
-    cfmakeraw(&mode);
-    mode.c_cflag |= CLOCAL | CREAD;
-    mode.c_cflag &= ~(CSTOPB | PARENB | CRTSCTS);
-    cfsetispeed(&mode, speed);
-    cfsetospeed(&mode, speed);
-    if (tcsetattr(fd, TCSANOW, &mode) != 0) {
-        set_error(error, FG_OSDP_DEVICE, "cannot set the serial line up (tcsetattr: %s)", strerror(errno));
-        close(fd);
-        return NULL;
-    }
+    struct fg_serial line;
+    if (!fg_serial_open(&line, device, baud, error)) return NULL;
     struct fg_osdp_reader *reader = calloc(1, sizeof *reader);
     if (!reader) {
-        close(fd);
-        set_error(error, FG_OSDP_SETUP, "%s: out of memory", "osdp");
+        fg_serial_close(&line);
+        fg_osdp_set_error(error, FG_OSDP_SETUP, "%s: out of memory", "osdp");
         return NULL;
     }
-    reader->fd = fd;
+    reader->line = line;
     reader->status.last_led_color = -1;
     pthread_mutex_init(&reader->lock, NULL);
 
@@ -198,15 +107,15 @@ fg_osdp_reader *fg_osdp_reader_open(
         .flags = OSDP_FLAG_ENFORCE_SECURE,
         .id = {.version = 1, .model = 1, .vendor_code = 0, .serial_number = serial_number, .firmware_version = 0x010000},
         .cap = capabilities,
-        .channel = {.data = reader, .id = 0, .recv = channel_recv, .send = channel_send, .flush = channel_flush},
+        .channel = {.data = &reader->line, .id = 0, .recv = fg_serial_recv, .send = fg_serial_send, .flush = fg_serial_flush},
         .scbk = scbk,
     };
-    osdp_set_log_callback(log_line);
+    fg_osdp_route_logs();
     reader->ctx = osdp_pd_setup(&info);
     if (!reader->ctx) {
-        set_error(error, FG_OSDP_SETUP, "%s: libosdp refused the reader's set-up", "osdp");
+        fg_osdp_set_error(error, FG_OSDP_SETUP, "%s: libosdp refused the reader's set-up", "osdp");
         pthread_mutex_destroy(&reader->lock);
-        close(fd);
+        fg_serial_close(&reader->line);
         free(reader);
         return NULL;
     }
@@ -228,12 +137,12 @@ void fg_osdp_reader_refresh(fg_osdp_reader *reader) {
 
 int fg_osdp_reader_submit_card(fg_osdp_reader *reader, const uint8_t *bits, int bit_count, fg_osdp_error *error) {
     if (bit_count <= 0 || bit_count > OSDP_EVENT_CARDREAD_MAX_DATALEN * 8) {
-        set_error(error, FG_OSDP_ARGUMENT, "%s: a card read holds 1 to 512 bits", "osdp");
+        fg_osdp_set_error(error, FG_OSDP_ARGUMENT, "%s: a card read holds 1 to 512 bits", "osdp");
         return FG_OSDP_ARGUMENT;
     }
     struct osdp_event *event = calloc(1, sizeof *event);
     if (!event) {
-        set_error(error, FG_OSDP_QUEUE_FULL, "%s: out of memory", "osdp");
+        fg_osdp_set_error(error, FG_OSDP_QUEUE_FULL, "%s: out of memory", "osdp");
         return FG_OSDP_QUEUE_FULL;
     }
     pthread_mutex_lock(&reader->lock);
@@ -242,7 +151,7 @@ int fg_osdp_reader_submit_card(fg_osdp_reader *reader, const uint8_t *bits, int 
     pthread_mutex_unlock(&reader->lock);
     if (!(secure & 1)) {
         free(event);
-        set_error(error, FG_OSDP_NOT_SECURE, "%s: the panel has no Secure Channel with this reader; nothing was sent", "osdp");
+        fg_osdp_set_error(error, FG_OSDP_NOT_SECURE, "%s: the panel has no Secure Channel with this reader; nothing was sent", "osdp");
         return FG_OSDP_NOT_SECURE;
     }
     event->type = OSDP_EVENT_CARDREAD;
@@ -258,7 +167,7 @@ int fg_osdp_reader_submit_card(fg_osdp_reader *reader, const uint8_t *bits, int 
     if (result != 0) {
         memset(event, 0, sizeof *event);
         free(event);
-        set_error(error, FG_OSDP_QUEUE_FULL, "%s: the reader's queue is full; the panel is not taking card reads", "osdp");
+        fg_osdp_set_error(error, FG_OSDP_QUEUE_FULL, "%s: the reader's queue is full; the panel is not taking card reads", "osdp");
         return FG_OSDP_QUEUE_FULL;
     }
     return FG_OSDP_OK;
@@ -273,7 +182,8 @@ void fg_osdp_reader_status(fg_osdp_reader *reader, fg_osdp_status *status) {
     pthread_mutex_unlock(&reader->lock);
     status->online = online & 1;
     status->secure = secure & 1;
-    status->errors_logged = atomic_load(&logged_errors);
+    status->errors_logged = fg_osdp_logged_errors();
+    status->device_failed = reader->line.failed;
 }
 
 void fg_osdp_reader_close(fg_osdp_reader *reader) {
@@ -283,7 +193,7 @@ void fg_osdp_reader_close(fg_osdp_reader *reader) {
     reader->ctx = NULL;
     pthread_mutex_unlock(&reader->lock);
     pthread_mutex_destroy(&reader->lock);
-    close(reader->fd);
+    fg_serial_close(&reader->line);
     free(reader);
 }
 

@@ -170,6 +170,13 @@ extension Facegate {
                 ]
                 if let fleet { services.append(.init(service: fleet)) }
                 if let panel { services.append(.init(service: panel)) }
+                // The card reader beside the door ([osdp.reader]): its card reads are claims.
+                if let cardReader = try CardReaderService.configured(
+                    policy: policy, operations: operations, environment: ProcessEnvironment.current, logger: logger)
+                {
+                    operations.attach(cardReader: cardReader)
+                    services.append(.init(service: cardReader))
+                }
                 if let pipelineService {
                     services.append(
                         .init(service: pipelineService, successTerminationBehavior: keepServing ? .ignore : .gracefullyShutdownGroup))

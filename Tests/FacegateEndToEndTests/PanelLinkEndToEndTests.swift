@@ -9,7 +9,6 @@ import Testing
 struct PanelLinkEndToEndTests {
     typealias Appliance = RunEndToEndTests.Appliance
 
-    static var script: String { TestResources.repositoryRoot + "/Tests/OSDP/control_panel.py" }
     static var required: Bool { TestResources.environment["FACEGATE_REQUIRE_OSDP"] == "1" }
 
     /// What the panel needs that may be missing: the venv with libosdp's binding.
@@ -32,8 +31,9 @@ struct PanelLinkEndToEndTests {
         return true
     }
 
-    /// The venue's panel: a running control_panel.py and what it printed.
-    final class Panel: @unchecked Sendable {
+    /// A peer from libosdp's Python binding (`Tests/OSDP/`): the venue's panel
+    /// (control_panel.py) or a card reader (card_reader.py), and what it printed.
+    final class Peer: @unchecked Sendable {
         let process = Process()
         private let input = Pipe()
         private let output = Pipe()
@@ -41,9 +41,13 @@ struct PanelLinkEndToEndTests {
         private var buffer = ""
         private(set) var device = ""
 
-        init(key: String, answer: Bool) throws {
+        convenience init(key: String, answer: Bool) throws {
+            try self.init(script: "control_panel.py", ["--scbk", key, "--address", "1", "--wait-start"] + (answer ? ["--answer"] : []))
+        }
+
+        init(script: String, _ arguments: [String]) throws {
             process.executableURL = URL(fileURLWithPath: ExternalTestTools.python)
-            process.arguments = [PanelLinkEndToEndTests.script, "--scbk", key, "--address", "1"] + (answer ? ["--answer"] : [])
+            process.arguments = [TestResources.repositoryRoot + "/Tests/OSDP/" + script] + arguments
             process.standardInput = input
             process.standardOutput = output
             process.standardError = FileHandle.standardError
@@ -79,6 +83,18 @@ struct PanelLinkEndToEndTests {
             return nil
         }
 
+        /// A line to the peer's standard input (a card_reader.py command).
+        func send(_ line: String) { input.fileHandleForWriting.write(Data((line + "\n").utf8)) }
+
+        func waitFor(seconds: Double, _ predicate: ([String: Any]) -> Bool) -> [String: Any]? {
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline {
+                if let line = lines.first(where: predicate) { return line }
+                usleep(100_000)
+            }
+            return nil
+        }
+
         func stop() {
             try? input.fileHandleForWriting.close()
             process.waitUntilExit()
@@ -102,6 +118,13 @@ struct PanelLinkEndToEndTests {
             toFile: appliance.fixture.policyPath, atomically: true, encoding: .utf8)
     }
 
+    /// Lets the panel poll once the door has opened its end of the line.
+    static func startPolling(_ panel: Peer, once daemon: DaemonProcess) {
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, !daemon.errorText.contains("the panel link's device is open") { usleep(50_000) }
+        panel.send("start")
+    }
+
     static func panelStatus(_ appliance: Appliance) throws -> [String: Any] {
         let status = try appliance.run(["status", "--json"])
         return try #require(status.jsonLines.first?["panel"] as? [String: Any], "\(status.stdout)\(status.stderr)")
@@ -115,7 +138,7 @@ struct PanelLinkEndToEndTests {
         let appliance = try Appliance()
         let obama = try appliance.enrolObama()
         let key = Self.randomKey()
-        let panel = try Panel(key: key, answer: true)
+        let panel = try Peer(key: key, answer: true)
         defer { panel.stop() }
         try Self.configure(appliance, device: panel.device, key: key)
         let clip = try appliance.clip("door.y4m", [TestResources.fixture("obama3.jpg") + ":1:160", "blank:2"])
@@ -124,7 +147,11 @@ struct PanelLinkEndToEndTests {
                 "--source", "y4m:" + clip, "--loop", "--realtime", "--policy", appliance.fixture.policyPath, "--log-level", "info",
             ],
             socketPath: appliance.fixture.socketPath)
-        let card = try #require(panel.waitForCard(seconds: 90), "no card read reached the panel: \(daemon.errorText)")
+        Self.startPolling(panel, once: daemon)
+        let card = try #require(
+            panel.waitForCard(seconds: 90),
+            "no card read reached the panel: \(daemon.errorText) \(daemon.events.count) events; \((try? appliance.run(["status", "--json"]).stdout) ?? ""); panel: \(panel.lines)"
+        )
         #expect(daemon.events.contains { $0["decision"] as? String == "member" }, "the card followed a member decision")
         let credential = try appliance.run(["card", "panel", "--json", obama])
         #expect(credential.status == 0, "\(credential.stderr)")
@@ -159,7 +186,7 @@ struct PanelLinkEndToEndTests {
         guard Self.canRun() else { return }
         let appliance = try Appliance()
         _ = try appliance.enrolObama()
-        let panel = try Panel(key: Self.randomKey(), answer: false)
+        let panel = try Peer(key: Self.randomKey(), answer: false)
         defer { panel.stop() }
         try Self.configure(appliance, device: panel.device, key: Self.randomKey())
         let clip = try appliance.clip("door.y4m", [TestResources.fixture("obama3.jpg") + ":1:160", "blank:2"])
@@ -168,6 +195,7 @@ struct PanelLinkEndToEndTests {
                 "--source", "y4m:" + clip, "--loop", "--realtime", "--policy", appliance.fixture.policyPath, "--log-level", "info",
             ],
             socketPath: appliance.fixture.socketPath)
+        Self.startPolling(panel, once: daemon)
         let member = daemon.waitForEvent(seconds: 60) { $0["decision"] as? String == "member" }
         #expect(member != nil, "the door still decides: \(daemon.errorText)")
         usleep(3_000_000)
@@ -207,5 +235,45 @@ struct PanelLinkEndToEndTests {
         #expect(status["link"] as? String == "down", "\(status)")
         #expect((status["problem"] as? String ?? "").contains("/dev/ttyNOPE9"), "\(status)")
         #expect(daemon.stop() == 0)
+    }
+
+    @Test(
+        "a card presented at the door's OSDP reader is a claim: its holder's face is matched 1:1; an unknown card is refused; a reader keyed otherwise claims nothing"
+    )
+    func cardReaderClaims() throws {
+        guard Self.canRun() else { return }
+        let appliance = try DoorTriggerEndToEndTests.Appliance(trigger: "claim")
+        // The number a 26-bit card of facility 42 reads as.
+        let obama = try appliance.enrolObama(card: "42:1234")
+        let key = Self.randomKey()
+        let reader = try Peer(script: "card_reader.py", ["--scbk", key, "--address", "0"])
+        defer { reader.stop() }
+        let keyFile = appliance.fixture.stateDirectory + "/keys/osdp-reader-scbk"
+        try key.write(toFile: keyFile, atomically: false, encoding: .utf8)
+        chmod(keyFile, 0o400)
+        let policy = try String(contentsOfFile: appliance.fixture.policyPath, encoding: .utf8)
+        try (policy + "\n[osdp.reader]\ndevice = \"\(reader.device)\"\n").write(
+            toFile: appliance.fixture.policyPath, atomically: true, encoding: .utf8)
+        let daemon = try appliance.daemon(try appliance.clip("door.y4m", [TestResources.fixture("obama3.jpg") + ":2:160"]))
+        #expect(reader.waitFor(seconds: 30) { $0["event"] as? String == "secure" } != nil, "the Secure Channel: \(daemon.errorText)")
+        usleep(1_000_000)
+        #expect(daemon.events.isEmpty, "nobody is compared before a card: \(daemon.events)")
+        reader.send("card 42 1234")
+        let matched = daemon.waitForEvent(seconds: 30) { $0["claim"] != nil && $0["decision"] as? String == "member" }
+        #expect(matched?["subject"] as? String == obama, "\(daemon.events) \(daemon.errorText)")
+        reader.send("card 42 999")
+        #expect(daemon.waitForEvent { $0["decision"] as? String == "claim_unknown_card" } != nil, "\(daemon.events)")
+        let status = try appliance.run(["status", "--json"]).jsonLines.first?["card_reader"] as? [String: Any]
+        #expect(
+            status?["link"] as? String == "up" && status?["claims"] as? Int == 1 && status?["refused"] as? Int == 1,
+            "\(String(describing: status))")
+        #expect(!daemon.errorText.contains("1234") && !daemon.errorText.contains(":999"), "no card number in the log")
+        #expect(daemon.stop() == 0)
+        // A policy with a card reader but no claims is refused at once.
+        let zone = try String(contentsOfFile: appliance.fixture.policyPath, encoding: .utf8)
+            .replacingOccurrences(of: "trigger = \"claim\"", with: "trigger = \"zone\"")
+        try zone.write(toFile: appliance.fixture.policyPath, atomically: true, encoding: .utf8)
+        let refused = try appliance.run(["doctor"])
+        #expect(refused.status == 78 && (refused.stdout + refused.stderr).contains("osdp.reader"), "\(refused.stdout)\(refused.stderr)")
     }
 }

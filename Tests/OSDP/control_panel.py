@@ -9,6 +9,8 @@ Prints one JSON object per line on stdout, flushed:
   {"event": "card", "format": F, "length": N, "bits": "0101..."}
 and, with --answer, replies to every card read as a panel that grants does: a green
 LED for 3 seconds and one beep. Runs until stdin closes (the test ends) or --seconds.
+With --wait-start it polls only after a line "start" on stdin: libosdp's panel backs off
+for longer and longer while nobody answers, and a test should not wait on that.
 """
 import argparse
 import fcntl
@@ -60,6 +62,7 @@ def main():
     parser.add_argument("--address", type=int, default=1)
     parser.add_argument("--answer", action="store_true", help="grant every card read: green LED and a beep")
     parser.add_argument("--seconds", type=float, default=600)
+    parser.add_argument("--wait-start", action="store_true", help="poll only after a line 'start' on stdin")
     args = parser.parse_args()
 
     master, slave = os.openpty()
@@ -71,8 +74,10 @@ def main():
     info = osdp.PDInfo(args.address, PtyChannel(master), scbk=bytes.fromhex(args.scbk),
                        flags=[osdp.LibFlag.EnforceSecure])
     panel = osdp.ControlPanel([info], log_level=osdp.LogLevel.Error)
-    panel.start()
     say(event="ready", device=os.ttyname(slave))
+    if args.wait_start and sys.stdin.readline().strip() != "start":
+        return
+    panel.start()
 
     deadline = time.monotonic() + args.seconds
     was_online = None

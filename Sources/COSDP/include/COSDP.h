@@ -64,6 +64,35 @@ void fg_osdp_reader_status(fg_osdp_reader *reader, fg_osdp_status *status);
 /// Tears the reader down, closes the device and frees what it held.
 void fg_osdp_reader_close(fg_osdp_reader *reader);
 
+/// A card reader on a serial line that facegate polls as the control panel (CP): the
+/// reader a member presents a card to, for a claim. Secure Channel only.
+typedef struct fg_osdp_card_reader fg_osdp_card_reader;
+
+typedef struct {
+    bool online;              // the reader answers polls
+    bool secure;              // ... over an established Secure Channel
+    uint64_t cards_read;
+    uint64_t cards_dropped;   // read while FG_OSDP_CARD_QUEUE were waiting
+    uint64_t errors_logged;
+    bool device_failed;
+} fg_osdp_card_reader_state;
+
+enum { FG_OSDP_CARD_QUEUE = 8, FG_OSDP_CARD_BYTES = 64 };
+
+fg_osdp_card_reader *fg_osdp_card_reader_open(
+    const char *device, int baud, int address, const uint8_t *scbk, fg_osdp_error *error);
+
+/// Polls the reader; call it every few milliseconds.
+void fg_osdp_card_reader_refresh(fg_osdp_card_reader *reader);
+
+/// Takes the oldest card read waiting: its bits packed most significant first into
+/// `bits` (FG_OSDP_CARD_BYTES), their count in `bit_count`; false when none waits.
+/// The taken read is wiped from the shim's memory.
+bool fg_osdp_card_reader_take(fg_osdp_card_reader *reader, uint8_t *bits, int *bit_count);
+
+void fg_osdp_card_reader_status(fg_osdp_card_reader *reader, fg_osdp_card_reader_state *status);
+void fg_osdp_card_reader_close(fg_osdp_card_reader *reader);
+
 /// libosdp's version string.
 const char *fg_osdp_version(void);
 

@@ -43,6 +43,17 @@ public enum WiegandFormat: String, Sendable, CaseIterable, Codable {
         return [even] + data + [odd]
     }
 
+    /// The format, facility and number `bits` carry, when they are a frame of one of
+    /// these formats with both parity bits right.
+    public static func decode(_ bits: [Bool]) -> (format: WiegandFormat, facility: Int, number: Int)? {
+        guard let format = allCases.first(where: { $0.bitCount == bits.count }) else { return nil }
+        let data = Array(bits.dropFirst().dropLast())
+        let facility = data.prefix(format.facilityBits).reduce(0) { $0 << 1 | ($1 ? 1 : 0) }
+        let number = data.dropFirst(format.facilityBits).reduce(0) { $0 << 1 | ($1 ? 1 : 0) }
+        guard format.bits(facility: facility, number: number) == bits else { return nil }
+        return (format, facility, number)
+    }
+
     private static func binary(_ value: Int, width: Int) -> [Bool] {
         (0..<width).map { value >> (width - 1 - $0) & 1 == 1 }
     }

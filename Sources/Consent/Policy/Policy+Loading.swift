@@ -186,12 +186,19 @@ extension Policy {
         let console = try Self.console(try root.table("console", required: false))
         let fleet = try Self.fleet(try root.table("fleet", required: false))
         let osdp = try Self.osdp(try root.table("osdp", required: false))
+        if osdp.reader != nil, recognition.trigger != .claim {
+            throw ConsentError(
+                .invalidPolicy,
+                "policy: '[osdp.reader]' turns a card read into a claim, which needs [recognition] trigger = \"claim\" (it is \"\(recognition.trigger.rawValue)\")"
+            )
+        }
 
         try root.rejectUnknownKeys()
         return Policy(
             appliance: appliance, controller: controller, recognition: recognition, retention: retention,
             consent: consent, purposes: purposes, notices: notices, audit: audit, denyList: denyList,
-            recordOfProcessing: ropa, console: console, fleet: fleet, osdp: osdp, sourcePath: path)
+            recordOfProcessing: ropa, console: console, fleet: fleet, osdp: osdp.panel, osdpReader: osdp.reader,
+            sourcePath: path)
     }
 
     /// `[fleet]` (optional: a single box never reads it).

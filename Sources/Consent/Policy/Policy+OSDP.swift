@@ -24,24 +24,37 @@ extension Policy {
         public static let defaultFacility = 0
     }
 
+    /// `[osdp.reader]`: a card reader beside the door that facegate polls as its
+    /// control panel; a card presented there is a claim (`trigger = "claim"`). Its key:
+    /// `keys/osdp-reader-scbk` or the credential `facegate-osdp-reader-scbk`.
+    public struct OSDPCardReader: Sendable, Equatable {
+        public var device: String
+        public var baud: Int
+        public var address: Int
+    }
+
     /// The format and facility panel credentials are issued with.
     public var panelCredentialFormat: (format: WiegandFormat, facility: Int) {
         osdp.map { ($0.format, $0.facility) } ?? (OSDP.defaultFormat, OSDP.defaultFacility)
     }
 
-    /// `[osdp]` (optional).
-    static func osdp(_ table: PolicyReader?) throws -> OSDP? {
-        guard var table else { return nil }
-        let device = try table.string("device")
-        guard device.hasPrefix("/") else {
-            throw ConsentError(.invalidPolicy, "policy: 'osdp.device' must be a device path such as \"/dev/ttyUSB0\" (got \"\(device)\")")
+    /// `[osdp]` (optional): the panel link when it names a `device`, the card reader
+    /// when it has a `[osdp.reader]` table; at least one of them.
+    static func osdp(_ table: PolicyReader?) throws -> (panel: OSDP?, reader: OSDPCardReader?) {
+        guard var table else { return (nil, nil) }
+        var reader: OSDPCardReader?
+        if var readerTable = try table.table("reader", required: false) {
+            reader = OSDPCardReader(
+                device: try device(&readerTable), baud: try baud(&readerTable),
+                address: try readerTable.integer("address", default: 0, range: PolicyRange.osdpAddress))
+            try readerTable.rejectUnknownKeys()
         }
-        let baud = try table.integer("baud", default: 9600, range: 9600...115_200)
-        guard OSDP.baudRates.contains(baud) else {
-            throw ConsentError(
-                .invalidPolicy,
-                "policy: 'osdp.baud' must be one of \(OSDP.baudRates.map(String.init).joined(separator: ", ")) (got \(baud))")
+        if table.table["device"] == nil, reader != nil {
+            try table.rejectUnknownKeys()
+            return (nil, reader)
         }
+        let device = try device(&table)
+        let baud = try baud(&table)
         let formatName = try table.string("format", default: OSDP.defaultFormat.rawValue)
         guard let format = WiegandFormat(rawValue: formatName) else {
             throw ConsentError(
@@ -53,6 +66,25 @@ extension Policy {
             device: device, baud: baud, address: try table.integer("address", default: 0, range: PolicyRange.osdpAddress), format: format,
             facility: try table.integer("facility", default: OSDP.defaultFacility, range: format.facilityRange))
         try table.rejectUnknownKeys()
-        return settings
+        return (settings, reader)
+    }
+
+    private static func device(_ table: inout PolicyReader) throws -> String {
+        let device = try table.string("device")
+        guard device.hasPrefix("/") else {
+            throw ConsentError(
+                .invalidPolicy, "policy: '\(table.path).device' must be a device path such as \"/dev/ttyUSB0\" (got \"\(device)\")")
+        }
+        return device
+    }
+
+    private static func baud(_ table: inout PolicyReader) throws -> Int {
+        let baud = try table.integer("baud", default: 9600, range: 9600...115_200)
+        guard OSDP.baudRates.contains(baud) else {
+            throw ConsentError(
+                .invalidPolicy,
+                "policy: '\(table.path).baud' must be one of \(OSDP.baudRates.map(String.init).joined(separator: ", ")) (got \(baud))")
+        }
+        return baud
     }
 }

@@ -17,6 +17,8 @@ public struct Policy: Sendable, Equatable {
     public var fleet: Fleet
     /// The link to the venue's access panel, when the door has one.
     public var osdp: OSDP?
+    /// The card reader facegate polls for claims, when the door has one.
+    public var osdpReader: OSDPCardReader?
     /// The file this policy was read from.
     public var sourcePath: String
 

@@ -2,6 +2,7 @@ import Consent
 public import FacegateCore
 import Fleet
 import Logging
+import Synchronization
 import Vault
 
 extension ApplianceOperations {
@@ -34,6 +35,7 @@ extension ApplianceOperations {
         }
         if let fleet { answer["fleet"] = fleet.report.json(now: registry.now) }
         if let panel { answer["panel"] = .object(panel.json) }
+        if let reader = cardReader.withLock({ $0 }) { answer["card_reader"] = .object(reader.json) }
         return .object(answer)
     }
 

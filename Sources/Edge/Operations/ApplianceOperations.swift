@@ -30,6 +30,12 @@ public final class ApplianceOperations: @unchecked Sendable {
     public let fleet: FleetSync?
     /// The link to the venue's access panel, in a daemon whose policy has `[osdp]`.
     public let panel: PanelLinkService?
+    /// The card reader the daemon polls for claims, once it runs (it needs these
+    /// operations to make its claims).
+    let cardReader = Mutex<CardReaderService?>(nil)
+
+    /// Shows the card reader in `status` once the daemon runs it.
+    public func attach(cardReader reader: CardReaderService) { cardReader.withLock { $0 = reader } }
 
     public init(
         registry: ConsentRegistry, models: ModelFiles, engine: FaceEngine? = nil, servesDoor: Bool = false, door: DoorDesk? = nil,

@@ -33,6 +33,9 @@ public struct KeyDirectory: Sendable {
     /// digits the venue writes (the panel's installer gives it), or its credential.
     public static let osdpKeyFileName = "osdp-scbk"
     public static let osdpKeyCredentialName = "facegate-osdp-scbk"
+    /// The key of the card reader facegate polls for claims (`[osdp.reader]`).
+    public static let osdpReaderKeyFileName = "osdp-reader-scbk"
+    public static let osdpReaderKeyCredentialName = "facegate-osdp-reader-scbk"
 
     public let path: String
 
@@ -129,14 +132,20 @@ public struct KeyDirectory: Sendable {
 
     /// Loads the OSDP key (16 bytes, written as 32 hex digits and perhaps a newline),
     /// from its systemd credential or the key directory (checked like the other keys).
-    public func loadOSDPKey(environment: [String: String]) throws(VaultError) -> SecretBytes {
-        var file = osdpKeyPath
+    /// `reader`: the card reader's key instead of the panel's.
+    public func loadOSDPKey(environment: [String: String], reader: Bool = false) throws(VaultError) -> SecretBytes {
+        let credential = reader ? Self.osdpReaderKeyCredentialName : Self.osdpKeyCredentialName
+        var file = path + "/" + (reader ? Self.osdpReaderKeyFileName : Self.osdpKeyFileName)
         var checked = true
-        if let credentials = environment["CREDENTIALS_DIRECTORY"], !credentials.isEmpty,
-            access(credentials + "/" + Self.osdpKeyCredentialName, F_OK) == 0
-        {
-            file = credentials + "/" + Self.osdpKeyCredentialName
+        if let credentials = environment["CREDENTIALS_DIRECTORY"], !credentials.isEmpty, access(credentials + "/" + credential, F_OK) == 0 {
+            file = credentials + "/" + credential
             checked = false
+        }
+        guard access(file, F_OK) == 0 else {
+            throw VaultError(
+                .keyMissing,
+                "the OSDP key '\(file)' is missing: write the \(reader ? "card reader's" : "panel's") Secure Channel base key there as 32 hex digits (mode 0400), or load it as the systemd credential \(credential)"
+            )
         }
         let text = try readKeyFile(file, expectedBytes: 32, checkPermissions: checked, trailingNewline: true)
         var key = [UInt8](repeating: 0, count: 16)
