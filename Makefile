@@ -92,6 +92,7 @@ release: deps libosdp
 # (each fleet test starts a cluster of its own: initdb in /tmp, a Unix socket only);
 # FACEGATE_REQUIRE_CGROUP=1: the pixel-budget test fails, not skips, without a writable
 # cgroup v1 memory hierarchy (root), where it holds the daemon to 1 GiB;
+# FACEGATE_REQUIRE_MQTT=1: the MQTT feed test fails, not skips, without mosquitto;
 # FACEGATE_REQUIRE_OSDP=1: the access-panel tests fail, not skip, without libosdp's
 # control panel (its Python binding, in the test venv);
 # FACEGATE_REQUIRE_CAMERA=1: the camera tests fail, not skip, without their kernel,
@@ -101,7 +102,7 @@ test: test-deps models fixtures libosdp test-venv lint
 	scripts/uml/build-kernel.sh --background
 	$(SWIFT) build --build-tests
 	scripts/uml/build-kernel.sh --wait
-	FACEGATE_REQUIRE_BROWSER=1 FACEGATE_REQUIRE_RTSP=1 FACEGATE_REQUIRE_HUB=1 FACEGATE_REQUIRE_CGROUP=1 FACEGATE_REQUIRE_CAMERA=1 FACEGATE_REQUIRE_SHARED=1 FACEGATE_REQUIRE_OSDP=1 \
+	FACEGATE_REQUIRE_BROWSER=1 FACEGATE_REQUIRE_RTSP=1 FACEGATE_REQUIRE_HUB=1 FACEGATE_REQUIRE_CGROUP=1 FACEGATE_REQUIRE_CAMERA=1 FACEGATE_REQUIRE_SHARED=1 FACEGATE_REQUIRE_OSDP=1 FACEGATE_REQUIRE_MQTT=1 \
 	    $(SWIFT) test --skip-build
 
 # The camera tests' kernel: User-Mode Linux 6.1 with vivid (scripts/uml/), in

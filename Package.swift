@@ -195,6 +195,18 @@ let package = Package(
             dependencies: ["COSDP", "FacegateCore"],
             swiftSettings: strictSwift
         ),
+        // An MQTT 3.1.1 publisher (QoS 0, a last will, TLS): the door's events and health
+        // for a small venue's own systems. It subscribes to nothing.
+        .target(
+            name: "MQTTLink",
+            dependencies: [
+                "FacegateCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strictSwift
+        ),
         // The daemon: capture, the recognition pipeline, the admin socket, the service.
         // It never writes a frame, so it has no frame writer (that is in FacegateTools).
         .target(
@@ -204,6 +216,7 @@ let package = Package(
                 "CRTSP",
                 "CV4L2",
                 "PanelLink",
+                "MQTTLink",
                 "FaceEngine",
                 "FacegateCore",
                 "Vault",

@@ -2,7 +2,7 @@
 # Installs the Debian packages facegate builds and runs with. Idempotent: installs
 # only what is missing. Without root (or password-less sudo) it prints the
 # apt-get line to run and stops. With --tests it adds what only the tests use (a
-# browser, a PostgreSQL server, an RTSP test server, curl, time), which a door box
+# browser, a PostgreSQL server, an RTSP test server, an MQTT broker, curl, time), which a door box
 # does not need. Given package names, it installs those instead (the camera tests'
 # list, scripts/uml/packages.txt).
 set -euo pipefail
@@ -38,6 +38,8 @@ test_packages=(
     gir1.2-gst-rtsp-server-1.0 # the loopback RTSP server the tests stream from
     python3-gi
     postgresql             # the fleet's hub (each fleet test runs a cluster of its own)
+    mosquitto              # the MQTT broker the door's events are published to (loopback)
+    mosquitto-clients      # mosquitto_sub: what a subscriber receives
 )
 if [ "${1:-}" = --tests ]; then
     packages+=("${test_packages[@]}")

@@ -170,6 +170,14 @@ extension Facegate {
                 ]
                 if let fleet { services.append(.init(service: fleet)) }
                 if let panel { services.append(.init(service: panel)) }
+                // The venue's live feed ([mqtt]): decisions, alerts and health on its broker.
+                if let feed = try MQTTService.configured(
+                    policy: policy, doorEvents: doorEvents, registry: registry, environment: ProcessEnvironment.current,
+                    health: { [operations] in Self.feedHealth(operations.status()) }, logger: logger)
+                {
+                    operations.attach(feed: feed)
+                    services.append(.init(service: feed))
+                }
                 // The card reader beside the door ([osdp.reader]): its card reads are claims.
                 if let cardReader = try CardReaderService.configured(
                     policy: policy, operations: operations, environment: ProcessEnvironment.current, logger: logger)
@@ -201,6 +209,15 @@ extension Facegate {
                 summary["gallery_searches"] = .int(registry.vault.gallery.searches)
                 StandardStreams.writeError(JSONValue.object(["summary": .object(summary)]).serialized + "\n")
             }
+        }
+
+        /// What the MQTT feed's status says of the door: `status`'s non-personal health.
+        static func feedHealth(_ status: JSONValue) -> JSONObject {
+            var health: JSONObject = [:]
+            for key in ["version", "subjects", "trigger", "camera", "panel", "card_reader"] {
+                if let value = status.objectValue?[key] { health[key] = value }
+            }
+            return health
         }
 
         /// The frame source, or nil for `--source none`.

@@ -186,6 +186,7 @@ extension Policy {
         let console = try Self.console(try root.table("console", required: false))
         let fleet = try Self.fleet(try root.table("fleet", required: false))
         let osdp = try Self.osdp(try root.table("osdp", required: false))
+        let mqtt = try Self.mqtt(try root.table("mqtt", required: false))
         if osdp.reader != nil, recognition.trigger != .claim {
             throw ConsentError(
                 .invalidPolicy,
@@ -197,7 +198,7 @@ extension Policy {
         return Policy(
             appliance: appliance, controller: controller, recognition: recognition, retention: retention,
             consent: consent, purposes: purposes, notices: notices, audit: audit, denyList: denyList,
-            recordOfProcessing: ropa, console: console, fleet: fleet, osdp: osdp.panel, osdpReader: osdp.reader,
+            recordOfProcessing: ropa, console: console, fleet: fleet, osdp: osdp.panel, osdpReader: osdp.reader, mqtt: mqtt,
             sourcePath: path)
     }
 

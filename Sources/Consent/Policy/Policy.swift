@@ -19,6 +19,8 @@ public struct Policy: Sendable, Equatable {
     public var osdp: OSDP?
     /// The card reader facegate polls for claims, when the door has one.
     public var osdpReader: OSDPCardReader?
+    /// The broker the door's events are published to, when the venue has one.
+    public var mqtt: MQTT?
     /// The file this policy was read from.
     public var sourcePath: String
 

@@ -24,9 +24,7 @@ public struct SourceCredentials: Sendable {
     /// directory give: nil when the policy names no user; an error naming what to do
     /// when one half is missing.
     public static func load(user: String?, environment: [String: String]) throws(CaptureError) -> SourceCredentials? {
-        let directory = environment["CREDENTIALS_DIRECTORY"].flatMap { $0.isEmpty ? nil : $0 }
-        let path = directory.map { $0 + "/" + passwordCredential }
-        let present = path.map { access($0, F_OK) == 0 } ?? false
+        let present = SystemdCredential.path(passwordCredential, environment: environment) != nil
         guard let user, !user.isEmpty else {
             if present {
                 throw CaptureError(
@@ -35,46 +33,16 @@ public struct SourceCredentials: Sendable {
             }
             return nil
         }
-        guard let path, present else {
+        let password: SecretBytes?
+        do { password = try SystemdCredential.read(passwordCredential, environment: environment) } catch {
+            throw CaptureError(.unauthorized, error.message)
+        }
+        guard let password else {
             throw CaptureError(
                 .unauthorized,
                 "the policy names the camera user '\(user)' but no password reached facegate; give it as the systemd credential \(passwordCredential) (LoadCredential= in deploy/facegate.service.d/rtsp.conf), or set CREDENTIALS_DIRECTORY to a directory holding that file"
             )
         }
-        var bytes = try read(path)
-        // A password file written by `echo` ends with a newline the camera does not expect.
-        while let last = bytes.last, last == 0x0A || last == 0x0D { bytes.removeLast() }
-        guard !bytes.isEmpty else {
-            throw CaptureError(.unauthorized, "the systemd credential \(passwordCredential) is empty; write the camera's password into it")
-        }
-        defer { bytes.withUnsafeMutableBytes { wipeMemory($0.baseAddress, $0.count) } }
-        return SourceCredentials(user: user, password: SecretBytes(bytes))
-    }
-
-    private static func read(_ path: String) throws(CaptureError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw CaptureError(
-                .unauthorized, "cannot read the systemd credential \(passwordCredential): \(String(cString: strerror(errno)))")
-        }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 256)
-        while bytes.count <= 4096 {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count < 0, errno == EINTR { continue }
-            guard count >= 0 else {
-                throw CaptureError(
-                    .unauthorized, "cannot read the systemd credential \(passwordCredential): \(String(cString: strerror(errno)))")
-            }
-            if count == 0 { break }
-            bytes += chunk[0..<count]
-        }
-        chunk.withUnsafeMutableBytes { wipeMemory($0.baseAddress, $0.count) }
-        guard bytes.count <= 4096 else {
-            throw CaptureError(
-                .unauthorized, "the systemd credential \(passwordCredential) is longer than 4 KiB; it should hold only the password")
-        }
-        return bytes
+        return SourceCredentials(user: user, password: password)
     }
 }

@@ -36,6 +36,7 @@ extension ApplianceOperations {
         if let fleet { answer["fleet"] = fleet.report.json(now: registry.now) }
         if let panel { answer["panel"] = .object(panel.json) }
         if let reader = cardReader.withLock({ $0 }) { answer["card_reader"] = .object(reader.json) }
+        if let feed = feed.withLock({ $0 }) { answer["mqtt"] = .object(feed.json) }
         return .object(answer)
     }
 

@@ -37,6 +37,11 @@ public final class ApplianceOperations: @unchecked Sendable {
     /// Shows the card reader in `status` once the daemon runs it.
     public func attach(cardReader reader: CardReaderService) { cardReader.withLock { $0 = reader } }
 
+    let feed = Mutex<MQTTService?>(nil)
+
+    /// Shows the MQTT feed in `status` once the daemon runs it.
+    public func attach(feed service: MQTTService) { feed.withLock { $0 = service } }
+
     public init(
         registry: ConsentRegistry, models: ModelFiles, engine: FaceEngine? = nil, servesDoor: Bool = false, door: DoorDesk? = nil,
         fleet: FleetSync? = nil, panel: PanelLinkService? = nil, logger: Logger

@@ -24,6 +24,8 @@ public struct OperationError: Error, Sendable, Equatable, ModuleError {
         case photoTooLarge = "photo_too_large"
         /// The photos in flight hold all the memory they may: send again shortly.
         case busy = "busy"
+        /// A secret the policy needs (a systemd credential) did not reach the daemon.
+        case credentialMissing = "credential_missing"
     }
 
     public let code: Code
@@ -50,6 +52,7 @@ extension OperationError.Code: ErrorCode {
         case .restartRequired: .configuration
         case .photoTooLarge: .dataError
         case .busy: .temporaryFailure
+        case .credentialMissing: .configuration
         }
     }
 }
