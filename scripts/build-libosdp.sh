@@ -18,7 +18,7 @@ mkdir -p "$dest"
 dest=$(cd "$dest" && pwd)
 
 # The pin and this script's own options: a change to either builds again.
-recipe=2
+recipe=3
 pin="$(grep -E '^libosdp==' "$here/pypi-requirements.txt") recipe=$recipe"
 stamp="$dest/.built"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$pin" ] && [ -f "$dest/lib/libosdp.a" ]; then
@@ -42,6 +42,33 @@ echo "downloading ${pin%% *} (source distribution, digest pinned)"
     --disable-pip-version-check -r "$work/req.txt" -d "$work/dl" >&2
 tar -xzf "$work"/dl/libosdp-*.tar.gz -C "$work"
 src=$(echo "$work"/libosdp-*/vendor)
+
+# A packet marked as a Secure Channel handshake block (SCS_11-14) is not checked
+# against the session's MAC, and libosdp 3.2.9 then takes whatever it carries as
+# plain text: someone on the wires, without the key, could answer a poll with a card
+# read or send a reader commands. A handshake block may carry only its own handshake
+# message (CHLNG, CCRYPT, SCRYPT, RMAC_I); anything else is refused, as an unsecured
+# message would be.
+"$python" - "$src/src/osdp_phy.c" <<'PATCH'
+import sys
+path = sys.argv[1]
+text = open(path).read()
+anchor = "\t\tlen -= pkt->data[0]; /* consume security block */\n"
+if text.count(anchor) != 1:
+    sys.exit("build-libosdp.sh: osdp_phy.c is not the source this patch was written for")
+guard = (
+    "\t\tif (pkt->data[1] <= SCS_14) {\n"
+    "\t\t\tstatic const uint8_t handshake[4] = { CMD_CHLNG, REPLY_CCRYPT, CMD_SCRYPT, REPLY_RMAC_I };\n"
+    "\t\t\tif (len < 1 || data[0] != handshake[pkt->data[1] - SCS_11]) {\n"
+    "\t\t\t\tLOG_ERR(\"A handshake block carries another message\");\n"
+    "\t\t\t\tpd->reply_id = REPLY_NAK;\n"
+    "\t\t\t\tpd->ephemeral_data[0] = OSDP_PD_NAK_SC_COND;\n"
+    "\t\t\t\treturn OSDP_ERR_PKT_NACK;\n"
+    "\t\t\t}\n"
+    "\t\t}\n"
+)
+open(path, "w").write(text.replace(anchor, anchor + guard))
+PATCH
 
 # The library's own files only (not its Python binding, not the packet-capture
 # option). Events and commands live in memory the shim owns (APP_OWNED_QUEUE_DATA:

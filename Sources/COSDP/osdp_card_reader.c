@@ -29,10 +29,14 @@ struct fg_osdp_card_reader {
 static int on_event(void *arg, int pd, struct osdp_event *event) {
     (void)pd;
     struct fg_osdp_card_reader *reader = arg;
-    if (event->type != OSDP_EVENT_CARDREAD) return 0;
-    const struct osdp_event_cardread *read = &event->cardread;
-    int bytes = read->format == OSDP_CARD_FMT_RAW_WIEGAND || read->format == OSDP_CARD_FMT_RAW_UNSPECIFIED
-                    ? (read->length + 7) / 8 : read->length;
+    // libosdp hands the event unaligned: copied out before its fields are read.
+    struct osdp_event copy;
+    memcpy(&copy, event, sizeof copy);
+    if (copy.type != OSDP_EVENT_CARDREAD) return 0;
+    const struct osdp_event_cardread *read = &copy.cardread;
+    // Raw card bits only: a reader's ASCII or keypad data is no card number.
+    if (read->format != OSDP_CARD_FMT_RAW_WIEGAND && read->format != OSDP_CARD_FMT_RAW_UNSPECIFIED) return 0;
+    int bytes = (read->length + 7) / 8;
     if (read->length <= 0 || bytes > FG_OSDP_CARD_BYTES) return 0;
     if (reader->count == FG_OSDP_CARD_QUEUE) {
         reader->status.cards_dropped += 1;
@@ -41,7 +45,8 @@ static int on_event(void *arg, int pd, struct osdp_event *event) {
     struct card *slot = &reader->queue[(reader->head + reader->count) % FG_OSDP_CARD_QUEUE];
     memset(slot, 0, sizeof *slot);
     memcpy(slot->bits, read->data, (size_t)bytes);
-    slot->bit_count = read->format == OSDP_CARD_FMT_ASCII ? bytes * 8 : read->length;
+    slot->bit_count = read->length;
+    memset(&copy, 0, sizeof copy);
     reader->count += 1;
     reader->status.cards_read += 1;
     return 0;

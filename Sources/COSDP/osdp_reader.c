@@ -20,12 +20,29 @@
 #define OPT_OSDP_APP_OWNED_QUEUE_DATA 1
 #include <osdp.h>
 
+/// Card reads in flight at most: a door lets one person in at a time.
+enum { OUTSTANDING = 4 };
+/// A card read goes out only while the panel polled within this, and is dropped if
+/// the panel has not taken it within STALE_MS: libosdp itself would keep both for
+/// seconds (its "online" lasts 8 s after the last poll), and a read delivered late
+/// opens the door for whoever stands there then.
+enum { POLLED_WITHIN_MS = 1000, STALE_MS = 1500 };
+
 struct fg_osdp_reader {
     struct fg_serial line;
     osdp_t *ctx;
     pthread_mutex_t lock;
     fg_osdp_status status;  // counters guarded by `lock`
+    int64_t submitted_at[OUTSTANDING];  // FIFO of the reads in flight (libosdp completes them in order)
+    int first, outstanding;
 };
+
+// With `lock` held.
+static bool panel_listening(struct fg_osdp_reader *reader) {
+    uint8_t secure = 0;
+    osdp_get_sc_status_mask(reader->ctx, &secure);
+    return (secure & 1) && reader->line.last_rx_ms > 0 && fg_monotonic_ms() - reader->line.last_rx_ms <= POLLED_WITHIN_MS;
+}
 
 static int64_t now_ms(void) {
     struct timespec now;
@@ -64,6 +81,10 @@ static int on_command(void *arg, struct osdp_cmd *command) {
 static void on_event_done(void *arg, const struct osdp_event *event, enum osdp_completion_status done) {
     struct fg_osdp_reader *reader = arg;
     if (!event) return;
+    if (reader->outstanding > 0) {
+        reader->first = (reader->first + 1) % OUTSTANDING;
+        reader->outstanding -= 1;
+    }
     if (done == OSDP_COMPLETION_OK) {
         reader->status.cards_delivered += 1;
     } else {
@@ -129,9 +150,8 @@ void fg_osdp_reader_refresh(fg_osdp_reader *reader) {
     osdp_pd_refresh(reader->ctx);
     // A card read waits for no link: one delivered when the panel comes back would
     // open the door for whoever stands there then.
-    uint8_t secure = 0;
-    osdp_get_sc_status_mask(reader->ctx, &secure);
-    if (!(secure & 1)) osdp_pd_flush_events(reader->ctx);
+    bool stale = reader->outstanding > 0 && fg_monotonic_ms() - reader->submitted_at[reader->first] > STALE_MS;
+    if (reader->outstanding > 0 && (stale || !panel_listening(reader))) osdp_pd_flush_events(reader->ctx);
     pthread_mutex_unlock(&reader->lock);
 }
 
@@ -146,13 +166,18 @@ int fg_osdp_reader_submit_card(fg_osdp_reader *reader, const uint8_t *bits, int 
         return FG_OSDP_QUEUE_FULL;
     }
     pthread_mutex_lock(&reader->lock);
-    uint8_t secure = 0;
-    osdp_get_sc_status_mask(reader->ctx, &secure);
-    pthread_mutex_unlock(&reader->lock);
-    if (!(secure & 1)) {
+    if (!panel_listening(reader)) {
+        pthread_mutex_unlock(&reader->lock);
         free(event);
-        fg_osdp_set_error(error, FG_OSDP_NOT_SECURE, "%s: the panel has no Secure Channel with this reader; nothing was sent", "osdp");
+        fg_osdp_set_error(
+            error, FG_OSDP_NOT_SECURE, "%s: the panel is not polling this reader over a Secure Channel now; nothing was sent", "osdp");
         return FG_OSDP_NOT_SECURE;
+    }
+    if (reader->outstanding == OUTSTANDING) {
+        pthread_mutex_unlock(&reader->lock);
+        free(event);
+        fg_osdp_set_error(error, FG_OSDP_QUEUE_FULL, "%s: the panel is not taking card reads; nothing was sent", "osdp");
+        return FG_OSDP_QUEUE_FULL;
     }
     event->type = OSDP_EVENT_CARDREAD;
     event->cardread.reader_no = 0;
@@ -160,9 +185,12 @@ int fg_osdp_reader_submit_card(fg_osdp_reader *reader, const uint8_t *bits, int 
     event->cardread.direction = 0;
     event->cardread.length = bit_count;
     memcpy(event->cardread.data, bits, (size_t)((bit_count + 7) / 8));
-    pthread_mutex_lock(&reader->lock);
     int result = osdp_pd_submit_event(reader->ctx, event);
-    if (result == 0) reader->status.cards_submitted += 1;
+    if (result == 0) {
+        reader->status.cards_submitted += 1;
+        reader->submitted_at[(reader->first + reader->outstanding) % OUTSTANDING] = fg_monotonic_ms();
+        reader->outstanding += 1;
+    }
     pthread_mutex_unlock(&reader->lock);
     if (result != 0) {
         memset(event, 0, sizeof *event);
@@ -179,6 +207,7 @@ void fg_osdp_reader_status(fg_osdp_reader *reader, fg_osdp_status *status) {
     uint8_t online = 0, secure = 0;
     osdp_get_status_mask(reader->ctx, &online);
     osdp_get_sc_status_mask(reader->ctx, &secure);
+    status->listening = panel_listening(reader);
     pthread_mutex_unlock(&reader->lock);
     status->online = online & 1;
     status->secure = secure & 1;

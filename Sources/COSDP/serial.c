@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 
 #define OPT_OSDP_APP_OWNED_QUEUE_DATA 1
 #include <osdp.h>
@@ -33,6 +35,12 @@ static void log_line(int level, const char *file, unsigned long line, const char
 }
 
 void fg_osdp_route_logs(void) { osdp_set_log_callback(log_line); }
+
+int64_t fg_monotonic_ms(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
 
 uint64_t fg_osdp_logged_errors(void) { return atomic_load(&logged_errors); }
 
@@ -75,8 +83,16 @@ bool fg_serial_open(struct fg_serial *line, const char *device, int baud, fg_osd
         close(fd);
         return false;
     }
+    // One owner per line: a second daemon (or the panel link and the card reader
+    // configured on one device) would take each other's bytes.
+    if (ioctl(fd, TIOCEXCL) != 0) {
+        fg_osdp_set_error(error, FG_OSDP_DEVICE, "cannot take the serial line for this process alone (TIOCEXCL: %s)", strerror(errno));
+        close(fd);
+        return false;
+    }
     line->fd = fd;
     line->failed = false;
+    line->last_rx_ms = 0;
     return true;
 }
 
@@ -93,6 +109,12 @@ int fg_serial_recv(void *data, uint8_t *buffer, int capacity) {
         line->failed = true;
         return -1;
     }
+    // A raw, non-blocking line with nothing to read says EAGAIN; 0 is a hang-up.
+    if (count == 0 && capacity > 0) {
+        line->failed = true;
+        return -1;
+    }
+    line->last_rx_ms = fg_monotonic_ms();
     return (int)count;
 }
 
@@ -110,6 +132,8 @@ int fg_serial_send(void *data, uint8_t *buffer, int length) {
         if (count < 0 && errno == EAGAIN) {
             struct pollfd pending = {.fd = line->fd, .events = POLLOUT};
             if (poll(&pending, 1, 50) > 0) continue;
+        } else if (count < 0) {
+            line->failed = true;  // EIO, ENXIO: the adapter went away
         }
         return sent > 0 ? sent : -1;
     }

@@ -9,8 +9,12 @@
 
 struct fg_serial {
     int fd;
-    bool failed;  // reading failed (unplugged, hung up): the owner opens it again
+    bool failed;           // the line failed (unplugged, hung up): the owner opens it again
+    int64_t last_rx_ms;    // CLOCK_MONOTONIC milliseconds of the last byte received, 0 before any
 };
+
+/// CLOCK_MONOTONIC milliseconds.
+int64_t fg_monotonic_ms(void);
 
 /// Opens `device` at `baud`; false with `error` filled when it cannot.
 bool fg_serial_open(struct fg_serial *line, const char *device, int baud, fg_osdp_error *error);

@@ -142,8 +142,11 @@ extension FleetSync {
                     if change.originDoor != door { session.enrolledElsewhere?.insert(change.subject) }
                     guard !erasedHere.contains(subject) else { continue }
                     guard try !registry.vault.exists(subject) else {
-                        // A member held here whose copy another door gave again: photos added there.
-                        if change.originDoor != door, let copy = open(sealed, of: change, subject: subject) {
+                        // A member held here whose copy another door gave again: photos added there,
+                        // or their panel credential. Only from the door that enrolled them.
+                        if change.originDoor != door, try registry.fleetOrigin(of: subject) == .door(change.originDoor),
+                            let copy = open(sealed, of: change, subject: subject)
+                        {
                             try Self.$applyingHubChanges.withValue(true) {
                                 _ = try registry.adoptAddedTemplates(copy, fromDoor: change.originDoor)
                                 try adoptPanelCredential(copy, fromDoor: change.originDoor)
@@ -293,11 +296,9 @@ extension FleetSync {
     private func adoptPanelCredential(_ copy: FleetCopy, fromDoor door: String) throws {
         guard let credential = copy.panelCredential else { return }
         do {
-            _ = try registry.panelCredentials.adopt(credential, for: copy.subject, fromDoor: door)
+            _ = try registry.panelCredentials.adopt(credential, for: copy.subject, fromDoor: door, panel: registry.policy.osdp)
         } catch let error as ConsentError where error.code == .conflict {
-            logger.error(
-                "fleet: another member here holds the panel credential a door gave this member; it is not sent for them",
-                metadata: ["fleet.subject": "\(copy.subject)"])
+            logger.error("fleet: a panel credential from another door was not taken", metadata: ["error": "\(error.message)"])
         }
     }
 

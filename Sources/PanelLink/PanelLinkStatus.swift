@@ -24,8 +24,11 @@ public struct PanelLinkStatus: Sendable, Equatable {
     /// Reading the device failed (unplugged, hung up): the reader must be opened again.
     public var deviceFailed: Bool
 
-    /// Up: polled over a Secure Channel.
-    public var isUp: Bool { polled && secure }
+    /// Polled within the last second over the Secure Channel: a card read goes out.
+    public var listening: Bool
+
+    /// Up: polled now over a Secure Channel.
+    public var isUp: Bool { listening }
 
     init(_ raw: fg_osdp_status) {
         polled = raw.online
@@ -42,6 +45,7 @@ public struct PanelLinkStatus: Sendable, Equatable {
         lastLEDAt = raw.last_led_at_ms > 0 ? Double(raw.last_led_at_ms) / 1000 : nil
         libraryErrors = raw.errors_logged
         deviceFailed = raw.device_failed
+        listening = raw.listening
     }
 
     /// OSDP's LED colours by name.

@@ -23,13 +23,21 @@ struct FleetEndToEndTests {
         /// With `console`, the daemon serves the web console (for `/metrics`) on a port of its own.
         let console: Bool
 
-        init(maxOfflineMinutes: Double = 15, console: Bool = false) throws {
+        /// With `panel`, the door has an access panel ([osdp], on a device that is no
+        /// serial line: the link stays down, credentials are issued all the same).
+        init(maxOfflineMinutes: Double = 15, console: Bool = false, panel: Bool = false) throws {
             self.console = console
             fixture = try ConsentFixture { text in
-                let edited = text.replacingOccurrences(of: "max_offline_minutes = 15", with: "max_offline_minutes = \(maxOfflineMinutes)")
+                var edited = text.replacingOccurrences(of: "max_offline_minutes = 15", with: "max_offline_minutes = \(maxOfflineMinutes)")
+                if panel { edited += "\n[osdp]\ndevice = \"/dev/null\"\nfacility = 42\n" }
                 return console
                     ? ConsentFixture.fillingInController(edited)
                     : edited.replacingOccurrences(of: "listen = \"127.0.0.1:0\"", with: "listen = \"off\"")
+            }
+            if panel {
+                let key = fixture.stateDirectory + "/keys/osdp-scbk"
+                try "00112233445566778899aabbccddeeff\n".write(toFile: key, atomically: false, encoding: .utf8)
+                chmod(key, 0o400)
             }
         }
 
@@ -325,18 +333,35 @@ struct FleetEndToEndTests {
 
     @Test("every door sends the access panel the same credential for a member: the enrolling door's, which replaces one another door made")
     func onePanelCredentialPerMember() throws {
-        // The hub is held to the end: released, it stops.
-        let (hub, main, side) = try Self.twoRunningDoors()
-        defer { withExtendedLifetime(hub) {} }
-        let obama = try main.enrol("Barack Obama", ["obama.jpg"])
-        #expect(side.wait { side.subjects == [obama] } != nil, "\(side.fleet)")
+        let hub = try TestHub()
+        let main = try Door(panel: true), side = try Door(panel: true)
+        try Self.fleet(hub, main: main, others: [(side, "side")])
+        try main.start()
+        try side.start()
         func credential(_ door: Door) -> String? {
             try? door.cli(["card", "panel", "--json", obama]).jsonLines.first?["bits"] as? String
         }
-        // The side door, asked first, makes one of its own; the enrolling door's replaces it.
+        // A member enrolled before the door had a panel: the side door, asked first,
+        // makes a credential of its own; the enrolling door's replaces it.
+        main.stop()
+        let plain = try String(contentsOfFile: main.fixture.policyPath, encoding: .utf8)
+        try plain.replacingOccurrences(of: "[osdp]", with: "[nopanel]").components(separatedBy: "[nopanel]")[0].write(
+            toFile: main.fixture.policyPath, atomically: true, encoding: .utf8)
+        try main.start()
+        let obama = try main.enrol("Barack Obama", ["obama.jpg"])
+        #expect(side.wait { side.subjects == [obama] } != nil, "\(side.fleet)")
         let sideMade = try #require(credential(side))
+        main.stop()
+        try plain.write(toFile: main.fixture.policyPath, atomically: true, encoding: .utf8)
+        try main.start()
         let mainMade = try #require(credential(main))
         #expect(side.wait(seconds: 20) { credential(side) == mainMade } != nil, "the side door took the enrolling door's: \(side.fleet)")
+        // With panels at both doors, a member enrolled now has one credential from the start.
+        let biden = try main.enrol("Joe Biden", ["biden.jpg"])
+        #expect(side.wait { Set(side.subjects) == [obama, biden] } != nil, "\(side.fleet)")
+        let bidenAtMain = try main.cli(["card", "panel", "--json", biden]).jsonLines.first?["bits"] as? String
+        let bidenAtSide = try side.cli(["card", "panel", "--json", biden]).jsonLines.first?["bits"] as? String
+        #expect(bidenAtMain != nil && bidenAtSide == bidenAtMain)
         let audit = try side.cli(["export", "audit"]).jsonLines
         #expect(
             audit.contains { $0["action"] as? String == "panel_credential.adopt" && $0["subject"] as? String == obama }

@@ -210,7 +210,7 @@ struct PanelLinkEndToEndTests {
     func missingDeviceAndKey() throws {
         let appliance = try Appliance()
         let policy = try String(contentsOfFile: appliance.fixture.policyPath, encoding: .utf8)
-        try (policy + "\n[osdp]\ndevice = \"/dev/ttyNOPE9\"\n").write(
+        try (policy + "\n[osdp]\ndevice = \"/dev/ttyNOPE9\"\nfacility = 42\n").write(
             toFile: appliance.fixture.policyPath, atomically: true, encoding: .utf8)
         let noKey = try appliance.run(["run", "--source", "none", "--socket", appliance.fixture.directory.file("x.sock")])
         #expect(noKey.status == 78 && noKey.stderr.contains("osdp-scbk"), "\(noKey.status): \(noKey.stderr)")

@@ -44,6 +44,7 @@ typedef struct {
     int64_t last_led_at_ms;   // CLOCK_REALTIME milliseconds, 0 before any
     uint64_t errors_logged;   // libosdp's own errors and warnings
     bool device_failed;       // reading the device failed: open it again
+    bool listening;           // polled within the last second over the Secure Channel: a card read goes out
 } fg_osdp_status;
 
 /// Opens `device` (a tty: raw, 8N1 at `baud`) and sets up a reader at `address`

@@ -16,6 +16,21 @@ public struct PanelCredential: Sendable, Equatable, Codable {
         self.number = number
     }
 
+    private enum CodingKeys: String, CodingKey { case format, facility, number }
+
+    /// Decoded (from a fleet copy, or this door's database) only within its format's
+    /// ranges: a copy claiming another credential is refused whole, never sent.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        format = try container.decode(WiegandFormat.self, forKey: .format)
+        facility = try container.decode(Int.self, forKey: .facility)
+        number = try container.decode(Int.self, forKey: .number)
+        guard format.facilityRange.contains(facility), format.numberRange.contains(number) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .number, in: container, debugDescription: "a panel credential outside its format's ranges")
+        }
+    }
+
     /// The frame as the reader sends it, first bit first.
     public var bits: [Bool] { format.bits(facility: facility, number: number) }
 

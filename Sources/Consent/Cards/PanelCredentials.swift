@@ -57,11 +57,11 @@ public final class PanelCredentials: @unchecked Sendable {
                 "the facility code \(facility) does not fit \(format.rawValue) (\(format.facilityRange.lowerBound)-\(format.facilityRange.upperBound)); set [osdp] facility"
             )
         }
-        let issued = try PanelCredentialStore.count(in: db)
+        let issued = try PanelCredentialStore.issuedCount(in: db)
         guard issued < format.numberRange.count / 2 else {
             throw ConsentError(
                 .conflict,
-                "\(issued) members already hold \(format.rawValue) panel credentials, half of what the format can number; use a longer format ([osdp] format = \"wiegand37\")"
+                "\(issued) panel credentials were issued here, half of what \(format.rawValue) can number (erased members' numbers are never given again); use a longer format ([osdp] format = \"wiegand37\") or another facility"
             )
         }
         // Random, so that the number says nothing of when or in what order a person
@@ -77,7 +77,7 @@ public final class PanelCredentials: @unchecked Sendable {
         -> Bool
     {
         let digest = digest(of: credential, keys: vault.keys)
-        guard try !PanelCredentialStore.isTaken(digest, in: db) else { return false }
+        guard try !PanelCredentialStore.wasIssued(digest, in: db) else { return false }
         let plain = try JSONEncoder().encode(credential)
         let sealed = try vault.sealPersonal([UInt8](plain), for: subject, purpose: PanelCredentialStore.purpose, in: db)
         try PanelCredentialStore.insert(subject: subject, digest: digest, sealed: sealed, at: time, in: db)
@@ -88,9 +88,25 @@ public final class PanelCredentials: @unchecked Sendable {
     /// one this door issued by itself (the enrolling door's is the fleet's). Audited
     /// `panel_credential.adopt` with the origin door. Returns whether anything changed;
     /// false also when another member here holds the same credential (logged by the caller).
-    public func adopt(_ credential: PanelCredential, for subject: SubjectID, fromDoor door: String) throws -> Bool {
-        try vault.write { db in
+    ///
+    /// Only the door that enrolled the member gives it (`FleetOrigin`), and only of
+    /// this door's own format and facility when it has a panel: a door of the fleet
+    /// cannot hand a member another badge's number.
+    public func adopt(
+        _ credential: PanelCredential, for subject: SubjectID, fromDoor door: String, panel: Policy.OSDP?
+    ) throws -> Bool {
+        if let panel, panel.format != credential.format || panel.facility != credential.facility {
+            throw ConsentError(
+                .conflict,
+                "door \(door) gave member \(subject) a \(credential.format.rawValue) credential of facility \(credential.facility); this door's panel takes \(panel.format.rawValue) of facility \(panel.facility): give every door the same [osdp] format and facility"
+            )
+        }
+        return try vault.write { db in
             guard try vault.exists(subject, in: db) else { return false }
+            guard try FleetOrigin.of(subject, in: db) == .door(door) else {
+                throw ConsentError(
+                    .conflict, "door \(door) did not enrol member \(subject): only the enrolling door gives its panel credential")
+            }
             let held = try Self.open(subject, in: db, vault: vault)
             guard held != credential else { return false }
             try PanelCredentialStore.delete(of: subject, in: db)

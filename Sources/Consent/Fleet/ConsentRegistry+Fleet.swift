@@ -93,7 +93,9 @@ extension ConsentRegistry {
         var credentialsTaken: [SubjectID] = []
         _ = try vault.enrol(subjects) { db, _, index in
             try ConsentStore.insert(fresh[index].copy.consent, in: db)
+            let panel = self.policy.osdp
             if let credential = fresh[index].copy.panelCredential,
+                panel.map({ $0.format == credential.format && $0.facility == credential.facility }) ?? true,
                 try !PanelCredentials.store(credential, for: fresh[index].copy.subject, at: now, in: db, vault: self.vault)
             {
                 credentialsTaken.append(fresh[index].copy.subject)

@@ -18,10 +18,7 @@ extension Policy {
 
         /// The rates OSDP allows.
         public static let baudRates = [9600, 19200, 38400, 57600, 115_200]
-        /// What `card panel` issues by when the policy has no `[osdp]` yet (the venue
-        /// entering credentials in the panel before the link is wired).
         public static let defaultFormat = WiegandFormat.wiegand26
-        public static let defaultFacility = 0
     }
 
     /// `[osdp.reader]`: a card reader beside the door that facegate polls as its
@@ -33,9 +30,16 @@ extension Policy {
         public var address: Int
     }
 
-    /// The format and facility panel credentials are issued with.
-    public var panelCredentialFormat: (format: WiegandFormat, facility: Int) {
-        osdp.map { ($0.format, $0.facility) } ?? (OSDP.defaultFormat, OSDP.defaultFacility)
+    /// The format and facility panel credentials are issued with: the panel link's;
+    /// without one a credential is not issued (which facility is free is the venue's to say).
+    public func panelCredentialFormat() throws -> (format: WiegandFormat, facility: Int) {
+        guard let osdp else {
+            throw ConsentError(
+                .invalidPolicy,
+                "this door has no access panel: set [osdp] (device, format and a facility none of the venue's badges use) in the policy first"
+            )
+        }
+        return (osdp.format, osdp.facility)
     }
 
     /// `[osdp]` (optional): the panel link when it names a `device`, the card reader
@@ -50,7 +54,10 @@ extension Policy {
             try readerTable.rejectUnknownKeys()
         }
         if table.table["device"] == nil, reader != nil {
-            try table.rejectUnknownKeys()
+            guard table.table.keys.allSatisfy({ $0 == "reader" }) else {
+                throw ConsentError(
+                    .invalidPolicy, "policy: '[osdp]' sets the panel link's keys but no 'osdp.device'; name the panel's serial device")
+            }
             return (nil, reader)
         }
         let device = try device(&table)
@@ -62,10 +69,23 @@ extension Policy {
                 "policy: 'osdp.format' must be one of \(WiegandFormat.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")) (got \"\(formatName)\")"
             )
         }
+        // No default facility: the venue's own badges already use some, and a credential
+        // equal to a badge's number would carry that badge's rights at the panel.
+        guard table.table["facility"] != nil else {
+            throw ConsentError(
+                .invalidPolicy,
+                "policy: 'osdp.facility' is missing: choose a facility (site) code that none of the venue's badges use, so that no member's credential is a badge's number"
+            )
+        }
         let settings = OSDP(
             device: device, baud: baud, address: try table.integer("address", default: 0, range: PolicyRange.osdpAddress), format: format,
-            facility: try table.integer("facility", default: OSDP.defaultFacility, range: format.facilityRange))
+            facility: try table.integer("facility", range: format.facilityRange))
         try table.rejectUnknownKeys()
+        if let reader, reader.device == settings.device {
+            throw ConsentError(
+                .invalidPolicy,
+                "policy: 'osdp.device' and 'osdp.reader.device' are both \(device); the panel's bus and the card reader need a line each")
+        }
         return (settings, reader)
     }
 

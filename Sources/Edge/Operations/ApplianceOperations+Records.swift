@@ -56,6 +56,15 @@ extension ApplianceOperations {
                 "the policy's [recognition] section changed (trigger \"\(fresh.recognition.trigger.rawValue)\", was \"\(policy.recognition.trigger.rawValue)\"); the running door applies it only at start: restart it (systemctl restart facegate). Nothing was reloaded"
             )
         }
+        // The panel link, the card reader and the feed hold their device, key and broker
+        // from the start; a new format or facility would issue credentials the running
+        // link does not describe.
+        if servesDoor, fresh.osdp != policy.osdp || fresh.osdpReader != policy.osdpReader || fresh.mqtt != policy.mqtt {
+            throw OperationError(
+                .restartRequired,
+                "the policy's [osdp] or [mqtt] section changed; the running door applies it only at start: restart it (systemctl restart facegate). Nothing was reloaded"
+            )
+        }
         try registry.reload(policy: fresh, actor: caller.actor)
         return ["policy": .string(fresh.sourcePath), "deny_list": .string(registry.denyList.isEnabled ? "enabled" : "disabled")]
     }

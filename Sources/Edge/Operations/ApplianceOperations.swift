@@ -208,7 +208,7 @@ public final class ApplianceOperations: @unchecked Sendable {
         case .cardClear(let subject):
             return ["subject": .string(subject.rawValue), "cleared": .bool(try registry.cards.clear(subject, actor: caller.actor))]
         case .cardPanel(let subject):
-            let issuing = registry.policy.panelCredentialFormat
+            let issuing = try registry.policy.panelCredentialFormat()
             var answer =
                 try registry.panelCredentials.credential(
                     of: subject, issuing: issuing.format, facility: issuing.facility, actor: caller.actor.name

@@ -13,9 +13,9 @@ import Vault
 /// The card reader beside the door (`[osdp.reader]`), polled as its OSDP control
 /// panel: a card presented there is a claim (`trigger = "claim"`), exactly as
 /// `facegate door claim --card` from a reader's integration. A card read's number is the
-/// frame's facility and number (`42:1234`) for the Wiegand formats the panel link
-/// knows, else its bits as hex with their count (`raw:40:0123456789`): the string
-/// `card set` links. The number is never logged.
+/// frame's facility and number (`42:1234`) for a 26-bit card, with the length before
+/// them for the 34- and 37-bit formats (`37:42:1234`), else its bits as hex with their
+/// count (`raw:40:0123456789`): the string `card set` links. The number is never logged.
 public final class CardReaderService: Service, Sendable {
     public let settings: Policy.OSDPCardReader
     let key: SecretBytes
@@ -49,7 +49,12 @@ public final class CardReaderService: Service, Sendable {
 
     /// The card number a read stands for (see the type's comment).
     public static func cardNumber(_ bits: [Bool]) -> String {
-        if let frame = WiegandFormat.decode(bits) { return "\(frame.facility):\(frame.number)" }
+        if let frame = WiegandFormat.decode(bits) {
+            // 26 bits, the common badge, as printed on it; longer formats say their
+            // length, so that a 26-bit clone never reads as a 37-bit card.
+            let number = "\(frame.facility):\(frame.number)"
+            return frame.format == .wiegand26 ? number : "\(frame.format.bitCount):" + number
+        }
         var bytes = [UInt8](repeating: 0, count: (bits.count + 7) / 8)
         for (index, bit) in bits.enumerated() where bit { bytes[index / 8] |= 0x80 >> UInt8(index % 8) }
         return "raw:\(bits.count):\(Hex.encode(bytes))"
@@ -117,6 +122,10 @@ public final class CardReaderService: Service, Sendable {
             if status.deviceFailed {
                 logger.error("the card reader's device failed; opening it again")
                 reader = nil
+                state.withLock {
+                    $0.status = nil
+                    $0.problem = "the serial device failed (unplugged, or the line hung up); opening it again"
+                }
                 nextOpen = Timestamp.now() + PanelLinkService.reopenSeconds
             }
             usleep(10_000)

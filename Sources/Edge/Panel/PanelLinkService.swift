@@ -42,7 +42,13 @@ public final class PanelLinkService: Service, Sendable {
         /// Members let in whose credential was not sent (link down, no credential).
         var notSent = 0
         var lastStatus: PanelLinkStatus?
+        /// Since when the panel polls without a Secure Channel (a handshake takes a moment;
+        /// longer is a key the panel does not share).
+        var unsecuredSince: Double?
     }
+
+    /// How long polls without a Secure Channel are a handshake, not a wrong key.
+    static let handshakeSeconds = 10.0
 
     public init(settings: Policy.OSDP, key: SecretBytes, registry: ConsentRegistry, logger: Logger) {
         self.settings = settings
@@ -90,13 +96,13 @@ public final class PanelLinkService: Service, Sendable {
 
     /// The link for `status`, the console and `/metrics`.
     public var json: JSONObject {
-        let (status, problem, notSent) = state.withLock { ($0.lastStatus, $0.problem, $0.notSent) }
+        let (status, problem, notSent, unsecuredSince) = state.withLock { ($0.lastStatus, $0.problem, $0.notSent, $0.unsecuredSince) }
         var object = status?.json ?? ["link": "down"]
         object["device"] = .string(settings.device)
         object["address"] = .int(settings.address)
         object["format"] = .string(settings.format.rawValue)
         if let problem { object["problem"] = .string(problem) }
-        if status?.polled == true && status?.secure == false {
+        if let unsecuredSince, Timestamp.now() - unsecuredSince > Self.handshakeSeconds {
             object["problem"] = "the panel polls but no Secure Channel is up: the key in keys/osdp-scbk is not the panel's"
         }
         object["not_sent"] = .int(notSent)
@@ -120,6 +126,7 @@ public final class PanelLinkService: Service, Sendable {
                         state.withLock {
                             $0.reader = opened
                             $0.problem = nil
+                            $0.lastStatus = nil
                         }
                         logger.info("the panel link's device is open", metadata: ["osdp.address": "\(settings.address)"])
                         reported = nil
@@ -139,13 +146,23 @@ public final class PanelLinkService: Service, Sendable {
             let status = reader.status
             let pending = state.withLock { state in
                 state.lastStatus = status
+                if status.polled && !status.secure {
+                    state.unsecuredSince = state.unsecuredSince ?? Timestamp.now()
+                } else {
+                    state.unsecuredSince = nil
+                }
                 defer { state.pending.removeAll() }
                 return state.pending
             }
             for subject in pending { send(subject, through: reader) }
             if status.deviceFailed {
                 logger.error("the panel link's device failed; opening it again")
-                state.withLock { $0.reader = nil }
+                state.withLock {
+                    $0.reader = nil
+                    $0.lastStatus = nil
+                    $0.unsecuredSince = nil
+                    $0.problem = "the serial device failed (unplugged, or the line hung up); opening it again"
+                }
                 nextOpen = Timestamp.now() + Self.reopenSeconds
             }
             usleep(5_000)
@@ -155,7 +172,7 @@ public final class PanelLinkService: Service, Sendable {
 
     private func send(_ subject: SubjectID, through reader: OSDPReader) {
         do {
-            let issuing = registry.policy.panelCredentialFormat
+            let issuing = try registry.policy.panelCredentialFormat()
             let credential = try registry.panelCredentials.credential(
                 of: subject, issuing: issuing.format, facility: issuing.facility, actor: "door")
             try reader.submitCard(bits: credential.bits)

@@ -147,6 +147,13 @@ public struct KeyDirectory: Sendable {
                 "the OSDP key '\(file)' is missing: write the \(reader ? "card reader's" : "panel's") Secure Channel base key there as 32 hex digits (mode 0400), or load it as the systemd credential \(credential)"
             )
         }
+        var info = stat()
+        if stat(file, &info) == 0, info.st_size != 32, info.st_size != 33 {
+            throw VaultError(
+                .keyInvalid,
+                "the OSDP key '\(file)' has \(info.st_size) bytes: it must hold the panel's Secure Channel base key as 32 hex digits (and at most a newline), nothing else"
+            )
+        }
         let text = try readKeyFile(file, expectedBytes: 32, checkPermissions: checked, trailingNewline: true)
         var key = [UInt8](repeating: 0, count: 16)
         func nibble(_ c: UInt8) -> UInt8? {
@@ -168,6 +175,13 @@ public struct KeyDirectory: Sendable {
             key[index] = high << 4 | low
         }
         defer { key.withUnsafeMutableBytes { wipeMemory($0.baseAddress, $0.count) } }
+        // All zeros, or OSDP's published install key SCBK-D (0x30...0x3F): anyone has it.
+        if key.allSatisfy({ $0 == 0 }) || key == Array(0x30...0x3F) {
+            throw VaultError(
+                .keyInvalid,
+                "the OSDP key '\(file)' is a key everyone knows (all zeros, or the install key SCBK-D); set a random key in the panel and here"
+            )
+        }
         return SecretBytes(key)
     }
 
