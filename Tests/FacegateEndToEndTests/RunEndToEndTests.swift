@@ -325,7 +325,7 @@ struct RunEndToEndTests {
     }
 
     @Test(
-        "the systemd unit passes systemd-analyze verify, with every shipped drop-in (console, fleet, RTSP) and without a warning",
+        "the systemd unit passes systemd-analyze verify, with every shipped drop-in (console, fleet, MQTT, OSDP, RTSP) and without a warning",
         .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze")))
     func systemdUnit() throws {
         let directory = TemporaryDirectory()
@@ -338,7 +338,7 @@ struct RunEndToEndTests {
         // an unknown or misspelt key is only a warning, so the output must be empty.
         let dropIns = TestResources.repositoryRoot + "/deploy/facegate.service.d"
         let names = try FileManager.default.contentsOfDirectory(atPath: dropIns).filter { $0.hasSuffix(".conf") }.sorted()
-        #expect(names == ["console.conf", "fleet.conf", "rtsp.conf"])
+        #expect(names == ["console.conf", "fleet.conf", "mqtt.conf", "osdp.conf", "rtsp.conf"])
         try FileManager.default.createDirectory(atPath: directory.file("facegate.service.d"), withIntermediateDirectories: true)
         for name in names {
             _ = try directory.write("facegate.service.d/\(name)", text: String(contentsOfFile: dropIns + "/" + name, encoding: .utf8))

@@ -6,7 +6,7 @@ a pseudo-terminal whose other end facegate opens as its serial device.
 Prints one JSON object per line on stdout, flushed:
   {"event": "ready", "device": "/dev/pts/N"}         the tty facegate should open
   {"event": "online", "secure": true|false}          the reader answers polls
-  {"event": "card", "format": F, "length": N, "bits": "0101..."}
+  {"event": "card", "at": UNIX_TIME, "format": F, "length": N, "bits": "0101..."}
 and, with --answer, replies to every card read as a panel that grants does: a green
 LED for 3 seconds and one beep. Runs until stdin closes (the test ends) or --seconds.
 With --wait-start it polls only after a line "start" on stdin: libosdp's panel backs off
@@ -94,7 +94,7 @@ def main():
         event = panel.get_event(args.address, timeout=0.2)
         if not event or event.get("event") != osdp.Event.CardRead:
             continue
-        say(event="card", format=event.get("format"), length=event.get("length"),
+        say(event="card", at=time.time(), format=event.get("format"), length=event.get("length"),
             bits=bits_of(event.get("data", b""), event.get("length", 0)))
         if args.answer:
             panel.submit_command(args.address, {

@@ -136,6 +136,7 @@ final class ConsentCompanion: VaultCompanion, @unchecked Sendable {
                     OR EXISTS(SELECT 1 FROM denylist_entry WHERE subject_id = ?1)
                     OR EXISTS(SELECT 1 FROM door_alert WHERE subject_id = ?1)
                     OR EXISTS(SELECT 1 FROM member_card WHERE subject_id = ?1)
+                    OR EXISTS(SELECT 1 FROM panel_credential WHERE subject_id = ?1)
                 """)
         return try candidates.filter { try Bool.fetchOne(statement, arguments: [$0.rawValue]) ?? false }
     }
