@@ -273,6 +273,7 @@ let package = Package(
             name: "facegate",
             dependencies: [
                 "FaceEngine",
+                "PanelLink",
                 "FacegateTools",
                 "Edge",
                 "Console",

@@ -35,6 +35,9 @@ struct fg_osdp_reader {
     fg_osdp_status status;  // counters guarded by `lock`
     int64_t submitted_at[OUTSTANDING];  // FIFO of the reads in flight (libosdp completes them in order)
     int first, outstanding;
+    bool install;          // install mode: the panel's one KEYSET is taken
+    bool key_set, key_taken;
+    uint8_t new_key[16];
 };
 
 // With `lock` held.
@@ -68,8 +71,14 @@ static int on_command(void *arg, struct osdp_cmd *command) {
         reader->status.buzzer_commands += 1;
         return 0;
     case OSDP_CMD_KEYSET:
-        // The key is the venue's to set in the reader's key file, not the wire's: a
-        // changed key that could not be kept would cut the door off at the next start.
+        // Outside install mode the key is the venue's to set in the reader's key file,
+        // not the wire's: a changed key that could not be kept would cut the door off at
+        // the next start. In install mode (`facegate osdp install`) the one key is kept.
+        if (reader->install && !reader->key_set && command->keyset.type == 1 && command->keyset.length == 16) {
+            memcpy(reader->new_key, command->keyset.data, 16);
+            reader->key_set = true;
+            return 0;
+        }
         reader->status.keyset_refused += 1;
         return -1;
     default:
@@ -95,8 +104,8 @@ static void on_event_done(void *arg, const struct osdp_event *event, enum osdp_c
     free(owned);
 }
 
-fg_osdp_reader *fg_osdp_reader_open(
-    const char *device, int baud, int address, const uint8_t *scbk, uint32_t serial_number, fg_osdp_error *error) {
+static fg_osdp_reader *open_reader(
+    const char *device, int baud, int address, const uint8_t *scbk, bool install, uint32_t serial_number, fg_osdp_error *error) {
     if (address < 0 || address > 126) {
         fg_osdp_set_error(error, FG_OSDP_ARGUMENT, "%s: the address must be between 0 and 126", "osdp");
         return NULL;
@@ -110,6 +119,7 @@ fg_osdp_reader *fg_osdp_reader_open(
         return NULL;
     }
     reader->line = line;
+    reader->install = install;
     reader->status.last_led_color = -1;
     pthread_mutex_init(&reader->lock, NULL);
 
@@ -125,7 +135,8 @@ fg_osdp_reader *fg_osdp_reader_open(
         .name = "facegate",
         .baud_rate = baud,
         .address = address,
-        .flags = OSDP_FLAG_ENFORCE_SECURE,
+        // Install mode cannot enforce the Secure Channel: it has no key to enforce it with.
+        .flags = install ? OSDP_FLAG_INSTALL_MODE : OSDP_FLAG_ENFORCE_SECURE,
         .id = {.version = 1, .model = 1, .vendor_code = 0, .serial_number = serial_number, .firmware_version = 0x010000},
         .cap = capabilities,
         .channel = {.data = &reader->line, .id = 0, .recv = fg_serial_recv, .send = fg_serial_send, .flush = fg_serial_flush},
@@ -143,6 +154,31 @@ fg_osdp_reader *fg_osdp_reader_open(
     osdp_pd_set_command_callback(reader->ctx, on_command, reader);
     osdp_pd_set_event_completion_callback(reader->ctx, on_event_done, reader);
     return reader;
+}
+
+fg_osdp_reader *fg_osdp_reader_open(
+    const char *device, int baud, int address, const uint8_t *scbk, uint32_t serial_number, fg_osdp_error *error) {
+    if (!scbk) {
+        fg_osdp_set_error(error, FG_OSDP_ARGUMENT, "%s: a reader needs its key (install mode is fg_osdp_reader_open_install)", "osdp");
+        return NULL;
+    }
+    return open_reader(device, baud, address, scbk, false, serial_number, error);
+}
+
+fg_osdp_reader *fg_osdp_reader_open_install(const char *device, int baud, int address, uint32_t serial_number, fg_osdp_error *error) {
+    return open_reader(device, baud, address, NULL, true, serial_number, error);
+}
+
+bool fg_osdp_reader_take_key(fg_osdp_reader *reader, uint8_t *key) {
+    pthread_mutex_lock(&reader->lock);
+    bool taken = reader->key_set && !reader->key_taken;
+    if (taken) {
+        memcpy(key, reader->new_key, 16);
+        memset(reader->new_key, 0, 16);
+        reader->key_taken = true;
+    }
+    pthread_mutex_unlock(&reader->lock);
+    return taken;
 }
 
 void fg_osdp_reader_refresh(fg_osdp_reader *reader) {
@@ -223,6 +259,7 @@ void fg_osdp_reader_close(fg_osdp_reader *reader) {
     pthread_mutex_unlock(&reader->lock);
     pthread_mutex_destroy(&reader->lock);
     fg_serial_close(&reader->line);
+    memset(reader->new_key, 0, sizeof reader->new_key);
     free(reader);
 }
 

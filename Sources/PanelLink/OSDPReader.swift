@@ -22,7 +22,25 @@ public final class OSDPReader: @unchecked Sendable {
         handle = opened
     }
 
+    /// The reader in install mode (`facegate osdp install`): the panel opens a Secure
+    /// Channel with the published install key and sets this reader's key, once.
+    public init(installingOn device: String, baud: Int, address: Int, serialNumber: UInt32) throws(PanelLinkError) {
+        var error = fg_osdp_error()
+        guard let opened = fg_osdp_reader_open_install(device, Int32(baud), Int32(address), serialNumber, &error) else {
+            throw PanelLinkError(error: error, device: device)
+        }
+        handle = opened
+    }
+
     deinit { fg_osdp_reader_close(handle) }
+
+    /// The key the panel set in install mode, once; nil until it has.
+    public func takeKey() -> SecretBytes? {
+        var key = [UInt8](repeating: 0, count: 16)
+        defer { key.withUnsafeMutableBytes { wipeMemory($0.baseAddress, $0.count) } }
+        guard fg_osdp_reader_take_key(handle, &key) else { return nil }
+        return SecretBytes(key)
+    }
 
     /// Answers what the panel sent since the last call.
     public func refresh() { fg_osdp_reader_refresh(handle) }

@@ -107,9 +107,7 @@ extension Facegate.Card {
         func run() async throws {
             try await runAdmin(
                 .cardPanel(try AdminArguments.subject(parsing: subject)), global: global, state: state, json: options.json
-            ) { result in
-                "\(result["format"]?.stringValue ?? "?") facility \(result["facility"]?.intValue ?? 0) number \(result["number"]?.intValue ?? 0) (bits \(result["bits"]?.stringValue ?? "?"))"
-            }
+            ) { result in PanelCredentialText.describe(result) }
         }
     }
 }

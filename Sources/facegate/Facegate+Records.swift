@@ -48,7 +48,12 @@ extension Facegate {
             try await runReportingErrors(json: options.json) {
                 let result = try await AdminCommandRunner(global: global, state: state).run(
                     .erase(try AdminArguments.subject(parsing: subject)))
-                if options.json { CommandOutput.json(result) } else { CommandOutput.line("erased subject \(subject)") }
+                if options.json {
+                    CommandOutput.json(result)
+                } else {
+                    CommandOutput.line("erased subject \(subject)")
+                    if let card = result["panel_credential"] { CommandOutput.line(PanelCredentialText.removal(card)) }
+                }
             }
         }
     }
@@ -99,6 +104,7 @@ extension Facegate {
                     if options.json { return CommandOutput.json(result) }
                     if result["erased"]?.boolValue == true {
                         CommandOutput.line("consent withdrawn; subject \(subject) erased")
+                        if let card = result["panel_credential"] { CommandOutput.line(PanelCredentialText.removal(card)) }
                     } else {
                         let remaining = (result["remaining_purposes"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", ")
                         CommandOutput.line("consent withdrawn for \(purposes.joined(separator: ", ")); remaining: \(remaining)")

@@ -20,7 +20,7 @@ struct Facegate: AsyncParsableCommand {
         subcommands: [
             Detect.self, Embed.self, Compare.self, Evaluate.self, Enrol.self, AddPhotos.self, Status.self, PolicyCommand.self,
             IncidentCommand.self,
-            DenyList.self, Door.self, Card.self, ConsoleCommand.self, Identify.self, Subjects.self, Consent.self, Erase.self,
+            DenyList.self, Door.self, Card.self, OSDP.self, ConsoleCommand.self, Identify.self, Subjects.self, Consent.self, Erase.self,
             Purge.self, Export.self, Audit.self, Stats.self, Run.self, MakeClip.self, Doctor.self, Keys.self, Backup.self, Restore.self,
             Bench.self, FleetCommand.self,
         ]

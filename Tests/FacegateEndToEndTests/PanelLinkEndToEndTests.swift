@@ -106,6 +106,14 @@ struct PanelLinkEndToEndTests {
 
     struct PanelNotStarted: Error {}
 
+    /// What a process said so far, from its pipe's handler.
+    final class Said: @unchecked Sendable {
+        private let lock = NSLock()
+        private var collected = ""
+        func append(_ text: String) { lock.withLock { collected += text } }
+        var text: String { lock.withLock { collected } }
+    }
+
     static func randomKey() -> String { (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined() }
 
     /// Writes the door's OSDP key and the policy's `[osdp]` for `device`.
@@ -172,9 +180,13 @@ struct PanelLinkEndToEndTests {
         #expect(status["last_led"] as? String == "green", "\(status)")
         #expect(!daemon.errorText.contains(issued["bits"] as? String ?? "-"), "the credential is in no log line")
         #expect(daemon.stop() == 0)
-        // Erased: no credential to print or send.
+        // Erased: the answer names the card to remove from the panel; after it, no
+        // credential to print or send.
         let erased = try appliance.run(["erase", obama])
         #expect(erased.status == 0, "\(erased.stderr)")
+        #expect(
+            erased.stdout.contains("remove this member's card from the access panel")
+                && erased.stdout.contains(issued["bits"] as? String ?? "-"), "\(erased.stdout)")
         let gone = try appliance.run(["card", "panel", obama])
         #expect(gone.status == 67, "\(gone.status): \(gone.stdout)\(gone.stderr)")
     }
@@ -275,5 +287,47 @@ struct PanelLinkEndToEndTests {
         try zone.write(toFile: appliance.fixture.policyPath, atomically: true, encoding: .utf8)
         let refused = try appliance.run(["doctor"])
         #expect(refused.status == 78 && (refused.stdout + refused.stderr).contains("osdp.reader"), "\(refused.stdout)\(refused.stderr)")
+    }
+
+    @Test("install mode: the panel sets the reader's key over the install key, once; kept 0400, audited without the key; never replaced")
+    func installModeSetsTheKey() throws {
+        guard Self.canRun() else { return }
+        let appliance = try Appliance()
+        let key = Self.randomKey()
+        let panel = try Peer(script: "control_panel.py", ["--install", key, "--address", "1", "--wait-start"])
+        defer { panel.stop() }
+        let policy = try String(contentsOfFile: appliance.fixture.policyPath, encoding: .utf8)
+        try (policy + "\n[osdp]\ndevice = \"\(panel.device)\"\naddress = 1\nfacility = 42\n").write(
+            toFile: appliance.fixture.policyPath, atomically: true, encoding: .utf8)
+        let install = Process()
+        install.executableURL = URL(fileURLWithPath: TestResources.facegateBinary)
+        install.arguments = ["osdp", "install", "--json", "--seconds", "60", "--policy", appliance.fixture.policyPath]
+        install.environment = FacegateProcess().environment
+        let output = Pipe(), errors = Pipe()
+        install.standardOutput = output
+        install.standardError = errors
+        let said = Said()
+        errors.fileHandleForReading.readabilityHandler = { handle in said.append(String(decoding: handle.availableData, as: UTF8.self)) }
+        try install.run()
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, !said.text.contains("waiting for the panel") { usleep(50_000) }
+        panel.send("start")
+        let answer = output.fileHandleForReading.readDataToEndOfFile()
+        install.waitUntilExit()
+        errors.fileHandleForReading.readabilityHandler = nil
+        #expect(install.terminationStatus == 0, "\(said.text)")
+        let result = try JSONSerialization.jsonObject(with: answer) as? [String: Any]
+        #expect(
+            result?["secure_channel"] as? Bool == true,
+            "the panel opened the Secure Channel with the new key: \(String(describing: result))")
+        let keyFile = appliance.fixture.stateDirectory + "/keys/osdp-scbk"
+        #expect(try String(contentsOfFile: keyFile, encoding: .utf8) == key + "\n")
+        var info = stat()
+        #expect(stat(keyFile, &info) == 0 && info.st_mode & 0o777 == 0o400)
+        let audit = try appliance.run(["export", "audit"])
+        #expect(audit.stdout.contains("osdp.install") && !audit.stdout.contains(key), "audited, without the key")
+        #expect(!said.text.contains(key), "the key is in no output")
+        let again = try appliance.run(["osdp", "install", "--seconds", "10"])
+        #expect(again.status == 64 && again.stderr.contains("already holds an OSDP key"), "\(again.status): \(again.stderr)")
     }
 }

@@ -9,6 +9,10 @@ Prints one JSON object per line on stdout, flushed:
   {"event": "card", "at": UNIX_TIME, "format": F, "length": N, "bits": "0101..."}
 and, with --answer, replies to every card read as a panel that grants does: a green
 LED for 3 seconds and one beep. Runs until stdin closes (the test ends) or --seconds.
+With --install KEY (instead of --scbk) it is a panel provisioning a new reader:
+libosdp's panel, given KEY without enforcing the Secure Channel, finds that the
+reader does not hold KEY, opens the channel with OSDP's install key (SCBK-D), sends
+KEYSET with KEY and opens the channel again with it.
 With --wait-start it polls only after a line "start" on stdin: libosdp's panel backs off
 for longer and longer while nobody answers, and a test should not wait on that.
 """
@@ -58,7 +62,8 @@ def bits_of(data, length):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--scbk", required=True, help="the Secure Channel base key, 32 hex digits")
+    parser.add_argument("--scbk", help="the Secure Channel base key, 32 hex digits")
+    parser.add_argument("--install", help="provision the reader with this key (32 hex digits) over SCBK-D")
     parser.add_argument("--address", type=int, default=1)
     parser.add_argument("--answer", action="store_true", help="grant every card read: green LED and a beep")
     parser.add_argument("--seconds", type=float, default=600)
@@ -71,8 +76,11 @@ def main():
     tty.setraw(slave)
     fcntl.fcntl(master, fcntl.F_SETFL, fcntl.fcntl(master, fcntl.F_GETFL) | os.O_NONBLOCK)
 
-    info = osdp.PDInfo(args.address, PtyChannel(master), scbk=bytes.fromhex(args.scbk),
-                       flags=[osdp.LibFlag.EnforceSecure])
+    if args.install:
+        info = osdp.PDInfo(args.address, PtyChannel(master), scbk=bytes.fromhex(args.install), flags=[])
+    else:
+        info = osdp.PDInfo(args.address, PtyChannel(master), scbk=bytes.fromhex(args.scbk),
+                           flags=[osdp.LibFlag.EnforceSecure])
     panel = osdp.ControlPanel([info], log_level=osdp.LogLevel.Error)
     say(event="ready", device=os.ttyname(slave))
     if args.wait_start and sys.stdin.readline().strip() != "start":
@@ -82,6 +90,7 @@ def main():
     deadline = time.monotonic() + args.seconds
     was_online = None
     was_secure = None
+
     while time.monotonic() < deadline:
         readable, _, _ = select.select([sys.stdin], [], [], 0)
         if readable and not sys.stdin.readline():
@@ -91,6 +100,7 @@ def main():
         if (online, secure) != (was_online, was_secure):
             say(event="online" if online else "offline", secure=secure)
             was_online, was_secure = online, secure
+
         event = panel.get_event(args.address, timeout=0.2)
         if not event or event.get("event") != osdp.Event.CardRead:
             continue

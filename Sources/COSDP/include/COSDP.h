@@ -52,6 +52,15 @@ typedef struct {
 fg_osdp_reader *fg_osdp_reader_open(
     const char *device, int baud, int address, const uint8_t *scbk, uint32_t serial_number, fg_osdp_error *error);
 
+/// The reader in install mode, for `facegate osdp install`: no key of its own yet,
+/// it lets the panel open a Secure Channel with the published install key (SCBK-D)
+/// and accepts the one KEYSET the panel then sends (`fg_osdp_reader_take_key`).
+fg_osdp_reader *fg_osdp_reader_open_install(const char *device, int baud, int address, uint32_t serial_number, fg_osdp_error *error);
+
+/// The key the panel set in install mode, once: copied into `key` (16 bytes) and wiped
+/// from the shim; false while none came.
+bool fg_osdp_reader_take_key(fg_osdp_reader *reader, uint8_t *key);
+
 /// Answers whatever the panel sent since the last call; call it every few
 /// milliseconds (a panel waits 200 ms for a reply).
 void fg_osdp_reader_refresh(fg_osdp_reader *reader);

@@ -27,16 +27,25 @@ extension ApplianceOperations {
     }
 
     public func withdraw(_ subject: SubjectID, purposes: [String]?, caller: Caller) throws -> JSONValue {
+        let credential = try? registry.panelCredentials.existing(of: subject)
         let result = try registry.withdraw(subject, purposes: purposes, actor: caller.actor)
-        return [
+        var answer: JSONObject = [
             "subject": .string(subject.rawValue), "withdrawn": .array(result.withdrawnPurposes.map(JSONValue.string)),
             "erased": .bool(result.erased), "remaining_purposes": .array(result.remainingPurposes.map(JSONValue.string)),
         ]
+        if result.erased, let credential { answer["panel_credential"] = credential.json }
+        return .object(answer)
     }
 
+    /// Erases a member. The answer names their panel credential, read before the erasure
+    /// made it unreadable: the venue removes it from its access panel, which facegate
+    /// cannot do (the panel keeps its own list of cards).
     public func erase(_ subject: SubjectID, caller: Caller) throws -> JSONValue {
+        let credential = try? registry.panelCredentials.existing(of: subject)
         try registry.erase(subject, reason: .request, actor: caller.actor)
-        return ["subject": .string(subject.rawValue), "erased": true]
+        var answer: JSONObject = ["subject": .string(subject.rawValue), "erased": true]
+        if let credential { answer["panel_credential"] = credential.json }
+        return .object(answer)
     }
 
     public func purge(caller: Caller) throws -> JSONValue {

@@ -185,6 +185,35 @@ public struct KeyDirectory: Sendable {
         return SecretBytes(key)
     }
 
+    /// Writes the OSDP key the panel set in install mode (32 hex digits and a newline,
+    /// mode 0400), refusing to replace one: a panel's key is changed deliberately, by
+    /// removing the file first.
+    public func writeOSDPKey(_ key: SecretBytes) throws(VaultError) {
+        try FileSystem.makeDirectory(path, mode: 0o700)
+        guard access(osdpKeyPath, F_OK) != 0 else {
+            throw VaultError(
+                .keysExist,
+                "'\(osdpKeyPath)' already holds an OSDP key; if the panel's key was changed, move that file away first, deliberately"
+            )
+        }
+        // Hex digits made here, not through a String, so that every copy can be wiped.
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = key.withBytes { bytes in
+            var hex: [UInt8] = []
+            hex.reserveCapacity(bytes.count * 2 + 1)
+            for byte in bytes { hex += [digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]] }
+            return hex
+        }
+        text.append(0x0A)
+        defer { text.withUnsafeMutableBytes { wipeMemory($0.baseAddress, $0.count) } }
+        var failure: VaultError?
+        text.withUnsafeBytes { buffer in
+            do throws(VaultError) { try FileSystem.writeNew(osdpKeyPath, bytes: buffer, mode: 0o400) } catch { failure = error }
+        }
+        if let failure { throw failure }
+        try FileSystem.syncDirectory(path)
+    }
+
     /// Loads the audit signing key pair.
     public func loadSigningKey() throws(VaultError) -> SigningKeyPair {
         ProcessHardening.disableCoreDumps()
