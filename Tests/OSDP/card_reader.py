@@ -13,36 +13,14 @@ Reads commands on stdin, one per line:
 and ends when stdin closes.
 """
 import argparse
-import fcntl
 import json
 import os
 import sys
 import threading
 import time
-import tty
 
 import osdp
-
-
-class PtyChannel(osdp.Channel):
-    def __init__(self, fd):
-        super().__init__()
-        self.fd = fd
-
-    def read(self, max_bytes):
-        try:
-            return os.read(self.fd, max_bytes)
-        except (BlockingIOError, OSError):
-            return b""
-
-    def write(self, buf):
-        try:
-            return os.write(self.fd, buf)
-        except (BlockingIOError, OSError):
-            return 0
-
-    def flush(self):
-        pass
+from pty_channel import open_pty
 
 
 def say(**fields):
@@ -63,10 +41,8 @@ def main():
     parser.add_argument("--address", type=int, default=0)
     args = parser.parse_args()
 
-    master, slave = os.openpty()
-    tty.setraw(slave)
-    fcntl.fcntl(master, fcntl.F_SETFL, fcntl.fcntl(master, fcntl.F_GETFL) | os.O_NONBLOCK)
-    info = osdp.PDInfo(args.address, PtyChannel(master), scbk=bytes.fromhex(args.scbk),
+    channel, slave = open_pty()
+    info = osdp.PDInfo(args.address, channel, scbk=bytes.fromhex(args.scbk),
                        flags=[osdp.LibFlag.EnforceSecure])
     capabilities = osdp.PDCapabilities([
         (osdp.Capability.CardDataFormat, 1, 1),

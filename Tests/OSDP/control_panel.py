@@ -17,37 +17,15 @@ With --wait-start it polls only after a line "start" on stdin: libosdp's panel b
 for longer and longer while nobody answers, and a test should not wait on that.
 """
 import argparse
-import fcntl
 import json
 import os
 import select
 import sys
 import threading
 import time
-import tty
 
 import osdp
-
-
-class PtyChannel(osdp.Channel):
-    def __init__(self, fd):
-        super().__init__()
-        self.fd = fd
-
-    def read(self, max_bytes):
-        try:
-            return os.read(self.fd, max_bytes)
-        except (BlockingIOError, OSError):
-            return b""
-
-    def write(self, buf):
-        try:
-            return os.write(self.fd, buf)
-        except (BlockingIOError, OSError):
-            return 0
-
-    def flush(self):
-        pass
+from pty_channel import open_pty
 
 
 def say(**fields):
@@ -70,16 +48,12 @@ def main():
     parser.add_argument("--wait-start", action="store_true", help="poll only after a line 'start' on stdin")
     args = parser.parse_args()
 
-    master, slave = os.openpty()
-    # Raw, so that the line discipline neither echoes nor rewrites the protocol's bytes;
-    # the slave stays open here too, so the master never reads EIO while facegate is away.
-    tty.setraw(slave)
-    fcntl.fcntl(master, fcntl.F_SETFL, fcntl.fcntl(master, fcntl.F_GETFL) | os.O_NONBLOCK)
+    channel, slave = open_pty()
 
     if args.install:
-        info = osdp.PDInfo(args.address, PtyChannel(master), scbk=bytes.fromhex(args.install), flags=[])
+        info = osdp.PDInfo(args.address, channel, scbk=bytes.fromhex(args.install), flags=[])
     else:
-        info = osdp.PDInfo(args.address, PtyChannel(master), scbk=bytes.fromhex(args.scbk),
+        info = osdp.PDInfo(args.address, channel, scbk=bytes.fromhex(args.scbk),
                            flags=[osdp.LibFlag.EnforceSecure])
     panel = osdp.ControlPanel([info], log_level=osdp.LogLevel.Error)
     say(event="ready", device=os.ttyname(slave))

@@ -61,20 +61,7 @@ public final class CardReaderService: Service, Sendable {
     }
 
     public func run() async throws {
-        let (finished, done) = AsyncStream<Void>.makeStream()
-        PipelineThread.start(name: "fg-osdp-cp") { [self] in
-            drive()
-            done.finish()
-        }
-        await withGracefulShutdownHandler {
-            await withTaskCancellationHandler {
-                for await _ in finished {}
-            } onCancel: {
-                self.stop()
-            }
-        } onGracefulShutdown: {
-            self.stop()
-        }
+        await SerialLineThread.run(name: "fg-osdp-cp", drive: { [self] in drive() }, stop: { [self] in stop() })
     }
 
     func stop() { state.withLock { $0.stopped = true } }

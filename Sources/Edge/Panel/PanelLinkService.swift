@@ -76,20 +76,7 @@ public final class PanelLinkService: Service, Sendable {
     }
 
     public func run() async throws {
-        let (finished, done) = AsyncStream<Void>.makeStream()
-        PipelineThread.start(name: "fg-osdp") { [self] in
-            drive()
-            done.finish()
-        }
-        await withGracefulShutdownHandler {
-            await withTaskCancellationHandler {
-                for await _ in finished {}
-            } onCancel: {
-                self.stop()
-            }
-        } onGracefulShutdown: {
-            self.stop()
-        }
+        await SerialLineThread.run(name: "fg-osdp", drive: { [self] in drive() }, stop: { [self] in stop() })
     }
 
     func stop() { state.withLock { $0.stopped = true } }
